@@ -1,0 +1,225 @@
+"""The `chorus` command: a thin shell over the library.
+
+Each command builds the workspace from chorus.toml, calls one function and
+prints. A ChorusError becomes one clear message and an exit code; bugs keep
+their traceback.
+
+Exit codes: 0 done, 1 done with problems found, 2 user error (settings,
+sheet content, input), 3 backend or mail failure after retries.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from automation.config import DEFAULT_CONFIG, Settings, load_settings
+from automation.errors import ChorusError, ConfigError
+
+EXIT_CODES_HELP = """\b
+Exit codes: 0 done, 1 done with problems found (validation errors,
+skipped recipients), 2 user error (settings, sheet, input),
+3 backend or mail failure after retries."""
+
+
+class ChorusGroup(click.Group):
+    """Turns ChorusError into a message and an exit code, without a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except ChorusError as exc:
+            click.echo(f"chorus: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(
+    cls=ChorusGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES_HELP,
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"Settings file (default ./{DEFAULT_CONFIG}, or $CHORUS_CONFIG).",
+)
+@click.version_option(package_name="chorus")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Chorus runs an employee social media program from a shared spreadsheet.
+
+    \b
+    Examples:
+      chorus demo --dir demo          # a complete program on the local workbook
+      chorus --config demo/chorus.toml validate
+      chorus --config demo/chorus.toml run brief --at 2026-11-24T08:30 --dry-run
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    """The settings named by --config (loaded once per command)."""
+    if "settings" not in ctx.obj:
+        ctx.obj["settings"] = load_settings(ctx.obj.get("config_path"))
+    return ctx.obj["settings"]
+
+
+def workspace_from(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from automation.workspace import build_workspace
+
+    if "workspace" not in ctx.obj:
+        ctx.obj["workspace"] = build_workspace(settings_from(ctx))
+    return ctx.obj["workspace"]
+
+
+def parse_at(value: str | None, settings: Settings) -> datetime:
+    """--at as an aware datetime in the organisation's timezone (default: now)."""
+    from sheets_schema.values import parse_datetime
+
+    if not value:
+        return datetime.now(settings.tz)
+    try:
+        return parse_datetime(value, settings.tz)
+    except ValueError as exc:
+        raise ConfigError(f"--at {value!r}: {exc}", fix="write it as 2026-11-24T08:30") from None
+
+
+# -- init ---------------------------------------------------------------------
+@cli.command()
+@click.option("--backend", type=click.Choice(["local", "google"]), default="local", show_default=True,
+              help="Where the spreadsheet lives.")
+@click.option("--name", default="Our Organisation", show_default=True, help="The organisation's name.")
+@click.option("--timezone", default="Europe/London", show_default=True, help="IANA time zone.")
+@click.option("--domain", "domains", multiple=True, default=("example.org",), show_default=True,
+              help="Email domain Chorus may mail (repeat for several).")
+@click.pass_context
+def init(ctx: click.Context, backend: str, name: str, timezone: str, domains: tuple[str, ...]) -> None:
+    """Create the workbook (or Google spreadsheet and forms) and a commented chorus.toml.
+
+    Existing settings are kept; missing tabs and header columns are added,
+    nothing is removed.
+
+    \b
+    Examples:
+      chorus init --name "Greenfield Law" --timezone Europe/London --domain greenfield-law.example
+      chorus --config team/chorus.toml init
+    """
+    from automation.setup import init_workspace
+
+    config_path = ctx.obj.get("config_path") or Path(DEFAULT_CONFIG)
+    lines = init_workspace(Path(config_path), backend=backend, name=name, timezone=timezone, domains=domains)
+    for line in lines:
+        click.echo(line)
+
+
+# -- validate -----------------------------------------------------------------
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as one JSON object.")
+@click.pass_context
+def validate(ctx: click.Context, as_json: bool) -> None:
+    """Check every tab against the schema; list each bad cell (exit 1 if any).
+
+    \b
+    Example:
+      chorus --config demo/chorus.toml validate
+    """
+    from sheets_schema.tabs import TAB_ORDER
+    from sheets_schema.validate import validate_snapshot
+
+    settings = settings_from(ctx)
+    workspace = workspace_from(ctx)
+    snapshot = workspace.store.read(TAB_ORDER)
+    problems = validate_snapshot(snapshot, settings.tz, settings.organisation.day_first)
+    if as_json:
+        click.echo(json.dumps({
+            "ok": not problems,
+            "problems": [p.__dict__ for p in problems],
+            "tabs": {name: len(frame) for name, frame in snapshot.items()},
+        }))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        rows = sum(len(f) for f in snapshot.values())
+        if problems:
+            click.echo(f"{len(problems)} problem(s) in {workspace.store.describe()}", err=True)
+        else:
+            click.echo(f"ok: {len(snapshot)} tabs, {rows} rows in {workspace.store.describe()} match the schema")
+    ctx.exit(1 if problems else 0)
+
+
+# -- run ----------------------------------------------------------------------
+@cli.command()
+@click.argument("job")
+@click.option("--at", "at", metavar="DATETIME", help="Run as if it were this time (organisation's timezone).")
+@click.option("--dry-run", is_flag=True, help="Plan and print; write and send nothing (messages go to .eml files).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.pass_context
+def run(ctx: click.Context, job: str, at: str | None, dry_run: bool, as_json: bool) -> None:
+    """Run one job: sync-forms, ingest-alerts, ingest-inbox, check-cadence, brief,
+    thanks, weekly-summary, policy-digest, guide.
+
+    \b
+    Examples:
+      chorus run sync-forms
+      chorus run brief --at 2026-11-24T08:30 --dry-run
+      chorus run weekly-summary --json
+    """
+    from automation.runner import run_job
+
+    settings = settings_from(ctx)
+    now = parse_at(at, settings)
+    result = run_job(workspace_from(ctx), job, now, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), default=str))
+    else:
+        print_result(result)
+    ctx.exit(1 if result.problems or result.skipped else 0)
+
+
+def print_result(result) -> None:  # type: ignore[no-untyped-def]
+    label = " (dry run)" if result.dry_run else ""
+    click.echo(f"{result.job}{label}: {result.summary()}")
+    for line in result.lines:
+        click.echo(f"  {line}")
+    for path in result.files:
+        click.echo(f"  wrote {path}")
+    for problem in result.problems:
+        click.echo(f"  problem: {problem}")
+    for skipped in result.skipped:
+        click.echo(f"  skipped: {skipped}")
+
+
+# -- demo ---------------------------------------------------------------------
+@cli.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
+              show_default=True, help="Folder for the demo program (created).")
+@click.option("--at", "at", metavar="DATETIME", help="Pretend it is this time (default: this morning).")
+@click.option("--crisis", is_flag=True, help="Also run the program through a short storm.")
+@click.option("--fresh", is_flag=True, help="Start over: replace an existing demo workbook.")
+def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
+    """Write a realistic program for a made-up law firm and run every job over it.
+
+    \b
+    Example:
+      chorus demo --dir demo && chorus --config demo/chorus.toml validate
+    """
+    from automation.demo import run_demo
+
+    for line in run_demo(folder, at=at, crisis=crisis, fresh=fresh):
+        click.echo(line)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(cli.main(prog_name="chorus", standalone_mode=True))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,501 @@
+"""chorus.toml -> Settings, with errors that name the key and what is allowed.
+
+Relative paths are relative to the config file. Secrets (SMTP and IMAP
+passwords) are never stored here: the file names an environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from automation.errors import ConfigError
+
+DEFAULT_CONFIG = "chorus.toml"
+
+DEFAULT_SCHEDULE: dict[str, str] = {
+    "sync-forms": "every 10 minutes 08:00-18:00 on working days",
+    "ingest-alerts": "every 10 minutes 08:00-18:00 on working days",
+    "ingest-inbox": "every 10 minutes 08:00-18:00 on working days",
+    "check-cadence": "daily at 07:30",
+    "brief": "working days at 08:30",
+    "thanks": "working days at 16:00",
+    "weekly-summary": "monday at 08:00",
+    "policy-digest": "first working day of the month at 10:00",
+    "guide": "monday at 07:00",
+}
+
+DEFAULT_CONFIDENTIAL_WORDS = (
+    "confidential",
+    "proprietary",
+    "internal only",
+    "not for distribution",
+    "privileged",
+    "attorney-client",
+    "under nda",
+    "trade secret",
+    "embargo",
+    "draft - do not",
+    "password",
+)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    timezone: str
+    email_domains: tuple[str, ...]
+    working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    day_first: bool = True
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Backend:
+    kind: str  # "local" | "google"
+    workbook: Path | None = None
+    spreadsheet_id: str = ""
+    credentials: Path | None = None
+    delegated_user: str = ""
+
+
+@dataclass(frozen=True)
+class FormSettings:
+    kind: str  # "csv" | "linked_sheet" | "forms_api"
+    path: Path | None = None
+    form_id: str = ""
+    spreadsheet_id: str = ""
+    tab: str = "Form Responses 1"
+    url: str = ""  # the form's public link (for the guide and digest)
+    prefill_url: str = ""  # a prefilled-link template with {email} and {version}
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    url: str  # http(s) URL or a path to a file
+    use: str = "mentions"  # "mentions" | "content"
+    source_kind: str = "External"
+    source_type: str = "Alert"
+
+
+@dataclass(frozen=True)
+class Alerts:
+    feeds: tuple[Feed, ...] = ()
+    timeout_seconds: float = 20.0
+    max_bytes: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class Mail:
+    transport: str = "outbox"  # "outbox" | "smtp" | "gmail"
+    outbox: Path | None = None
+    sender: str = ""
+    sender_name: str = "Chorus"
+    reply_to: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # "starttls" | "ssl" | "none"
+    smtp_username: str = ""
+    smtp_password_env: str = "CHORUS_SMTP_PASSWORD"
+    smtp_resend_pending: bool = False
+    max_per_run: int = 500
+    daily_allowance: int = 2000
+
+
+@dataclass(frozen=True)
+class Screening:
+    confidential_words: tuple[str, ...] = DEFAULT_CONFIDENTIAL_WORDS
+    blocked_domains: tuple[str, ...] = ()
+    channel_limits: dict[str, int] = field(default_factory=lambda: {"X": 280})
+
+
+@dataclass(frozen=True)
+class Cadence:
+    horizon_days: int = 14
+    lookback_days: int = 7
+
+
+@dataclass(frozen=True)
+class Policy:
+    review_interval_days: int = 180
+    reminder_interval_days: int = 7
+
+
+@dataclass(frozen=True)
+class Inbox:
+    kind: str = ""  # "" (off) | "maildir" | "imap" | "gmail"
+    path: Path | None = None
+    host: str = ""
+    port: int = 993
+    folder: str = "INBOX"
+    user: str = ""
+    password_env: str = "CHORUS_IMAP_PASSWORD"
+    label: str = ""
+    allow: tuple[str, ...] = ()
+    max_bytes: int = 2_000_000
+
+
+@dataclass(frozen=True)
+class Crisis:
+    window_hours: float = 6.0
+    multiplier: float = 3.0
+    minimum: int = 5
+    baseline_days: int = 28
+    hold_days: int = 7
+
+
+@dataclass(frozen=True)
+class Guide:
+    output_dir: Path | None = None
+    doc_id: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything chorus.toml says, validated; `path` is the config file itself."""
+
+    path: Path
+    organisation: Organisation
+    backend: Backend
+    forms: dict[str, FormSettings]
+    alerts: Alerts
+    mail: Mail
+    schedule: dict[str, str]
+    screening: Screening = field(default_factory=Screening)
+    cadence: Cadence = field(default_factory=Cadence)
+    policy: Policy = field(default_factory=Policy)
+    inbox: Inbox = field(default_factory=Inbox)
+    crisis: Crisis = field(default_factory=Crisis)
+    guide: Guide = field(default_factory=Guide)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.organisation.tz
+
+    def allows_recipient(self, address: str) -> bool:
+        domain = address.rsplit("@", 1)[-1].lower() if "@" in address else ""
+        return domain in self.organisation.email_domains
+
+
+class _Section:
+    """Reads one table of the TOML, naming `section.key` in every error."""
+
+    def __init__(self, data: Any, name: str, base: Path, source: Path) -> None:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"[{name}] must be a table", place=str(source), fix=f"write it as a [{name}] section")
+        self.data, self.name, self.base, self.source = data, name, base, source
+        self.used: set[str] = set()
+
+    def _err(self, key: str, message: str, fix: str) -> ConfigError:
+        return ConfigError(message, place=f"{self.source}: {self.name}.{key}", fix=fix)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.used.add(key)
+        return self.data.get(key, default)
+
+    def text(self, key: str, default: str | None = None, *, choices: tuple[str, ...] = ()) -> str:
+        value = self.get(key, default)
+        if value is None:
+            raise self._err(key, "is required", f"add {key} = \"...\" under [{self.name}]")
+        if not isinstance(value, str):
+            raise self._err(key, f"must be text, not {value!r}", f'write it in quotes: {key} = "..."')
+        if choices and value not in choices:
+            raise self._err(key, f"is {value!r}", "allowed: " + ", ".join(repr(c) for c in choices))
+        return value
+
+    def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
+        value = self.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self._err(key, f"must be a whole number of at least {minimum}, not {value!r}", f"{key} = {default}")
+        return value
+
+    def number(self, key: str, default: float, *, minimum: float = 0) -> float:
+        value = self.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            raise self._err(key, f"must be a number of at least {minimum}, not {value!r}", f"{key} = {default}")
+        return float(value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.get(key, default)
+        if not isinstance(value, bool):
+            raise self._err(key, f"must be true or false, not {value!r}", f"{key} = {str(default).lower()}")
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        value = self.get(key, list(default))
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._err(key, f"must be a list of text, not {value!r}", f'{key} = ["a", "b"]')
+        return tuple(value)
+
+    def path(self, key: str, default: str | None = None) -> Path | None:
+        value = self.get(key, default)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise self._err(key, f"must be a path in quotes, not {value!r}", f'{key} = "path/to/file"')
+        p = Path(os.path.expanduser(value))
+        return p if p.is_absolute() else (self.base / p)
+
+    def check_unknown(self, allowed: set[str] | None = None) -> None:
+        known = allowed if allowed is not None else self.used
+        unknown = sorted(set(self.data) - known)
+        if unknown:
+            raise self._err(
+                unknown[0],
+                "is not a setting Chorus knows",
+                "allowed here: " + ", ".join(sorted(known)) if known else "remove it",
+            )
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read and validate chorus.toml; every problem is a ConfigError naming the key."""
+    source = Path(path or os.environ.get("CHORUS_CONFIG", DEFAULT_CONFIG)).expanduser()
+    if not source.exists():
+        raise ConfigError(
+            f"no settings file at {source}",
+            fix="run `chorus init` to write one, or pass --config PATH",
+        )
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"is not valid TOML: {exc}", place=str(source), fix="fix the line named above") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot be read: {exc}", place=str(source), fix="check the file's permissions and encoding") from None
+    return settings_from_dict(data, source.resolve())
+
+
+def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
+    base = source.parent
+    known_sections = {
+        "organisation", "backend", "forms", "alerts", "mail", "schedule", "screening",
+        "cadence", "policy", "inbox", "crisis", "guide",
+    }
+    for section in data:
+        if section not in known_sections:
+            raise ConfigError(
+                f"[{section}] is not a section Chorus knows",
+                place=str(source),
+                fix="allowed: " + ", ".join(f"[{s}]" for s in sorted(known_sections)),
+            )
+
+    org = _Section(data.get("organisation"), "organisation", base, source)
+    name = org.text("name")
+    timezone = org.text("timezone", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{timezone!r} is not an IANA time zone",
+            place=f"{source}: organisation.timezone",
+            fix='use a name such as "Europe/London" or "America/New_York"',
+        ) from None
+    domains = tuple(d.strip().lower().lstrip("@") for d in org.strings("email_domains"))
+    if not domains:
+        raise ConfigError(
+            "is empty: Chorus only ever mails addresses in these domains",
+            place=f"{source}: organisation.email_domains",
+            fix='email_domains = ["example.org"]',
+        )
+    day_names = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+    wd = org.strings("working_days", ("Mon", "Tue", "Wed", "Thu", "Fri"))
+    try:
+        working_days = tuple(sorted(day_names[d.strip()[:3].lower()] for d in wd))
+    except KeyError:
+        raise ConfigError(
+            f"{list(wd)!r} names an unknown day",
+            place=f"{source}: organisation.working_days",
+            fix='working_days = ["Mon", "Tue", "Wed", "Thu", "Fri"]',
+        ) from None
+    day_first = org.boolean("day_first", True)
+    org.check_unknown()
+    organisation = Organisation(name, timezone, domains, working_days, day_first)
+
+    be = _Section(data.get("backend"), "backend", base, source)
+    kind = be.text("kind", "local", choices=("local", "google"))
+    backend = Backend(
+        kind=kind,
+        workbook=be.path("workbook", "workbook.xlsx"),
+        spreadsheet_id=be.text("spreadsheet_id", ""),
+        credentials=be.path("credentials"),
+        delegated_user=be.text("delegated_user", ""),
+    )
+    if kind == "google" and not backend.spreadsheet_id:
+        raise ConfigError(
+            "is required when kind = \"google\"",
+            place=f"{source}: backend.spreadsheet_id",
+            fix="run `chorus init --backend google` to create the spreadsheet, or paste its id",
+        )
+    be.check_unknown()
+
+    forms_raw = data.get("forms", {}) or {}
+    if not isinstance(forms_raw, dict):
+        raise ConfigError("[forms] must be a table", place=str(source), fix="use [forms.submissions] sections")
+    forms: dict[str, FormSettings] = {}
+    for form_name, form_data in forms_raw.items():
+        if form_name not in ("submissions", "acknowledgements", "feedback"):
+            raise ConfigError(
+                f"[forms.{form_name}] is not a form Chorus knows",
+                place=str(source),
+                fix="allowed: [forms.submissions], [forms.acknowledgements], [forms.feedback]",
+            )
+        fs = _Section(form_data, f"forms.{form_name}", base, source)
+        fkind = fs.text("kind", "csv", choices=("csv", "linked_sheet", "forms_api"))
+        form = FormSettings(
+            kind=fkind,
+            path=fs.path("path"),
+            form_id=fs.text("form_id", ""),
+            spreadsheet_id=fs.text("spreadsheet_id", ""),
+            tab=fs.text("tab", "Form Responses 1"),
+            url=fs.text("url", ""),
+            prefill_url=fs.text("prefill_url", ""),
+        )
+        if fkind == "csv" and form.path is None:
+            raise ConfigError("is required when kind = \"csv\"", place=f"{source}: forms.{form_name}.path", fix='path = "forms/submissions.csv"')
+        if fkind == "forms_api" and not form.form_id:
+            raise ConfigError("is required when kind = \"forms_api\"", place=f"{source}: forms.{form_name}.form_id", fix="paste the form's id from its edit URL")
+        if fkind == "linked_sheet" and not form.spreadsheet_id:
+            raise ConfigError("is required when kind = \"linked_sheet\"", place=f"{source}: forms.{form_name}.spreadsheet_id", fix="paste the id of the form's response spreadsheet")
+        fs.check_unknown()
+        forms[form_name] = form
+
+    al = _Section(data.get("alerts"), "alerts", base, source)
+    feeds_raw = al.get("feeds", [])
+    if not isinstance(feeds_raw, list):
+        raise ConfigError("must be a list", place=f"{source}: alerts.feeds", fix='feeds = ["https://www.google.com/alerts/feeds/..."]')
+    feeds: list[Feed] = []
+    for i, item in enumerate(feeds_raw):
+        if isinstance(item, str):
+            item = {"url": item}
+        if not isinstance(item, dict):
+            raise ConfigError(f"entry {i + 1} must be a URL or a table", place=f"{source}: alerts.feeds", fix='{ name = "Alerts", url = "..." }')
+        fd = _Section(item, f"alerts.feeds[{i + 1}]", base, source)
+        url = fd.text("url")
+        if not url.lower().startswith(("http://", "https://")):
+            p = Path(os.path.expanduser(url))
+            url = str(p if p.is_absolute() else base / p)
+        use = fd.text("use", "mentions", choices=("mentions", "content"))
+        feeds.append(
+            Feed(
+                name=fd.text("name", f"Feed {i + 1}"),
+                url=url,
+                use=use,
+                source_kind=fd.text("source_kind", "External", choices=("Organisation", "Staff & partners", "External")),
+                source_type=fd.text("source_type", "Alert" if use == "mentions" else "Industry article"),
+            )
+        )
+        fd.check_unknown()
+    alerts = Alerts(tuple(feeds), al.number("timeout_seconds", 20.0, minimum=0.1), al.integer("max_bytes", 5_000_000, minimum=1000))
+    al.check_unknown()
+
+    ml = _Section(data.get("mail"), "mail", base, source)
+    mail = Mail(
+        transport=ml.text("transport", "outbox", choices=("outbox", "smtp", "gmail")),
+        outbox=ml.path("outbox", "outbox"),
+        sender=ml.text("sender", f"chorus@{domains[0]}"),
+        sender_name=ml.text("sender_name", f"{name} social media"),
+        reply_to=ml.text("reply_to", ""),
+        smtp_host=ml.text("smtp_host", ""),
+        smtp_port=ml.integer("smtp_port", 587, minimum=1),
+        smtp_security=ml.text("smtp_security", "starttls", choices=("starttls", "ssl", "none")),
+        smtp_username=ml.text("smtp_username", ""),
+        smtp_password_env=ml.text("smtp_password_env", "CHORUS_SMTP_PASSWORD"),
+        smtp_resend_pending=ml.boolean("smtp_resend_pending", False),
+        max_per_run=ml.integer("max_per_run", 500, minimum=1),
+        daily_allowance=ml.integer("daily_allowance", 2000, minimum=1),
+    )
+    if mail.transport == "smtp" and not mail.smtp_host:
+        raise ConfigError("is required when transport = \"smtp\"", place=f"{source}: mail.smtp_host", fix='smtp_host = "smtp-relay.gmail.com"')
+    ml.check_unknown()
+
+    sc = _Section(data.get("schedule"), "schedule", base, source)
+    schedule = dict(DEFAULT_SCHEDULE)
+    for job, when in sc.data.items():
+        if job not in DEFAULT_SCHEDULE:
+            raise ConfigError(
+                "is not a job Chorus knows",
+                place=f"{source}: schedule.{job}",
+                fix="allowed: " + ", ".join(DEFAULT_SCHEDULE),
+            )
+        schedule[job] = sc.text(job)
+
+    sg = _Section(data.get("screening"), "screening", base, source)
+    limits_raw = sg.get("channel_limits", {"X": 280})
+    if not isinstance(limits_raw, dict) or not all(isinstance(v, int) for v in limits_raw.values()):
+        raise ConfigError("must map channels to character limits", place=f"{source}: screening.channel_limits", fix="channel_limits = { X = 280 }")
+    screening = Screening(
+        confidential_words=sg.strings("confidential_words", DEFAULT_CONFIDENTIAL_WORDS),
+        blocked_domains=tuple(d.lower() for d in sg.strings("blocked_domains")),
+        channel_limits=dict(limits_raw),
+    )
+    sg.check_unknown()
+
+    cd = _Section(data.get("cadence"), "cadence", base, source)
+    cadence = Cadence(cd.integer("horizon_days", 14, minimum=1), cd.integer("lookback_days", 7, minimum=0))
+    cd.check_unknown()
+
+    po = _Section(data.get("policy"), "policy", base, source)
+    policy = Policy(po.integer("review_interval_days", 180, minimum=1), po.integer("reminder_interval_days", 7, minimum=1))
+    po.check_unknown()
+
+    ib = _Section(data.get("inbox"), "inbox", base, source)
+    inbox = Inbox(
+        kind=ib.text("kind", "", choices=("", "maildir", "imap", "gmail")),
+        path=ib.path("path"),
+        host=ib.text("host", ""),
+        port=ib.integer("port", 993, minimum=1),
+        folder=ib.text("folder", "INBOX"),
+        user=ib.text("user", ""),
+        password_env=ib.text("password_env", "CHORUS_IMAP_PASSWORD"),
+        label=ib.text("label", ""),
+        allow=tuple(a.lower() for a in ib.strings("allow")),
+        max_bytes=ib.integer("max_bytes", 2_000_000, minimum=1000),
+    )
+    ib.check_unknown()
+
+    cr = _Section(data.get("crisis"), "crisis", base, source)
+    crisis = Crisis(
+        window_hours=cr.number("window_hours", 6.0, minimum=0.5),
+        multiplier=cr.number("multiplier", 3.0, minimum=1.0),
+        minimum=cr.integer("minimum", 5, minimum=1),
+        baseline_days=cr.integer("baseline_days", 28, minimum=1),
+        hold_days=cr.integer("hold_days", 7, minimum=1),
+    )
+    cr.check_unknown()
+
+    gd = _Section(data.get("guide"), "guide", base, source)
+    guide = Guide(output_dir=gd.path("output_dir", "."), doc_id=gd.text("doc_id", ""))
+    gd.check_unknown()
+
+    return Settings(
+        path=source,
+        organisation=organisation,
+        backend=backend,
+        forms=forms,
+        alerts=alerts,
+        mail=mail,
+        schedule=schedule,
+        screening=screening,
+        cadence=cadence,
+        policy=policy,
+        inbox=inbox,
+        crisis=crisis,
+        guide=guide,
+        raw=data,
+    )

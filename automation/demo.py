@@ -1,0 +1,91 @@
+"""`chorus demo`: a realistic program for a made-up law firm, with every job run over it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import jobs
+from automation.config import load_settings
+from automation.errors import ChorusError
+from automation.runner import run_job
+from automation.store.base import Append, Changes
+from automation.workspace import build_workspace
+
+
+def demo_morning(settings_tz, at: str | None) -> datetime:  # type: ignore[no-untyped-def]
+    """The demo's 'now': this morning at 08:45, or the next working morning on a weekend."""
+    from sheets_schema.values import parse_datetime
+
+    if at:
+        return parse_datetime(at, settings_tz)
+    today = datetime.now(settings_tz).date()
+    while today.weekday() >= 5:
+        today += timedelta(days=1)
+    return datetime.combine(today, time(8, 45), settings_tz)
+
+
+def run_demo(folder: Path, *, at: str | None = None, crisis: bool = False, fresh: bool = False) -> Iterator[str]:
+    """Write DIR/chorus.toml, DIR/workbook.xlsx and the inputs, run each job, yield a report."""
+    from zoneinfo import ZoneInfo
+
+    from sheets_schema import demo as demo_data
+
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    now = demo_morning(ZoneInfo(demo_data.DEMO_ORG["timezone"]), at)
+    config = folder / "chorus.toml"
+    workbook = folder / "workbook.xlsx"
+    if fresh:
+        for leftover in (workbook, folder / "outbox", folder / "forms", folder / "alerts", folder / "inbox"):
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            elif leftover.exists():
+                leftover.unlink()
+    if not config.exists():
+        config.write_text(demo_data.demo_config_toml(folder), encoding="utf-8")
+    settings = load_settings(config)
+    yield f"Chorus demo for {settings.organisation.name}, as of {now:%A %d %B %Y %H:%M} ({settings.organisation.timezone})"
+    workspace = build_workspace(settings)
+    if not workbook.exists():
+        workspace.store.ensure_tabs()
+        rows = demo_data.demo_rows(now.date())
+        workspace.store.apply(
+            Changes(appends=tuple(Append(tab, row) for tab, tab_rows in rows.items() for row in tab_rows))
+        )
+        demo_data.write_inputs(folder, now.date())
+        yield f"wrote {config}, {workbook} and the form exports, feeds and inbox under {folder}"
+    else:
+        workspace.store.ensure_tabs()
+        yield f"using the existing {workbook} (pass --fresh to start over)"
+    yield ""
+    yield f"{'job':<16} {'outcome':<9} what it did"
+    yield f"{'-' * 16} {'-' * 9} {'-' * 50}"
+    failures = 0
+    for name in jobs.available():
+        try:
+            result = run_job(workspace, name, now)
+            yield f"{name:<16} {result.outcome:<9} {result.summary()}"
+        except ChorusError as exc:
+            failures += 1
+            yield f"{name:<16} {'failed':<9} {exc}"
+    if crisis:
+        try:
+            from automation.crisis import demo_storm
+        except ModuleNotFoundError:
+            yield "crisis mode is not available in this installation yet"
+        else:
+            yield ""
+            yield from demo_storm(workspace, now)
+    yield ""
+    yield "Where to look:"
+    yield f"  the spreadsheet   {workbook}  (open it in LibreOffice or Excel)"
+    yield f"  emails            {settings.mail.outbox}/  (a Maildir: open it with any mail client, or `chorus --config {config} preview brief`)"
+    guide = (settings.guide.output_dir or folder) / "guide.html"
+    if guide.exists():
+        yield f"  the guide         {guide}"
+    yield f"  check the sheet   chorus --config {config} validate"
+    if failures:
+        raise ChorusError(f"{failures} job(s) failed in the demo", fix="see the table above")

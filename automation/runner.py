@@ -1,0 +1,190 @@
+"""The shell around every job: gather, plan, apply, send, record.
+
+    1. gather   one read of the tabs the job needs (plus Sent and People),
+                and the job's outside inputs (form responses, feeds, mail)
+    2. plan     the job's pure plan()
+    3. apply    one write of the changes, the sends through the Sent ledger,
+                the files, and one Runs row, success or failure
+
+`dry_run` stops after planning: nothing is written or sent; messages are
+written as .eml files for people to look at.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jobs
+from automation.errors import ChorusError
+from automation.store.base import Append, ApplyResult, Changes
+from automation.workspace import Workspace
+from jobs.base import Job, Plan
+from sheets_schema.values import format_datetime
+
+log = logging.getLogger("chorus.run")
+
+ALWAYS_READ = ("People", "Sent")
+
+
+@dataclass
+class RunResult:
+    """What one run did: the plan's report plus what the shell applied and sent."""
+
+    job: str
+    at: datetime
+    dry_run: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    api_calls: int = 0
+    files: list[str] = field(default_factory=list)
+    outcome: str = "ok"
+    error: str = ""
+    plan: Plan | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("ok", "dry-run")
+
+    def summary(self) -> str:
+        parts = [f"{k.replace('_', ' ')} {v}" for k, v in self.counts.items() if v]
+        text = ", ".join(parts) if parts else "nothing to do"
+        if self.problems:
+            text += f"; {len(self.problems)} problem(s)"
+        if self.skipped:
+            text += f"; {len(self.skipped)} change(s) skipped"
+        if self.error:
+            text = f"failed: {self.error}"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "ok": self.ok,
+            "outcome": self.outcome,
+            "at": self.at.isoformat(),
+            "dry_run": self.dry_run,
+            "counts": dict(self.counts),
+            "lines": list(self.lines),
+            "problems": list(self.problems),
+            "skipped": list(self.skipped),
+            "files": list(self.files),
+            "api_calls": self.api_calls,
+            "error": self.error,
+        }
+
+
+def run_job(
+    workspace: Workspace,
+    name: str,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    dry_run_dir: Path | None = None,
+) -> RunResult:
+    """Run one job as if it were `now`; records a Runs row unless dry_run."""
+    try:
+        job = jobs.get(name)
+    except KeyError:
+        from automation.errors import ConfigError
+
+        raise ConfigError(
+            f"there is no job called {name!r}",
+            fix="jobs are: " + ", ".join(jobs.available()),
+        ) from None
+    started = time.monotonic()
+    calls_before = workspace.api_calls()
+    result = RunResult(job=name, at=now, dry_run=dry_run)
+    try:
+        with workspace.store.lock("run"):
+            _run(job, workspace, now, result, dry_run=dry_run, dry_run_dir=dry_run_dir)
+    except ChorusError as exc:
+        result.outcome, result.error = "failed", str(exc)
+        _record(workspace, result, now, started, calls_before)
+        raise
+    except Exception as exc:  # a bug: still leave a trace in Runs, then raise
+        result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        _record(workspace, result, now, started, calls_before)
+        raise
+    if dry_run:
+        result.outcome = "dry-run"
+        result.api_calls = workspace.api_calls() - calls_before
+        return result
+    result.outcome = "problems" if (result.problems or result.skipped) else "ok"
+    _record(workspace, result, now, started, calls_before)
+    return result
+
+
+def _run(job: Job, workspace: Workspace, now: datetime, result: RunResult, *, dry_run: bool, dry_run_dir: Path | None) -> None:
+    settings = workspace.settings
+    tabs = tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ)))
+    # 1. gather
+    snapshot = workspace.store.read(tabs)
+    inputs = job.gather(workspace, now, snapshot) if job.gather else None
+    # 2. plan
+    plan = job.plan(snapshot, now, settings, inputs)
+    result.plan = plan
+    result.counts.update(plan.report.counts)
+    result.lines.extend(plan.report.lines)
+    result.problems.extend(plan.report.problems)
+    # 3. apply
+    if dry_run:
+        result.counts["would_write"] = len(plan.changes.appends) + len(plan.changes.updates) + len(plan.changes.deletes)
+        if plan.messages:
+            from automation.mail.ledger import deliver
+
+            report = deliver(plan.messages, workspace=workspace, snapshot=snapshot, now=now, dry_run_dir=dry_run_dir or settings.base_dir / "dry-run")
+            _merge_delivery(result, report)
+        return
+    applied: ApplyResult = workspace.store.apply(plan.changes) if plan.changes else ApplyResult()
+    result.skipped.extend(applied.skipped)
+    if plan.messages:
+        from automation.mail.ledger import deliver
+
+        report = deliver(plan.messages, workspace=workspace, snapshot=snapshot, now=now)
+        _merge_delivery(result, report)
+    for output in plan.files:
+        folder = settings.guide.output_dir or settings.base_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / output.name
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(output.content)
+        tmp.replace(target)
+        result.files.append(str(target))
+    if job.after is not None:
+        job.after(workspace, plan, inputs)
+
+
+def _merge_delivery(result: RunResult, report: Any) -> None:
+    for key, value in report.counts().items():
+        result.counts[key] = result.counts.get(key, 0) + value
+    result.lines.extend(report.lines)
+    result.problems.extend(report.problems)
+
+
+def _record(workspace: Workspace, result: RunResult, now: datetime, started: float, calls_before: int) -> None:
+    """Append the Runs row; a failure to record never hides the run's own outcome."""
+    tz = workspace.settings.tz
+    elapsed = time.monotonic() - started
+    result.api_calls = workspace.api_calls() - calls_before
+    finished = now.timestamp() + elapsed
+    row = {
+        "run_id": f"{result.job}-{now.astimezone(tz):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}",
+        "job": result.job,
+        "started": format_datetime(now, tz),
+        "finished": format_datetime(datetime.fromtimestamp(finished, tz), tz),
+        "outcome": result.outcome,
+        "summary": result.summary()[:500],
+        "api_calls": result.api_calls + 1,  # this write counts too
+    }
+    try:
+        workspace.store.apply(Changes(appends=(Append("Runs", row),)))
+    except ChorusError as exc:
+        log.warning("could not record the run in Runs: %s", exc)

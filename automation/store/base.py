@@ -1,0 +1,211 @@
+"""The spreadsheet port: what every backend (local .xlsx, Google Sheets) offers.
+
+A job reads the tabs it needs once (`Store.read`) and writes its changes once
+(`Store.apply`). Rows are addressed by their key fields, never by row number:
+people sort, insert and delete rows while jobs run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import pandas as pd
+
+from automation.errors import SheetError
+from sheets_schema.tabs import TABS, Tab
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Append:
+    """Add one row to a tab; skipped if a row with the same key already exists."""
+
+    tab: str
+    row: Mapping[str, Cell]
+
+
+@dataclass(frozen=True)
+class Update:
+    """Change some fields of the row whose key fields equal `key`.
+
+    `expect` guards people's edits: the update applies only if each named
+    field still holds the value the job read (compared as trimmed text).
+    """
+
+    tab: str
+    key: tuple[str, ...]
+    values: Mapping[str, Cell]
+    expect: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove the row whose key fields equal `key` (used for a job's own rows)."""
+
+    tab: str
+    key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Everything one job run writes, applied in one call."""
+
+    appends: tuple[Append, ...] = ()
+    updates: tuple[Update, ...] = ()
+    deletes: tuple[Delete, ...] = ()
+
+    def __add__(self, other: Changes) -> Changes:
+        return Changes(
+            self.appends + other.appends,
+            self.updates + other.updates,
+            self.deletes + other.deletes,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.appends or self.updates or self.deletes)
+
+    @property
+    def tabs(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for change in (*self.appends, *self.updates, *self.deletes):
+            seen[change.tab] = None
+        return tuple(seen)
+
+    def count(self) -> dict[str, int]:
+        return {"appends": len(self.appends), "updates": len(self.updates), "deletes": len(self.deletes)}
+
+
+@dataclass
+class ApplyResult:
+    """What a write did; `skipped` says, in words, what could not be applied and why."""
+
+    appended: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def total(self) -> int:
+        return sum(self.appended.values()) + sum(self.updated.values()) + sum(self.deleted.values())
+
+
+class Snapshot(Mapping[str, pd.DataFrame]):
+    """The tabs one job read: a DataFrame per tab.
+
+    Columns are the schema's field names (all text, '' when blank), the index
+    is the sheet row number (header is row 1), so problems can name the row.
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame]) -> None:
+        self._frames = dict(frames)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self._frames[name]
+        except KeyError:
+            raise KeyError(f"tab {name!r} was not read; read tabs are {sorted(self._frames)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def get_or_empty(self, name: str) -> pd.DataFrame:
+        return self._frames.get(name, empty_frame(name))
+
+
+def empty_frame(tab_name: str) -> pd.DataFrame:
+    """An empty DataFrame with the tab's fields as columns."""
+    return pd.DataFrame({f: pd.Series(dtype=object) for f in TABS[tab_name].fields})
+
+
+def frame_from_rows(tab_name: str, rows: Iterable[Mapping[str, object]], first_row: int = 2) -> pd.DataFrame:
+    """A tab DataFrame from dicts by field (tests and fakes use it); missing fields are ''."""
+    tab = TABS[tab_name]
+    records = [{f: _text(r.get(f, "")) for f in tab.fields} for r in rows]
+    df = pd.DataFrame.from_records(records, columns=list(tab.fields))
+    if df.empty:
+        return empty_frame(tab_name)
+    df.index = range(first_row, first_row + len(df))
+    return df.astype(object)
+
+
+def _text(value: object) -> str:
+    from automation.store.cells import cell_to_text
+
+    return cell_to_text(value)
+
+
+def key_of(tab: Tab, row: Mapping[str, object]) -> tuple[str, ...]:
+    """The key of a row as a tuple of trimmed text."""
+    from automation.store.cells import cell_to_text
+
+    return tuple(cell_to_text(row.get(f, "")).strip() for f in tab.key)
+
+
+def check_changes(changes: Changes) -> None:
+    """Reject changes that name unknown tabs or fields (a bug, not user input)."""
+    for change in (*changes.appends, *changes.updates):
+        tab = TABS.get(change.tab)
+        if tab is None:
+            raise ValueError(f"change for unknown tab {change.tab!r}")
+        values = change.row if isinstance(change, Append) else change.values
+        unknown = set(values) - set(tab.fields)
+        if unknown:
+            raise ValueError(f"change for tab {change.tab!r} names unknown fields {sorted(unknown)}")
+        if isinstance(change, Append):
+            if any(not str(values.get(k, "") or "").strip() for k in tab.key):
+                raise ValueError(f"append to {change.tab!r} without its key {tab.key}: {dict(values)}")
+
+
+def require_columns(tab: Tab, headers: list[str]) -> dict[str, int]:
+    """Map fields to 0-based column positions by header; a missing required column is an error."""
+    from sheets_schema.tabs import normalise_header
+
+    positions: dict[str, int] = {}
+    wanted = tab.by_header()
+    for i, header in enumerate(headers):
+        col = wanted.get(normalise_header(header))
+        if col is not None and col.field not in positions:
+            positions[col.field] = i
+    missing = [c.header for c in tab.columns if c.required and c.field not in positions]
+    if missing:
+        raise SheetError(
+            f"required column {missing[0]!r} is missing" + (f" (also {', '.join(missing[1:])})" if missing[1:] else ""),
+            tab=tab.name,
+            column=missing[0],
+            fix=f"add a column headed {missing[0]!r} to row 1, or run `chorus init` to repair headers",
+        )
+    return positions
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A spreadsheet Chorus reads once and writes once per run."""
+
+    #: backend calls made so far (API requests for Google, file reads/writes locally)
+    calls: int
+
+    def read(self, tabs: Iterable[str]) -> Snapshot:
+        """Read the named tabs in one call. A missing tab is a SheetError naming it."""
+        ...
+
+    def apply(self, changes: Changes) -> ApplyResult:
+        """Apply appends, keyed updates and deletes in one write."""
+        ...
+
+    def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
+        """Create missing tabs and header columns from the schema; returns what was created."""
+        ...
+
+    def lock(self, name: str = "run") -> AbstractContextManager[None]:
+        """An exclusive lock across processes (runs, the scheduler)."""
+        ...
+
+    def describe(self) -> str:
+        """Where the spreadsheet lives, for people (a path or a URL)."""
+        ...

@@ -1,0 +1,390 @@
+"""The local backend: the whole spreadsheet in one .xlsx file (openpyxl).
+
+The embedded default, so Chorus runs with no Google account. Writes are
+atomic (a temporary file, fsync, then rename) under an exclusive file lock, so
+a crash mid-write leaves the previous workbook intact and two runs never
+interleave. Every string is stored as a string cell: text from a form such as
+`=HYPERLINK(...)` stays inert and never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import tempfile
+import time as _time
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from automation.errors import BackendError, SheetError
+from automation.store.base import (
+    Append,
+    ApplyResult,
+    Cell,
+    Changes,
+    Delete,
+    Snapshot,
+    Update,
+    check_changes,
+    empty_frame,
+    require_columns,
+)
+from automation.store.cells import cell_to_text
+from sheets_schema.tabs import TAB_ORDER, TABS, Kind, Tab, normalise_header
+
+README_TAB = "About"
+VALIDATION_ROWS = 5000
+HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
+
+
+class XlsxStore:
+    """A Store kept in a local .xlsx workbook."""
+
+    def __init__(self, path: Path | str, *, lock_timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.calls = 0
+        self.lock_timeout = lock_timeout
+
+    # -- reading -----------------------------------------------------------
+    def read(self, tabs: Iterable[str]) -> Snapshot:
+        names = list(dict.fromkeys(tabs))
+        for name in names:
+            if name not in TABS:
+                raise ValueError(f"unknown tab {name!r}")
+        wb = self._load(read_only=True)
+        self.calls += 1
+        try:
+            frames = {}
+            existing = {normalise_header(n): n for n in wb.sheetnames}
+            for name in names:
+                sheet_name = existing.get(normalise_header(name))
+                if sheet_name is None:
+                    raise SheetError(
+                        "the tab is missing from the workbook",
+                        tab=name,
+                        fix=f"run `chorus init` to add it to {self.path}",
+                    )
+                frames[name] = _frame(TABS[name], wb[sheet_name].iter_rows(values_only=True))
+            return Snapshot(frames)
+        finally:
+            wb.close()
+
+    # -- writing -----------------------------------------------------------
+    def apply(self, changes: Changes) -> ApplyResult:
+        check_changes(changes)
+        result = ApplyResult()
+        if not changes:
+            return result
+        with self._file_lock("write", timeout=self.lock_timeout):
+            wb = self._load(read_only=False)
+            self.calls += 1
+            for tab_name in changes.tabs:
+                ws = _sheet(wb, tab_name, self.path)
+                _apply_tab(
+                    ws,
+                    TABS[tab_name],
+                    [a for a in changes.appends if a.tab == tab_name],
+                    [u for u in changes.updates if u.tab == tab_name],
+                    [d for d in changes.deletes if d.tab == tab_name],
+                    result,
+                )
+            self._save(wb)
+        return result
+
+    def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
+        names = list(tabs) if tabs is not None else list(TAB_ORDER)
+        created: list[str] = []
+        with self._file_lock("write", timeout=self.lock_timeout):
+            if self.path.exists():
+                wb = self._load(read_only=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                wb = Workbook()
+                wb.active.title = README_TAB
+                _write_readme(wb[README_TAB])
+                created.append(README_TAB)
+            self.calls += 1
+            existing = {normalise_header(n): n for n in wb.sheetnames}
+            for name in names:
+                tab = TABS[name]
+                sheet_name = existing.get(normalise_header(name))
+                if sheet_name is None:
+                    ws = wb.create_sheet(name)
+                    _format_sheet(ws, tab, list(tab.headers))
+                    created.append(name)
+                else:
+                    ws = wb[sheet_name]
+                    headers = _headers(ws)
+                    have = {normalise_header(h) for h in headers}
+                    added = [c.header for c in tab.columns if normalise_header(c.header) not in have]
+                    if added:
+                        start = _last_header_col(headers)
+                        for offset, header in enumerate(added, start=1):
+                            ws.cell(row=1, column=start + offset, value=header)
+                        _format_sheet(ws, tab, _headers(ws), header_only=True)
+                        created.extend(f"{name}!{h}" for h in added)
+            if created:
+                self._save(wb)
+        return created
+
+    @contextmanager
+    def lock(self, name: str = "run") -> Iterator[None]:
+        with self._file_lock(name, timeout=self.lock_timeout):
+            yield
+
+    def try_lock(self, name: str) -> contextmanager:  # type: ignore[valid-type]
+        """A lock that fails at once when someone else holds it (the scheduler's)."""
+        return self._file_lock(name, timeout=0)
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    # -- internals ---------------------------------------------------------
+    def _load(self, *, read_only: bool):  # noqa: ANN202
+        if not self.path.exists():
+            raise SheetError(
+                f"the workbook {self.path} does not exist",
+                fix="run `chorus init` to create it, or fix [backend] workbook in chorus.toml",
+            )
+        try:
+            return load_workbook(self.path, read_only=read_only, data_only=True, keep_links=False)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise SheetError(
+                f"the workbook {self.path} cannot be opened as .xlsx ({type(exc).__name__}: {exc})",
+                fix="restore it from a backup, or move it away and run `chorus init` to start a new one",
+            ) from None
+
+    def _save(self, wb: Workbook) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                wb.save(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        self.calls += 1
+
+    @contextmanager
+    def _file_lock(self, name: str, *, timeout: float) -> Iterator[None]:
+        lock_path = self.path.parent / f".{self.path.name}.{name}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115
+        deadline = _time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if _time.monotonic() >= deadline:
+                        raise BackendError(
+                            f"another Chorus process holds the {name} lock on {self.path}",
+                            fix="wait for it to finish, or stop the other `chorus` process",
+                        ) from None
+                    _time.sleep(0.05)
+            yield
+        finally:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            finally:
+                handle.close()
+
+
+def _sheet(wb: Workbook, name: str, path: Path) -> Worksheet:
+    for sheet_name in wb.sheetnames:
+        if normalise_header(sheet_name) == normalise_header(name):
+            return wb[sheet_name]
+    raise SheetError("the tab is missing from the workbook", tab=name, fix=f"run `chorus init` to add it to {path}")
+
+
+def _headers(ws: Worksheet) -> list[str]:
+    row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    return [cell_to_text(v).strip() for v in row]
+
+
+def _last_header_col(headers: list[str]) -> int:
+    last = 0
+    for i, h in enumerate(headers, start=1):
+        if h:
+            last = i
+    return last
+
+
+def _frame(tab: Tab, rows: Iterable[tuple]) -> pd.DataFrame:
+    iterator = iter(rows)
+    header_row = next(iterator, None)
+    if header_row is None:
+        raise SheetError("the tab has no header row", tab=tab.name, row=1, fix="run `chorus init` to write the headers")
+    headers = [cell_to_text(v).strip() for v in header_row]
+    positions = require_columns(tab, headers)
+    records: list[list[str]] = []
+    index: list[int] = []
+    for row_number, row in enumerate(iterator, start=2):
+        values = [cell_to_text(row[p]) if p < len(row) else "" for p in positions.values()]
+        if not any(v.strip() for v in values):
+            continue
+        records.append(values)
+        index.append(row_number)
+    if not records:
+        return empty_frame(tab.name)
+    df = pd.DataFrame(records, columns=list(positions), index=index, dtype=object)
+    for f in tab.fields:
+        if f not in df.columns:
+            df[f] = ""
+    return df[list(tab.fields)]
+
+
+def _write(ws: Worksheet, row: int, col: int, value: Cell) -> None:
+    cell = ws.cell(row=row, column=col)
+    if value is None or value == "":
+        cell.value = None
+        return
+    if isinstance(value, bool):
+        value = "Yes" if value else "No"
+    if isinstance(value, (int, float)):
+        cell.value = value
+        return
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    cell.value = text
+    # openpyxl turns a string starting with '=' into a formula; force a string cell.
+    cell.data_type = "s"
+
+
+def _apply_tab(
+    ws: Worksheet,
+    tab: Tab,
+    appends: list[Append],
+    updates: list[Update],
+    deletes: list[Delete],
+    result: ApplyResult,
+) -> None:
+    headers = _headers(ws)
+    positions = require_columns(tab, headers)
+    # A column the schema knows but the sheet lacks is added at the end, so
+    # nothing a job writes is lost; columns people added stay where they are.
+    needed = {f for a in appends for f in a.row} | {f for u in updates for f in u.values}
+    last = _last_header_col(headers)
+    for f in tab.fields:
+        if f in needed and f not in positions:
+            last += 1
+            ws.cell(row=1, column=last, value=tab.column(f).header).font = Font(bold=True)
+            positions[f] = last - 1
+    key_cols = [positions[k] + 1 for k in tab.key]
+    rows_by_key: dict[tuple[str, ...], list[int]] = {}
+    last_row = 1
+    for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        if any(cell_to_text(v).strip() for v in row):
+            last_row = r
+            key = tuple(cell_to_text(row[c - 1]).strip() if c - 1 < len(row) else "" for c in key_cols)
+            rows_by_key.setdefault(key, []).append(r)
+    for update in updates:
+        found = rows_by_key.get(tuple(str(k).strip() for k in update.key))
+        if not found:
+            result.skipped.append(f"{tab.name}: no row with key {'/'.join(update.key)} (deleted or re-keyed since the read)")
+            continue
+        r = found[0]
+        if update.expect:
+            changed = [
+                f
+                for f, want in update.expect.items()
+                if f in positions
+                and cell_to_text(ws.cell(row=r, column=positions[f] + 1).value).strip() != str(want).strip()
+            ]
+            if changed:
+                result.skipped.append(
+                    f"{tab.name}: row {'/'.join(update.key)} was edited since the read ({', '.join(tab.column(f).header for f in changed)}); left as the person set it"
+                )
+                continue
+        for f, value in update.values.items():
+            _write(ws, r, positions[f] + 1, value)
+        result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
+    for append in appends:
+        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+        if key in rows_by_key:
+            result.skipped.append(f"{tab.name}: a row with key {'/'.join(key)} already exists; not added twice")
+            continue
+        last_row += 1
+        for f, value in append.row.items():
+            _write(ws, last_row, positions[f] + 1, value)
+        rows_by_key[key] = [last_row]
+        result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
+    doomed: list[int] = []
+    for delete in deletes:
+        found = rows_by_key.pop(tuple(str(k).strip() for k in delete.key), None)
+        if found:
+            doomed.extend(found)
+            result.deleted[tab.name] = result.deleted.get(tab.name, 0) + len(found)
+    for r in sorted(doomed, reverse=True):
+        ws.delete_rows(r)
+
+
+def _format_sheet(ws: Worksheet, tab: Tab, headers: list[str], *, header_only: bool = False) -> None:
+    by_header = tab.by_header()
+    for i, header in enumerate(headers, start=1):
+        cell = ws.cell(row=1, column=i, value=header)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        col = by_header.get(normalise_header(header))
+        if col is None:
+            continue
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = col.width
+        if col.help:
+            cell.comment = Comment(col.help, "Chorus")
+        if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
+            formula = '"' + ",".join(col.choices) + '"'
+            if len(formula) <= 255:
+                dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
+                dv.error = f"Choose one of: {', '.join(col.choices)}"
+                dv.errorTitle = col.header
+                dv.prompt = col.help
+                dv.showErrorMessage = True
+                dv.showInputMessage = bool(col.help)
+                ws.add_data_validation(dv)
+                dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
+    ws.freeze_panes = "A2"
+
+
+def _write_readme(ws: Worksheet) -> None:
+    ws["A1"] = "Chorus: the employee social media program"
+    ws["A1"].font = Font(bold=True, size=14)
+    lines = [
+        "This workbook holds the program: one tab per kind of record. Chorus's jobs read and write it;",
+        "people edit it too. Sort, filter and add your own columns freely: Chorus finds columns by header",
+        "and rows by their key (ID, Response ID, Email...). Do not rename the headers in row 1.",
+        "",
+        "Tab | what one row is | key | written by",
+    ]
+    for name in TAB_ORDER:
+        tab = TABS[name]
+        headers = " + ".join(tab.column(k).header for k in tab.key)
+        lines.append(f"{name} | {tab.help} | {headers} | {tab.written_by}")
+    lines += ["", "Check the workbook with `chorus validate`; hover over a header to see what the column holds."]
+    for r, line in enumerate(lines, start=3):
+        ws.cell(row=r, column=1, value=line)
+    ws.column_dimensions["A"].width = 120

@@ -1,0 +1,46 @@
+"""The jobs, one module each; `plan()` is pure, the runner does the I/O.
+
+The registry lists every job Chorus knows in the order the daily cycle runs
+them; a job whose module is not there yet is simply not available.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from jobs.base import Job
+
+#: job name -> module, in the order the demo and the daily cycle run them
+JOB_MODULES: dict[str, str] = {
+    "sync-forms": "jobs.sync_forms",
+    "ingest-alerts": "jobs.ingest_alerts",
+    "ingest-inbox": "jobs.ingest_inbox",
+    "check-cadence": "jobs.cadence",
+    "brief": "jobs.brief",
+    "thanks": "jobs.thanks",
+    "weekly-summary": "jobs.weekly_summary",
+    "policy-digest": "jobs.policy_digest",
+    "guide": "jobs.guide",
+}
+
+
+def available() -> dict[str, Job]:
+    """Every job whose module exists, by name, in cycle order."""
+    found: dict[str, Job] = {}
+    for name, module_name in JOB_MODULES.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        found[name] = module.JOB
+    return found
+
+
+def get(name: str) -> Job:
+    """The job called `name`; KeyError lists the jobs there are."""
+    jobs = available()
+    if name not in jobs:
+        raise KeyError(name)
+    return jobs[name]

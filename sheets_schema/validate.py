@@ -1,0 +1,144 @@
+"""Check a snapshot of the spreadsheet against the schema, cell by cell.
+
+`chorus validate` prints every problem as tab, row, column, value and why.
+The same parsers the jobs use decide what is valid, so a cell that passes
+here is a cell the jobs can read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from sheets_schema.tabs import TABS, Kind, Tab
+from sheets_schema.values import (
+    clean_text,
+    is_http_url,
+    parse_date,
+    parse_datetime,
+    parse_days,
+    parse_email,
+    parse_int,
+    parse_time_window,
+    parse_yes_no,
+    split_multi,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad cell (or row, or tab), named so a person can find and fix it."""
+
+    tab: str
+    row: int | None
+    column: str
+    value: str
+    why: str
+
+    def __str__(self) -> str:
+        where = self.tab
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        return f"{where}: {shown!r}: {self.why}" if self.value else f"{where}: {self.why}"
+
+
+def check_cell(kind: Kind, value: str, choices: tuple[str, ...], tz: ZoneInfo, day_first: bool = True) -> str | None:
+    """Why the value is not valid for the kind, or None when it is."""
+    try:
+        if kind is Kind.EMAIL:
+            parse_email(value)
+        elif kind is Kind.URL:
+            if not is_http_url(value):
+                return "is not an http(s) link (write it as https://...)"
+        elif kind is Kind.DATE:
+            parse_date(value, day_first=day_first)
+        elif kind is Kind.DATETIME:
+            parse_datetime(value, tz, day_first=day_first)
+        elif kind is Kind.TIME_WINDOW:
+            parse_time_window(value)
+        elif kind is Kind.DAYS:
+            parse_days(value)
+        elif kind is Kind.INTEGER:
+            if parse_int(value) < 0:
+                return "must not be negative"
+        elif kind is Kind.YES_NO:
+            parse_yes_no(value)
+        elif kind is Kind.CHOICE and choices:
+            if value.casefold() not in {c.casefold() for c in choices}:
+                return "is not one of " + ", ".join(choices)
+        elif kind is Kind.MULTI_CHOICE and choices:
+            allowed = {c.casefold() for c in choices}
+            bad = [v for v in split_multi(value) if v.casefold() not in allowed]
+            if bad:
+                return f"{', '.join(bad)} is not one of " + ", ".join(choices)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def validate_tab(tab: Tab, frame: pd.DataFrame, tz: ZoneInfo, day_first: bool = True) -> list[Problem]:
+    """Every problem in one tab: required cells, types, choices, duplicate keys."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str, ...], int] = {}
+    for row_number, row in frame.iterrows():
+        for col in tab.columns:
+            value = clean_text(row.get(col.field, ""))
+            if not value:
+                if col.required:
+                    problems.append(Problem(tab.name, int(row_number), col.header, "", "is required but empty"))
+                continue
+            why = check_cell(col.kind, value, col.choices, tz, day_first)
+            if why:
+                problems.append(Problem(tab.name, int(row_number), col.header, value, why))
+        key = tuple(clean_text(row.get(k, "")) for k in tab.key)
+        if all(key):
+            if key in seen:
+                headers = " + ".join(tab.column(k).header for k in tab.key)
+                problems.append(
+                    Problem(tab.name, int(row_number), tab.column(tab.key[0]).header, "/".join(key),
+                            f"repeats the {headers} of row {seen[key]}; keys must be unique")
+                )
+            else:
+                seen[key] = int(row_number)
+    problems.extend(_rules(tab, frame, day_first))
+    return problems
+
+
+def _rules(tab: Tab, frame: pd.DataFrame, day_first: bool) -> list[Problem]:
+    """Rules that span a row: a Rota week starts on Monday, an absence ends after it starts."""
+    problems: list[Problem] = []
+    if tab.name == "Rota":
+        for row_number, row in frame.iterrows():
+            try:
+                d = parse_date(row["week_starting"], day_first=day_first)
+            except ValueError:
+                continue
+            if d.weekday() != 0:
+                problems.append(Problem("Rota", int(row_number), "Week Starting", clean_text(row["week_starting"]),
+                                        f"is a {d:%A}; weeks start on a Monday"))
+    if tab.name == "Absences":
+        for row_number, row in frame.iterrows():
+            try:
+                start: date = parse_date(row["from_date"], day_first=day_first)
+                end: date = parse_date(row["to_date"], day_first=day_first)
+            except ValueError:
+                continue
+            if end < start:
+                problems.append(Problem("Absences", int(row_number), "To", clean_text(row["to_date"]),
+                                        "is before From"))
+    return problems
+
+
+def validate_snapshot(frames: Mapping[str, pd.DataFrame], tz: ZoneInfo, day_first: bool = True) -> list[Problem]:
+    """Every problem in every tab read."""
+    problems: list[Problem] = []
+    for name, frame in frames.items():
+        problems.extend(validate_tab(TABS[name], frame, tz, day_first))
+    return problems

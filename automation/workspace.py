@@ -50,9 +50,11 @@ class Workspace:
 
     def api_calls(self) -> int:
         """Backend calls so far: the store's, plus Google's when a twin or client counts them."""
-        calls = getattr(self.store, "calls", 0)
-        if self.google is not None and hasattr(self.google, "calls_outside_store"):
-            calls += self.google.calls_outside_store()
+        if getattr(self.store, "counts_google_calls", False):
+            return int(self.store.calls)  # the Google store counts every Google call of the run
+        calls = int(getattr(self.store, "calls", 0))
+        if self.google is not None and hasattr(self.google, "total_calls"):
+            calls += self.google.total_calls()
         return calls
 
 

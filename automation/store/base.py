@@ -7,7 +7,7 @@ people sort, insert and delete rows while jobs run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -134,10 +134,41 @@ def frame_from_rows(tab_name: str, rows: Iterable[Mapping[str, object]], first_r
     return df.astype(object)
 
 
+def _cell_text(value: object) -> str:
+    from automation.store.cells import cell_to_text
+
+    return cell_to_text(value)
+
+
 def _text(value: object) -> str:
     from automation.store.cells import cell_to_text
 
     return cell_to_text(value)
+
+
+def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.DataFrame:
+    """A tab DataFrame from raw sheet rows (header first), columns found by header."""
+    iterator = iter(rows)
+    header_row = next(iterator, None)
+    if header_row is None:
+        raise SheetError("the tab has no header row", tab=tab.name, row=1, fix="run `chorus init` to write the headers")
+    headers = [_cell_text(v).strip() for v in header_row]
+    positions = require_columns(tab, headers)
+    records: list[list[str]] = []
+    index: list[int] = []
+    for row_number, row in enumerate(iterator, start=2):
+        values = [_cell_text(row[p]) if p < len(row) else "" for p in positions.values()]
+        if not any(v.strip() for v in values):
+            continue
+        records.append(values)
+        index.append(row_number)
+    if not records:
+        return empty_frame(tab.name)
+    df = pd.DataFrame(records, columns=list(positions), index=index, dtype=object)
+    for f in tab.fields:
+        if f not in df.columns:
+            df[f] = ""
+    return df[list(tab.fields)]
 
 
 def key_of(tab: Tab, row: Mapping[str, object]) -> tuple[str, ...]:

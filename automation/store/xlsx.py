@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
@@ -38,7 +37,7 @@ from automation.store.base import (
     Snapshot,
     Update,
     check_changes,
-    empty_frame,
+    frame_from_sheet_rows,
     require_columns,
 )
 from automation.store.cells import cell_to_text
@@ -76,7 +75,7 @@ class XlsxStore:
                         tab=name,
                         fix=f"run `chorus init` to add it to {self.path}",
                     )
-                frames[name] = _frame(TABS[name], wb[sheet_name].iter_rows(values_only=True))
+                frames[name] = frame_from_sheet_rows(TABS[name], wb[sheet_name].iter_rows(values_only=True))
             return Snapshot(frames)
         finally:
             wb.close()
@@ -232,30 +231,6 @@ def _last_header_col(headers: list[str]) -> int:
         if h:
             last = i
     return last
-
-
-def _frame(tab: Tab, rows: Iterable[tuple]) -> pd.DataFrame:
-    iterator = iter(rows)
-    header_row = next(iterator, None)
-    if header_row is None:
-        raise SheetError("the tab has no header row", tab=tab.name, row=1, fix="run `chorus init` to write the headers")
-    headers = [cell_to_text(v).strip() for v in header_row]
-    positions = require_columns(tab, headers)
-    records: list[list[str]] = []
-    index: list[int] = []
-    for row_number, row in enumerate(iterator, start=2):
-        values = [cell_to_text(row[p]) if p < len(row) else "" for p in positions.values()]
-        if not any(v.strip() for v in values):
-            continue
-        records.append(values)
-        index.append(row_number)
-    if not records:
-        return empty_frame(tab.name)
-    df = pd.DataFrame(records, columns=list(positions), index=index, dtype=object)
-    for f in tab.fields:
-        if f not in df.columns:
-            df[f] = ""
-    return df[list(tab.fields)]
 
 
 def _write(ws: Worksheet, row: int, col: int, value: Cell) -> None:

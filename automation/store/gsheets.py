@@ -1,0 +1,424 @@
+"""The Google backend: the spreadsheet in Google Sheets, through gspread 6.
+
+Call budget per run, whatever the number of rows:
+
+- read: one `values:batchGet` for all the tabs a job needs;
+- write: one `values:batchGet` re-reading the touched tabs (rows are found
+  by key just before writing, never by a row number remembered from the
+  job's read), at most one `values:batchUpdate` for keyed updates, one
+  `values:append` per tab that gains rows, and one `spreadsheets:batchUpdate`
+  only when rows are deleted;
+- set-up: one `spreadsheets.get`, one `values:batchGet` and one
+  `spreadsheets:batchUpdate` creating tabs, headers, frozen rows, dropdowns
+  and column widths.
+
+User text is written with valueInputOption RAW, so it can never become a
+formula. An append whose answer was lost is followed by a re-read of the key
+column and an append of only the rows that are missing, never a blind repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from automation.errors import BackendError, SheetError
+from automation.google import GoogleServices, UncertainWrite
+from automation.store.base import (
+    Append,
+    ApplyResult,
+    Cell,
+    Changes,
+    Delete,
+    Snapshot,
+    Update,
+    check_changes,
+    frame_from_sheet_rows,
+    require_columns,
+)
+from automation.store.cells import cell_to_text
+from sheets_schema.tabs import TAB_ORDER, TABS, Kind, Tab, normalise_header
+
+SHEETS_CELL_LIMIT = 50_000
+README_TAB = "About"
+
+
+def quote_tab(name: str) -> str:
+    """A1 notation for a whole tab: 'My Tab' with single quotes doubled."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> A, B, ..., Z, AA."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+class SheetsStore:
+    """A Store kept in a Google spreadsheet."""
+
+    counts_google_calls = True
+
+    def __init__(self, services: GoogleServices, spreadsheet_id: str, *, lock_dir: Path | None = None) -> None:
+        self.services = services
+        self.spreadsheet_id = spreadsheet_id
+        self.client = services.gspread_client()
+        self.http = self.client.http_client
+        self.lock_dir = lock_dir or Path.home() / ".cache" / "chorus"
+
+    @classmethod
+    def from_settings(cls, settings: Any, google: GoogleServices | None = None) -> SheetsStore:
+        services = google or GoogleServices.from_settings(settings)
+        return cls(services, settings.backend.spreadsheet_id, lock_dir=settings.base_dir)
+
+    @property
+    def calls(self) -> int:
+        return self.services.total_calls()
+
+    def describe(self) -> str:
+        return f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}"
+
+    # -- reading -------------------------------------------------------------
+    def _batch_get(self, ranges: list[str]) -> list[list[list[Any]]]:
+        from gspread.exceptions import APIError
+
+        try:
+            body = self.http.values_batch_get(
+                self.spreadsheet_id,
+                ranges,
+                params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
+            )
+        except APIError as exc:
+            self._translate(exc, ranges)
+            raise
+        return [vr.get("values", []) for vr in body.get("valueRanges", [])]
+
+    def read(self, tabs: Iterable[str]) -> Snapshot:
+        names = list(dict.fromkeys(tabs))
+        for name in names:
+            if name not in TABS:
+                raise ValueError(f"unknown tab {name!r}")
+        values = self._batch_get([quote_tab(n) for n in names])
+        return Snapshot({name: frame_from_sheet_rows(TABS[name], rows) for name, rows in zip(names, values, strict=True)})
+
+    def _translate(self, exc: Any, ranges: list[str]) -> None:
+        code = getattr(exc, "code", 0)
+        message = str(getattr(exc, "error", {}).get("message", exc))
+        if code == 404:
+            raise BackendError(
+                f"spreadsheet {self.spreadsheet_id} was not found",
+                fix=f"check backend.spreadsheet_id, and share the spreadsheet with {self.services.service_account_email()} as an editor",
+            ) from None
+        if code == 403:
+            raise BackendError(
+                f"no access to spreadsheet {self.spreadsheet_id}: {message}",
+                fix=f"share the spreadsheet with {self.services.service_account_email()} as an editor, and enable the Sheets API",
+            ) from None
+        if code == 400 and "Unable to parse range" in message:
+            missing = self._missing_tabs([r.split("!")[0].strip("'").replace("''", "'") for r in ranges])
+            if missing:
+                raise SheetError(
+                    "the tab is missing from the spreadsheet",
+                    tab=missing[0],
+                    fix="run `chorus init` to add it",
+                ) from None
+
+    def _titles(self) -> dict[str, dict[str, Any]]:
+        meta = self.http.fetch_sheet_metadata(self.spreadsheet_id, params={"fields": "sheets.properties"})
+        return {s["properties"]["title"]: s["properties"] for s in meta.get("sheets", [])}
+
+    def _missing_tabs(self, names: list[str]) -> list[str]:
+        have = {normalise_header(t) for t in self._titles()}
+        return [n for n in names if normalise_header(n) not in have]
+
+    # -- writing -------------------------------------------------------------
+    def apply(self, changes: Changes) -> ApplyResult:
+        check_changes(changes)
+        _check_cell_sizes(changes, SHEETS_CELL_LIMIT)
+        result = ApplyResult()
+        if not changes:
+            return result
+        tab_names = list(changes.tabs)
+        fresh = dict(zip(tab_names, self._batch_get([quote_tab(n) for n in tab_names]), strict=True))
+        value_ranges: list[dict[str, Any]] = []
+        appends: dict[str, list[list[Any]]] = {}
+        append_keys: dict[str, list[tuple[str, ...]]] = {}
+        doomed: dict[str, list[int]] = {}
+        header_cells: list[dict[str, Any]] = []
+        for name in tab_names:
+            tab = TABS[name]
+            rows = fresh[name]
+            headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
+            positions = require_columns(tab, headers)
+            needed = {f for a in changes.appends if a.tab == name for f in a.row}
+            needed |= {f for u in changes.updates if u.tab == name for f in u.values}
+            width = len(headers)
+            for f in tab.fields:
+                if f in needed and f not in positions:
+                    positions[f] = width
+                    header_cells.append({"range": f"{quote_tab(name)}!{column_letter(width)}1", "values": [[tab.column(f).header]]})
+                    width += 1
+            index = _key_index(tab, rows, positions)
+            for update in (u for u in changes.updates if u.tab == name):
+                _plan_update(tab, update, rows, positions, index, value_ranges, result)
+            for append in (a for a in changes.appends if a.tab == name):
+                key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+                if key in index:
+                    result.skipped.append(f"{name}: a row with key {'/'.join(key)} already exists; not added twice")
+                    continue
+                line: list[Any] = [""] * (max(positions.values()) + 1)
+                for f, value in append.row.items():
+                    line[positions[f]] = _raw(value)
+                appends.setdefault(name, []).append(line)
+                append_keys.setdefault(name, []).append(key)
+                index[key] = [-1]
+            for delete in (d for d in changes.deletes if d.tab == name):
+                found = index.pop(tuple(str(k).strip() for k in delete.key), None)
+                if found and found[0] > 0:
+                    doomed.setdefault(name, []).extend(found)
+        if value_ranges or header_cells:
+            self.http.values_batch_update(
+                self.spreadsheet_id,
+                body={"valueInputOption": "RAW", "data": header_cells + value_ranges},
+            )
+        for name, lines in appends.items():
+            self._append(name, lines, append_keys[name])
+            result.appended[name] = len(lines)
+        if doomed:
+            self._delete_rows(doomed, result)
+        return result
+
+    def _append(self, name: str, lines: list[list[Any]], keys: list[tuple[str, ...]], attempt: int = 0) -> None:
+        try:
+            self.http.values_append(
+                self.spreadsheet_id,
+                f"{quote_tab(name)}!A1",
+                params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                body={"majorDimension": "ROWS", "values": lines},
+            )
+        except UncertainWrite:
+            if attempt >= 3:
+                raise
+            # The answer was lost: look before appending again, and add only what is missing.
+            rows = self._batch_get([quote_tab(name)])[0]
+            tab = TABS[name]
+            headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
+            index = _key_index(tab, rows, require_columns(tab, headers))
+            missing = [(line, key) for line, key in zip(lines, keys, strict=True) if key not in index]
+            if missing:
+                self._append(name, [m[0] for m in missing], [m[1] for m in missing], attempt + 1)
+
+    def _delete_rows(self, doomed: dict[str, list[int]], result: ApplyResult) -> None:
+        titles = self._titles()
+        by_norm = {normalise_header(t): p for t, p in titles.items()}
+        requests = []
+        for name, rows in doomed.items():
+            sheet_id = by_norm[normalise_header(name)]["sheetId"]
+            for row in sorted(set(rows), reverse=True):
+                requests.append({"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": row - 1, "endIndex": row}}})
+            result.deleted[name] = len(set(rows))
+        try:
+            self.http.batch_update(self.spreadsheet_id, {"requests": requests})
+        except UncertainWrite:
+            # Deleting by row number twice could remove a neighbour: leave it to the next run.
+            result.skipped.append("deleting rows lost its answer; the next run re-checks them")
+
+    # -- set-up ----------------------------------------------------------------
+    def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
+        names = list(tabs) if tabs is not None else list(TAB_ORDER)
+        titles = self._titles()
+        by_norm = {normalise_header(t): (t, p) for t, p in titles.items()}
+        existing = [n for n in names if normalise_header(n) in by_norm]
+        header_rows = dict(zip(existing, self._batch_get([f"{quote_tab(by_norm[normalise_header(n)][0])}!1:1" for n in existing]), strict=True)) if existing else {}
+        requests: list[dict[str, Any]] = []
+        created: list[str] = []
+        next_id = max([p.get("sheetId", 0) for p in titles.values()] + [0]) + 1
+        if README_TAB not in titles and tabs is None and not existing:
+            requests += _readme_requests(next_id)
+            next_id += 1
+            created.append(README_TAB)
+        for name in names:
+            tab = TABS[name]
+            if normalise_header(name) not in by_norm:
+                requests += _new_tab_requests(tab, next_id, len(titles) + len(created))
+                created.append(name)
+                next_id += 1
+                continue
+            title, props = by_norm[normalise_header(name)]
+            row = header_rows.get(name, [])
+            headers = [cell_to_text(h).strip() for h in (row[0] if row else [])]
+            have = {normalise_header(h) for h in headers}
+            missing = [c for c in tab.columns if normalise_header(c.header) not in have]
+            if not missing:
+                continue
+            start = len(headers)
+            grid_cols = props.get("gridProperties", {}).get("columnCount", 26)
+            if start + len(missing) > grid_cols:
+                requests.append({"appendDimension": {"sheetId": props["sheetId"], "dimension": "COLUMNS", "length": start + len(missing) - grid_cols}})
+            requests.append(_header_cells(props["sheetId"], [c.header for c in missing], start))
+            for offset, col in enumerate(missing):
+                requests += _column_requests(props["sheetId"], col, start + offset)
+            created.extend(f"{name}!{c.header}" for c in missing)
+        if requests:
+            self.http.batch_update(self.spreadsheet_id, {"requests": requests})
+        return created
+
+    @contextmanager
+    def lock(self, name: str = "run") -> Iterator[None]:
+        """A lock file per spreadsheet on this machine (Sheets has no lock of its own)."""
+        from automation.store.xlsx import XlsxStore
+
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        proxy = XlsxStore(self.lock_dir / f"google-{self.spreadsheet_id}.xlsx")
+        with proxy.lock(name):
+            yield
+
+    def try_lock(self, name: str) -> Any:
+        from automation.store.xlsx import XlsxStore
+
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        return XlsxStore(self.lock_dir / f"google-{self.spreadsheet_id}.xlsx").try_lock(name)
+
+
+def _raw(value: Cell) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return value
+
+
+def _check_cell_sizes(changes: Changes, limit: int) -> None:
+    for change in (*changes.appends, *changes.updates):
+        values = change.row if isinstance(change, Append) else change.values
+        for f, value in values.items():
+            if isinstance(value, str) and len(value) > limit:
+                tab = TABS[change.tab]
+                key = "/".join(str(values.get(k, "")) for k in tab.key) if isinstance(change, Append) else "/".join(change.key)
+                raise SheetError(
+                    f"the text for row {key} is {len(value):,} characters; a cell holds at most {limit:,}",
+                    tab=change.tab,
+                    column=tab.column(f).header,
+                    fix="shorten it at its source; nothing was written",
+                )
+
+
+def _key_index(tab: Tab, rows: list[list[Any]], positions: dict[str, int]) -> dict[tuple[str, ...], list[int]]:
+    cols = [positions[k] for k in tab.key]
+    index: dict[tuple[str, ...], list[int]] = {}
+    for r, row in enumerate(rows[1:], start=2):
+        key = tuple(cell_to_text(row[c]).strip() if c < len(row) else "" for c in cols)
+        if any(key):
+            index.setdefault(key, []).append(r)
+    return index
+
+
+def _plan_update(tab: Tab, update: Update, rows: list[list[Any]], positions: dict[str, int],
+                 index: dict[tuple[str, ...], list[int]], out: list[dict[str, Any]], result: ApplyResult) -> None:
+    found = index.get(tuple(str(k).strip() for k in update.key))
+    if not found or found[0] < 0:
+        result.skipped.append(f"{tab.name}: no row with key {'/'.join(update.key)} (deleted or re-keyed since the read)")
+        return
+    r = found[0]
+    row = rows[r - 1]
+    if update.expect:
+        changed = [
+            f for f, want in update.expect.items()
+            if f in positions and (cell_to_text(row[positions[f]]) if positions[f] < len(row) else "").strip() != str(want).strip()
+        ]
+        if changed:
+            result.skipped.append(
+                f"{tab.name}: row {'/'.join(update.key)} was edited since the read ({', '.join(tab.column(f).header for f in changed)}); left as the person set it"
+            )
+            return
+    # One range per run of adjacent columns, so cells between them (a person's) are untouched.
+    cols = sorted((positions[f], _raw(v)) for f, v in update.values.items())
+    run: list[tuple[int, Any]] = []
+    for col, value in cols + [(-10, None)]:
+        if run and col != run[-1][0] + 1:
+            out.append({
+                "range": f"{quote_tab(tab.name)}!{column_letter(run[0][0])}{r}:{column_letter(run[-1][0])}{r}",
+                "values": [[v for _, v in run]],
+            })
+            run = []
+        if col >= 0:
+            run.append((col, value))
+    result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
+
+
+def _header_cells(sheet_id: int, headers: list[str], start_col: int) -> dict[str, Any]:
+    return {
+        "updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": start_col},
+            "rows": [{"values": [
+                {"userEnteredValue": {"stringValue": h}, "userEnteredFormat": {"textFormat": {"bold": True}, "backgroundColor": {"red": 0.87, "green": 0.91, "blue": 0.94}}}
+                for h in headers
+            ]}],
+            "fields": "userEnteredValue,userEnteredFormat(textFormat,backgroundColor)",
+        }
+    }
+
+
+def _column_requests(sheet_id: int, col: Any, index: int) -> list[dict[str, Any]]:
+    reqs: list[dict[str, Any]] = [{
+        "updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index, "endIndex": index + 1},
+            "properties": {"pixelSize": int(col.width * 7)},
+            "fields": "pixelSize",
+        }
+    }]
+    if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
+        reqs.append({
+            "setDataValidation": {
+                "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": index, "endColumnIndex": index + 1},
+                "rule": {
+                    "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": c} for c in col.choices]},
+                    "inputMessage": col.help or None,
+                    "strict": False,
+                    "showCustomUi": True,
+                },
+            }
+        })
+    return reqs
+
+
+def _new_tab_requests(tab: Tab, sheet_id: int, position: int) -> list[dict[str, Any]]:
+    reqs: list[dict[str, Any]] = [{
+        "addSheet": {"properties": {
+            "sheetId": sheet_id,
+            "title": tab.name,
+            "index": position,
+            "gridProperties": {"rowCount": 1000, "columnCount": max(26, len(tab.columns)), "frozenRowCount": 1},
+        }}
+    }, _header_cells(sheet_id, list(tab.headers), 0)]
+    for i, col in enumerate(tab.columns):
+        reqs += _column_requests(sheet_id, col, i)
+    return reqs
+
+
+def _readme_requests(sheet_id: int) -> list[dict[str, Any]]:
+    lines = ["Chorus: the employee social media program", "",
+             "One tab per kind of record. Chorus finds columns by header and rows by key;",
+             "sort, filter and add your own columns freely, but keep the headers in row 1.", ""]
+    lines += [f"{name}: {TABS[name].help}" for name in TAB_ORDER]
+    return [
+        {"addSheet": {"properties": {"sheetId": sheet_id, "title": README_TAB, "index": 0,
+                                     "gridProperties": {"rowCount": 100, "columnCount": 2}}}},
+        {"updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": line}}]} for line in lines],
+            "fields": "userEnteredValue",
+        }},
+        {"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
+            "properties": {"pixelSize": 800}, "fields": "pixelSize"}},
+    ]
+
+
+__all__ = ["SheetsStore", "quote_tab", "column_letter", "Delete"]

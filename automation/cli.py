@@ -49,9 +49,19 @@ class ChorusGroup(click.Group):
     default=None,
     help=f"Settings file (default ./{DEFAULT_CONFIG}, or $CHORUS_CONFIG).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Logs on stderr as text for people or JSON lines for collectors.",
+)
+@click.option("-v", "--verbose", count=True, help="More detail in the logs (-vv: libraries too).")
 @click.version_option(package_name="chorus")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None) -> None:
+def cli(
+    ctx: click.Context, config_path: Path | None, log_format: str = "text", verbose: int = 0
+) -> None:
     """Chorus runs an employee social media program from a shared spreadsheet.
 
     \b
@@ -62,6 +72,9 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    from automation.logs import configure_logging
+
+    configure_logging(log_format, verbose)
 
 
 def settings_from(ctx: click.Context) -> Settings:
@@ -196,6 +209,29 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"  skipped: {skipped}")
 
 
+# -- preview ------------------------------------------------------------------
+@cli.command()
+@click.argument("job")
+@click.option("--at", "at", metavar="DATETIME", help="Plan as if it were this time (organisation's timezone).")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("preview"),
+              show_default=True, help="Folder for the pages (created).")
+@click.pass_context
+def preview(ctx: click.Context, job: str, at: str | None, folder: Path) -> None:
+    """Write the emails JOB would send as web pages (with their charts); send and write nothing else.
+
+    \b
+    Example:
+      chorus preview weekly-summary --at 2026-11-23T08:00 --dir preview
+    """
+    from automation.mail.preview import preview as write_preview
+
+    settings = settings_from(ctx)
+    pages = write_preview(job, workspace_from(ctx), parse_at(at, settings), folder)
+    click.echo(f"{job}: {len(pages)} message(s) previewed in {folder}")
+    for page in pages:
+        click.echo(f"  {page}")
+
+
 # -- demo ---------------------------------------------------------------------
 @cli.command()
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
@@ -214,6 +250,139 @@ def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
 
     for line in run_demo(folder, at=at, crisis=crisis, fresh=fresh):
         click.echo(line)
+
+
+# -- schedule, cron, status (operations) -------------------------------------
+@cli.command()
+@click.pass_context
+def schedule(ctx: click.Context) -> None:
+    """Run every job at its time from [schedule], until stopped (SIGTERM or Ctrl-C).
+
+    Times are in the organisation's timezone, across daylight-saving changes.
+    A failing job is recorded in Runs and retried at its next time; a daily job
+    missed earlier today (the machine was off) runs once at start-up. Only one
+    scheduler runs per spreadsheet. Stopping lets the running job finish.
+
+    \b
+    Examples:
+      chorus --config /srv/chorus/chorus.toml schedule
+      chorus --log-format json schedule        # for journald, Docker or Cloud Logging
+    """
+    from automation.scheduler import serve
+
+    serve(workspace_from(ctx))
+
+
+@cli.command()
+@click.option("--systemd", is_flag=True, help="Print a systemd service and timer per job instead.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --systemd: write the unit files into this folder.",
+)
+@click.option(
+    "--chorus",
+    "chorus_path",
+    metavar="PATH",
+    help="The chorus program the lines call (default: this one).",
+)
+@click.option(
+    "--due-today",
+    "due_today",
+    metavar="JOB",
+    help="Exit 0 if JOB is scheduled today (organisation's timezone), else 1; "
+    "guards jobs cron cannot place, like the first working day of the month.",
+)
+@click.option("--at", "at", metavar="DATETIME", help="With --due-today: as if it were this time.")
+@click.pass_context
+def cron(
+    ctx: click.Context,
+    systemd: bool,
+    out_dir: Path | None,
+    chorus_path: str | None,
+    due_today: str | None,
+    at: str | None,
+) -> None:
+    """Print the schedule as crontab lines (or systemd timers), for the system's scheduler.
+
+    Use either these or `chorus schedule`, not both.
+
+    \b
+    Examples:
+      chorus --config /srv/chorus/chorus.toml cron | crontab -
+      chorus cron --systemd --out /etc/systemd/system && systemctl enable --now 'chorus-*.timer'
+    """
+    from automation.scheduler import crontab, parse_rule, runs_on, systemd_units, timetable
+
+    settings = settings_from(ctx)
+    if due_today:
+        if due_today not in settings.schedule:
+            raise ConfigError(
+                f"there is no job called {due_today!r} in [schedule]",
+                fix="jobs are: " + ", ".join(settings.schedule),
+            )
+        rule = parse_rule(
+            settings.schedule[due_today], place=f"{settings.path}: schedule.{due_today}"
+        )
+        today = parse_at(at, settings).astimezone(settings.tz).date()
+        ctx.exit(0 if rule and runs_on(rule, today, settings.organisation.working_days) else 1)
+    rules = timetable(settings)
+    program = chorus_path or _this_chorus()
+    if not systemd:
+        click.echo(crontab(settings, rules, program), nl=False)
+        return
+    units = systemd_units(settings, rules, program)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in units.items():
+            (out_dir / name).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {out_dir / name}")
+        return
+    for name, text in units.items():
+        click.echo(f"# ---- {name} ----")
+        click.echo(text)
+
+
+def _this_chorus() -> str:
+    """The absolute path of the running chorus program, for cron lines and units."""
+    import shutil
+
+    beside = Path(sys.executable).parent / "chorus"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("chorus") or str(Path(sys.argv[0]).resolve())
+
+
+@cli.command()
+@click.option(
+    "--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+@click.pass_context
+def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
+    """Show each job's last run, its next time, and any job overdue (exit 1 if any).
+
+    A job is overdue when it has not succeeded since the second-to-last time
+    it was due.
+
+    \b
+    Example:
+      chorus --config demo/chorus.toml status
+    """
+    import jobs as job_registry
+    from automation.status import job_status
+
+    settings = settings_from(ctx)
+    now = parse_at(at, settings)
+    runs = workspace_from(ctx).store.read(["Runs"])["Runs"]
+    report = job_status(runs, settings, now, list(job_registry.available()))
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    ctx.exit(1 if report.overdue else 0)
 
 
 def main() -> None:

@@ -1,0 +1,254 @@
+"""Turn a job's OutgoingMessage into a real email: templates, headers, inline images.
+
+Jinja2 renders automation/templates/<template>.txt.j2 and .html.j2 (HTML
+autoescaped); CSS is inlined so Gmail and Outlook show it; names and subjects
+are cleaned of control characters so no cell a person typed can add a header.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime as rfc2822_datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import css_inline
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    pass_eval_context,
+)
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
+
+from automation.errors import ConfigError
+from sheets_schema.values import is_http_url, parse_date, parse_datetime
+
+if TYPE_CHECKING:
+    from automation.config import Settings
+    from jobs.base import OutgoingMessage
+
+#: what every template sees besides the job's own context
+STANDARD_KEYS = ("org_name", "recipient_name", "recipient_email", "subject")
+
+_UTC = ZoneInfo("UTC")
+
+# Keep @media rules (mobile tweaks) in a <style> tag; never fetch remote CSS.
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+
+def clean_header_text(value: object) -> str:
+    """One line of header text: control, format and line/paragraph separator characters
+    (CR, LF, NUL, U+2028, ...) become spaces, so a typed name can never start a new header."""
+    text = unicodedata.normalize("NFC", str(value or ""))
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+    )
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# -- filters ---------------------------------------------------------------
+@pass_eval_context
+def link_filter(eval_ctx: EvalContext, url: object, text: object = None) -> str:
+    """`{{ url|link(text) }}`: an <a> only for http(s) URLs; anything else is shown as text."""
+    url_text = str(url or "").strip()
+    label = str(text) if text not in (None, "") else url_text
+    if eval_ctx.autoescape:
+        if is_http_url(url_text):
+            return Markup('<a href="{}">{}</a>').format(url_text, label)
+        return escape(label)
+    if is_http_url(url_text) and label != url_text:
+        return f"{label} ({url_text})"
+    return label
+
+
+def _as_datetime(value: object) -> datetime | date | None:
+    """A date or datetime from a value or cell text, kept in its own zone (never shifted)."""
+    if isinstance(value, (datetime, date)):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return date.fromisoformat(text)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        if re.search(r"\d:\d", text):
+            # Cells hold the organisation's local time; show it as written.
+            return parse_datetime(text, _UTC).replace(tzinfo=None)
+        return parse_date(text)
+    except ValueError:
+        return None
+
+
+def date_filter(value: object, fmt: str = "%a %-d %b %Y") -> str:
+    """`{{ d|date }}` -> 'Tue 24 Nov 2026'; text that is not a date is shown as it is."""
+    parsed = _as_datetime(value)
+    return parsed.strftime(fmt) if parsed is not None else str(value or "")
+
+
+def datetime_filter(value: object, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
+    """`{{ dt|datetime }}` -> 'Tue 24 Nov 2026, 08:30'; a bare date shows without a time."""
+    parsed = _as_datetime(value)
+    if parsed is None:
+        return str(value or "")
+    if not isinstance(parsed, datetime):
+        return parsed.strftime(fmt.split(",")[0])
+    return parsed.strftime(fmt)
+
+
+def plural_filter(count: object, word: str, plural: str | None = None) -> str:
+    """`{{ n|plural('post') }}` -> '1 post', '3 posts'; `plural('reply', 'replies')` when irregular."""
+    try:
+        n = int(count)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        n = 0
+    if n == 1:
+        return f"1 {word}"
+    if plural is None:
+        if re.search(r"[^aeiou]y$", word):
+            plural = word[:-1] + "ies"
+        elif re.search(r"(s|x|z|ch|sh)$", word):
+            plural = word + "es"
+        else:
+            plural = word + "s"
+    return f"{n} {plural}"
+
+
+# -- rendering -------------------------------------------------------------
+def _autoescape(name: str | None) -> bool:
+    return bool(name) and str(name).endswith((".html.j2", ".html", ".htm"))
+
+
+@lru_cache(maxsize=8)
+def template_environment(search_path: tuple[str, ...] = ()) -> Environment:
+    """The Jinja2 environment: folders in `search_path` first (local overrides, tests),
+    then the templates installed with the package."""
+    loaders: list[Any] = [FileSystemLoader(list(search_path))] if search_path else []
+    loaders.append(PackageLoader("automation", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=_autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        link=link_filter, date=date_filter, datetime=datetime_filter, plural=plural_filter
+    )
+    return env
+
+
+def render(
+    template: str, context: Mapping[str, Any], *, search_path: Sequence[Path | str] = ()
+) -> tuple[str, str]:
+    """Render <template>.txt.j2 and <template>.html.j2; returns (text, html) with CSS inlined."""
+    env = template_environment(tuple(str(p) for p in search_path))
+    values = {key: "" for key in STANDARD_KEYS}
+    values.update(context)
+    text = env.get_template(f"{template}.txt.j2").render(values)
+    html = env.get_template(f"{template}.html.j2").render(values)
+    return text.strip() + "\n", _INLINER.inline(html)
+
+
+def _address(name: str, email: str, place: str) -> Address:
+    try:
+        return Address(display_name=clean_header_text(name), addr_spec=clean_header_text(email))
+    except (ValueError, IndexError) as exc:  # headerregistry rejects malformed addresses
+        raise ConfigError(
+            f"{email!r} is not an address mail can be sent to ({exc})",
+            place=place,
+            fix="write a plain address such as someone@example.org",
+        ) from None
+
+
+def sender_domain(settings: Settings) -> str:
+    """The domain Message-IDs are minted under: the sender's, else the first org domain."""
+    sender = settings.mail.sender
+    return (
+        sender.rsplit("@", 1)[-1].lower()
+        if "@" in sender
+        else settings.organisation.email_domains[0]
+    )
+
+
+def compose(
+    message: OutgoingMessage,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    search_path: Sequence[Path | str] = (),
+) -> EmailMessage:
+    """The email for one OutgoingMessage: multipart/alternative (text, HTML), images by
+    Content-ID, the deterministic Message-ID and the X-Chorus-* headers.
+
+    `now` sets the Date header (the ledger passes the run's time); None means the clock.
+    """
+    context = dict(message.context)
+    context.update(
+        org_name=settings.organisation.name,
+        recipient_name=message.to_name,
+        recipient_email=message.to_email,
+        subject=clean_header_text(message.subject),
+    )
+    text, html = render(message.template, context, search_path=search_path)
+
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = _address(
+        settings.mail.sender_name, settings.mail.sender, f"{settings.path}: mail.sender"
+    )
+    msg["To"] = _address(message.to_name, message.to_email, f"message for {message.job}")
+    if settings.mail.reply_to:
+        msg["Reply-To"] = _address("", settings.mail.reply_to, f"{settings.path}: mail.reply_to")
+    msg["Subject"] = clean_header_text(message.subject)
+    msg["Date"] = rfc2822_datetime(now or datetime.now().astimezone())
+    msg["Message-ID"] = message.message_id(sender_domain(settings))
+    msg["X-Chorus-Job"] = clean_header_text(message.job)
+    msg["X-Chorus-Period"] = clean_header_text(message.period)
+    # RFC 3834: tells auto-responders (out-of-office) not to reply to a robot.
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    if message.images:
+        html_part = msg.get_body(preferencelist=("html",))
+        assert isinstance(html_part, EmailMessage)
+        for image in message.images:
+            html_part.add_related(
+                image.data,
+                maintype="image",
+                subtype=image.mime_subtype,
+                cid=f"<{clean_header_text(image.cid)}>",
+                filename=clean_header_text(image.filename),
+                disposition="inline",
+            )
+    return msg
+
+
+def message_parts(msg: EmailMessage) -> tuple[str, str, dict[str, tuple[bytes, str]]]:
+    """(text, html, {cid: (data, filename)}) of a composed email: for previews and tests."""
+    text_part = msg.get_body(preferencelist=("plain",))
+    html_part = msg.get_body(preferencelist=("html",))
+    images: dict[str, tuple[bytes, str]] = {}
+    for part in msg.walk():
+        cid = part.get("Content-ID")
+        data = part.get_payload(decode=True)
+        if cid and part.get_content_maintype() == "image" and isinstance(data, bytes):
+            images[cid.strip().strip("<>")] = (data, part.get_filename() or "image")
+    return (
+        text_part.get_content() if text_part is not None else "",
+        html_part.get_content() if html_part is not None else "",
+        images,
+    )

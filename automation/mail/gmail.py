@@ -1,0 +1,189 @@
+"""Sending through the Gmail API as the delegated user, exactly once even across a crash.
+
+Gmail may replace the Message-ID a client sets, so a message is never looked
+up by Chorus's id. A draft is the handle instead:
+
+    prepare   users.drafts.create (the raw RFC 822 message) -> draft id
+    (ledger)  the Sent row records the draft id, status Pending
+    send      users.drafts.send(draft id) -> Gmail message id and thread id
+    resolve   after a crash, for a Pending row: the draft still exists -> it was
+              not sent ("not_sent", send that draft); it is gone -> drafts.send
+              consumed it ("sent")
+
+A crash between drafts.create and the Pending row leaves an unsent draft
+behind (never a second send): the next run makes a fresh draft and sends that.
+A person who deletes a Pending draft by hand makes Chorus count it as sent.
+"""
+
+from __future__ import annotations
+
+import base64
+from email import policy
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+
+from automation.errors import BackendError, MailError
+from automation.google import GoogleServices, UncertainWrite
+from automation.mail.base import MessageRefused, Resolution, SendResult, TransportDown
+
+if TYPE_CHECKING:
+    from automation.config import Settings
+
+DELEGATION_FIX = (
+    "in the Google Admin console (Security > API controls > Domain-wide delegation) give the "
+    "service account's client id the scopes https://www.googleapis.com/auth/gmail.compose and "
+    "https://www.googleapis.com/auth/gmail.readonly, and check backend.delegated_user"
+)
+
+
+class GmailMailer:
+    """A Mailer over the Gmail API, sending as `user` (the delegated user)."""
+
+    transport = "gmail"
+
+    def __init__(self, services: GoogleServices, user: str) -> None:
+        self.services = services
+        self.user = user
+        self._api: Any = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, google: GoogleServices | None = None) -> GmailMailer:
+        """The mailer for settings.backend.delegated_user; nothing connects until the first call."""
+        from automation.errors import ConfigError
+
+        user = settings.backend.delegated_user
+        if not user:
+            raise ConfigError(
+                'is required when mail.transport = "gmail"',
+                place=f"{settings.path}: backend.delegated_user",
+                fix='delegated_user = "social@example.org" (the address Chorus sends as)',
+            )
+        return cls(google or GoogleServices.from_settings(settings), user)
+
+    def __repr__(self) -> str:
+        return f"GmailMailer({self.user})"
+
+    def _gmail(self) -> Any:
+        if self._api is None:
+            self._api = self.services.discovery("gmail", "v1", delegated=True)
+        return self._api.users()
+
+    # -- the Mailer protocol ---------------------------------------------------
+    def prepare(self, msg: EmailMessage) -> str:
+        """Create the draft that `send` will send; its id goes into the Pending row.
+
+        A message Gmail refuses, or a create whose answer was lost, gives '' so
+        the ledger goes on: `send` then creates the draft itself and reports
+        that one message.
+        """
+        try:
+            return self._create_draft(msg)
+        except (MessageRefused, UncertainWrite):
+            return ""
+
+    def send(self, msg: EmailMessage, prepared_id: str) -> SendResult:
+        """Send the prepared draft (or a fresh one when there is none)."""
+        draft_id = prepared_id or self._create_draft(msg)
+        answer = self._call(
+            lambda: self._gmail().drafts().send(userId="me", body={"id": draft_id}).execute(),
+            f"sending draft {draft_id}",
+        )
+        return SendResult(
+            transport_id=str(answer.get("id", "")), thread_id=str(answer.get("threadId", ""))
+        )
+
+    def resolve(self, message_id: str, prepared_id: str) -> Resolution:
+        """A Pending row's draft still there: not sent; gone: drafts.send consumed it."""
+        if not prepared_id:
+            return "unknown"
+        try:
+            self._call(
+                lambda: (
+                    self._gmail()
+                    .drafts()
+                    .get(userId="me", id=prepared_id, format="minimal")
+                    .execute()
+                ),
+                f"checking draft {prepared_id}",
+            )
+        except _DraftGone:
+            return "sent"
+        except MailError:
+            return "unknown"
+        return "not_sent"
+
+    # -- for `chorus doctor` -----------------------------------------------------
+    def check(self) -> str:
+        """The address the delegated token speaks for (one users.getProfile call)."""
+        answer = self._call(
+            lambda: self._gmail().getProfile(userId="me").execute(), "reading the profile"
+        )
+        return str(answer.get("emailAddress", ""))
+
+    # -- plumbing ----------------------------------------------------------------
+    def _create_draft(self, msg: EmailMessage) -> str:
+        raw = base64.urlsafe_b64encode(msg.as_bytes(policy=policy.SMTP)).decode("ascii")
+        answer = self._call(
+            lambda: (
+                self._gmail().drafts().create(userId="me", body={"message": {"raw": raw}}).execute()
+            ),
+            "creating a draft",
+        )
+        return str(answer["id"])
+
+    def _call(self, request: Any, doing: str) -> dict[str, Any]:
+        """Run one API request; translate Google's answers into the ledger's three kinds of failure."""
+        from google.auth.exceptions import RefreshError
+        from googleapiclient.errors import HttpError
+
+        try:
+            return request() or {}
+        except HttpError as exc:
+            status = int(getattr(exc.resp, "status", 0) or 0)
+            reason = _reason(exc)
+            if status == 404:
+                raise _DraftGone(f"Gmail: {doing}: not found") from None
+            if status in (401, 403):
+                raise TransportDown(
+                    f"Gmail refused {doing} as {self.user}: {reason}",
+                    place="Gmail API",
+                    fix=DELEGATION_FIX + ", and that the Gmail API is enabled in the project",
+                ) from None
+            if status == 400:
+                raise MessageRefused(
+                    f"Gmail refused {doing}: {reason}", place="Gmail API"
+                ) from None
+            raise MailError(
+                f"Gmail answered {status} {doing}: {reason}", place="Gmail API"
+            ) from None
+        except RefreshError as exc:
+            raise TransportDown(
+                f"Google refused a token for {self.user} ({_first_line(exc)})",
+                place="Gmail API",
+                fix=DELEGATION_FIX,
+            ) from None
+        except UncertainWrite as exc:
+            # May or may not have happened: the ledger keeps the row Pending and resolves it.
+            raise MailError(
+                f"Gmail: {doing}: {exc.message}", place="Gmail API", fix=exc.fix
+            ) from None
+        except BackendError as exc:
+            # Retries used up: for a write only 429s are retried, so nothing was done.
+            raise TransportDown(
+                f"Gmail: {doing}: {exc.message}", place="Gmail API", fix=exc.fix
+            ) from None
+
+
+class _DraftGone(MailError):
+    """The draft does not exist (any more)."""
+
+
+def _reason(exc: Any) -> str:
+    try:
+        return str(exc.reason or exc._get_reason())  # noqa: SLF001 - googleapiclient keeps it there
+    except Exception:  # noqa: BLE001 - a best effort for a message
+        return str(exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

@@ -1,0 +1,103 @@
+"""The default transport: a Maildir folder that any mail client (or Python's mailbox) opens.
+
+Nothing leaves the machine: people read what Chorus would have sent, and a
+relay or a mail client can pick the messages up from there. Each message is
+stored under a key derived from its Message-ID, so sending twice writes once
+and a crash is resolved by looking the key up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mailbox
+import os
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from automation.errors import MailError
+from automation.mail.base import Resolution, SendResult, TransportDown
+
+
+def maildir_key(message_id: str) -> str:
+    """The Maildir key (file name in new/) for a Message-ID: stable across runs."""
+    digest = hashlib.sha256(message_id.strip().encode()).hexdigest()[:32]
+    return f"chorus-{digest}"
+
+
+class OutboxMailer:
+    """A Mailer that delivers into a Maildir (tmp/ -> new/, atomic rename)."""
+
+    transport = "outbox"
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        try:
+            self._box = mailbox.Maildir(self.folder, create=True)
+        except OSError as exc:
+            raise MailError(
+                f"cannot open the outbox folder {self.folder}: {exc.strerror or exc}",
+                place="mail.outbox",
+                fix="point mail.outbox in chorus.toml at a folder Chorus may write to",
+            ) from None
+
+    def prepare(self, msg: EmailMessage) -> str:
+        return maildir_key(str(msg["Message-ID"]))
+
+    def send(self, msg: EmailMessage, prepared_id: str) -> SendResult:
+        key = prepared_id or self.prepare(msg)
+        if self._has_key(key):
+            return SendResult(transport_id=key)  # already delivered: never twice
+        data = msg.as_bytes(policy=policy.SMTP)
+        tmp = self.folder / "tmp" / key
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            # Maildir's delivery rule: write in tmp/, then rename into new/.
+            os.replace(tmp, self.folder / "new" / key)
+        except OSError as exc:
+            raise TransportDown(
+                f"cannot write to the outbox {self.folder}: {exc.strerror or exc}",
+                place="mail.outbox",
+                fix="check the folder exists, is writable and the disk is not full",
+            ) from None
+        return SendResult(transport_id=key)
+
+    def resolve(self, message_id: str, prepared_id: str) -> Resolution:
+        if prepared_id and self._has_key(prepared_id):
+            return "sent"
+        if self._has_key(maildir_key(message_id)):
+            return "sent"
+        # A mail client may have moved or renamed it: look at the headers.
+        wanted = message_id.strip()
+        parser = BytesHeaderParser(policy=policy.default)
+        for key in self._box.keys():
+            try:
+                with self._box.get_file(key) as handle:
+                    headers = parser.parse(handle)  # type: ignore[arg-type]
+            except (OSError, KeyError):
+                continue
+            if str(headers.get("Message-ID", "")).strip() == wanted:
+                return "sent"
+        return "not_sent"
+
+    def _has_key(self, key: str) -> bool:
+        try:
+            self._box.get_file(key).close()
+        except KeyError:
+            return False
+        return True
+
+    def messages(self) -> list[EmailMessage]:
+        """Every message in the outbox, parsed (for previews, the demo and tests)."""
+        from email.parser import BytesParser
+
+        parser = BytesParser(policy=policy.default)
+        found: list[EmailMessage] = []
+        for key in sorted(self._box.keys()):
+            with self._box.get_file(key) as handle:
+                found.append(parser.parse(handle))  # type: ignore[arg-type]
+        return found

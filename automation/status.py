@@ -1,0 +1,192 @@
+"""`chorus status`: each job's last run, its next time, and which jobs are overdue.
+
+A pure function of the Runs tab, the settings and `now`. A job is overdue when
+it has not succeeded since the second-to-last time it was due: one failure is
+retried at the next time and is not yet news; two missed times in a row are.
+Counting scheduled times, not hours, keeps a Friday brief from looking
+overdue on Monday morning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from automation.scheduler import Rule, next_run, parse_rule, previous_runs
+from sheets_schema.values import format_datetime, parse_datetime
+
+if TYPE_CHECKING:
+    from automation.config import Settings
+
+#: Runs outcomes that count as the job having done its work
+SUCCESS = ("ok", "problems")
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """One job: its schedule, its last run, its last success, its next time, and whether it is overdue."""
+
+    job: str
+    schedule: str
+    last_started: datetime | None = None
+    last_outcome: str = ""
+    last_summary: str = ""
+    last_success: datetime | None = None
+    next_run: datetime | None = None
+    overdue: bool = False
+    why: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "job": self.job,
+            "schedule": self.schedule,
+            "last_started": iso(self.last_started),
+            "last_outcome": self.last_outcome,
+            "last_summary": self.last_summary,
+            "last_success": iso(self.last_success),
+            "next_run": iso(self.next_run),
+            "overdue": self.overdue,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Every job's status at `now`."""
+
+    now: datetime
+    tz: ZoneInfo
+    jobs: tuple[JobStatus, ...]
+
+    @property
+    def overdue(self) -> list[JobStatus]:
+        return [j for j in self.jobs if j.overdue]
+
+    def lines(self) -> list[str]:
+        """A table for people: job, last run, outcome, next run, then the summary."""
+
+        def when(value: datetime | None) -> str:
+            return f"{value.astimezone(self.tz):%a %d %b %H:%M}" if value else "-"
+
+        width = max((len(j.job) for j in self.jobs), default=3)
+        out = [f"{'job':<{width}}  {'last run':<16}  {'outcome':<8}  {'next run':<16}  summary"]
+        for j in self.jobs:
+            mark = "OVERDUE " if j.overdue else ""
+            out.append(
+                f"{j.job:<{width}}  {when(j.last_started) if j.last_started else 'never':<16}  "
+                f"{j.last_outcome or '-':<8}  {when(j.next_run):<16}  {mark}{j.last_summary}".rstrip()
+            )
+        for j in self.overdue:
+            out.append(f"overdue: {j.job} ({j.schedule}): {j.why}")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "now": self.now.isoformat(),
+            "ok": not self.overdue,
+            "overdue": [j.job for j in self.overdue],
+            "jobs": [j.to_json() for j in self.jobs],
+        }
+
+
+def _runs(runs: pd.DataFrame, tz: ZoneInfo) -> list[tuple[str, datetime, str, str]]:
+    """(job, started, outcome, summary) for every row whose Started parses; others are skipped."""
+    out = []
+    for row in runs.itertuples(index=False):
+        job = str(getattr(row, "job", "")).strip()
+        try:
+            started = parse_datetime(getattr(row, "started", ""), tz)
+        except ValueError:
+            continue
+        if job:
+            out.append(
+                (
+                    job,
+                    started,
+                    str(getattr(row, "outcome", "")).strip(),
+                    str(getattr(row, "summary", "")),
+                )
+            )
+    out.sort(key=lambda r: r[1].astimezone(UTC))
+    return out
+
+
+def last_successes(runs: pd.DataFrame, tz: ZoneInfo) -> dict[str, datetime]:
+    """Each job's latest run that did its work (outcome ok or problems), from the Runs tab."""
+    found: dict[str, datetime] = {}
+    for job, started, outcome, _ in _runs(runs, tz):
+        if outcome in SUCCESS:
+            found[job] = started
+    return found
+
+
+def job_status(
+    runs: pd.DataFrame,
+    settings: Settings,
+    now: datetime,
+    jobs: Iterable[str] | None = None,
+) -> StatusReport:
+    """Every scheduled job's status at `now` (jobs: the installed ones, in cycle order)."""
+    tz = settings.tz
+    working_days = settings.organisation.working_days
+    rows = _runs(runs, tz)
+    # Jobs are judged only from when Chorus started recording runs, so a new
+    # workbook does not report everything as overdue.
+    tracking_since = rows[0][1] if rows else None
+    last: dict[str, tuple[datetime, str, str]] = {}
+    success: dict[str, datetime] = {}
+    for job, when, result, line in rows:
+        last[job] = (when, result, line)
+        if result in SUCCESS:
+            success[job] = when
+    names = list(jobs) if jobs is not None else list(settings.schedule)
+    names += [job for job in last if job not in names]
+    statuses = []
+    for job in names:
+        text = settings.schedule.get(job, "")
+        rule: Rule | None = (
+            parse_rule(text, place=f"{settings.path}: schedule.{job}") if text else None
+        )
+        latest = last.get(job)
+        started = latest[0] if latest else None
+        outcome, summary = (latest[1], latest[2]) if latest else ("", "")
+        done = success.get(job)
+        upcoming = next_run(rule, now, tz, working_days) if rule else None
+        overdue, why = False, ""
+        if rule is not None and tracking_since is not None:
+            due = previous_runs(rule, now, tz, working_days, 2)
+            if len(due) == 2 and due[1].astimezone(UTC) >= tracking_since.astimezone(UTC):
+                if done is None or done.astimezone(UTC) < due[1].astimezone(UTC):
+                    overdue = True
+                    since = (
+                        f"last success {format_datetime(done, tz)}"
+                        if done
+                        else "no successful run recorded"
+                    )
+                    why = (
+                        f"{since}; it was due at {format_datetime(due[1], tz)} and "
+                        f"{format_datetime(due[0], tz)}"
+                        + (f"; last run {outcome}: {summary}" if outcome == "failed" else "")
+                    )
+        statuses.append(
+            JobStatus(
+                job=job,
+                schedule=text or "not scheduled",
+                last_started=started,
+                last_outcome=outcome,
+                last_summary=summary,
+                last_success=done,
+                next_run=upcoming,
+                overdue=overdue,
+                why=why,
+            )
+        )
+    return StatusReport(now=now, tz=tz, jobs=tuple(statuses))

@@ -1,0 +1,362 @@
+"""The Sent ledger: every message once, only to active people in the organisation."""
+
+from __future__ import annotations
+
+import mailbox
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from automation.errors import BackendError, MailError
+from automation.mail.ledger import DeliveryReport, deliver
+from automation.mail.outbox import maildir_key
+from automation.mail.smtp import SmtpMailer
+from automation.store.base import Append, ApplyResult, Changes, Snapshot
+from automation.store.xlsx import XlsxStore
+from automation.workspace import Workspace
+from jobs.base import OutgoingMessage
+from tests.conftest import TZ, make_settings
+from tests.test_mail_transports import free_port
+
+NOW = datetime(2026, 11, 24, 8, 30, tzinfo=TZ)
+
+PEOPLE = [
+    {"name": "Ann Archer", "email": "ann@example.org", "active": "Yes"},
+    {"name": "Bob Baker", "email": "Bob@Example.org", "active": "yes"},
+    {"name": "Cat Cole", "email": "cat@example.org", "active": "No"},
+    {"name": "Dee Dunn", "email": "dee@gmail.com", "active": "Yes"},
+    {"name": "Eve Eden", "email": "eve@example.org", "active": "Yes"},
+    {"name": "Fay Ford", "email": "fay@example.org", "active": "Yes"},
+    {"name": "Gus Gray", "email": "gus@example.org", "active": "Yes"},
+]
+
+
+def message(email: str, period: str = "2026-11-24", job: str = "brief") -> OutgoingMessage:
+    return OutgoingMessage(
+        job=job,
+        period=period,
+        to_email=email,
+        to_name="",
+        subject=f"Your {job} for {period}",
+        template="_layout",
+        context={"why": "you coordinate this week."},
+    )
+
+
+def workspace(tmp_path: Path, **mail: object) -> Workspace:
+    settings = make_settings(tmp_path, mail=mail) if mail else make_settings(tmp_path)
+    store = XlsxStore(tmp_path / "workbook.xlsx")
+    if not store.path.exists():
+        store.ensure_tabs()
+        store.apply(Changes(appends=tuple(Append("People", p) for p in PEOPLE)))
+    return Workspace(settings=settings, store=store)
+
+
+def run(
+    ws: Workspace, messages: list[OutgoingMessage], now: datetime = NOW, **kw: object
+) -> DeliveryReport:
+    """What the runner does: read People and Sent once, then deliver."""
+    return deliver(
+        messages, workspace=ws, snapshot=ws.store.read(("People", "Sent")), now=now, **kw
+    )
+
+
+def sent_rows(ws: Workspace) -> list[dict[str, str]]:
+    frame = ws.store.read(("Sent",))["Sent"]
+    return [dict(row) for _, row in frame.iterrows()]
+
+
+def outbox(tmp_path: Path) -> list[str]:
+    """Recipients of the messages in the Maildir, read back with the stdlib."""
+    box = mailbox.Maildir(tmp_path / "outbox", create=True)
+    return sorted(
+        message_from_bytes(box.get_bytes(k), policy=policy.default)["To"].addresses[0].addr_spec
+        for k in box.keys()
+    )
+
+
+def test_a_job_run_twice_in_one_period_sends_once(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    batch = [message("ann@example.org"), message("bob@example.org")]
+    first = run(ws, batch)
+    assert first.counts() == {"sent": 2}
+    second = run(ws, batch)
+    assert second.counts() == {"sent": 0, "already_sent": 2}
+    assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
+    rows = sent_rows(ws)
+    assert [(r["recipient"], r["status"], r["transport"], r["sent_at"]) for r in rows] == [
+        ("ann@example.org", "Sent", "outbox", "2026-11-24 08:30"),
+        ("bob@example.org", "Sent", "outbox", "2026-11-24 08:30"),
+    ]
+    assert rows[0]["message_id"] == message("ann@example.org").message_id("example.org")
+    assert rows[0]["transport_id"] == maildir_key(rows[0]["message_id"])
+    assert rows[0]["subject"] == "Your brief for 2026-11-24" and rows[0]["job"] == "brief"
+
+
+def test_the_next_period_is_a_new_message(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    run(ws, [message("ann@example.org")])
+    report = run(ws, [message("ann@example.org", period="2026-11-25")])
+    assert report.sent == 1 and len(sent_rows(ws)) == 2
+
+
+def test_the_ledger_writes_twice_per_batch_whatever_its_size(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    counting = CrashingStore(ws.store, fail_on=0)
+    ws = Workspace(settings=ws.settings, store=counting)  # type: ignore[arg-type]
+    report = run(ws, [message(p["email"]) for p in PEOPLE])
+    assert report.sent == 5
+    assert counting.writes == 2  # the intent, the confirmation
+
+
+class CrashingStore:
+    """The real workbook, except that the n-th write fails: a crash at that point."""
+
+    def __init__(self, store: XlsxStore, fail_on: int) -> None:
+        self.store, self.fail_on, self.writes = store, fail_on, 0
+        self.calls = 0
+
+    def read(self, tabs):  # noqa: ANN001, ANN201
+        return self.store.read(tabs)
+
+    def apply(self, changes: Changes) -> ApplyResult:
+        self.writes += 1
+        if self.writes == self.fail_on:
+            raise BackendError("the workbook could not be saved (simulated crash)")
+        return self.store.apply(changes)
+
+
+def test_a_crash_between_send_and_confirm_does_not_send_twice(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    batch = [message("ann@example.org"), message("bob@example.org")]
+    crashing = Workspace(settings=ws.settings, store=CrashingStore(ws.store, fail_on=2))  # type: ignore[arg-type]
+    with pytest.raises(BackendError):
+        run(crashing, batch)
+    assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
+    assert [r["status"] for r in sent_rows(ws)] == ["Pending", "Pending"]
+
+    report = run(ws, batch)
+    assert report.sent == 0 and report.recovered == 2
+    assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
+    assert [r["status"] for r in sent_rows(ws)] == ["Sent", "Sent"]
+    assert run(ws, batch).counts() == {"sent": 0, "already_sent": 2}
+
+
+def test_a_pending_message_that_never_reached_the_outbox_is_sent_once(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    msg = message("ann@example.org")
+    message_id = msg.message_id("example.org")
+    ws.store.apply(
+        Changes(
+            appends=(
+                Append(
+                    "Sent",
+                    {
+                        "message_id": message_id,
+                        "job": "brief",
+                        "recipient": "ann@example.org",
+                        "status": "Pending",
+                        "transport": "outbox",
+                        "transport_id": maildir_key(message_id),
+                    },
+                ),
+            )
+        )
+    )
+    report = run(ws, [msg])
+    assert report.sent == 1 and report.recovered == 0
+    assert outbox(tmp_path) == ["ann@example.org"]
+    assert [r["status"] for r in sent_rows(ws)] == ["Sent"]
+
+
+def test_a_pending_message_of_another_job_is_finished_from_the_spool(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    crashing = Workspace(settings=ws.settings, store=CrashingStore(ws.store, fail_on=1))  # type: ignore[arg-type]
+    with pytest.raises(BackendError):
+        run(
+            crashing, [message("ann@example.org", job="thanks")]
+        )  # the intent write fails: nothing sent
+    assert outbox(tmp_path) == [] and sent_rows(ws) == []
+    # The intent was never recorded, so the thank-you is planned again and sent once.
+    assert run(ws, [message("ann@example.org", job="thanks")]).sent == 1
+    assert outbox(tmp_path) == ["ann@example.org"]
+
+
+def test_outside_domain_inactive_and_unknown_addresses_are_skipped_and_reported(
+    tmp_path: Path,
+) -> None:
+    ws = workspace(tmp_path)
+    report = run(
+        ws,
+        [
+            message("ann@example.org"),
+            message("cat@example.org"),
+            message("dee@gmail.com"),
+            message("zed@example.org"),
+            message("not an address"),
+        ],
+    )
+    assert report.counts() == {"sent": 1, "skipped": 4}
+    assert outbox(tmp_path) == ["ann@example.org"]
+    problems = "\n".join(report.problems)
+    assert (
+        "cat@example.org for brief 2026-11-24: not marked Active = Yes in the People tab (row 4)"
+        in problems
+    )
+    assert (
+        "dee@gmail.com for brief 2026-11-24: outside the organisation's email domains (example.org)"
+        in problems
+    )
+    assert "zed@example.org for brief 2026-11-24: not in the People tab" in problems
+    assert "not an address" in problems
+    assert [r["recipient"] for r in sent_rows(ws)] == ["ann@example.org"]
+
+
+def test_names_come_from_the_people_tab_when_the_job_gives_none(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    run(ws, [message("bob@example.org")])
+    box = mailbox.Maildir(tmp_path / "outbox")
+    (key,) = box.keys()
+    assert (
+        str(message_from_bytes(box.get_bytes(key), policy=policy.default)["To"])
+        == "Bob Baker <bob@example.org>"
+    )
+
+
+def test_the_per_run_cap_stops_a_runaway_mailing(tmp_path: Path) -> None:
+    ws = workspace(tmp_path, max_per_run=3)
+    emails = [
+        "ann@example.org",
+        "bob@example.org",
+        "eve@example.org",
+        "fay@example.org",
+        "gus@example.org",
+    ]
+    report = run(ws, [message(e) for e in emails])
+    assert report.counts() == {"sent": 3, "held": 2}
+    assert "more than mail.max_per_run = 3" in report.problems[0]
+    assert outbox(tmp_path) == emails[:3]
+    assert [r["recipient"] for r in sent_rows(ws)] == emails[:3]  # the rest are not even recorded
+
+
+def test_the_daily_allowance_defers_the_rest_to_following_days_oldest_first(tmp_path: Path) -> None:
+    ws = workspace(tmp_path, daily_allowance=2)
+    emails = [
+        "ann@example.org",
+        "bob@example.org",
+        "eve@example.org",
+        "fay@example.org",
+        "gus@example.org",
+    ]
+    report = run(ws, [message(e) for e in emails])
+    assert report.counts() == {"sent": 2, "deferred": 3}
+    assert "daily allowance of 2" in report.lines[-2] or "daily allowance of 2" in "\n".join(
+        report.lines
+    )
+    assert [r["status"] for r in sent_rows(ws)] == [
+        "Sent",
+        "Sent",
+        "Deferred",
+        "Deferred",
+        "Deferred",
+    ]
+
+    later_today = run(ws, [message("ann@example.org", job="thanks")], now=NOW + timedelta(hours=2))
+    assert later_today.counts() == {"sent": 0, "deferred": 4}
+    assert outbox(tmp_path) == emails[:2]
+
+    # The next day, another job's run sends the two oldest deferred messages from the spool.
+    tomorrow = run(ws, [], now=NOW + timedelta(days=1))
+    assert tomorrow.counts() == {"sent": 2, "deferred": 2}
+    assert outbox(tmp_path) == emails[:4]
+    day_after = run(ws, [], now=NOW + timedelta(days=2))
+    assert day_after.counts() == {"sent": 2}
+    assert outbox(tmp_path) == sorted([*emails, "ann@example.org"])
+    assert all(r["status"] == "Sent" for r in sent_rows(ws))
+    assert not list((tmp_path / "mail-spool").glob("*.eml"))
+
+
+def test_a_dry_run_writes_eml_files_and_nothing_else(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    folder = tmp_path / "dry-run"
+    report = run(ws, [message("ann@example.org"), message("dee@gmail.com")], dry_run_dir=folder)
+    assert report.counts() == {"would_send": 1, "skipped": 1}
+    (eml,) = sorted(folder.glob("*.eml"))
+    parsed = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert parsed["To"] == "Ann Archer <ann@example.org>"
+    assert sent_rows(ws) == []
+    assert outbox(tmp_path) == []
+
+
+def test_smtp_leaves_an_interrupted_message_pending_and_says_so(tmp_path: Path) -> None:
+    ws = workspace(
+        tmp_path,
+        transport="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        smtp_security="none",
+    )
+    msg = message("ann@example.org")
+    ws.store.apply(
+        Changes(
+            appends=(
+                Append(
+                    "Sent",
+                    {
+                        "message_id": msg.message_id("example.org"),
+                        "job": "brief",
+                        "recipient": "ann@example.org",
+                        "status": "Pending",
+                        "transport": "smtp",
+                    },
+                ),
+            )
+        )
+    )
+    report = run(ws, [msg])
+    assert report.counts() == {"sent": 0, "pending": 1}
+    assert "cannot tell whether it went out" in report.problems[0]
+    assert "smtp_resend_pending" in report.problems[0]
+    assert [r["status"] for r in sent_rows(ws)] == ["Pending"]
+
+
+def test_when_the_transport_goes_down_the_rest_wait_for_the_next_run(tmp_path: Path) -> None:
+    ws = workspace(
+        tmp_path,
+        transport="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+        smtp_security="none",
+    )
+    ws._mailer = SmtpMailer(
+        "127.0.0.1", ws.settings.mail.smtp_port, security="none", timeout=2, sleep=lambda s: None
+    )
+    with pytest.raises(
+        MailError, match=r"could not reach .* \(0 sent before it failed, 2 deferred"
+    ):
+        run(ws, [message("ann@example.org"), message("bob@example.org")])
+    assert [r["status"] for r in sent_rows(ws)] == ["Deferred", "Deferred"]
+    # Switch to the outbox: the deferred messages go out from the spool, once.
+    fixed = workspace(tmp_path)
+    assert run(fixed, []).counts() == {"sent": 2}
+    assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
+
+
+def test_snapshot_without_people_mails_nobody(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    report = deliver([message("ann@example.org")], workspace=ws, snapshot=Snapshot({}), now=NOW)
+    assert report.counts() == {"sent": 0, "skipped": 1}
+    assert outbox(tmp_path) == []
+
+
+def test_pending_rows_of_another_job_are_resolved_by_any_mailing_run(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    crashing = Workspace(settings=ws.settings, store=CrashingStore(ws.store, fail_on=2))  # type: ignore[arg-type]
+    with pytest.raises(BackendError):
+        run(crashing, [message("ann@example.org", job="thanks")])
+    report = run(ws, [message("bob@example.org")])  # the brief, not the thanks
+    assert report.counts() == {"sent": 1, "recovered": 1}
+    assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
+    assert [r["status"] for r in sent_rows(ws)] == ["Sent", "Sent"]

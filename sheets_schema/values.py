@@ -131,12 +131,16 @@ def _ymd(y: int, m: int, d: int, text: str) -> date:
 
 
 _TIME_RE = re.compile(
-    r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE
+    r"(\d{1,2})(?:[:.h](\d{2})|h)?(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE
 )
+# Words and military times people type into a Post Window: noon, 0900.
+_CLOCK_WORDS = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}
 
 
 def _parse_clock(text: str) -> time:
-    m = _TIME_RE.fullmatch(text.strip())
+    text = _CLOCK_WORDS.get(text.strip().casefold(), text.strip())
+    text = re.sub(r"^(\d{2})(\d{2})$", r"\1:\2", text)
+    m = _TIME_RE.fullmatch(text)
     if not m:
         raise ValueError(f"{text!r} is not a time")
     hour, minute, second = int(m[1]), int(m[2] or 0), int(m[3] or 0)
@@ -232,7 +236,11 @@ def parse_time_window(value: object) -> tuple[tuple[time, time], ...]:
         start_text, end_text = pieces
         # '9-11am': a suffix on the end applies to the start too.
         suffix = re.search(r"([ap]\.?m\.?)$", end_text.strip(), re.IGNORECASE)
-        if suffix and not re.search(r"[ap]\.?m\.?$", start_text.strip(), re.IGNORECASE):
+        if (
+            suffix
+            and not re.search(r"[ap]\.?m\.?$", start_text.strip(), re.IGNORECASE)
+            and start_text.strip().casefold() not in _CLOCK_WORDS
+        ):
             start_candidate = start_text + suffix[1]
         else:
             start_candidate = start_text
@@ -253,7 +261,11 @@ def parse_days(value: object) -> tuple[int, ...]:
     text = clean_text(value).casefold()
     if not text:
         return ()
-    if text in {"daily", "every day", "everyday", "all", "all week", "7 days"}:
+    # 'every weekday', 'each Monday': the leading word adds nothing.
+    text = re.sub(r"^(?:every|each|on)\s+(?=\S)", "", text)
+    if text in {"m-f", "mon-fri."}:
+        return tuple(range(5))
+    if text in {"daily", "every day", "everyday", "day", "all", "all week", "7 days"}:
         return tuple(range(7))
     days: set[int] = set()
     for part in re.split(r"[,;/&+]|\band\b|\s{2,}", text):

@@ -1913,7 +1913,13 @@ def demo_rows(today: date, seed: int = 7) -> dict[str, list[dict[str, str]]]:
             value="Off",
             note="On pauses scheduled posts and alerts the coordinators; "
             "`chorus crisis start` and `chorus crisis end` flip it too.",
-        )
+        ),
+        _row(
+            "Program",
+            setting="Policy Version",
+            value=POLICY_VERSION,
+            note="The version staff acknowledge on the form; raise it when the policy changes.",
+        ),
     ]
     return rows
 

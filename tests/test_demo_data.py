@@ -164,8 +164,9 @@ def test_demo_program_has_a_realistic_size(rows: dict[str, list[dict[str, str]]]
     assert 20 <= len(rows["Mentions"]) <= 30
     for empty in ("Cadence", "Sent", "Runs", "Crises"):
         assert rows[empty] == []
-    assert rows["Program"] == [
-        {"setting": "Crisis Mode", "value": "Off", "note": rows["Program"][0]["note"]}
+    assert [(r["setting"], r["value"]) for r in rows["Program"]] == [
+        ("Crisis Mode", "Off"),
+        ("Policy Version", POLICY_VERSION),
     ]
     assert sorted(f["status"] for f in rows["Feedback"]) == ["Changed", "New"]
 

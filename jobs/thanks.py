@@ -1,0 +1,202 @@
+"""thanks: a short note to people whose contribution went somewhere.
+
+- a submission whose Queue item was Published with a Post URL: thanks, with
+  the link (topic = the Queue ID, period "item");
+- a Rejected submission: a kind note with the reason (topic = the Response ID);
+- guide feedback marked Changed: thanks to its author (topic "feedback-" + Response ID).
+
+The Message-ID is fixed by topic and recipient, so the Sent ledger sends each
+note once however often the job runs. Only people in the People tab are
+addressed; the mail layer still applies its domain and Active rules.
+Contributions older than FRESH_DAYS are left alone, so installing Chorus on
+an old spreadsheet does not thank people for last year's posts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from automation.config import Settings
+from automation.store.base import Snapshot
+from jobs import figures
+from jobs.base import Job, OutgoingMessage, Plan, Report
+from sheets_schema.values import clean_text, parse_email, split_multi
+
+NAME = "thanks"
+TABS = ("Queue", "Submissions", "People", "Sent", "Feedback")
+ORIGIN_PREFIX = "form:submissions:"
+FRESH_DAYS = 30
+PERIOD = "item"
+
+
+def _email(value: object) -> str:
+    try:
+        return parse_email(value)
+    except ValueError:
+        return ""
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def _fresh(value: object, now: datetime, settings: Settings) -> bool:
+    """Happened within FRESH_DAYS of now; a blank or unreadable time counts as fresh."""
+    stamps = figures.parse_times(
+        pd.Series([value]), settings.tz, day_first=settings.organisation.day_first
+    )
+    when = stamps.iloc[0]
+    return bool(pd.isna(when) or when >= pd.Timestamp(now - timedelta(days=FRESH_DAYS)))
+
+
+def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict[str, str]]:
+    """Published Queue items with a post link that came from a submission, with who submitted.
+
+    An item came from a submission when its Origin is form:submissions:<response id>
+    or a Submissions row names it in Queue ID; the submitter is that row's Email,
+    else the item's Submitted By.
+    """
+    by_response = {clean_text(r["response_id"]): r for _, r in submissions.iterrows()}
+    by_queue = {
+        clean_text(r["queue_id"]): r for _, r in submissions.iterrows() if clean_text(r["queue_id"])
+    }
+    items = []
+    for _, row in queue.iterrows():
+        if not figures.is_published_with_link(row):
+            continue
+        ident = clean_text(row["id"])
+        origin = clean_text(row["origin"])
+        source = by_queue.get(ident)
+        if source is None and origin.startswith(ORIGIN_PREFIX):
+            source = by_response.get(origin[len(ORIGIN_PREFIX) :].strip())
+        if source is None and not origin.startswith(ORIGIN_PREFIX):
+            continue
+        email = _email(source["email"]) if source is not None else ""
+        items.append(
+            {
+                "id": ident,
+                "email": email or _email(row["submitted_by"]),
+                "typed_name": clean_text(source["name"]) if source is not None else "",
+                "headline": clean_text(row["headline"]),
+                "post_url": clean_text(row["post_url"]),
+                "channels": ", ".join(split_multi(row["channels"])),
+                "published_at": clean_text(row["published_at"]),
+            }
+        )
+    return items
+
+
+def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:
+    """Thank-you notes for published submissions and changed feedback; notes for rejections."""
+    people = figures.active_people(snapshot["People"])
+    names = dict(zip(people["email"], people["name"], strict=True))
+    messages: list[OutgoingMessage] = []
+    counts = {"published": 0, "rejected": 0, "feedback": 0, "not_in_people": 0}
+    lines: list[str] = []
+
+    def address(email: str, what: str) -> str | None:
+        if email in names:
+            return names[email]
+        counts["not_in_people"] += 1
+        lines.append(
+            f"{what}: {email or 'no email'} is not an active person in People; not mailed."
+        )
+        return None
+
+    def add(
+        kind: str,
+        email: str,
+        name: str,
+        subject: str,
+        template: str,
+        topic: str,
+        context: dict[str, Any],
+    ) -> None:
+        counts[kind] += 1
+        messages.append(
+            OutgoingMessage(
+                job=NAME,
+                period=PERIOD,
+                to_email=email,
+                to_name=name,
+                subject=subject,
+                template=template,
+                context={"first_name": _first_name(name), "kind": kind, **context},
+                topic=topic,
+            )
+        )
+
+    for item in submitted_items(snapshot["Queue"], snapshot["Submissions"]):
+        if not _fresh(item["published_at"], now, settings):
+            continue
+        name = address(item["email"], f"Queue {item['id']}")
+        if name is not None:
+            add(
+                "published",
+                item["email"],
+                name,
+                f"Your suggestion is live: {item['headline']}",
+                "thanks",
+                item["id"],
+                {
+                    "headline": item["headline"],
+                    "post_url": item["post_url"],
+                    "channels": item["channels"],
+                },
+            )
+
+    for _, row in snapshot["Submissions"].iterrows():
+        if clean_text(row["status"]).casefold() != "rejected":
+            continue
+        if not _fresh(row["submitted_at"], now, settings):
+            continue
+        response_id, email = clean_text(row["response_id"]), _email(row["email"])
+        name = address(email, f"Submission {response_id}")
+        if name is not None:
+            headline = clean_text(row["headline"])
+            add(
+                "rejected",
+                email,
+                name,
+                f"About your suggestion: {headline}" if headline else "About your suggestion",
+                "thanks_rejected",
+                response_id,
+                {
+                    "headline": headline,
+                    "reason": clean_text(row["reason"]),
+                    "submitted_at": clean_text(row["submitted_at"]),
+                    "form_url": settings.forms["submissions"].url
+                    if "submissions" in settings.forms
+                    else "",
+                },
+            )
+
+    for _, row in snapshot.get_or_empty("Feedback").iterrows():
+        if clean_text(row["status"]).casefold() != "changed":
+            continue
+        response_id, email = clean_text(row["response_id"]), _email(row["email"])
+        if not email:
+            continue  # anonymous feedback: nobody to thank
+        name = address(email, f"Feedback {response_id}")
+        if name is not None:
+            add(
+                "feedback",
+                email,
+                name,
+                "Thank you: your feedback changed the social media guide",
+                "thanks",
+                f"feedback-{response_id}",
+                {
+                    "section": clean_text(row["section"]),
+                    "feedback": clean_text(row["text"]),
+                    "reply": clean_text(row["reply"]),
+                },
+            )
+
+    return Plan(messages=tuple(messages), report=Report(counts=counts, lines=tuple(lines)))
+
+
+JOB = Job(NAME, "Thank contributors whose suggestions were published", TABS, plan)

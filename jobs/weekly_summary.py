@@ -1,0 +1,319 @@
+"""weekly-summary: each manager's Monday email on the week that just ended.
+
+Posts per channel against the plan (with a chart), cadence kept and next
+week's gaps, who got involved (by content type and team, first-time
+contributors, the manager's team against the organisation), mentions
+handled, policy acknowledgement, goal progress, a four-week trend chart and
+any crisis that overlapped the week. Figures come from jobs.figures and
+jobs.acknowledgements; names shown are always from the manager's own team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from automation.config import Settings
+from automation.store.base import Snapshot
+from jobs import acknowledgements as acks
+from jobs import charts, figures
+from jobs.base import InlineImage, Job, OutgoingMessage, Plan, Report
+from sheets_schema.values import clean_text
+
+NAME = "weekly-summary"
+TABS = (
+    "Goals",
+    "Channels",
+    "People",
+    "Queue",
+    "Submissions",
+    "Mentions",
+    "Acknowledgements",
+    "Cadence",
+    "Policies",
+    "Crises",
+    "Program",
+)
+
+
+def day_range(first: date, last: date) -> str:
+    """'16–22 Nov 2026', '27 Oct – 2 Nov 2026', '29 Dec 2025 – 4 Jan 2026' for people."""
+    if first.year != last.year:
+        return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+    if first.month != last.month:
+        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+    return f"{first.day}–{last.day} {last:%b %Y}"
+
+
+def pct_text(value: float | None) -> str:
+    """A percentage for people: '85%', '66.7%', or 'n/a' when there is nothing to divide."""
+    if value is None:
+        return "n/a"
+    return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame as plain dicts of int/float/str, so plans compare in tests."""
+    out = []
+    for record in frame.to_dict("records"):
+        out.append({str(k): (v.item() if hasattr(v, "item") else v) for k, v in record.items()})
+    return out
+
+
+@dataclass(frozen=True)
+class OrganisationFigures:
+    """The part of the summary every manager shares, plus what the team part needs."""
+
+    context: dict[str, Any]
+    images: tuple[InlineImage, ...]
+    week_subs: pd.DataFrame
+    ack_status: pd.DataFrame
+    start: datetime
+    end: datetime
+
+
+def organisation_figures(
+    snapshot: Snapshot, now: datetime, settings: Settings
+) -> OrganisationFigures:
+    """Everything in the summary that is the same for every manager, and the two charts."""
+    tz, day_first = settings.tz, settings.organisation.day_first
+    week = figures.week_that_ended(now, tz)
+    start, end = week.bounds(tz)
+    queue, subs_all = snapshot["Queue"], snapshot["Submissions"]
+    mentions, people = snapshot["Mentions"], snapshot["People"]
+    cadence = snapshot.get_or_empty("Cadence")
+
+    posts = figures.posts_by_channel(
+        queue, snapshot["Channels"], start, end, tz, day_first=day_first
+    )
+    post_rows = [{**row, "met": row["published"] >= row["target"]} for row in _records(posts)]
+
+    cadence_context: dict[str, Any] | None = None
+    if len(cadence):
+        kept = figures.cadence_adherence(cadence, week.start, week.end, day_first=day_first)
+        following = week.shifted(1)
+        gaps = figures.upcoming_gaps(cadence, following.start, following.end, day_first=day_first)
+        slots, filled = int(kept["slots"].sum()), int(kept["filled"].sum())
+        cadence_context = {
+            "slots": slots,
+            "filled": filled,
+            "pct": round(100 * filled / slots, 1) if slots else None,
+            "pct_text": pct_text(round(100 * filled / slots, 1) if slots else None),
+            "rows": [
+                {**r, "pct_text": pct_text(round(100 * r["filled"] / r["slots"], 1))}
+                for r in _records(kept)
+            ],
+            "gaps": _records(gaps),
+            "next_week": day_range(following.start, following.end),
+        }
+
+    week_subs = figures.submissions_between(subs_all, start, end, tz, day_first=day_first)
+    seen = figures.mention_figures(mentions, start, end, tz, day_first=day_first)
+
+    version = acks.current_version(
+        snapshot["Policies"],
+        week.end,
+        program=snapshot.get_or_empty("Program"),
+        day_first=day_first,
+    )
+    ack_status = acks.acknowledgement_status(people, snapshot["Acknowledgements"], version)
+    org_ack = acks.acknowledgement_rate(ack_status) if version else None
+
+    goals = figures.goal_progress(
+        snapshot.get_or_empty("Goals"),
+        queue=queue,
+        submissions=subs_all,
+        mentions=mentions,
+        acknowledgement_pct=org_ack["pct"] if org_ack else None,  # type: ignore[arg-type]
+        week=week,
+        tz=tz,
+        day_first=day_first,
+    )
+    for goal in goals:
+        value = goal["value"]
+        if not goal["computed"]:
+            goal["value_text"] = "not computed automatically"
+        elif value is None:
+            goal["value_text"] = "no data yet"
+        elif goal["unit"] == "%":
+            goal["value_text"] = pct_text(value)  # type: ignore[arg-type]
+        else:
+            goal["value_text"] = f"{value:.0f}"
+        progress = goal["progress_pct"]
+        goal["progress_text"] = pct_text(progress) if isinstance(progress, float) else ""
+
+    trend = figures.weekly_trend(queue, subs_all, week, tz, weeks=4, day_first=day_first)
+    episodes = figures.crisis_episodes(
+        snapshot.get_or_empty("Crises"), mentions, start, end, now, tz, day_first=day_first
+    )
+    for episode in episodes:
+        episode["median_text"] = figures.format_duration(episode["median_hours"])  # type: ignore[arg-type]
+
+    posts_cid, trend_cid = f"posts-{week.label}", f"trend-{week.label}"
+    images = (
+        InlineImage(
+            posts_cid,
+            charts.channel_bar_chart(
+                list(posts["channel"]),
+                [int(t) for t in posts["target"]],
+                [int(p) for p in posts["published"]],
+                f"Posts published, {day_range(week.start, week.end)}",
+            ),
+            filename=f"posts-{week.label}.png",
+        ),
+        InlineImage(
+            trend_cid,
+            charts.trend_line_chart(
+                list(trend["week"]),
+                [int(p) for p in trend["posts"]],
+                [int(s) for s in trend["submissions"]],
+                "Posts and submissions, last four weeks",
+            ),
+            filename=f"trend-{week.label}.png",
+        ),
+    )
+    context: dict[str, Any] = {
+        "week": {
+            "label": week.label,
+            "start": week.start.isoformat(),
+            "end": week.end.isoformat(),
+            "range": day_range(week.start, week.end),
+        },
+        "posts": {
+            "rows": post_rows,
+            "published": int(posts["published"].sum()),
+            "target": int(posts["target"].sum()),
+            "chart_cid": posts_cid,
+        },
+        "cadence": cadence_context,
+        "submissions": {
+            "total": len(week_subs),
+            "accepted": int(
+                (week_subs["status"].map(clean_text).str.casefold() == "accepted").sum()
+            ),
+            "by_type": _records(figures.submissions_by_type(week_subs)),
+            "by_team": _records(figures.submissions_by_team(week_subs, people)),
+        },
+        "mentions": {
+            "found": seen.found,
+            "by_kind": [{"kind": k, "count": v} for k, v in seen.by_kind.items()],
+            "needing_answer": seen.needing_answer,
+            "answered": seen.answered,
+            "answered_pct": seen.answered_pct,
+            "answered_pct_text": pct_text(seen.answered_pct),
+            "within_24h_pct": seen.within_24h_pct,
+            "median_hours": seen.median_hours,
+            "median_text": figures.format_duration(seen.median_hours),
+            "open_direct_messages": figures.open_direct_messages(mentions),
+        },
+        "acknowledgements": {
+            "version": version,
+            "org": {**org_ack, "pct_text": pct_text(org_ack["pct"])} if org_ack else None,  # type: ignore[arg-type]
+        },
+        "goals": goals,
+        "trend": {
+            "rows": _records(trend[["week", "posts", "submissions"]]),
+            "chart_cid": trend_cid,
+        },
+        "crises": episodes,
+    }
+    return OrganisationFigures(context, images, week_subs, ack_status, start, end)
+
+
+def team_figures(
+    org: OrganisationFigures, snapshot: Snapshot, settings: Settings, manager_email: str
+) -> dict[str, Any]:
+    """The manager's own team: involvement, contributors and who has not acknowledged.
+
+    Only this part carries people's names, and only the team's.
+    """
+    tz, day_first = settings.tz, settings.organisation.day_first
+    people, subs_all = snapshot["People"], snapshot["Submissions"]
+    week_subs, ack_status, start, end = org.week_subs, org.ack_status, org.start, org.end
+    team, members = figures.team_of(people, manager_email)
+
+    who = figures.contributors(week_subs, people)
+    mine = who[who["email"].isin(members)]
+    new = figures.first_time_contributors(subs_all, start, end, tz, people, day_first=day_first)
+    new_mine = new[new["email"].isin(members)]
+
+    ack: dict[str, Any] | None = None
+    if org.context["acknowledgements"]["version"]:
+        rate = acks.acknowledgement_rate(ack_status, members)
+        ack = {
+            **rate,
+            "pct_text": pct_text(rate["pct"]),  # type: ignore[arg-type]
+            "missing": [
+                {"name": m["name"], "email": m["email"]} for m in acks.missing(ack_status, members)
+            ],
+        }
+    team_inv = figures.involvement(week_subs, people, members)
+    org_inv = figures.involvement(week_subs, people, frozenset())
+    return {
+        "name": team or "your team",
+        "members": len(members),
+        "involvement": {**team_inv, "pct_text": pct_text(team_inv["contributor_pct"])},
+        "org_involvement": {**org_inv, "pct_text": pct_text(org_inv["contributor_pct"])},
+        "contributors": [
+            {"name": r["name"], "submissions": int(r["submissions"])} for r in _records(mine)
+        ],
+        "other_contributors": len(who) - len(mine),
+        "first_timers": [r["name"] for r in _records(new_mine)],
+        "other_first_timers": len(new) - len(new_mine),
+        "acknowledgements": ack,
+    }
+
+
+def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:
+    """One summary per active manager for the week that just ended (period = ISO week)."""
+    managers = figures.people_with_role(snapshot["People"], "Manager")
+    if managers.empty:
+        return Plan(
+            report=Report(
+                counts={"summaries": 0},
+                lines=("No active person has the Manager role in People: no summaries to send.",),
+            )
+        )
+    org = organisation_figures(snapshot, now, settings)
+    shared = org.context
+    form = settings.forms.get("acknowledgements")
+    week = shared["week"]
+    subject = f"Social media summary, {week['range']}"
+    messages = []
+    for _, manager in managers.iterrows():
+        context = {
+            **shared,
+            "manager_name": manager["name"],
+            "team": team_figures(org, snapshot, settings, manager["email"]),
+            "acknowledgement_form_url": form.url if form else "",
+            "quiet_week": not (
+                shared["posts"]["published"]
+                or shared["submissions"]["total"]
+                or shared["mentions"]["found"]
+            ),
+        }
+        messages.append(
+            OutgoingMessage(
+                job=NAME,
+                period=week["label"],
+                to_email=manager["email"],
+                to_name=manager["name"],
+                subject=subject,
+                template="weekly_summary",
+                context=context,
+                images=org.images,
+            )
+        )
+    lines = (
+        f"Week {week['label']} ({week['range']}): {shared['posts']['published']} posts, "
+        f"{shared['submissions']['total']} submissions, {shared['mentions']['found']} mentions.",
+    )
+    return Plan(
+        messages=tuple(messages), report=Report(counts={"summaries": len(messages)}, lines=lines)
+    )
+
+
+JOB = Job(NAME, "Each manager's weekly summary, with charts", TABS, plan)

@@ -167,6 +167,31 @@ def validate(ctx: click.Context, as_json: bool) -> None:
     ctx.exit(1 if problems else 0)
 
 
+# -- doctor -------------------------------------------------------------------
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as one JSON object.")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Check settings, credentials, access, tabs, forms and mail; say how to fix each (exit 1 on a fail).
+
+    Reads and connects only: nothing is written or sent.
+
+    \b
+    Example:
+      chorus --config team/chorus.toml doctor
+    """
+    from automation.doctor import run_doctor
+
+    checks = run_doctor(ctx.obj.get("config_path"))
+    failed = any(c.status == "fail" for c in checks)
+    if as_json:
+        click.echo(json.dumps({"ok": not failed, "checks": [c.__dict__ for c in checks]}))
+    else:
+        for check in checks:
+            click.echo(check.line())
+    ctx.exit(1 if failed else 0)
+
+
 # -- run ----------------------------------------------------------------------
 @cli.command()
 @click.argument("job")
@@ -249,6 +274,85 @@ def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
     from automation.demo import run_demo
 
     for line in run_demo(folder, at=at, crisis=crisis, fresh=fresh):
+        click.echo(line)
+
+
+# -- crisis (issue 12) ----------------------------------------------------------
+@cli.group()
+def crisis() -> None:
+    """Crisis mode: hold the scheduled posts, tell the right people, stand down cleanly.
+
+    Setting Crisis Mode to On or Off in the Program tab does the same at the next
+    ingest-alerts run.
+
+    \b
+    Examples:
+      chorus crisis start --reason "Misdirected client emails" --statement "We are looking into it."
+      chorus crisis status
+      chorus crisis end
+    """
+
+
+def _crisis_result(ctx: click.Context, result) -> None:  # type: ignore[no-untyped-def]
+    print_result(result)
+    ctx.exit(1 if result.problems or result.skipped else 0)
+
+
+@crisis.command("start")
+@click.option("--reason", required=True, help="What happened, in a line (recorded in the Crises tab).")
+@click.option("--statement", default="", help="The holding statement staff are emailed (else write it in the Crises tab later).")
+@click.option("--by", "declared_by", default="", metavar="EMAIL", help="Who declares it (recorded as Declared By).")
+@click.option("--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone).")
+@click.option("--dry-run", is_flag=True, help="Plan and print; write and send nothing (messages go to .eml files).")
+@click.pass_context
+def crisis_start(ctx: click.Context, reason: str, statement: str, declared_by: str, at: str | None, dry_run: bool) -> None:
+    """Declare a crisis: hold the posts scheduled for the next days, email the team and staff.
+
+    \b
+    Example:
+      chorus crisis start --reason "Data leak reported" --statement "We are investigating." --by ana@example.org
+    """
+    from automation.crisis import start_crisis
+
+    settings = settings_from(ctx)
+    result = start_crisis(
+        workspace_from(ctx), parse_at(at, settings), reason=reason, statement=statement,
+        declared_by=declared_by, dry_run=dry_run,
+    )
+    _crisis_result(ctx, result)
+
+
+@crisis.command("end")
+@click.option("--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone).")
+@click.option("--dry-run", is_flag=True, help="Plan and print; write and send nothing (messages go to .eml files).")
+@click.pass_context
+def crisis_end(ctx: click.Context, at: str | None, dry_run: bool) -> None:
+    """Stand down: restore held posts (past ones become Overdue), send the all-clear, close the crisis.
+
+    \b
+    Example:
+      chorus crisis end --at 2026-11-25T15:00
+    """
+    from automation.crisis import end_crisis
+
+    settings = settings_from(ctx)
+    _crisis_result(ctx, end_crisis(workspace_from(ctx), parse_at(at, settings), dry_run=dry_run))
+
+
+@crisis.command("status")
+@click.option("--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone).")
+@click.pass_context
+def crisis_status(ctx: click.Context, at: str | None) -> None:
+    """Show whether a crisis is open, what is on hold, and whether a storm is building.
+
+    \b
+    Example:
+      chorus crisis status
+    """
+    from automation.crisis import crisis_status as status_lines
+
+    settings = settings_from(ctx)
+    for line in status_lines(workspace_from(ctx), parse_at(at, settings)):
         click.echo(line)
 
 

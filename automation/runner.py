@@ -88,10 +88,15 @@ def run_job(
     *,
     dry_run: bool = False,
     dry_run_dir: Path | None = None,
+    job: Job | None = None,
 ) -> RunResult:
-    """Run one job as if it were `now`; records a Runs row unless dry_run."""
+    """Run one job as if it were `now`; records a Runs row unless dry_run.
+
+    `job` runs a Job that is not in the registry under `name` (a command such as
+    `chorus crisis start`, whose gather returns the command's arguments).
+    """
     try:
-        job = jobs.get(name)
+        job = job or jobs.get(name)
     except KeyError:
         from automation.errors import ConfigError
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from jobs import cadence, rota
 from jobs.base import Job, OutgoingMessage, Plan, Report
+from jobs.crisis import crisis_state
 from sheets_schema.values import clean_text, parse_date, parse_datetime
 
 if TYPE_CHECKING:
@@ -303,7 +304,7 @@ def brief_context(
     rota_df, absences = snapshot.get_or_empty("Rota"), snapshot.get_or_empty("Absences")
     duty = rota.on_duty(rota_df, absences, people_df, today, day_first=day_first)
     crises = cadence.open_crises(snapshot.get_or_empty("Crises"), now, tz)
-    crisis = bool(crises) or cadence.program_crisis_mode(snapshot.get_or_empty("Program"))
+    crisis = crisis_state(snapshot).active  # one reading of crisis mode (jobs/crisis.py, issue 12)
 
     queue = snapshot.get_or_empty("Queue")
     items, _ = cadence.read_queue(queue, tz, day_first=day_first)

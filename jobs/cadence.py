@@ -381,8 +381,10 @@ def program_crisis_mode(program: pd.DataFrame) -> bool:
 
 
 def crisis_mode(crises: pd.DataFrame, program: pd.DataFrame, now: datetime, tz: ZoneInfo) -> bool:
-    """Crisis mode is on while a crisis is open or the Program tab says Crisis Mode: On."""
-    return bool(open_crises(crises, now, tz)) or program_crisis_mode(program)
+    """Crisis mode as jobs/crisis.py reads it (open Crises row, Program Crisis Mode switch)."""
+    from jobs.crisis import crisis_state_of  # one reading of crisis mode for every job (issue 12)
+
+    return crisis_state_of(crises, program).active
 
 
 # -- laying out slots -----------------------------------------------------------

@@ -71,6 +71,7 @@ class SheetsStore:
         self.client = services.gspread_client()
         self.http = self.client.http_client
         self.lock_dir = lock_dir or Path.home() / ".cache" / "chorus"
+        self._sheet_ids: dict[str, int] | None = None  # tab ids never change once a tab exists
 
     @classmethod
     def from_settings(cls, settings: Any, google: GoogleServices | None = None) -> SheetsStore:
@@ -149,7 +150,7 @@ class SheetsStore:
         value_ranges: list[dict[str, Any]] = []
         appends: dict[str, list[list[Any]]] = {}
         append_keys: dict[str, list[tuple[str, ...]]] = {}
-        doomed: dict[str, list[int]] = {}
+        doomed: dict[str, list[tuple[str, ...]]] = {}
         header_cells: list[dict[str, Any]] = []
         for name in tab_names:
             tab = TABS[name]
@@ -179,19 +180,22 @@ class SheetsStore:
                 append_keys.setdefault(name, []).append(key)
                 index[key] = [-1]
             for delete in (d for d in changes.deletes if d.tab == name):
-                found = index.pop(tuple(str(k).strip() for k in delete.key), None)
+                key = tuple(str(k).strip() for k in delete.key)
+                found = index.pop(key, None)
                 if found and found[0] > 0:
-                    doomed.setdefault(name, []).extend(found)
+                    doomed.setdefault(name, []).append(key)
         if value_ranges or header_cells:
             self.http.values_batch_update(
                 self.spreadsheet_id,
                 body={"valueInputOption": "RAW", "data": header_cells + value_ranges},
             )
+        # Deletes before appends: an append can insert rows mid-sheet (Google's table
+        # detection stops at a blank row), which would shift the rows we located.
+        if doomed:
+            self._delete_rows(doomed, result, fresh)
         for name, lines in appends.items():
             self._append(name, lines, append_keys[name])
             result.appended[name] = len(lines)
-        if doomed:
-            self._delete_rows(doomed, result)
         return result
 
     def _append(self, name: str, lines: list[list[Any]], keys: list[tuple[str, ...]], attempt: int = 0) -> None:
@@ -214,20 +218,38 @@ class SheetsStore:
             if missing:
                 self._append(name, [m[0] for m in missing], [m[1] for m in missing], attempt + 1)
 
-    def _delete_rows(self, doomed: dict[str, list[int]], result: ApplyResult) -> None:
-        titles = self._titles()
-        by_norm = {normalise_header(t): p for t, p in titles.items()}
-        requests = []
-        for name, rows in doomed.items():
-            sheet_id = by_norm[normalise_header(name)]["sheetId"]
-            for row in sorted(set(rows), reverse=True):
-                requests.append({"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": row - 1, "endIndex": row}}})
-            result.deleted[name] = len(set(rows))
-        try:
-            self.http.batch_update(self.spreadsheet_id, {"requests": requests})
-        except UncertainWrite:
-            # Deleting by row number twice could remove a neighbour: leave it to the next run.
-            result.skipped.append("deleting rows lost its answer; the next run re-checks them")
+    def _delete_rows(self, doomed: dict[str, list[tuple[str, ...]]], result: ApplyResult,
+                     fresh: dict[str, list[list[Any]]]) -> None:
+        """Delete rows by key, locating them in the write's own fresh read (re-read after a lost answer)."""
+        if self._sheet_ids is None:
+            self._sheet_ids = {normalise_header(t): p["sheetId"] for t, p in self._titles().items()}
+        for attempt in range(4):
+            names = list(doomed)
+            if attempt:
+                fresh = dict(zip(names, self._batch_get([quote_tab(n) for n in names]), strict=True))
+            requests = []
+            for name in names:
+                tab = TABS[name]
+                rows = fresh[name]
+                headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
+                index = _key_index(tab, rows, require_columns(tab, headers))
+                numbers = sorted({r for key in doomed[name] for r in index.get(key, [])}, reverse=True)
+                sheet_id = self._sheet_ids[normalise_header(name)]
+                requests += [
+                    {"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": r - 1, "endIndex": r}}}
+                    for r in numbers
+                ]
+                if attempt == 0:
+                    result.deleted[name] = len(numbers)
+            if not requests:
+                return
+            try:
+                self.http.batch_update(self.spreadsheet_id, {"requests": requests})
+                return
+            except UncertainWrite:
+                # Deleting by row number twice could remove a neighbour: re-read and re-locate.
+                continue
+        raise BackendError("deleting rows did not get an answer after 4 tries", fix="re-run the job; it re-checks them")
 
     # -- set-up ----------------------------------------------------------------
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
@@ -267,6 +289,7 @@ class SheetsStore:
             created.extend(f"{name}!{c.header}" for c in missing)
         if requests:
             self.http.batch_update(self.spreadsheet_id, {"requests": requests})
+            self._sheet_ids = None
         return created
 
     @contextmanager

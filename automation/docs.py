@@ -1,0 +1,224 @@
+"""The employee guide as a Google Doc, rewritten in place so its link never changes.
+
+`write_guide_doc` takes the guide's sections (jobs.guide.guide_sections: plain
+data) and replaces the document's body in ONE documents.batchUpdate after one
+documents.get (for the end index): delete the old body, insert the new text,
+then style it: section titles as Heading 1, subsections as Heading 2, bold
+labels, links, bulleted and numbered lists. Tables become one line per row
+with cells separated by " | " (a real Docs table needs index arithmetic per
+cell; the HTML guide keeps the real tables).
+
+Docs counts positions in UTF-16 code units, so an emoji is two: every index
+here is computed that way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from automation.errors import BackendError
+
+if TYPE_CHECKING:
+    from automation.google import GoogleServices
+    from automation.workspace import Workspace
+
+
+def _u16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass
+class _Text:
+    """The document being built: text plus styled ranges, in Docs' 1-based UTF-16 indexes."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    offset: int = 1
+    headings: list[tuple[int, int, str]] = field(default_factory=list)
+    bold: list[tuple[int, int]] = field(default_factory=list)
+    links: list[tuple[int, int, str]] = field(default_factory=list)
+    lists: list[tuple[int, int, bool]] = field(default_factory=list)
+
+    def add(self, runs: Iterable[Any], style: str = "") -> tuple[int, int]:
+        start = self.offset
+        text = ""
+        for run in runs:
+            piece = run if isinstance(run, str) else str(getattr(run, "text", ""))
+            piece = piece.replace("\n", " ")  # one paragraph stays one paragraph
+            here = self.offset + _u16(text)
+            kind = getattr(run, "kind", "")
+            if kind == "strong" and piece:
+                self.bold.append((here, here + _u16(piece)))
+            elif (
+                kind == "link"
+                and piece
+                and str(getattr(run, "url", "")).startswith(("http://", "https://", "mailto:"))
+            ):
+                self.links.append((here, here + _u16(piece), run.url))
+            text += piece
+        self.paragraphs.append(text)
+        self.offset += _u16(text) + 1  # the paragraph's newline
+        if style:
+            self.headings.append((start, self.offset, style))
+        return start, self.offset
+
+    def blocks(self, blocks: Iterable[Any]) -> None:
+        for block in blocks:
+            kind = getattr(block, "kind", "")
+            if kind == "paragraph":
+                self.add(block.runs)
+            elif kind == "list":
+                first = self.offset
+                for item in block.items:
+                    self.add(item)
+                if block.items:
+                    self.lists.append((first, self.offset, bool(block.ordered)))
+            elif kind == "table":
+                start, end = self.add([" | ".join(block.headers)])
+                self.bold.append((start, end - 1))
+                for row in block.rows:
+                    cells: list[Any] = []
+                    for i, cell in enumerate(row):
+                        if i:
+                            cells.append(" | ")
+                        cells.extend(cell)
+                    self.add(cells)
+
+
+def guide_text(sections: Sequence[Any], title: str = "") -> _Text:
+    """The guide's sections laid out as Docs paragraphs with their styles (pure)."""
+    doc = _Text()
+    if title:
+        doc.add([title], "TITLE")
+    for section in sections:
+        doc.add([section.title], "HEADING_1")
+        doc.blocks(section.blocks)
+        for sub in section.subsections:
+            doc.add([sub.title], "HEADING_2")
+            doc.blocks(sub.blocks)
+    return doc
+
+
+def guide_requests(doc: _Text, old_end: int, last_has_bullet: bool = False) -> list[dict[str, Any]]:
+    """The one batchUpdate: delete the old body, insert the new, style it (pure)."""
+    requests: list[dict[str, Any]] = []
+    if old_end > 2:  # the body always keeps its final newline: delete up to it
+        requests.append(
+            {"deleteContentRange": {"range": {"startIndex": 1, "endIndex": old_end - 1}}}
+        )
+    text = "\n".join(doc.paragraphs)
+    if not text:
+        return requests
+    end = 1 + _u16(text)
+    requests.append({"insertText": {"location": {"index": 1}, "text": text}})
+    whole = {"startIndex": 1, "endIndex": end + 1}
+    if last_has_bullet:
+        # the kept final paragraph was a list item: the new text would inherit its bullet
+        requests.append({"deleteParagraphBullets": {"range": whole}})
+    requests.append(
+        {
+            "updateParagraphStyle": {
+                "range": whole,
+                "paragraphStyle": {"namedStyleType": "NORMAL_TEXT"},
+                "fields": "namedStyleType",
+            }
+        }
+    )
+    requests.append(
+        {
+            "updateTextStyle": {
+                "range": {"startIndex": 1, "endIndex": end},
+                "textStyle": {},
+                "fields": "bold,link",
+            }
+        }
+    )
+    for start, stop, style in doc.headings:
+        requests.append(
+            {
+                "updateParagraphStyle": {
+                    "range": {"startIndex": start, "endIndex": stop},
+                    "paragraphStyle": {"namedStyleType": style},
+                    "fields": "namedStyleType",
+                }
+            }
+        )
+    for start, stop in doc.bold:
+        if stop > start:
+            requests.append(
+                {
+                    "updateTextStyle": {
+                        "range": {"startIndex": start, "endIndex": stop},
+                        "textStyle": {"bold": True},
+                        "fields": "bold",
+                    }
+                }
+            )
+    for start, stop, url in doc.links:
+        requests.append(
+            {
+                "updateTextStyle": {
+                    "range": {"startIndex": start, "endIndex": stop},
+                    "textStyle": {"link": {"url": url}},
+                    "fields": "link",
+                }
+            }
+        )
+    for start, stop, ordered in doc.lists:
+        preset = "NUMBERED_DECIMAL_ALPHA_ROMAN" if ordered else "BULLET_DISC_CIRCLE_SQUARE"
+        requests.append(
+            {
+                "createParagraphBullets": {
+                    "range": {"startIndex": start, "endIndex": stop - 1},
+                    "bulletPreset": preset,
+                }
+            }
+        )
+    return requests
+
+
+def write_guide_doc(
+    services: GoogleServices,
+    doc_id: str,
+    sections: Sequence[Any],
+    *,
+    title: str = "Social media guide",
+) -> str:
+    """Replace the Google Doc's body with the guide (create the Doc when `doc_id` is ''); returns its id."""
+    from googleapiclient.errors import HttpError
+
+    documents = services.discovery("docs", "v1").documents()
+    try:
+        if not doc_id:
+            doc_id = str(documents.create(body={"title": title}).execute()["documentId"])
+        current = documents.get(
+            documentId=doc_id, fields="body.content(endIndex,paragraph.bullet)"
+        ).execute()
+        content = current.get("body", {}).get("content", [])
+        old_end = int(content[-1].get("endIndex", 1)) if content else 1
+        last_has_bullet = bool(content and "bullet" in content[-1].get("paragraph", {}))
+        requests = guide_requests(guide_text(sections, title), old_end, last_has_bullet)
+        if requests:
+            documents.batchUpdate(documentId=doc_id, body={"requests": requests}).execute()
+    except HttpError as exc:
+        status = int(getattr(exc.resp, "status", 0) or 0)
+        raise BackendError(
+            f"Google Docs answered {status} for document {doc_id or '(new)'}",
+            fix=f"check guide.doc_id, share the Doc with {services.service_account_email()} as an editor, "
+            "and enable the Google Docs API",
+        ) from None
+    return doc_id
+
+
+def publish_guide(workspace: Workspace, now: datetime) -> str:
+    """Write the guide into settings.guide.doc_id (or a new Doc): one read of the tabs, one update."""
+    from automation.google import GoogleServices
+    from jobs.guide import TABS_READ, guide_sections, guide_title
+
+    settings = workspace.settings
+    snapshot = workspace.store.read(TABS_READ)
+    services = workspace.google or GoogleServices.from_settings(settings)
+    sections = guide_sections(snapshot, now, settings)
+    return write_guide_doc(services, settings.guide.doc_id, sections, title=guide_title(settings))

@@ -1,0 +1,458 @@
+"""`chorus doctor`: check settings, credentials, access, the spreadsheet's shape, the forms and the mail.
+
+Each check says ok, warn or fail, and for anything not ok the fix. It reads
+and connects but never writes or sends: the spreadsheet is read (header rows
+only), forms are read, SMTP is connected to (and logged into) without
+sending, Gmail's delegated token is used for one profile read. Only the
+checks that apply to the settings run: a local workbook with an outbox needs
+no Google credentials.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from automation.config import Settings, load_settings
+from automation.errors import ChorusError
+from sheets_schema.tabs import FORMS, TAB_ORDER, TABS, normalise_header
+
+Status = Literal["ok", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: what was checked, how it went, and what to do about it."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        text = f"{self.status:<4}  {self.name}: {self.detail}"
+        return text + (f"\n      fix: {self.fix}" if self.fix and self.status != "ok" else "")
+
+
+def run_doctor(config_path: Path | str | None, *, google: Any = None) -> list[Check]:
+    """Every check that applies to the settings at `config_path`; stops early only on bad settings."""
+    try:
+        settings = load_settings(config_path)
+    except ChorusError as exc:
+        return [
+            Check(
+                "settings",
+                "fail",
+                exc.message if not exc.place else f"{exc.place}: {exc.message}",
+                exc.fix,
+            )
+        ]
+    checks = [Check("settings", "ok", f"{settings.path} is valid")]
+    needs_google = _needs_google(settings)
+    services = google
+    if needs_google:
+        checks += check_credentials(settings)
+        if services is None:
+            if any(c.status == "fail" for c in checks):
+                return checks + _local_mail_checks(settings)
+            services = _services(settings, checks)
+        if services is None:
+            return checks + _local_mail_checks(settings)
+        token = check_token(services)
+        checks.append(token)
+        if token.status == "fail":
+            return checks + _local_mail_checks(settings)
+    checks += check_spreadsheet(settings, services)
+    checks += check_forms(settings, services)
+    checks += check_mail(settings, services)
+    return checks
+
+
+def _needs_google(settings: Settings) -> bool:
+    return (
+        settings.backend.kind == "google"
+        or settings.mail.transport == "gmail"
+        or any(f.kind in ("forms_api", "linked_sheet") for f in settings.forms.values())
+    )
+
+
+def _services(settings: Settings, checks: list[Check]) -> Any:
+    from automation.google import GoogleServices
+
+    try:
+        return GoogleServices.from_settings(settings)
+    except ChorusError as exc:
+        checks.append(Check("credentials", "fail", exc.message, exc.fix))
+        return None
+
+
+def _local_mail_checks(settings: Settings) -> list[Check]:
+    return check_mail(settings, None) if settings.mail.transport != "gmail" else []
+
+
+# -- credentials and token -------------------------------------------------------
+def check_credentials(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Check]:
+    """The key file: there, readable, only by its owner, and a service-account key."""
+    from automation.google import read_key_file
+
+    env = os.environ if environ is None else environ
+    path = settings.backend.credentials
+    where = f"{settings.path}: backend.credentials"
+    if path is None and env.get("GOOGLE_APPLICATION_CREDENTIALS"):
+        path, where = Path(env["GOOGLE_APPLICATION_CREDENTIALS"]), "$GOOGLE_APPLICATION_CREDENTIALS"
+    if path is None:
+        return [
+            Check(
+                "credentials",
+                "warn",
+                "no key file set: Google's application default credentials will be used",
+                'set credentials = "service-account.json" under [backend] (Gmail needs a service-account key)',
+            )
+        ]
+    if not path.exists():
+        return [
+            Check(
+                "credentials",
+                "fail",
+                f"{path} does not exist ({where})",
+                "download a JSON key for the service account there, or fix the path",
+            )
+        ]
+    if not os.access(path, os.R_OK):
+        return [
+            Check(
+                "credentials",
+                "fail",
+                f"{path} cannot be read by this user",
+                f"chmod 600 {path} as the user that runs Chorus",
+            )
+        ]
+    try:
+        info = read_key_file(path, where)
+    except ChorusError as exc:
+        return [Check("credentials", "fail", exc.message, exc.fix)]
+    checks = [
+        Check(
+            "credentials",
+            "ok",
+            f"{path} is a service-account key for {info.get('client_email', '?')}",
+        )
+    ]
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        checks.append(
+            Check(
+                "key file mode",
+                "warn",
+                f"{path} is mode {mode:o}: other users can read the key",
+                f"chmod 600 {path}",
+            )
+        )
+    else:
+        checks.append(Check("key file mode", "ok", f"{path} is mode {mode:o}"))
+    return checks
+
+
+def check_token(services: Any) -> Check:
+    """A token for the service account (proves the key is live and the token endpoint answers)."""
+    from google.auth.exceptions import RefreshError, TransportError
+    from google.auth.transport.requests import Request
+
+    try:
+        services.credentials.refresh(Request(session=services.base_session))
+    except (RefreshError, TransportError) as exc:
+        return Check(
+            "Google token",
+            "fail",
+            f"Google refused a token for {services.service_account_email()}: {_first(exc)}",
+            "the key may be deleted or disabled: create a new key in IAM > Service accounts > Keys",
+        )
+    return Check("Google token", "ok", f"got a token for {services.service_account_email()}")
+
+
+# -- the spreadsheet -------------------------------------------------------------
+def check_spreadsheet(settings: Settings, services: Any) -> list[Check]:
+    """Access to the spreadsheet, then its tabs and header rows against sheets_schema."""
+    if settings.backend.kind == "local":
+        path = settings.backend.workbook
+        assert path is not None
+        if not path.exists():
+            return [
+                Check(
+                    "workbook", "fail", f"{path} does not exist", "run `chorus init` to create it"
+                )
+            ]
+        try:
+            headers = _xlsx_headers(path)
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+            return [
+                Check(
+                    "workbook",
+                    "fail",
+                    f"{path} cannot be read as .xlsx ({type(exc).__name__})",
+                    "restore it from a backup, or move it away and run `chorus init`",
+                )
+            ]
+        return [Check("workbook", "ok", f"{path} opens"), *schema_drift(headers)]
+    sid = settings.backend.spreadsheet_id
+    try:
+        headers = _sheet_headers(services, sid)
+    except _NoAccess as exc:
+        return [Check("spreadsheet", "fail", str(exc), exc.fix)]
+    return [
+        Check(
+            "spreadsheet", "ok", f"{services.service_account_email()} can open spreadsheet {sid}"
+        ),
+        *schema_drift(headers),
+    ]
+
+
+class _NoAccess(Exception):
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+def _sheet_headers(services: Any, spreadsheet_id: str) -> dict[str, list[str]]:
+    """Every tab's header row: one spreadsheets.get and one values:batchGet."""
+    from gspread.exceptions import APIError
+
+    from automation.store.gsheets import quote_tab
+
+    http = services.gspread_client().http_client
+    who = services.service_account_email()
+    try:
+        meta = http.fetch_sheet_metadata(
+            spreadsheet_id, params={"fields": "sheets.properties.title"}
+        )
+        titles = [s["properties"]["title"] for s in meta.get("sheets", [])]
+        body = (
+            http.values_batch_get(spreadsheet_id, [f"{quote_tab(t)}!1:1" for t in titles])
+            if titles
+            else {}
+        )
+    except APIError as exc:
+        code = getattr(exc, "code", 0)
+        if code in (403, 404):
+            raise _NoAccess(
+                f"spreadsheet {spreadsheet_id} answered {code}: it is not shared with {who}, or the id is wrong",
+                f"open the spreadsheet, Share, add {who} as an Editor; check backend.spreadsheet_id "
+                "and that the Google Sheets API is enabled",
+            ) from None
+        raise _NoAccess(
+            f"spreadsheet {spreadsheet_id} answered {code}",
+            "try again; see https://www.google.com/appsstatus",
+        ) from None
+    except ChorusError as exc:
+        raise _NoAccess(exc.message, exc.fix) from None
+    ranges = body.get("valueRanges", []) if body else []
+    return {
+        title: [str(h).strip() for h in (vr.get("values") or [[]])[0]]
+        for title, vr in zip(titles, ranges, strict=False)
+    }
+
+
+def _xlsx_headers(path: Path) -> dict[str, list[str]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        out = {}
+        for ws in wb.worksheets:
+            first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+            out[ws.title] = [str(h).strip() if h is not None else "" for h in first]
+        return out
+    finally:
+        wb.close()
+
+
+def schema_drift(headers: Mapping[str, Sequence[str]]) -> list[Check]:
+    """Missing tabs, missing columns and renamed headers, compared with sheets_schema (pure)."""
+    by_norm = {normalise_header(t): t for t in headers}
+    checks: list[Check] = []
+    missing_tabs = [n for n in TAB_ORDER if normalise_header(n) not in by_norm]
+    if missing_tabs:
+        checks.append(
+            Check(
+                "tabs",
+                "fail",
+                "missing: " + ", ".join(missing_tabs),
+                "run `chorus init` to add them (nothing is removed)",
+            )
+        )
+    problems = 0
+    for name in TAB_ORDER:
+        if name in missing_tabs:
+            continue
+        row = [h for h in headers[by_norm[normalise_header(name)]] if h]
+        have = {normalise_header(h) for h in row}
+        known = {normalise_header(h) for h in TABS[name].headers}
+        strangers = [h for h in row if normalise_header(h) not in known]
+        for col in TABS[name].columns:
+            if normalise_header(col.header) in have:
+                continue
+            problems += 1
+            close = difflib.get_close_matches(col.header, strangers, n=1, cutoff=0.75)
+            status: Status = "fail" if col.required else "warn"
+            if close:
+                checks.append(
+                    Check(
+                        f"tab {name}",
+                        status,
+                        f"column {close[0]!r} looks like {col.header!r} renamed",
+                        f"rename the header back to {col.header!r}: Chorus finds columns by header",
+                    )
+                )
+            else:
+                checks.append(
+                    Check(
+                        f"tab {name}",
+                        status,
+                        f"column {col.header!r} is missing",
+                        "run `chorus init` to add it at the end of the header row",
+                    )
+                )
+    if not missing_tabs and not problems:
+        checks.append(
+            Check("tabs", "ok", f"all {len(TAB_ORDER)} tabs have every column the schema names")
+        )
+    return checks
+
+
+# -- the forms --------------------------------------------------------------------
+def check_forms(settings: Settings, services: Any) -> list[Check]:
+    """Each configured form: its questions (Forms API), its tab (linked sheet) or its file (CSV)."""
+    checks: list[Check] = []
+    for name in FORMS:
+        form = settings.forms.get(name)
+        label = f"form {name}"
+        if form is None:
+            checks.append(
+                Check(
+                    label,
+                    "warn",
+                    "not configured",
+                    f"add [forms.{name}] to chorus.toml (or run `chorus init --backend google`)",
+                )
+            )
+            continue
+        try:
+            if form.kind == "forms_api":
+                from automation.forms.forms_api import FormsApiSource
+
+                source = FormsApiSource(name, services, form.form_id, settings)
+                questions = source.questions()
+                checks.append(
+                    Check(
+                        label,
+                        "ok",
+                        f"{source.describe()} asks all {len(questions)} questions the schema names",
+                    )
+                )
+                checks += [
+                    Check(label, "warn", w, "remove the question or ignore this")
+                    for w in source.warnings
+                ]
+            elif form.kind == "linked_sheet":
+                from automation.forms.linked_sheet import LinkedSheetSource
+
+                linked = LinkedSheetSource(name, services, form.spreadsheet_id, form.tab, settings)
+                count = len(linked.responses())
+                checks.append(
+                    Check(label, "ok", f"{linked.describe()}: {count} responses readable")
+                )
+            else:
+                assert form.path is not None
+                if not form.path.exists():
+                    checks.append(
+                        Check(
+                            label,
+                            "warn",
+                            f"{form.path} is not there yet",
+                            "download the responses as CSV from Google Forms to that path",
+                        )
+                    )
+                    continue
+                from automation.forms.csv_export import CsvExportSource
+
+                count = len(CsvExportSource(name, form.path, settings).responses())
+                checks.append(Check(label, "ok", f"{form.path}: {count} responses readable"))
+        except ChorusError as exc:
+            checks.append(
+                Check(
+                    label,
+                    "fail",
+                    exc.message if not exc.place else f"{exc.place}: {exc.message}",
+                    exc.fix,
+                )
+            )
+    return checks
+
+
+# -- mail ---------------------------------------------------------------------------
+def check_mail(
+    settings: Settings, services: Any, *, smtp_factory: Callable[[Settings], Any] | None = None
+) -> list[Check]:
+    """The transport: outbox folder writable; SMTP connects and logs in; Gmail's delegated token works."""
+    transport = settings.mail.transport
+    if transport == "outbox":
+        folder = settings.mail.outbox or settings.base_dir / "outbox"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".chorus-doctor-"):
+                pass
+        except OSError as exc:
+            return [
+                Check(
+                    "mail (outbox)",
+                    "fail",
+                    f"{folder} is not writable ({exc.strerror})",
+                    f"create {folder} and let the user running Chorus write to it",
+                )
+            ]
+        return [
+            Check(
+                "mail (outbox)",
+                "ok",
+                f"messages are written to {folder} (nothing leaves this machine)",
+            )
+        ]
+    if transport == "smtp":
+        from automation.mail.smtp import SmtpMailer
+
+        where = f"{settings.mail.smtp_host}:{settings.mail.smtp_port}"
+        try:
+            mailer = (smtp_factory or SmtpMailer.from_settings)(settings)
+            mailer._connection()  # noqa: SLF001 - connect, STARTTLS and log in; never send
+            mailer.close()
+        except ChorusError as exc:
+            return [Check("mail (smtp)", "fail", exc.message, exc.fix)]
+        except Exception as exc:  # noqa: BLE001 - smtplib and ssl raise many kinds
+            return [
+                Check(
+                    "mail (smtp)",
+                    "fail",
+                    f"cannot connect to {where}: {_first(exc)}",
+                    "check smtp_host, smtp_port, smtp_security and the login in chorus.toml and the password variable",
+                )
+            ]
+        return [Check("mail (smtp)", "ok", f"connected to {where} and logged in (nothing sent)")]
+    from automation.mail.gmail import GmailMailer
+
+    try:
+        mailer = GmailMailer.from_settings(settings, google=services)
+        address = mailer.check()
+    except ChorusError as exc:
+        return [Check("mail (gmail)", "fail", exc.message, exc.fix)]
+    return [Check("mail (gmail)", "ok", f"the delegated token works: sending as {address}")]
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

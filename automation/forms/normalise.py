@@ -1,0 +1,285 @@
+"""Turning a table of form responses (a header row + value rows) into FormResponses.
+
+Shared by every row-based source: the CSV export and the linked response
+sheet give the same table, so both map headers, read timestamps and clean
+answers here.
+
+Headers. Question titles map to fields through sheets_schema.tabs.FORMS,
+matched without regard to case and surrounding spaces. Google names the
+metadata columns "Timestamp" and "Email Address" (older forms and linked
+sheets say "Email address"; forms limited to an organisation may say
+"Username"). Columns that are not questions (a quiz "Score", a column a
+person added) are ignored with a warning; a missing required question or a
+missing Timestamp/email column is an InputError naming the file and column.
+
+Timestamps. Google writes them in the locale of the form or sheet:
+`2026/11/24 10:15:32 AM GMT+1` (the Forms CSV download), `11/24/2026 10:15:32`
+(en-US), `24/11/2026 10:15:32` (en-GB), `24.11.2026 10:15:32` (de-DE),
+`2026-11-24 10:15:32`, with or without seconds, 12- or 24-hour. Year-first and
+dotted dates are never ambiguous. For `a/b/yyyy` the order is decided per
+FILE, from all its timestamps: a first number over 12 proves day-first, a
+second number over 12 proves month-first; with no proof either way the
+organisation's `day_first` setting decides. A file with proof both ways mixes
+locales and is refused (InputError), since guessing would misdate responses.
+A time without a zone is in the organisation's time zone (a linked sheet shows
+times in its own zone; keep it set to the organisation's).
+
+Answers are trimmed and NFC-normalised; checkbox answers are split on ", ",
+the separator Google puts between ticked options.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from automation.errors import InputError
+from automation.forms.base import Answer, FormResponse, edit_key, row_response_id
+from sheets_schema.tabs import CHANNEL_NAMES, FORMS, Form, Kind, Question, normalise_header
+from sheets_schema.values import clean_text, parse_date, parse_email, parse_zone
+
+TIMESTAMP_HEADERS = ("timestamp",)
+EMAIL_HEADERS = ("email address", "username", "email")
+
+_SERIAL_EPOCH = datetime(1899, 12, 30)
+_DATE_YMD = r"(?P<y>\d{4})(?P<s1>[/.-])(?P<m>\d{1,2})(?P=s1)(?P<d>\d{1,2})"
+_DATE_AB = r"(?P<a>\d{1,2})(?P<s2>[/.-])(?P<b>\d{1,2})(?P=s2)(?P<yy>\d{4}|\d{2})"
+_TIMESTAMP_RE = re.compile(
+    rf"(?:{_DATE_YMD}|{_DATE_AB})"
+    r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
+    r"\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?)?"
+    r"\s*(?P<zone>(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC|Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """The per-file decision on a/b/yyyy dates, and why (for messages and tests)."""
+
+    day_first: bool
+    reason: str
+
+
+def decide_day_first(texts: Iterable[str], default: bool, *, place: str = "") -> DateOrder:
+    """Day-first or month-first for one file, from all its timestamps (see module doc)."""
+    day_proof = month_proof = ""
+    for text in texts:
+        m = _TIMESTAMP_RE.fullmatch(clean_text(text))
+        if not m or m["a"] is None or m["s2"] == ".":
+            continue  # year-first and dotted dates prove nothing
+        a, b = int(m["a"]), int(m["b"])
+        if a > 12 and not day_proof:
+            day_proof = text
+        if b > 12 and not month_proof:
+            month_proof = text
+    if day_proof and month_proof:
+        raise InputError(
+            f"timestamps mix day-first ({day_proof!r}) and month-first ({month_proof!r}) dates",
+            place=place,
+            fix="download the responses again from Google Forms, without editing them in between",
+        )
+    if day_proof:
+        return DateOrder(True, f"day first: {day_proof!r} has a first number over 12")
+    if month_proof:
+        return DateOrder(False, f"month first: {month_proof!r} has a second number over 12")
+    return DateOrder(default, "organisation.day_first setting (no timestamp proves the order)")
+
+
+def parse_timestamp(text: str, tz: ZoneInfo, *, day_first: bool) -> datetime:
+    """One Google timestamp as an aware datetime in `tz`; ValueError when unreadable."""
+    value = clean_text(text)
+    if re.fullmatch(r"\d{5}(?:\.\d+)?", value):  # a sheet read unformatted: a serial number
+        return (_SERIAL_EPOCH + timedelta(days=float(value))).replace(tzinfo=tz)
+    if "T" in value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed.astimezone(tz)
+    m = _TIMESTAMP_RE.fullmatch(value)
+    if not m:
+        raise ValueError(f"{value!r} is not a timestamp Google writes")
+    if m["y"] is not None:
+        year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+    else:
+        a, b, year = int(m["a"]), int(m["b"]), int(m["yy"])
+        if year < 100:
+            year += 2000
+        first_is_day = day_first or m["s2"] == "."  # dotted dates are day first everywhere
+        day, month = (a, b) if first_is_day else (b, a)
+    hour, minute, second = int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0)
+    if m["ampm"]:
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{value!r} has an impossible hour for AM/PM")
+        hour = hour % 12 + (12 if m["ampm"][0] in "pP" else 0)
+    try:
+        local = datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date and time") from None
+    zone = m["zone"]
+    if zone:
+        zone_info = UTC if zone.upper() == "Z" else parse_zone(zone)
+        return local.replace(tzinfo=zone_info).astimezone(tz)  # type: ignore[arg-type]
+    return local.replace(tzinfo=tz)
+
+
+def split_checkboxes(value: object) -> list[str]:
+    """A checkbox answer as Google writes it ('LinkedIn, X') -> ['LinkedIn', 'X']."""
+    text = clean_text(value)
+    if not text:
+        return []
+    return [part for part in (clean_text(p) for p in text.split(", ")) if part]
+
+
+def responses_from_table(
+    form_name: str,
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
+    *,
+    source: str,
+    tz: ZoneInfo,
+    day_first: bool,
+    first_row: int = 2,
+) -> list[FormResponse]:
+    """Map a header row and value rows (as a CSV export or linked sheet gives them) to responses.
+
+    `source` names the file or sheet in messages; `first_row` is the row
+    number of the first value row (the header is row 1). Blank rows are
+    skipped; row numbers still count them, so places match what people see.
+    """
+    form = FORMS[form_name]
+    columns, warnings = map_headers(form, header, source=source)
+    stamp_col, email_col = columns.pop("__timestamp__"), columns.pop("__email__", None)
+    body = [
+        (first_row + i, [_cell(v) for v in row])
+        for i, row in enumerate(rows)
+        if any(clean_text(v) for v in row)
+    ]
+    stamps = [cells[stamp_col] if stamp_col < len(cells) else "" for _, cells in body]
+    order = decide_day_first(stamps, day_first, place=source)
+    file_warnings = tuple(warnings)
+    questions = {q.field: q for q in form.questions}
+    responses: list[FormResponse] = []
+    for (row_number, cells), stamp in zip(body, stamps, strict=True):
+        place = f"{source} row {row_number}"
+        try:
+            submitted_at = parse_timestamp(stamp, tz, day_first=order.day_first)
+        except ValueError as exc:
+            raise InputError(
+                f"the Timestamp {stamp!r} cannot be read ({exc})",
+                place=place,
+                fix="download the responses again; Chorus reads every format Google writes",
+            ) from None
+        row_warnings: list[str] = []
+        answers: dict[str, Answer] = {}
+        for name, col in columns.items():
+            raw = cells[col] if col < len(cells) else ""
+            answers[name] = _answer(questions[name], raw, order.day_first, place, row_warnings)
+        email = cells[email_col] if email_col is not None and email_col < len(cells) else ""
+        try:
+            email = parse_email(email) if email else ""
+        except ValueError:
+            pass  # kept as written: sync-forms rejects it with a reason
+        responses.append(
+            FormResponse(
+                response_id=row_response_id(form_name, submitted_at, email, answers),
+                submitted_at=submitted_at,
+                email=email,
+                answers=answers,
+                place=place,
+                warnings=file_warnings + tuple(row_warnings) if row_warnings else file_warnings,
+                edit_key=edit_key(form_name, email, answers),
+            )
+        )
+    return responses
+
+
+def map_headers(
+    form: Form, header: Sequence[object], *, source: str
+) -> tuple[dict[str, int], list[str]]:
+    """Question field -> column position, plus '__timestamp__' and '__email__'; and warnings."""
+    by_title = {normalise_header(q.title): q for q in form.questions}
+    columns: dict[str, int] = {}
+    warnings: list[str] = []
+    for i, raw in enumerate(header):
+        title = clean_text(raw)
+        key = normalise_header(title)
+        if not key:
+            continue
+        if key in TIMESTAMP_HEADERS:
+            name = "__timestamp__"
+        elif key in EMAIL_HEADERS:
+            name = "__email__"
+        elif key in by_title:
+            name = by_title[key].field
+        else:
+            warnings.append(
+                f"{source}: column {title!r} is not a question of the {form.name} form; ignored"
+            )
+            continue
+        if name in columns:
+            warnings.append(f"{source}: column {title!r} appears twice; the first one is used")
+            continue
+        columns[name] = i
+    if "__timestamp__" not in columns:
+        raise InputError(
+            "has no Timestamp column",
+            place=source,
+            fix="download the responses from Google Forms (Responses > Download responses (.csv)) without removing columns",
+        )
+    missing = [q.title for q in form.questions if q.required and q.field not in columns]
+    if missing:
+        raise InputError(
+            f"the required question {missing[0]!r} has no column"
+            + (
+                f" (also missing: {', '.join(repr(m) for m in missing[1:])})" if missing[1:] else ""
+            ),
+            place=source,
+            fix=f"the {form.name} form must ask {missing[0]!r} with exactly that title; "
+            "run `chorus init` to see the questions, or rename the question back",
+        )
+    if form.collects_email and "__email__" not in columns:
+        raise InputError(
+            "has no Email Address column",
+            place=source,
+            fix="in the form's Settings > Responses, turn on 'Collect email addresses'",
+        )
+    return columns, warnings
+
+
+def _cell(value: object) -> str:
+    """Trimmed, NFC text with line ends as \\n (CSV exports use CRLF inside quoted answers)."""
+    text = clean_text(value)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _answer(
+    question: Question, raw: str, day_first: bool, place: str, warnings: list[str]
+) -> Answer:
+    if question.kind is Kind.MULTI_CHOICE:
+        items = split_checkboxes(raw)
+        if question.choices == CHANNEL_NAMES:
+            items = [_canonical_choice(item, question.choices) for item in items]
+        return items
+    if question.kind is Kind.CHOICE and raw:
+        return _canonical_choice(raw, question.choices)
+    if question.kind is Kind.DATE and raw:
+        try:
+            day: date = parse_date(raw, day_first=day_first)
+        except ValueError:
+            warnings.append(f"{place}: {question.title!r} {raw!r} is not a date; kept as written")
+            return raw
+        return day.isoformat()
+    return raw
+
+
+def _canonical_choice(answer: str, choices: tuple[str, ...]) -> str:
+    """An option spelled as the schema spells it; an 'Other:' answer stays as typed."""
+    for choice in choices:
+        if choice.casefold() == answer.casefold():
+            return choice
+    return answer

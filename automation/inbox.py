@@ -1,0 +1,504 @@
+"""The mailbox staff forward content to, read without ever changing it: Maildir, IMAP, Gmail label.
+
+Every source yields `InboxMessage(source_id, raw, size, complete)`: the raw
+RFC 822 bytes of each message (attachments are never opened here or later).
+A message over [inbox] max_bytes comes with its header only (`complete`
+False) so ingest-inbox can say who sent it and why it was skipped.
+
+Read-only everywhere: a Maildir is only listed and read (nothing moves from
+new/ to cur/, no flag changes); IMAP uses EXAMINE and BODY.PEEK (no \\Seen);
+Gmail is only listed and read (gmail.readonly is enough). Chorus remembers
+what it has read through the Message-IDs in the Queue's Origin column, so
+there is no state here: `known` lets a source skip downloading messages
+already queued.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import mailbox
+import os
+import re
+import socket
+import ssl
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any, Protocol
+
+from automation.config import Settings
+from automation.errors import ConfigError, InputError
+
+#: seconds an IMAP connection may wait for the server before giving up
+IMAP_TIMEOUT = 30.0
+#: messages fetched per IMAP FETCH command (bounded response size)
+IMAP_BATCH = 25
+GMAIL_PAGE = 100
+
+
+@dataclass(frozen=True)
+class InboxMessage:
+    """One message as a source found it: raw bytes (the header only when `complete` is False)."""
+
+    source_id: str
+    raw: bytes
+    size: int
+    complete: bool = True
+
+
+class InboxSource(Protocol):
+    """A mailbox Chorus reads and never changes."""
+
+    def describe(self) -> str:
+        """Where the messages come from, for reports (never a password)."""
+        ...
+
+    def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
+        """Every message; those whose Message-ID is in `known` may be skipped unread."""
+        ...
+
+
+def build_inbox_source(settings: Settings, google: Any = None) -> InboxSource | None:
+    """The source [inbox] names, or None when kind is '' (the inbox is off)."""
+    inbox = settings.inbox
+    place = f"{settings.path}: inbox"
+    if inbox.kind == "":
+        return None
+    if inbox.kind == "maildir":
+        if inbox.path is None:
+            raise ConfigError(
+                'is required when kind = "maildir"',
+                place=f"{place}.path",
+                fix='path = "inbox" (a Maildir folder with cur/, new/ and tmp/)',
+            )
+        return MaildirSource(inbox.path, max_bytes=inbox.max_bytes)
+    if inbox.kind == "imap":
+        for key, value in (("host", inbox.host), ("user", inbox.user)):
+            if not value:
+                raise ConfigError(
+                    'is required when kind = "imap"',
+                    place=f"{place}.{key}",
+                    fix=f'{key} = "..." under [inbox]',
+                )
+        password = os.environ.get(inbox.password_env, "")
+        if not password:
+            raise ConfigError(
+                f"the environment variable {inbox.password_env} is not set",
+                place=f"{place}.password_env",
+                fix=f"export {inbox.password_env}=... (the mailbox password or app password) "
+                "where Chorus runs; it is never stored in chorus.toml",
+            )
+        return ImapSource(
+            inbox.host,
+            inbox.port,
+            inbox.folder,
+            inbox.user,
+            password,
+            max_bytes=inbox.max_bytes,
+        )
+    if inbox.kind == "gmail":
+        if not inbox.label:
+            raise ConfigError(
+                'is required when kind = "gmail"',
+                place=f"{place}.label",
+                fix='label = "Social inbox" (the Gmail label staff forwards get)',
+            )
+        user = settings.backend.delegated_user
+        if not user:
+            raise ConfigError(
+                'is required when inbox.kind = "gmail"',
+                place=f"{settings.path}: backend.delegated_user",
+                fix='delegated_user = "social@example.org" (the mailbox with the label)',
+            )
+        if google is None:
+            from automation.google import GoogleServices
+
+            google = GoogleServices.from_settings(settings)
+        return GmailLabelSource(google, user, inbox.label, max_bytes=inbox.max_bytes)
+    raise ConfigError(
+        f"unknown inbox kind {inbox.kind!r}",
+        place=f"{place}.kind",
+        fix='use "maildir", "imap" or "gmail"',
+    )
+
+
+def header_message_id(header: bytes) -> str:
+    """The Message-ID in a header block, '<...>' (or '' when there is none)."""
+    parsed = BytesHeaderParser(policy=default_policy).parsebytes(header)
+    try:
+        value = " ".join(str(parsed.get("Message-ID", "") or "").split())
+    except (ValueError, TypeError, IndexError):
+        return ""
+    found = re.search(r"<[^<>\s]+>", value)
+    if found:
+        return found.group(0)
+    return f"<{value.split()[0].strip('<>')}>" if value else ""
+
+
+def _header_part(data: bytes) -> bytes:
+    """The header section of raw message bytes (up to the first empty line)."""
+    match = re.search(rb"\r?\n\r?\n", data)
+    return data[: match.end()] if match else data
+
+
+def _is_known(message_id: str, known: set[str]) -> bool:
+    return bool(message_id) and message_id.casefold() in known
+
+
+# --------------------------------------------------------------------------- Maildir
+
+
+class MaildirSource:
+    """A local Maildir (cur/ and new/), read in place; files are never moved or renamed."""
+
+    def __init__(self, path: Path, *, max_bytes: int) -> None:
+        self.path = Path(path)
+        self.max_bytes = max_bytes
+
+    def describe(self) -> str:
+        return f"Maildir {self.path}"
+
+    def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
+        if not (self.path / "cur").is_dir() or not (self.path / "new").is_dir():
+            raise InputError(
+                f"{self.path} is not a Maildir (it needs cur/ and new/ folders)",
+                place="[inbox] path",
+                fix="point path at the Maildir the mail server delivers to, or create it "
+                "with cur/, new/ and tmp/ inside",
+            )
+        known_ids = {k.casefold() for k in known}
+        # create=False and no lock: mailbox.Maildir only lists and reads files here.
+        box = mailbox.Maildir(self.path, factory=None, create=False)
+        try:
+            keys = sorted(box.keys())
+        except OSError as exc:
+            raise InputError(
+                f"{self.path} cannot be listed ({exc.strerror})",
+                place="[inbox] path",
+                fix="give the user running Chorus read access to the Maildir",
+            ) from None
+        for key in keys:
+            try:
+                handle = box.get_file(key)
+            except (KeyError, OSError):
+                continue  # delivered mail moved by the mail client between listing and reading
+            try:
+                data = handle.read(self.max_bytes + 1)
+                size = len(data)
+                if size > self.max_bytes:
+                    handle.seek(0, os.SEEK_END)
+                    size = handle.tell()
+            finally:
+                handle.close()
+            header = _header_part(data)
+            if _is_known(header_message_id(header), known_ids):
+                yield InboxMessage(f"maildir:{key}", header, size, complete=False)
+            elif size > self.max_bytes:
+                yield InboxMessage(f"maildir:{key}", header, size, complete=False)
+            else:
+                yield InboxMessage(f"maildir:{key}", data, size)
+
+
+# --------------------------------------------------------------------------- IMAP
+
+# imaplib strips "* " and "FETCH": each message's data starts "<seq> (".
+_FETCH_META = re.compile(rb"^\s*(\d+)\s+(?:FETCH\s+)?\(", re.IGNORECASE)
+_UID = re.compile(rb"\bUID\s+(\d+)", re.IGNORECASE)
+_SIZE = re.compile(rb"\bRFC822\.SIZE\s+(\d+)", re.IGNORECASE)
+
+
+class ImapSource:
+    """One IMAP folder over TLS, opened read-only (EXAMINE) and read with BODY.PEEK."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        folder: str,
+        user: str,
+        password: str,
+        *,
+        max_bytes: int,
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float = IMAP_TIMEOUT,
+    ) -> None:
+        self.host, self.port, self.folder, self.user = host, port, folder, user
+        self._password = password
+        self.max_bytes = max_bytes
+        # The system's trusted CAs with hostname checks; tests pass a context trusting their cert.
+        self.ssl_context = ssl_context or ssl.create_default_context()
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"ImapSource({self.describe()})"
+
+    def describe(self) -> str:
+        return f"IMAP {self.user}@{self.host}:{self.port}/{self.folder}"
+
+    def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
+        known_ids = {k.casefold() for k in known}
+        place = f"IMAP {self.host}:{self.port} folder {self.folder!r}"
+        conn = self._connect(place)
+        try:
+            uidvalidity = self._examine(conn, place)
+            listing = self._fetch(conn, "1:*", "(UID RFC822.SIZE BODY.PEEK[HEADER])", place)
+            wanted = [
+                uid
+                for uid, size, header in listing
+                if size <= self.max_bytes and not _is_known(header_message_id(header), known_ids)
+            ]
+            bodies: dict[int, bytes] = {}
+            for start in range(0, len(wanted), IMAP_BATCH):
+                chunk = ",".join(str(u) for u in wanted[start : start + IMAP_BATCH])
+                for uid, _size, body in self._fetch(conn, chunk, "(UID BODY.PEEK[])", place):
+                    bodies[uid] = body
+        finally:
+            try:
+                conn.logout()
+            except (imaplib.IMAP4.error, OSError):
+                pass
+        for uid, size, header in listing:
+            source_id = f"imap:{self.host}/{self.folder}/{uidvalidity}:{uid}"
+            if uid in bodies:
+                yield InboxMessage(source_id, bodies[uid], max(size, len(bodies[uid])))
+            else:
+                yield InboxMessage(source_id, header, size, complete=False)
+
+    def _connect(self, place: str) -> imaplib.IMAP4_SSL:
+        try:
+            conn = imaplib.IMAP4_SSL(
+                self.host, self.port, ssl_context=self.ssl_context, timeout=self.timeout
+            )
+        except ssl.SSLCertVerificationError as exc:
+            raise InputError(
+                f"the server's TLS certificate was not trusted ({exc.verify_message})",
+                place=place,
+                fix="check [inbox] host is the name on the server's certificate; a self-signed "
+                "certificate must be added to the system's trusted certificates (SSL_CERT_FILE)",
+            ) from None
+        except (OSError, imaplib.IMAP4.error) as exc:
+            reason = "timed out" if isinstance(exc, (TimeoutError, socket.timeout)) else str(exc)
+            raise InputError(
+                f"could not connect ({reason})",
+                place=place,
+                fix="check [inbox] host and port (IMAP over TLS is usually port 993) and that "
+                "the network lets Chorus reach it",
+            ) from None
+        try:
+            conn.login(self.user, self._password)
+        except (imaplib.IMAP4.error, OSError) as exc:
+            try:
+                conn.shutdown()
+            except OSError:
+                pass
+            raise InputError(
+                f"the server refused the login for {self.user} ({_imap_text(exc)})",
+                place=place,
+                fix="check [inbox] user and the password in the environment variable named by "
+                "[inbox] password_env; providers such as Google and Microsoft need an app "
+                "password or IMAP enabled for the account",
+            ) from None
+        return conn
+
+    def _examine(self, conn: imaplib.IMAP4_SSL, place: str) -> str:
+        try:
+            typ, data = conn.select(_quote_mailbox(self.folder), readonly=True)
+        except (imaplib.IMAP4.error, OSError) as exc:
+            typ, data = "NO", [str(exc).encode()]
+        if typ != "OK":
+            raise InputError(
+                f"the folder could not be opened ({_imap_text(data)})",
+                place=place,
+                fix="check [inbox] folder (e.g. INBOX, or the folder staff forward to)",
+            )
+        try:
+            validity = conn.response("UIDVALIDITY")[1]
+        except (imaplib.IMAP4.error, OSError):
+            validity = [None]
+        value = validity[0] if validity else None
+        return value.decode() if isinstance(value, bytes) else "0"
+
+    def _fetch(
+        self, conn: imaplib.IMAP4_SSL, which: str, items: str, place: str
+    ) -> list[tuple[int, int, bytes]]:
+        """(uid, size, literal) per message of a UID FETCH; an empty folder gives []."""
+        if which == "1:*":
+            try:
+                typ, data = conn.uid("SEARCH", "ALL")
+            except (imaplib.IMAP4.error, OSError) as exc:
+                raise self._failed(place, exc) from None
+            if typ != "OK" or not data or not (data[0] or b"").split():
+                return []
+        try:
+            typ, data = conn.uid("FETCH", which, items)
+        except (imaplib.IMAP4.error, OSError) as exc:
+            raise self._failed(place, exc) from None
+        if typ != "OK":
+            raise self._failed(place, _imap_text(data))
+        out: list[tuple[int, int, bytes]] = []
+        current: list[Any] | None = None
+        for part in data:
+            # imaplib gives (b'n (UID .. {len}', literal) tuples, then b')' or b' UID n)'.
+            if isinstance(part, tuple):
+                meta, literal = part[0], part[1]
+                if _FETCH_META.match(meta):
+                    current = [meta, literal]
+                    out.append((0, 0, b""))
+                    self._store(out, current)
+                elif current is not None:
+                    current[0] += meta
+                    self._store(out, current)
+            elif isinstance(part, bytes) and current is not None:
+                current[0] += part
+                self._store(out, current)
+        return [row for row in out if row[0]]
+
+    @staticmethod
+    def _store(out: list[tuple[int, int, bytes]], current: list[Any]) -> None:
+        meta, literal = current
+        uid = _UID.search(meta)
+        size = _SIZE.search(meta)
+        out[-1] = (
+            int(uid.group(1)) if uid else 0,
+            int(size.group(1)) if size else len(literal or b""),
+            literal or b"",
+        )
+
+    def _failed(self, place: str, exc: object) -> InputError:
+        return InputError(
+            f"reading the folder failed ({_imap_text(exc)})",
+            place=place,
+            fix="it is tried again next run; if it keeps failing, check the server",
+        )
+
+
+def _imap_text(value: object) -> str:
+    if isinstance(value, list):
+        value = b" ".join(v if isinstance(v, bytes) else str(v).encode() for v in value if v)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return " ".join(str(value).split())[:200] or "no reason given"
+
+
+def _quote_mailbox(name: str) -> str:
+    """A folder name as an IMAP astring: modified UTF-7 for non-ASCII, quoted when needed."""
+    encoded = _modified_utf7(name)
+    if re.fullmatch(r"[A-Za-z0-9_.\-/&+,]+", encoded):
+        return encoded
+    return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _modified_utf7(name: str) -> str:
+    """RFC 3501 mailbox-name encoding: '&' is '&-', other non-ASCII runs are '&base64-'."""
+    import base64
+
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            data = "".join(run).encode("utf-16-be")
+            out.append("&" + base64.b64encode(data).decode().rstrip("=").replace("/", ",") + "-")
+            run.clear()
+
+    for ch in name:
+        if 0x20 <= ord(ch) <= 0x7E:
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    flush()
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- Gmail
+
+
+class GmailLabelSource:
+    """The messages carrying one Gmail label, read as the delegated user (gmail.readonly)."""
+
+    def __init__(self, google: Any, user: str, label: str, *, max_bytes: int) -> None:
+        self.google = google
+        self.user = user
+        self.label = label
+        self.max_bytes = max_bytes
+
+    def describe(self) -> str:
+        return f"Gmail {self.user} label {self.label!r}"
+
+    def query(self) -> str:
+        """The search for the label: Gmail writes spaces and slashes in label names as '-'."""
+        return "label:" + re.sub(r"[\s/]+", "-", self.label.strip())
+
+    def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
+        import base64
+
+        known_ids = {k.casefold() for k in known}
+        api = self._call(lambda: self.google.discovery("gmail", "v1", delegated=True), "connecting")
+        messages = api.users().messages()
+        ids: list[str] = []
+        token: str | None = None
+        while True:
+            page = self._call(
+                lambda t=token: messages.list(
+                    userId="me", q=self.query(), maxResults=GMAIL_PAGE, pageToken=t
+                ).execute(),
+                "listing the label",
+            )
+            ids.extend(str(m["id"]) for m in page.get("messages", []) or [])
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        # Oldest first, so queue numbers follow time like every other intake.
+        for gmail_id in reversed(ids):
+            meta = self._call(
+                lambda gid=gmail_id: messages.get(
+                    userId="me",
+                    id=gid,
+                    format="metadata",
+                    metadataHeaders=["Message-ID", "From", "Subject", "Date"],
+                ).execute(),
+                f"reading message {gmail_id}",
+            )
+            size = int(meta.get("sizeEstimate") or 0)
+            headers = (meta.get("payload") or {}).get("headers") or []
+            header = "".join(f"{h['name']}: {h['value']}\r\n" for h in headers).encode() + b"\r\n"
+            if _is_known(header_message_id(header), known_ids) or size > self.max_bytes:
+                yield InboxMessage(f"gmail:{gmail_id}", header, size, complete=False)
+                continue
+            raw = self._call(
+                lambda gid=gmail_id: messages.get(userId="me", id=gid, format="raw").execute(),
+                f"reading message {gmail_id}",
+            )
+            data = base64.urlsafe_b64decode(str(raw.get("raw", "")) + "==")
+            yield InboxMessage(f"gmail:{gmail_id}", data, max(size, len(data)))
+
+    def _call(self, request: Any, doing: str) -> Any:
+        """One Gmail request; Google's refusals become an InputError with the fix."""
+        from google.auth.exceptions import RefreshError
+        from googleapiclient.errors import HttpError
+
+        from automation.errors import BackendError
+        from automation.mail.gmail import DELEGATION_FIX
+
+        place = f"Gmail {self.user} label {self.label!r}"
+        try:
+            return request()
+        except HttpError as exc:
+            status = int(getattr(exc.resp, "status", 0) or 0)
+            fix = (
+                DELEGATION_FIX + ", and that the Gmail API is enabled in the project"
+                if status in (401, 403)
+                else "check [inbox] label and backend.delegated_user; it is tried again next run"
+            )
+            raise InputError(f"Gmail answered {status} {doing}", place=place, fix=fix) from None
+        except RefreshError:
+            raise InputError(
+                f"Google refused a token for {self.user} {doing}",
+                place=place,
+                fix=DELEGATION_FIX,
+            ) from None
+        except BackendError as exc:
+            raise InputError(f"{doing}: {exc.message}", place=place, fix=exc.fix) from None

@@ -1,0 +1,218 @@
+"""The policy check on content entering the queue: flags for a person to look at.
+
+Pure and quick. Flags never block intake: a coordinator reads them in the
+Queue's Flags column and decides. Each flag is a sentence that says what was
+found and why it matters, so nobody needs this file to understand it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from automation.config import Settings
+from sheets_schema.values import clean_text, split_multi
+
+# Links count as this many characters on X (t.co); used for every channel limit
+# because every network shortens or previews links.
+LINK_LENGTH = 23
+
+_URL_RE = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
+_EMAIL_RE = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+# A phone number: optional +country, optional (area), then digit groups split by
+# spaces, dots or dashes. Candidates are then checked (digit count, not a date).
+_PHONE_RE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d(?:[\s.-]?\d){5,16}(?!\w)"
+)
+_DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+_IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_MEDIA_EXTENSIONS = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".webp",
+    ".heic",
+    ".tif",
+    ".tiff",
+    ".svg",
+    ".mp4",
+    ".mov",
+    ".avi",
+    ".webm",
+    ".mkv",
+    ".m4v",
+)
+_MEDIA_HOSTS = (
+    "youtube.com",
+    "youtu.be",
+    "vimeo.com",
+    "instagram.com",
+    "flickr.com",
+    "tiktok.com",
+    "gettyimages.com",
+    "shutterstock.com",
+    "unsplash.com",
+    "imgur.com",
+)
+_MEDIA_WORDS = re.compile(
+    r"\b(?:video|videos|image|images|photo|photos|photograph|photographs|"
+    r"picture|pictures|footage|clip|infographic)\b",
+    re.IGNORECASE,
+)
+_SOURCE_WORDS = re.compile(
+    r"\bsource\b|\bcredits?\b|©|\(c\)|\bcourtesy of\b|\bphoto by\b|"
+    r"\bcopyright\b|\bused with permission\b",
+    re.IGNORECASE,
+)
+
+
+def screen(
+    item: Mapping[str, object], settings: Settings, permission: str | None = None
+) -> list[str]:
+    """Flags for one queue item's fields (headline, details, link, channels, submitted_by).
+
+    `permission` is the submitter's answer to "May we share this publicly?"
+    (None when the item did not come from the form).
+    """
+    headline = clean_text(item.get("headline", ""))
+    details = clean_text(item.get("details", ""))
+    link = clean_text(item.get("link", ""))
+    channels_value = item.get("channels", "")
+    channels = (
+        list(channels_value)
+        if isinstance(channels_value, (list, tuple))
+        else split_multi(channels_value)
+    )
+    submitter = clean_text(item.get("submitted_by", "")).lower()
+    text = f"{headline}\n{details}"
+    everything = f"{text}\n{link}"
+    flags: list[str] = []
+
+    words = _confidential_words(tuple(settings.screening.confidential_words))
+    found = [word for word, pattern in words if pattern.search(everything)]
+    if found:
+        flags.append(
+            "confidential: mentions "
+            + ", ".join(f"'{w}'" for w in found)
+            + "; check it is cleared for the public"
+        )
+
+    emails = sorted({e for e in _EMAIL_RE.findall(text) if e.lower() != submitter})
+    phones = phone_numbers(text)
+    if emails or phones:
+        shown = [*emails, *phones]
+        flags.append(
+            "personal data: contains "
+            + ", ".join(shown[:3])
+            + (" and more" if len(shown) > 3 else "")
+            + "; make sure the person agreed to share it"
+        )
+
+    answer = clean_text(permission).casefold() if permission is not None else ""
+    if answer == "no":
+        flags.append("permission: the submitter said it may not be shared publicly")
+    elif answer == "not sure":
+        flags.append("permission: the submitter is not sure it may be shared publicly")
+
+    blocked = blocked_links([link, *_URL_RE.findall(text)], settings.screening.blocked_domains)
+    if blocked:
+        flags.append(
+            "blocked site: links to "
+            + ", ".join(blocked)
+            + "; the policy does not allow linking there"
+        )
+
+    length = post_length(headline, details, link)
+    limits = {
+        name.casefold(): (name, limit) for name, limit in settings.screening.channel_limits.items()
+    }
+    for channel in channels:
+        name, limit = limits.get(channel.casefold(), (channel, 0))
+        if limit and length > limit:
+            flags.append(f"too long for {name}: {length} characters, the limit is {limit}")
+
+    if _has_media(everything, link) and not _SOURCE_WORDS.search(everything):
+        flags.append(
+            "media without a source: say who made the photo or video and that we may use it (copyright)"
+        )
+    return flags
+
+
+def phone_numbers(text: str) -> list[str]:
+    """Phone numbers in free text: +44 20 7946 0958, (212) 555-0199, 020 7946 0958, ..."""
+    found: list[str] = []
+    for match in _PHONE_RE.finditer(text):
+        candidate = match.group(0).strip(" .-")
+        digits = re.sub(r"\D", "", candidate)
+        if not 7 <= len(digits) <= 15:
+            continue
+        if _DATE_LIKE.fullmatch(candidate) or _IP_LIKE.fullmatch(candidate):
+            continue
+        groups = re.findall(r"\d+", candidate)
+        if all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
+            continue  # year ranges such as 2025-2026
+        plain_digits = len(groups) == 1 and not candidate.startswith(("+", "("))
+        if plain_digits and len(digits) < 10:
+            continue  # a bare number (an amount, a reference) is not a phone number
+        found.append(candidate)
+    return found
+
+
+def blocked_links(urls: Sequence[str], blocked_domains: Sequence[str]) -> list[str]:
+    """The hosts among `urls` that are a blocked domain or one of its subdomains."""
+    hits: list[str] = []
+    domains = [d.strip().lower().lstrip(".") for d in blocked_domains if d.strip()]
+    for url in urls:
+        if not url:
+            continue
+        try:
+            host = (urlsplit(url if "://" in url else f"http://{url}").hostname or "").rstrip(".")
+        except ValueError:
+            continue
+        if any(host == d or host.endswith("." + d) for d in domains) and host not in hits:
+            hits.append(host)
+    return hits
+
+
+def post_length(headline: str, details: str, link: str) -> int:
+    """The length of the post the item would make: headline, details and link (link counted short)."""
+    text = "\n\n".join(part for part in (headline, details) if part)
+    urls_in_text = _URL_RE.findall(text)
+    length = len(text) - sum(len(u) for u in urls_in_text) + LINK_LENGTH * len(urls_in_text)
+    if link:
+        length += (1 if text else 0) + LINK_LENGTH
+    return length
+
+
+def _has_media(text: str, link: str) -> bool:
+    for url in [link, *_URL_RE.findall(text)]:
+        if not url:
+            continue
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            continue
+        host = (parts.hostname or "").lower()
+        if parts.path.lower().endswith(_MEDIA_EXTENSIONS):
+            return True
+        if any(host == h or host.endswith("." + h) for h in _MEDIA_HOSTS):
+            return True
+    return bool(_MEDIA_WORDS.search(text))
+
+
+@lru_cache(maxsize=16)
+def _confidential_words(words: tuple[str, ...]) -> list[tuple[str, re.Pattern[str]]]:
+    """Whole word or phrase, any case, any spacing between a phrase's words."""
+    patterns = []
+    for word in words:
+        parts = [re.escape(p) for p in word.split()]
+        if parts:
+            patterns.append(
+                (word, re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE))
+            )
+    return patterns

@@ -1,0 +1,200 @@
+"""ingest-alerts: alert and content feeds -> new Mentions (or Queue items), once each.
+
+    gather  fetch and parse every feed in [alerts] feeds (a feed that fails is
+            reported and the others still run)
+    plan    pure: entries not seen before (by canonical URL, against Mentions
+            URL, Queue Link and Origin, and across feeds in this run) become
+            Mentions, or Queue items for feeds with use = "content"
+    apply   the runner's single write
+
+Kind is always "Mention": guessing Criticism or Compliment from word lists is
+wrong too often on news headlines ("award" in a lawsuit story), and a wrong
+label is worse than none; the coordinator sets Kind when answering.
+
+Spike watch: when the mentions found in the last [crisis] window_hours reach
+`minimum` and `multiplier` times the usual rate over `baseline_days`, the run
+reports a problem suggesting `chorus crisis start` (nothing is declared
+automatically). During a declared crisis (a Crises row without Ended, or
+Program "Crisis Mode" On) content-feed items arrive On hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from automation.config import Feed, Settings
+from automation.errors import ChorusError
+from automation.feeds import FeedEntry, canonical_url, fetch_feed, parse_feed
+from automation.screening import screen
+from automation.store.base import Append, Changes, Snapshot
+from jobs import crisis as crisis_mode  # crisis watch hook (issue 12)
+from jobs.base import Job, Plan, Report
+from jobs.sync_forms import next_id_number
+from sheets_schema.values import clean_text, format_datetime, parse_datetime
+
+# Rota, Absences, Policies: for the crisis watch (issue 12), which alerts and mails people.
+TABS = ("Mentions", "Queue", "Crises", "Program", "Rota", "Absences", "Policies")
+SNIPPET_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class FeedInputs:
+    """What gather found: every feed's entries (in feed order) and feeds that failed."""
+
+    entries: tuple[FeedEntry, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+def gather(workspace: Any, now: datetime, snapshot: Snapshot) -> FeedInputs:
+    """Fetch and parse each configured feed; one failing feed never stops the others."""
+    alerts = workspace.settings.alerts
+    entries: list[FeedEntry] = []
+    problems: list[str] = []
+    for feed in alerts.feeds:
+        try:
+            data = fetch_feed(feed, timeout=alerts.timeout_seconds, max_bytes=alerts.max_bytes)
+            entries.extend(parse_feed(data, feed))
+        except ChorusError as exc:
+            problems.append(f"skipped: {exc}")
+    return FeedInputs(tuple(entries), tuple(problems))
+
+
+def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInputs | None) -> Plan:
+    """The pure plan: one Mention or Queue item per entry not seen before."""
+    inputs = inputs or FeedInputs()
+    tz = settings.tz
+    mentions = snapshot.get_or_empty("Mentions")
+    queue = snapshot.get_or_empty("Queue")
+    seen: set[str] = {canonical_url(u) for u in mentions["url"] if clean_text(u)}
+    seen |= {canonical_url(u) for u in queue["link"] if clean_text(u)}
+    origins: set[str] = set()
+    for origin in queue["origin"]:
+        text = clean_text(origin)
+        if text.startswith("feed:"):
+            origins.add(text)
+            url_at = text.find("http")
+            if url_at >= 0:
+                seen.add(canonical_url(text[url_at:]))
+    # One reading of crisis mode for every job (jobs/crisis.py, issue 12).
+    crisis = crisis_mode.crisis_state(snapshot).label
+    next_m, next_q = next_id_number(mentions["id"], "M"), next_id_number(queue["id"], "Q")
+    feeds = {f.name: f for f in settings.alerts.feeds}
+    appends: list[Append] = []
+    counts = dict.fromkeys(
+        ("entries", "mentions_added", "queue_added", "duplicates", "feeds_failed"), 0
+    )
+    counts["feeds_failed"] = len(inputs.problems)
+    lines: list[str] = []
+    new_found: list[datetime] = []
+    # Oldest first within each feed (feeds list newest first), so ids follow time.
+    order = {name: i for i, name in enumerate(feeds)}
+    entries = sorted(
+        inputs.entries, key=lambda e: (order.get(e.feed, len(order)), e.published or now)
+    )
+    for entry in entries:
+        counts["entries"] += 1
+        feed = feeds.get(entry.feed) or Feed(entry.feed, "")
+        key = entry.canonical
+        origin = f"feed:{feed.name}:{entry.entry_id or entry.url}"
+        if not key:
+            lines.append(f"feed {feed.name!r}: entry {entry.title!r} has no link; skipped")
+            continue
+        if key in seen or origin in origins:
+            counts["duplicates"] += 1
+            continue
+        seen.add(key)
+        origins.add(origin)
+        found = min(entry.published, now) if entry.published else now
+        snippet = entry.snippet[:SNIPPET_LIMIT]
+        if feed.use == "content":
+            fields = {"headline": entry.title, "details": snippet, "link": entry.url}
+            appends.append(
+                Append(
+                    "Queue",
+                    {
+                        "id": f"Q-{next_q:04d}",
+                        "created": format_datetime(found, tz),
+                        "source_kind": feed.source_kind,
+                        "source_type": feed.source_type,
+                        **fields,
+                        "status": "On hold" if crisis else "New",
+                        "held_from": "New" if crisis else "",
+                        "flags": "; ".join(screen(fields, settings)),
+                        "origin": origin,
+                    },
+                )
+            )
+            next_q += 1
+            counts["queue_added"] += 1
+        else:
+            appends.append(
+                Append(
+                    "Mentions",
+                    {
+                        "id": f"M-{next_m:04d}",
+                        "found_at": format_datetime(found, tz),
+                        "source": feed.name,
+                        "kind": "Mention",
+                        "title": entry.title,
+                        "snippet": snippet,
+                        "url": entry.url,
+                        "status": "New",
+                    },
+                )
+            )
+            next_m += 1
+            counts["mentions_added"] += 1
+            new_found.append(found)
+    problems = list(inputs.problems)
+    spike = _spike(mentions["found_at"], new_found, now, settings) if not crisis else ""
+    if spike:
+        problems.append(spike)
+    if crisis and counts["queue_added"]:
+        lines.append(f"crisis {crisis} is active: {counts['queue_added']} new item(s) put On hold")
+    own = Plan(
+        changes=Changes(appends=tuple(appends)),
+        report=Report(counts=counts, lines=tuple(lines), problems=tuple(problems)),
+    )
+    # -- crisis watch hook (issue 12, jobs/crisis.py): after ingesting, follow the Program
+    # switch and the Crises tab and watch for a storm of criticism and direct messages.
+    new_mentions = [a.row for a in appends if a.tab == "Mentions"]
+    return crisis_mode.merge_plans(
+        own, crisis_mode.watch(snapshot, now, settings, new_mentions=new_mentions)
+    )
+
+
+def _spike(
+    existing: Sequence[object], new: list[datetime], now: datetime, settings: Settings
+) -> str:
+    """A sentence when mentions in the last window far exceed the usual rate, else ''."""
+    crisis = settings.crisis
+    window = timedelta(hours=crisis.window_hours)
+    baseline_start = now - window - timedelta(days=crisis.baseline_days)
+    times = list(new)
+    for value in existing:
+        try:
+            times.append(parse_datetime(clean_text(value), settings.tz))
+        except ValueError:
+            continue
+    recent = sum(1 for t in times if now - window <= t <= now)
+    before = sum(1 for t in times if baseline_start <= t < now - window)
+    expected = before * window / timedelta(days=crisis.baseline_days)
+    if recent >= crisis.minimum and recent >= crisis.multiplier * max(expected, 1.0):
+        hours = f"{crisis.window_hours:g}"
+        return (
+            f"mention spike: {recent} mentions in the last {hours} h, about {expected:.1f} usual; "
+            "look at Mentions and, if it is a crisis, run `chorus crisis start`"
+        )
+    return ""
+
+
+JOB = Job(
+    "ingest-alerts",
+    "Read Google Alerts and other feeds into Mentions (or the Queue for content feeds), once each.",
+    TABS,
+    plan,
+    gather=gather,
+)

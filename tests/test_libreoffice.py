@@ -1,0 +1,76 @@
+"""The workbook opens in LibreOffice: every tab reads back, dropdowns survive, formulas stay text."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from automation.store.base import Append, Changes
+from automation.store.xlsx import XlsxStore
+from sheets_schema.demo import demo_rows
+from sheets_schema.tabs import TAB_ORDER, TABS
+
+pytestmark = pytest.mark.slow
+
+ALL_SHEETS_CSV = "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1"
+
+
+def soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("LibreOffice is missing: .ci/run installs Debian's libreoffice-calc-nogui")
+    pytest.skip("LibreOffice is not installed here (apt-get install libreoffice-calc-nogui)")
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[dict[str, str]]]]:
+    folder = tmp_path_factory.mktemp("lo")
+    store = XlsxStore(folder / "workbook.xlsx")
+    store.ensure_tabs()
+    rows = demo_rows(date(2026, 11, 25))
+    rows["Queue"].append({**rows["Queue"][0], "id": "Q-9999", "headline": '=HYPERLINK("http://x","y")', "details": "+1"})
+    store.apply(Changes(appends=tuple(Append(t, r) for t, rs in rows.items() for r in rs)))
+    return store.path, rows
+
+
+def convert(path: Path, target: str, outdir: Path) -> None:
+    profile = outdir / "profile"
+    subprocess.run(
+        [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
+         "--outdir", str(outdir), str(path)],
+        check=True, capture_output=True, timeout=180,
+    )
+
+
+def test_libreoffice_reads_every_tab_with_every_row(workbook: tuple[Path, dict], tmp_path: Path) -> None:
+    path, rows = workbook
+    convert(path, ALL_SHEETS_CSV, tmp_path)
+    for name in TAB_ORDER:
+        out = tmp_path / f"{path.stem}-{name}.csv"
+        assert out.exists(), f"LibreOffice wrote no CSV for {name}"
+        with out.open(encoding="utf-8") as handle:
+            table = list(csv.reader(handle))
+        assert table[0][: len(TABS[name].headers)] == list(TABS[name].headers)
+        body = [r for r in table[1:] if any(r)]
+        assert len(body) == len(rows.get(name, [])), name
+    with (tmp_path / f"{path.stem}-Queue.csv").open(encoding="utf-8") as handle:
+        queue = {r[0]: r for r in csv.reader(handle)}
+    assert queue["Q-9999"][4] == '=HYPERLINK("http://x","y")'  # text, not a computed link
+    assert queue["Q-9999"][5] == "+1"
+
+
+def test_libreoffice_keeps_the_dropdowns(workbook: tuple[Path, dict], tmp_path: Path) -> None:
+    path, _ = workbook
+    convert(path, "ods", tmp_path)
+    content = zipfile.ZipFile(tmp_path / f"{path.stem}.ods").read("content.xml").decode()
+    assert "table:content-validation " in content
+    assert "Staff &amp; partners" in content and "On hold" in content

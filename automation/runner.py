@@ -164,7 +164,7 @@ def _run(job: Job, workspace: Workspace, now: datetime, result: RunResult, *, dr
         tmp.replace(target)
         result.files.append(str(target))
     if job.after is not None:
-        job.after(workspace, plan, inputs)
+        result.lines.extend(job.after(workspace, plan, inputs, now) or [])
 
 
 def _merge_delivery(result: RunResult, report: Any) -> None:

@@ -104,5 +104,5 @@ class Job:
     tabs: tuple[str, ...]
     plan: PlanFunction
     gather: GatherFunction | None = None
-    #: called after a successful write with (workspace, plan, inputs): e.g. remember a sync mark
-    after: Callable[["Workspace", Plan, Any], None] | None = None
+    #: called after a successful write with (workspace, plan, inputs, now): e.g. publish a copy
+    after: Callable[[Workspace, Plan, Any, datetime], list[str] | None] | None = None

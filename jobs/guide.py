@@ -1223,12 +1223,28 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = No
     )
 
 
+def publish_doc(workspace: Workspace, plan: Plan, inputs: Any, now: datetime) -> list[str]:
+    """With the Google backend, keep the Google Doc copy in step (only when the guide changed)."""
+    settings = workspace.settings
+    if settings.backend.kind != "google" or not plan.files:
+        return []
+    from automation.docs import publish_guide
+    from automation.google_setup import update_config
+
+    doc_id = publish_guide(workspace, now)
+    if doc_id != settings.guide.doc_id:
+        update_config(settings.path, {("guide", "doc_id"): doc_id})
+        return [f"created the Google Doc {doc_id} and wrote guide.doc_id into {settings.path.name}"]
+    return [f"updated the Google Doc {doc_id}"]
+
+
 JOB = Job(
     "guide",
     "Write the employee guide, Social media at <organisation>, as HTML and Markdown",
     TABS_READ,
     plan,
     gather,
+    after=publish_doc,
 )
 
 

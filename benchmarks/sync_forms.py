@@ -34,20 +34,10 @@ from automation.config import settings_from_dict  # noqa: E402
 from automation.runner import run_job  # noqa: E402
 from automation.store.xlsx import XlsxStore  # noqa: E402
 from automation.workspace import Workspace, build_workspace  # noqa: E402
+from sheets_schema.tabs import export_header  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("Europe/London"))
-HEADER = [
-    "Timestamp",
-    "Email Address",
-    "Your name",
-    "What kind of content is it?",
-    "Headline",
-    "Tell us more",
-    "Link (optional)",
-    "Where should it go?",
-    "Preferred date (optional)",
-    "May we share this publicly?",
-]
+HEADER = export_header("submissions")
 
 
 def config(folder: Path) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from sheets_schema.tabs import FORMS, TABS
+from sheets_schema.tabs import FORMS, TABS, export_header
 from sheets_schema.values import parse_days, parse_time_window
 
 DOMAIN = "greenfield-law.example"
@@ -1964,7 +1964,7 @@ def _gb(stamp: datetime) -> str:
 
 def _write_csv(path: Path, form: str, answers: list[tuple[datetime, str, list[str]]]) -> None:
     """Google Forms' CSV export: Timestamp, Email Address, then each question title."""
-    header = ["Timestamp", "Email Address", *(q.title for q in FORMS[form].questions)]
+    header = export_header(form)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)  # quotes fields with commas, quotes and newlines as Sheets does

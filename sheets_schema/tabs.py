@@ -456,6 +456,11 @@ FORMS: dict[str, Form] = {
 }
 
 
+def export_header(form_name: str) -> list[str]:
+    """The header row of a form's Google Forms CSV export or linked response sheet."""
+    return ["Timestamp", "Email Address", *(q.title for q in FORMS[form_name].questions)]
+
+
 def tab(name: str) -> Tab:
     """The schema of one tab; KeyError names the tabs that exist."""
     try:

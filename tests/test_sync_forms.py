@@ -26,22 +26,12 @@ from automation.store.xlsx import XlsxStore
 from automation.workspace import build_workspace
 from jobs.sync_forms import TABS, FormInputs, plan
 from sheets_schema.tabs import TABS as SCHEMA
+from sheets_schema.tabs import export_header
 
 TZ = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=TZ)
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=TZ)
-HEADER = [
-    "Timestamp",
-    "Email Address",
-    "Your name",
-    "What kind of content is it?",
-    "Headline",
-    "Tell us more",
-    "Link (optional)",
-    "Where should it go?",
-    "Preferred date (optional)",
-    "May we share this publicly?",
-]
+HEADER = export_header("submissions")
 
 
 def make_settings(tmp_path: Path, forms: dict | None = None) -> Settings:

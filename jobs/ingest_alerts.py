@@ -169,7 +169,12 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
 def _spike(
     existing: Sequence[object], new: list[datetime], now: datetime, settings: Settings
 ) -> str:
-    """A sentence when mentions in the last window far exceed the usual rate, else ''."""
+    """A sentence when mentions of any kind in the last window far exceed the usual rate.
+
+    Feed entries arrive as Kind "Mention" (nobody has classified them yet), so the
+    criticism storm detector in jobs/crisis.py cannot see them; this volume check
+    tells the coordinator to look.
+    """
     crisis = settings.crisis
     window = timedelta(hours=crisis.window_hours)
     baseline_start = now - window - timedelta(days=crisis.baseline_days)

@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
-
 from automation.config import Settings
 from automation.errors import ChorusError
 from automation.forms.base import FormResponse, edit_key
@@ -96,15 +94,6 @@ def next_id_number(ids: Iterable[object], prefix: str) -> int:
         if m:
             highest = max(highest, int(m[1]))
     return highest + 1
-
-
-def active_crisis(crises: pd.DataFrame) -> str:
-    """The id of a declared crisis that has not ended, or '' (kept for jobs.ingest_inbox;
-    new code should use jobs.crisis.crisis_state, which also reads the Program switch)."""
-    for row in crises.to_dict("records"):
-        if clean_text(row.get("started")) and not clean_text(row.get("ended")):
-            return clean_text(row.get("id")) or "a crisis"
-    return ""
 
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInputs | None) -> Plan:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from automation.errors import ChorusError, InputError
 from automation.runner import RunResult, run_job
-from automation.store.base import Append, Changes
+from automation.store.base import Append, Changes, Update
 from jobs import crisis as crisis_job
 from sheets_schema.values import clean_text, format_datetime, parse_email
 
@@ -215,6 +215,43 @@ def demo_storm(workspace: Workspace, now: datetime) -> Iterator[str]:
         ("check-cadence", declared + timedelta(minutes=6), "check-cadence"),
     ):
         yield from _step(label, at, run_job(workspace, name, at))
+
+    # The storm goes on after the declaration; the coordinator answers as things come in.
+    later = [
+        Append(
+            "Mentions",
+            {
+                "id": f"M-{number + len(STORM) + k:04d}",
+                "found_at": format_datetime(declared + timedelta(minutes=20 * (k + 1)), tz),
+                "source": source,
+                "kind": kind,
+                "title": title,
+                "snippet": snippet,
+                "url": f"https://social.example/storm/{number + len(STORM) + k}",
+                "status": "New",
+            },
+        )
+        for k, (kind, source, title, snippet) in enumerate(STORM[:4])
+    ]
+    answered = [
+        Update(
+            "Mentions",
+            (str(change.row["id"]),),
+            {
+                "status": "Responded",
+                "assigned_to": coordinator,
+                "responded_at": format_datetime(declared + timedelta(minutes=20 * k + 55), tz),
+                "notes": "Replied with the holding statement",
+            },
+        )
+        for k, change in enumerate(later[:3])
+    ]
+    workspace.store.apply(Changes(appends=tuple(later)))
+    workspace.store.apply(Changes(updates=tuple(answered)))
+    yield (
+        f"{declared:%a %H:%M}  {len(later)} more arrive during the crisis; the coordinator answers "
+        f"{len(answered)} of them with the holding statement"
+    )
 
     tomorrow = _next_working_day(day, settings.organisation.working_days)
     morning = datetime.combine(tomorrow.date(), time(8, 30), tz)

@@ -143,7 +143,7 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
     """Rows as trimmed text by field, with the sheet row number under '_row'."""
     return [
         {**{k: clean_text(v) for k, v in row.items()}, "_row": str(index)}
-        for index, row in frame.iterrows()
+        for index, row in zip(frame.index, frame.to_dict("records"), strict=True)
     ]
 
 

@@ -106,14 +106,29 @@ def parse_at(value: str | None, settings: Settings) -> datetime:
 
 # -- init ---------------------------------------------------------------------
 @cli.command()
-@click.option("--backend", type=click.Choice(["local", "google"]), default="local", show_default=True,
-              help="Where the spreadsheet lives.")
-@click.option("--name", default="Our Organisation", show_default=True, help="The organisation's name.")
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "google"]),
+    default="local",
+    show_default=True,
+    help="Where the spreadsheet lives.",
+)
+@click.option(
+    "--name", default="Our Organisation", show_default=True, help="The organisation's name."
+)
 @click.option("--timezone", default="Europe/London", show_default=True, help="IANA time zone.")
-@click.option("--domain", "domains", multiple=True, default=("example.org",), show_default=True,
-              help="Email domain Chorus may mail (repeat for several).")
+@click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    default=("example.org",),
+    show_default=True,
+    help="Email domain Chorus may mail (repeat for several).",
+)
 @click.pass_context
-def init(ctx: click.Context, backend: str, name: str, timezone: str, domains: tuple[str, ...]) -> None:
+def init(
+    ctx: click.Context, backend: str, name: str, timezone: str, domains: tuple[str, ...]
+) -> None:
     """Create the workbook (or Google spreadsheet and forms) and a commented chorus.toml.
 
     Existing settings are kept; missing tabs and header columns are added,
@@ -127,7 +142,9 @@ def init(ctx: click.Context, backend: str, name: str, timezone: str, domains: tu
     from automation.setup import init_workspace
 
     config_path = ctx.obj.get("config_path") or Path(DEFAULT_CONFIG)
-    lines = init_workspace(Path(config_path), backend=backend, name=name, timezone=timezone, domains=domains)
+    lines = init_workspace(
+        Path(config_path), backend=backend, name=name, timezone=timezone, domains=domains
+    )
     for line in lines:
         click.echo(line)
 
@@ -151,11 +168,15 @@ def validate(ctx: click.Context, as_json: bool) -> None:
     snapshot = workspace.store.read(TAB_ORDER)
     problems = validate_snapshot(snapshot, settings.tz, settings.organisation.day_first)
     if as_json:
-        click.echo(json.dumps({
-            "ok": not problems,
-            "problems": [p.__dict__ for p in problems],
-            "tabs": {name: len(frame) for name, frame in snapshot.items()},
-        }))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": not problems,
+                    "problems": [p.__dict__ for p in problems],
+                    "tabs": {name: len(frame) for name, frame in snapshot.items()},
+                }
+            )
+        )
     else:
         for problem in problems:
             click.echo(str(problem))
@@ -163,7 +184,9 @@ def validate(ctx: click.Context, as_json: bool) -> None:
         if problems:
             click.echo(f"{len(problems)} problem(s) in {workspace.store.describe()}", err=True)
         else:
-            click.echo(f"ok: {len(snapshot)} tabs, {rows} rows in {workspace.store.describe()} match the schema")
+            click.echo(
+                f"ok: {len(snapshot)} tabs, {rows} rows in {workspace.store.describe()} match the schema"
+            )
     ctx.exit(1 if problems else 0)
 
 
@@ -195,8 +218,14 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
 # -- run ----------------------------------------------------------------------
 @cli.command()
 @click.argument("job")
-@click.option("--at", "at", metavar="DATETIME", help="Run as if it were this time (organisation's timezone).")
-@click.option("--dry-run", is_flag=True, help="Plan and print; write and send nothing (messages go to .eml files).")
+@click.option(
+    "--at", "at", metavar="DATETIME", help="Run as if it were this time (organisation's timezone)."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Plan and print; write and send nothing (messages go to .eml files).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
 def run(ctx: click.Context, job: str, at: str | None, dry_run: bool, as_json: bool) -> None:
@@ -237,9 +266,17 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
 # -- preview ------------------------------------------------------------------
 @cli.command()
 @click.argument("job")
-@click.option("--at", "at", metavar="DATETIME", help="Plan as if it were this time (organisation's timezone).")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("preview"),
-              show_default=True, help="Folder for the pages (created).")
+@click.option(
+    "--at", "at", metavar="DATETIME", help="Plan as if it were this time (organisation's timezone)."
+)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("preview"),
+    show_default=True,
+    help="Folder for the pages (created).",
+)
 @click.pass_context
 def preview(ctx: click.Context, job: str, at: str | None, folder: Path) -> None:
     """Write the emails JOB would send as web pages (with their charts); send and write nothing else.
@@ -259,9 +296,17 @@ def preview(ctx: click.Context, job: str, at: str | None, folder: Path) -> None:
 
 # -- demo ---------------------------------------------------------------------
 @cli.command()
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
-              show_default=True, help="Folder for the demo program (created).")
-@click.option("--at", "at", metavar="DATETIME", help="Pretend it is this time (default: this morning).")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Folder for the demo program (created).",
+)
+@click.option(
+    "--at", "at", metavar="DATETIME", help="Pretend it is this time (default: this morning)."
+)
 @click.option("--crisis", is_flag=True, help="Also run the program through a short storm.")
 @click.option("--fresh", is_flag=True, help="Start over: replace an existing demo workbook.")
 def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
@@ -299,13 +344,33 @@ def _crisis_result(ctx: click.Context, result) -> None:  # type: ignore[no-untyp
 
 
 @crisis.command("start")
-@click.option("--reason", required=True, help="What happened, in a line (recorded in the Crises tab).")
-@click.option("--statement", default="", help="The holding statement staff are emailed (else write it in the Crises tab later).")
-@click.option("--by", "declared_by", default="", metavar="EMAIL", help="Who declares it (recorded as Declared By).")
-@click.option("--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone).")
-@click.option("--dry-run", is_flag=True, help="Plan and print; write and send nothing (messages go to .eml files).")
+@click.option(
+    "--reason", required=True, help="What happened, in a line (recorded in the Crises tab)."
+)
+@click.option(
+    "--statement",
+    default="",
+    help="The holding statement staff are emailed (else write it in the Crises tab later).",
+)
+@click.option(
+    "--by",
+    "declared_by",
+    default="",
+    metavar="EMAIL",
+    help="Who declares it (recorded as Declared By).",
+)
+@click.option(
+    "--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone)."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Plan and print; write and send nothing (messages go to .eml files).",
+)
 @click.pass_context
-def crisis_start(ctx: click.Context, reason: str, statement: str, declared_by: str, at: str | None, dry_run: bool) -> None:
+def crisis_start(
+    ctx: click.Context, reason: str, statement: str, declared_by: str, at: str | None, dry_run: bool
+) -> None:
     """Declare a crisis: hold the posts scheduled for the next days, email the team and staff.
 
     \b
@@ -316,15 +381,25 @@ def crisis_start(ctx: click.Context, reason: str, statement: str, declared_by: s
 
     settings = settings_from(ctx)
     result = start_crisis(
-        workspace_from(ctx), parse_at(at, settings), reason=reason, statement=statement,
-        declared_by=declared_by, dry_run=dry_run,
+        workspace_from(ctx),
+        parse_at(at, settings),
+        reason=reason,
+        statement=statement,
+        declared_by=declared_by,
+        dry_run=dry_run,
     )
     _crisis_result(ctx, result)
 
 
 @crisis.command("end")
-@click.option("--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone).")
-@click.option("--dry-run", is_flag=True, help="Plan and print; write and send nothing (messages go to .eml files).")
+@click.option(
+    "--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone)."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Plan and print; write and send nothing (messages go to .eml files).",
+)
 @click.pass_context
 def crisis_end(ctx: click.Context, at: str | None, dry_run: bool) -> None:
     """Stand down: restore held posts (past ones become Overdue), send the all-clear, close the crisis.
@@ -340,7 +415,9 @@ def crisis_end(ctx: click.Context, at: str | None, dry_run: bool) -> None:
 
 
 @crisis.command("status")
-@click.option("--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone).")
+@click.option(
+    "--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone)."
+)
 @click.pass_context
 def crisis_status(ctx: click.Context, at: str | None) -> None:
     """Show whether a crisis is open, what is on hold, and whether a storm is building.

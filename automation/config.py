@@ -197,7 +197,11 @@ class _Section:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            raise ConfigError(f"[{name}] must be a table", place=str(source), fix=f"write it as a [{name}] section")
+            raise ConfigError(
+                f"[{name}] must be a table",
+                place=str(source),
+                fix=f"write it as a [{name}] section",
+            )
         self.data, self.name, self.base, self.source = data, name, base, source
         self.used: set[str] = set()
 
@@ -211,9 +215,11 @@ class _Section:
     def text(self, key: str, default: str | None = None, *, choices: tuple[str, ...] = ()) -> str:
         value = self.get(key, default)
         if value is None:
-            raise self._err(key, "is required", f"add {key} = \"...\" under [{self.name}]")
+            raise self._err(key, "is required", f'add {key} = "..." under [{self.name}]')
         if not isinstance(value, str):
-            raise self._err(key, f"must be text, not {value!r}", f'write it in quotes: {key} = "..."')
+            raise self._err(
+                key, f"must be text, not {value!r}", f'write it in quotes: {key} = "..."'
+            )
         if choices and value not in choices:
             raise self._err(key, f"is {value!r}", "allowed: " + ", ".join(repr(c) for c in choices))
         return value
@@ -221,19 +227,27 @@ class _Section:
     def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
         value = self.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self._err(key, f"must be a whole number of at least {minimum}, not {value!r}", f"{key} = {default}")
+            raise self._err(
+                key,
+                f"must be a whole number of at least {minimum}, not {value!r}",
+                f"{key} = {default}",
+            )
         return value
 
     def number(self, key: str, default: float, *, minimum: float = 0) -> float:
         value = self.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            raise self._err(key, f"must be a number of at least {minimum}, not {value!r}", f"{key} = {default}")
+            raise self._err(
+                key, f"must be a number of at least {minimum}, not {value!r}", f"{key} = {default}"
+            )
         return float(value)
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.get(key, default)
         if not isinstance(value, bool):
-            raise self._err(key, f"must be true or false, not {value!r}", f"{key} = {str(default).lower()}")
+            raise self._err(
+                key, f"must be true or false, not {value!r}", f"{key} = {str(default).lower()}"
+            )
         return value
 
     def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -249,7 +263,9 @@ class _Section:
         if value is None or value == "":
             return None
         if not isinstance(value, str):
-            raise self._err(key, f"must be a path in quotes, not {value!r}", f'{key} = "path/to/file"')
+            raise self._err(
+                key, f"must be a path in quotes, not {value!r}", f'{key} = "path/to/file"'
+            )
         p = Path(os.path.expanduser(value))
         return p if p.is_absolute() else (self.base / p)
 
@@ -275,17 +291,33 @@ def load_settings(path: Path | str | None = None) -> Settings:
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"is not valid TOML: {exc}", place=str(source), fix="fix the line named above") from None
+        raise ConfigError(
+            f"is not valid TOML: {exc}", place=str(source), fix="fix the line named above"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot be read: {exc}", place=str(source), fix="check the file's permissions and encoding") from None
+        raise ConfigError(
+            f"cannot be read: {exc}",
+            place=str(source),
+            fix="check the file's permissions and encoding",
+        ) from None
     return settings_from_dict(data, source.resolve())
 
 
 def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
     base = source.parent
     known_sections = {
-        "organisation", "backend", "forms", "alerts", "mail", "schedule", "screening",
-        "cadence", "policy", "inbox", "crisis", "guide",
+        "organisation",
+        "backend",
+        "forms",
+        "alerts",
+        "mail",
+        "schedule",
+        "screening",
+        "cadence",
+        "policy",
+        "inbox",
+        "crisis",
+        "guide",
     }
     for section in data:
         if section not in known_sections:
@@ -338,7 +370,7 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
     )
     if kind == "google" and not backend.spreadsheet_id:
         raise ConfigError(
-            "is required when kind = \"google\"",
+            'is required when kind = "google"',
             place=f"{source}: backend.spreadsheet_id",
             fix="run `chorus init --backend google` to create the spreadsheet, or paste its id",
         )
@@ -346,7 +378,9 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
 
     forms_raw = data.get("forms", {}) or {}
     if not isinstance(forms_raw, dict):
-        raise ConfigError("[forms] must be a table", place=str(source), fix="use [forms.submissions] sections")
+        raise ConfigError(
+            "[forms] must be a table", place=str(source), fix="use [forms.submissions] sections"
+        )
     forms: dict[str, FormSettings] = {}
     for form_name, form_data in forms_raw.items():
         if form_name not in ("submissions", "acknowledgements", "feedback"):
@@ -367,24 +401,44 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
             prefill_url=fs.text("prefill_url", ""),
         )
         if fkind == "csv" and form.path is None:
-            raise ConfigError("is required when kind = \"csv\"", place=f"{source}: forms.{form_name}.path", fix='path = "forms/submissions.csv"')
+            raise ConfigError(
+                'is required when kind = "csv"',
+                place=f"{source}: forms.{form_name}.path",
+                fix='path = "forms/submissions.csv"',
+            )
         if fkind == "forms_api" and not form.form_id:
-            raise ConfigError("is required when kind = \"forms_api\"", place=f"{source}: forms.{form_name}.form_id", fix="paste the form's id from its edit URL")
+            raise ConfigError(
+                'is required when kind = "forms_api"',
+                place=f"{source}: forms.{form_name}.form_id",
+                fix="paste the form's id from its edit URL",
+            )
         if fkind == "linked_sheet" and not form.spreadsheet_id:
-            raise ConfigError("is required when kind = \"linked_sheet\"", place=f"{source}: forms.{form_name}.spreadsheet_id", fix="paste the id of the form's response spreadsheet")
+            raise ConfigError(
+                'is required when kind = "linked_sheet"',
+                place=f"{source}: forms.{form_name}.spreadsheet_id",
+                fix="paste the id of the form's response spreadsheet",
+            )
         fs.check_unknown()
         forms[form_name] = form
 
     al = _Section(data.get("alerts"), "alerts", base, source)
     feeds_raw = al.get("feeds", [])
     if not isinstance(feeds_raw, list):
-        raise ConfigError("must be a list", place=f"{source}: alerts.feeds", fix='feeds = ["https://www.google.com/alerts/feeds/..."]')
+        raise ConfigError(
+            "must be a list",
+            place=f"{source}: alerts.feeds",
+            fix='feeds = ["https://www.google.com/alerts/feeds/..."]',
+        )
     feeds: list[Feed] = []
     for i, item in enumerate(feeds_raw):
         if isinstance(item, str):
             item = {"url": item}
         if not isinstance(item, dict):
-            raise ConfigError(f"entry {i + 1} must be a URL or a table", place=f"{source}: alerts.feeds", fix='{ name = "Alerts", url = "..." }')
+            raise ConfigError(
+                f"entry {i + 1} must be a URL or a table",
+                place=f"{source}: alerts.feeds",
+                fix='{ name = "Alerts", url = "..." }',
+            )
         fd = _Section(item, f"alerts.feeds[{i + 1}]", base, source)
         url = fd.text("url")
         if not url.lower().startswith(("http://", "https://")):
@@ -396,12 +450,22 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
                 name=fd.text("name", f"Feed {i + 1}"),
                 url=url,
                 use=use,
-                source_kind=fd.text("source_kind", "External", choices=("Organisation", "Staff & partners", "External")),
-                source_type=fd.text("source_type", "Alert" if use == "mentions" else "Industry article"),
+                source_kind=fd.text(
+                    "source_kind",
+                    "External",
+                    choices=("Organisation", "Staff & partners", "External"),
+                ),
+                source_type=fd.text(
+                    "source_type", "Alert" if use == "mentions" else "Industry article"
+                ),
             )
         )
         fd.check_unknown()
-    alerts = Alerts(tuple(feeds), al.number("timeout_seconds", 20.0, minimum=0.1), al.integer("max_bytes", 5_000_000, minimum=1000))
+    alerts = Alerts(
+        tuple(feeds),
+        al.number("timeout_seconds", 20.0, minimum=0.1),
+        al.integer("max_bytes", 5_000_000, minimum=1000),
+    )
     al.check_unknown()
 
     ml = _Section(data.get("mail"), "mail", base, source)
@@ -421,12 +485,16 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
         daily_allowance=ml.integer("daily_allowance", 2000, minimum=1),
     )
     if mail.transport == "smtp" and not mail.smtp_host:
-        raise ConfigError("is required when transport = \"smtp\"", place=f"{source}: mail.smtp_host", fix='smtp_host = "smtp-relay.gmail.com"')
+        raise ConfigError(
+            'is required when transport = "smtp"',
+            place=f"{source}: mail.smtp_host",
+            fix='smtp_host = "smtp-relay.gmail.com"',
+        )
     ml.check_unknown()
 
     sc = _Section(data.get("schedule"), "schedule", base, source)
     schedule = dict(DEFAULT_SCHEDULE)
-    for job, when in sc.data.items():
+    for job in sc.data:
         if job not in DEFAULT_SCHEDULE:
             raise ConfigError(
                 "is not a job Chorus knows",
@@ -438,7 +506,11 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
     sg = _Section(data.get("screening"), "screening", base, source)
     limits_raw = sg.get("channel_limits", {"X": 280})
     if not isinstance(limits_raw, dict) or not all(isinstance(v, int) for v in limits_raw.values()):
-        raise ConfigError("must map channels to character limits", place=f"{source}: screening.channel_limits", fix="channel_limits = { X = 280 }")
+        raise ConfigError(
+            "must map channels to character limits",
+            place=f"{source}: screening.channel_limits",
+            fix="channel_limits = { X = 280 }",
+        )
     screening = Screening(
         confidential_words=sg.strings("confidential_words", DEFAULT_CONFIDENTIAL_WORDS),
         blocked_domains=tuple(d.lower() for d in sg.strings("blocked_domains")),
@@ -447,11 +519,16 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
     sg.check_unknown()
 
     cd = _Section(data.get("cadence"), "cadence", base, source)
-    cadence = Cadence(cd.integer("horizon_days", 14, minimum=1), cd.integer("lookback_days", 7, minimum=0))
+    cadence = Cadence(
+        cd.integer("horizon_days", 14, minimum=1), cd.integer("lookback_days", 7, minimum=0)
+    )
     cd.check_unknown()
 
     po = _Section(data.get("policy"), "policy", base, source)
-    policy = Policy(po.integer("review_interval_days", 180, minimum=1), po.integer("reminder_interval_days", 7, minimum=1))
+    policy = Policy(
+        po.integer("review_interval_days", 180, minimum=1),
+        po.integer("reminder_interval_days", 7, minimum=1),
+    )
     po.check_unknown()
 
     ib = _Section(data.get("inbox"), "inbox", base, source)

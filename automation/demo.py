@@ -27,7 +27,9 @@ def demo_morning(settings_tz, at: str | None) -> datetime:  # type: ignore[no-un
     return datetime.combine(today, time(8, 45), settings_tz)
 
 
-def run_demo(folder: Path, *, at: str | None = None, crisis: bool = False, fresh: bool = False) -> Iterator[str]:
+def run_demo(
+    folder: Path, *, at: str | None = None, crisis: bool = False, fresh: bool = False
+) -> Iterator[str]:
     """Write DIR/chorus.toml, DIR/workbook.xlsx and the inputs, run each job, yield a report."""
     from zoneinfo import ZoneInfo
 
@@ -39,7 +41,13 @@ def run_demo(folder: Path, *, at: str | None = None, crisis: bool = False, fresh
     config = folder / "chorus.toml"
     workbook = folder / "workbook.xlsx"
     if fresh:
-        for leftover in (workbook, folder / "outbox", folder / "forms", folder / "alerts", folder / "inbox"):
+        for leftover in (
+            workbook,
+            folder / "outbox",
+            folder / "forms",
+            folder / "alerts",
+            folder / "inbox",
+        ):
             if leftover.is_dir():
                 shutil.rmtree(leftover)
             elif leftover.exists():
@@ -53,7 +61,11 @@ def run_demo(folder: Path, *, at: str | None = None, crisis: bool = False, fresh
         workspace.store.ensure_tabs()
         rows = demo_data.demo_rows(now.date())
         workspace.store.apply(
-            Changes(appends=tuple(Append(tab, row) for tab, tab_rows in rows.items() for row in tab_rows))
+            Changes(
+                appends=tuple(
+                    Append(tab, row) for tab, tab_rows in rows.items() for row in tab_rows
+                )
+            )
         )
         demo_data.write_inputs(folder, now.date())
         yield f"wrote {config}, {workbook} and the form exports, feeds and inbox under {folder}"

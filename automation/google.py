@@ -89,9 +89,16 @@ def api_of(url: str) -> str:
     if api:
         return api
     path = parts.path
-    for prefix, name in (("/v4/spreadsheets", "sheets"), ("/drive/", "drive"), ("/upload/drive/", "drive"),
-                         ("/v1/forms", "forms"), ("/gmail/", "gmail"), ("/upload/gmail/", "gmail"),
-                         ("/v1/documents", "docs"), ("/token", "oauth2")):
+    for prefix, name in (
+        ("/v4/spreadsheets", "sheets"),
+        ("/drive/", "drive"),
+        ("/upload/drive/", "drive"),
+        ("/v1/forms", "forms"),
+        ("/gmail/", "gmail"),
+        ("/upload/gmail/", "gmail"),
+        ("/v1/documents", "docs"),
+        ("/token", "oauth2"),
+    ):
         if path.startswith(prefix):
             return name
     return "other"
@@ -157,8 +164,13 @@ class GoogleServices:
 
     # -- construction --------------------------------------------------------
     @classmethod
-    def from_settings(cls, settings: Any, *, base_session: requests.Session | None = None,
-                      retry: RetryPolicy | None = None) -> GoogleServices:
+    def from_settings(
+        cls,
+        settings: Any,
+        *,
+        base_session: requests.Session | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> GoogleServices:
         """Credentials from the key file in settings, $GOOGLE_APPLICATION_CREDENTIALS, or ADC."""
         session = base_session or requests.Session()
         endpoint = os.environ.get(ENDPOINT_ENV, "").strip()
@@ -167,7 +179,9 @@ class GoogleServices:
             for origin in GOOGLE_ORIGINS:
                 session.mount(origin, adapter)
         creds, delegated = load_credentials(
-            settings.backend.credentials, settings.backend.delegated_user, settings_path=settings.path
+            settings.backend.credentials,
+            settings.backend.delegated_user,
+            settings_path=settings.path,
         )
         return cls(creds, delegated, session, retry or RetryPolicy())
 
@@ -190,8 +204,15 @@ class GoogleServices:
         return self._sessions[delegated]
 
     # -- the one door ----------------------------------------------------------
-    def send(self, method: str, url: str, *, idempotent: bool | None = None, delegated: bool = False,
-             **kwargs: Any) -> requests.Response:
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool | None = None,
+        delegated: bool = False,
+        **kwargs: Any,
+    ) -> requests.Response:
         """One API request with bounded retries; returns the final response (even 4xx).
 
         A non-idempotent write that may have reached Google raises UncertainWrite
@@ -208,7 +229,12 @@ class GoogleServices:
             self.calls[api] += 1
             try:
                 response = session.request(method, url, timeout=timeout, **kwargs)
-            except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                ConnectionError,
+                TimeoutError,
+            ) as exc:
                 if not idempotent:
                     raise UncertainWrite(
                         f"{method} {_short(url)} lost its answer ({type(exc).__name__})",
@@ -229,7 +255,10 @@ class GoogleServices:
                 retry_after = _retry_after(response)
             wait = self.retry.delay(attempt, retry_after)
             attempt += 1
-            if attempt >= self.retry.attempts or (time.monotonic() - started) + wait > self.retry.total:
+            if (
+                attempt >= self.retry.attempts
+                or (time.monotonic() - started) + wait > self.retry.total
+            ):
                 raise BackendError(
                     f"Google {api} did not answer {method} {_short(url)} after {attempt} tries (last: {error})",
                     fix="check https://www.google.com/appsstatus and re-run; nothing was half-written",
@@ -254,7 +283,13 @@ class GoogleServices:
         """A googleapiclient resource (static discovery) whose requests go through `send`."""
         from googleapiclient.discovery import build
 
-        return build(api, version, http=_HttplibShim(self, delegated), static_discovery=True, cache_discovery=False)
+        return build(
+            api,
+            version,
+            http=_HttplibShim(self, delegated),
+            static_discovery=True,
+            cache_discovery=False,
+        )
 
     def service_account_email(self) -> str:
         return getattr(self.credentials, "service_account_email", "") or "the service account"
@@ -284,11 +319,25 @@ def _gspread_client_class() -> type:
             self.session = services.authorized_session()
             self.timeout = None
 
-        def request(self, method: str, endpoint: str, params: Any = None, data: Any = None,  # type: ignore[override]
-                    json: Any = None, files: Any = None, headers: Any = None) -> requests.Response:
+        def request(
+            self,
+            method: str,
+            endpoint: str,
+            params: Any = None,
+            data: Any = None,  # type: ignore[override]
+            json: Any = None,
+            files: Any = None,
+            headers: Any = None,
+        ) -> requests.Response:
             response = self.services.send(
-                method, endpoint, idempotent=_gspread_idempotent(method, endpoint),
-                params=params, data=data, json=json, files=files, headers=headers,
+                method,
+                endpoint,
+                idempotent=_gspread_idempotent(method, endpoint),
+                params=params,
+                data=data,
+                json=json,
+                files=files,
+                headers=headers,
             )
             if response.ok:
                 return response
@@ -305,13 +354,26 @@ class _HttplibShim:
         self.delegated = delegated
         self.timeout = services.timeout
 
-    def request(self, uri: str, method: str = "GET", body: Any = None, headers: Any = None,
-                redirections: int = 5, connection_type: Any = None) -> tuple[Any, bytes]:
+    def request(
+        self,
+        uri: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        redirections: int = 5,
+        connection_type: Any = None,
+    ) -> tuple[Any, bytes]:
         import httplib2
 
         idempotent = method.upper() in ("GET", "PUT", "DELETE")
-        response = self.services.send(method, uri, idempotent=idempotent, delegated=self.delegated,
-                                      data=body, headers=dict(headers or {}))
+        response = self.services.send(
+            method,
+            uri,
+            idempotent=idempotent,
+            delegated=self.delegated,
+            data=body,
+            headers=dict(headers or {}),
+        )
         info = {k.lower(): v for k, v in response.headers.items()}
         info["status"] = str(response.status_code)
         return httplib2.Response(info), response.content
@@ -320,7 +382,9 @@ class _HttplibShim:
         pass
 
 
-def load_credentials(path: Path | None, delegated_user: str = "", *, settings_path: Path | None = None) -> tuple[Any, Any]:
+def load_credentials(
+    path: Path | None, delegated_user: str = "", *, settings_path: Path | None = None
+) -> tuple[Any, Any]:
     """Service-account credentials (and a delegated copy for Gmail), or application defaults."""
     where = f"{settings_path}: backend.credentials" if settings_path else "backend.credentials"
     env_path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
@@ -336,15 +400,21 @@ def load_credentials(path: Path | None, delegated_user: str = "", *, settings_pa
             raise ConfigError(
                 "no Google credentials found",
                 place=where,
-                fix="set credentials = \"service-account.json\" under [backend], or GOOGLE_APPLICATION_CREDENTIALS",
+                fix='set credentials = "service-account.json" under [backend], or GOOGLE_APPLICATION_CREDENTIALS',
             ) from None
-        delegated = creds.with_subject(delegated_user) if delegated_user and hasattr(creds, "with_subject") else None
+        delegated = (
+            creds.with_subject(delegated_user)
+            if delegated_user and hasattr(creds, "with_subject")
+            else None
+        )
         return creds, delegated
     info = read_key_file(path, where)
     from google.oauth2 import service_account
 
     try:
-        creds = service_account.Credentials.from_service_account_info(info, scopes=list(SERVICE_ACCOUNT_SCOPES))
+        creds = service_account.Credentials.from_service_account_info(
+            info, scopes=list(SERVICE_ACCOUNT_SCOPES)
+        )
     except (ValueError, KeyError) as exc:
         raise ConfigError(
             f"{path} is not a usable service-account key ({type(exc).__name__})",
@@ -365,7 +435,9 @@ def read_key_file(path: Path, where: str) -> dict[str, Any]:
         mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"the key file {path} does not exist", place=where, fix="check the path") from None
+        raise ConfigError(
+            f"the key file {path} does not exist", place=where, fix="check the path"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"the key file {path} cannot be read ({exc.strerror})",
@@ -382,7 +454,11 @@ def read_key_file(path: Path, where: str) -> dict[str, Any]:
             place=where,
             fix="download the service account's key again as JSON",
         ) from None
-    if not isinstance(info, dict) or info.get("type") != "service_account" or "private_key" not in info:
+    if (
+        not isinstance(info, dict)
+        or info.get("type") != "service_account"
+        or "private_key" not in info
+    ):
         raise ConfigError(
             f"{path} is not a service-account key (type {info.get('type') if isinstance(info, dict) else '?'!r})",
             place=where,

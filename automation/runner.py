@@ -127,7 +127,15 @@ def run_job(
     return result
 
 
-def _run(job: Job, workspace: Workspace, now: datetime, result: RunResult, *, dry_run: bool, dry_run_dir: Path | None) -> None:
+def _run(
+    job: Job,
+    workspace: Workspace,
+    now: datetime,
+    result: RunResult,
+    *,
+    dry_run: bool,
+    dry_run_dir: Path | None,
+) -> None:
     settings = workspace.settings
     tabs = tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ)))
     # 1. gather
@@ -141,11 +149,19 @@ def _run(job: Job, workspace: Workspace, now: datetime, result: RunResult, *, dr
     result.problems.extend(plan.report.problems)
     # 3. apply
     if dry_run:
-        result.counts["would_write"] = len(plan.changes.appends) + len(plan.changes.updates) + len(plan.changes.deletes)
+        result.counts["would_write"] = (
+            len(plan.changes.appends) + len(plan.changes.updates) + len(plan.changes.deletes)
+        )
         if plan.messages:
             from automation.mail.ledger import deliver
 
-            report = deliver(plan.messages, workspace=workspace, snapshot=snapshot, now=now, dry_run_dir=dry_run_dir or settings.base_dir / "dry-run")
+            report = deliver(
+                plan.messages,
+                workspace=workspace,
+                snapshot=snapshot,
+                now=now,
+                dry_run_dir=dry_run_dir or settings.base_dir / "dry-run",
+            )
             _merge_delivery(result, report)
         return
     applied: ApplyResult = workspace.store.apply(plan.changes) if plan.changes else ApplyResult()
@@ -174,7 +190,9 @@ def _merge_delivery(result: RunResult, report: Any) -> None:
     result.problems.extend(report.problems)
 
 
-def _record(workspace: Workspace, result: RunResult, now: datetime, started: float, calls_before: int) -> None:
+def _record(
+    workspace: Workspace, result: RunResult, now: datetime, started: float, calls_before: int
+) -> None:
     """Append the Runs row; a failure to record never hides the run's own outcome."""
     tz = workspace.settings.tz
     elapsed = time.monotonic() - started

@@ -7,7 +7,7 @@ from pathlib import Path
 from automation.config import load_settings
 from automation.errors import ConfigError
 
-CONFIG_TEMPLATE = '''\
+CONFIG_TEMPLATE = """\
 # Chorus settings. Relative paths are relative to this file.
 # Every key is explained; `chorus validate` and `chorus doctor` check them.
 
@@ -53,7 +53,7 @@ sender = "social@{first_domain}"
 
 [schedule]                         # when `chorus schedule` runs each job (organisation's timezone)
 # brief = "working days at 08:30"
-'''
+"""
 
 
 def init_workspace(
@@ -68,7 +68,9 @@ def init_workspace(
     lines: list[str] = []
     if not config_path.exists():
         if not domains:
-            raise ConfigError("at least one --domain is needed", fix="chorus init --domain example.org")
+            raise ConfigError(
+                "at least one --domain is needed", fix="chorus init --domain example.org"
+            )
         config_path.parent.mkdir(parents=True, exist_ok=True)
         config_path.write_text(
             CONFIG_TEMPLATE.format(
@@ -86,7 +88,10 @@ def init_workspace(
         try:
             from automation.google_setup import init_google
         except ModuleNotFoundError:
-            raise ConfigError("the Google backend is not available in this installation", fix="use --backend local") from None
+            raise ConfigError(
+                "the Google backend is not available in this installation",
+                fix="use --backend local",
+            ) from None
         return lines + init_google(settings)
     from automation.workspace import build_store
 

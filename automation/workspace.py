@@ -75,7 +75,11 @@ def build_store(settings: Settings, google: Any = None) -> Store:
                 fix='use kind = "local"',
             ) from exc
         return SheetsStore.from_settings(settings, google=google)
-    raise ConfigError(f"unknown backend {settings.backend.kind!r}", place=f"{settings.path}: backend.kind", fix='use "local" or "google"')
+    raise ConfigError(
+        f"unknown backend {settings.backend.kind!r}",
+        place=f"{settings.path}: backend.kind",
+        fix='use "local" or "google"',
+    )
 
 
 def build_workspace(settings: Settings, *, google: Any = None) -> Workspace:

@@ -55,7 +55,10 @@ class OutgoingMessage:
         digest = hashlib.sha256(
             f"{self.job}|{self.topic}|{self.period}|{self.to_email.strip().lower()}".encode()
         ).hexdigest()[:20]
-        job = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in self.job + (f".{self.topic}" if self.topic else ""))
+        job = "".join(
+            ch if ch.isalnum() or ch in "-." else "-"
+            for ch in self.job + (f".{self.topic}" if self.topic else "")
+        )
         period = "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in self.period)
         return f"<chorus.{job}.{period}.{digest}@{domain}>"
 

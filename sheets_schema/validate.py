@@ -49,7 +49,9 @@ class Problem:
         return f"{where}: {shown!r}: {self.why}" if self.value else f"{where}: {self.why}"
 
 
-def check_cell(kind: Kind, value: str, choices: tuple[str, ...], tz: ZoneInfo, day_first: bool = True) -> str | None:
+def check_cell(
+    kind: Kind, value: str, choices: tuple[str, ...], tz: ZoneInfo, day_first: bool = True
+) -> str | None:
     """Why the value is not valid for the kind, or None when it is."""
     try:
         if kind is Kind.EMAIL:
@@ -83,7 +85,9 @@ def check_cell(kind: Kind, value: str, choices: tuple[str, ...], tz: ZoneInfo, d
     return None
 
 
-def validate_tab(tab: Tab, frame: pd.DataFrame, tz: ZoneInfo, day_first: bool = True) -> list[Problem]:
+def validate_tab(
+    tab: Tab, frame: pd.DataFrame, tz: ZoneInfo, day_first: bool = True
+) -> list[Problem]:
     """Every problem in one tab: required cells, types, choices, duplicate keys."""
     problems: list[Problem] = []
     seen: dict[tuple[str, ...], int] = {}
@@ -92,7 +96,9 @@ def validate_tab(tab: Tab, frame: pd.DataFrame, tz: ZoneInfo, day_first: bool = 
             value = clean_text(row.get(col.field, ""))
             if not value:
                 if col.required:
-                    problems.append(Problem(tab.name, int(row_number), col.header, "", "is required but empty"))
+                    problems.append(
+                        Problem(tab.name, int(row_number), col.header, "", "is required but empty")
+                    )
                 continue
             why = check_cell(col.kind, value, col.choices, tz, day_first)
             if why:
@@ -102,8 +108,13 @@ def validate_tab(tab: Tab, frame: pd.DataFrame, tz: ZoneInfo, day_first: bool = 
             if key in seen:
                 headers = " + ".join(tab.column(k).header for k in tab.key)
                 problems.append(
-                    Problem(tab.name, int(row_number), tab.column(tab.key[0]).header, "/".join(key),
-                            f"repeats the {headers} of row {seen[key]}; keys must be unique")
+                    Problem(
+                        tab.name,
+                        int(row_number),
+                        tab.column(tab.key[0]).header,
+                        "/".join(key),
+                        f"repeats the {headers} of row {seen[key]}; keys must be unique",
+                    )
                 )
             else:
                 seen[key] = int(row_number)
@@ -121,8 +132,15 @@ def _rules(tab: Tab, frame: pd.DataFrame, day_first: bool) -> list[Problem]:
             except ValueError:
                 continue
             if d.weekday() != 0:
-                problems.append(Problem("Rota", int(row_number), "Week Starting", clean_text(row["week_starting"]),
-                                        f"is a {d:%A}; weeks start on a Monday"))
+                problems.append(
+                    Problem(
+                        "Rota",
+                        int(row_number),
+                        "Week Starting",
+                        clean_text(row["week_starting"]),
+                        f"is a {d:%A}; weeks start on a Monday",
+                    )
+                )
     if tab.name == "Absences":
         for row_number, row in frame.iterrows():
             try:
@@ -131,12 +149,21 @@ def _rules(tab: Tab, frame: pd.DataFrame, day_first: bool) -> list[Problem]:
             except ValueError:
                 continue
             if end < start:
-                problems.append(Problem("Absences", int(row_number), "To", clean_text(row["to_date"]),
-                                        "is before From"))
+                problems.append(
+                    Problem(
+                        "Absences",
+                        int(row_number),
+                        "To",
+                        clean_text(row["to_date"]),
+                        "is before From",
+                    )
+                )
     return problems
 
 
-def validate_snapshot(frames: Mapping[str, pd.DataFrame], tz: ZoneInfo, day_first: bool = True) -> list[Problem]:
+def validate_snapshot(
+    frames: Mapping[str, pd.DataFrame], tz: ZoneInfo, day_first: bool = True
+) -> list[Problem]:
     """Every problem in every tab read."""
     problems: list[Problem] = []
     for name, frame in frames.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -115,7 +115,9 @@ def parse_date(value: object, *, day_first: bool = True) -> date:
     m = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})", text)
     if m and m[2].casefold() in _MONTHS:
         return _ymd(int(m[3]), _MONTHS[m[2].casefold()], int(m[1]), text)
-    m = re.fullmatch(r"(?:[A-Za-z]+,?\s+)?([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", text)
+    m = re.fullmatch(
+        r"(?:[A-Za-z]+,?\s+)?([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", text
+    )
     if m and m[1].casefold() in _MONTHS:
         return _ymd(int(m[3]), _MONTHS[m[1].casefold()], int(m[2]), text)
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
@@ -130,9 +132,7 @@ def _ymd(y: int, m: int, d: int, text: str) -> date:
         raise ValueError(f"{text!r} is not a real date") from None
 
 
-_TIME_RE = re.compile(
-    r"(\d{1,2})(?:[:.h](\d{2})|h)?(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE
-)
+_TIME_RE = re.compile(r"(\d{1,2})(?:[:.h](\d{2})|h)?(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
 # Words and military times people type into a Post Window: noon, 0900.
 _CLOCK_WORDS = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}
 
@@ -192,7 +192,7 @@ def parse_datetime(value: object, tz: ZoneInfo, *, day_first: bool = True) -> da
     return datetime.combine(day, time()).replace(tzinfo=tz)
 
 
-def parse_zone(text: str) -> ZoneInfo | object:
+def parse_zone(text: str) -> tzinfo:
     """GMT, UTC, GMT+1, GMT-05:00, +0100, CET and IANA names as Google writes them."""
     from datetime import timezone
 
@@ -202,15 +202,25 @@ def parse_zone(text: str) -> ZoneInfo | object:
         sign = 1 if m[1] == "+" else -1
         return timezone(sign * timedelta(hours=int(m[2]), minutes=int(m[3] or 0)))
     if t.upper() in {"GMT", "UTC", "Z"}:
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(t)
     except Exception:
         pass
-    aliases = {"CET": "Europe/Paris", "CEST": "Europe/Paris", "BST": "Europe/London",
-               "EST": "America/New_York", "EDT": "America/New_York", "PST": "America/Los_Angeles",
-               "PDT": "America/Los_Angeles", "CST": "America/Chicago", "CDT": "America/Chicago",
-               "MST": "America/Denver", "MDT": "America/Denver", "IST": "Asia/Kolkata"}
+    aliases = {
+        "CET": "Europe/Paris",
+        "CEST": "Europe/Paris",
+        "BST": "Europe/London",
+        "EST": "America/New_York",
+        "EDT": "America/New_York",
+        "PST": "America/Los_Angeles",
+        "PDT": "America/Los_Angeles",
+        "CST": "America/Chicago",
+        "CDT": "America/Chicago",
+        "MST": "America/Denver",
+        "MDT": "America/Denver",
+        "IST": "Asia/Kolkata",
+    }
     if t.upper() in aliases:
         return ZoneInfo(aliases[t.upper()])
     raise ValueError(f"{text!r} is not a time zone")

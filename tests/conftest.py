@@ -16,7 +16,11 @@ TZ = ZoneInfo("Europe/London")
 def make_settings(tmp_path: Path, **sections: dict) -> Settings:
     """Settings for Example Org in tmp_path; keyword sections override the defaults."""
     data: dict = {
-        "organisation": {"name": "Example Org", "timezone": "Europe/London", "email_domains": ["example.org"]},
+        "organisation": {
+            "name": "Example Org",
+            "timezone": "Europe/London",
+            "email_domains": ["example.org"],
+        },
         "backend": {"kind": "local", "workbook": "workbook.xlsx"},
         "mail": {"transport": "outbox", "outbox": "outbox", "sender": "social@example.org"},
     }

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from automation.google import RetryPolicy, load_credentials
-from automation.google import GoogleServices
+from automation.google import GoogleServices, RetryPolicy, load_credentials
 from automation.store.gsheets import SheetsStore
 from tests.fakes.google import make_app
 
 
-def google_services(twin: Any, tmp_path: Path, *, delegated_user: str = "", sleeps: list[float] | None = None) -> GoogleServices:
+def google_services(
+    twin: Any, tmp_path: Path, *, delegated_user: str = "", sleeps: list[float] | None = None
+) -> GoogleServices:
     """GoogleServices with a twin-made key, all traffic routed into the twin, sleeps recorded."""
     key_path = tmp_path / "service-account.json"
     if not key_path.exists():

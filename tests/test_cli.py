@@ -32,7 +32,15 @@ def test_every_command_has_help_with_an_example() -> None:
 
 
 def test_init_writes_settings_and_a_workbook_that_validates(tmp_path: Path) -> None:
-    result = chorus("--config", str(tmp_path / "chorus.toml"), "init", "--name", "Acme", "--domain", "acme.example")
+    result = chorus(
+        "--config",
+        str(tmp_path / "chorus.toml"),
+        "init",
+        "--name",
+        "Acme",
+        "--domain",
+        "acme.example",
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "chorus.toml").exists() and (tmp_path / "workbook.xlsx").exists()
     assert 'email_domains = ["acme.example"]' in (tmp_path / "chorus.toml").read_text()
@@ -65,7 +73,9 @@ def test_validate_names_a_word_typed_into_a_date_cell(tmp_path: Path) -> None:
 
 def test_a_user_error_is_one_message_without_traceback_and_exit_2(tmp_path: Path) -> None:
     config = tmp_path / "chorus.toml"
-    config.write_text('[organisation]\nname = "X"\ntimezone = "Nowhere/Land"\nemail_domains = ["x.org"]\n')
+    config.write_text(
+        '[organisation]\nname = "X"\ntimezone = "Nowhere/Land"\nemail_domains = ["x.org"]\n'
+    )
     result = chorus("--config", str(config), "validate")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -94,7 +104,12 @@ def test_the_demo_writes_a_program_that_validates_and_runs_every_job(tmp_path: P
     result = chorus("demo", "--dir", str(folder))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Greenfield Law" in result.stdout
-    for path in ("chorus.toml", "workbook.xlsx", "forms/submissions.csv", "forms/acknowledgements.csv"):
+    for path in (
+        "chorus.toml",
+        "workbook.xlsx",
+        "forms/submissions.csv",
+        "forms/acknowledgements.csv",
+    ):
         assert (folder / path).exists(), path
     check = chorus("--config", str(folder / "chorus.toml"), "validate")
     assert check.returncode == 0, check.stdout

@@ -43,12 +43,17 @@ def test_a_good_file_loads_with_paths_relative_to_it(tmp_path: Path) -> None:
     assert settings.backend.workbook == tmp_path / "data" / "workbook.xlsx"
     assert settings.forms["submissions"].path == tmp_path / "forms" / "submissions.csv"
     assert settings.alerts.feeds[0].url == str(tmp_path / "alerts" / "a.xml")
-    assert settings.alerts.feeds[1].use == "content" and settings.alerts.feeds[1].source_kind == "Organisation"
+    assert (
+        settings.alerts.feeds[1].use == "content"
+        and settings.alerts.feeds[1].source_kind == "Organisation"
+    )
     assert settings.mail.outbox == tmp_path / "outbox"
     assert settings.mail.sender == "chorus@example.org"
     assert settings.tz.key == "America/New_York"
     assert settings.schedule["brief"] == "working days at 08:30"
-    assert settings.allows_recipient("ann@EXAMPLE.com") and not settings.allows_recipient("ann@gmail.com")
+    assert settings.allows_recipient("ann@EXAMPLE.com") and not settings.allows_recipient(
+        "ann@gmail.com"
+    )
 
 
 @pytest.mark.parametrize(
@@ -56,10 +61,13 @@ def test_a_good_file_loads_with_paths_relative_to_it(tmp_path: Path) -> None:
     [
         (('timezone = "America/New_York"', 'timezone = "Mars/Olympus"'), "organisation.timezone"),
         (('kind = "local"', 'kind = "dropbox"'), "backend.kind"),
-        (('email_domains = ["example.org", "@Example.com"]', "email_domains = []"), "organisation.email_domains"),
+        (
+            ('email_domains = ["example.org", "@Example.com"]', "email_domains = []"),
+            "organisation.email_domains",
+        ),
         (('transport = "outbox"', 'transport = "pigeon"'), "mail.transport"),
         (('transport = "outbox"', 'transport = "smtp"'), "mail.smtp_host"),
-        (('[mail]', '[mial]'), "[mial]"),
+        (("[mail]", "[mial]"), "[mial]"),
         (('kind = "csv"', 'kind = "csv"\ncolour = "red"'), "forms.submissions.colour"),
         (('name = "Example Org"', "name = 42"), "organisation.name"),
     ],

@@ -105,21 +105,31 @@ def test_the_guide_job_keeps_the_google_doc_in_step_and_remembers_its_id(tmp_pat
     spreadsheet_id = twin.create_spreadsheet("Chorus")
     config = tmp_path / "chorus.toml"
     config.write_text(
-        CONFIG_TEMPLATE.format(name="Example Org", timezone="Europe/London", domains='"example.org"',
-                               first_domain="example.org", backend="google")
-        .replace('# spreadsheet_id = ""', f'spreadsheet_id = "{spreadsheet_id}"')
+        CONFIG_TEMPLATE.format(
+            name="Example Org",
+            timezone="Europe/London",
+            domains='"example.org"',
+            first_domain="example.org",
+            backend="google",
+        ).replace('# spreadsheet_id = ""', f'spreadsheet_id = "{spreadsheet_id}"')
         + '\n[guide]\noutput_dir = "."\ndoc_id = ""\n',
         encoding="utf-8",
     )
     settings = load_settings(config)
     store = SheetsStore(services, spreadsheet_id, lock_dir=tmp_path)
     store.ensure_tabs()
-    first = run_job(Workspace(settings, store, google=services), "guide", datetime(2026, 11, 24, 9, tzinfo=TZ))
+    first = run_job(
+        Workspace(settings, store, google=services), "guide", datetime(2026, 11, 24, 9, tzinfo=TZ)
+    )
     doc_id = load_settings(config).guide.doc_id
     assert doc_id and any("created the Google Doc" in line for line in first.lines)
     assert "Social media at Example Org" in twin.docs_text(doc_id)
     assert (tmp_path / "guide.html").exists()
     settings = load_settings(config)
-    again = run_job(Workspace(settings, store, google=services), "guide", datetime(2026, 11, 24, 10, tzinfo=TZ))
+    again = run_job(
+        Workspace(settings, store, google=services), "guide", datetime(2026, 11, 24, 10, tzinfo=TZ)
+    )
     assert again.counts.get("unchanged") == 1
-    assert not any("Google Doc" in line for line in again.lines)  # nothing changed: the Doc is left alone
+    assert not any(
+        "Google Doc" in line for line in again.lines
+    )  # nothing changed: the Doc is left alone

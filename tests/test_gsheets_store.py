@@ -43,8 +43,16 @@ def scenario(n: int) -> tuple[Changes, Changes]:
     seed = Changes(appends=tuple(Append("Queue", queue_row(i)) for i in range(1, n + 1)))
     work = Changes(
         appends=tuple(Append("Queue", queue_row(i)) for i in range(n + 1, 2 * n + 1))
-        + (Append("Mentions", {"id": "M-1", "found_at": "2026-11-24 09:00", "kind": "Mention", "status": "New"}),),
-        updates=tuple(Update("Queue", (f"Q-{i:05d}",), {"status": "Approved", "notes": "ok"}) for i in range(1, n + 1, 2)),
+        + (
+            Append(
+                "Mentions",
+                {"id": "M-1", "found_at": "2026-11-24 09:00", "kind": "Mention", "status": "New"},
+            ),
+        ),
+        updates=tuple(
+            Update("Queue", (f"Q-{i:05d}",), {"status": "Approved", "notes": "ok"})
+            for i in range(1, n + 1, 2)
+        ),
         deletes=(Delete("Queue", ("Q-00002",)),),
     )
     return seed, work
@@ -56,7 +64,9 @@ def count_calls(twin: Any, fn: Any) -> int:
     return twin.call_count()
 
 
-def test_reading_and_writing_10000_rows_costs_the_same_calls_as_10(twin: Any, store: SheetsStore, services: Any, tmp_path: Path) -> None:
+def test_reading_and_writing_10000_rows_costs_the_same_calls_as_10(
+    twin: Any, store: SheetsStore, services: Any, tmp_path: Path
+) -> None:
     costs = {}
     for n in (10, 10_000):
         s = SheetsStore(services, twin.create_spreadsheet(f"n={n}"), lock_dir=tmp_path)
@@ -73,7 +83,9 @@ def test_reading_and_writing_10000_rows_costs_the_same_calls_as_10(twin: Any, st
     assert write <= 6  # re-read, batchUpdate, deleteDimension, two appends (+ tab ids once)
 
 
-def test_ensure_tabs_is_one_structural_batch_update(twin: Any, services: Any, tmp_path: Path) -> None:
+def test_ensure_tabs_is_one_structural_batch_update(
+    twin: Any, services: Any, tmp_path: Path
+) -> None:
     s = SheetsStore(services, twin.create_spreadsheet("new"), lock_dir=tmp_path)
     twin.reset_calls()
     created = s.ensure_tabs()
@@ -91,7 +103,9 @@ def test_user_text_is_written_raw_never_as_a_formula(twin: Any, store: SheetsSto
     assert values[0][4] == text and values[0][5] == "+SUM(1)"
 
 
-def test_an_update_lands_on_the_right_row_after_a_coordinator_sorts_between_read_and_write(twin: Any, store: SheetsStore) -> None:
+def test_an_update_lands_on_the_right_row_after_a_coordinator_sorts_between_read_and_write(
+    twin: Any, store: SheetsStore
+) -> None:
     store.apply(Changes(appends=tuple(Append("Queue", queue_row(n)) for n in range(1, 6))))
     store.read(["Queue"])  # the job's read
     # The coordinator sorts Z-A and inserts a row at the top, through the API as the UI would.
@@ -113,7 +127,13 @@ def test_a_column_people_added_between_fields_is_untouched(twin: Any, store: She
     gc = store.services.gspread_client()
     ws = gc.open_by_key(store.spreadsheet_id).worksheet("Queue")
     ws.insert_cols([["My notes", "keep me"]], 2)
-    store.apply(Changes(updates=(Update("Queue", ("Q-00001",), {"id": "Q-00001", "created": "2026-11-24 09:00"}),)))
+    store.apply(
+        Changes(
+            updates=(
+                Update("Queue", ("Q-00001",), {"id": "Q-00001", "created": "2026-11-24 09:00"}),
+            )
+        )
+    )
     row = twin.sheet_values(store.spreadsheet_id, "Queue!A2:C2")[0]
     assert row == ["Q-00001", "keep me", "2026-11-24 09:00"]
 
@@ -145,12 +165,18 @@ def test_a_fault_at_any_call_ends_in_the_same_sheet_as_no_fault(
             s.apply(work)  # the run stopped with a clear error; a re-run completes it
         calls = twin.call_count(api="sheets")
         twin.clear_faults()
-        return calls, twin.sheet_values(s.spreadsheet_id, "Queue"), twin.sheet_values(s.spreadsheet_id, "Mentions")
+        return (
+            calls,
+            twin.sheet_values(s.spreadsheet_id, "Queue"),
+            twin.sheet_values(s.spreadsheet_id, "Mentions"),
+        )
 
     calls, *expected = final_state(None)
     assert calls >= 4
     for at in range(1, calls + 1):
-        assert final_state(at)[1:] == tuple(expected), f"{fault} at call {at} (after_apply={after_apply})"
+        assert final_state(at)[1:] == tuple(expected), (
+            f"{fault} at call {at} (after_apply={after_apply})"
+        )
 
 
 def test_429_waits_at_least_retry_after(twin: Any, store: SheetsStore) -> None:
@@ -161,12 +187,19 @@ def test_429_waits_at_least_retry_after(twin: Any, store: SheetsStore) -> None:
     assert sleeps and sleeps[0] >= 7
 
 
-def test_retries_are_bounded_and_end_in_a_clear_error_with_nothing_written(twin: Any, store: SheetsStore) -> None:
+def test_retries_are_bounded_and_end_in_a_clear_error_with_nothing_written(
+    twin: Any, store: SheetsStore
+) -> None:
     store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
     before = twin.sheet_values(store.spreadsheet_id, "Queue")
     twin.inject("503", at_call=1, api="sheets", times=100)
     with pytest.raises(BackendError, match="after 6 tries"):
-        store.apply(Changes(appends=(Append("Queue", queue_row(2)),), updates=(Update("Queue", ("Q-00001",), {"status": "Approved"}),)))
+        store.apply(
+            Changes(
+                appends=(Append("Queue", queue_row(2)),),
+                updates=(Update("Queue", ("Q-00001",), {"status": "Approved"}),),
+            )
+        )
     twin.clear_faults()
     assert twin.sheet_values(store.spreadsheet_id, "Queue") == before
 
@@ -178,15 +211,26 @@ def test_a_missing_tab_is_an_error_naming_it(twin: Any, services: Any, tmp_path:
         s.read(["Queue", "People"])
 
 
-def test_an_unknown_spreadsheet_says_to_share_it_with_the_service_account(services: Any, tmp_path: Path) -> None:
+def test_an_unknown_spreadsheet_says_to_share_it_with_the_service_account(
+    services: Any, tmp_path: Path
+) -> None:
     s = SheetsStore(services, "does-not-exist", lock_dir=tmp_path)
     with pytest.raises(BackendError, match="share the spreadsheet with chorus-twin"):
         s.read(["Queue"])
 
 
-def test_a_cell_over_sheets_limit_is_refused_before_anything_is_written(twin: Any, store: SheetsStore) -> None:
+def test_a_cell_over_sheets_limit_is_refused_before_anything_is_written(
+    twin: Any, store: SheetsStore
+) -> None:
     with pytest.raises(SheetError, match="50,000"):
-        store.apply(Changes(appends=(Append("Queue", queue_row(1)), Append("Queue", queue_row(2, details="x" * 50_001)))))
+        store.apply(
+            Changes(
+                appends=(
+                    Append("Queue", queue_row(1)),
+                    Append("Queue", queue_row(2, details="x" * 50_001)),
+                )
+            )
+        )
     assert twin.sheet_values(store.spreadsheet_id, "Queue")[1:] == []
 
 

@@ -32,12 +32,21 @@ def soffice() -> str:
 
 
 @pytest.fixture(scope="module")
-def workbook(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[dict[str, str]]]]:
+def workbook(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, list[dict[str, str]]]]:
     folder = tmp_path_factory.mktemp("lo")
     store = XlsxStore(folder / "workbook.xlsx")
     store.ensure_tabs()
     rows = demo_rows(date(2026, 11, 25))
-    rows["Queue"].append({**rows["Queue"][0], "id": "Q-9999", "headline": '=HYPERLINK("http://x","y")', "details": "+1"})
+    rows["Queue"].append(
+        {
+            **rows["Queue"][0],
+            "id": "Q-9999",
+            "headline": '=HYPERLINK("http://x","y")',
+            "details": "+1",
+        }
+    )
     store.apply(Changes(appends=tuple(Append(t, r) for t, rs in rows.items() for r in rs)))
     return store.path, rows
 
@@ -45,13 +54,25 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 def convert(path: Path, target: str, outdir: Path) -> None:
     profile = outdir / "profile"
     subprocess.run(
-        [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
-         "--outdir", str(outdir), str(path)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice(),
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(outdir),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
 
 
-def test_libreoffice_reads_every_tab_with_every_row(workbook: tuple[Path, dict], tmp_path: Path) -> None:
+def test_libreoffice_reads_every_tab_with_every_row(
+    workbook: tuple[Path, dict], tmp_path: Path
+) -> None:
     path, rows = workbook
     convert(path, ALL_SHEETS_CSV, tmp_path)
     for name in TAB_ORDER:

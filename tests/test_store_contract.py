@@ -79,9 +79,15 @@ def test_an_update_for_a_deleted_row_is_reported_not_applied_elsewhere(store: St
 
 def test_an_update_never_overwrites_a_persons_edit(store: Store) -> None:
     store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
-    store.apply(Changes(updates=(Update("Queue", ("Q-0001",), {"status": "Scheduled"}),)))  # the person
+    store.apply(
+        Changes(updates=(Update("Queue", ("Q-0001",), {"status": "Scheduled"}),))
+    )  # the person
     result = store.apply(
-        Changes(updates=(Update("Queue", ("Q-0001",), {"status": "Approved"}, expect={"status": "New"}),))
+        Changes(
+            updates=(
+                Update("Queue", ("Q-0001",), {"status": "Approved"}, expect={"status": "New"}),
+            )
+        )
     )
     assert store.read(["Queue"])["Queue"]["status"].tolist() == ["Scheduled"]
     assert "edited since the read" in result.skipped[0]
@@ -97,7 +103,17 @@ def test_appending_an_existing_key_twice_adds_one_row(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "=1+1", "'quoted", "0042", "1e5", "TRUE"],
+    [
+        '=HYPERLINK("http://x","y")',
+        "+1",
+        "-2",
+        "@SUM(A1)",
+        "=1+1",
+        "'quoted",
+        "0042",
+        "1e5",
+        "TRUE",
+    ],
 )
 def test_formula_looking_text_stays_inert_text(store: Store, text: str) -> None:
     store.apply(Changes(appends=(Append("Queue", queue_row(1, headline=text, details=text)),)))
@@ -107,7 +123,7 @@ def test_formula_looking_text_stays_inert_text(store: Store, text: str) -> None:
 
 
 def test_unicode_and_multiline_text_round_trips(store: Store) -> None:
-    text = "Café ☕ — שלום עולם 🎉\nsecond line, with \"quotes\""
+    text = 'Café ☕ — שלום עולם 🎉\nsecond line, with "quotes"'
     store.apply(Changes(appends=(Append("Queue", queue_row(1, details=text)),)))
     assert store.read(["Queue"])["Queue"]["details"].tolist() == [text]
 
@@ -118,7 +134,13 @@ def test_multi_field_keys_address_one_row(store: Store) -> None:
         {"date": "2026-11-24", "channel": "LinkedIn", "slot": "09:00-11:00 #1", "status": "Gap"},
     ]
     store.apply(Changes(appends=tuple(Append("Cadence", r) for r in rows)))
-    store.apply(Changes(updates=(Update("Cadence", ("2026-11-24", "X", "09:00-11:00 #1"), {"status": "Filled"}),)))
+    store.apply(
+        Changes(
+            updates=(
+                Update("Cadence", ("2026-11-24", "X", "09:00-11:00 #1"), {"status": "Filled"}),
+            )
+        )
+    )
     cadence = store.read(["Cadence"])["Cadence"].set_index("channel")
     assert cadence.loc["X", "status"] == "Filled"
     assert cadence.loc["LinkedIn", "status"] == "Gap"
@@ -126,7 +148,9 @@ def test_multi_field_keys_address_one_row(store: Store) -> None:
 
 def test_deletes_remove_only_the_keyed_rows(store: Store) -> None:
     store.apply(Changes(appends=tuple(Append("Queue", queue_row(n)) for n in range(1, 6))))
-    result = store.apply(Changes(deletes=(Delete("Queue", ("Q-0002",)), Delete("Queue", ("Q-0004",)))))
+    result = store.apply(
+        Changes(deletes=(Delete("Queue", ("Q-0002",)), Delete("Queue", ("Q-0004",))))
+    )
     assert store.read(["Queue"])["Queue"]["id"].tolist() == ["Q-0001", "Q-0003", "Q-0005"]
     assert result.deleted == {"Queue": 2}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -71,13 +71,13 @@ def test_post_window_rejects_anything_else(text: str) -> None:
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("2026/11/24 10:15:32 AM GMT+1", datetime(2026, 11, 24, 9, 15, 32, tzinfo=timezone.utc)),
+        ("2026/11/24 10:15:32 AM GMT+1", datetime(2026, 11, 24, 9, 15, 32, tzinfo=UTC)),
         ("11/24/2026 10:15:32", datetime(2026, 11, 24, 10, 15, 32, tzinfo=TZ)),
         ("24/11/2026 10:15:32", datetime(2026, 11, 24, 10, 15, 32, tzinfo=TZ)),
         ("24.11.2026 10:15:32", datetime(2026, 11, 24, 10, 15, 32, tzinfo=TZ)),
         ("2026-11-24 10:15", datetime(2026, 11, 24, 10, 15, tzinfo=TZ)),
-        ("2026-11-24T10:15:00Z", datetime(2026, 11, 24, 10, 15, tzinfo=timezone.utc)),
-        ("2026-07-01 10:00", datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc)),
+        ("2026-11-24T10:15:00Z", datetime(2026, 11, 24, 10, 15, tzinfo=UTC)),
+        ("2026-07-01 10:00", datetime(2026, 7, 1, 9, 0, tzinfo=UTC)),
     ],
 )
 def test_timestamps_in_the_locales_google_exports(text: str, expected: datetime) -> None:
@@ -111,6 +111,6 @@ def test_yes_no_and_numbers_and_lists() -> None:
 def test_what_chorus_writes_it_reads_back(moment: datetime) -> None:
     aware = moment.replace(second=0, microsecond=0, tzinfo=TZ)
     # Skip non-existent local times (the spring-forward gap): people cannot type them either.
-    if aware.astimezone(timezone.utc).astimezone(TZ).replace(tzinfo=None) != aware.replace(tzinfo=None):
+    if aware.astimezone(UTC).astimezone(TZ).replace(tzinfo=None) != aware.replace(tzinfo=None):
         return
     assert parse_datetime(format_datetime(aware, TZ), TZ) == aware

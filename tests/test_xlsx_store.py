@@ -39,7 +39,9 @@ def test_new_workbook_has_an_about_tab_bold_frozen_headers_and_dropdowns(store: 
     assert [c.value for c in queue[1]][:3] == ["ID", "Created", "Source Kind"]
     assert queue["A1"].font.bold
     assert queue.freeze_panes == "A2"
-    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in queue.data_validations.dataValidation}
+    lists = {
+        str(dv.sqref).split(":")[0]: dv.formula1 for dv in queue.data_validations.dataValidation
+    }
     assert lists["C2"] == '"Organisation,Staff & partners,External"'
     assert queue.column_dimensions["E"].width == 40
     assert queue["E1"].comment is not None
@@ -75,7 +77,12 @@ def test_columns_people_added_are_preserved(store: XlsxStore) -> None:
     ws.cell(row=2, column=last, value=250)
     wb.save(store.path)
 
-    store.apply(Changes(appends=(Append("Queue", queue_row(2)),), updates=(Update("Queue", ("Q-0001",), {"status": "Approved"}),)))
+    store.apply(
+        Changes(
+            appends=(Append("Queue", queue_row(2)),),
+            updates=(Update("Queue", ("Q-0001",), {"status": "Approved"}),),
+        )
+    )
     ws = openpyxl.load_workbook(store.path)["Queue"]
     headers = [c.value for c in ws[1]]
     assert headers[2] == "My notes" and headers[-1] == "Budget"
@@ -105,7 +112,9 @@ def test_a_renamed_required_column_is_an_error_naming_tab_and_column(store: Xlsx
 
 
 def test_formula_text_is_stored_as_a_string_cell(store: XlsxStore) -> None:
-    store.apply(Changes(appends=(Append("Queue", queue_row(1, headline='=HYPERLINK("http://x","y")')),)))
+    store.apply(
+        Changes(appends=(Append("Queue", queue_row(1, headline='=HYPERLINK("http://x","y")')),))
+    )
     cell = openpyxl.load_workbook(store.path)["Queue"]["E2"]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://x","y")'
@@ -168,7 +177,9 @@ def _append_many(path: str, start: int) -> None:
 
 def test_concurrent_writers_lose_nothing(store: XlsxStore) -> None:
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(str(store.path), start)) for start in (100, 200, 300)]
+    procs = [
+        ctx.Process(target=_append_many, args=(str(store.path), start)) for start in (100, 200, 300)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -178,7 +189,9 @@ def test_concurrent_writers_lose_nothing(store: XlsxStore) -> None:
     assert ids == sorted(f"Q-{n:04d}" for start in (100, 200, 300) for n in range(start, start + 5))
 
 
-def test_a_second_run_waits_for_the_lock_then_gives_a_clear_error(tmp_path: Path, store: XlsxStore) -> None:
+def test_a_second_run_waits_for_the_lock_then_gives_a_clear_error(
+    tmp_path: Path, store: XlsxStore
+) -> None:
     impatient = XlsxStore(store.path, lock_timeout=0.2)
     with store.lock("run"):
         with pytest.raises(BackendError, match="another Chorus process holds the run lock"):

@@ -71,12 +71,21 @@ class Changes:
     @property
     def tabs(self) -> tuple[str, ...]:
         seen: dict[str, None] = {}
-        for change in (*self.appends, *self.updates, *self.deletes):
+        changes: tuple[Append | Update | Delete, ...] = (
+            *self.appends,
+            *self.updates,
+            *self.deletes,
+        )
+        for change in changes:
             seen[change.tab] = None
         return tuple(seen)
 
     def count(self) -> dict[str, int]:
-        return {"appends": len(self.appends), "updates": len(self.updates), "deletes": len(self.deletes)}
+        return {
+            "appends": len(self.appends),
+            "updates": len(self.updates),
+            "deletes": len(self.deletes),
+        }
 
 
 @dataclass
@@ -106,7 +115,9 @@ class Snapshot(Mapping[str, pd.DataFrame]):
         try:
             return self._frames[name]
         except KeyError:
-            raise KeyError(f"tab {name!r} was not read; read tabs are {sorted(self._frames)}") from None
+            raise KeyError(
+                f"tab {name!r} was not read; read tabs are {sorted(self._frames)}"
+            ) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._frames)
@@ -123,7 +134,9 @@ def empty_frame(tab_name: str) -> pd.DataFrame:
     return pd.DataFrame({f: pd.Series(dtype=object) for f in TABS[tab_name].fields})
 
 
-def frame_from_rows(tab_name: str, rows: Iterable[Mapping[str, object]], first_row: int = 2) -> pd.DataFrame:
+def frame_from_rows(
+    tab_name: str, rows: Iterable[Mapping[str, object]], first_row: int = 2
+) -> pd.DataFrame:
     """A tab DataFrame from dicts by field (tests and fakes use it); missing fields are ''."""
     tab = TABS[tab_name]
     records = [{f: _text(r.get(f, "")) for f in tab.fields} for r in rows]
@@ -151,7 +164,12 @@ def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.Data
     iterator = iter(rows)
     header_row = next(iterator, None)
     if header_row is None:
-        raise SheetError("the tab has no header row", tab=tab.name, row=1, fix="run `chorus init` to write the headers")
+        raise SheetError(
+            "the tab has no header row",
+            tab=tab.name,
+            row=1,
+            fix="run `chorus init` to write the headers",
+        )
     headers = [_cell_text(v).strip() for v in header_row]
     positions = require_columns(tab, headers)
     records: list[list[str]] = []
@@ -180,17 +198,22 @@ def key_of(tab: Tab, row: Mapping[str, object]) -> tuple[str, ...]:
 
 def check_changes(changes: Changes) -> None:
     """Reject changes that name unknown tabs or fields (a bug, not user input)."""
-    for change in (*changes.appends, *changes.updates):
+    writes: tuple[Append | Update, ...] = (*changes.appends, *changes.updates)
+    for change in writes:
         tab = TABS.get(change.tab)
         if tab is None:
             raise ValueError(f"change for unknown tab {change.tab!r}")
         values = change.row if isinstance(change, Append) else change.values
         unknown = set(values) - set(tab.fields)
         if unknown:
-            raise ValueError(f"change for tab {change.tab!r} names unknown fields {sorted(unknown)}")
+            raise ValueError(
+                f"change for tab {change.tab!r} names unknown fields {sorted(unknown)}"
+            )
         if isinstance(change, Append):
             if any(not str(values.get(k, "") or "").strip() for k in tab.key):
-                raise ValueError(f"append to {change.tab!r} without its key {tab.key}: {dict(values)}")
+                raise ValueError(
+                    f"append to {change.tab!r} without its key {tab.key}: {dict(values)}"
+                )
 
 
 def require_columns(tab: Tab, headers: list[str]) -> dict[str, int]:
@@ -206,7 +229,8 @@ def require_columns(tab: Tab, headers: list[str]) -> dict[str, int]:
     missing = [c.header for c in tab.columns if c.required and c.field not in positions]
     if missing:
         raise SheetError(
-            f"required column {missing[0]!r} is missing" + (f" (also {', '.join(missing[1:])})" if missing[1:] else ""),
+            f"required column {missing[0]!r} is missing"
+            + (f" (also {', '.join(missing[1:])})" if missing[1:] else ""),
             tab=tab.name,
             column=missing[0],
             fix=f"add a column headed {missing[0]!r} to row 1, or run `chorus init` to repair headers",
@@ -218,8 +242,10 @@ def require_columns(tab: Tab, headers: list[str]) -> dict[str, int]:
 class Store(Protocol):
     """A spreadsheet Chorus reads once and writes once per run."""
 
-    #: backend calls made so far (API requests for Google, file reads/writes locally)
-    calls: int
+    @property
+    def calls(self) -> int:
+        """Backend calls made so far (API requests for Google, file reads and writes locally)."""
+        ...
 
     def read(self, tabs: Iterable[str]) -> Snapshot:
         """Read the named tabs in one call. A missing tab is a SheetError naming it."""

@@ -65,7 +65,9 @@ class SheetsStore:
 
     counts_google_calls = True
 
-    def __init__(self, services: GoogleServices, spreadsheet_id: str, *, lock_dir: Path | None = None) -> None:
+    def __init__(
+        self, services: GoogleServices, spreadsheet_id: str, *, lock_dir: Path | None = None
+    ) -> None:
         self.services = services
         self.spreadsheet_id = spreadsheet_id
         self.client = services.gspread_client()
@@ -106,7 +108,12 @@ class SheetsStore:
             if name not in TABS:
                 raise ValueError(f"unknown tab {name!r}")
         values = self._batch_get([quote_tab(n) for n in names])
-        return Snapshot({name: frame_from_sheet_rows(TABS[name], rows) for name, rows in zip(names, values, strict=True)})
+        return Snapshot(
+            {
+                name: frame_from_sheet_rows(TABS[name], rows)
+                for name, rows in zip(names, values, strict=True)
+            }
+        )
 
     def _translate(self, exc: Any, ranges: list[str]) -> None:
         code = getattr(exc, "code", 0)
@@ -122,7 +129,9 @@ class SheetsStore:
                 fix=f"share the spreadsheet with {self.services.service_account_email()} as an editor, and enable the Sheets API",
             ) from None
         if code == 400 and "Unable to parse range" in message:
-            missing = self._missing_tabs([r.split("!")[0].strip("'").replace("''", "'") for r in ranges])
+            missing = self._missing_tabs(
+                [r.split("!")[0].strip("'").replace("''", "'") for r in ranges]
+            )
             if missing:
                 raise SheetError(
                     "the tab is missing from the spreadsheet",
@@ -131,7 +140,9 @@ class SheetsStore:
                 ) from None
 
     def _titles(self) -> dict[str, dict[str, Any]]:
-        meta = self.http.fetch_sheet_metadata(self.spreadsheet_id, params={"fields": "sheets.properties"})
+        meta = self.http.fetch_sheet_metadata(
+            self.spreadsheet_id, params={"fields": "sheets.properties"}
+        )
         return {s["properties"]["title"]: s["properties"] for s in meta.get("sheets", [])}
 
     def _missing_tabs(self, names: list[str]) -> list[str]:
@@ -146,7 +157,9 @@ class SheetsStore:
         if not changes:
             return result
         tab_names = list(changes.tabs)
-        fresh = dict(zip(tab_names, self._batch_get([quote_tab(n) for n in tab_names]), strict=True))
+        fresh = dict(
+            zip(tab_names, self._batch_get([quote_tab(n) for n in tab_names]), strict=True)
+        )
         value_ranges: list[dict[str, Any]] = []
         appends: dict[str, list[list[Any]]] = {}
         append_keys: dict[str, list[tuple[str, ...]]] = {}
@@ -163,7 +176,12 @@ class SheetsStore:
             for f in tab.fields:
                 if f in needed and f not in positions:
                     positions[f] = width
-                    header_cells.append({"range": f"{quote_tab(name)}!{column_letter(width)}1", "values": [[tab.column(f).header]]})
+                    header_cells.append(
+                        {
+                            "range": f"{quote_tab(name)}!{column_letter(width)}1",
+                            "values": [[tab.column(f).header]],
+                        }
+                    )
                     width += 1
             index = _key_index(tab, rows, positions)
             for update in (u for u in changes.updates if u.tab == name):
@@ -171,7 +189,9 @@ class SheetsStore:
             for append in (a for a in changes.appends if a.tab == name):
                 key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
                 if key in index:
-                    result.skipped.append(f"{name}: a row with key {'/'.join(key)} already exists; not added twice")
+                    result.skipped.append(
+                        f"{name}: a row with key {'/'.join(key)} already exists; not added twice"
+                    )
                     continue
                 line: list[Any] = [""] * (max(positions.values()) + 1)
                 for f, value in append.row.items():
@@ -198,7 +218,9 @@ class SheetsStore:
             result.appended[name] = len(lines)
         return result
 
-    def _append(self, name: str, lines: list[list[Any]], keys: list[tuple[str, ...]], attempt: int = 0) -> None:
+    def _append(
+        self, name: str, lines: list[list[Any]], keys: list[tuple[str, ...]], attempt: int = 0
+    ) -> None:
         try:
             self.http.values_append(
                 self.spreadsheet_id,
@@ -214,29 +236,48 @@ class SheetsStore:
             tab = TABS[name]
             headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
             index = _key_index(tab, rows, require_columns(tab, headers))
-            missing = [(line, key) for line, key in zip(lines, keys, strict=True) if key not in index]
+            missing = [
+                (line, key) for line, key in zip(lines, keys, strict=True) if key not in index
+            ]
             if missing:
                 self._append(name, [m[0] for m in missing], [m[1] for m in missing], attempt + 1)
 
-    def _delete_rows(self, doomed: dict[str, list[tuple[str, ...]]], result: ApplyResult,
-                     fresh: dict[str, list[list[Any]]]) -> None:
+    def _delete_rows(
+        self,
+        doomed: dict[str, list[tuple[str, ...]]],
+        result: ApplyResult,
+        fresh: dict[str, list[list[Any]]],
+    ) -> None:
         """Delete rows by key, locating them in the write's own fresh read (re-read after a lost answer)."""
         if self._sheet_ids is None:
             self._sheet_ids = {normalise_header(t): p["sheetId"] for t, p in self._titles().items()}
         for attempt in range(4):
             names = list(doomed)
             if attempt:
-                fresh = dict(zip(names, self._batch_get([quote_tab(n) for n in names]), strict=True))
+                fresh = dict(
+                    zip(names, self._batch_get([quote_tab(n) for n in names]), strict=True)
+                )
             requests = []
             for name in names:
                 tab = TABS[name]
                 rows = fresh[name]
                 headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
                 index = _key_index(tab, rows, require_columns(tab, headers))
-                numbers = sorted({r for key in doomed[name] for r in index.get(key, [])}, reverse=True)
+                numbers = sorted(
+                    {r for key in doomed[name] for r in index.get(key, [])}, reverse=True
+                )
                 sheet_id = self._sheet_ids[normalise_header(name)]
                 requests += [
-                    {"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": r - 1, "endIndex": r}}}
+                    {
+                        "deleteDimension": {
+                            "range": {
+                                "sheetId": sheet_id,
+                                "dimension": "ROWS",
+                                "startIndex": r - 1,
+                                "endIndex": r,
+                            }
+                        }
+                    }
                     for r in numbers
                 ]
                 if attempt == 0:
@@ -249,7 +290,10 @@ class SheetsStore:
             except UncertainWrite:
                 # Deleting by row number twice could remove a neighbour: re-read and re-locate.
                 continue
-        raise BackendError("deleting rows did not get an answer after 4 tries", fix="re-run the job; it re-checks them")
+        raise BackendError(
+            "deleting rows did not get an answer after 4 tries",
+            fix="re-run the job; it re-checks them",
+        )
 
     # -- set-up ----------------------------------------------------------------
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
@@ -257,7 +301,19 @@ class SheetsStore:
         titles = self._titles()
         by_norm = {normalise_header(t): (t, p) for t, p in titles.items()}
         existing = [n for n in names if normalise_header(n) in by_norm]
-        header_rows = dict(zip(existing, self._batch_get([f"{quote_tab(by_norm[normalise_header(n)][0])}!1:1" for n in existing]), strict=True)) if existing else {}
+        header_rows = (
+            dict(
+                zip(
+                    existing,
+                    self._batch_get(
+                        [f"{quote_tab(by_norm[normalise_header(n)][0])}!1:1" for n in existing]
+                    ),
+                    strict=True,
+                )
+            )
+            if existing
+            else {}
+        )
         requests: list[dict[str, Any]] = []
         created: list[str] = []
         next_id = max([p.get("sheetId", 0) for p in titles.values()] + [0]) + 1
@@ -282,7 +338,15 @@ class SheetsStore:
             start = len(headers)
             grid_cols = props.get("gridProperties", {}).get("columnCount", 26)
             if start + len(missing) > grid_cols:
-                requests.append({"appendDimension": {"sheetId": props["sheetId"], "dimension": "COLUMNS", "length": start + len(missing) - grid_cols}})
+                requests.append(
+                    {
+                        "appendDimension": {
+                            "sheetId": props["sheetId"],
+                            "dimension": "COLUMNS",
+                            "length": start + len(missing) - grid_cols,
+                        }
+                    }
+                )
             requests.append(_header_cells(props["sheetId"], [c.header for c in missing], start))
             for offset, col in enumerate(missing):
                 requests += _column_requests(props["sheetId"], col, start + offset)
@@ -318,12 +382,18 @@ def _raw(value: Cell) -> Any:
 
 
 def _check_cell_sizes(changes: Changes, limit: int) -> None:
-    for change in (*changes.appends, *changes.updates):
+    """Refuse, before writing anything, text longer than a cell can hold."""
+    writes: tuple[Append | Update, ...] = (*changes.appends, *changes.updates)
+    for change in writes:
         values = change.row if isinstance(change, Append) else change.values
         for f, value in values.items():
             if isinstance(value, str) and len(value) > limit:
                 tab = TABS[change.tab]
-                key = "/".join(str(values.get(k, "")) for k in tab.key) if isinstance(change, Append) else "/".join(change.key)
+                key = (
+                    "/".join(str(values.get(k, "")) for k in tab.key)
+                    if isinstance(change, Append)
+                    else "/".join(change.key)
+                )
                 raise SheetError(
                     f"the text for row {key} is {len(value):,} characters; a cell holds at most {limit:,}",
                     tab=change.tab,
@@ -332,7 +402,9 @@ def _check_cell_sizes(changes: Changes, limit: int) -> None:
                 )
 
 
-def _key_index(tab: Tab, rows: list[list[Any]], positions: dict[str, int]) -> dict[tuple[str, ...], list[int]]:
+def _key_index(
+    tab: Tab, rows: list[list[Any]], positions: dict[str, int]
+) -> dict[tuple[str, ...], list[int]]:
     cols = [positions[k] for k in tab.key]
     index: dict[tuple[str, ...], list[int]] = {}
     for r, row in enumerate(rows[1:], start=2):
@@ -342,18 +414,30 @@ def _key_index(tab: Tab, rows: list[list[Any]], positions: dict[str, int]) -> di
     return index
 
 
-def _plan_update(tab: Tab, update: Update, rows: list[list[Any]], positions: dict[str, int],
-                 index: dict[tuple[str, ...], list[int]], out: list[dict[str, Any]], result: ApplyResult) -> None:
+def _plan_update(
+    tab: Tab,
+    update: Update,
+    rows: list[list[Any]],
+    positions: dict[str, int],
+    index: dict[tuple[str, ...], list[int]],
+    out: list[dict[str, Any]],
+    result: ApplyResult,
+) -> None:
     found = index.get(tuple(str(k).strip() for k in update.key))
     if not found or found[0] < 0:
-        result.skipped.append(f"{tab.name}: no row with key {'/'.join(update.key)} (deleted or re-keyed since the read)")
+        result.skipped.append(
+            f"{tab.name}: no row with key {'/'.join(update.key)} (deleted or re-keyed since the read)"
+        )
         return
     r = found[0]
     row = rows[r - 1]
     if update.expect:
         changed = [
-            f for f, want in update.expect.items()
-            if f in positions and (cell_to_text(row[positions[f]]) if positions[f] < len(row) else "").strip() != str(want).strip()
+            f
+            for f, want in update.expect.items()
+            if f in positions
+            and (cell_to_text(row[positions[f]]) if positions[f] < len(row) else "").strip()
+            != str(want).strip()
         ]
         if changed:
             result.skipped.append(
@@ -365,10 +449,12 @@ def _plan_update(tab: Tab, update: Update, rows: list[list[Any]], positions: dic
     run: list[tuple[int, Any]] = []
     for col, value in cols + [(-10, None)]:
         if run and col != run[-1][0] + 1:
-            out.append({
-                "range": f"{quote_tab(tab.name)}!{column_letter(run[0][0])}{r}:{column_letter(run[-1][0])}{r}",
-                "values": [[v for _, v in run]],
-            })
+            out.append(
+                {
+                    "range": f"{quote_tab(tab.name)}!{column_letter(run[0][0])}{r}:{column_letter(run[-1][0])}{r}",
+                    "values": [[v for _, v in run]],
+                }
+            )
             run = []
         if col >= 0:
             run.append((col, value))
@@ -379,68 +465,129 @@ def _header_cells(sheet_id: int, headers: list[str], start_col: int) -> dict[str
     return {
         "updateCells": {
             "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": start_col},
-            "rows": [{"values": [
-                {"userEnteredValue": {"stringValue": h}, "userEnteredFormat": {"textFormat": {"bold": True}, "backgroundColor": {"red": 0.87, "green": 0.91, "blue": 0.94}}}
-                for h in headers
-            ]}],
+            "rows": [
+                {
+                    "values": [
+                        {
+                            "userEnteredValue": {"stringValue": h},
+                            "userEnteredFormat": {
+                                "textFormat": {"bold": True},
+                                "backgroundColor": {"red": 0.87, "green": 0.91, "blue": 0.94},
+                            },
+                        }
+                        for h in headers
+                    ]
+                }
+            ],
             "fields": "userEnteredValue,userEnteredFormat(textFormat,backgroundColor)",
         }
     }
 
 
 def _column_requests(sheet_id: int, col: Any, index: int) -> list[dict[str, Any]]:
-    reqs: list[dict[str, Any]] = [{
-        "updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index, "endIndex": index + 1},
-            "properties": {"pixelSize": int(col.width * 7)},
-            "fields": "pixelSize",
-        }
-    }]
-    if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
-        reqs.append({
-            "setDataValidation": {
-                "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": index, "endColumnIndex": index + 1},
-                "rule": {
-                    "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": c} for c in col.choices]},
-                    "inputMessage": col.help or None,
-                    "strict": False,
-                    "showCustomUi": True,
+    reqs: list[dict[str, Any]] = [
+        {
+            "updateDimensionProperties": {
+                "range": {
+                    "sheetId": sheet_id,
+                    "dimension": "COLUMNS",
+                    "startIndex": index,
+                    "endIndex": index + 1,
                 },
+                "properties": {"pixelSize": int(col.width * 7)},
+                "fields": "pixelSize",
             }
-        })
+        }
+    ]
+    if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
+        reqs.append(
+            {
+                "setDataValidation": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startRowIndex": 1,
+                        "startColumnIndex": index,
+                        "endColumnIndex": index + 1,
+                    },
+                    "rule": {
+                        "condition": {
+                            "type": "ONE_OF_LIST",
+                            "values": [{"userEnteredValue": c} for c in col.choices],
+                        },
+                        "inputMessage": col.help or None,
+                        "strict": False,
+                        "showCustomUi": True,
+                    },
+                }
+            }
+        )
     return reqs
 
 
 def _new_tab_requests(tab: Tab, sheet_id: int, position: int) -> list[dict[str, Any]]:
-    reqs: list[dict[str, Any]] = [{
-        "addSheet": {"properties": {
-            "sheetId": sheet_id,
-            "title": tab.name,
-            "index": position,
-            "gridProperties": {"rowCount": 1000, "columnCount": max(26, len(tab.columns)), "frozenRowCount": 1},
-        }}
-    }, _header_cells(sheet_id, list(tab.headers), 0)]
+    reqs: list[dict[str, Any]] = [
+        {
+            "addSheet": {
+                "properties": {
+                    "sheetId": sheet_id,
+                    "title": tab.name,
+                    "index": position,
+                    "gridProperties": {
+                        "rowCount": 1000,
+                        "columnCount": max(26, len(tab.columns)),
+                        "frozenRowCount": 1,
+                    },
+                }
+            }
+        },
+        _header_cells(sheet_id, list(tab.headers), 0),
+    ]
     for i, col in enumerate(tab.columns):
         reqs += _column_requests(sheet_id, col, i)
     return reqs
 
 
 def _readme_requests(sheet_id: int) -> list[dict[str, Any]]:
-    lines = ["Chorus: the employee social media program", "",
-             "One tab per kind of record. Chorus finds columns by header and rows by key;",
-             "sort, filter and add your own columns freely, but keep the headers in row 1.", ""]
+    lines = [
+        "Chorus: the employee social media program",
+        "",
+        "One tab per kind of record. Chorus finds columns by header and rows by key;",
+        "sort, filter and add your own columns freely, but keep the headers in row 1.",
+        "",
+    ]
     lines += [f"{name}: {TABS[name].help}" for name in TAB_ORDER]
     return [
-        {"addSheet": {"properties": {"sheetId": sheet_id, "title": README_TAB, "index": 0,
-                                     "gridProperties": {"rowCount": 100, "columnCount": 2}}}},
-        {"updateCells": {
-            "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-            "rows": [{"values": [{"userEnteredValue": {"stringValue": line}}]} for line in lines],
-            "fields": "userEnteredValue",
-        }},
-        {"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
-            "properties": {"pixelSize": 800}, "fields": "pixelSize"}},
+        {
+            "addSheet": {
+                "properties": {
+                    "sheetId": sheet_id,
+                    "title": README_TAB,
+                    "index": 0,
+                    "gridProperties": {"rowCount": 100, "columnCount": 2},
+                }
+            }
+        },
+        {
+            "updateCells": {
+                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                "rows": [
+                    {"values": [{"userEnteredValue": {"stringValue": line}}]} for line in lines
+                ],
+                "fields": "userEnteredValue",
+            }
+        },
+        {
+            "updateDimensionProperties": {
+                "range": {
+                    "sheetId": sheet_id,
+                    "dimension": "COLUMNS",
+                    "startIndex": 0,
+                    "endIndex": 1,
+                },
+                "properties": {"pixelSize": 800},
+                "fields": "pixelSize",
+            }
+        },
     ]
 
 

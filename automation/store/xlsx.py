@@ -75,7 +75,9 @@ class XlsxStore:
                         tab=name,
                         fix=f"run `chorus init` to add it to {self.path}",
                     )
-                frames[name] = frame_from_sheet_rows(TABS[name], wb[sheet_name].iter_rows(values_only=True))
+                frames[name] = frame_from_sheet_rows(
+                    TABS[name], wb[sheet_name].iter_rows(values_only=True)
+                )
             return Snapshot(frames)
         finally:
             wb.close()
@@ -127,7 +129,9 @@ class XlsxStore:
                     ws = wb[sheet_name]
                     headers = _headers(ws)
                     have = {normalise_header(h) for h in headers}
-                    added = [c.header for c in tab.columns if normalise_header(c.header) not in have]
+                    added = [
+                        c.header for c in tab.columns if normalise_header(c.header) not in have
+                    ]
                     if added:
                         start = _last_header_col(headers)
                         for offset, header in enumerate(added, start=1):
@@ -167,7 +171,9 @@ class XlsxStore:
 
     def _save(self, wb: Workbook) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
         try:
             with os.fdopen(fd, "wb") as handle:
                 wb.save(handle)
@@ -217,7 +223,11 @@ def _sheet(wb: Workbook, name: str, path: Path) -> Worksheet:
     for sheet_name in wb.sheetnames:
         if normalise_header(sheet_name) == normalise_header(name):
             return wb[sheet_name]
-    raise SheetError("the tab is missing from the workbook", tab=name, fix=f"run `chorus init` to add it to {path}")
+    raise SheetError(
+        "the tab is missing from the workbook",
+        tab=name,
+        fix=f"run `chorus init` to add it to {path}",
+    )
 
 
 def _headers(ws: Worksheet) -> list[str]:
@@ -274,12 +284,16 @@ def _apply_tab(
     for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
         if any(cell_to_text(v).strip() for v in row):
             last_row = r
-            key = tuple(cell_to_text(row[c - 1]).strip() if c - 1 < len(row) else "" for c in key_cols)
+            key = tuple(
+                cell_to_text(row[c - 1]).strip() if c - 1 < len(row) else "" for c in key_cols
+            )
             rows_by_key.setdefault(key, []).append(r)
     for update in updates:
         found = rows_by_key.get(tuple(str(k).strip() for k in update.key))
         if not found:
-            result.skipped.append(f"{tab.name}: no row with key {'/'.join(update.key)} (deleted or re-keyed since the read)")
+            result.skipped.append(
+                f"{tab.name}: no row with key {'/'.join(update.key)} (deleted or re-keyed since the read)"
+            )
             continue
         r = found[0]
         if update.expect:
@@ -287,7 +301,8 @@ def _apply_tab(
                 f
                 for f, want in update.expect.items()
                 if f in positions
-                and cell_to_text(ws.cell(row=r, column=positions[f] + 1).value).strip() != str(want).strip()
+                and cell_to_text(ws.cell(row=r, column=positions[f] + 1).value).strip()
+                != str(want).strip()
             ]
             if changed:
                 result.skipped.append(
@@ -300,7 +315,9 @@ def _apply_tab(
     for append in appends:
         key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
         if key in rows_by_key:
-            result.skipped.append(f"{tab.name}: a row with key {'/'.join(key)} already exists; not added twice")
+            result.skipped.append(
+                f"{tab.name}: a row with key {'/'.join(key)} already exists; not added twice"
+            )
             continue
         last_row += 1
         for f, value in append.row.items():
@@ -317,7 +334,9 @@ def _apply_tab(
         ws.delete_rows(r)
 
 
-def _format_sheet(ws: Worksheet, tab: Tab, headers: list[str], *, header_only: bool = False) -> None:
+def _format_sheet(
+    ws: Worksheet, tab: Tab, headers: list[str], *, header_only: bool = False
+) -> None:
     by_header = tab.by_header()
     for i, header in enumerate(headers, start=1):
         cell = ws.cell(row=1, column=i, value=header)
@@ -334,7 +353,9 @@ def _format_sheet(ws: Worksheet, tab: Tab, headers: list[str], *, header_only: b
         if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
             formula = '"' + ",".join(col.choices) + '"'
             if len(formula) <= 255:
-                dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
+                dv = DataValidation(
+                    type="list", formula1=formula, allow_blank=True, showDropDown=False
+                )
                 dv.error = f"Choose one of: {', '.join(col.choices)}"
                 dv.errorTitle = col.header
                 dv.prompt = col.help
@@ -359,7 +380,10 @@ def _write_readme(ws: Worksheet) -> None:
         tab = TABS[name]
         headers = " + ".join(tab.column(k).header for k in tab.key)
         lines.append(f"{name} | {tab.help} | {headers} | {tab.written_by}")
-    lines += ["", "Check the workbook with `chorus validate`; hover over a header to see what the column holds."]
+    lines += [
+        "",
+        "Check the workbook with `chorus validate`; hover over a header to see what the column holds.",
+    ]
     for r, line in enumerate(lines, start=3):
         ws.cell(row=r, column=1, value=line)
     ws.column_dimensions["A"].width = 120

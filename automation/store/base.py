@@ -216,6 +216,27 @@ def check_changes(changes: Changes) -> None:
                 )
 
 
+def check_cell_sizes(changes: Changes, limit: int) -> None:
+    """Refuse, before writing anything, text longer than a cell can hold."""
+    writes: tuple[Append | Update, ...] = (*changes.appends, *changes.updates)
+    for change in writes:
+        values = change.row if isinstance(change, Append) else change.values
+        for f, value in values.items():
+            if isinstance(value, str) and len(value) > limit:
+                tab = TABS[change.tab]
+                key = (
+                    "/".join(str(values.get(k, "")) for k in tab.key)
+                    if isinstance(change, Append)
+                    else "/".join(change.key)
+                )
+                raise SheetError(
+                    f"the text for row {key} is {len(value):,} characters; a cell holds at most {limit:,}",
+                    tab=change.tab,
+                    column=tab.column(f).header,
+                    fix="shorten it at its source; nothing was written",
+                )
+
+
 def require_columns(tab: Tab, headers: list[str]) -> dict[str, int]:
     """Map fields to 0-based column positions by header; a missing required column is an error."""
     from sheets_schema.tabs import normalise_header

@@ -27,13 +27,13 @@ from typing import Any
 from automation.errors import BackendError, SheetError
 from automation.google import GoogleServices, UncertainWrite
 from automation.store.base import (
-    Append,
     ApplyResult,
     Cell,
     Changes,
     Delete,
     Snapshot,
     Update,
+    check_cell_sizes,
     check_changes,
     frame_from_sheet_rows,
     require_columns,
@@ -152,7 +152,7 @@ class SheetsStore:
     # -- writing -------------------------------------------------------------
     def apply(self, changes: Changes) -> ApplyResult:
         check_changes(changes)
-        _check_cell_sizes(changes, SHEETS_CELL_LIMIT)
+        check_cell_sizes(changes, SHEETS_CELL_LIMIT)
         result = ApplyResult()
         if not changes:
             return result
@@ -161,8 +161,8 @@ class SheetsStore:
             zip(tab_names, self._batch_get([quote_tab(n) for n in tab_names]), strict=True)
         )
         value_ranges: list[dict[str, Any]] = []
-        appends: dict[str, list[list[Any]]] = {}
-        append_keys: dict[str, list[tuple[str, ...]]] = {}
+        appends: dict[str, dict[tuple[str, ...], list[Any]]] = {}
+        dropped: dict[str, int] = {}
         doomed: dict[str, list[tuple[str, ...]]] = {}
         header_cells: list[dict[str, Any]] = []
         for name in tab_names:
@@ -196,14 +196,18 @@ class SheetsStore:
                 line: list[Any] = [""] * (max(positions.values()) + 1)
                 for f, value in append.row.items():
                     line[positions[f]] = _raw(value)
-                appends.setdefault(name, []).append(line)
-                append_keys.setdefault(name, []).append(key)
+                appends.setdefault(name, {})[key] = line
                 index[key] = [-1]
             for delete in (d for d in changes.deletes if d.tab == name):
                 key = tuple(str(k).strip() for k in delete.key)
                 found = index.pop(key, None)
                 if found and found[0] > 0:
                     doomed.setdefault(name, []).append(key)
+                elif found:
+                    # Appended and deleted in the same write: it never reaches the sheet,
+                    # counted as the local workbook counts it (added, then removed).
+                    del appends[name][key]
+                    dropped[name] = dropped.get(name, 0) + 1
         if value_ranges or header_cells:
             self.http.values_batch_update(
                 self.spreadsheet_id,
@@ -213,9 +217,13 @@ class SheetsStore:
         # detection stops at a blank row), which would shift the rows we located.
         if doomed:
             self._delete_rows(doomed, result, fresh)
-        for name, lines in appends.items():
-            self._append(name, lines, append_keys[name])
-            result.appended[name] = len(lines)
+        for name, pending in appends.items():
+            if pending:
+                self._append(name, list(pending.values()), list(pending))
+            if pending or dropped.get(name):
+                result.appended[name] = len(pending) + dropped.get(name, 0)
+        for name, count in dropped.items():
+            result.deleted[name] = result.deleted.get(name, 0) + count
         return result
 
     def _append(
@@ -379,27 +387,6 @@ def _raw(value: Cell) -> Any:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     return value
-
-
-def _check_cell_sizes(changes: Changes, limit: int) -> None:
-    """Refuse, before writing anything, text longer than a cell can hold."""
-    writes: tuple[Append | Update, ...] = (*changes.appends, *changes.updates)
-    for change in writes:
-        values = change.row if isinstance(change, Append) else change.values
-        for f, value in values.items():
-            if isinstance(value, str) and len(value) > limit:
-                tab = TABS[change.tab]
-                key = (
-                    "/".join(str(values.get(k, "")) for k in tab.key)
-                    if isinstance(change, Append)
-                    else "/".join(change.key)
-                )
-                raise SheetError(
-                    f"the text for row {key} is {len(value):,} characters; a cell holds at most {limit:,}",
-                    tab=change.tab,
-                    column=tab.column(f).header,
-                    fix="shorten it at its source; nothing was written",
-                )
 
 
 def _key_index(

@@ -36,6 +36,7 @@ from automation.store.base import (
     Delete,
     Snapshot,
     Update,
+    check_cell_sizes,
     check_changes,
     frame_from_sheet_rows,
     require_columns,
@@ -44,6 +45,8 @@ from automation.store.cells import cell_to_text
 from sheets_schema.tabs import TAB_ORDER, TABS, Kind, Tab, normalise_header
 
 README_TAB = "About"
+#: Excel's limit; openpyxl would silently cut longer text, so it is refused instead.
+EXCEL_CELL_LIMIT = 32_767
 VALIDATION_ROWS = 5000
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 
@@ -85,6 +88,7 @@ class XlsxStore:
     # -- writing -----------------------------------------------------------
     def apply(self, changes: Changes) -> ApplyResult:
         check_changes(changes)
+        check_cell_sizes(changes, EXCEL_CELL_LIMIT)
         result = ApplyResult()
         if not changes:
             return result

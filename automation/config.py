@@ -368,12 +368,6 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
         credentials=be.path("credentials"),
         delegated_user=be.text("delegated_user", ""),
     )
-    if kind == "google" and not backend.spreadsheet_id:
-        raise ConfigError(
-            'is required when kind = "google"',
-            place=f"{source}: backend.spreadsheet_id",
-            fix="run `chorus init --backend google` to create the spreadsheet, or paste its id",
-        )
     be.check_unknown()
 
     forms_raw = data.get("forms", {}) or {}

@@ -66,6 +66,12 @@ def build_store(settings: Settings, google: Any = None) -> Store:
         assert settings.backend.workbook is not None
         return XlsxStore(settings.backend.workbook)
     if settings.backend.kind == "google":
+        if not settings.backend.spreadsheet_id:
+            raise ConfigError(
+                'is required when kind = "google"',
+                place=f"{settings.path}: backend.spreadsheet_id",
+                fix="run `chorus init --backend google` to create the spreadsheet, or paste its id",
+            )
         try:
             from automation.store.gsheets import SheetsStore
         except ModuleNotFoundError as exc:  # pragma: no cover - until the Google backend lands

@@ -95,6 +95,10 @@ def test_a_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
         load_settings(tmp_path / "nope.toml")
 
 
-def test_google_backend_needs_a_spreadsheet_id(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="backend.spreadsheet_id"):
-        load_settings(write(tmp_path, GOOD.replace('kind = "local"', 'kind = "google"')))
+def test_google_backend_needs_a_spreadsheet_id_before_it_is_used(tmp_path: Path) -> None:
+    from automation.workspace import build_store
+
+    # Loading is fine (`chorus init --backend google` fills the id in); using it is not.
+    settings = load_settings(write(tmp_path, GOOD.replace('kind = "local"', 'kind = "google"')))
+    with pytest.raises(ConfigError, match="backend.spreadsheet_id.*chorus init --backend google"):
+        build_store(settings)

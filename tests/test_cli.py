@@ -18,17 +18,48 @@ def chorus(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
     return subprocess.run([CHORUS, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
+def command_paths() -> list[tuple[str, ...]]:
+    """Every command and subcommand of `chorus`, as the words you type."""
+    import click
+
+    from automation.cli import cli
+
+    paths: list[tuple[str, ...]] = []
+
+    def walk(group: click.Group, prefix: tuple[str, ...]) -> None:
+        for name, command in group.commands.items():
+            paths.append((*prefix, name))
+            if isinstance(command, click.Group):
+                walk(command, (*prefix, name))
+
+    walk(cli, ())
+    return paths
+
+
 def test_every_command_has_help_with_an_example() -> None:
     top = chorus("--help")
     assert top.returncode == 0
-    listing = top.stdout.split("Commands:")[1].split("\n\n")[0]
-    commands = [line.split()[0] for line in listing.splitlines() if re.match(r"^  [a-z]", line)]
-    assert {"init", "validate", "run", "demo"} <= set(commands)
-    for command in commands:
-        result = chorus(command, "--help")
-        assert result.returncode == 0, command
-        assert "Example" in result.stdout, f"`chorus {command} --help` has no example"
     assert "Exit codes" in top.stdout
+    listing = top.stdout.split("Commands:")[1].split("\n\n")[0]
+    listed = {line.split()[0] for line in listing.splitlines() if re.match(r"^  [a-z]", line)}
+    paths = command_paths()
+    assert listed == {p[0] for p in paths}
+    assert {
+        "init",
+        "validate",
+        "run",
+        "demo",
+        "doctor",
+        "schedule",
+        "cron",
+        "status",
+        "preview",
+        "crisis",
+    } <= listed
+    for path in paths:
+        result = chorus(*path, "--help")
+        assert result.returncode == 0, path
+        assert "Example" in result.stdout, f"`chorus {' '.join(path)} --help` has no example"
 
 
 def test_init_writes_settings_and_a_workbook_that_validates(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ from benchmarks import scale  # noqa: E402
 from benchmarks.naive import NaiveResult, run_naive  # noqa: E402
 
 QUOTA_PER_MINUTE = 60  # Sheets API: read requests and write requests, per minute per user
-APIS = ("sheets", "forms", "gmail")
+APIS = ("sheets", "forms", "gmail", "docs", "drive")
 
 
 @dataclass
@@ -145,8 +145,12 @@ class Bench:
         return peak / 2**20
 
     def services(self) -> GoogleServices:
-        return GoogleServices(self.creds, self.delegated, base_session=self.twin.requests_session(),
-                              retry=RetryPolicy(sleep=lambda s: None))
+        return GoogleServices(
+            self.creds,
+            self.delegated,
+            base_session=self.twin.requests_session(),
+            retry=RetryPolicy(sleep=lambda s: None),
+        )
 
     def calls(self) -> dict[str, int]:
         out: Counter = Counter()
@@ -156,7 +160,9 @@ class Bench:
 
     def sheets_split(self) -> tuple[int, int]:
         reads = sum(n for (api, m), n in self.twin.calls.items() if api == "sheets" and _is_read(m))
-        writes = sum(n for (api, m), n in self.twin.calls.items() if api == "sheets" and not _is_read(m))
+        writes = sum(
+            n for (api, m), n in self.twin.calls.items() if api == "sheets" and not _is_read(m)
+        )
         return reads, writes
 
     def spreadsheet(self, program: scale.Program) -> tuple[str, SheetsStore]:
@@ -164,15 +170,24 @@ class Bench:
         spreadsheet_id = self.twin.create_spreadsheet("Chorus benchmark")
         store = SheetsStore(self.services(), spreadsheet_id, lock_dir=self.folder)
         store.ensure_tabs()
-        store.apply(Changes(appends=tuple(
-            Append(tab, row) for tab, rows in program.rows.items() for row in rows
-        )))
+        store.apply(
+            Changes(
+                appends=tuple(
+                    Append(tab, row) for tab, rows in program.rows.items() for row in rows
+                )
+            )
+        )
         return spreadsheet_id, store
 
     def workspace(self, program: scale.Program) -> Workspace:
         spreadsheet_id, store = self.spreadsheet(program)
         scale.write_inputs(self.folder, program)
         data = scale.config(self.folder, spreadsheet_id=spreadsheet_id, credentials=self.key)
+        # The settings come from the dict; the file exists because the guide job
+        # writes the id of the Google Doc it creates back into it.
+        (self.folder / "chorus.toml").write_text(
+            "# benchmark settings: see benchmarks/scale.py\n", encoding="utf-8"
+        )
         settings = settings_from_dict(data, self.folder / "chorus.toml")
         return Workspace(settings=settings, store=store, google=store.services)
 
@@ -207,8 +222,15 @@ def measure_naive(job: str, n: int) -> tuple[NaiveResult, int, int]:
         client = bench.twin.gspread_client(bench.creds)
         gmail = bench.twin.build("gmail", "v1", bench.delegated)
         bench.start(memory=False)
-        result = run_naive(jobs.get(job), workspace, client, gmail,
-                           workspace.settings.backend.spreadsheet_id, scale.NOW, count_calls=bench.calls)
+        result = run_naive(
+            jobs.get(job),
+            workspace,
+            client,
+            gmail,
+            workspace.settings.backend.spreadsheet_id,
+            scale.NOW,
+            count_calls=bench.calls,
+        )
         result.seconds -= bench.twin_seconds
         reads, writes = bench.sheets_split()
     return result, reads, writes
@@ -249,27 +271,66 @@ def fill_naive(rows: list[Measurement], naive_max: int, say: Any) -> None:
             m.naive_extrapolated = True
             ordered = sorted(points)
             for a in APIS:
-                m.naive_calls[a] = round(_fit([(k, points[k][0].calls.get(a, 0)) for k in ordered], m.rows))
+                m.naive_calls[a] = round(
+                    _fit([(k, points[k][0].calls.get(a, 0)) for k in ordered], m.rows)
+                )
             m.naive_reads = round(_fit([(k, points[k][1]) for k in ordered], m.rows))
             m.naive_writes = round(_fit([(k, points[k][2]) for k in ordered], m.rows))
             m.naive_seconds = _fit([(k, points[k][0].seconds) for k in ordered], m.rows)
 
 
 # -- the table -------------------------------------------------------------------------
-COLUMNS = ("job", "rows", "main_tab", "outcome", "sheets", "sheets_reads", "sheets_writes", "forms",
-           "gmail", "seconds", "twin_seconds", "peak_mib", "naive_sheets", "naive_sheets_reads", "naive_sheets_writes",
-           "naive_forms", "naive_gmail", "naive_seconds", "naive_extrapolated", "ratio")
+COLUMNS = (
+    "job",
+    "rows",
+    "main_tab",
+    "outcome",
+    "sheets",
+    "sheets_reads",
+    "sheets_writes",
+    "forms",
+    "gmail",
+    "docs",
+    "drive",
+    "seconds",
+    "twin_seconds",
+    "peak_mib",
+    "naive_sheets",
+    "naive_sheets_reads",
+    "naive_sheets_writes",
+    "naive_forms",
+    "naive_gmail",
+    "naive_docs",
+    "naive_drive",
+    "naive_seconds",
+    "naive_extrapolated",
+    "ratio",
+)
 
 
 def csv_row(m: Measurement) -> dict[str, Any]:
     return {
-        "job": m.job, "rows": m.rows, "main_tab": scale.main_tab(m.job), "outcome": m.outcome,
-        "sheets": m.calls.get("sheets", 0), "sheets_reads": m.sheets_reads, "sheets_writes": m.sheets_writes,
-        "forms": m.calls.get("forms", 0), "gmail": m.calls.get("gmail", 0),
-        "seconds": round(m.seconds, 3), "twin_seconds": round(m.twin_seconds, 3), "peak_mib": round(m.peak_mib, 1),
-        "naive_sheets": m.naive_calls.get("sheets", ""), "naive_sheets_reads": m.naive_reads if m.naive_calls else "",
+        "job": m.job,
+        "rows": m.rows,
+        "main_tab": scale.main_tab(m.job),
+        "outcome": m.outcome,
+        "sheets": m.calls.get("sheets", 0),
+        "sheets_reads": m.sheets_reads,
+        "sheets_writes": m.sheets_writes,
+        "forms": m.calls.get("forms", 0),
+        "gmail": m.calls.get("gmail", 0),
+        "docs": m.calls.get("docs", 0),
+        "drive": m.calls.get("drive", 0),
+        "seconds": round(m.seconds, 3),
+        "twin_seconds": round(m.twin_seconds, 3),
+        "peak_mib": round(m.peak_mib, 1),
+        "naive_sheets": m.naive_calls.get("sheets", ""),
+        "naive_sheets_reads": m.naive_reads if m.naive_calls else "",
         "naive_sheets_writes": m.naive_writes if m.naive_calls else "",
-        "naive_forms": m.naive_calls.get("forms", ""), "naive_gmail": m.naive_calls.get("gmail", ""),
+        "naive_forms": m.naive_calls.get("forms", ""),
+        "naive_gmail": m.naive_calls.get("gmail", ""),
+        "naive_docs": m.naive_calls.get("docs", ""),
+        "naive_drive": m.naive_calls.get("drive", ""),
         "naive_seconds": round(m.naive_seconds, 3) if m.naive_calls else "",
         "naive_extrapolated": "yes" if m.naive_extrapolated else ("no" if m.naive_calls else ""),
         "ratio": round(m.ratio, 1) if m.ratio else "",
@@ -283,22 +344,34 @@ def _num(value: float, extrapolated: bool) -> str:
 
 def table(rows: list[Measurement]) -> list[str]:
     """The printed table: Chorus's calls, time and memory beside the tutorial way's."""
-    head = (f"{'job':<15} {'rows':>8} {'main tab':<11}| {'sheets':>6} {'forms':>5} {'gmail':>5} "
-            f"{'s':>7} {'MiB':>7} | {'sheets':>9} {'gmail':>6} {'s':>8} | {'x calls':>8}")
-    lines = [f"{'':<36}| {'Chorus (run_job, SheetsStore, Gmail)':<40}| {'tutorial gspread':<26}|", head, "-" * len(head)]
+    head = (
+        f"{'job':<15} {'rows':>8} {'main tab':<11}| {'sheets':>6} {'forms':>5} {'gmail':>5} {'docs':>4} "
+        f"{'s':>7} {'MiB':>7} | {'sheets':>9} {'gmail':>6} {'s':>8} | {'x calls':>8}"
+    )
+    lines = [
+        f"{'':<36}| {'Chorus (run_job, SheetsStore, Gmail)':<45}| {'tutorial gspread':<26}|",
+        head,
+        "-" * len(head),
+    ]
     for m in rows:
         x = m.naive_extrapolated
         if m.outcome == "skipped":
-            lines.append(f"{m.job:<15} {m.rows:>8,} {scale.main_tab(m.job):<11}| skipped: {m.summary}")
+            lines.append(
+                f"{m.job:<15} {m.rows:>8,} {scale.main_tab(m.job):<11}| skipped: {m.summary}"
+            )
             continue
         lines.append(
             f"{m.job:<15} {m.rows:>8,} {scale.main_tab(m.job):<11}| {m.calls.get('sheets', 0):>6} "
-            f"{m.calls.get('forms', 0):>5} {m.calls.get('gmail', 0):>5} {m.seconds:>7.2f} "
+            f"{m.calls.get('forms', 0):>5} {m.calls.get('gmail', 0):>5} "
+            f"{m.calls.get('docs', 0) + m.calls.get('drive', 0):>4} {m.seconds:>7.2f} "
             f"{m.peak_mib:>7.1f} | "
-            + (f"{_num(m.naive_calls.get('sheets', 0), x):>9} {_num(m.naive_calls.get('gmail', 0), x):>6} "
-               f"{('~' if x else '') + f'{m.naive_seconds:.1f}':>8} | "
-               f"{(('~' if x else '') + f'{m.ratio:,.0f}x') if m.ratio else '-':>8}"
-               if m.naive_calls else f"{'-':>9} {'-':>6} {'-':>8} | {'-':>8}")
+            + (
+                f"{_num(m.naive_calls.get('sheets', 0), x):>9} {_num(m.naive_calls.get('gmail', 0), x):>6} "
+                f"{('~' if x else '') + f'{m.naive_seconds:.1f}':>8} | "
+                f"{(('~' if x else '') + f'{m.ratio:,.0f}x') if m.ratio else '-':>8}"
+                if m.naive_calls
+                else f"{'-':>9} {'-':>6} {'-':>8} | {'-':>8}"
+            )
             + ("" if m.outcome in ("ok", "problems") else f"  [{m.outcome}: {m.summary[:80]}]")
         )
     return lines
@@ -343,18 +416,37 @@ def daily_cycle(per_run: dict[str, tuple[float, float, float]], day: Any = None)
             who.setdefault(minute, []).append(job)
         total_gmail += g * len(slots)
     peak = max(reads.keys() | writes.keys(), key=lambda k: max(reads[k], writes[k]), default=0)
-    return Cycle(runs, reads[peak], writes[peak], f"{peak // 60:02d}:{peak % 60:02d}",
-                 sum(reads.values()), sum(writes.values()), total_gmail, who.get(peak, []))
+    return Cycle(
+        runs,
+        reads[peak],
+        writes[peak],
+        f"{peak // 60:02d}:{peak % 60:02d}",
+        sum(reads.values()),
+        sum(writes.values()),
+        total_gmail,
+        who.get(peak, []),
+    )
 
 
 def cycle_lines(rows: list[Measurement]) -> list[str]:
-    """The daily cycle at the largest size measured by the tutorial way, Chorus beside it."""
-    measured = [m for m in rows if m.naive_measured] or rows
-    size = max(m.rows for m in measured)
+    """The daily cycle at the smallest size measured, Chorus beside the tutorial way.
+
+    The smallest size, because every run is counted as doing that size's whole
+    work (sync-forms: that many new responses every ten minutes).
+    """
+    measured = [m for m in rows if m.naive_measured] or [m for m in rows if m.outcome != "skipped"]
+    size = min(m.rows for m in measured)
     at = {m.job: m for m in rows if m.rows == size}
-    chorus = daily_cycle({j: (m.sheets_reads, m.sheets_writes, m.calls.get("gmail", 0)) for j, m in at.items()})
-    naive = daily_cycle({j: (m.naive_reads, m.naive_writes, m.naive_calls.get("gmail", 0))
-                         for j, m in at.items() if m.naive_calls})
+    chorus = daily_cycle(
+        {j: (m.sheets_reads, m.sheets_writes, m.calls.get("gmail", 0)) for j, m in at.items()}
+    )
+    naive = daily_cycle(
+        {
+            j: (m.naive_reads, m.naive_writes, m.naive_calls.get("gmail", 0))
+            for j, m in at.items()
+            if m.naive_calls
+        }
+    )
     day = scale.NOW.date()
     out = [
         "",
@@ -374,20 +466,82 @@ def cycle_lines(rows: list[Measurement]) -> list[str]:
     return out
 
 
+def from_csv(paths: list[Path]) -> list[Measurement]:
+    """Measurements written by earlier runs (to print one table from runs made in parallel)."""
+    out = []
+    for path in paths:
+        for r in csv.DictReader(path.open(encoding="utf-8")):
+            m = Measurement(r["job"], int(r["rows"]), outcome=r["outcome"])
+            if m.outcome == "skipped":
+                m.summary = "a smaller size took longer than --skip-after"
+                out.append(m)
+                continue
+            m.calls = {a: int(r.get(a) or 0) for a in APIS}
+            m.sheets_reads, m.sheets_writes = int(r["sheets_reads"]), int(r["sheets_writes"])
+            m.seconds, m.twin_seconds, m.peak_mib = (
+                float(r["seconds"]),
+                float(r["twin_seconds"]),
+                float(r["peak_mib"]),
+            )
+            if r["naive_sheets"] != "":
+                m.naive_calls = {a: int(r.get(f"naive_{a}") or 0) for a in APIS}
+                m.naive_reads, m.naive_writes = (
+                    float(r["naive_sheets_reads"]),
+                    float(r["naive_sheets_writes"]),
+                )
+                m.naive_seconds = float(r["naive_seconds"])
+                m.naive_extrapolated = r["naive_extrapolated"] == "yes"
+                m.naive_measured = not m.naive_extrapolated
+            out.append(m)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure, print the table and the daily cycle, write the CSV."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", help="comma-separated row counts (default 100,1000,10000,100000; --quick: 100,1000)")
-    parser.add_argument("--quick", action="store_true", help="fewer sizes, naive only up to 100 rows, no separate memory run")
-    parser.add_argument("--csv", type=Path, help="where to write the table (default benchmarks/results/bench-<time>.csv)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sizes",
+        help="comma-separated row counts (default 100,1000,10000,100000; --quick: 100,1000)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer sizes, naive only up to 100 rows, no separate memory run",
+    )
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        help="where to write the table (default benchmarks/results/bench-<time>.csv)",
+    )
     parser.add_argument("--jobs", help="comma-separated job names (default: every available job)")
-    parser.add_argument("--naive-max", type=int, help="largest size run the tutorial way (default 1000; --quick: 100)")
-    parser.add_argument("--skip-after", type=float, default=0.0,
-                        help="skip a job's larger sizes once one run took longer than this many seconds")
+    parser.add_argument(
+        "--naive-max",
+        type=int,
+        help="largest size run the tutorial way (default 1000; --quick: 100)",
+    )
+    parser.add_argument(
+        "--skip-after",
+        type=float,
+        default=0.0,
+        help="skip a job's larger sizes once one run took longer than this many seconds",
+    )
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        metavar="CSV",
+        help="measure nothing: print the table and daily cycle of these earlier CSVs",
+    )
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
     args = parser.parse_args(argv)
-    sizes = [int(s.replace("_", "")) for s in (args.sizes or ("100,1000" if args.quick else "100,1000,10000,100000")).split(",")]
+    sizes = [
+        int(s.replace("_", ""))
+        for s in (args.sizes or ("100,1000" if args.quick else "100,1000,10000,100000")).split(",")
+    ]
     names = args.jobs.split(",") if args.jobs else list(jobs.available())
     naive_max = args.naive_max if args.naive_max is not None else (100 if args.quick else 1000)
 
@@ -395,15 +549,26 @@ def main(argv: list[str] | None = None) -> int:
         print(text, file=sys.stderr, flush=True)
 
     started = time.perf_counter()
-    rows: list[Measurement] = []
+    if args.merge:
+        rows = from_csv(args.merge)
+        print("\n".join(table(rows)))
+        print("\n".join(cycle_lines(rows)))
+        return 0
+    rows = []
     for name in names:
         # A first run imports the job's modules and warms caches (templates, fonts): not measured.
         measure_chorus(name, 10, memory=False)
         too_slow = 0.0
         for n in sizes:
             if too_slow:
-                rows.append(Measurement(name, n, outcome="skipped",
-                                        summary=f"a smaller size took {too_slow:,.0f} s (--skip-after)"))
+                rows.append(
+                    Measurement(
+                        name,
+                        n,
+                        outcome="skipped",
+                        summary=f"a smaller size took {too_slow:,.0f} s (--skip-after)",
+                    )
+                )
                 continue
             say(f"  {name} at {n:,} rows ...")
             m = measure_chorus(name, n, memory=args.quick and not args.no_memory)
@@ -414,11 +579,17 @@ def main(argv: list[str] | None = None) -> int:
                 too_slow = m.seconds + m.twin_seconds
     fill_naive(rows, naive_max, say)
     print("\n".join(table(rows)))
-    print("  s = wall seconds on the client side (the twin's own time taken out); MiB = tracemalloc peak,"
-          " the twin's transient memory left out")
-    print("  '~' = extrapolated linearly from the tutorial way's two largest measured sizes (a lower bound)")
+    print(
+        "  s = wall seconds on the client side (the twin's own time taken out); MiB = tracemalloc peak,"
+        " the twin's transient memory left out"
+    )
+    print(
+        "  '~' = extrapolated linearly from the tutorial way's two largest measured sizes (a lower bound)"
+    )
     print("\n".join(cycle_lines(rows)))
-    target = args.csv or ROOT / "benchmarks" / "results" / f"bench-{datetime.now():%Y%m%d-%H%M%S}.csv"
+    target = (
+        args.csv or ROOT / "benchmarks" / "results" / f"bench-{datetime.now():%Y%m%d-%H%M%S}.csv"
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", newline="", encoding="utf-8") as handle:
         out = csv.DictWriter(handle, fieldnames=COLUMNS)

@@ -91,8 +91,16 @@ class TutorialSheet:
         return [values.get(self.field_of(h) or "", "") for h in self.headers]
 
 
-def run_naive(job: Job, workspace: Any, gspread_client: Any, gmail: Any, spreadsheet_id: str,
-              now: datetime, *, count_calls: Any) -> NaiveResult:
+def run_naive(
+    job: Job,
+    workspace: Any,
+    gspread_client: Any,
+    gmail: Any,
+    spreadsheet_id: str,
+    now: datetime,
+    *,
+    count_calls: Any,
+) -> NaiveResult:
     """Do `job`'s run the tutorial way; `count_calls()` returns {api: calls so far} (the twin's)."""
     from automation.mail.compose import compose
 
@@ -126,7 +134,14 @@ def run_naive(job: Job, workspace: Any, gspread_client: Any, gmail: Any, spreads
             continue
         for f, value in update.values.items():
             header = target.tab.column(f).header
-            col = next((i for i, h in enumerate(target.headers, start=1) if normalise_header(h) == normalise_header(header)), None)
+            col = next(
+                (
+                    i
+                    for i, h in enumerate(target.headers, start=1)
+                    if normalise_header(h) == normalise_header(header)
+                ),
+                None,
+            )
             if col is not None:
                 target.ws.update_cell(row, col, "" if value is None else value)
                 result.updated_cells += 1
@@ -138,18 +153,31 @@ def run_naive(job: Job, workspace: Any, gspread_client: Any, gmail: Any, spreads
             result.deleted += 1
     # The same recipients Chorus may mail (organisation's domains), capped like a run.
     people = {cell_to_text(e).strip().lower() for e in snapshot["People"]["email"]}
-    messages = [m for m in plan.messages
-                if settings.allows_recipient(m.to_email) and m.to_email.strip().lower() in people]
+    messages = [
+        m
+        for m in plan.messages
+        if settings.allows_recipient(m.to_email) and m.to_email.strip().lower() in people
+    ]
     for message in messages[: settings.mail.max_per_run]:
         email = compose(message, settings, now=now)
         raw = base64.urlsafe_b64encode(email.as_bytes(policy=policy.SMTP)).decode()
         gmail.users().messages().send(userId="me", body={"raw": raw}).execute()
         log = sheet("Sent")
-        log.ws.append_row(log.line({
-            "message_id": str(email["Message-ID"]), "job": message.job, "period": message.period,
-            "recipient": message.to_email, "subject": message.subject, "sent_at": now.isoformat(),
-            "transport": "gmail", "status": "Sent",
-        }), table_range="A1")
+        log.ws.append_row(
+            log.line(
+                {
+                    "message_id": str(email["Message-ID"]),
+                    "job": message.job,
+                    "period": message.period,
+                    "recipient": message.to_email,
+                    "subject": message.subject,
+                    "sent_at": now.isoformat(),
+                    "transport": "gmail",
+                    "status": "Sent",
+                }
+            ),
+            table_range="A1",
+        )
         result.sent += 1
     result.seconds = time.perf_counter() - started
     after = count_calls()

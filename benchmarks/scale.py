@@ -93,9 +93,13 @@ def _stamp(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M}"
 
 
-def _queue_row(i: int, now: datetime, rng: random.Random, rows: dict[str, list[dict[str, str]]]) -> dict[str, str]:
+def _queue_row(
+    i: int, now: datetime, rng: random.Random, rows: dict[str, list[dict[str, str]]]
+) -> dict[str, str]:
     """A queue item: 75% published over two years, 8% scheduled, 10% approved, 7% new."""
-    staff = [p["email"] for p in rows["People"] if p["active"] == "Yes" and demo.DOMAIN in p["email"]]
+    staff = [
+        p["email"] for p in rows["People"] if p["active"] == "Yes" and demo.DOMAIN in p["email"]
+    ]
     roll = rng.random()
     channels = ", ".join(rng.sample(CHANNEL_NAMES, rng.randint(1, 2)))
     created = now - timedelta(days=rng.uniform(0, 730))
@@ -103,7 +107,9 @@ def _queue_row(i: int, now: datetime, rng: random.Random, rows: dict[str, list[d
     values = {
         "id": f"Q-{100000 + i}",
         "created": _stamp(created),
-        "source_kind": "Staff & partners" if submitter else rng.choice(("Organisation", "External")),
+        "source_kind": "Staff & partners"
+        if submitter
+        else rng.choice(("Organisation", "External")),
         "source_type": rng.choice(SOURCE_TYPES),
         "headline": f"Item {i}: {rng.choice(('award', 'article', 'event', 'client win', 'volunteering'))}",
         "details": f"Synthetic queue item number {i}, for the benchmark.",
@@ -114,8 +120,12 @@ def _queue_row(i: int, now: datetime, rng: random.Random, rows: dict[str, list[d
     if roll < 0.75:
         at = created + timedelta(days=rng.uniform(1, 10))
         at = min(at, now - timedelta(hours=1))
-        values.update(status="Published", scheduled_for=_stamp(at), published_at=_stamp(at),
-                      post_url=f"https://www.linkedin.com/feed/update/urn:li:activity:{7000000000 + i}/")
+        values.update(
+            status="Published",
+            scheduled_for=_stamp(at),
+            published_at=_stamp(at),
+            post_url=f"https://www.linkedin.com/feed/update/urn:li:activity:{7000000000 + i}/",
+        )
     elif roll < 0.83:
         at = now + timedelta(days=rng.uniform(0.2, 14))
         values.update(status="Scheduled", scheduled_for=_stamp(at.replace(hour=10, minute=0)))
@@ -143,8 +153,9 @@ def _mention_row(i: int, now: datetime, rng: random.Random) -> dict[str, str]:
     )
 
 
-def _people(rows: dict[str, list[dict[str, str]]], n: int, now: datetime,
-            rng: random.Random) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+def _people(
+    rows: dict[str, list[dict[str, str]]], n: int, now: datetime, rng: random.Random
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """n people: the demo's, then teams of ten (one manager each); 95% acknowledged the policy."""
     people = list(rows["People"][:n])
     acks = list(rows["Acknowledgements"])
@@ -155,16 +166,28 @@ def _people(rows: dict[str, list[dict[str, str]]], n: int, now: datetime,
         is_manager = i % 10 == 0 or not manager
         if is_manager:
             manager = email
-        people.append(_row(
-            "People", name=f"Person {i}", email=email, team=f"Team {i // 10}",
-            roles="Manager" if is_manager else "Staff",
-            manager_email=partner if is_manager else manager,
-            active="Yes" if rng.random() < 0.97 else "No",
-        ))
+        people.append(
+            _row(
+                "People",
+                name=f"Person {i}",
+                email=email,
+                team=f"Team {i // 10}",
+                roles="Manager" if is_manager else "Staff",
+                manager_email=partner if is_manager else manager,
+                active="Yes" if rng.random() < 0.97 else "No",
+            )
+        )
         if rng.random() < 0.95:
             at = now - timedelta(days=rng.uniform(1, 200))
-            acks.append(_row("Acknowledgements", response_id=f"ACK-{i:08d}", email=email,
-                             policy_version=demo.POLICY_VERSION, acknowledged_at=_stamp(at)))
+            acks.append(
+                _row(
+                    "Acknowledgements",
+                    response_id=f"ACK-{i:08d}",
+                    email=email,
+                    policy_version=demo.POLICY_VERSION,
+                    acknowledged_at=_stamp(at),
+                )
+            )
     return people, acks
 
 
@@ -181,14 +204,17 @@ def form_responses(n: int, now: datetime, rng: random.Random) -> list[list[str]]
             "name": f"Person {i}",
             "content_type": rng.choice(form.questions[1].choices),
             "headline": f"Response {i}: our team at the expo",
-            "details": f"Details of response {i}." + (" Confidential: do not share." if i % 97 == 0 else ""),
+            "details": f"Details of response {i}."
+            + (" Confidential: do not share." if i % 97 == 0 else ""),
             "link": f"https://www.greenfield-law.example/news/r-{i}" if i % 3 else "",
             "suggested_channels": ", ".join(rng.sample(CHANNEL_NAMES, rng.randint(1, 2))),
             "preferred_date": "",
             "permission": "Yes" if i % 11 else "Not sure",
         }
-        out.append([stamp.astimezone(TZ).strftime("%d/%m/%Y %H:%M:%S"), email]
-                   + [answers[q.field] for q in form.questions])
+        out.append(
+            [stamp.astimezone(TZ).strftime("%d/%m/%Y %H:%M:%S"), email]
+            + [answers[q.field] for q in form.questions]
+        )
     return out
 
 
@@ -204,25 +230,42 @@ def write_inputs(folder: Path, program: Program) -> None:
             out.writerows(program.responses)
 
 
-def config(folder: Path, *, spreadsheet_id: str = "", credentials: Path | None = None) -> dict[str, Any]:
+def config(
+    folder: Path, *, spreadsheet_id: str = "", credentials: Path | None = None
+) -> dict[str, Any]:
     """The chorus.toml of a benchmark run: the demo's forms and feeds, Google when an id is given."""
     data: dict[str, Any] = {
         "organisation": dict(demo.DEMO_ORG),
         "backend": {"kind": "local", "workbook": str(folder / "workbook.xlsx")},
         "forms": {
-            name: {"kind": "csv", "path": str(folder / "forms" / f"{name}.csv"), "url": demo.FORM_URLS[name]}
+            name: {
+                "kind": "csv",
+                "path": str(folder / "forms" / f"{name}.csv"),
+                "url": demo.FORM_URLS[name],
+            }
             for name in ("submissions", "acknowledgements", "feedback")
         },
-        "alerts": {"feeds": [
-            {"name": "Google Alerts", "url": str(folder / "alerts" / "google-alerts.xml")},
-            {"name": "Newsroom", "url": str(folder / "alerts" / "newsroom.xml"), "use": "content",
-             "source_kind": "Organisation", "source_type": "News release"},
-        ]},
+        "alerts": {
+            "feeds": [
+                {"name": "Google Alerts", "url": str(folder / "alerts" / "google-alerts.xml")},
+                {
+                    "name": "Newsroom",
+                    "url": str(folder / "alerts" / "newsroom.xml"),
+                    "use": "content",
+                    "source_kind": "Organisation",
+                    "source_type": "News release",
+                },
+            ]
+        },
         "mail": {"transport": "outbox", "outbox": str(folder / "outbox"), "sender": SENDER},
         "guide": {"output_dir": str(folder / "guide")},
     }
     if spreadsheet_id:
-        data["backend"] = {"kind": "google", "spreadsheet_id": spreadsheet_id,
-                           "credentials": str(credentials), "delegated_user": SENDER}
+        data["backend"] = {
+            "kind": "google",
+            "spreadsheet_id": spreadsheet_id,
+            "credentials": str(credentials),
+            "delegated_user": SENDER,
+        }
         data["mail"] = {"transport": "gmail", "sender": SENDER}
     return data

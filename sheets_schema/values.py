@@ -56,6 +56,20 @@ def clean_text(value: object) -> str:
     return text.strip()
 
 
+#: Longest text Chorus writes into one cell from outside input: under Excel's
+#: 32,767 and Sheets' 50,000, with room for the note that says it was cut.
+CELL_TEXT_LIMIT = 30_000
+
+
+def fit_cell(text: str, limit: int = CELL_TEXT_LIMIT) -> str:
+    """Text that fits a cell; longer text is cut with a note, so one huge answer never
+    stops a whole sync (the full text stays in the form's own responses)."""
+    if len(text) <= limit:
+        return text
+    note = f" [... cut: the answer was {len(text):,} characters; the full text is in the form's responses]"
+    return text[: limit - len(note)] + note
+
+
 def is_blank(value: object) -> bool:
     return clean_text(value) == ""
 

@@ -95,6 +95,17 @@ def test_a_job_run_twice_in_one_period_sends_once(tmp_path: Path) -> None:
     assert rows[0]["subject"] == "Your brief for 2026-11-24" and rows[0]["job"] == "brief"
 
 
+def test_messages_already_sent_are_not_even_composed_again(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    ws = workspace(tmp_path)
+    batch = [message("ann@example.org"), message("bob@example.org")]
+    run(ws, batch)
+    # Same messages, but a template that cannot render: composing them would raise.
+    unrenderable = [replace(m, template="no-such-template") for m in batch]
+    assert run(ws, unrenderable).counts() == {"sent": 0, "already_sent": 2}
+
+
 def test_the_next_period_is_a_new_message(tmp_path: Path) -> None:
     ws = workspace(tmp_path)
     run(ws, [message("ann@example.org")])

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
+from sheets_schema.values import fit_cell
+
 Answer = str | list[str]
 
 
@@ -49,7 +51,7 @@ class FormResponse:
     def text(self, name: str) -> str:
         """One answer as text; checkbox answers joined with ', ' as Google shows them."""
         value = self.answers.get(name, "")
-        return ", ".join(value) if isinstance(value, list) else value
+        return fit_cell(", ".join(value) if isinstance(value, list) else value)
 
     def items(self, name: str) -> list[str]:
         """One answer as a list (a single text answer becomes a one-item list)."""

@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,9 +98,18 @@ class _Item:
     recipient: str
     subject: str
     order: tuple[int, int]
-    email: EmailMessage | None = None
+    email_copy: EmailMessage | None = None
     row_status: str = ""  # the Sent row's status before this run ('' when there is no row)
     prepared_id: str = ""
+    #: composes the message; called only for messages that are really sent or written,
+    #: so a mailing to thousands that is already Sent (or capped) composes nothing
+    make: Callable[[], EmailMessage] | None = None
+
+    @property
+    def email(self) -> EmailMessage | None:
+        if self.email_copy is None and self.make is not None:
+            self.email_copy, self.make = self.make(), None
+        return self.email_copy
 
     def row(self, **values: Any) -> dict[str, Any]:
         base = {
@@ -252,7 +262,7 @@ def deliver(
             clean_header_text(message.subject)[:300],
             (1, position),
         )
-        batch[message_id].email = compose(message, settings, now=now)
+        batch[message_id].make = partial(compose, message, settings, now=now)
 
     # 2. the ledger: already sent, left Pending by a crash, deferred earlier
     candidates: list[_Item] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -117,12 +118,37 @@ def _email(value: object) -> str:
 # --- people -----------------------------------------------------------------------------------
 
 
+def _per_frame(compute: Any) -> Any:
+    """Remember the answer for the last People frame seen.
+
+    The weekly summary asks the same questions of one People tab for every
+    manager; without this a program of 1,000 people with 100 managers spent
+    40 s re-reading People. Snapshots are never changed in place while a job
+    plans, so the frame's identity (kept alive here) is a sound key.
+    """
+    last: list[Any] = [None, None]
+
+    def cached(people: pd.DataFrame) -> Any:
+        if last[0] is not people:
+            last[0], last[1] = people, compute(people)
+        return last[1]
+
+    cached.__doc__ = compute.__doc__
+    cached.__name__ = compute.__name__
+    return cached
+
+
 def active_people(people: pd.DataFrame) -> pd.DataFrame:
     """Active People rows with a readable email: email (lower case), name, team, roles, manager_email.
 
     A row whose Active cell is unreadable counts as inactive: Chorus never mails
-    someone it is unsure about.
+    someone it is unsure about. (A copy: callers may change what they get.)
     """
+    return _active_people(people).copy()
+
+
+@_per_frame
+def _active_people(people: pd.DataFrame) -> pd.DataFrame:
     rows = []
     seen: set[str] = set()
     for _, row in people.iterrows():
@@ -325,6 +351,7 @@ def submissions_between(
     return frame[_within(frame["submitted"], start, end)]
 
 
+@_per_frame
 def _team_lookup(people: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """email -> (name, team) for every readable People row, active or not (history counts)."""
     lookup: dict[str, tuple[str, str]] = {}

@@ -114,7 +114,8 @@ def test_the_crontab_sets_the_timezone_and_calls_chorus_with_the_settings(tmp_pa
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     assert lines[0] == "CRON_TZ=Europe/London"
     assert (
-        f"*/10 8-17 * * 1-5 /opt/chorus/bin/chorus --config {settings.path} run sync-forms" in lines
+        f"2-52/10 8-17 * * 1-5 /opt/chorus/bin/chorus --config {settings.path} run sync-forms"
+        in lines
     )
     assert f"30 8 * * 1-5 /opt/chorus/bin/chorus --config {settings.path} run brief" in lines
     digest = next(line for line in lines if line.endswith("run policy-digest"))

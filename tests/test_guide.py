@@ -458,7 +458,7 @@ def test_process_explains_sources_submission_review_and_duties(tmp_path: Path) -
     assert "* Policy check: Chorus looks for words that suggest confidential material" in text
     assert "* Scheduling: an approved item is scheduled" in text
     assert "Reads the daily brief, sent by email every working day at 8:30 am" in text
-    assert "to the Mentions tab every ten minutes between 8 am and 6 pm on working days" in text
+    assert "to the Mentions tab every ten minutes between 8:04 am and 6 pm on working days" in text
     assert (
         "If you see a compliment or a criticism of Example Org online, tell the coordinator on duty this week, Ada Lovelace <mailto:ada@example.org>"
         in text

@@ -258,7 +258,9 @@ def test_a_huge_form_answer_is_cut_with_a_note_and_never_stops_the_sync(tmp_path
     assert len(submissions) == 2
     long = submissions.loc["Long", "details"]
     assert len(long) == 30_000 and long.startswith("xxxx")
-    assert long.endswith("the answer was 50,001 characters; the full text is in the form's responses]")
+    assert long.endswith(
+        "the answer was 50,001 characters; the full text is in the form's responses]"
+    )
 
 
 def test_a_cell_over_sheets_limit_from_a_job_stops_the_write_naming_tab_and_column(

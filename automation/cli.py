@@ -26,6 +26,17 @@ skipped recipients), 2 user error (settings, sheet, input),
 3 backend or mail failure after retries."""
 
 
+#: Options several commands share, written once.
+at_option = click.option(
+    "--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone)."
+)
+dry_run_option = click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Plan and print; write and send nothing (messages go to .eml files).",
+)
+
+
 class ChorusGroup(click.Group):
     """Turns ChorusError into a message and an exit code, without a traceback."""
 
@@ -218,14 +229,8 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
 # -- run ----------------------------------------------------------------------
 @cli.command()
 @click.argument("job")
-@click.option(
-    "--at", "at", metavar="DATETIME", help="Run as if it were this time (organisation's timezone)."
-)
-@click.option(
-    "--dry-run",
-    is_flag=True,
-    help="Plan and print; write and send nothing (messages go to .eml files).",
-)
+@at_option
+@dry_run_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.pass_context
 def run(ctx: click.Context, job: str, at: str | None, dry_run: bool, as_json: bool) -> None:
@@ -359,14 +364,8 @@ def _crisis_result(ctx: click.Context, result) -> None:  # type: ignore[no-untyp
     metavar="EMAIL",
     help="Who declares it (recorded as Declared By).",
 )
-@click.option(
-    "--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone)."
-)
-@click.option(
-    "--dry-run",
-    is_flag=True,
-    help="Plan and print; write and send nothing (messages go to .eml files).",
-)
+@at_option
+@dry_run_option
 @click.pass_context
 def crisis_start(
     ctx: click.Context, reason: str, statement: str, declared_by: str, at: str | None, dry_run: bool
@@ -392,14 +391,8 @@ def crisis_start(
 
 
 @crisis.command("end")
-@click.option(
-    "--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone)."
-)
-@click.option(
-    "--dry-run",
-    is_flag=True,
-    help="Plan and print; write and send nothing (messages go to .eml files).",
-)
+@at_option
+@dry_run_option
 @click.pass_context
 def crisis_end(ctx: click.Context, at: str | None, dry_run: bool) -> None:
     """Stand down: restore held posts (past ones become Overdue), send the all-clear, close the crisis.
@@ -415,9 +408,7 @@ def crisis_end(ctx: click.Context, at: str | None, dry_run: bool) -> None:
 
 
 @crisis.command("status")
-@click.option(
-    "--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone)."
-)
+@at_option
 @click.pass_context
 def crisis_status(ctx: click.Context, at: str | None) -> None:
     """Show whether a crisis is open, what is on hold, and whether a storm is building.
@@ -536,9 +527,7 @@ def _this_chorus() -> str:
 
 
 @cli.command()
-@click.option(
-    "--at", "at", metavar="DATETIME", help="As if it were this time (organisation's timezone)."
-)
+@at_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
 @click.pass_context
 def status(ctx: click.Context, at: str | None, as_json: bool) -> None:

@@ -16,7 +16,7 @@ import tempfile
 import time as _time
 import zipfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -151,7 +151,7 @@ class XlsxStore:
         with self._file_lock(name, timeout=self.lock_timeout):
             yield
 
-    def try_lock(self, name: str) -> contextmanager:  # type: ignore[valid-type]
+    def try_lock(self, name: str) -> AbstractContextManager[None]:
         """A lock that fails at once when someone else holds it (the scheduler's)."""
         return self._file_lock(name, timeout=0)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automation.errors import MailError
+from automation.logs import progress
 from automation.mail.base import MessageRefused, SendResult, TransportDown
 from automation.mail.compose import clean_header_text, compose, sender_domain
 from automation.store.base import Append, Changes, Update
@@ -398,7 +399,7 @@ def deliver(
     for item in (*to_send, *deferred):
         assert item.email is not None
         spool.put(item.message_id, item.email)
-    for item in to_send:
+    for item in progress(to_send, len(to_send), "Preparing mail"):
         assert mailer is not None and item.email is not None
         if not item.prepared_id:
             item.prepared_id = mailer.prepare(item.email)
@@ -430,7 +431,7 @@ def deliver(
     failure: BaseException | None = None
     done: list[str] = []
     try:
-        for position, item in enumerate(to_send):
+        for position, item in enumerate(progress(to_send, len(to_send), "Sending mail")):
             assert mailer is not None and item.email is not None
             try:
                 result: SendResult = mailer.send(item.email, item.prepared_id)

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from automation.config import Settings, settings_from_dict
+
+# A loaded CI machine is slow, not wrong: no per-example deadline, and the same
+# examples on every run (CI=1) so a failure can be reproduced.
+hypothesis_settings.register_profile(
+    "chorus", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.register_profile(
+    "chorus-ci",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+    derandomize=True,
+)
+hypothesis_settings.load_profile("chorus-ci" if os.environ.get("CI") else "chorus")
 
 TZ = ZoneInfo("Europe/London")
 

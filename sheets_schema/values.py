@@ -206,8 +206,59 @@ def parse_datetime(value: object, tz: ZoneInfo, *, day_first: bool = True) -> da
     return datetime.combine(day, time()).replace(tzinfo=tz)
 
 
+#: Zone abbreviations Google writes after a timestamp (in several languages), as fixed
+#: offsets: an abbreviation names one offset, whatever the date.
+ZONE_ABBREVIATIONS: dict[str, float] = {
+    "WET": 0,
+    "WEST": 1,
+    "BST": 1,
+    "CET": 1,
+    "CEST": 2,
+    "EET": 2,
+    "EEST": 3,
+    "MSK": 3,
+    "WEZ": 0,
+    "WESZ": 1,
+    "MEZ": 1,
+    "MESZ": 2,
+    "OEZ": 2,
+    "OESZ": 3,
+    "HEC": 1,
+    "HAEC": 2,
+    "HNEC": 1,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "AKST": -9,
+    "AKDT": -8,
+    "HST": -10,
+    "AST": -4,
+    "ADT": -3,
+    "NST": -3.5,
+    "NDT": -2.5,
+    "BRT": -3,
+    "ART": -3,
+    "JST": 9,
+    "KST": 9,
+    "HKT": 8,
+    "SGT": 8,
+    "AWST": 8,
+    "ACST": 9.5,
+    "ACDT": 10.5,
+    "AEST": 10,
+    "AEDT": 11,
+    "NZST": 12,
+    "NZDT": 13,
+}
+
+
 def parse_zone(text: str) -> tzinfo:
-    """GMT, UTC, GMT+1, GMT-05:00, +0100, CET and IANA names as Google writes them."""
+    """GMT, UTC, GMT+1, GMT-05:00, +0100, zone abbreviations (CET, MEZ, ...) and IANA names."""
     from datetime import timezone
 
     t = text.strip()
@@ -215,28 +266,14 @@ def parse_zone(text: str) -> tzinfo:
     if m:
         sign = 1 if m[1] == "+" else -1
         return timezone(sign * timedelta(hours=int(m[2]), minutes=int(m[3] or 0)))
-    if t.upper() in {"GMT", "UTC", "Z"}:
+    if t.upper() in {"GMT", "UTC", "Z", "UT"}:
         return UTC
+    if t.upper() in ZONE_ABBREVIATIONS:
+        return timezone(timedelta(hours=ZONE_ABBREVIATIONS[t.upper()]))
     try:
         return ZoneInfo(t)
     except Exception:
         pass
-    aliases = {
-        "CET": "Europe/Paris",
-        "CEST": "Europe/Paris",
-        "BST": "Europe/London",
-        "EST": "America/New_York",
-        "EDT": "America/New_York",
-        "PST": "America/Los_Angeles",
-        "PDT": "America/Los_Angeles",
-        "CST": "America/Chicago",
-        "CDT": "America/Chicago",
-        "MST": "America/Denver",
-        "MDT": "America/Denver",
-        "IST": "Asia/Kolkata",
-    }
-    if t.upper() in aliases:
-        return ZoneInfo(aliases[t.upper()])
     raise ValueError(f"{text!r} is not a time zone")
 
 

@@ -41,8 +41,80 @@ from automation.forms.base import Answer, FormResponse, edit_key, row_response_i
 from sheets_schema.tabs import CHANNEL_NAMES, FORMS, Form, Kind, Question, normalise_header
 from sheets_schema.values import clean_text, parse_date, parse_email, parse_zone
 
-TIMESTAMP_HEADERS = ("timestamp",)
-EMAIL_HEADERS = ("email address", "username", "email")
+# The metadata columns as Google names them in the form owner's language.
+TIMESTAMP_HEADERS = tuple(
+    normalise_header(h)
+    for h in (
+        "Timestamp",
+        "Zeitstempel",
+        "Horodateur",
+        "Marca temporal",
+        "Marca de temps",
+        "Informazioni cronologiche",
+        "Carimbo de data/hora",
+        "Data/hora",
+        "Tijdstempel",
+        "Sygnatura czasowa",
+        "Tidstämpel",
+        "Tidsstempel",
+        "Tidsmerke",
+        "Aikaleima",
+        "Časová značka",
+        "Časová pečiatka",
+        "Időbélyeg",
+        "Marcaj de timp",
+        "Stempel waktu",
+        "Dấu thời gian",
+        "Zaman damgası",
+        "Отметка времени",
+        "Позначка часу",
+        "Χρονική σήμανση",
+        "Vremenska oznaka",
+        "חותמת זמן",
+        "الطابع الزمني",
+        "タイムスタンプ",
+        "时间戳记",
+        "時間戳記",
+        "타임스탬프",
+        "ประทับเวลา",
+    )
+)
+EMAIL_HEADERS = tuple(
+    normalise_header(h)
+    for h in (
+        "Email address",
+        "Username",
+        "Email",
+        "E-Mail-Adresse",
+        "Adresse e-mail",
+        "Adresse courriel",
+        "Dirección de correo electrónico",
+        "Adreça electrònica",
+        "Indirizzo email",
+        "Endereço de e-mail",
+        "E-mailadres",
+        "Adres e-mail",
+        "E-postadress",
+        "E-mailadresse",
+        "E-postadresse",
+        "Sähköpostiosoite",
+        "E-mailová adresa",
+        "E-mail-cím",
+        "Adresă de e-mail",
+        "Alamat email",
+        "Địa chỉ email",
+        "E-posta Adresi",
+        "Адрес электронной почты",
+        "Адреса електронної пошти",
+        "Διεύθυνση ηλεκτρονικού ταχυδρομείου",
+        "כתובת אימייל",
+        "عنوان البريد الإلكتروني",
+        "メールアドレス",
+        "电子邮件地址",
+        "電子郵件地址",
+        "이메일 주소",
+    )
+)
 
 _SERIAL_EPOCH = datetime(1899, 12, 30)
 _DATE_YMD = r"(?P<y>\d{4})(?P<s1>[/.-])(?P<m>\d{1,2})(?P=s1)(?P<d>\d{1,2})"
@@ -51,8 +123,37 @@ _TIMESTAMP_RE = re.compile(
     rf"(?:{_DATE_YMD}|{_DATE_AB})"
     r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
     r"\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?)?"
-    r"\s*(?P<zone>(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC|Z|[+-]\d{2}:?\d{2})?"
+    r"\s*(?P<zone>(?:GMT|UTC)\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC|Z|[+-]\d{2}:?\d{2}|[A-Za-z]{2,5})?"
 )
+
+
+_AM_PM = (
+    (re.compile(r"오전|上午|午前|vorm\.|a\.\s?m\.", re.IGNORECASE), "AM"),
+    (re.compile(r"오후|下午|午後|nachm\.|p\.\s?m\.", re.IGNORECASE), "PM"),
+)
+
+
+def normalise_stamp(text: object) -> str:
+    """A timestamp in any language Google writes, rewritten into the shapes parse_timestamp reads.
+
+    Korean and Hungarian dates carry spaces and a trailing dot (2026. 11. 24.),
+    Czech ones spaces (24. 11. 2026); Korean, Chinese and Japanese put the AM/PM
+    word before the time (오전 10:15:32, 上午10:15:32); German writes vorm./nachm.,
+    Spanish a. m./p. m.; Finnish puts "klo" before a time written with dots.
+    Newer ICU data uses a narrow no-break space before AM/PM.
+    """
+    t = clean_text(text).replace("\u202f", " ").replace("\u00a0", " ")
+    t = re.sub(r"\bklo\b", " ", t)
+    for pattern, marker in _AM_PM:
+        t = pattern.sub(f" {marker} ", t)
+    t = re.sub(r"^(\d{1,4})([./-])\s*(\d{1,2})\2\s*(\d{1,4})\.?(?=\s|$)", r"\1\2\3\2\4", t)
+    t = re.sub(r"\b(AM|PM)\s*(\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)", r"\2 \1", t)
+    t = re.sub(
+        r"(\s)(\d{1,2})\.(\d{2})(?:\.(\d{2}))?(?=\s|$)",
+        lambda m: f"{m[1]}{m[2]}:{m[3]}" + (f":{m[4]}" if m[4] else ""),
+        t,
+    )
+    return " ".join(t.split())
 
 
 @dataclass(frozen=True)
@@ -67,7 +168,7 @@ def decide_day_first(texts: Iterable[str], default: bool, *, place: str = "") ->
     """Day-first or month-first for one file, from all its timestamps (see module doc)."""
     day_proof = month_proof = ""
     for text in texts:
-        m = _TIMESTAMP_RE.fullmatch(clean_text(text))
+        m = _TIMESTAMP_RE.fullmatch(normalise_stamp(text))
         if not m or m["a"] is None or m["s2"] == ".":
             continue  # year-first and dotted dates prove nothing
         a, b = int(m["a"]), int(m["b"])
@@ -90,7 +191,7 @@ def decide_day_first(texts: Iterable[str], default: bool, *, place: str = "") ->
 
 def parse_timestamp(text: str, tz: ZoneInfo, *, day_first: bool) -> datetime:
     """One Google timestamp as an aware datetime in `tz`; ValueError when unreadable."""
-    value = clean_text(text)
+    value = normalise_stamp(text)
     if re.fullmatch(r"\d{5}(?:\.\d+)?", value):  # a sheet read unformatted: a serial number
         return (_SERIAL_EPOCH + timedelta(days=float(value))).replace(tzinfo=tz)
     if "T" in value:
@@ -113,7 +214,7 @@ def parse_timestamp(text: str, tz: ZoneInfo, *, day_first: bool) -> datetime:
         day, month = (a, b) if first_is_day else (b, a)
     hour, minute, second = int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0)
     if m["ampm"]:
-        if not 1 <= hour <= 12:
+        if not 0 <= hour <= 12:  # Japanese clocks say 午前0:05 for five past midnight
             raise ValueError(f"{value!r} has an impossible hour for AM/PM")
         hour = hour % 12 + (12 if m["ampm"][0] in "pP" else 0)
     try:
@@ -122,8 +223,11 @@ def parse_timestamp(text: str, tz: ZoneInfo, *, day_first: bool) -> datetime:
         raise ValueError(f"{value!r} is not a real date and time") from None
     zone = m["zone"]
     if zone:
-        zone_info = UTC if zone.upper() == "Z" else parse_zone(zone)
-        return local.replace(tzinfo=zone_info).astimezone(tz)  # type: ignore[arg-type]
+        try:
+            zone_info = UTC if zone.upper() == "Z" else parse_zone(zone)
+        except ValueError:
+            return local.replace(tzinfo=tz)  # an abbreviation we do not know: the form's own zone
+        return local.replace(tzinfo=zone_info).astimezone(tz)
     return local.replace(tzinfo=tz)
 
 
@@ -152,13 +256,15 @@ def responses_from_table(
     skipped; row numbers still count them, so places match what people see.
     """
     form = FORMS[form_name]
-    columns, warnings = map_headers(form, header, source=source)
-    stamp_col, email_col = columns.pop("__timestamp__"), columns.pop("__email__", None)
     body = [
         (first_row + i, [_cell(v) for v in row])
         for i, row in enumerate(rows)
         if any(clean_text(v) for v in row)
     ]
+    columns, warnings = map_headers(
+        form, header, source=source, sample=[cells for _, cells in body[:50]]
+    )
+    stamp_col, email_col = columns.pop("__timestamp__"), columns.pop("__email__", None)
     stamps = [cells[stamp_col] if stamp_col < len(cells) else "" for _, cells in body]
     order = decide_day_first(stamps, day_first, place=source)
     file_warnings = tuple(warnings)
@@ -199,12 +305,22 @@ def responses_from_table(
 
 
 def map_headers(
-    form: Form, header: Sequence[object], *, source: str
+    form: Form,
+    header: Sequence[object],
+    *,
+    source: str,
+    sample: Sequence[Sequence[str]] = (),
 ) -> tuple[dict[str, int], list[str]]:
-    """Question field -> column position, plus '__timestamp__' and '__email__'; and warnings."""
+    """Question field -> column position, plus '__timestamp__' and '__email__'; and warnings.
+
+    The metadata columns are found by their name in any of the languages Google
+    uses; failing that, by their values in `sample` (the first rows): the first
+    unknown column holding only timestamps, and one holding only email addresses.
+    """
     by_title = {normalise_header(q.title): q for q in form.questions}
     columns: dict[str, int] = {}
     warnings: list[str] = []
+    unknown: dict[int, str] = {}
     for i, raw in enumerate(header):
         title = clean_text(raw)
         key = normalise_header(title)
@@ -217,14 +333,27 @@ def map_headers(
         elif key in by_title:
             name = by_title[key].field
         else:
-            warnings.append(
-                f"{source}: column {title!r} is not a question of the {form.name} form; ignored"
-            )
+            unknown[i] = title
             continue
         if name in columns:
             warnings.append(f"{source}: column {title!r} appears twice; the first one is used")
             continue
         columns[name] = i
+    for name, looks_right in (("__timestamp__", _is_stamp), ("__email__", _is_email)):
+        if name in columns:
+            continue
+        for i, title in unknown.items():
+            values = [row[i] for row in sample if i < len(row) and clean_text(row[i])]
+            if values and all(looks_right(v) for v in values):
+                columns[name] = i
+                what = "Timestamp" if name == "__timestamp__" else "Email Address"
+                warnings.append(f"{source}: column {title!r} read as the {what} (by its values)")
+                del unknown[i]
+                break
+    warnings.extend(
+        f"{source}: column {title!r} is not a question of the {form.name} form; ignored"
+        for title in unknown.values()
+    )
     if "__timestamp__" not in columns:
         raise InputError(
             "has no Timestamp column",
@@ -249,6 +378,18 @@ def map_headers(
             fix="in the form's Settings > Responses, turn on 'Collect email addresses'",
         )
     return columns, warnings
+
+
+def _is_stamp(value: str) -> bool:
+    return bool(_TIMESTAMP_RE.fullmatch(normalise_stamp(value)))
+
+
+def _is_email(value: str) -> bool:
+    try:
+        parse_email(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _cell(value: object) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import jobs
 from automation.errors import ChorusError
-from automation.store.base import Append, ApplyResult, Changes
+from automation.store.base import Append, ApplyResult, Changes, Update
 from automation.workspace import Workspace
 from jobs.base import Job, Plan
 from sheets_schema.values import format_datetime
@@ -48,6 +48,10 @@ class RunResult:
     outcome: str = "ok"
     error: str = ""
     plan: Plan | None = None
+    #: the Runs row already written with the job's own changes (see _run), if any
+    recorded: dict[str, Any] | None = None
+    started_clock: float = 0.0
+    calls_before: int = 0
 
     @property
     def ok(self) -> bool:
@@ -106,7 +110,9 @@ def run_job(
         ) from None
     started = time.monotonic()
     calls_before = workspace.api_calls()
-    result = RunResult(job=name, at=now, dry_run=dry_run)
+    result = RunResult(
+        job=name, at=now, dry_run=dry_run, started_clock=started, calls_before=calls_before
+    )
     try:
         with workspace.store.lock("run"):
             _run(job, workspace, now, result, dry_run=dry_run, dry_run_dir=dry_run_dir)
@@ -122,8 +128,11 @@ def run_job(
         result.outcome = "dry-run"
         result.api_calls = workspace.api_calls() - calls_before
         return result
-    result.outcome = "problems" if (result.problems or result.skipped) else "ok"
-    _record(workspace, result, now, started, calls_before)
+    outcome = "problems" if (result.problems or result.skipped) else "ok"
+    if result.recorded is None or outcome != result.outcome:
+        result.outcome = outcome
+        _record(workspace, result, now, started, calls_before)
+    result.api_calls = workspace.api_calls() - calls_before
     return result
 
 
@@ -164,7 +173,16 @@ def _run(
             )
             _merge_delivery(result, report)
         return
-    applied: ApplyResult = workspace.store.apply(plan.changes) if plan.changes else ApplyResult()
+    changes = plan.changes
+    if not plan.messages and not plan.files and job.after is None:
+        # Nothing happens after the write: the Runs row goes in the same write, which
+        # saves a whole load and save of the workbook, or two Sheets calls, per run.
+        result.outcome = "problems" if result.problems else "ok"
+        runs = Changes(appends=(Append("Runs", {}),))
+        cost = _write_cost(workspace, changes + runs)
+        result.recorded = _runs_row(workspace, result, now, extra_calls=cost)
+        changes = changes + Changes(appends=(Append("Runs", result.recorded),))
+    applied: ApplyResult = workspace.store.apply(changes) if changes else ApplyResult()
     result.skipped.extend(applied.skipped)
     if plan.messages:
         from automation.mail.ledger import deliver
@@ -190,24 +208,48 @@ def _merge_delivery(result: RunResult, report: Any) -> None:
     result.problems.extend(report.problems)
 
 
-def _record(
-    workspace: Workspace, result: RunResult, now: datetime, started: float, calls_before: int
-) -> None:
-    """Append the Runs row; a failure to record never hides the run's own outcome."""
+def _write_cost(workspace: Workspace, changes: Changes) -> int:
+    """Backend calls the store will spend applying `changes` (its own estimate, else 1)."""
+    estimate = getattr(workspace.store, "write_cost", None)
+    return int(estimate(changes)) if estimate is not None else 1
+
+
+def _runs_row(
+    workspace: Workspace, result: RunResult, now: datetime, *, extra_calls: int
+) -> dict[str, Any]:
+    """The Runs row for this run; `extra_calls` are the calls of the write that records it."""
     tz = workspace.settings.tz
-    elapsed = time.monotonic() - started
-    result.api_calls = workspace.api_calls() - calls_before
+    elapsed = time.monotonic() - result.started_clock
+    result.api_calls = workspace.api_calls() - result.calls_before
     finished = now.timestamp() + elapsed
-    row = {
+    return {
         "run_id": f"{result.job}-{now.astimezone(tz):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}",
         "job": result.job,
         "started": format_datetime(now, tz),
         "finished": format_datetime(datetime.fromtimestamp(finished, tz), tz),
         "outcome": result.outcome,
         "summary": result.summary()[:500],
-        "api_calls": result.api_calls + 1,  # this write counts too
+        "api_calls": result.api_calls + extra_calls,
     }
+
+
+def _record(
+    workspace: Workspace, result: RunResult, now: datetime, started: float, calls_before: int
+) -> None:
+    """Write the Runs row (or correct the one written with the job's changes).
+
+    A failure to record never hides the run's own outcome.
+    """
     try:
+        if result.recorded is not None:
+            fix = {"outcome": result.outcome, "summary": result.summary()[:500]}
+            applied = workspace.store.apply(
+                Changes(updates=(Update("Runs", (result.recorded["run_id"],), fix),))
+            )
+            if applied.updated:
+                return  # the row went in with the changes; now it tells the whole story
+        runs = Changes(appends=(Append("Runs", {}),))
+        row = _runs_row(workspace, result, now, extra_calls=_write_cost(workspace, runs))
         workspace.store.apply(Changes(appends=(Append("Runs", row),)))
     except ChorusError as exc:
         log.warning("could not record the run in Runs: %s", exc)

@@ -226,6 +226,16 @@ class SheetsStore:
             result.deleted[name] = result.deleted.get(name, 0) + count
         return result
 
+    def write_cost(self, changes: Changes) -> int:
+        """Sheets calls `apply` spends (without retries): the re-read, the values update, the
+        row deletions (and the tab ids, once), and one append per tab that gains rows."""
+        if not changes:
+            return 0
+        cost = 1 + (1 if changes.updates else 0) + len({a.tab for a in changes.appends})
+        if changes.deletes:
+            cost += 1 + (1 if self._sheet_ids is None else 0)
+        return cost
+
     def _append(
         self, name: str, lines: list[list[Any]], keys: list[tuple[str, ...]], attempt: int = 0
     ) -> None:

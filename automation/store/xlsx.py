@@ -108,6 +108,10 @@ class XlsxStore:
             self._save(wb)
         return result
 
+    def write_cost(self, changes: Changes) -> int:
+        """Backend calls `apply` spends: one load and one save of the workbook."""
+        return 2 if changes else 0
+
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
         names = list(tabs) if tabs is not None else list(TAB_ORDER)
         created: list[str] = []

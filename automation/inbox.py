@@ -35,7 +35,6 @@ from automation.errors import ConfigError, InputError
 IMAP_TIMEOUT = 30.0
 #: messages fetched per IMAP FETCH command (bounded response size)
 IMAP_BATCH = 25
-GMAIL_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -116,6 +115,9 @@ def build_inbox_source(settings: Settings, google: Any = None) -> InboxSource | 
             from automation.google import GoogleServices
 
             google = GoogleServices.from_settings(settings)
+        # Reading a Gmail label lives with the rest of Gmail, the one module that uses its library.
+        from automation.mail.gmail import GmailLabelSource
+
         return GmailLabelSource(google, user, inbox.label, max_bytes=inbox.max_bytes)
     raise ConfigError(
         f"unknown inbox kind {inbox.kind!r}",
@@ -143,7 +145,7 @@ def _header_part(data: bytes) -> bytes:
     return data[: match.end()] if match else data
 
 
-def _is_known(message_id: str, known: set[str]) -> bool:
+def is_known(message_id: str, known: set[str]) -> bool:
     return bool(message_id) and message_id.casefold() in known
 
 
@@ -193,7 +195,7 @@ class MaildirSource:
             finally:
                 handle.close()
             header = _header_part(data)
-            if _is_known(header_message_id(header), known_ids):
+            if is_known(header_message_id(header), known_ids):
                 yield InboxMessage(f"maildir:{key}", header, size, complete=False)
             elif size > self.max_bytes:
                 yield InboxMessage(f"maildir:{key}", header, size, complete=False)
@@ -247,7 +249,7 @@ class ImapSource:
             wanted = [
                 uid
                 for uid, size, header in listing
-                if size <= self.max_bytes and not _is_known(header_message_id(header), known_ids)
+                if size <= self.max_bytes and not is_known(header_message_id(header), known_ids)
             ]
             bodies: dict[int, bytes] = {}
             for start in range(0, len(wanted), IMAP_BATCH):
@@ -411,94 +413,3 @@ def _modified_utf7(name: str) -> str:
             run.append(ch)
     flush()
     return "".join(out)
-
-
-# --------------------------------------------------------------------------- Gmail
-
-
-class GmailLabelSource:
-    """The messages carrying one Gmail label, read as the delegated user (gmail.readonly)."""
-
-    def __init__(self, google: Any, user: str, label: str, *, max_bytes: int) -> None:
-        self.google = google
-        self.user = user
-        self.label = label
-        self.max_bytes = max_bytes
-
-    def describe(self) -> str:
-        return f"Gmail {self.user} label {self.label!r}"
-
-    def query(self) -> str:
-        """The search for the label: Gmail writes spaces and slashes in label names as '-'."""
-        return "label:" + re.sub(r"[\s/]+", "-", self.label.strip())
-
-    def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
-        import base64
-
-        known_ids = {k.casefold() for k in known}
-        api = self._call(lambda: self.google.discovery("gmail", "v1", delegated=True), "connecting")
-        messages = api.users().messages()
-        ids: list[str] = []
-        token: str | None = None
-        while True:
-            page = self._call(
-                lambda t=token: messages.list(
-                    userId="me", q=self.query(), maxResults=GMAIL_PAGE, pageToken=t
-                ).execute(),
-                "listing the label",
-            )
-            ids.extend(str(m["id"]) for m in page.get("messages", []) or [])
-            token = page.get("nextPageToken")
-            if not token:
-                break
-        # Oldest first, so queue numbers follow time like every other intake.
-        for gmail_id in reversed(ids):
-            meta = self._call(
-                lambda gid=gmail_id: messages.get(
-                    userId="me",
-                    id=gid,
-                    format="metadata",
-                    metadataHeaders=["Message-ID", "From", "Subject", "Date"],
-                ).execute(),
-                f"reading message {gmail_id}",
-            )
-            size = int(meta.get("sizeEstimate") or 0)
-            headers = (meta.get("payload") or {}).get("headers") or []
-            header = "".join(f"{h['name']}: {h['value']}\r\n" for h in headers).encode() + b"\r\n"
-            if _is_known(header_message_id(header), known_ids) or size > self.max_bytes:
-                yield InboxMessage(f"gmail:{gmail_id}", header, size, complete=False)
-                continue
-            raw = self._call(
-                lambda gid=gmail_id: messages.get(userId="me", id=gid, format="raw").execute(),
-                f"reading message {gmail_id}",
-            )
-            data = base64.urlsafe_b64decode(str(raw.get("raw", "")) + "==")
-            yield InboxMessage(f"gmail:{gmail_id}", data, max(size, len(data)))
-
-    def _call(self, request: Any, doing: str) -> Any:
-        """One Gmail request; Google's refusals become an InputError with the fix."""
-        from google.auth.exceptions import RefreshError
-        from googleapiclient.errors import HttpError
-
-        from automation.errors import BackendError
-        from automation.mail.gmail import DELEGATION_FIX
-
-        place = f"Gmail {self.user} label {self.label!r}"
-        try:
-            return request()
-        except HttpError as exc:
-            status = int(getattr(exc.resp, "status", 0) or 0)
-            fix = (
-                DELEGATION_FIX + ", and that the Gmail API is enabled in the project"
-                if status in (401, 403)
-                else "check [inbox] label and backend.delegated_user; it is tried again next run"
-            )
-            raise InputError(f"Gmail answered {status} {doing}", place=place, fix=fix) from None
-        except RefreshError:
-            raise InputError(
-                f"Google refused a token for {self.user} {doing}",
-                place=place,
-                fix=DELEGATION_FIX,
-            ) from None
-        except BackendError as exc:
-            raise InputError(f"{doing}: {exc.message}", place=place, fix=exc.fix) from None

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-import automation.inbox as inbox_module
+import automation.mail.gmail as gmail_module
 from automation.errors import ConfigError, InputError
 from automation.inbox import (
-    GmailLabelSource,
     ImapSource,
     MaildirSource,
     _quote_mailbox,
     build_inbox_source,
 )
+from automation.mail.gmail import GmailLabelSource
 from automation.runner import run_job
 from automation.store.base import Append, Changes
 from automation.store.xlsx import XlsxStore
@@ -224,7 +224,7 @@ def test_gmail_label_messages_become_queue_items_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     twin, settings, services = gmail_setup(tmp_path)
-    monkeypatch.setattr(inbox_module, "GMAIL_PAGE", 2)  # so three messages need two pages
+    monkeypatch.setattr(gmail_module, "GMAIL_PAGE", 2)  # so three messages need two pages
     for raw in raw_messages():
         twin.gmail_add_message(USER, raw, labels=["INBOX", "Social inbox"])
     twin.gmail_add_message(USER, unknown_sender().as_bytes(policy=SMTP), labels=["INBOX"])

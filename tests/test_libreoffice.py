@@ -95,3 +95,42 @@ def test_libreoffice_keeps_the_dropdowns(workbook: tuple[Path, dict], tmp_path: 
     content = zipfile.ZipFile(tmp_path / f"{path.stem}.ods").read("content.xml").decode()
     assert "table:content-validation " in content
     assert "Staff &amp; partners" in content and "On hold" in content
+
+
+def test_formulas_people_typed_survive_a_chorus_write(tmp_path: Path) -> None:
+    """In their own columns they stay formulas; in a column Chorus reads, the value is kept."""
+    import openpyxl
+
+    draft = tmp_path / "draft.xlsx"
+    store = XlsxStore(draft)
+    store.ensure_tabs(["Rota", "Queue", "Runs"])
+    wb = openpyxl.load_workbook(draft)
+    rota = wb["Rota"]
+    rota.append([date(2026, 11, 23), "ada@example.org", "bob@example.org", ""])
+    rota.append(["=A2+7", "bob@example.org", "ada@example.org", ""])
+    rota["A2"].number_format = rota["A3"].number_format = "yyyy-mm-dd"
+    rota["F1"] = "Days away"
+    rota["F2"] = "=A3-A2"
+    wb.save(draft)
+    # LibreOffice computes the formulas and saves their values, as Excel would.
+    out = tmp_path / "lo"
+    convert(draft, "xlsx", out)
+    path = out / "draft.xlsx"
+
+    store = XlsxStore(path)
+    store.apply(
+        Changes(
+            appends=(
+                Append(
+                    "Queue",
+                    {"id": "Q-1", "source_kind": "External", "headline": "h", "status": "New"},
+                ),
+            )
+        )
+    )
+
+    rota_read = store.read(["Rota"])["Rota"]
+    assert rota_read["week_starting"].tolist() == ["2026-11-23", "2026-11-30"]
+    kept = openpyxl.load_workbook(path)["Rota"]
+    assert kept["F2"].value == "=A3-A2"  # the person's own column keeps its formula
+    assert kept["A3"].data_type != "f"  # the week Chorus reads is kept as its value

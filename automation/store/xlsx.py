@@ -93,7 +93,7 @@ class XlsxStore:
         if not changes:
             return result
         with self._file_lock("write", timeout=self.lock_timeout):
-            wb = self._load(read_only=False)
+            wb = self._load_for_write()
             self.calls += 1
             for tab_name in changes.tabs:
                 ws = _sheet(wb, tab_name, self.path)
@@ -117,7 +117,7 @@ class XlsxStore:
         created: list[str] = []
         with self._file_lock("write", timeout=self.lock_timeout):
             if self.path.exists():
-                wb = self._load(read_only=False)
+                wb = self._load_for_write()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 wb = Workbook()
@@ -170,12 +170,63 @@ class XlsxStore:
                 fix="run `chorus init` to create it, or fix [backend] workbook in chorus.toml",
             )
         try:
-            return load_workbook(self.path, read_only=read_only, data_only=True, keep_links=False)
+            # Reading wants values; writing must keep the formulas people typed in their own
+            # cells (a workbook loaded with data_only=True would be saved with them frozen).
+            return load_workbook(
+                self.path, read_only=read_only, data_only=read_only, keep_links=False
+            )
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise SheetError(
                 f"the workbook {self.path} cannot be opened as .xlsx ({type(exc).__name__}: {exc})",
                 fix="restore it from a backup, or move it away and run `chorus init` to start a new one",
             ) from None
+
+    def _load_for_write(self) -> Workbook:
+        """The workbook with people's formulas kept, except in the columns Chorus reads.
+
+        openpyxl saves a formula without its last computed value, so a formula in
+        a column Chorus reads (a Rota week typed as =A2+7) would read as blank
+        until someone opened and saved the file in Excel or LibreOffice. Those
+        cells are frozen to the value last computed; formulas in columns people
+        added, and in their own tabs, stay formulas.
+        """
+        wb = self._load(read_only=False)
+        formulas: dict[str, list[tuple[int, int]]] = {}
+        for sheet_name in wb.sheetnames:
+            tab = next(
+                (
+                    t
+                    for t in TABS.values()
+                    if normalise_header(t.name) == normalise_header(sheet_name)
+                ),
+                None,
+            )
+            if tab is None:
+                continue
+            ws = wb[sheet_name]
+            wanted = tab.by_header()
+            cols = [i for i, h in enumerate(_headers(ws), start=1) if normalise_header(h) in wanted]
+            for col in cols:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+                    if cell.data_type == "f":
+                        formulas.setdefault(sheet_name, []).append((cell.row, col))
+        if formulas:
+            values = self._load(read_only=True)
+            try:
+                for sheet_name, cells in formulas.items():
+                    wanted = {(row, col) for row, col in cells}
+                    first, last = min(r for r, _ in cells), max(r for r, _ in cells)
+                    # One pass over the rows: random access in a read-only sheet is slow.
+                    for row, line in enumerate(
+                        values[sheet_name].iter_rows(min_row=first, max_row=last, values_only=True),
+                        start=first,
+                    ):
+                        for col, cached in enumerate(line, start=1):
+                            if (row, col) in wanted and cached is not None:
+                                wb[sheet_name].cell(row=row, column=col).value = cached
+            finally:
+                values.close()
+        return wb
 
     def _save(self, wb: Workbook) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

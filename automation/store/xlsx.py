@@ -214,7 +214,7 @@ class XlsxStore:
             values = self._load(read_only=True)
             try:
                 for sheet_name, cells in formulas.items():
-                    wanted = {(row, col) for row, col in cells}
+                    spots = set(cells)
                     first, last = min(r for r, _ in cells), max(r for r, _ in cells)
                     # One pass over the rows: random access in a read-only sheet is slow.
                     for row, line in enumerate(
@@ -222,7 +222,7 @@ class XlsxStore:
                         start=first,
                     ):
                         for col, cached in enumerate(line, start=1):
-                            if (row, col) in wanted and cached is not None:
+                            if (row, col) in spots and cached is not None:
                                 wb[sheet_name].cell(row=row, column=col).value = cached
             finally:
                 values.close()

@@ -952,10 +952,23 @@ def _start(
         "notes": notes,
     }
     draft.appends.append(Append("Crises", row))
-    _switch(draft, state, True)
     draft.count("crises_started")
     draft.lines.insert(0, f"Crisis {crisis_id} started: {command.reason or 'no reason given'}")
-    team = declared_messages(row, moves, snapshot, now, settings)
+    _announce(draft, state, row, moves, snapshot, now, settings)
+
+
+def _announce(
+    draft: _Draft,
+    state: CrisisState,
+    row: Mapping[str, str],
+    moves: list[QueueMove],
+    snapshot: Mapping[str, pd.DataFrame],
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """What starting and adopting a crisis share: the switch On, the team told, staff told."""
+    _switch(draft, state, True)
+    team, _ = unsent(declared_messages(row, moves, snapshot, now, settings), snapshot, settings)
     draft.messages.extend(team)
     draft.count("team_emails", len(team))
     _tell_staff(draft, row, snapshot, now, settings)
@@ -979,14 +992,10 @@ def _adopt(
             expect={"notes": row.get("notes", ""), "ended": ""},
         )
     )
-    _switch(draft, state, True)
     draft.lines.insert(
         0, f"Crisis {row['id']} was opened in the Crises tab: Chorus took it in hand"
     )
-    team, _ = unsent(declared_messages(row, moves, snapshot, now, settings), snapshot, settings)
-    draft.messages.extend(team)
-    draft.count("team_emails", len(team))
-    _tell_staff(draft, row, snapshot, now, settings)
+    _announce(draft, state, row, moves, snapshot, now, settings)
 
 
 def _stand_down(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import mailbox
 import socket
 import ssl
@@ -24,6 +23,7 @@ from automation.mail.compose import compose, message_parts
 from automation.mail.outbox import OutboxMailer, maildir_key
 from automation.mail.smtp import SmtpMailer
 from tests.conftest import TZ, make_settings
+from tests.imap_server import make_certificate
 from tests.test_mail_compose import PNG, sample_message, write_sample_templates
 
 AT = dt.datetime(2026, 11, 24, 8, 30, tzinfo=TZ)
@@ -281,45 +281,9 @@ def test_smtp_unreachable_server_is_retried_then_reported(tmp_path: Path) -> Non
     assert waits == [0.5]
 
 
-def self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def test_smtp_starttls_then_login(tmp_path: Path) -> None:
     pytest.importorskip("cryptography")
-    cert, key = self_signed(tmp_path)
+    cert, key = make_certificate(tmp_path)  # a throwaway certificate, as the IMAP tests use
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert, key)
     client_tls = ssl.create_default_context(cafile=str(cert))

@@ -108,21 +108,20 @@ def run_job(
             f"there is no job called {name!r}",
             fix="jobs are: " + ", ".join(jobs.available()),
         ) from None
-    started = time.monotonic()
     calls_before = workspace.api_calls()
     result = RunResult(
-        job=name, at=now, dry_run=dry_run, started_clock=started, calls_before=calls_before
+        job=name, at=now, dry_run=dry_run, started_clock=time.monotonic(), calls_before=calls_before
     )
     try:
         with workspace.store.lock("run"):
             _run(job, workspace, now, result, dry_run=dry_run, dry_run_dir=dry_run_dir)
     except ChorusError as exc:
         result.outcome, result.error = "failed", str(exc)
-        _record(workspace, result, now, started, calls_before)
+        _record(workspace, result, now)
         raise
     except Exception as exc:  # a bug: still leave a trace in Runs, then raise
         result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
-        _record(workspace, result, now, started, calls_before)
+        _record(workspace, result, now)
         raise
     if dry_run:
         result.outcome = "dry-run"
@@ -131,7 +130,7 @@ def run_job(
     outcome = "problems" if (result.problems or result.skipped) else "ok"
     if result.recorded is None or outcome != result.outcome:
         result.outcome = outcome
-        _record(workspace, result, now, started, calls_before)
+        _record(workspace, result, now)
     result.api_calls = workspace.api_calls() - calls_before
     return result
 
@@ -233,9 +232,7 @@ def _runs_row(
     }
 
 
-def _record(
-    workspace: Workspace, result: RunResult, now: datetime, started: float, calls_before: int
-) -> None:
+def _record(workspace: Workspace, result: RunResult, now: datetime) -> None:
     """Write the Runs row (or correct the one written with the job's changes).
 
     A failure to record never hides the run's own outcome.

@@ -34,7 +34,7 @@ from typing import Any
 
 from automation.config import Settings
 from automation.errors import ChorusError
-from automation.forms.base import FormResponse, edit_key
+from automation.forms.base import FormResponse, edit_key, newest_response
 from automation.screening import screen
 from automation.store.base import Append, Changes, Snapshot, Update
 from jobs.base import Job, Plan, Report
@@ -79,7 +79,15 @@ def gather(workspace: Any, now: datetime, snapshot: Snapshot) -> FormInputs:
             if source is None:
                 continue
             sources[name] = source.describe()
-            responses[name] = source.responses()
+            # The sync mark comes from the tab this run already read: no second read.
+            tab = FORMS[name].tab
+            since = newest_response(
+                snapshot.get_or_empty(tab),
+                tab,
+                workspace.settings.tz,
+                day_first=workspace.settings.organisation.day_first,
+            )
+            responses[name] = source.responses(since=since)
         except ChorusError as exc:
             problems.append(f"the {name} form was not read: {exc}")
     return FormInputs(responses, tuple(problems), sources)

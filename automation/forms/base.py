@@ -24,9 +24,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from sheets_schema.values import fit_cell
+from sheets_schema.values import fit_cell, parse_datetime
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    import pandas as pd
 
 Answer = str | list[str]
 
@@ -68,13 +73,40 @@ class FormSource(Protocol):
     #: the form's name in sheets_schema.tabs.FORMS ("submissions", ...)
     name: str
 
-    def responses(self) -> list[FormResponse]:
-        """Every response the source holds, oldest first; InputError when unreadable."""
+    def responses(self, since: datetime | None = None) -> list[FormResponse]:
+        """The source's responses, oldest first; InputError when unreadable.
+
+        `since` is the newest response the sheets already hold: a source that can
+        ask for less (the Forms API) does; an export or a sheet returns all, and
+        the job de-duplicates by Response ID.
+        """
         ...
 
     def describe(self) -> str:
         """Where the responses are read from, for people (a path, a form or sheet id)."""
         ...
+
+
+#: the column of each form's tab that holds the response time
+TIME_FIELD = {
+    "Submissions": "submitted_at",
+    "Acknowledgements": "acknowledged_at",
+    "Feedback": "submitted_at",
+}
+
+
+def newest_response(
+    frame: pd.DataFrame, tab: str, tz: ZoneInfo, *, day_first: bool = True
+) -> datetime | None:
+    """The newest response time in a form's tab (the sync mark); None when the tab is empty."""
+    newest: datetime | None = None
+    for value in frame[TIME_FIELD[tab]] if TIME_FIELD[tab] in frame else []:
+        try:
+            when = parse_datetime(value, tz, day_first=day_first)
+        except ValueError:
+            continue
+        newest = when if newest is None or when > newest else newest
+    return newest
 
 
 def row_response_id(

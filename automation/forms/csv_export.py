@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from pathlib import Path
 
 from automation.config import Settings
@@ -37,8 +38,8 @@ class CsvExportSource:
         except ValueError:
             return str(self.path)
 
-    def responses(self) -> list[FormResponse]:
-        """Every response in the export, oldest first."""
+    def responses(self, since: datetime | None = None) -> list[FormResponse]:
+        """Every response in the export, oldest first (all of them: the job de-duplicates, so `since` is not needed)."""
         text = self._read_text()
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
         if not rows:

@@ -27,10 +27,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from automation.errors import BackendError, InputError
-from automation.forms.base import Answer, FormResponse, edit_key
+from automation.forms.base import Answer, FormResponse, edit_key, newest_response
 from automation.forms.normalise import _answer, _canonical_choice, map_headers
 from sheets_schema.tabs import CHANNEL_NAMES, FORMS, Kind, Question
-from sheets_schema.values import clean_text, parse_datetime, parse_email
+from sheets_schema.values import clean_text, parse_email
 
 if TYPE_CHECKING:
     from automation.config import Settings
@@ -39,12 +39,13 @@ if TYPE_CHECKING:
 #: how far before the newest recorded response the next fetch starts
 MARGIN = timedelta(hours=1)
 PAGE_SIZE = 5000  # the API's maximum: one call per 5,000 responses
-#: the column of each form's tab that holds the response time
-TIME_FIELD = {
-    "Submissions": "submitted_at",
-    "Acknowledgements": "acknowledged_at",
-    "Feedback": "submitted_at",
-}
+
+
+class _Unread:
+    """The sync mark has not been read by the caller (see FormsApiSource.responses)."""
+
+
+UNREAD = _Unread()
 
 
 class FormsApiSource:
@@ -92,10 +93,14 @@ class FormsApiSource:
         return self._api.forms()
 
     # -- the FormSource protocol -------------------------------------------------
-    def responses(self, since: datetime | None = None) -> list[FormResponse]:
-        """Responses submitted or edited after the sync mark (or `since`), oldest first."""
+    def responses(self, since: datetime | None | _Unread = UNREAD) -> list[FormResponse]:
+        """Responses submitted or edited after `since` (None: all of them), oldest first.
+
+        Called without `since`, the source reads the sync mark from the form's tab
+        itself; sync-forms passes the mark from the tabs it has already read.
+        """
         questions = self.questions()
-        start = since if since is not None else self.mark()
+        start = self.mark() if isinstance(since, _Unread) else since
         params: dict[str, Any] = {"formId": self.form_id, "pageSize": PAGE_SIZE}
         if start is not None:
             stamp = (start - MARGIN).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -212,11 +217,4 @@ def recorded_mark(name: str, settings: Settings, google: Any = None) -> datetime
 
     tab = FORMS[name].tab
     frame = build_store(settings, google).read([tab])[tab]
-    newest: datetime | None = None
-    for value in frame[TIME_FIELD[tab]] if TIME_FIELD[tab] in frame else []:
-        try:
-            when = parse_datetime(value, settings.tz, day_first=settings.organisation.day_first)
-        except ValueError:
-            continue
-        newest = when if newest is None or when > newest else newest
-    return newest
+    return newest_response(frame, tab, settings.tz, day_first=settings.organisation.day_first)

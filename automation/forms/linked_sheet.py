@@ -11,6 +11,7 @@ people see it (timestamps in the sheet's locale, which normalise reads).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from automation.errors import BackendError, InputError
@@ -53,8 +54,8 @@ class LinkedSheetSource:
     def describe(self) -> str:
         return f"linked sheet {self.spreadsheet_id} tab {self.tab!r}"
 
-    def responses(self) -> list[FormResponse]:
-        """Every response in the tab, oldest first."""
+    def responses(self, since: datetime | None = None) -> list[FormResponse]:
+        """Every response in the tab, oldest first (all of them: the job de-duplicates, so `since` is not needed)."""
         rows = self._read()
         if not rows:
             return []

@@ -31,7 +31,7 @@ import pandas as pd
 
 from automation.store.base import Append, Changes, Delete, Snapshot, Update
 from jobs.base import Job, Plan, Report
-from sheets_schema.tabs import CHANNEL_NAMES, SOURCE_KINDS, normalise_header
+from sheets_schema.tabs import CHANNEL_NAMES, SOURCE_KINDS
 from sheets_schema.values import (
     DAY_NAMES,
     clean_text,
@@ -367,24 +367,6 @@ def open_crises(crises: pd.DataFrame, now: datetime, tz: ZoneInfo) -> list[dict[
         found.append((started, {k: clean_text(v) for k, v in row.items()}))
     found.sort(key=lambda pair: pair[0])
     return [row for _, row in found]
-
-
-def program_crisis_mode(program: pd.DataFrame) -> bool:
-    """The Program tab's switch: a 'Crisis Mode' row whose Value is On (or Yes)."""
-    for row in program.to_dict("records"):
-        if normalise_header(row.get("setting", "")) == "crisis mode":
-            try:
-                return parse_yes_no(row.get("value", ""))
-            except ValueError:
-                return False
-    return False
-
-
-def crisis_mode(crises: pd.DataFrame, program: pd.DataFrame, now: datetime, tz: ZoneInfo) -> bool:
-    """Crisis mode as jobs/crisis.py reads it (open Crises row, Program Crisis Mode switch)."""
-    from jobs.crisis import crisis_state_of  # one reading of crisis mode for every job (issue 12)
-
-    return crisis_state_of(crises, program).active
 
 
 # -- laying out slots -----------------------------------------------------------
@@ -850,8 +832,9 @@ def cadence_changes(
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
     """check-cadence's pure plan: slots, fills, suggestions, and the Cadence tab rewrite."""
-    tz = settings.tz
-    crisis = crisis_mode(snapshot.get_or_empty("Crises"), snapshot.get_or_empty("Program"), now, tz)
+    from jobs.crisis import crisis_state  # one reading of crisis mode for every job (issue 12)
+
+    crisis = crisis_state(snapshot).active
     result = check_cadence(snapshot["Channels"], snapshot["Queue"], now, settings, crisis=crisis)
     changes = cadence_changes(
         snapshot.get_or_empty("Cadence"), result, day_first=settings.organisation.day_first

@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from automation.errors import BackendError, ChorusError, ConfigError
+from sheets_schema.errors import BackendError, ChorusError, ConfigError
 
 if TYPE_CHECKING:
-    from automation.config import Settings
     from automation.workspace import Workspace
+    from sheets_schema.settings import Settings
 
 log = logging.getLogger("chorus.schedule")
 

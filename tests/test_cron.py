@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.config import DEFAULT_SCHEDULE
 from automation.scheduler import (
     FIRST_WORKING_DAY,
     cron_schedule,
@@ -25,6 +24,7 @@ from automation.scheduler import (
     systemd_units,
 )
 from automation.setup import init_workspace
+from sheets_schema.settings import DEFAULT_SCHEDULE
 from tests.conftest import make_settings
 
 TZ = ZoneInfo("Europe/London")

@@ -1,111 +1,48 @@
-"""How Chorus reaches Google: credentials, one HTTP session, bounded retries, call counts.
+"""The one door for Google traffic: one HTTP session, bounded retries, call counts.
 
 Every Google call of a run (gspread for Sheets, googleapiclient for Drive,
 Forms, Gmail and Docs) goes through `GoogleServices.send`, so retries and
-counting live in one place:
-
-- 429, 5xx, dropped connections and timeouts are retried with exponential
-  back-off and full jitter, honouring `Retry-After`, bounded in attempts and
-  total time; `sleep` is injected so tests never wait.
-- A write that is not safe to repeat (values:append, a structural
-  spreadsheets:batchUpdate, drafts.send, a create) is never retried blindly
-  once it may have reached Google: `UncertainWrite` is raised and the caller
-  re-reads and re-locates instead. (gspread's BackOffHTTPClient retries
-  forever and retries appends; googleapiclient's num_retries retries POSTs:
-  neither is used.)
-- `CHORUS_GOOGLE_API_ENDPOINT=http://127.0.0.1:PORT` sends all Google traffic,
-  token requests included, to that address (the loopback twin).
-
-Credentials: a service-account key file (settings or
-GOOGLE_APPLICATION_CREDENTIALS), with domain-wide delegation to
-`delegated_user` for Gmail; or application default credentials. The key is
-never printed or logged.
+counting live in one place. `CHORUS_GOOGLE_API_ENDPOINT=http://127.0.0.1:PORT`
+sends all Google traffic, token requests included, to that address (the
+loopback twin).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
-import stat
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from google.auth.credentials import Credentials
+from google.auth.transport.requests import AuthorizedSession, Request
 from requests.adapters import HTTPAdapter
 
+from automation.google.apis import GOOGLE_ORIGINS, api_of
+from automation.google.credentials import load_credentials
+from automation.google.errors import UncertainWrite
 from sheets_schema.errors import BackendError, ConfigError
+from sheets_schema.settings import Settings
 
 log = logging.getLogger("chorus.google")
 
-#: The minimum scopes each backend needs (listed in the README).
-SCOPES: dict[str, tuple[str, ...]] = {
-    "sheets": ("https://www.googleapis.com/auth/spreadsheets",),
-    "drive": ("https://www.googleapis.com/auth/drive.file",),
-    "forms": (
-        "https://www.googleapis.com/auth/forms.body",
-        "https://www.googleapis.com/auth/forms.responses.readonly",
-    ),
-    "docs": ("https://www.googleapis.com/auth/documents",),
-    "gmail": (
-        "https://www.googleapis.com/auth/gmail.compose",
-        "https://www.googleapis.com/auth/gmail.readonly",
-    ),
-}
-SERVICE_ACCOUNT_SCOPES = SCOPES["sheets"] + SCOPES["drive"] + SCOPES["forms"] + SCOPES["docs"]
-DELEGATED_SCOPES = SCOPES["gmail"]
-
-GOOGLE_ORIGINS = (
-    "https://sheets.googleapis.com",
-    "https://www.googleapis.com",
-    "https://oauth2.googleapis.com",
-    "https://forms.googleapis.com",
-    "https://gmail.googleapis.com",
-    "https://docs.googleapis.com",
-    "https://accounts.google.com",
-)
 ENDPOINT_ENV = "CHORUS_GOOGLE_API_ENDPOINT"
 
-_API_BY_HOST = {
-    "sheets.googleapis.com": "sheets",
-    "forms.googleapis.com": "forms",
-    "gmail.googleapis.com": "gmail",
-    "docs.googleapis.com": "docs",
-    "oauth2.googleapis.com": "oauth2",
-    "accounts.google.com": "oauth2",
-}
-
-
-def api_of(url: str) -> str:
-    """Which API a URL belongs to (sheets, drive, forms, gmail, docs, oauth2)."""
-    parts = urlsplit(url)
-    api = _API_BY_HOST.get(parts.hostname or "")
-    if api:
-        return api
-    path = parts.path
-    for prefix, name in (
-        ("/v4/spreadsheets", "sheets"),
-        ("/drive/", "drive"),
-        ("/upload/drive/", "drive"),
-        ("/v1/forms", "forms"),
-        ("/gmail/", "gmail"),
-        ("/upload/gmail/", "gmail"),
-        ("/v1/documents", "docs"),
-        ("/token", "oauth2"),
-    ):
-        if path.startswith(prefix):
-            return name
-    return "other"
-
-
-class UncertainWrite(BackendError):
-    """A write that is not safe to repeat may or may not have reached Google."""
+# Why the retries are ours. gspread's BackOffHTTPClient retries forever and
+# retries appends (a lost answer to values:append becomes duplicate rows), and
+# googleapiclient's num_retries retries POSTs (a second drafts.send is a second
+# email). So neither is used: reads and idempotent writes are retried here with
+# bounded back-off, and a write that is not safe to repeat (values:append, a
+# structural spreadsheets:batchUpdate, drafts.send, a create) is never repeated
+# once it may have reached Google: UncertainWrite is raised and the caller
+# re-reads and re-locates instead.
+RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 
 
 @dataclass
@@ -120,11 +57,9 @@ class RetryPolicy:
     rng: Callable[[], float] = random.random
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
+        """How long to wait before try `attempt + 1`: jittered back-off, at least Retry-After."""
         backoff = min(self.cap, self.base * (2**attempt)) * self.rng()
         return max(backoff, retry_after or 0.0)
-
-
-RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -144,8 +79,8 @@ class _EndpointAdapter(HTTPAdapter):
         super().__init__()
         self.endpoint = endpoint.rstrip("/")
 
-    def send(self, request, **kwargs):  # type: ignore[no-untyped-def,override]
-        parts = urlsplit(request.url)
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        parts = urlsplit(request.url or "")
         request.url = self.endpoint + parts.path + (f"?{parts.query}" if parts.query else "")
         return super().send(request, **kwargs)
 
@@ -154,19 +89,19 @@ class _EndpointAdapter(HTTPAdapter):
 class GoogleServices:
     """Credentials plus one session through which every Google call of a run goes."""
 
-    credentials: Any
-    delegated_credentials: Any = None
+    credentials: Credentials
+    delegated_credentials: Credentials | None = None
     base_session: requests.Session = field(default_factory=requests.Session)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeout: float = 60.0
-    calls: Counter = field(default_factory=Counter)
-    _sessions: dict[bool, Any] = field(default_factory=dict, repr=False)
+    calls: Counter[str] = field(default_factory=Counter)
+    _sessions: dict[bool, AuthorizedSession] = field(default_factory=dict, repr=False)
 
     # -- construction --------------------------------------------------------
     @classmethod
     def from_settings(
         cls,
-        settings: Any,
+        settings: Settings,
         *,
         base_session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
@@ -185,10 +120,8 @@ class GoogleServices:
         )
         return cls(creds, delegated, session, retry or RetryPolicy())
 
-    def authorized_session(self, delegated: bool = False) -> Any:
+    def authorized_session(self, delegated: bool = False) -> AuthorizedSession:
         """A google-auth AuthorizedSession sharing the base session's transport adapters."""
-        from google.auth.transport.requests import AuthorizedSession, Request
-
         if delegated not in self._sessions:
             creds = self.delegated_credentials if delegated else self.credentials
             if creds is None:
@@ -216,7 +149,7 @@ class GoogleServices:
         """One API request with bounded retries; returns the final response (even 4xx).
 
         A non-idempotent write that may have reached Google raises UncertainWrite
-        instead of being repeated.
+        instead of being repeated (see RETRY_STATUSES for why the retries are ours).
         """
         if idempotent is None:
             idempotent = method.upper() in ("GET", "HEAD", "PUT", "DELETE")
@@ -273,7 +206,7 @@ class GoogleServices:
     # -- client libraries ------------------------------------------------------
     def gspread_client(self) -> Any:
         """A gspread Client whose every request goes through `send`."""
-        import gspread
+        import gspread  # slow to import; only the Sheets adapters need it
 
         client = gspread.Client(auth=None, session=self.authorized_session())  # type: ignore[arg-type]
         client.http_client = _gspread_client_class()(self)
@@ -281,7 +214,7 @@ class GoogleServices:
 
     def discovery(self, api: str, version: str, *, delegated: bool = False) -> Any:
         """A googleapiclient resource (static discovery) whose requests go through `send`."""
-        from googleapiclient.discovery import build
+        from googleapiclient.discovery import build  # slow to import; a Sheets-only run skips it
 
         return build(
             api,
@@ -292,6 +225,7 @@ class GoogleServices:
         )
 
     def service_account_email(self) -> str:
+        """Who to share files with, for the fixes in messages."""
         return getattr(self.credentials, "service_account_email", "") or "the service account"
 
 
@@ -308,7 +242,7 @@ def _gspread_idempotent(method: str, endpoint: str) -> bool:
     return endpoint.endswith(("values:batchUpdate", ":batchClear", ":clear", "values:batchGet"))
 
 
-def _gspread_client_class() -> type:
+def _gspread_client_class() -> type[Any]:
     """gspread's HTTPClient with `request` going through GoogleServices.send (built lazily)."""
     from gspread.exceptions import APIError
     from gspread.http_client import HTTPClient
@@ -324,7 +258,7 @@ def _gspread_client_class() -> type:
             method: str,
             endpoint: str,
             params: Any = None,
-            data: Any = None,  # type: ignore[override]
+            data: Any = None,
             json: Any = None,
             files: Any = None,
             headers: Any = None,
@@ -363,7 +297,8 @@ class _HttplibShim:
         redirections: int = 5,
         connection_type: Any = None,
     ) -> tuple[Any, bytes]:
-        import httplib2
+        """What httplib2.Http.request returns, for one call through `send`."""
+        import httplib2  # googleapiclient's own dependency, loaded with it
 
         idempotent = method.upper() in ("GET", "PUT", "DELETE")
         response = self.services.send(
@@ -378,90 +313,5 @@ class _HttplibShim:
         info["status"] = str(response.status_code)
         return httplib2.Response(info), response.content
 
-    def close(self) -> None:  # googleapiclient calls it
-        pass
-
-
-def load_credentials(
-    path: Path | None, delegated_user: str = "", *, settings_path: Path | None = None
-) -> tuple[Any, Any]:
-    """Service-account credentials (and a delegated copy for Gmail), or application defaults."""
-    where = f"{settings_path}: backend.credentials" if settings_path else "backend.credentials"
-    env_path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if path is None and env_path:
-        path, where = Path(env_path), "$GOOGLE_APPLICATION_CREDENTIALS"
-    if path is None:
-        import google.auth
-        from google.auth.exceptions import DefaultCredentialsError
-
-        try:
-            creds, _ = google.auth.default(scopes=list(SERVICE_ACCOUNT_SCOPES))
-        except DefaultCredentialsError:
-            raise ConfigError(
-                "no Google credentials found",
-                place=where,
-                fix='set credentials = "service-account.json" under [backend], or GOOGLE_APPLICATION_CREDENTIALS',
-            ) from None
-        delegated = (
-            creds.with_subject(delegated_user)
-            if delegated_user and hasattr(creds, "with_subject")
-            else None
-        )
-        return creds, delegated
-    info = read_key_file(path, where)
-    from google.oauth2 import service_account
-
-    try:
-        creds = service_account.Credentials.from_service_account_info(
-            info, scopes=list(SERVICE_ACCOUNT_SCOPES)
-        )
-    except (ValueError, KeyError) as exc:
-        raise ConfigError(
-            f"{path} is not a usable service-account key ({type(exc).__name__})",
-            place=where,
-            fix="download a new JSON key for the service account (see credentials.example.json for the shape)",
-        ) from None
-    delegated = None
-    if delegated_user:
-        delegated = service_account.Credentials.from_service_account_info(
-            info, scopes=list(DELEGATED_SCOPES), subject=delegated_user
-        )
-    return creds, delegated
-
-
-def read_key_file(path: Path, where: str) -> dict[str, Any]:
-    """The key file's JSON; warns when other users can read it; never echoes its content."""
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"the key file {path} does not exist", place=where, fix="check the path"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"the key file {path} cannot be read ({exc.strerror})",
-            place=where,
-            fix=f"give the user running Chorus read access: chmod 600 {path}",
-        ) from None
-    if mode & (stat.S_IRGRP | stat.S_IROTH):
-        log.warning("the key file %s is readable by other users; run: chmod 600 %s", path, path)
-    try:
-        info = json.loads(text)
-    except json.JSONDecodeError:
-        raise ConfigError(
-            f"the key file {path} is not JSON",
-            place=where,
-            fix="download the service account's key again as JSON",
-        ) from None
-    if (
-        not isinstance(info, dict)
-        or info.get("type") != "service_account"
-        or "private_key" not in info
-    ):
-        raise ConfigError(
-            f"{path} is not a service-account key (type {info.get('type') if isinstance(info, dict) else '?'!r})",
-            place=where,
-            fix="create a key for a service account in the Cloud console (IAM > Service accounts > Keys)",
-        )
-    return info
+    def close(self) -> None:
+        """googleapiclient calls it; there is nothing to close."""

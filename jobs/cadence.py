@@ -582,7 +582,7 @@ def _match_day(
     take a slot of that window first, then any free slot of the day; items
     outside the plan take whatever slot is left.
     """
-    items = sorted(items, key=lambda i: (i.when, i.id))  # type: ignore[arg-type, return-value]
+    items = sorted(items, key=lambda i: (i.when, i.id))
     free = list(slots)
     states: list[SlotState] = []
     outside = [i for i in items if not plan.allows(i.when)]  # type: ignore[arg-type]

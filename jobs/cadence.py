@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from jobs.base import Job, Plan, Report
+from sheets_schema.columns import CHANNEL_NAMES, SOURCE_KINDS
 from sheets_schema.records import Append, Changes, Delete, Snapshot, Update
-from sheets_schema.tabs import CHANNEL_NAMES, SOURCE_KINDS
 from sheets_schema.values import (
     DAY_NAMES,
     clean_text,

@@ -16,12 +16,12 @@ import pytest
 
 from automation.config import DEFAULT_SCHEDULE
 from automation.errors import BackendError, ConfigError
-from automation.scheduler import (
+from automation.schedule.loop import Scheduler
+from automation.schedule.rules import (
     EVERY_DAY,
     FIRST_WORKING_DAY,
     ON_DAYS,
     WORKING_DAYS,
-    Scheduler,
     next_run,
     parse_rule,
     previous_runs,

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import click
 
-from automation.config import DEFAULT_CONFIG, Settings, load_settings
-from automation.errors import ChorusError, ConfigError
+from automation.config import DEFAULT_CONFIG, load_settings
+from sheets_schema.errors import ChorusError, ConfigError
+from sheets_schema.settings import Settings
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 done, 1 done with problems found (validation errors,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import jobs
 from automation.config import load_settings
-from automation.errors import ChorusError
 from automation.runner import run_job
-from automation.store.base import Append, Changes
 from automation.workspace import build_workspace
+from sheets_schema.errors import ChorusError
+from sheets_schema.records import Append, Changes
 
 
 def demo_morning(settings_tz, at: str | None) -> datetime:  # type: ignore[no-untyped-def]

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from automation.config import Settings, load_settings
-from automation.errors import ChorusError
+from automation.config import load_settings
+from sheets_schema.errors import ChorusError
+from sheets_schema.settings import Settings
 from sheets_schema.tabs import FORMS, TAB_ORDER, TABS, normalise_header
 
 Status = Literal["ok", "warn", "fail"]

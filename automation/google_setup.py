@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from automation.config import Settings
-from automation.errors import BackendError, ConfigError
 from automation.google import GoogleServices, UncertainWrite
+from sheets_schema.errors import BackendError, ConfigError
+from sheets_schema.settings import Settings
 from sheets_schema.tabs import FORMS, Form, Kind, Question
 
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"

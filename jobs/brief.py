@@ -31,8 +31,8 @@ from jobs.crisis import crisis_state
 from sheets_schema.values import clean_text, parse_date, parse_datetime
 
 if TYPE_CHECKING:
-    from automation.config import Settings
-    from automation.store.base import Snapshot
+    from sheets_schema.records import Snapshot
+    from sheets_schema.settings import Settings
 
 TABS = (
     "Rota",

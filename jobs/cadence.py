@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from automation.store.base import Append, Changes, Delete, Snapshot, Update
 from jobs.base import Job, Plan, Report
+from sheets_schema.records import Append, Changes, Delete, Snapshot, Update
 from sheets_schema.tabs import CHANNEL_NAMES, SOURCE_KINDS
 from sheets_schema.values import (
     DAY_NAMES,
@@ -45,7 +45,7 @@ from sheets_schema.values import (
 )
 
 if TYPE_CHECKING:
-    from automation.config import Settings
+    from sheets_schema.settings import Settings
 
 TABS = ("Channels", "Queue", "Cadence", "Crises", "Program")
 

@@ -23,16 +23,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from automation.config import Feed, Settings
-from automation.errors import ChorusError
-from automation.feeds import FeedEntry, canonical_url, fetch_feed, parse_feed
-from automation.screening import screen
-from automation.store.base import Append, Changes, Snapshot
 from jobs import crisis as crisis_mode  # crisis watch hook (issue 12)
 from jobs.base import Job, Plan, Report
+from jobs.links import canonical_url
+from jobs.screening import screen
 from jobs.sync_forms import next_id_number
+from sheets_schema.records import Append, Changes, Snapshot
+from sheets_schema.settings import Feed, Settings
 from sheets_schema.values import clean_text, format_datetime, parse_datetime
 
 # Rota, Absences, Policies: for the crisis watch (issue 12), which alerts and mails people.
@@ -41,25 +39,27 @@ SNIPPET_LIMIT = 1000
 
 
 @dataclass(frozen=True)
+class FeedEntry:
+    """One entry of one feed, cleaned: plain-text title and snippet, the real URL."""
+
+    feed: str
+    entry_id: str
+    title: str
+    snippet: str
+    url: str
+    published: datetime | None = None
+
+    @property
+    def canonical(self) -> str:
+        return canonical_url(self.url) if self.url else ""
+
+
+@dataclass(frozen=True)
 class FeedInputs:
     """What gather found: every feed's entries (in feed order) and feeds that failed."""
 
     entries: tuple[FeedEntry, ...] = ()
     problems: tuple[str, ...] = ()
-
-
-def gather(workspace: Any, now: datetime, snapshot: Snapshot) -> FeedInputs:
-    """Fetch and parse each configured feed; one failing feed never stops the others."""
-    alerts = workspace.settings.alerts
-    entries: list[FeedEntry] = []
-    problems: list[str] = []
-    for feed in alerts.feeds:
-        try:
-            data = fetch_feed(feed, timeout=alerts.timeout_seconds, max_bytes=alerts.max_bytes)
-            entries.extend(parse_feed(data, feed))
-        except ChorusError as exc:
-            problems.append(f"skipped: {exc}")
-    return FeedInputs(tuple(entries), tuple(problems))
 
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInputs | None) -> Plan:
@@ -201,5 +201,4 @@ JOB = Job(
     "Read Google Alerts and other feeds into Mentions (or the Queue for content feeds), once each.",
     TABS,
     plan,
-    gather=gather,
 )

@@ -33,11 +33,11 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from automation.config import Settings
-from automation.store.base import Append, Changes, Delete, Snapshot
 from jobs import acknowledgements as acks
 from jobs import figures
 from jobs.base import Job, OutgoingMessage, Plan, Report
+from sheets_schema.records import Append, Changes, Delete, Snapshot
+from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, parse_date, parse_datetime, parse_email
 
 NAME = "policy-digest"
@@ -466,9 +466,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
 
 def _domain(settings: Settings) -> str:
     """The domain Message-IDs are minted under: the mail layer's rule, so ids match the ledger."""
-    from automation.mail.compose import sender_domain
-
-    return sender_domain(settings)
+    return settings.sender_domain
 
 
 JOB = Job(NAME, "Monthly policy digest, acknowledgement and review reminders", TABS, plan)

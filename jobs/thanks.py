@@ -19,10 +19,10 @@ from typing import Any
 
 import pandas as pd
 
-from automation.config import Settings
-from automation.store.base import Snapshot
 from jobs import figures
 from jobs.base import Job, OutgoingMessage, Plan, Report
+from sheets_schema.records import Snapshot
+from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, parse_email, split_multi
 
 NAME = "thanks"

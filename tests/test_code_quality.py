@@ -17,7 +17,6 @@ TYPED = [
     "automation/forms/base.py",
     "automation/mail/base.py",
     "automation/workspace.py",
-    "automation/errors.py",
     "automation/schedule",
 ]
 

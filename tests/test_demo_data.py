@@ -17,7 +17,6 @@ import feedparser
 import pytest
 
 from automation.config import load_settings
-from automation.store.base import Append, Changes
 from automation.store.xlsx import XlsxStore
 from sheets_schema.demo import (
     BACKUPS,
@@ -30,6 +29,7 @@ from sheets_schema.demo import (
     email_of,
     write_inputs,
 )
+from sheets_schema.records import Append, Changes
 from sheets_schema.tabs import FORMS, MENTION_KINDS, MENTION_STATUSES, SOURCE_KINDS, TABS, Kind
 from sheets_schema.values import (
     is_http_url,

@@ -22,9 +22,9 @@ import pytest
 from openpyxl import load_workbook
 
 from automation.config import load_settings
-from automation.store.base import Append, Changes
 from automation.workspace import build_workspace
 from sheets_schema import demo
+from sheets_schema.records import Append, Changes
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.config import DEFAULT_SCHEDULE
-from automation.errors import BackendError, ConfigError
 from automation.schedule.loop import Scheduler
 from automation.schedule.rules import (
     EVERY_DAY,
@@ -29,6 +27,8 @@ from automation.schedule.rules import (
 )
 from automation.setup import init_workspace
 from automation.store.xlsx import XlsxStore
+from sheets_schema.errors import BackendError, ConfigError
+from sheets_schema.settings import DEFAULT_SCHEDULE
 from tests.conftest import make_settings
 
 TZ = ZoneInfo("Europe/London")

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from automation.errors import InputError
-from automation.forms.base import Answer, FormResponse, edit_key, row_response_id
+from jobs.responses import Answer, FormResponse, edit_key, row_response_id
+from sheets_schema.errors import InputError
 from sheets_schema.tabs import CHANNEL_NAMES, FORMS, Form, Kind, Question, normalise_header
 from sheets_schema.values import clean_text, parse_date, parse_email, parse_zone
 

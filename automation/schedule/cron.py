@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from automation.schedule.rules import FIRST_WORKING_DAY, ON_DAYS, WORKING_DAYS, Rule
 
 if TYPE_CHECKING:
-    from automation.config import Settings
+    from sheets_schema.settings import Settings
 
 SHORT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

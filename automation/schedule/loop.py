@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from automation.errors import ChorusError
 from automation.schedule.rules import Rule, next_run, previous_runs
+from sheets_schema.errors import ChorusError
 
 log = logging.getLogger("chorus.schedule")
 

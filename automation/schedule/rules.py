@@ -19,10 +19,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from automation.errors import ConfigError
+from sheets_schema.errors import ConfigError
 
 if TYPE_CHECKING:
-    from automation.config import Settings
+    from sheets_schema.settings import Settings
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import jobs as job_registry
-from automation.errors import BackendError, ChorusError
 from automation.runner import run_job
 from automation.schedule.loop import Scheduler
 from automation.schedule.rules import timetable
 from automation.schedule.status import last_successes
+from sheets_schema.errors import BackendError, ChorusError
 
 if TYPE_CHECKING:
     from automation.workspace import Workspace

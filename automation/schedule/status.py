@@ -21,7 +21,7 @@ from automation.schedule.rules import Rule, next_run, parse_rule, previous_runs
 from sheets_schema.values import format_datetime, parse_datetime
 
 if TYPE_CHECKING:
-    from automation.config import Settings
+    from sheets_schema.settings import Settings
 
 #: Runs outcomes that count as the job having done its work
 SUCCESS = ("ok", "problems")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.container import OutOfOrderTableProxy
+from tomlkit.container import Container, OutOfOrderTableProxy
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import Comment, InlineTable, Item, Key, Table, Trivia
 
@@ -104,9 +104,9 @@ def _find_table(doc: Any, parts: list[str]) -> tuple[Any, str, Table | InlineTab
 
 def _replace_value(node: Table | InlineTable, key: str, value: TomlValue) -> None:
     """A new value for an existing key; tomlkit keeps its trailing comment, kept here in its column."""
-    old_width = len(node.value.item(key).as_string())
+    old_width = len(_value_item(node.value, key).as_string())
     node[key] = value
-    item = node.value.item(key)
+    item = _value_item(node.value, key)
     _keep_comment_column(item.trivia, old_width, len(item.as_string()))
 
 
@@ -143,11 +143,19 @@ def _commented_setting(comment: Comment, key: str, value: TomlValue) -> tuple[Ke
     name, old = keyed[0]
     old_width = len(old.as_string())
     parsed[key] = value
-    item = parsed.item(key)
+    item = _value_item(parsed, key)
     # The note's column counts the "# " the switched-on line no longer has.
     _keep_comment_column(item.trivia, old_width + len(text) - len(line), len(item.as_string()))
     item.trivia.indent = comment.trivia.indent
     return name, item
+
+
+def _value_item(container: Container, key: str) -> Item:
+    """The item holding `key`'s value (a table split over the file is not a value)."""
+    item = container.item(key)
+    if not isinstance(item, Item):
+        raise _CannotEdit(f"{key} is a table split over the file, not a value")
+    return item
 
 
 def _keep_comment_column(trivia: Trivia, old_width: int, new_width: int) -> None:

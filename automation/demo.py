@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jobs
 from automation.config import load_settings
+from automation.crisis import demo_storm
 from automation.runner import run_job
 from automation.workspace import build_workspace
 from sheets_schema.errors import ChorusError
@@ -84,13 +85,8 @@ def run_demo(
             failures += 1
             yield f"{name:<16} {'failed':<9} {exc}"
     if crisis:
-        try:
-            from automation.crisis import demo_storm
-        except ModuleNotFoundError:
-            yield "crisis mode is not available in this installation yet"
-        else:
-            yield ""
-            yield from demo_storm(workspace, now)
+        yield ""
+        yield from demo_storm(workspace, now)
     yield ""
     yield "Where to look:"
     yield f"  the spreadsheet   {workbook}  (open it in LibreOffice or Excel)"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sheets_schema.errors import BackendError
 
 if TYPE_CHECKING:
-    from automation.google import GoogleServices
+    from automation.google.transport import GoogleServices
     from automation.workspace import Workspace
 
 
@@ -214,7 +214,7 @@ def write_guide_doc(
 
 def publish_guide(workspace: Workspace, now: datetime) -> str:
     """Write the guide into settings.guide.doc_id (or a new Doc): one read of the tabs, one update."""
-    from automation.google import GoogleServices
+    from automation.google.transport import GoogleServices
     from jobs.guide import TABS_READ, guide_sections, guide_title
 
     settings = workspace.settings

@@ -86,7 +86,7 @@ def _needs_google(settings: Settings) -> bool:
 
 
 def _services(settings: Settings, checks: list[Check]) -> Any:
-    from automation.google import GoogleServices
+    from automation.google.transport import GoogleServices
 
     try:
         return GoogleServices.from_settings(settings)
@@ -102,7 +102,7 @@ def _local_mail_checks(settings: Settings) -> list[Check]:
 # -- credentials and token -------------------------------------------------------
 def check_credentials(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Check]:
     """The key file: there, readable, only by its owner, and a service-account key."""
-    from automation.google import read_key_file
+    from automation.google.credentials import read_key_file
 
     env = os.environ if environ is None else environ
     path = settings.backend.credentials
@@ -167,15 +167,13 @@ def check_token(services: Any) -> Check:
     from google.auth.exceptions import RefreshError, TransportError
     from google.auth.transport.requests import Request
 
+    from automation.google.errors import GoogleCall
+
     try:
         services.credentials.refresh(Request(session=services.base_session))
     except (RefreshError, TransportError) as exc:
-        return Check(
-            "Google token",
-            "fail",
-            f"Google refused a token for {services.service_account_email()}: {_first(exc)}",
-            "the key may be deleted or disabled: create a new key in IAM > Service accounts > Keys",
-        )
+        failed = GoogleCall(f"signing in as {services.service_account_email()}").error(exc)
+        return Check("Google token", "fail", failed.message, failed.fix)
     return Check("Google token", "ok", f"got a token for {services.service_account_email()}")
 
 
@@ -226,6 +224,7 @@ def _sheet_headers(services: Any, spreadsheet_id: str) -> dict[str, list[str]]:
     """Every tab's header row: one spreadsheets.get and one values:batchGet."""
     from gspread.exceptions import APIError
 
+    from automation.google.errors import refusal_of
     from automation.store.gsheets import quote_tab
 
     http = services.gspread_client().http_client
@@ -241,7 +240,8 @@ def _sheet_headers(services: Any, spreadsheet_id: str) -> dict[str, list[str]]:
             else {}
         )
     except APIError as exc:
-        code = getattr(exc, "code", 0)
+        refusal = refusal_of(exc)
+        code = refusal.status if refusal else 0
         if code in (403, 404):
             raise _NoAccess(
                 f"spreadsheet {spreadsheet_id} answered {code}: it is not shared with {who}, or the id is wrong",

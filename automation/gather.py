@@ -98,8 +98,8 @@ def publish_guide_doc(workspace: Workspace, plan: Plan, now: datetime) -> list[s
     settings = workspace.settings
     if settings.backend.kind != "google" or not plan.files:
         return []
+    from automation.config_edit import update_config
     from automation.docs import publish_guide
-    from automation.google_setup import update_config
 
     doc_id = publish_guide(workspace, now)
     if doc_id != settings.guide.doc_id:

@@ -102,7 +102,7 @@ def build_inbox_source(settings: Settings, google: Any = None) -> InboxSource | 
                 fix='delegated_user = "social@example.org" (the mailbox with the label)',
             )
         if google is None:
-            from automation.google import GoogleServices
+            from automation.google.transport import GoogleServices
 
             google = GoogleServices.from_settings(settings)
         # Reading a Gmail label lives with the rest of Gmail, the one module that uses its library.

@@ -85,13 +85,8 @@ def init_workspace(
         lines.append(f"wrote {config_path}")
     settings = load_settings(config_path)
     if backend == "google":
-        try:
-            from automation.google_setup import init_google
-        except ModuleNotFoundError:
-            raise ConfigError(
-                "the Google backend is not available in this installation",
-                fix="use --backend local",
-            ) from None
+        from automation.google.setup import init_google  # Google's libraries load only here
+
         return lines + init_google(settings)
     from automation.workspace import build_store
 

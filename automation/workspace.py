@@ -45,7 +45,9 @@ class Workspace:
         if name not in self._forms:
             from automation.forms import build_form_source
 
-            self._forms[name] = build_form_source(name, self.settings, google=self.google)
+            self._forms[name] = build_form_source(
+                name, self.settings, google=self.google, store=self.store
+            )
         return self._forms[name]
 
     def api_calls(self) -> int:
@@ -72,14 +74,8 @@ def build_store(settings: Settings, google: Any = None) -> Store:
                 place=f"{settings.path}: backend.spreadsheet_id",
                 fix="run `chorus init --backend google` to create the spreadsheet, or paste its id",
             )
-        try:
-            from automation.store.gsheets import SheetsStore
-        except ModuleNotFoundError as exc:  # pragma: no cover - until the Google backend lands
-            raise ConfigError(
-                "the Google backend is not available in this installation",
-                place=f"{settings.path}: backend.kind",
-                fix='use kind = "local"',
-            ) from exc
+        from automation.store.gsheets import SheetsStore
+
         return SheetsStore.from_settings(settings, google=google)
     raise ConfigError(
         f"unknown backend {settings.backend.kind!r}",
@@ -91,10 +87,7 @@ def build_store(settings: Settings, google: Any = None) -> Store:
 def build_workspace(settings: Settings, *, google: Any = None) -> Workspace:
     """The one place that turns settings into live parts."""
     if google is None and settings.backend.kind == "google":
-        try:
-            from automation.google import GoogleServices
-        except ModuleNotFoundError:  # pragma: no cover - until the Google backend lands
-            GoogleServices = None  # type: ignore[assignment,misc]  # noqa: N806
-        if GoogleServices is not None:
-            google = GoogleServices.from_settings(settings)
+        from automation.google.transport import GoogleServices
+
+        google = GoogleServices.from_settings(settings)
     return Workspace(settings=settings, store=build_store(settings, google), google=google)

@@ -42,7 +42,8 @@ if str(ROOT) not in sys.path:  # the twin lives in tests/fakes
 
 import jobs  # noqa: E402
 from automation.config import settings_from_dict  # noqa: E402
-from automation.google import GoogleServices, RetryPolicy, load_credentials  # noqa: E402
+from automation.google.credentials import load_credentials  # noqa: E402
+from automation.google.transport import GoogleServices, RetryPolicy  # noqa: E402
 from automation.runner import run_job  # noqa: E402
 from automation.store.gsheets import SheetsStore  # noqa: E402
 from automation.workspace import Workspace  # noqa: E402

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from automation.google import GoogleServices, RetryPolicy, load_credentials
+from automation.google.credentials import load_credentials
+from automation.google.transport import GoogleServices, RetryPolicy
 from automation.store.gsheets import SheetsStore
 from tests.fakes.google import make_app
 

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from automation.config_edit import set_toml_values
 from automation.doctor import Check, check_mail, run_doctor, schema_drift
-from automation.google_setup import init_google, set_toml_values
+from automation.google.setup import init_google
 from automation.setup import CONFIG_TEMPLATE, init_workspace
 from sheets_schema.tabs import TAB_ORDER, TABS
 from tests.conftest import make_settings

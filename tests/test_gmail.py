@@ -158,7 +158,7 @@ def test_crash_after_sending_but_before_confirming_is_recorded_not_resent(
 
 def test_refused_delegation_stops_the_batch_with_the_fix(tmp_path: Path) -> None:
     twin, ws = setup(tmp_path)
-    from automation.google import GoogleServices, RetryPolicy
+    from automation.google.transport import GoogleServices, RetryPolicy
 
     # Delegation granted without the Gmail scopes: Gmail answers 403.
     creds = twin.credentials(["https://www.googleapis.com/auth/spreadsheets"], subject=SENDER)

@@ -27,7 +27,7 @@ import pytest
 
 import jobs
 from automation.config import load_settings
-from automation.google_setup import set_toml_values
+from automation.config_edit import set_toml_values
 from automation.setup import CONFIG_TEMPLATE
 from automation.workspace import build_store
 from sheets_schema.forms import FORMS
@@ -259,7 +259,7 @@ def tab_rows(
 
 
 def _services(settings):  # noqa: ANN001, ANN202
-    from automation.google import GoogleServices
+    from automation.google.transport import GoogleServices
 
     return GoogleServices.from_settings(settings)
 

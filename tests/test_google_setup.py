@@ -1,17 +1,14 @@
-"""`chorus init --backend google`: spreadsheet, tabs, forms, sharing, and chorus.toml edited in place."""
+"""`chorus init --backend google`: spreadsheet, tabs, forms and sharing, recorded in chorus.toml."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-import pytest
-
 from automation.config import load_settings
-from automation.google_setup import init_google, question_item, set_toml_values
+from automation.config_edit import set_toml_values
+from automation.google.setup import init_google, question_item
 from automation.setup import CONFIG_TEMPLATE
 from sheets_schema.columns import Kind
-from sheets_schema.errors import ConfigError
 from sheets_schema.forms import FORMS, Question
 from sheets_schema.tabs import TAB_ORDER, TABS
 from tests.fakes.google import make_app
@@ -39,48 +36,6 @@ def write_config(tmp_path: Path) -> Path:
     path = tmp_path / "chorus.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def test_toml_edit_sets_values_and_keeps_every_comment() -> None:
-    text = (
-        "# Chorus settings\n\n[backend]\n"
-        'kind = "local"                 # "local" or "google"\n'
-        '# spreadsheet_id = ""              # google: the id\n'
-        "\n[mail]\ntransport = 'outbox'\n"
-    )
-    edited = set_toml_values(
-        text,
-        {
-            ("backend", "kind"): "google",
-            ("backend", "spreadsheet_id"): "1abc",
-            ("backend", "delegated_user"): "a@example.org",
-            ("forms.feedback", "form_id"): 'q"uote',
-        },
-    )
-    assert edited == (
-        "# Chorus settings\n\n[backend]\n"
-        'kind = "google"                # "local" or "google"\n'
-        'spreadsheet_id = "1abc"            # google: the id\n'
-        'delegated_user = "a@example.org"\n'
-        "\n[mail]\ntransport = 'outbox'\n"
-        '\n[forms.feedback]\nform_id = "q\\"uote"\n'
-    )
-    data = tomllib.loads(edited)
-    assert data["backend"] == {
-        "kind": "google",
-        "spreadsheet_id": "1abc",
-        "delegated_user": "a@example.org",
-    }
-    assert data["forms"]["feedback"]["form_id"] == 'q"uote'
-
-
-def test_toml_edit_refuses_a_file_it_cannot_edit_safely() -> None:
-    text = 'forms.submissions.kind = "csv"\n'  # a dotted key: [forms.submissions] would clash
-    with pytest.raises(ConfigError) as caught:
-        set_toml_values(text, {("forms.submissions", "kind"): "forms_api"})
-    assert "by hand" in str(caught.value) and '[forms.submissions] kind = "forms_api"' in str(
-        caught.value
-    )
 
 
 def test_questions_become_form_items_with_choices_checkboxes_dates_and_required() -> None:

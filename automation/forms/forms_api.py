@@ -16,8 +16,9 @@ Feedback's Submitted At) less a safety margin of one hour. Whatever is in the
 tab was written, so a run that died between reading and writing fetches the
 same responses again; sync-forms de-duplicates by response id, so the margin
 (which covers times stored to the second and late-arriving responses) costs
-only a few repeated responses. Reading the mark costs one read of that tab;
-an empty tab means everything is fetched.
+only a few repeated responses. sync-forms passes the mark from the tabs it
+already read; a caller that does not gives the source the store, and reading
+the mark costs one read of that tab. An empty tab means everything is fetched.
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from automation.forms.normalise import _answer, _canonical_choice, map_headers
+from automation.google.errors import GoogleCall
+from automation.google.transport import GoogleServices
 from jobs.responses import Answer, FormResponse, edit_key, newest_response
 from sheets_schema.columns import CHANNEL_NAMES, Kind
-from sheets_schema.errors import BackendError, InputError
+from sheets_schema.errors import InputError
 from sheets_schema.forms import FORMS, Question
 from sheets_schema.values import clean_text, parse_email
 
 if TYPE_CHECKING:
-    from automation.google import GoogleServices
+    from automation.store.base import Store
     from sheets_schema.settings import Settings
 
 #: how far before the newest recorded response the next fetch starts
@@ -71,22 +74,35 @@ class FormsApiSource:
 
     @classmethod
     def from_settings(
-        cls, name: str, settings: Settings, google: GoogleServices | None = None
+        cls,
+        name: str,
+        settings: Settings,
+        google: GoogleServices | None = None,
+        store: Store | None = None,
     ) -> FormsApiSource:
-        """The source for [forms.<name>]; its sync mark comes from the form's tab."""
-        from automation.google import GoogleServices
-
-        services = google or GoogleServices.from_settings(settings)
+        """The source for [forms.<name>]; without a mark passed in, it reads one from `store`'s tab."""
         return cls(
             name,
-            services,
+            google or GoogleServices.from_settings(settings),
             settings.forms[name].form_id,
             settings,
-            mark=lambda: recorded_mark(name, settings, services),
+            mark=(lambda: recorded_mark(name, store, settings)) if store is not None else None,
         )
 
     def describe(self) -> str:
+        """The form, for people."""
         return f"Google Form {self.form_id}"
+
+    def _refusals(self, doing: str) -> GoogleCall:
+        """Google's refusals while `doing` become an InputError naming the form and the fix."""
+        return GoogleCall(
+            doing,
+            place=self.describe(),
+            access_fix=f"check [forms.{self.name}] form_id, share the form with "
+            f"{self.services.service_account_email()} as an editor, "
+            "and enable the Google Forms API in the project",
+            kind=InputError,
+        )
 
     def _forms(self) -> Any:
         if self._api is None:
@@ -97,8 +113,8 @@ class FormsApiSource:
     def responses(self, since: datetime | None | _Unread = UNREAD) -> list[FormResponse]:
         """Responses submitted or edited after `since` (None: all of them), oldest first.
 
-        Called without `since`, the source reads the sync mark from the form's tab
-        itself; sync-forms passes the mark from the tabs it has already read.
+        Called without `since`, the source asks its `mark` (the form's tab in the
+        store it was given); sync-forms passes the mark from the tabs it already read.
         """
         questions = self.questions()
         start = self.mark() if isinstance(since, _Unread) else since
@@ -108,8 +124,8 @@ class FormsApiSource:
             params["filter"] = f"timestamp > {stamp}"
         found: list[dict[str, Any]] = []
         while True:
-            request = self._forms().responses().list(**params)
-            page = self._call(request.execute, "listing responses")
+            with self._refusals("listing responses"):
+                page = self._forms().responses().list(**params).execute() or {}
             found += page.get("responses", [])
             if not page.get("nextPageToken"):
                 break
@@ -120,9 +136,8 @@ class FormsApiSource:
     # -- the form itself ---------------------------------------------------------
     def questions(self) -> dict[str, Question]:
         """question id -> the schema's Question, from forms.get; InputError when one is missing."""
-        form = self._call(
-            lambda: self._forms().get(formId=self.form_id).execute(), "reading the form"
-        )
+        with self._refusals("reading the form"):
+            form = self._forms().get(formId=self.form_id).execute() or {}
         schema = FORMS[self.name]
         collection = (form.get("settings") or {}).get("emailCollectionType", "")
         if schema.collects_email and collection == "DO_NOT_COLLECT":
@@ -176,29 +191,6 @@ class FormsApiSource:
             edit_key=edit_key(self.name, email, answers),
         )
 
-    def _call(self, request: Callable[[], Any], doing: str) -> dict[str, Any]:
-        from googleapiclient.errors import HttpError
-
-        try:
-            return request() or {}
-        except HttpError as exc:
-            status = int(getattr(exc.resp, "status", 0) or 0)
-            who = self.services.service_account_email()
-            if status in (403, 404):
-                raise InputError(
-                    f"{doing}: the Forms API answered {status}",
-                    place=self.describe(),
-                    fix=f"check [forms.{self.name}] form_id, share the form with {who} as an editor, "
-                    "and enable the Google Forms API in the project",
-                ) from None
-            raise InputError(
-                f"{doing}: the Forms API answered {status}: {exc}", place=self.describe()
-            ) from None
-        except BackendError as exc:
-            raise InputError(
-                f"{doing}: {exc.message}", place=self.describe(), fix=exc.fix
-            ) from None
-
 
 def _api_answer(question: Question, values: list[str], place: str, notes: list[str]) -> Answer:
     """The API's list of answer values as the row sources would give them (same rules)."""
@@ -212,10 +204,8 @@ def _api_answer(question: Question, values: list[str], place: str, notes: list[s
     return _answer(question, "\n".join(values), True, place, notes)
 
 
-def recorded_mark(name: str, settings: Settings, google: Any = None) -> datetime | None:
+def recorded_mark(name: str, store: Store, settings: Settings) -> datetime | None:
     """The newest response time already in the form's tab (see the module doc); None when empty."""
-    from automation.workspace import build_store
-
     tab = FORMS[name].tab
-    frame = build_store(settings, google).read([tab])[tab]
+    frame = store.read([tab])[tab]
     return newest_response(frame, tab, settings.tz, day_first=settings.organisation.day_first)

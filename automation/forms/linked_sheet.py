@@ -15,11 +15,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from automation.forms.normalise import responses_from_table
+from automation.google.errors import GoogleCall, refusal_of
+from automation.google.transport import GoogleServices
+from automation.store.gsheets import quote_tab
 from jobs.responses import FormResponse
-from sheets_schema.errors import BackendError, InputError
+from sheets_schema.errors import InputError
 
 if TYPE_CHECKING:
-    from automation.google import GoogleServices
     from sheets_schema.settings import Settings
 
 
@@ -40,8 +42,6 @@ class LinkedSheetSource:
         cls, name: str, settings: Settings, google: GoogleServices | None = None
     ) -> LinkedSheetSource:
         """The source [forms.<name>] describes (spreadsheet_id and tab)."""
-        from automation.google import GoogleServices
-
         form = settings.forms[name]
         return cls(
             name,
@@ -70,40 +70,34 @@ class LinkedSheetSource:
         return sorted(responses, key=lambda r: r.submitted_at)
 
     def _read(self) -> list[list[Any]]:
+        """The tab's rows as people see them: one values:batchGet."""
         from gspread.exceptions import APIError
 
-        from automation.store.gsheets import quote_tab
-
         http = self.services.gspread_client().http_client
-        fix_share = (
+        access_fix = (
             f"check [forms.{self.name}] spreadsheet_id, and share the response spreadsheet with "
             f"{self.services.service_account_email()} (Viewer is enough)"
         )
-        try:
-            body = http.values_batch_get(
-                self.spreadsheet_id,
-                [quote_tab(self.tab)],
-                params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
-            )
-        except APIError as exc:
-            code = getattr(exc, "code", 0)
-            message = str(getattr(exc, "error", {}).get("message", exc))
-            if code in (403, 404):
-                raise InputError(
-                    f"the response spreadsheet cannot be read ({code}: {message})",
-                    place=self.describe(),
-                    fix=fix_share,
-                ) from None
-            if code == 400 and "Unable to parse range" in message:
-                raise InputError(
-                    f"the spreadsheet has no tab {self.tab!r}",
-                    place=self.describe(),
-                    fix=f"set [forms.{self.name}] tab to the responses tab's name (Google calls it 'Form Responses 1')",
-                ) from None
-            raise InputError(
-                f"the response spreadsheet answered {code}: {message}", place=self.describe()
-            ) from None
-        except BackendError as exc:
-            raise InputError(exc.message, place=self.describe(), fix=exc.fix) from None
+        with GoogleCall(
+            "reading the response spreadsheet",
+            place=self.describe(),
+            access_fix=access_fix,
+            kind=InputError,
+        ):
+            try:
+                body = http.values_batch_get(
+                    self.spreadsheet_id,
+                    [quote_tab(self.tab)],
+                    params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
+                )
+            except APIError as exc:
+                refusal = refusal_of(exc)
+                if refusal and refusal.status == 400 and refusal.says("Unable to parse range"):
+                    raise InputError(
+                        f"the spreadsheet has no tab {self.tab!r}",
+                        place=self.describe(),
+                        fix=f"set [forms.{self.name}] tab to the responses tab's name (Google calls it 'Form Responses 1')",
+                    ) from None
+                raise
         ranges = body.get("valueRanges", [])
         return ranges[0].get("values", []) if ranges else []

@@ -37,7 +37,7 @@ def load_credentials(
         return _default_credentials(where, delegated_user)
     info = read_key_file(path, where)
     try:
-        creds = service_account.Credentials.from_service_account_info(
+        creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
             info, scopes=list(SERVICE_ACCOUNT_SCOPES)
         )
     except (ValueError, KeyError) as exc:
@@ -48,7 +48,7 @@ def load_credentials(
         ) from None
     delegated = None
     if delegated_user:
-        delegated = service_account.Credentials.from_service_account_info(
+        delegated = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
             info, scopes=list(DELEGATED_SCOPES), subject=delegated_user
         )
     return creds, delegated

@@ -5,10 +5,10 @@ googleapiclient's `HttpError`, gspread's `APIError`), a refused token
 (google-auth's `RefreshError`), a token endpoint out of reach (`TransportError`),
 or no answer at all after the retries (`BackendError` from the transport,
 `UncertainWrite` when a write may have landed). `refusal_of` reads each shape
-into one `Refusal`; `google_error` turns that into the ChorusError an adapter
-raises, choosing the fix by status: access (401/403/404: share, check the id,
-enable the API), a token (the key or the delegation), or none (Google's own
-message says what was wrong).
+into one `Refusal`; `GoogleCall.error` turns that into the ChorusError an
+adapter raises, choosing the fix by status: access (401/403/404: share, check
+the id, enable the API), a token (the key or the delegation), or none
+(Google's own message says what was wrong).
 
 Each adapter names what it was doing, where, and its own error class (form
 sources raise InputError, the Gmail mailer the ledger's MailError kinds);
@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import requests
 from google.auth.exceptions import RefreshError, TransportError
@@ -77,70 +76,66 @@ def refusal_of(error: object) -> Refusal | None:
     return None
 
 
-def google_error(
-    error: object,
-    doing: str,
-    *,
-    place: str = "",
-    access_fix: str = "",
-    token_fix: str = TOKEN_FIX,
-    kind: type[ChorusError] = BackendError,
-    kinds: Mapping[int, type[ChorusError]] | None = None,
-) -> ChorusError:
-    """The ChorusError for Google's refusal of `doing` (an answer, a library error, or no answer).
+@dataclass(frozen=True)
+class GoogleCall:
+    """What an adapter was asking Google, and how a refusal of it reads: the one translator.
+
+    Used as `with GoogleCall("reading the form", place=..., kind=InputError): ...`
+    around the calls (Google's refusals leave as `error(...)`, anything else
+    passes), or as `raise GoogleCall(...).error(response)` for an answer in hand.
 
     `kind` is the adapter's error class; `kinds` picks another by status, with
-    NO_ANSWER (0) for Google not answering after the retries. A write that may
-    have landed (UncertainWrite) is always `kind`: the caller re-reads.
+    NO_ANSWER (0) for Google not answering after the retries. `access_fix` is
+    for 401/403/404 (Google answers 404 for a file not shared, too), `fixes`
+    replaces the fix for a status where the adapter knows better. A write that
+    may have landed (UncertainWrite) is always `kind`, with `uncertain_fix`
+    when the caller knows better than "re-run the job".
     """
-    by_status = kinds or {}
-    if isinstance(error, UncertainWrite):
-        return kind(f"{doing}: {error.message}", place=place, fix=error.fix)
-    if isinstance(error, BackendError):  # the transport's retries were used up
-        cls = by_status.get(NO_ANSWER, kind)
-        return cls(f"{doing}: {error.message}", place=place, fix=error.fix)
-    refusal = refusal_of(error)
-    if refusal is None:
-        raise TypeError(f"not a Google error: {error!r}")
-    cls = by_status.get(refusal.status, kind)
-    if refusal.status == NO_ANSWER:
-        return cls(
-            f"{doing}: Google could not be reached ({refusal.message})", place=place, fix=NETWORK_FIX
+
+    doing: str
+    place: str = ""
+    access_fix: str = ""
+    token_fix: str = TOKEN_FIX
+    uncertain_fix: str = ""
+    fixes: Mapping[int, str] = field(default_factory=dict)
+    kind: type[ChorusError] = BackendError
+    kinds: Mapping[int, type[ChorusError]] = field(default_factory=dict)
+
+    def error(self, error: object) -> ChorusError:
+        """The ChorusError for Google's refusal: an answer, a library's exception, or no answer."""
+        if isinstance(error, UncertainWrite):
+            return self._make(self.kind, error.message, self.uncertain_fix or error.fix)
+        if isinstance(error, BackendError):  # the transport's retries were used up
+            return self._make(self.kinds.get(NO_ANSWER, self.kind), error.message, error.fix)
+        refusal = refusal_of(error)
+        if refusal is None:
+            raise TypeError(f"not a Google error: {error!r}")
+        kind = self.kinds.get(refusal.status, self.kind)
+        if refusal.status == NO_ANSWER:
+            return self._make(kind, f"Google could not be reached ({refusal.message})", NETWORK_FIX)
+        if refusal.token:
+            return self._make(kind, f"Google refused a token ({refusal.message})", self.token_fix)
+        fix = self.access_fix if refusal.status in ACCESS_STATUSES else ""
+        said = f" ({refusal.message})" if refusal.message else ""
+        return self._make(
+            kind,
+            f"{API_NAMES[refusal.api]} answered {refusal.status}{said}",
+            self.fixes.get(refusal.status, fix),
         )
-    if refusal.token:
-        return cls(f"{doing}: Google refused a token ({refusal.message})", place=place, fix=token_fix)
-    fix = access_fix if refusal.status in ACCESS_STATUSES else ""
-    said = f" ({refusal.message})" if refusal.message else ""
-    return cls(
-        f"{doing}: {API_NAMES[refusal.api]} answered {refusal.status}{said}", place=place, fix=fix
-    )
 
+    def _make(self, kind: type[ChorusError], message: str, fix: str) -> ChorusError:
+        return kind(f"{self.doing}: {message}", place=self.place, fix=fix)
 
-@contextmanager
-def google_errors(
-    doing: str,
-    *,
-    place: str = "",
-    access_fix: str = "",
-    token_fix: str = TOKEN_FIX,
-    kind: type[ChorusError] = BackendError,
-    kinds: Mapping[int, type[ChorusError]] | None = None,
-) -> Iterator[None]:
-    """Run Google calls; whatever Google refuses leaves as `google_error(...)` (other errors pass)."""
-    try:
-        yield
-    except Exception as exc:
-        if not isinstance(exc, BackendError) and refusal_of(exc) is None:
-            raise
-        raise google_error(
-            exc,
-            doing,
-            place=place,
-            access_fix=access_fix,
-            token_fix=token_fix,
-            kind=kind,
-            kinds=kinds,
-        ) from None
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if isinstance(exc, BackendError) or (
+            isinstance(exc, Exception) and refusal_of(exc) is not None
+        ):
+            raise self.error(exc) from None
 
 
 def _message(body: bytes | str, fallback: str) -> str:

@@ -15,30 +15,26 @@ and every question) and forms.setPublishSettings.
 
 from __future__ import annotations
 
-import json
-import re
-import tomllib
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from automation.google import GoogleServices, UncertainWrite
+from automation.config_edit import update_config
+from automation.google.errors import GoogleCall, UncertainWrite
+from automation.google.transport import GoogleServices
+from automation.store.gsheets import SheetsStore
 from sheets_schema.columns import Kind
-from sheets_schema.errors import BackendError, ConfigError
+from sheets_schema.errors import BackendError
 from sheets_schema.forms import FORMS, Form, Question
 from sheets_schema.settings import Settings
 
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 #: questions answered in a paragraph box rather than one line
 PARAGRAPH_FIELDS = {"details", "text"}
-
-TomlValue = str | bool | int
+#: a create whose answer was lost: running init again carries on from chorus.toml
+RERUN_INIT = "run `chorus init --backend google` again"
 
 
 def init_google(settings: Settings, google: GoogleServices | None = None) -> list[str]:
     """Create (or complete) the Google spreadsheet and forms; returns what was done, for people."""
-    from automation.store.gsheets import SheetsStore
-
     services = google or GoogleServices.from_settings(settings)
     lines: list[str] = []
     spreadsheet_id = settings.backend.spreadsheet_id
@@ -95,10 +91,10 @@ def create_spreadsheet(services: GoogleServices, title: str, settings: Settings)
             "and delete the extra spreadsheet); nothing was written to chorus.toml",
         ) from None
     if not response.ok:
-        raise BackendError(
-            f"Google refused to create the spreadsheet ({response.status_code}: {_message(response)})",
-            fix="enable the Google Sheets API in the project and check the key's scopes",
-        )
+        raise GoogleCall(
+            "creating the spreadsheet",
+            access_fix="enable the Google Sheets API in the project and check the key's scopes",
+        ).error(response)
     return str(response.json()["spreadsheetId"])
 
 
@@ -207,119 +203,8 @@ def question_item(question: Question) -> dict[str, Any]:
     return item
 
 
-def _execute(request: Any, doing: str, fix: str) -> dict[str, Any]:
-    from googleapiclient.errors import HttpError
-
-    try:
-        return request.execute() or {}
-    except HttpError as exc:
-        status = int(getattr(exc.resp, "status", 0) or 0)
-        raise BackendError(f"{doing}: Google answered {status} ({_first(exc)})", fix=fix) from None
-    except UncertainWrite as exc:
-        raise BackendError(
-            f"{doing}: {exc.message}", fix="run `chorus init --backend google` again"
-        ) from None
-
-
-def _message(response: Any) -> str:
-    try:
-        return str(response.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return response.text[:200]
-
-
-def _first(exc: Any) -> str:
-    reason = getattr(exc, "reason", "") or str(exc)
-    return str(reason).splitlines()[0][:200]
-
-
-# -- chorus.toml, edited as text ---------------------------------------------------
-_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-]+)\s*\]\s*(?:#.*)?$")
-_VALUE = r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s#]+'
-
-
-def toml_value(value: TomlValue) -> str:
-    """A TOML literal for a string, boolean or integer."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-
-
-def set_toml_values(text: str, values: Mapping[tuple[str, str], TomlValue]) -> str:
-    """Set `[table] key = value` in TOML text, keeping every comment and the layout.
-
-    An existing `key = ...` line gets the new value (its trailing comment kept);
-    a commented-out `# key = ...` line is switched on; otherwise the key is added
-    after the table's last setting, or a new table is added at the end. The
-    result is parsed back and checked; a file this cannot edit safely (dotted
-    keys, inline tables) raises ConfigError asking for the edit by hand.
-    """
-    lines = text.splitlines()
-    for (table, key), value in values.items():
-        lines = _set_one(lines, table, key, toml_value(value))
-    result = "\n".join(lines) + "\n"
-    try:
-        data = tomllib.loads(result)
-    except tomllib.TOMLDecodeError as exc:
-        raise _hand_edit(values, f"the edited file would not be valid TOML ({exc})") from None
-    for (table, key), value in values.items():
-        node: Any = data
-        for part in table.split("."):
-            node = node.get(part, {}) if isinstance(node, dict) else {}
-        if not isinstance(node, dict) or node.get(key) != value:
-            raise _hand_edit(values, f"[{table}] {key} could not be set safely")
-    return result
-
-
-def _hand_edit(values: Mapping[tuple[str, str], TomlValue], why: str) -> ConfigError:
-    wanted = "; ".join(f"[{t}] {k} = {toml_value(v)}" for (t, k), v in values.items())
-    return ConfigError(why, place="chorus.toml", fix=f"set these by hand: {wanted}")
-
-
-def _set_one(lines: list[str], table: str, key: str, literal: str) -> list[str]:
-    start = end = None
-    for i, line in enumerate(lines):
-        m = _HEADER.match(line)
-        if m and start is None and m.group(1) == table:
-            start = i
-        elif m and start is not None:
-            end = i
-            break
-    if start is None:
-        tail = [""] if lines and lines[-1].strip() else []
-        return [*lines, *tail, f"[{table}]", f"{key} = {literal}"]
-    end = len(lines) if end is None else end
-    live = re.compile(rf"^(\s*{re.escape(key)}\s*=\s*)({_VALUE})(.*)$")
-    dead = re.compile(rf"^\s*#\s*{re.escape(key)}\s*=\s*({_VALUE})(.*)$")
-    for i in range(start + 1, end):
-        m = live.match(lines[i])
-        if m:
-            lines[i] = _with_comment(f"{m.group(1)}{literal}", m.group(3), lines[i])
-            return lines
-    for i in range(start + 1, end):
-        m = dead.match(lines[i])
-        if m:
-            lines[i] = _with_comment(f"{key} = {literal}", m.group(2), lines[i])
-            return lines
-    last = start
-    for i in range(start + 1, end):
-        if lines[i].strip() and not lines[i].lstrip().startswith("#"):
-            last = i
-    return [*lines[: last + 1], f"{key} = {literal}", *lines[last + 1 :]]
-
-
-def _with_comment(setting: str, rest: str, old_line: str) -> str:
-    """`setting` plus the old line's trailing comment, kept in its column where it fits."""
-    comment = rest.strip()
-    if not comment:
-        return setting
-    column = len(old_line) - len(rest.lstrip())
-    return setting + " " * max(1, column - len(setting)) + comment
-
-
-def update_config(path: Path, values: Mapping[tuple[str, str], TomlValue]) -> None:
-    """Write `values` into chorus.toml in place (see set_toml_values)."""
-    text = path.read_text(encoding="utf-8")
-    path.write_text(set_toml_values(text, values), encoding="utf-8")
+def _execute(request: Any, doing: str, access_fix: str) -> dict[str, Any]:
+    """One googleapiclient request; Google's refusal becomes a BackendError with the fix."""
+    with GoogleCall(doing, access_fix=access_fix, uncertain_fix=RERUN_INIT):
+        answer: dict[str, Any] = request.execute() or {}
+    return answer

@@ -58,7 +58,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """How long to wait before try `attempt + 1`: jittered back-off, at least Retry-After."""
-        backoff = min(self.cap, self.base * (2**attempt)) * self.rng()
+        backoff = min(self.cap, self.base * 2.0**attempt) * self.rng()
         return max(backoff, retry_after or 0.0)
 
 
@@ -130,7 +130,7 @@ class GoogleServices:
                     place="chorus.toml: backend.delegated_user",
                     fix="set delegated_user to the address Chorus sends as, and grant the service account domain-wide delegation",
                 )
-            authed = AuthorizedSession(creds, auth_request=Request(session=self.base_session))
+            authed = AuthorizedSession(creds, auth_request=Request(session=self.base_session))  # type: ignore[no-untyped-call]
             for prefix, adapter in self.base_session.adapters.items():
                 authed.mount(prefix, adapter)
             self._sessions[delegated] = authed
@@ -161,7 +161,9 @@ class GoogleServices:
         while True:
             self.calls[api] += 1
             try:
-                response = session.request(method, url, timeout=timeout, **kwargs)
+                response: requests.Response = session.request(  # type: ignore[no-untyped-call]
+                    method, url, timeout=timeout, **kwargs
+                )
             except (
                 requests.ConnectionError,
                 requests.Timeout,

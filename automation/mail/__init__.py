@@ -27,16 +27,8 @@ def build_mailer(settings: Settings, google: Any = None) -> Mailer:
 
         return SmtpMailer.from_settings(settings)
     if transport == "gmail":
-        try:
-            from automation.mail.gmail import GmailMailer
-        except ModuleNotFoundError as exc:
-            if exc.name != "automation.mail.gmail":
-                raise
-            raise ConfigError(
-                "the Gmail transport is not available in this installation",
-                place=f"{settings.path}: mail.transport",
-                fix='use transport = "outbox" or "smtp"',
-            ) from None
+        from automation.mail.gmail import GmailMailer
+
         return GmailMailer.from_settings(settings, google=google)
     raise ConfigError(
         f"unknown mail transport {transport!r}",

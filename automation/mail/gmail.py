@@ -24,11 +24,12 @@ from email import policy
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
-from automation.google import GoogleServices, UncertainWrite
+from automation.google.errors import NO_ANSWER, GoogleCall, UncertainWrite
+from automation.google.transport import GoogleServices
 from automation.inbox import header_message_id, is_known
 from automation.mail.base import MessageRefused, Resolution, SendResult, TransportDown
 from jobs.ingest_inbox import InboxMessage
-from sheets_schema.errors import BackendError, InputError, MailError
+from sheets_schema.errors import ChorusError, InputError, MailError
 
 if TYPE_CHECKING:
     from sheets_schema.settings import Settings
@@ -38,6 +39,8 @@ DELEGATION_FIX = (
     "service account's client id the scopes https://www.googleapis.com/auth/gmail.compose and "
     "https://www.googleapis.com/auth/gmail.readonly, and check backend.delegated_user"
 )
+#: what to check when Gmail refuses the delegated user outright
+ACCESS_FIX = DELEGATION_FIX + ", and that the Gmail API is enabled in the project"
 
 
 class GmailMailer:
@@ -136,61 +139,35 @@ class GmailMailer:
         return str(answer["id"])
 
     def _call(self, request: Any, doing: str) -> dict[str, Any]:
-        """Run one API request; translate Google's answers into the ledger's three kinds of failure."""
-        from google.auth.exceptions import RefreshError
-        from googleapiclient.errors import HttpError
-
-        try:
-            return request() or {}
-        except HttpError as exc:
-            status = int(getattr(exc.resp, "status", 0) or 0)
-            reason = _reason(exc)
-            if status == 404:
-                raise _DraftGone(f"Gmail: {doing}: not found") from None
-            if status in (401, 403):
-                raise TransportDown(
-                    f"Gmail refused {doing} as {self.user}: {reason}",
-                    place="Gmail API",
-                    fix=DELEGATION_FIX + ", and that the Gmail API is enabled in the project",
-                ) from None
-            if status == 400:
-                raise MessageRefused(
-                    f"Gmail refused {doing}: {reason}", place="Gmail API"
-                ) from None
-            raise MailError(
-                f"Gmail answered {status} {doing}: {reason}", place="Gmail API"
-            ) from None
-        except RefreshError as exc:
-            raise TransportDown(
-                f"Google refused a token for {self.user} ({_first_line(exc)})",
-                place="Gmail API",
-                fix=DELEGATION_FIX,
-            ) from None
-        except UncertainWrite as exc:
-            # May or may not have happened: the ledger keeps the row Pending and resolves it.
-            raise MailError(
-                f"Gmail: {doing}: {exc.message}", place="Gmail API", fix=exc.fix
-            ) from None
-        except BackendError as exc:
-            # Retries used up: for a write only 429s are retried, so nothing was done.
-            raise TransportDown(
-                f"Gmail: {doing}: {exc.message}", place="Gmail API", fix=exc.fix
-            ) from None
+        """Run one API request; Google's refusals become the ledger's three kinds of failure."""
+        with GoogleCall(
+            f"{doing} as {self.user}",
+            place="Gmail API",
+            access_fix=ACCESS_FIX,
+            token_fix=DELEGATION_FIX,
+            kind=MailError,
+            kinds=_MAILER_FAILURES,
+        ):
+            answer: dict[str, Any] = request() or {}
+        return answer
 
 
 class _DraftGone(MailError):
     """The draft does not exist (any more)."""
 
 
-def _reason(exc: Any) -> str:
-    try:
-        return str(exc.reason or exc._get_reason())  # noqa: SLF001 - googleapiclient keeps it there
-    except Exception:  # noqa: BLE001 - a best effort for a message
-        return str(exc)
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+# Gmail's answer -> what the ledger does. A refused message is Failed and the
+# batch goes on; refused access, a refused token, or no answer after the
+# retries (for a write only 429s are retried, so nothing was done) stops the
+# batch; a write whose answer was lost stays a MailError: the ledger keeps the
+# row Pending and resolves it next run.
+_MAILER_FAILURES: dict[int, type[ChorusError]] = {
+    400: MessageRefused,
+    401: TransportDown,
+    403: TransportDown,
+    404: _DraftGone,
+    NO_ANSWER: TransportDown,
+}
 
 
 # --------------------------------------------------------------------------- reading a label
@@ -260,28 +237,15 @@ class GmailLabelSource:
 
     def _call(self, request: Any, doing: str) -> Any:
         """One Gmail request; Google's refusals become an InputError with the fix."""
-        from google.auth.exceptions import RefreshError
-        from googleapiclient.errors import HttpError
-
-        from automation.mail.gmail import DELEGATION_FIX
-        from sheets_schema.errors import BackendError
-
-        place = f"Gmail {self.user} label {self.label!r}"
-        try:
+        with GoogleCall(
+            doing,
+            place=f"Gmail {self.user} label {self.label!r}",
+            access_fix=ACCESS_FIX,
+            token_fix=DELEGATION_FIX,
+            fixes=dict.fromkeys(
+                (400, 404),
+                "check [inbox] label and backend.delegated_user; it is tried again next run",
+            ),
+            kind=InputError,
+        ):
             return request()
-        except HttpError as exc:
-            status = int(getattr(exc.resp, "status", 0) or 0)
-            fix = (
-                DELEGATION_FIX + ", and that the Gmail API is enabled in the project"
-                if status in (401, 403)
-                else "check [inbox] label and backend.delegated_user; it is tried again next run"
-            )
-            raise InputError(f"Gmail answered {status} {doing}", place=place, fix=fix) from None
-        except RefreshError:
-            raise InputError(
-                f"Google refused a token for {self.user} {doing}",
-                place=place,
-                fix=DELEGATION_FIX,
-            ) from None
-        except BackendError as exc:
-            raise InputError(f"{doing}: {exc.message}", place=place, fix=exc.fix) from None

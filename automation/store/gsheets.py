@@ -24,9 +24,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from automation.google import GoogleServices, UncertainWrite
+from automation.google.errors import GoogleCall, UncertainWrite, refusal_of
+from automation.google.transport import GoogleServices
 from sheets_schema.columns import Kind, Tab, normalise_header
-from sheets_schema.errors import BackendError, SheetError
+from sheets_schema.errors import BackendError, ChorusError, SheetError
 from sheets_schema.records import (
     ApplyResult,
     Cell,
@@ -99,8 +100,7 @@ class SheetsStore:
                 params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"},
             )
         except APIError as exc:
-            self._translate(exc, ranges)
-            raise
+            raise self._refused(exc, ranges) from None
         return [vr.get("values", []) for vr in body.get("valueRanges", [])]
 
     def read(self, tabs: Iterable[str]) -> Snapshot:
@@ -116,29 +116,24 @@ class SheetsStore:
             }
         )
 
-    def _translate(self, exc: Any, ranges: list[str]) -> None:
-        code = getattr(exc, "code", 0)
-        message = str(getattr(exc, "error", {}).get("message", exc))
-        if code == 404:
-            raise BackendError(
-                f"spreadsheet {self.spreadsheet_id} was not found",
-                fix=f"check backend.spreadsheet_id, and share the spreadsheet with {self.services.service_account_email()} as an editor",
-            ) from None
-        if code == 403:
-            raise BackendError(
-                f"no access to spreadsheet {self.spreadsheet_id}: {message}",
-                fix=f"share the spreadsheet with {self.services.service_account_email()} as an editor, and enable the Sheets API",
-            ) from None
-        if code == 400 and "Unable to parse range" in message:
+    def _refused(self, exc: Exception, ranges: list[str]) -> ChorusError:
+        """A missing tab is a SheetError naming it; any other refusal goes through the translator."""
+        refusal = refusal_of(exc)
+        if refusal and refusal.status == 400 and refusal.says("Unable to parse range"):
             missing = self._missing_tabs(
                 [r.split("!")[0].strip("'").replace("''", "'") for r in ranges]
             )
             if missing:
-                raise SheetError(
+                return SheetError(
                     "the tab is missing from the spreadsheet",
                     tab=missing[0],
                     fix="run `chorus init` to add it",
-                ) from None
+                )
+        return GoogleCall(
+            f"reading spreadsheet {self.spreadsheet_id}",
+            access_fix=f"check backend.spreadsheet_id, share the spreadsheet with "
+            f"{self.services.service_account_email()} as an editor, and enable the Google Sheets API",
+        ).error(exc)
 
     def _titles(self) -> dict[str, dict[str, Any]]:
         meta = self.http.fetch_sheet_metadata(

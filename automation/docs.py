@@ -118,55 +118,41 @@ def guide_requests(doc: _Text, old_end: int, last_has_bullet: bool = False) -> l
     if last_has_bullet:
         # the kept final paragraph was a list item: the new text would inherit its bullet
         requests.append({"deleteParagraphBullets": {"range": whole}})
-    requests.append(
-        {
-            "updateParagraphStyle": {
-                "range": whole,
-                "paragraphStyle": {"namedStyleType": "NORMAL_TEXT"},
-                "fields": "namedStyleType",
-            }
+    # The inserted text inherits the style where it lands: reset it before styling.
+    requests.append(_paragraph_style(1, end + 1, "NORMAL_TEXT"))
+    requests.append(_text_style(1, end, {}, "bold,link"))
+    return requests + _styles(doc)
+
+
+def _paragraph_style(start: int, stop: int, style: str) -> dict[str, Any]:
+    return {
+        "updateParagraphStyle": {
+            "range": {"startIndex": start, "endIndex": stop},
+            "paragraphStyle": {"namedStyleType": style},
+            "fields": "namedStyleType",
         }
-    )
-    requests.append(
-        {
-            "updateTextStyle": {
-                "range": {"startIndex": 1, "endIndex": end},
-                "textStyle": {},
-                "fields": "bold,link",
-            }
+    }
+
+
+def _text_style(start: int, stop: int, style: dict[str, Any], fields: str) -> dict[str, Any]:
+    return {
+        "updateTextStyle": {
+            "range": {"startIndex": start, "endIndex": stop},
+            "textStyle": style,
+            "fields": fields,
         }
-    )
-    for start, stop, style in doc.headings:
-        requests.append(
-            {
-                "updateParagraphStyle": {
-                    "range": {"startIndex": start, "endIndex": stop},
-                    "paragraphStyle": {"namedStyleType": style},
-                    "fields": "namedStyleType",
-                }
-            }
-        )
-    for start, stop in doc.bold:
-        if stop > start:
-            requests.append(
-                {
-                    "updateTextStyle": {
-                        "range": {"startIndex": start, "endIndex": stop},
-                        "textStyle": {"bold": True},
-                        "fields": "bold",
-                    }
-                }
-            )
-    for start, stop, url in doc.links:
-        requests.append(
-            {
-                "updateTextStyle": {
-                    "range": {"startIndex": start, "endIndex": stop},
-                    "textStyle": {"link": {"url": url}},
-                    "fields": "link",
-                }
-            }
-        )
+    }
+
+
+def _styles(doc: _Text) -> list[dict[str, Any]]:
+    """Headings, bold, links and lists, in that order, over the inserted text."""
+    requests = [_paragraph_style(start, stop, style) for start, stop, style in doc.headings]
+    requests += [
+        _text_style(start, stop, {"bold": True}, "bold") for start, stop in doc.bold if stop > start
+    ]
+    requests += [
+        _text_style(start, stop, {"link": {"url": url}}, "link") for start, stop, url in doc.links
+    ]
     for start, stop, ordered in doc.lists:
         preset = "NUMBERED_DECIMAL_ALPHA_ROMAN" if ordered else "BULLET_DISC_CIRCLE_SQUARE"
         requests.append(

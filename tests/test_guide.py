@@ -14,6 +14,7 @@ from automation.runner import run_job
 from automation.workspace import build_workspace
 from jobs.base import Plan
 from jobs.guide.document import Link, Section
+from jobs.guide.html_page import escape, render_html
 from jobs.guide.job import plan
 from jobs.guide.markdown_page import render_markdown
 from jobs.guide.previous import previous_guide
@@ -583,6 +584,13 @@ def test_hostile_sheet_text_is_escaped_in_html(tmp_path: Path) -> None:
     assert 'onmouseover="' not in html
 
 
+@pytest.mark.parametrize("text", [HOSTILE, 'Tom & Jerry\'s "best" <b>', "", "plain"])
+def test_html_escaping_is_jinjas_autoescape(text: str) -> None:
+    import markupsafe
+
+    assert escape(text) == str(markupsafe.escape(text))
+
+
 def test_hostile_sheet_text_is_inert_in_markdown(tmp_path: Path) -> None:
     result = plan(snapshot_of(hostile_sheets()), NOW, guide_settings(tmp_path))
     markdown = result.files[1].content.decode()
@@ -651,6 +659,18 @@ def test_a_new_layout_with_the_same_content_keeps_the_generated_time(tmp_path: P
     result = plan(snapshot_of(sheets()), later, settings, on_disk(settings))
     assert result.report.lines == ("rewritten: same content, new layout or a missing file",)
     assert "generated on Wednesday 31 March 2027 at 8:30 am" in result.files[0].content.decode()
+
+
+def test_the_plan_carries_the_guide_its_files_were_rendered_from(tmp_path: Path) -> None:
+    settings = guide_settings(tmp_path)
+    folder = write_files(settings, plan(snapshot_of(sheets()), NOW, settings))
+    markdown_missing = previous_guide((folder / "guide.html").read_text(encoding="utf-8"), None)
+    later = datetime(2027, 4, 2, 9, tzinfo=TZ)
+    result = plan(snapshot_of(sheets()), later, settings, markdown_missing)
+    assert result.guide.generated_at == NOW  # same content: the generated time is kept
+    html, markdown = (f.content.decode() for f in result.files)
+    assert html == render_html(result.guide)
+    assert markdown == render_markdown(result.guide)
 
 
 def test_the_guide_job_runs_through_the_runner_and_skips_an_unchanged_guide(tmp_path: Path) -> None:

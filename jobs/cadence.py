@@ -876,7 +876,7 @@ def cadence_changes(
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
     """check-cadence's pure plan: slots, fills, suggestions, and the Cadence tab rewrite."""
-    from jobs.crisis import crisis_state  # one reading of crisis mode for every job (issue 12)
+    from jobs.crisis import crisis_state  # one reading of crisis mode for every job
 
     crisis = crisis_state(snapshot).active
     result = check_cadence(snapshot["Channels"], snapshot["Queue"], now, settings, crisis=crisis)

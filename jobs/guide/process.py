@@ -28,8 +28,8 @@ from jobs.guide.document import (
 )
 from jobs.guide.wording import join_words, number_in_words, schedule_in_words
 from jobs.rota import monday_of, on_duty
-from sheets_schema.records import Snapshot
 from sheets_schema.forms import FORMS
+from sheets_schema.records import Snapshot
 from sheets_schema.values import clean_text, parse_date, parse_email
 
 

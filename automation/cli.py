@@ -328,7 +328,7 @@ def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
         click.echo(line)
 
 
-# -- crisis (issue 12) ----------------------------------------------------------
+# -- crisis ---------------------------------------------------------------------
 @cli.group()
 def crisis() -> None:
     """Crisis mode: hold the scheduled posts, tell the right people, stand down cleanly.

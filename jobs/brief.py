@@ -379,7 +379,7 @@ def brief_context(
     rota_df, absences = snapshot.get_or_empty("Rota"), snapshot.get_or_empty("Absences")
     duty = rota.on_duty(rota_df, absences, people_df, today, day_first=day_first)
     crises = cadence.open_crises(snapshot.get_or_empty("Crises"), now, tz)
-    crisis = crisis_state(snapshot).active  # one reading of crisis mode (jobs/crisis.py, issue 12)
+    crisis = crisis_state(snapshot).active  # one reading of crisis mode for every job
 
     queue = snapshot.get_or_empty("Queue")
     items, _ = cadence.read_queue(queue, tz, day_first=day_first)

@@ -157,37 +157,13 @@ class GoogleServices:
         api = api_of(url)
         started = time.monotonic()
         attempt = 0
-        timeout = kwargs.pop("timeout", None) or self.timeout
+        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
         while True:
             self.calls[api] += 1
-            try:
-                response: requests.Response = session.request(  # type: ignore[no-untyped-call]
-                    method, url, timeout=timeout, **kwargs
-                )
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                ConnectionError,
-                TimeoutError,
-            ) as exc:
-                if not idempotent:
-                    raise UncertainWrite(
-                        f"{method} {_short(url)} lost its answer ({type(exc).__name__})",
-                        fix="Chorus re-reads before trying again; re-run the job if it stopped here",
-                    ) from exc
-                error: str = type(exc).__name__
-                retry_after = None
-            else:
-                if response.status_code not in RETRY_STATUSES:
-                    return response
-                # 429 means Google did not do it; a 5xx on a write may have been applied.
-                if not idempotent and response.status_code != 429:
-                    raise UncertainWrite(
-                        f"{method} {_short(url)} answered {response.status_code}",
-                        fix="Chorus re-reads before trying again; re-run the job if it stopped here",
-                    )
-                error = f"HTTP {response.status_code}"
-                retry_after = _retry_after(response)
+            outcome = _try_once(session, method, url, idempotent, kwargs)
+            if isinstance(outcome, requests.Response):
+                return outcome
+            error, retry_after = outcome
             wait = self.retry.delay(attempt, retry_after)
             attempt += 1
             if (
@@ -229,6 +205,30 @@ class GoogleServices:
     def service_account_email(self) -> str:
         """Who to share files with, for the fixes in messages."""
         return getattr(self.credentials, "service_account_email", "") or "the service account"
+
+
+def _try_once(
+    session: AuthorizedSession, method: str, url: str, idempotent: bool, kwargs: dict[str, Any]
+) -> requests.Response | tuple[str, float | None]:
+    """One try: the final response, or (what went wrong, Retry-After) when it is worth another."""
+    try:
+        response: requests.Response = session.request(method, url, **kwargs)  # type: ignore[no-untyped-call]
+    except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
+        if not idempotent:
+            raise UncertainWrite(
+                f"{method} {_short(url)} lost its answer ({type(exc).__name__})",
+                fix="Chorus re-reads before trying again; re-run the job if it stopped here",
+            ) from exc
+        return type(exc).__name__, None
+    if response.status_code not in RETRY_STATUSES:
+        return response
+    # 429 means Google did not do it; a 5xx on a write may have been applied.
+    if not idempotent and response.status_code != 429:
+        raise UncertainWrite(
+            f"{method} {_short(url)} answered {response.status_code}",
+            fix="Chorus re-reads before trying again; re-run the job if it stopped here",
+        )
+    return f"HTTP {response.status_code}", _retry_after(response)
 
 
 def _short(url: str) -> str:

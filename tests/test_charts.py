@@ -57,8 +57,8 @@ def test_charts_are_real_pngs_of_a_fixed_size_and_the_same_bytes_every_time() ->
         assert Image.open(io.BytesIO(render_chart(chart))).size == (640, 320)
 
 
-# The bytes jobs/charts.py drew inside the plan before drawing moved to the mail layer,
-# recorded with the matplotlib these hashes name (its fonts and PNG writer set the bytes).
+# The bytes weekly-summary's charts have been sent with, recorded with the matplotlib
+# named here (its fonts and PNG writer decide the bytes, so another version draws others).
 RECORDED_WITH = "3.11.2"
 RECORDED = {
     "bars": "07045e4233a37990833bf984b684a486afce90ff4fb960a7bf44a0dfd320b366",

@@ -134,14 +134,12 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and str(name).endswith((".html.j2", ".html", ".htm"))
 
 
-@lru_cache(maxsize=8)
-def template_environment(search_path: tuple[str, ...] = ()) -> Environment:
-    """The Jinja2 environment: folders in `search_path` first (local overrides, tests),
-    then the templates installed with the package."""
-    loaders: list[Any] = [FileSystemLoader(list(search_path))] if search_path else []
-    loaders.append(PackageLoader("automation", "templates"))
+@lru_cache(maxsize=1)
+def mail_environment() -> Environment:
+    """The one Jinja2 environment for mail: the templates installed with the package, the
+    filters above, HTML autoescaped. Every email and preview is rendered through it."""
     env = Environment(
-        loader=ChoiceLoader(loaders),
+        loader=PackageLoader("automation", "templates"),
         autoescape=_autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -151,6 +149,17 @@ def template_environment(search_path: tuple[str, ...] = ()) -> Environment:
         link=link_filter, date=date_filter, datetime=datetime_filter, plural=plural_filter
     )
     return env
+
+
+@lru_cache(maxsize=8)
+def template_environment(search_path: tuple[str, ...] = ()) -> Environment:
+    """The mail environment, with the folders in `search_path` searched first (local
+    overrides, tests): an overlay sharing its settings and filters, not a second setup."""
+    env = mail_environment()
+    if not search_path:
+        return env
+    assert env.loader is not None
+    return env.overlay(loader=ChoiceLoader([FileSystemLoader(list(search_path)), env.loader]))
 
 
 def render(

@@ -22,8 +22,8 @@ from jobs.ingest_inbox import InboxInputs, known_message_ids
 from jobs.responses import FormResponse, newest_response
 from jobs.sync_forms import FormInputs
 from sheets_schema.errors import ChorusError
+from sheets_schema.forms import FORMS
 from sheets_schema.records import Snapshot
-from sheets_schema.tabs import FORMS
 
 Gatherer = Callable[[Workspace, datetime, Snapshot], object]
 AfterWrite = Callable[[Workspace, Plan, datetime], list[str]]

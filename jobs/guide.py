@@ -26,8 +26,8 @@ import pandas as pd
 from jobs.base import Job, OutputFile, Plan, Report
 from jobs.rota import monday_of, on_duty
 from sheets_schema.errors import SheetError
+from sheets_schema.forms import FORMS
 from sheets_schema.records import Snapshot
-from sheets_schema.tabs import FORMS
 from sheets_schema.values import (
     DAY_NAMES,
     clean_text,

@@ -396,7 +396,7 @@ def test_in_a_crisis_items_on_hold_are_held_and_nothing_is_suggested(tmp_path, c
 
 def test_an_ended_crisis_no_longer_holds_anything(tmp_path):
     crises = [{"id": "C-1", "started": "2027-03-20 18:00", "ended": "2027-03-22 10:00"}]
-    from jobs.crisis import crisis_state_of
+    from jobs.crisis.state import crisis_state_of
 
     assert not crisis_state_of(
         frame_from_rows("Crises", crises), frame_from_rows("Program", [])

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from jobs.crisis import sheet
+from sheets_schema.columns import QUEUE_STATUSES
 from sheets_schema.records import Update
 from sheets_schema.settings import Settings
-from sheets_schema.tabs import QUEUE_STATUSES
 from sheets_schema.values import format_datetime
 
 

@@ -16,8 +16,8 @@ from datetime import datetime
 import pandas as pd
 
 from jobs.crisis import sheet
+from sheets_schema.columns import normalise_header
 from sheets_schema.settings import Settings
-from sheets_schema.tabs import normalise_header
 from sheets_schema.values import parse_yes_no
 
 PROGRAM_SETTING = "Crisis Mode"

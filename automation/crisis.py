@@ -1,4 +1,4 @@
-"""`chorus crisis start|end|status` and the demo's storm: the shell around jobs/crisis.py.
+"""`chorus crisis start|end|status` and the demo's storm: the shell around jobs/crisis/.
 
 The commands run the crisis Job through `automation.runner.run_job`: one read,
 the pure plan, one write, the sends through the Sent ledger, a Runs row with
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from automation.runner import RunResult, run_job
 from jobs import crisis as crisis_job
+from jobs.crisis.command import JOB, TABS, CrisisCommand
+from jobs.crisis.status import status_lines
 from sheets_schema.errors import ChorusError, InputError
 from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import clean_text, format_datetime, parse_email
@@ -24,15 +26,15 @@ if TYPE_CHECKING:
 
 
 def run_command(
-    workspace: Workspace, now: datetime, command: crisis_job.CrisisCommand, *, dry_run: bool = False
+    workspace: Workspace, now: datetime, command: CrisisCommand, *, dry_run: bool = False
 ) -> RunResult:
     """Run one crisis command as the job "crisis" (Runs row, run lock, Sent ledger)."""
     return run_job(
         workspace,
-        crisis_job.JOB_NAME,
+        JOB.name,
         now,
         dry_run=dry_run,
-        job=crisis_job.JOB,
+        job=JOB,
         gather=lambda _workspace, _now, _snapshot: command,
     )
 
@@ -58,7 +60,7 @@ def start_crisis(
     except (KeyError, OSError):  # no login name (some containers)
         user = ""
     note = "Declared with `chorus crisis start`" + (f" (login {user})." if user else ".")
-    command = crisis_job.CrisisCommand(
+    command = CrisisCommand(
         "start",
         reason=clean_text(reason),
         statement=clean_text(statement),
@@ -70,13 +72,13 @@ def start_crisis(
 
 def end_crisis(workspace: Workspace, now: datetime, *, dry_run: bool = False) -> RunResult:
     """Stand down: held items restored (or Overdue), the all-clear sent, the Crises row closed."""
-    return run_command(workspace, now, crisis_job.CrisisCommand("end"), dry_run=dry_run)
+    return run_command(workspace, now, CrisisCommand("end"), dry_run=dry_run)
 
 
 def crisis_status(workspace: Workspace, now: datetime) -> list[str]:
     """The crisis state in words (one read, nothing written)."""
-    snapshot = workspace.store.read((*crisis_job.TABS, "People", "Sent"))
-    return crisis_job.status_lines(snapshot, now, workspace.settings)
+    snapshot = workspace.store.read((*TABS, "People", "Sent"))
+    return status_lines(snapshot, now, workspace.settings)
 
 
 # -- the demo's storm -----------------------------------------------------------------------------

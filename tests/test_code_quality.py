@@ -18,6 +18,7 @@ TYPED = [
     "automation/mail/base.py",
     "automation/workspace.py",
     "automation/errors.py",
+    "automation/demo",
 ]
 
 

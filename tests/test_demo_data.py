@@ -17,9 +17,7 @@ import feedparser
 import pytest
 
 from automation.config import load_settings
-from automation.store.base import Append, Changes
-from automation.store.xlsx import XlsxStore
-from sheets_schema.demo import (
+from automation.demo import (
     BACKUPS,
     COORDINATORS,
     DEMO_ORG,
@@ -30,6 +28,8 @@ from sheets_schema.demo import (
     email_of,
     write_inputs,
 )
+from automation.store.base import Append, Changes
+from automation.store.xlsx import XlsxStore
 from sheets_schema.tabs import FORMS, MENTION_KINDS, MENTION_STATUSES, SOURCE_KINDS, TABS, Kind
 from sheets_schema.values import (
     is_http_url,

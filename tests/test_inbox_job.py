@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 
+from automation import demo
 from automation.config import load_settings
 from automation.inbox import InboxMessage
 from automation.runner import run_job
@@ -16,7 +17,6 @@ from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace, build_workspace
 from jobs.brief import waiting_items
 from jobs.ingest_inbox import DETAILS_LIMIT, InboxInputs, plan
-from sheets_schema import demo
 from tests.conftest import TZ, make_settings
 from tests.test_mail_text import (
     ENCODED_B64,

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from automation import demo
 from automation.config import load_settings
 from automation.store.base import Append, Changes
 from automation.workspace import build_workspace
-from sheets_schema import demo
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from automation.demo import demo_rows
 from automation.store.base import Append, Changes
 from automation.store.xlsx import XlsxStore
-from sheets_schema.demo import demo_rows
 from sheets_schema.tabs import TAB_ORDER, TABS
 
 pytestmark = pytest.mark.slow

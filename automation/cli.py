@@ -17,8 +17,9 @@ from pathlib import Path
 
 import click
 
-from automation.config import DEFAULT_CONFIG, Settings, load_settings
-from automation.errors import ChorusError, ConfigError
+from automation.config import DEFAULT_CONFIG, load_settings
+from sheets_schema.errors import ChorusError, ConfigError
+from sheets_schema.settings import Settings
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 done, 1 done with problems found (validation errors,
@@ -327,7 +328,7 @@ def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
         click.echo(line)
 
 
-# -- crisis (issue 12) ----------------------------------------------------------
+# -- crisis ---------------------------------------------------------------------
 @cli.group()
 def crisis() -> None:
     """Crisis mode: hold the scheduled posts, tell the right people, stand down cleanly.
@@ -440,7 +441,7 @@ def schedule(ctx: click.Context) -> None:
       chorus --config /srv/chorus/chorus.toml schedule
       chorus --log-format json schedule        # for journald, Docker or Cloud Logging
     """
-    from automation.scheduler import serve
+    from automation.schedule.service import serve
 
     serve(workspace_from(ctx))
 
@@ -485,7 +486,9 @@ def cron(
       chorus --config /srv/chorus/chorus.toml cron | crontab -
       chorus cron --systemd --out /etc/systemd/system && systemctl enable --now 'chorus-*.timer'
     """
-    from automation.scheduler import crontab, parse_rule, runs_on, systemd_units, timetable
+    import jobs as job_registry
+    from automation.schedule.cron import crontab, systemd_units
+    from automation.schedule.rules import parse_rule, runs_on, timetable
 
     settings = settings_from(ctx)
     if due_today:
@@ -499,7 +502,7 @@ def cron(
         )
         today = parse_at(at, settings).astimezone(settings.tz).date()
         ctx.exit(0 if rule and runs_on(rule, today, settings.organisation.working_days) else 1)
-    rules = timetable(settings)
+    rules = timetable(settings, job_registry.available())
     program = chorus_path or _this_chorus()
     if not systemd:
         click.echo(crontab(settings, rules, program), nl=False)
@@ -541,7 +544,7 @@ def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
       chorus --config demo/chorus.toml status
     """
     import jobs as job_registry
-    from automation.status import job_status
+    from automation.schedule.status import job_status
 
     settings = settings_from(ctx)
     now = parse_at(at, settings)

@@ -9,13 +9,12 @@ gather, so the plan stays pure and the runner stays the only shell.
 from __future__ import annotations
 
 import getpass
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from automation.errors import InputError
 from automation.runner import RunResult, run_job
 from jobs import crisis as crisis_job
+from sheets_schema.errors import InputError
 from sheets_schema.values import clean_text, parse_email
 
 if TYPE_CHECKING:
@@ -26,8 +25,14 @@ def run_command(
     workspace: Workspace, now: datetime, command: crisis_job.CrisisCommand, *, dry_run: bool = False
 ) -> RunResult:
     """Run one crisis command as the job "crisis" (Runs row, run lock, Sent ledger)."""
-    job = replace(crisis_job.JOB, gather=lambda _workspace, _now, _snapshot: command)
-    return run_job(workspace, crisis_job.JOB_NAME, now, dry_run=dry_run, job=job)
+    return run_job(
+        workspace,
+        crisis_job.JOB_NAME,
+        now,
+        dry_run=dry_run,
+        job=crisis_job.JOB,
+        gather=lambda _workspace, _now, _snapshot: command,
+    )
 
 
 def start_crisis(

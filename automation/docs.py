@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from automation.errors import BackendError
+from sheets_schema.errors import BackendError
 
 if TYPE_CHECKING:
     from automation.google import GoogleServices

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from automation.config import Settings, load_settings
-from automation.errors import ChorusError
-from sheets_schema.tabs import FORMS, TAB_ORDER, TABS, normalise_header
+from automation.config import load_settings
+from sheets_schema.columns import normalise_header
+from sheets_schema.errors import ChorusError
+from sheets_schema.forms import FORMS
+from sheets_schema.settings import Settings
+from sheets_schema.tabs import TAB_ORDER, TABS
 
 Status = Literal["ok", "warn", "fail"]
 

@@ -1,81 +1,27 @@
 """Alert and content feeds (RSS and Atom, e.g. Google Alerts) -> clean entries.
 
-Fetching is the only I/O here (`fetch_feed`); everything else is pure so
-ingest-alerts can plan from parsed entries. Google Alerts quirks handled:
-links are Google redirects (`https://www.google.com/url?...&url=REAL&ct=ga`),
-titles and snippets carry HTML (`<b>Acme</b>`) and entities (`&#39;`).
-
-Canonical URLs (the de-duplication key, never shown to people): tracking
-parameters and the fragment removed, scheme dropped (http and https are the
-same article), host lower-cased without a leading "www." (sites serve the
-same page on both; one mention is better than two), default ports dropped,
-trailing slash ignored, query parameters sorted.
+ingest-alerts' gathering: fetch each feed (the only I/O) and parse it into
+FeedEntry values the pure plan reads. Google Alerts quirks handled: links are
+Google redirects (unwrapped by `jobs.links`), titles and snippets carry HTML
+(`<b>Acme</b>`) and entities (`&#39;`).
 """
 
 from __future__ import annotations
 
-import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
-from automation.config import Feed
-from automation.errors import InputError
+from jobs.ingest_alerts import FeedEntry
+from jobs.links import clean_url, unwrap_redirect
+from sheets_schema.errors import InputError
+from sheets_schema.settings import Feed
 
 USER_AGENT = "Chorus/0.1 (+employee social media program; feed reader)"
-
-TRACKING_PARAMS = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "gbraid",
-        "wbraid",
-        "msclkid",
-        "yclid",
-        "twclid",
-        "ttclid",
-        "mc_cid",
-        "mc_eid",
-        "igshid",
-        "_hsenc",
-        "_hsmi",
-        "mkt_tok",
-        "oly_anon_id",
-        "oly_enc_id",
-        "vero_id",
-        "vero_conv",
-        "__s",
-        "ref_src",
-        "s_cid",
-        "cmpid",
-        "spm",
-    }
-)
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    """One entry of one feed, cleaned: plain-text title and snippet, the real URL."""
-
-    feed: str
-    entry_id: str
-    title: str
-    snippet: str
-    url: str
-    published: datetime | None = None
-
-    @property
-    def canonical(self) -> str:
-        return canonical_url(self.url) if self.url else ""
 
 
 def fetch_feed(feed: Feed, *, timeout: float, max_bytes: int) -> bytes:
@@ -152,50 +98,6 @@ def parse_feed(data: bytes, feed: Feed) -> list[FeedEntry]:
     return entries
 
 
-def unwrap_redirect(url: str) -> str:
-    """Google's redirect link (google.*/url?url=REAL or ?q=REAL) -> the real URL; others unchanged."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return url.strip()
-    host = (parts.hostname or "").lower()
-    if re.fullmatch(r"(?:www\.)?google(?:\.[a-z]{2,3}){1,2}", host) and parts.path == "/url":
-        params = dict(parse_qsl(parts.query))
-        real = params.get("url") or params.get("q") or ""
-        if real.lower().startswith(("http://", "https://")):
-            return real
-    return url.strip()
-
-
-def clean_url(url: str) -> str:
-    """The URL without tracking parameters (utm_*, fbclid, gclid, ...) or fragment."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return url.strip()
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), ""))
-
-
-def canonical_url(url: str) -> str:
-    """The de-duplication key of a URL (see the module doc for what is ignored)."""
-    cleaned = clean_url(unwrap_redirect(url))
-    try:
-        parts = urlsplit(cleaned)
-        port = parts.port
-    except ValueError:
-        return cleaned.strip().lower()
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".")
-    if host.startswith("www."):
-        host = host[4:]
-    if port is not None and port != _DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{port}"
-    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~").rstrip("/")
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
-    return host + path + (f"?{query}" if query else "")
-
-
 def plain_text(value: object) -> str:
     """HTML fragment -> plain text: tags dropped, entities decoded, spaces collapsed."""
     text = str(value or "")
@@ -229,11 +131,6 @@ class _TextParser(HTMLParser):
 
     def text(self) -> str:
         return "".join(self._parts)
-
-
-def _tracking(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
 def _content(raw: feedparser.FeedParserDict) -> str:

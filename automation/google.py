@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from automation.errors import BackendError, ConfigError
+from sheets_schema.errors import BackendError, ConfigError
 
 log = logging.getLogger("chorus.google")
 

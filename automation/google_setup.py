@@ -22,10 +22,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from automation.config import Settings
-from automation.errors import BackendError, ConfigError
 from automation.google import GoogleServices, UncertainWrite
-from sheets_schema.tabs import FORMS, Form, Kind, Question
+from sheets_schema.columns import Kind
+from sheets_schema.errors import BackendError, ConfigError
+from sheets_schema.forms import FORMS, Form, Question
+from sheets_schema.settings import Settings
 
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 #: questions answered in a paragraph box rather than one line

@@ -22,29 +22,19 @@ import re
 import socket
 import ssl
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any, Protocol
 
-from automation.config import Settings
-from automation.errors import ConfigError, InputError
+from jobs.ingest_inbox import InboxMessage
+from sheets_schema.errors import ConfigError, InputError
+from sheets_schema.settings import Settings
 
 #: seconds an IMAP connection may wait for the server before giving up
 IMAP_TIMEOUT = 30.0
 #: messages fetched per IMAP FETCH command (bounded response size)
 IMAP_BATCH = 25
-
-
-@dataclass(frozen=True)
-class InboxMessage:
-    """One message as a source found it: raw bytes (the header only when `complete` is False)."""
-
-    source_id: str
-    raw: bytes
-    size: int
-    complete: bool = True
 
 
 class InboxSource(Protocol):

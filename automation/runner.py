@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import jobs
-from automation.errors import ChorusError
-from automation.store.base import Append, ApplyResult, Changes, Update
+from automation.gather import AFTER, GATHER, Gatherer
 from automation.workspace import Workspace
 from jobs.base import Job, Plan
+from sheets_schema.errors import ChorusError
+from sheets_schema.records import Append, ApplyResult, Changes, Update
 from sheets_schema.values import format_datetime
 
 log = logging.getLogger("chorus.run")
@@ -93,16 +94,18 @@ def run_job(
     dry_run: bool = False,
     dry_run_dir: Path | None = None,
     job: Job | None = None,
+    gather: Gatherer | None = None,
 ) -> RunResult:
     """Run one job as if it were `now`; records a Runs row unless dry_run.
 
-    `job` runs a Job that is not in the registry under `name` (a command such as
-    `chorus crisis start`, whose gather returns the command's arguments).
+    `job` runs a Job that is not in the registry under `name`, and `gather` replaces
+    the registered gatherer (a command such as `chorus crisis start` hands its
+    arguments to the plan this way).
     """
     try:
         job = job or jobs.get(name)
     except KeyError:
-        from automation.errors import ConfigError
+        from sheets_schema.errors import ConfigError
 
         raise ConfigError(
             f"there is no job called {name!r}",
@@ -114,7 +117,15 @@ def run_job(
     )
     try:
         with workspace.store.lock("run"):
-            _run(job, workspace, now, result, dry_run=dry_run, dry_run_dir=dry_run_dir)
+            _run(
+                job,
+                gather or GATHER.get(name),
+                workspace,
+                now,
+                result,
+                dry_run=dry_run,
+                dry_run_dir=dry_run_dir,
+            )
     except ChorusError as exc:
         result.outcome, result.error = "failed", str(exc)
         _record(workspace, result, now)
@@ -137,6 +148,7 @@ def run_job(
 
 def _run(
     job: Job,
+    gather: Gatherer | None,
     workspace: Workspace,
     now: datetime,
     result: RunResult,
@@ -148,7 +160,7 @@ def _run(
     tabs = tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ)))
     # 1. gather
     snapshot = workspace.store.read(tabs)
-    inputs = job.gather(workspace, now, snapshot) if job.gather else None
+    inputs = gather(workspace, now, snapshot) if gather else None
     # 2. plan
     plan = job.plan(snapshot, now, settings, inputs)
     result.plan = plan
@@ -173,7 +185,8 @@ def _run(
             _merge_delivery(result, report)
         return
     changes = plan.changes
-    if not plan.messages and not plan.files and job.after is None:
+    after = AFTER.get(job.name)
+    if not plan.messages and not plan.files and after is None:
         # Nothing happens after the write: the Runs row goes in the same write, which
         # saves a whole load and save of the workbook, or two Sheets calls, per run.
         result.outcome = "problems" if result.problems else "ok"
@@ -196,8 +209,8 @@ def _run(
         tmp.write_bytes(output.content)
         tmp.replace(target)
         result.files.append(str(target))
-    if job.after is not None:
-        result.lines.extend(job.after(workspace, plan, inputs, now) or [])
+    if after is not None:
+        result.lines.extend(after(workspace, plan, now))
 
 
 def _merge_delivery(result: RunResult, report: Any) -> None:

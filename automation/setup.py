@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from automation.config import load_settings
-from automation.errors import ConfigError
+from sheets_schema.errors import ConfigError
 
 CONFIG_TEMPLATE = """\
 # Chorus settings. Relative paths are relative to this file.

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from automation.config import Settings
-from automation.errors import ConfigError
+from sheets_schema.errors import ConfigError
+from sheets_schema.settings import Settings
 
 if TYPE_CHECKING:
     from automation.forms.base import FormSource

@@ -41,15 +41,16 @@ if str(ROOT) not in sys.path:  # the twin lives in tests/fakes
     sys.path.insert(0, str(ROOT))
 
 import jobs  # noqa: E402
-from automation.config import DEFAULT_SCHEDULE, settings_from_dict  # noqa: E402
-from automation.errors import ChorusError  # noqa: E402
+from automation.config import settings_from_dict  # noqa: E402
 from automation.google import GoogleServices, RetryPolicy, load_credentials  # noqa: E402
 from automation.runner import run_job  # noqa: E402
-from automation.store.base import Append, Changes  # noqa: E402
 from automation.store.gsheets import SheetsStore  # noqa: E402
 from automation.workspace import Workspace  # noqa: E402
 from benchmarks import scale  # noqa: E402
 from benchmarks.naive import NaiveResult, run_naive  # noqa: E402
+from sheets_schema.errors import ChorusError  # noqa: E402
+from sheets_schema.records import Append, Changes  # noqa: E402
+from sheets_schema.settings import DEFAULT_SCHEDULE  # noqa: E402
 
 QUOTA_PER_MINUTE = 60  # Sheets API: read requests and write requests, per minute per user
 APIS = ("sheets", "forms", "gmail", "docs", "drive")
@@ -394,7 +395,7 @@ class Cycle:
 
 def daily_cycle(per_run: dict[str, tuple[float, float, float]], day: Any = None) -> Cycle:
     """Lay every job's runs of one day (DEFAULT_SCHEDULE) on the clock; per_run = (reads, writes, gmail)."""
-    from automation.scheduler import parse_rule, runs_on
+    from automation.schedule.rules import parse_rule, runs_on
 
     day = day or scale.NOW.date()
     working_days = (0, 1, 2, 3, 4)

@@ -1,10 +1,9 @@
 """What a job is and what its pure plan returns.
 
-A job's `plan(snapshot, now, settings, inputs)` is pure: DataFrames, the time
-and the settings in; a frozen `Plan` out (rows to append or update by key,
-messages to send, files to write, and a report). `gather` fetches outside
-inputs (form responses, feeds, a mailbox) before planning; the runner in
-`automation/runner.py` does all the I/O around it.
+A job's `plan(snapshot, now, settings, inputs)` is pure: DataFrames, the time,
+the settings and the job's typed outside inputs in; a frozen `Plan` out (rows
+to append or update by key, messages to send, files to write, and a report).
+The shell (`automation/`) gathers the inputs and does all the I/O around it.
 """
 
 from __future__ import annotations
@@ -13,13 +12,10 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from automation.store.base import Changes, Snapshot
-
-if TYPE_CHECKING:
-    from automation.config import Settings
-    from automation.workspace import Workspace
+from sheets_schema.records import Changes, Snapshot
+from sheets_schema.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -94,18 +90,14 @@ class Plan:
     report: Report = field(default_factory=Report)
 
 
-PlanFunction = Callable[[Snapshot, datetime, "Settings", Any], Plan]
-GatherFunction = Callable[["Workspace", datetime, Snapshot], Any]
+PlanFunction = Callable[[Snapshot, datetime, Settings, Any], Plan]
 
 
 @dataclass(frozen=True)
 class Job:
-    """A job: the tabs it reads, how it gathers outside inputs, and its pure plan."""
+    """A job: the tabs it reads and its pure plan."""
 
     name: str
     description: str
     tabs: tuple[str, ...]
     plan: PlanFunction
-    gather: GatherFunction | None = None
-    #: called after a successful write with (workspace, plan, inputs, now): e.g. publish a copy
-    after: Callable[[Workspace, Plan, Any, datetime], list[str] | None] | None = None

@@ -43,11 +43,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from automation.errors import InputError
-from automation.store.base import Append, Changes, Update, empty_frame
 from jobs import rota
 from jobs.base import Job, OutgoingMessage, Plan, Report
-from sheets_schema.tabs import QUEUE_STATUSES, normalise_header
+from sheets_schema.columns import QUEUE_STATUSES, normalise_header
+from sheets_schema.errors import InputError
+from sheets_schema.records import Append, Changes, Update, empty_frame
 from sheets_schema.values import (
     clean_text,
     format_datetime,
@@ -57,7 +57,7 @@ from sheets_schema.values import (
 )
 
 if TYPE_CHECKING:
-    from automation.config import Settings
+    from sheets_schema.settings import Settings
 
 #: tabs crisis mode reads (the runner adds People and Sent)
 TABS = ("Crises", "Program", "Queue", "Mentions", "Rota", "Absences", "Policies")
@@ -536,9 +536,7 @@ def unsent(
     The ledger would refuse them anyway; leaving them out keeps each run's report
     honest ("nothing new") and its message count at zero.
     """
-    from automation.mail.compose import sender_domain
-
-    domain = sender_domain(settings)
+    domain = settings.sender_domain
     done = _sent_ids(snapshot)
     planned = tuple(messages)
     keep = tuple(m for m in planned if m.message_id(domain) not in done)

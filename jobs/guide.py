@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from automation.errors import SheetError
-from automation.store.base import Snapshot
 from jobs.base import Job, OutputFile, Plan, Report
 from jobs.rota import monday_of, on_duty
-from sheets_schema.tabs import FORMS
+from sheets_schema.errors import SheetError
+from sheets_schema.forms import FORMS
+from sheets_schema.records import Snapshot
 from sheets_schema.values import (
     DAY_NAMES,
     clean_text,
@@ -41,8 +41,7 @@ from sheets_schema.values import (
 )
 
 if TYPE_CHECKING:
-    from automation.config import Settings
-    from automation.workspace import Workspace
+    from sheets_schema.settings import Settings
 
 HTML_NAME = "guide.html"
 MARKDOWN_NAME = "guide.md"
@@ -1164,21 +1163,6 @@ def output_folder(settings: Settings) -> Path:
     return settings.guide.output_dir or settings.base_dir
 
 
-def gather(workspace: Workspace, now: datetime, snapshot: Snapshot) -> PreviousGuide:
-    """Read the guide files already written, so plan() can tell whether anything changed."""
-    folder = output_folder(workspace.settings)
-
-    def read(name: str) -> str | None:
-        try:
-            return (folder / name).read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except (OSError, UnicodeDecodeError):
-            return None  # unreadable: treat as absent and write a fresh copy
-
-    return previous_guide(read(HTML_NAME), read(MARKDOWN_NAME))
-
-
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
     """Build the guide; return its two files only if the content differs from what is on disk."""
     previous = inputs if isinstance(inputs, PreviousGuide) else PreviousGuide()
@@ -1223,28 +1207,11 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = No
     )
 
 
-def publish_doc(workspace: Workspace, plan: Plan, inputs: Any, now: datetime) -> list[str]:
-    """With the Google backend, keep the Google Doc copy in step (only when the guide changed)."""
-    settings = workspace.settings
-    if settings.backend.kind != "google" or not plan.files:
-        return []
-    from automation.docs import publish_guide
-    from automation.google_setup import update_config
-
-    doc_id = publish_guide(workspace, now)
-    if doc_id != settings.guide.doc_id:
-        update_config(settings.path, {("guide", "doc_id"): doc_id})
-        return [f"created the Google Doc {doc_id} and wrote guide.doc_id into {settings.path.name}"]
-    return [f"updated the Google Doc {doc_id}"]
-
-
 JOB = Job(
     "guide",
     "Write the employee guide, Social media at <organisation>, as HTML and Markdown",
     TABS_READ,
     plan,
-    gather,
-    after=publish_doc,
 )
 
 

@@ -24,15 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from automation.config import Settings
-from automation.errors import ChorusError
-from automation.inbox import InboxMessage, build_inbox_source
-from automation.mail_text import MailContent, message_key, parse_message, read_message
-from automation.screening import screen
-from automation.store.base import Append, Changes, Snapshot
 from jobs import crisis as crisis_mode
 from jobs.base import Job, Plan, Report
+from jobs.mail_text import MailContent, message_key, parse_message, read_message
+from jobs.screening import screen
 from jobs.sync_forms import next_id_number
+from sheets_schema.records import Append, Changes, Snapshot
+from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, format_datetime, parse_yes_no
 
 TABS = ("Queue", "People", "Crises", "Program")
@@ -56,6 +54,16 @@ SKIP_REASONS = {
 
 
 @dataclass(frozen=True)
+class InboxMessage:
+    """One message as a source found it: raw bytes (the header only when `complete` is False)."""
+
+    source_id: str
+    raw: bytes
+    size: int
+    complete: bool = True
+
+
+@dataclass(frozen=True)
 class InboxInputs:
     """What gather found: the mailbox's messages, where they came from, and what failed."""
 
@@ -74,18 +82,6 @@ def known_message_ids(origins: Iterable[object]) -> set[str]:
             if key:
                 found.add(key.casefold())
     return found
-
-
-def gather(workspace: Any, now: datetime, snapshot: Snapshot) -> InboxInputs:
-    """Read the configured mailbox once; a mailbox that cannot be read is a problem, not a crash."""
-    try:
-        source = build_inbox_source(workspace.settings, google=workspace.google)
-        if source is None:
-            return InboxInputs()
-        known = known_message_ids(snapshot.get_or_empty("Queue")["origin"])
-        return InboxInputs(tuple(source.messages(known)), source.describe())
-    except ChorusError as exc:
-        return InboxInputs(problems=(f"the inbox was not read: {exc}",))
 
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: InboxInputs | None) -> Plan:
@@ -287,5 +283,4 @@ JOB = Job(
     "Turn newsletters and mail staff forward to the social inbox into Queue items, once each.",
     TABS,
     plan,
-    gather=gather,
 )

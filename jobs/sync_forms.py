@@ -30,16 +30,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from automation.config import Settings
-from automation.errors import ChorusError
-from automation.forms.base import FormResponse, edit_key, newest_response
-from automation.screening import screen
-from automation.store.base import Append, Changes, Snapshot, Update
 from jobs.base import Job, Plan, Report
 from jobs.crisis import crisis_state
-from sheets_schema.tabs import FORMS, SOURCE_TYPES
+from jobs.responses import FormResponse, edit_key
+from jobs.screening import screen
+from sheets_schema.columns import SOURCE_TYPES
+from sheets_schema.records import Append, Changes, Snapshot, Update
+from sheets_schema.settings import Settings
 from sheets_schema.values import (
     clean_text,
     email_domain,
@@ -66,31 +64,6 @@ class FormInputs:
     responses: Mapping[str, Sequence[FormResponse]] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
-
-
-def gather(workspace: Any, now: datetime, snapshot: Snapshot) -> FormInputs:
-    """Read every configured form source once; a form that fails is reported, the others run."""
-    responses: dict[str, Sequence[FormResponse]] = {}
-    problems: list[str] = []
-    sources: dict[str, str] = {}
-    for name in FORMS:
-        try:
-            source = workspace.form_source(name)
-            if source is None:
-                continue
-            sources[name] = source.describe()
-            # The sync mark comes from the tab this run already read: no second read.
-            tab = FORMS[name].tab
-            since = newest_response(
-                snapshot.get_or_empty(tab),
-                tab,
-                workspace.settings.tz,
-                day_first=workspace.settings.organisation.day_first,
-            )
-            responses[name] = source.responses(since=since)
-        except ChorusError as exc:
-            problems.append(f"the {name} form was not read: {exc}")
-    return FormInputs(responses, tuple(problems), sources)
 
 
 def next_id_number(ids: Iterable[object], prefix: str) -> int:
@@ -559,5 +532,4 @@ JOB = Job(
     "Copy staff form responses into Submissions, the Queue, Acknowledgements and Feedback, screened against the policy.",
     TABS,
     plan,
-    gather=gather,
 )

@@ -16,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from automation.config import Settings
-from automation.store.base import Snapshot
 from jobs import acknowledgements as acks
 from jobs import charts, figures
 from jobs.base import InlineImage, Job, OutgoingMessage, Plan, Report
+from sheets_schema.records import Snapshot
+from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text
 
 NAME = "weekly-summary"

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from automation.config import Settings, settings_from_dict
+from automation.config import settings_from_dict
+from sheets_schema.settings import Settings
 
 # A loaded CI machine is slow, not wrong: no per-example deadline, and the same
 # examples on every run (CI=1) so a failure can be reproduced.

@@ -6,10 +6,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from automation.config import Settings, settings_from_dict
+from automation.config import settings_from_dict
 from automation.mail.compose import compose, render
-from automation.store.base import Snapshot, frame_from_rows
 from jobs import brief
+from sheets_schema.records import Snapshot, frame_from_rows
+from sheets_schema.settings import Settings
 
 TZ = ZoneInfo("Europe/London")
 MONDAY = datetime(2027, 3, 29, 8, 30, tzinfo=TZ)

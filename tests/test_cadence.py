@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.config import Settings, settings_from_dict
-from automation.store.base import Append, Changes, Delete, Snapshot, Update, frame_from_rows
+from automation.config import settings_from_dict
 from automation.store.xlsx import XlsxStore
 from jobs import cadence
+from sheets_schema.records import Append, Changes, Delete, Snapshot, Update, frame_from_rows
+from sheets_schema.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -17,8 +17,8 @@ TYPED = [
     "automation/forms/base.py",
     "automation/mail/base.py",
     "automation/workspace.py",
-    "automation/errors.py",
     "automation/demo",
+    "automation/schedule",
 ]
 
 

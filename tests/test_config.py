@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from automation.config import load_settings
-from automation.errors import ConfigError
+from sheets_schema.errors import ConfigError
 
 GOOD = """
 [organisation]

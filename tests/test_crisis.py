@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from automation.errors import InputError
-from automation.mail.compose import render, sender_domain
-from automation.store.base import Append, Snapshot, Update, frame_from_rows
+from automation.mail.compose import render
 from jobs import crisis
 from jobs.crisis import CrisisCommand, crisis_state, detect_spike, plan_end, plan_start, watch
+from sheets_schema.errors import InputError
+from sheets_schema.records import Append, Snapshot, Update, frame_from_rows
 from tests.conftest import TZ, make_settings
 
 NOW = datetime(2026, 11, 24, 14, 0, tzinfo=TZ)  # a Tuesday afternoon
@@ -78,7 +78,7 @@ def snapshot(**tabs: list[dict[str, str]]) -> Snapshot:
 
 def sent_rows(messages, settings) -> list[dict[str, str]]:
     """What the Sent ledger holds after the messages went out at NOW."""
-    domain = sender_domain(settings)
+    domain = settings.sender_domain
     return [
         {
             "message_id": m.message_id(domain),

@@ -17,9 +17,9 @@ from automation.crisis import crisis_status, end_crisis, start_crisis
 from automation.demo import demo_config_toml, demo_rows, write_inputs
 from automation.demo.storm import demo_storm
 from automation.runner import run_job
-from automation.store.base import Append, Changes, Update
 from automation.workspace import Workspace, build_workspace
 from jobs import crisis
+from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import parse_datetime, parse_yes_no, split_multi
 from tests.conftest import TZ
 

@@ -21,11 +21,11 @@ from openpyxl import load_workbook
 
 import jobs
 from automation.config import load_settings
-from automation.errors import SheetError
 from automation.runner import run_job
-from automation.store.base import Append, Changes
 from automation.workspace import Workspace, build_workspace
 from jobs.base import Plan
+from sheets_schema.errors import SheetError
+from sheets_schema.records import Append, Changes
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_store
 from tests.test_bad_input import NOW, ROWS, answer, program, write_form

@@ -8,16 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from automation.config import Feed
-from automation.errors import InputError
-from automation.feeds import (
-    canonical_url,
-    clean_url,
-    fetch_feed,
-    parse_feed,
-    plain_text,
-    unwrap_redirect,
-)
+from automation.feeds import fetch_feed, parse_feed, plain_text
+from jobs.links import canonical_url, clean_url, unwrap_redirect
+from sheets_schema.errors import InputError
+from sheets_schema.settings import Feed
 
 ALERTS_ATOM = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:idx="urn:atom-extension:indexing">

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from automation.store.base import empty_frame, frame_from_rows
 from jobs import acknowledgements as acks
 from jobs import charts, figures
+from sheets_schema.records import empty_frame, frame_from_rows
 
 TZ = ZoneInfo("Europe/London")
 WEEK = figures.Week(date(2026, 11, 16))  # Mon 16 - Sun 22 Nov 2026, ISO week 47

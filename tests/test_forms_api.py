@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from automation.errors import InputError
 from automation.forms.base import FormSource
 from automation.forms.forms_api import FormsApiSource, recorded_mark
 from automation.google_setup import create_form
-from automation.store.base import Append, Changes
 from automation.store.xlsx import XlsxStore
-from sheets_schema.tabs import FORMS
+from sheets_schema.errors import InputError
+from sheets_schema.forms import FORMS
+from sheets_schema.records import Append, Changes
 from tests.conftest import TZ, make_settings
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.config import Settings, settings_from_dict
-from automation.errors import ConfigError, InputError
+from automation.config import settings_from_dict
 from automation.forms import build_form_source
 from automation.forms.csv_export import CsvExportSource
+from sheets_schema.errors import ConfigError, InputError
+from sheets_schema.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
 HEADER = [

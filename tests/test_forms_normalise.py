@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from automation.errors import InputError
 from automation.forms.normalise import (
     decide_day_first,
     parse_timestamp,
     responses_from_table,
     split_checkboxes,
 )
+from sheets_schema.errors import InputError
 
 TZ = ZoneInfo("America/New_York")
 

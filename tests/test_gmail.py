@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from automation.errors import MailError
 from automation.mail.base import Mailer, TransportDown
 from automation.mail.gmail import GmailMailer
 from automation.mail.ledger import DeliveryReport, deliver
-from automation.store.base import Append, Changes
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from jobs.base import OutgoingMessage
+from sheets_schema.errors import MailError
+from sheets_schema.records import Append, Changes
 from tests.conftest import TZ, make_settings
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from automation.errors import BackendError, SheetError
-from automation.store.base import Append, Changes, Delete, Update
 from automation.store.gsheets import SheetsStore
+from sheets_schema.errors import BackendError, SheetError
+from sheets_schema.records import Append, Changes, Delete, Update
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services
 

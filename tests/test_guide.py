@@ -10,9 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.config import Settings
 from automation.runner import run_job
-from automation.store.base import Append, Changes, Snapshot, frame_from_rows
 from automation.workspace import build_workspace
 from jobs.base import Plan
 from jobs.guide import (
@@ -26,6 +24,8 @@ from jobs.guide import (
     schedule_in_words,
     window_in_words,
 )
+from sheets_schema.records import Append, Changes, Snapshot, frame_from_rows
+from sheets_schema.settings import Settings
 from sheets_schema.values import parse_days, parse_time_window
 from tests.conftest import TZ, make_settings
 

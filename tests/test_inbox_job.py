@@ -10,13 +10,12 @@ from pathlib import Path
 
 from automation import demo
 from automation.config import load_settings
-from automation.inbox import InboxMessage
 from automation.runner import run_job
-from automation.store.base import Append, Changes, Snapshot, frame_from_rows
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace, build_workspace
 from jobs.brief import waiting_items
-from jobs.ingest_inbox import DETAILS_LIMIT, InboxInputs, plan
+from jobs.ingest_inbox import DETAILS_LIMIT, InboxInputs, InboxMessage, plan
+from sheets_schema.records import Append, Changes, Snapshot, frame_from_rows
 from tests.conftest import TZ, make_settings
 from tests.test_mail_text import (
     ENCODED_B64,

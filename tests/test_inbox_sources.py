@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import automation.mail.gmail as gmail_module
-from automation.errors import ConfigError, InputError
 from automation.inbox import (
     ImapSource,
     MaildirSource,
@@ -21,9 +20,10 @@ from automation.inbox import (
 )
 from automation.mail.gmail import GmailLabelSource
 from automation.runner import run_job
-from automation.store.base import Append, Changes
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
+from sheets_schema.errors import ConfigError, InputError
+from sheets_schema.records import Append, Changes
 from tests.conftest import TZ, make_settings
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services

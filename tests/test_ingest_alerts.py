@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from automation.config import Settings, settings_from_dict
-from automation.feeds import FeedEntry
+from automation.config import settings_from_dict
 from automation.runner import run_job
-from automation.store.base import Snapshot, frame_from_rows
 from automation.store.xlsx import XlsxStore
 from automation.workspace import build_workspace
-from jobs.ingest_alerts import TABS, FeedInputs, plan
+from jobs.ingest_alerts import TABS, FeedEntry, FeedInputs, plan
+from sheets_schema.records import Snapshot, frame_from_rows
+from sheets_schema.settings import Settings
 
 TZ = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=TZ)

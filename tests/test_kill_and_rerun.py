@@ -23,8 +23,8 @@ from openpyxl import load_workbook
 
 from automation import demo
 from automation.config import load_settings
-from automation.store.base import Append, Changes
 from automation.workspace import build_workspace
+from sheets_schema.records import Append, Changes
 
 pytestmark = pytest.mark.slow
 

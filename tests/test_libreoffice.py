@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from automation.demo import demo_rows
-from automation.store.base import Append, Changes
 from automation.store.xlsx import XlsxStore
+from sheets_schema.records import Append, Changes
 from sheets_schema.tabs import TAB_ORDER, TABS
 
 pytestmark = pytest.mark.slow

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from automation.errors import InputError
-from automation.forms.base import FormSource, row_response_id
+from automation.forms.base import FormSource
 from automation.forms.linked_sheet import LinkedSheetSource
+from jobs.responses import row_response_id
+from sheets_schema.errors import InputError
 from tests.conftest import TZ, make_settings
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services

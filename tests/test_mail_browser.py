@@ -10,10 +10,10 @@ import pytest
 
 from automation.config import load_settings
 from automation.mail.preview import preview, write_previews
-from automation.store.base import Append, Changes
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace, build_workspace
 from jobs.base import OutgoingMessage
+from sheets_schema.records import Append, Changes
 from tests.browser import open_in_chromium
 from tests.conftest import TZ, make_settings
 from tests.test_mail_compose import sample_message, write_sample_templates

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from automation.errors import BackendError, MailError
 from automation.mail.ledger import DeliveryReport, deliver
 from automation.mail.outbox import maildir_key
 from automation.mail.smtp import SmtpMailer
-from automation.store.base import Append, ApplyResult, Changes, Snapshot
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from jobs.base import OutgoingMessage
+from sheets_schema.errors import BackendError, MailError
+from sheets_schema.records import Append, ApplyResult, Changes, Snapshot
 from tests.conftest import TZ, make_settings
 from tests.test_mail_transports import free_port
 

@@ -6,7 +6,7 @@ import base64
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from automation.mail_text import (
+from jobs.mail_text import (
     MailLink,
     headline_from_subject,
     html_to_text,

@@ -16,12 +16,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from automation.errors import ConfigError, MailError
 from automation.mail import build_mailer
 from automation.mail.base import Mailer, MessageRefused, TransportDown
 from automation.mail.compose import compose, message_parts
 from automation.mail.outbox import OutboxMailer, maildir_key
 from automation.mail.smtp import SmtpMailer
+from sheets_schema.errors import ConfigError, MailError
 from tests.conftest import TZ, make_settings
 from tests.imap_server import make_certificate
 from tests.test_mail_compose import PNG, sample_message, write_sample_templates

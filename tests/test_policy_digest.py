@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.config import Settings
-from automation.mail.compose import render, sender_domain
-from automation.store.base import Append, Delete, Snapshot, empty_frame, frame_from_rows
+from automation.mail.compose import render
 from jobs import policy_digest
 from jobs.base import OutgoingMessage
+from sheets_schema.records import Append, Delete, Snapshot, empty_frame, frame_from_rows
+from sheets_schema.settings import Settings
 from tests.conftest import make_settings
 
 TZ = ZoneInfo("Europe/London")
@@ -182,7 +182,7 @@ def sent_row(
     message: OutgoingMessage, settings: Settings, sent_at: str, status: str = "Sent"
 ) -> dict[str, str]:
     return {
-        "message_id": message.message_id(sender_domain(settings)),
+        "message_id": message.message_id(settings.sender_domain),
         "job": message.job,
         "period": message.period,
         "recipient": message.to_email,
@@ -456,8 +456,8 @@ def test_run_twice_in_a_month_sends_each_digest_once_and_records_it_in_program(
     tmp_path: Path,
 ) -> None:
     from automation.runner import run_job
-    from automation.store.base import Changes
     from automation.workspace import build_workspace
+    from sheets_schema.records import Changes
 
     settings = make_settings(tmp_path)
     workspace = build_workspace(settings)

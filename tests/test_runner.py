@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from automation.runner import run_job
-from automation.store.base import Append, Changes, Snapshot, Update
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from jobs.base import Job, Plan, Report
+from sheets_schema.records import Append, Changes, Snapshot, Update
 from tests.conftest import TZ, make_settings
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_store

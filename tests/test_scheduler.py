@@ -14,14 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.config import DEFAULT_SCHEDULE
-from automation.errors import BackendError, ConfigError
-from automation.scheduler import (
+from automation.schedule.loop import Scheduler
+from automation.schedule.rules import (
     EVERY_DAY,
     FIRST_WORKING_DAY,
     ON_DAYS,
     WORKING_DAYS,
-    Scheduler,
     next_run,
     parse_rule,
     previous_runs,
@@ -29,6 +27,8 @@ from automation.scheduler import (
 )
 from automation.setup import init_workspace
 from automation.store.xlsx import XlsxStore
+from sheets_schema.errors import BackendError, ConfigError
+from sheets_schema.settings import DEFAULT_SCHEDULE
 from tests.conftest import make_settings
 
 TZ = ZoneInfo("Europe/London")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from automation.config import Settings, settings_from_dict
-from automation.screening import phone_numbers, post_length, screen
+from automation.config import settings_from_dict
+from jobs.screening import phone_numbers, post_length, screen
+from sheets_schema.settings import Settings
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from automation.errors import SheetError
-from automation.store.base import Append, Changes, Delete, Store, Update
+from automation.store.base import Store
 from automation.store.xlsx import XlsxStore
+from sheets_schema.errors import SheetError
+from sheets_schema.records import Append, Changes, Delete, Update
 
 
 def _xlsx(tmp_path: Path) -> Store:

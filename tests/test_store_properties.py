@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from automation.store.base import Append, Changes, Delete, Update, frame_from_rows
 from automation.store.gsheets import SheetsStore
 from automation.store.xlsx import XlsxStore
+from sheets_schema.records import Append, Changes, Delete, Update, frame_from_rows
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services
 

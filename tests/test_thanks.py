@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.config import Settings
 from automation.mail.compose import compose, message_parts, render
-from automation.store.base import Snapshot, empty_frame, frame_from_rows
 from jobs import thanks
+from sheets_schema.records import Snapshot, empty_frame, frame_from_rows
+from sheets_schema.settings import Settings
 from tests.conftest import make_settings
 
 TZ = ZoneInfo("Europe/London")
@@ -240,8 +240,8 @@ def test_feedback_that_changed_the_guide_is_thanked_once(settings: Settings) -> 
 
 def test_running_thanks_every_day_sends_each_note_once(tmp_path: Path) -> None:
     from automation.runner import run_job
-    from automation.store.base import Append, Changes
     from automation.workspace import build_workspace
+    from sheets_schema.records import Append, Changes
 
     workspace = build_workspace(make_settings(tmp_path))
     workspace.store.ensure_tabs()

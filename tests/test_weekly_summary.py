@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from automation.config import Settings
 from automation.mail.compose import compose, message_parts, render
-from automation.store.base import Snapshot, empty_frame, frame_from_rows
 from jobs import weekly_summary
 from jobs.weekly_summary import TABS
+from sheets_schema.records import Snapshot, empty_frame, frame_from_rows
+from sheets_schema.settings import Settings
 from tests.conftest import make_settings
 
 TZ = ZoneInfo("Europe/London")
@@ -329,8 +329,8 @@ def test_no_managers_means_no_summaries_and_says_why(settings: Settings) -> None
 
 def test_the_summary_goes_out_once_per_manager_per_week(tmp_path: Path) -> None:
     from automation.runner import run_job
-    from automation.store.base import Append, Changes
     from automation.workspace import build_workspace
+    from sheets_schema.records import Append, Changes
 
     workspace = build_workspace(make_settings(tmp_path))
     workspace.store.ensure_tabs()

@@ -13,9 +13,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from automation.errors import BackendError, SheetError
-from automation.store.base import Append, Changes, Update
 from automation.store.xlsx import XlsxStore
+from sheets_schema.errors import BackendError, SheetError
+from sheets_schema.records import Append, Changes, Update
 
 
 def queue_row(n: int, **extra: str) -> dict[str, str]:

@@ -23,7 +23,7 @@ from automation.demo.firm import (
     stream,
 )
 from automation.demo.inbox import inbox_messages, write_maildir
-from sheets_schema.tabs import FORMS, export_header
+from sheets_schema.forms import FORMS, export_header
 
 #: One form response: when, who, and the answers in the export's column order.
 Response = tuple[datetime, str, list[str]]

@@ -14,10 +14,10 @@ from automation.demo.build import demo_rows
 from automation.demo.firm import TZ, demo_config_toml
 from automation.demo.inputs import write_inputs
 from automation.demo.storm import demo_storm
-from automation.errors import ChorusError
 from automation.runner import run_job
-from automation.store.base import Append, Changes
 from automation.workspace import Workspace, build_workspace
+from sheets_schema.errors import ChorusError
+from sheets_schema.records import Append, Changes
 from sheets_schema.values import parse_datetime
 
 #: What `--fresh` removes before writing the demo again (chorus.toml stays).

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 from automation.crisis import end_crisis, start_crisis
 from automation.demo.firm import read_toml
-from automation.errors import ChorusError
 from automation.runner import RunResult, run_job
-from automation.store.base import Append, Changes, Update
 from automation.workspace import Workspace
 from jobs import crisis as crisis_job
 from jobs.sync_forms import next_id_number
+from sheets_schema.errors import ChorusError
+from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import clean_text, format_datetime
 
 _STORM: dict[str, Any] = read_toml("storm.toml")

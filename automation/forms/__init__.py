@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from automation.config import Settings
-from automation.errors import ConfigError
-from automation.forms.base import FormResponse, FormSource
+from automation.forms.base import FormSource
+from jobs.responses import FormResponse
+from sheets_schema.errors import ConfigError
+from sheets_schema.settings import Settings
 
 __all__ = ["FormResponse", "FormSource", "build_form_source"]
 

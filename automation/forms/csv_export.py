@@ -15,11 +15,11 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from automation.config import Settings
-from automation.errors import InputError
-from automation.forms.base import FormResponse
 from automation.forms.normalise import responses_from_table
-from sheets_schema.tabs import normalise_header
+from jobs.responses import FormResponse
+from sheets_schema.columns import normalise_header
+from sheets_schema.errors import InputError
+from sheets_schema.settings import Settings
 
 _DELIMITERS = (",", ";", "\t")
 

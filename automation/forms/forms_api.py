@@ -26,15 +26,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from automation.errors import BackendError, InputError
-from automation.forms.base import Answer, FormResponse, edit_key, newest_response
 from automation.forms.normalise import _answer, _canonical_choice, map_headers
-from sheets_schema.tabs import CHANNEL_NAMES, FORMS, Kind, Question
+from jobs.responses import Answer, FormResponse, edit_key, newest_response
+from sheets_schema.columns import CHANNEL_NAMES, Kind
+from sheets_schema.errors import BackendError, InputError
+from sheets_schema.forms import FORMS, Question
 from sheets_schema.values import clean_text, parse_email
 
 if TYPE_CHECKING:
-    from automation.config import Settings
     from automation.google import GoogleServices
+    from sheets_schema.settings import Settings
 
 #: how far before the newest recorded response the next fetch starts
 MARGIN = timedelta(hours=1)

@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from automation.errors import BackendError, InputError
-from automation.forms.base import FormResponse
 from automation.forms.normalise import responses_from_table
+from jobs.responses import FormResponse
+from sheets_schema.errors import BackendError, InputError
 
 if TYPE_CHECKING:
-    from automation.config import Settings
     from automation.google import GoogleServices
+    from sheets_schema.settings import Settings
 
 
 class LinkedSheetSource:

@@ -4,7 +4,7 @@ Shared by every row-based source: the CSV export and the linked response
 sheet give the same table, so both map headers, read timestamps and clean
 answers here.
 
-Headers. Question titles map to fields through sheets_schema.tabs.FORMS,
+Headers. Question titles map to fields through sheets_schema.forms.FORMS,
 matched without regard to case and surrounding spaces. Google names the
 metadata columns "Timestamp" and "Email Address" (older forms and linked
 sheets say "Email address"; forms limited to an organisation may say
@@ -36,9 +36,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from automation.errors import InputError
-from automation.forms.base import Answer, FormResponse, edit_key, row_response_id
-from sheets_schema.tabs import CHANNEL_NAMES, FORMS, Form, Kind, Question, normalise_header
+from jobs.responses import Answer, FormResponse, edit_key, row_response_id
+from sheets_schema.columns import CHANNEL_NAMES, Kind, normalise_header
+from sheets_schema.errors import InputError
+from sheets_schema.forms import FORMS, Form, Question
 from sheets_schema.values import clean_text, parse_date, parse_email, parse_zone
 
 # The metadata columns as Google names them in the form owner's language.

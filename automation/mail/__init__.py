@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from automation.errors import ConfigError
+from sheets_schema.errors import ConfigError
 
 if TYPE_CHECKING:
-    from automation.config import Settings
     from automation.mail.base import Mailer
+    from sheets_schema.settings import Settings
 
 
 def build_mailer(settings: Settings, google: Any = None) -> Mailer:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal, Protocol, runtime_checkable
 
-from automation.errors import MailError
+from sheets_schema.errors import MailError
 
 Resolution = Literal["sent", "not_sent", "unknown"]
 

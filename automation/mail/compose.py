@@ -31,12 +31,12 @@ from jinja2 import (
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
-from automation.errors import ConfigError
+from sheets_schema.errors import ConfigError
 from sheets_schema.values import is_http_url, parse_date, parse_datetime
 
 if TYPE_CHECKING:
-    from automation.config import Settings
     from jobs.base import OutgoingMessage
+    from sheets_schema.settings import Settings
 
 #: what every template sees besides the job's own context
 STANDARD_KEYS = ("org_name", "recipient_name", "recipient_email", "subject")
@@ -175,16 +175,6 @@ def _address(name: str, email: str, place: str) -> Address:
         ) from None
 
 
-def sender_domain(settings: Settings) -> str:
-    """The domain Message-IDs are minted under: the sender's, else the first org domain."""
-    sender = settings.mail.sender
-    return (
-        sender.rsplit("@", 1)[-1].lower()
-        if "@" in sender
-        else settings.organisation.email_domains[0]
-    )
-
-
 def compose(
     message: OutgoingMessage,
     settings: Settings,
@@ -215,7 +205,7 @@ def compose(
         msg["Reply-To"] = _address("", settings.mail.reply_to, f"{settings.path}: mail.reply_to")
     msg["Subject"] = clean_header_text(message.subject)
     msg["Date"] = rfc2822_datetime(now or datetime.now().astimezone())
-    msg["Message-ID"] = message.message_id(sender_domain(settings))
+    msg["Message-ID"] = message.message_id(settings.sender_domain)
     msg["X-Chorus-Job"] = clean_header_text(message.job)
     msg["X-Chorus-Period"] = clean_header_text(message.period)
     # RFC 3834: tells auto-responders (out-of-office) not to reply to a robot.

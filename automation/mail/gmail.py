@@ -24,13 +24,14 @@ from email import policy
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
-from automation.errors import BackendError, InputError, MailError
 from automation.google import GoogleServices, UncertainWrite
-from automation.inbox import InboxMessage, header_message_id, is_known
+from automation.inbox import header_message_id, is_known
 from automation.mail.base import MessageRefused, Resolution, SendResult, TransportDown
+from jobs.ingest_inbox import InboxMessage
+from sheets_schema.errors import BackendError, InputError, MailError
 
 if TYPE_CHECKING:
-    from automation.config import Settings
+    from sheets_schema.settings import Settings
 
 DELEGATION_FIX = (
     "in the Google Admin console (Security > API controls > Domain-wide delegation) give the "
@@ -52,7 +53,7 @@ class GmailMailer:
     @classmethod
     def from_settings(cls, settings: Settings, google: GoogleServices | None = None) -> GmailMailer:
         """The mailer for settings.backend.delegated_user; nothing connects until the first call."""
-        from automation.errors import ConfigError
+        from sheets_schema.errors import ConfigError
 
         user = settings.backend.delegated_user
         if not user:
@@ -262,8 +263,8 @@ class GmailLabelSource:
         from google.auth.exceptions import RefreshError
         from googleapiclient.errors import HttpError
 
-        from automation.errors import BackendError
         from automation.mail.gmail import DELEGATION_FIX
+        from sheets_schema.errors import BackendError
 
         place = f"Gmail {self.user} label {self.label!r}"
         try:

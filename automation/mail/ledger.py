@@ -29,11 +29,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from automation.errors import MailError
 from automation.logs import progress
 from automation.mail.base import MessageRefused, SendResult, TransportDown
-from automation.mail.compose import clean_header_text, compose, sender_domain
-from automation.store.base import Append, Changes, Update
+from automation.mail.compose import clean_header_text, compose
+from sheets_schema.errors import MailError
+from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import (
     clean_text,
     format_datetime,
@@ -45,10 +45,10 @@ from sheets_schema.values import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from automation.config import Settings
     from automation.mail.base import Mailer
     from automation.workspace import Workspace
     from jobs.base import OutgoingMessage
+    from sheets_schema.settings import Settings
 
 SENT = "Sent"
 
@@ -225,7 +225,7 @@ def deliver(
     """
     settings = workspace.settings
     report = DeliveryReport(dry_run=dry_run_dir is not None)
-    domain = sender_domain(settings)
+    domain = settings.sender_domain
     people = _people(snapshot)
     ledger = {
         row["message_id"]: (index, row)

@@ -16,8 +16,8 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from automation.errors import MailError
 from automation.mail.base import Resolution, SendResult, TransportDown
+from sheets_schema.errors import MailError
 
 
 def maildir_key(message_id: str) -> str:

@@ -13,8 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from automation.errors import ConfigError
+from automation.gather import GATHER
 from automation.mail.compose import compose, message_parts
+from sheets_schema.errors import ConfigError
 
 if TYPE_CHECKING:
     from automation.workspace import Workspace
@@ -37,7 +38,8 @@ def preview(job_name: str, workspace: Workspace, now: datetime, folder: Path) ->
         ) from None
     tabs = tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ)))
     snapshot = workspace.store.read(tabs)
-    inputs = job.gather(workspace, now, snapshot) if job.gather else None
+    gather = GATHER.get(job.name)
+    inputs = gather(workspace, now, snapshot) if gather else None
     plan = job.plan(snapshot, now, workspace.settings, inputs)
     return write_previews(plan.messages, workspace, now, folder)
 

@@ -21,11 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
-from automation.errors import ConfigError
 from automation.mail.base import MessageRefused, Resolution, SendResult, TransportDown
+from sheets_schema.errors import ConfigError
 
 if TYPE_CHECKING:
-    from automation.config import Settings
+    from sheets_schema.settings import Settings
 
 #: seconds to wait before each retry of a transient failure
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 30.0)

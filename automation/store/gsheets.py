@@ -24,22 +24,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from automation.errors import BackendError, SheetError
 from automation.google import GoogleServices, UncertainWrite
-from automation.store.base import (
+from sheets_schema.columns import Kind, Tab, normalise_header
+from sheets_schema.errors import BackendError, SheetError
+from sheets_schema.records import (
     ApplyResult,
     Cell,
     Changes,
     Delete,
     Snapshot,
     Update,
+    cell_to_text,
     check_cell_sizes,
     check_changes,
     frame_from_sheet_rows,
     require_columns,
 )
-from automation.store.cells import cell_to_text
-from sheets_schema.tabs import TAB_ORDER, TABS, Kind, Tab, normalise_header
+from sheets_schema.tabs import TAB_ORDER, TABS
 
 SHEETS_CELL_LIMIT = 50_000
 README_TAB = "About"

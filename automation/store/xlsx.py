@@ -27,8 +27,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from automation.errors import BackendError, SheetError
-from automation.store.base import (
+from sheets_schema.columns import Kind, Tab, normalise_header
+from sheets_schema.errors import BackendError, SheetError
+from sheets_schema.records import (
     Append,
     ApplyResult,
     Cell,
@@ -36,13 +37,13 @@ from automation.store.base import (
     Delete,
     Snapshot,
     Update,
+    cell_to_text,
     check_cell_sizes,
     check_changes,
     frame_from_sheet_rows,
     require_columns,
 )
-from automation.store.cells import cell_to_text
-from sheets_schema.tabs import TAB_ORDER, TABS, Kind, Tab, normalise_header
+from sheets_schema.tabs import TAB_ORDER, TABS
 
 README_TAB = "About"
 #: Excel's limit; openpyxl would silently cut longer text, so it is refused instead.

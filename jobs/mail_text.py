@@ -39,7 +39,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from automation.feeds import canonical_url, clean_url, unwrap_redirect
+from jobs.links import canonical_url, clean_url, unwrap_redirect
 
 # Private-use characters: a link's place in the text (\ue000<n>\ue001) and the
 # start and end of an HTML blockquote, so the text rules can treat it as "> " lines.

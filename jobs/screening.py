@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from automation.config import Settings
+from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, split_multi
 
 # Links count as this many characters on X (t.co); used for every channel limit

@@ -1,0 +1,120 @@
+"""Each job's outside inputs, fetched by the shell before the pure plan runs.
+
+A job's `plan()` sees only the snapshot, the time, the settings and what its
+gatherer returns here: form responses, feed entries, a mailbox's messages,
+the guide already on disk. A source that fails is reported by the plan, and
+the others still run. `AFTER` holds what the shell does once a job's write
+has landed (the guide's Google Doc copy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from automation.feeds import fetch_feed, parse_feed
+from automation.inbox import build_inbox_source
+from automation.workspace import Workspace
+from jobs.base import Plan
+from jobs.guide import HTML_NAME, MARKDOWN_NAME, PreviousGuide, output_folder, previous_guide
+from jobs.ingest_alerts import FeedEntry, FeedInputs
+from jobs.ingest_inbox import InboxInputs, known_message_ids
+from jobs.responses import FormResponse, newest_response
+from jobs.sync_forms import FormInputs
+from sheets_schema.errors import ChorusError
+from sheets_schema.forms import FORMS
+from sheets_schema.records import Snapshot
+
+Gatherer = Callable[[Workspace, datetime, Snapshot], object]
+AfterWrite = Callable[[Workspace, Plan, datetime], list[str]]
+
+
+def form_responses(workspace: Workspace, now: datetime, snapshot: Snapshot) -> FormInputs:
+    """Read every configured form source once; a form that fails is reported, the others run."""
+    responses: dict[str, Sequence[FormResponse]] = {}
+    problems: list[str] = []
+    sources: dict[str, str] = {}
+    for name in FORMS:
+        try:
+            source = workspace.form_source(name)
+            if source is None:
+                continue
+            sources[name] = source.describe()
+            # The sync mark comes from the tab this run already read: no second read.
+            tab = FORMS[name].tab
+            since = newest_response(
+                snapshot.get_or_empty(tab),
+                tab,
+                workspace.settings.tz,
+                day_first=workspace.settings.organisation.day_first,
+            )
+            responses[name] = source.responses(since=since)
+        except ChorusError as exc:
+            problems.append(f"the {name} form was not read: {exc}")
+    return FormInputs(responses, tuple(problems), sources)
+
+
+def feed_entries(workspace: Workspace, now: datetime, snapshot: Snapshot) -> FeedInputs:
+    """Fetch and parse each configured feed; one failing feed never stops the others."""
+    alerts = workspace.settings.alerts
+    entries: list[FeedEntry] = []
+    problems: list[str] = []
+    for feed in alerts.feeds:
+        try:
+            data = fetch_feed(feed, timeout=alerts.timeout_seconds, max_bytes=alerts.max_bytes)
+            entries.extend(parse_feed(data, feed))
+        except ChorusError as exc:
+            problems.append(f"skipped: {exc}")
+    return FeedInputs(tuple(entries), tuple(problems))
+
+
+def inbox_messages(workspace: Workspace, now: datetime, snapshot: Snapshot) -> InboxInputs:
+    """Read the configured mailbox once; a mailbox that cannot be read is a problem, not a crash."""
+    try:
+        source = build_inbox_source(workspace.settings, google=workspace.google)
+        if source is None:
+            return InboxInputs()
+        known = known_message_ids(snapshot.get_or_empty("Queue")["origin"])
+        return InboxInputs(tuple(source.messages(known)), source.describe())
+    except ChorusError as exc:
+        return InboxInputs(problems=(f"the inbox was not read: {exc}",))
+
+
+def guide_on_disk(workspace: Workspace, now: datetime, snapshot: Snapshot) -> PreviousGuide:
+    """Read the guide files already written, so plan() can tell whether anything changed."""
+    folder = output_folder(workspace.settings)
+
+    def read(name: str) -> str | None:
+        try:
+            return (folder / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None  # absent or unreadable: plan writes a fresh copy
+
+    return previous_guide(read(HTML_NAME), read(MARKDOWN_NAME))
+
+
+def publish_guide_doc(workspace: Workspace, plan: Plan, now: datetime) -> list[str]:
+    """With the Google backend, keep the Google Doc copy in step (only when the guide changed)."""
+    settings = workspace.settings
+    if settings.backend.kind != "google" or not plan.files:
+        return []
+    from automation.docs import publish_guide
+    from automation.google_setup import update_config
+
+    doc_id = publish_guide(workspace, now)
+    if doc_id != settings.guide.doc_id:
+        update_config(settings.path, {("guide", "doc_id"): doc_id})
+        return [f"created the Google Doc {doc_id} and wrote guide.doc_id into {settings.path.name}"]
+    return [f"updated the Google Doc {doc_id}"]
+
+
+#: job name -> what the shell fetches for it before planning
+GATHER: dict[str, Gatherer] = {
+    "sync-forms": form_responses,
+    "ingest-alerts": feed_entries,
+    "ingest-inbox": inbox_messages,
+    "guide": guide_on_disk,
+}
+
+#: job name -> what the shell does after the job's write has landed
+AFTER: dict[str, AfterWrite] = {"guide": publish_guide_doc}

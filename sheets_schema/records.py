@@ -1,0 +1,268 @@
+"""The records a run reads and writes: a Snapshot of tabs in, Changes out.
+
+Jobs plan from a Snapshot and return Changes; every store applies them. Rows
+are addressed by their key fields, never by row number: people sort, insert
+and delete rows while jobs run. Cells are text to the jobs (`cell_to_text`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import pandas as pd
+
+from sheets_schema.columns import Tab, normalise_header
+from sheets_schema.errors import SheetError
+from sheets_schema.tabs import TABS
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Append:
+    """Add one row to a tab; skipped if a row with the same key already exists."""
+
+    tab: str
+    row: Mapping[str, Cell]
+
+
+@dataclass(frozen=True)
+class Update:
+    """Change some fields of the row whose key fields equal `key`.
+
+    `expect` guards people's edits: the update applies only if each named
+    field still holds the value the job read (compared as trimmed text).
+    """
+
+    tab: str
+    key: tuple[str, ...]
+    values: Mapping[str, Cell]
+    expect: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove the row whose key fields equal `key` (used for a job's own rows)."""
+
+    tab: str
+    key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Everything one job run writes, applied in one call."""
+
+    appends: tuple[Append, ...] = ()
+    updates: tuple[Update, ...] = ()
+    deletes: tuple[Delete, ...] = ()
+
+    def __add__(self, other: Changes) -> Changes:
+        return Changes(
+            self.appends + other.appends,
+            self.updates + other.updates,
+            self.deletes + other.deletes,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.appends or self.updates or self.deletes)
+
+    @property
+    def tabs(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        changes: tuple[Append | Update | Delete, ...] = (
+            *self.appends,
+            *self.updates,
+            *self.deletes,
+        )
+        for change in changes:
+            seen[change.tab] = None
+        return tuple(seen)
+
+    def count(self) -> dict[str, int]:
+        return {
+            "appends": len(self.appends),
+            "updates": len(self.updates),
+            "deletes": len(self.deletes),
+        }
+
+
+@dataclass
+class ApplyResult:
+    """What a write did; `skipped` says, in words, what could not be applied and why."""
+
+    appended: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def total(self) -> int:
+        return sum(self.appended.values()) + sum(self.updated.values()) + sum(self.deleted.values())
+
+
+class Snapshot(Mapping[str, pd.DataFrame]):
+    """The tabs one job read: a DataFrame per tab.
+
+    Columns are the schema's field names (all text, '' when blank), the index
+    is the sheet row number (header is row 1), so problems can name the row.
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame]) -> None:
+        self._frames = dict(frames)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self._frames[name]
+        except KeyError:
+            raise KeyError(
+                f"tab {name!r} was not read; read tabs are {sorted(self._frames)}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def get_or_empty(self, name: str) -> pd.DataFrame:
+        return self._frames.get(name, empty_frame(name))
+
+
+def empty_frame(tab_name: str) -> pd.DataFrame:
+    """An empty DataFrame with the tab's fields as columns."""
+    return pd.DataFrame({f: pd.Series(dtype=object) for f in TABS[tab_name].fields})
+
+
+def frame_from_rows(
+    tab_name: str, rows: Iterable[Mapping[str, object]], first_row: int = 2
+) -> pd.DataFrame:
+    """A tab DataFrame from dicts by field (tests and fakes use it); missing fields are ''."""
+    tab = TABS[tab_name]
+    records = [{f: cell_to_text(r.get(f, "")) for f in tab.fields} for r in rows]
+    df = pd.DataFrame.from_records(records, columns=list(tab.fields))
+    if df.empty:
+        return empty_frame(tab_name)
+    df.index = range(first_row, first_row + len(df))
+    return df.astype(object)
+
+
+def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.DataFrame:
+    """A tab DataFrame from raw sheet rows (header first), columns found by header."""
+    iterator = iter(rows)
+    header_row = next(iterator, None)
+    if header_row is None:
+        raise SheetError(
+            "the tab has no header row",
+            tab=tab.name,
+            row=1,
+            fix="run `chorus init` to write the headers",
+        )
+    headers = [cell_to_text(v).strip() for v in header_row]
+    positions = require_columns(tab, headers)
+    records: list[list[str]] = []
+    index: list[int] = []
+    for row_number, row in enumerate(iterator, start=2):
+        values = [cell_to_text(row[p]) if p < len(row) else "" for p in positions.values()]
+        if not any(v.strip() for v in values):
+            continue
+        records.append(values)
+        index.append(row_number)
+    if not records:
+        return empty_frame(tab.name)
+    df = pd.DataFrame(records, columns=list(positions), index=index, dtype=object)
+    for f in tab.fields:
+        if f not in df.columns:
+            df[f] = ""
+    return df[list(tab.fields)]
+
+
+def key_of(tab: Tab, row: Mapping[str, object]) -> tuple[str, ...]:
+    """The key of a row as a tuple of trimmed text."""
+    return tuple(cell_to_text(row.get(f, "")).strip() for f in tab.key)
+
+
+def check_changes(changes: Changes) -> None:
+    """Reject changes that name unknown tabs or fields (a bug, not user input)."""
+    writes: tuple[Append | Update, ...] = (*changes.appends, *changes.updates)
+    for change in writes:
+        tab = TABS.get(change.tab)
+        if tab is None:
+            raise ValueError(f"change for unknown tab {change.tab!r}")
+        values = change.row if isinstance(change, Append) else change.values
+        unknown = set(values) - set(tab.fields)
+        if unknown:
+            raise ValueError(
+                f"change for tab {change.tab!r} names unknown fields {sorted(unknown)}"
+            )
+        if isinstance(change, Append):
+            if any(not str(values.get(k, "") or "").strip() for k in tab.key):
+                raise ValueError(
+                    f"append to {change.tab!r} without its key {tab.key}: {dict(values)}"
+                )
+
+
+def check_cell_sizes(changes: Changes, limit: int) -> None:
+    """Refuse, before writing anything, text longer than a cell can hold."""
+    writes: tuple[Append | Update, ...] = (*changes.appends, *changes.updates)
+    for change in writes:
+        values = change.row if isinstance(change, Append) else change.values
+        for f, value in values.items():
+            if isinstance(value, str) and len(value) > limit:
+                tab = TABS[change.tab]
+                key = (
+                    "/".join(str(values.get(k, "")) for k in tab.key)
+                    if isinstance(change, Append)
+                    else "/".join(change.key)
+                )
+                raise SheetError(
+                    f"the text for row {key} is {len(value):,} characters; a cell holds at most {limit:,}",
+                    tab=change.tab,
+                    column=tab.column(f).header,
+                    fix="shorten it at its source; nothing was written",
+                )
+
+
+def require_columns(tab: Tab, headers: list[str]) -> dict[str, int]:
+    """Map fields to 0-based column positions by header; a missing required column is an error."""
+    positions: dict[str, int] = {}
+    wanted = tab.by_header()
+    for i, header in enumerate(headers):
+        col = wanted.get(normalise_header(header))
+        if col is not None and col.field not in positions:
+            positions[col.field] = i
+    missing = [c.header for c in tab.columns if c.required and c.field not in positions]
+    if missing:
+        raise SheetError(
+            f"required column {missing[0]!r} is missing"
+            + (f" (also {', '.join(missing[1:])})" if missing[1:] else ""),
+            tab=tab.name,
+            column=missing[0],
+            fix=f"add a column headed {missing[0]!r} to row 1, or run `chorus init` to repair headers",
+        )
+    return positions
+
+
+def cell_to_text(value: object) -> str:
+    """Cell value -> text: dates as ISO, whole floats without '.0', None as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        if value.hour == value.minute == value.second == 0 and value.microsecond == 0:
+            return value.date().isoformat()
+        if value.second:
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value)

@@ -202,12 +202,6 @@ def read_channels(
         name = _canonical_channel(clean_text(row.get("channel", "")))
         if not name:
             continue
-
-        def bad(column: str, why: str, _row: Any = row_number) -> None:
-            problems.append(
-                f"tab 'Channels', row {_row}, column {column!r}: {why}; this channel was skipped"
-            )
-
         if name.casefold() in seen:
             problems.append(
                 f"tab 'Channels', row {row_number}, column 'Channel': {name} appears twice; "
@@ -216,48 +210,69 @@ def read_channels(
             continue
         seen.add(name.casefold())
         try:
-            active = parse_yes_no(row.get("active", ""))
-        except ValueError:
-            bad(
-                "Active",
-                f"{clean_text(row.get('active', ''))!r} is not Yes or No (write Yes or No)",
+            plan_ = _channel_plan(name, row, int(row_number), working_days, lines)
+        except _BadCell as bad:
+            problems.append(
+                f"tab 'Channels', row {row_number}, column {bad.column!r}: {bad.why}; "
+                "this channel was skipped"
             )
             skipped.append(name)
             continue
-        if not active:
-            lines.append(f"{name} is paused (Active: No): no slots planned")
-            continue
-        try:
-            per_week = parse_int(row.get("posts_per_week", ""))
-            if per_week < 0:
-                raise ValueError("negative")
-        except ValueError:
-            value = clean_text(row.get("posts_per_week", ""))
-            bad("Posts Per Week", f"{value!r} is not a number of posts (write a number such as 3)")
-            skipped.append(name)
-            continue
-        try:
-            days = parse_days(row.get("post_days", "")) or tuple(sorted(set(working_days)))
-        except ValueError as exc:
-            bad("Post Days", str(exc))
-            skipped.append(name)
-            continue
-        try:
-            windows = parse_time_window(row.get("post_window", ""))
-        except ValueError as exc:
-            bad("Post Window", str(exc))
-            skipped.append(name)
-            continue
-        merged = _merge_windows(windows)
-        if len(merged) != len(windows):
-            lines.append(
-                f"{name}: the Post Window hours overlap; planned as "
-                + ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in merged)
-            )
-        if per_week and not days:
-            lines.append(f"{name}: no post days and no working days, so no slots planned")
-        plans.append(ChannelPlan(name, per_week, days, merged, int(row_number)))
+        if plan_ is not None:
+            plans.append(plan_)
     return plans, problems, lines, skipped
+
+
+class _BadCell(ValueError):
+    """A Channels cell that cannot be read: the column and why, for the problem line."""
+
+    def __init__(self, column: str, why: str) -> None:
+        super().__init__(why)
+        self.column, self.why = column, why
+
+
+def _channel_plan(
+    name: str,
+    row: Mapping[str, Any],
+    row_number: int,
+    working_days: Iterable[int],
+    lines: list[str],
+) -> ChannelPlan | None:
+    """One Channels row as a plan (None when paused); notes go to `lines`, bad cells raise."""
+    try:
+        active = parse_yes_no(row.get("active", ""))
+    except ValueError:
+        value = clean_text(row.get("active", ""))
+        raise _BadCell("Active", f"{value!r} is not Yes or No (write Yes or No)") from None
+    if not active:
+        lines.append(f"{name} is paused (Active: No): no slots planned")
+        return None
+    try:
+        per_week = parse_int(row.get("posts_per_week", ""))
+        if per_week < 0:
+            raise ValueError("negative")
+    except ValueError:
+        value = clean_text(row.get("posts_per_week", ""))
+        raise _BadCell(
+            "Posts Per Week", f"{value!r} is not a number of posts (write a number such as 3)"
+        ) from None
+    try:
+        days = parse_days(row.get("post_days", "")) or tuple(sorted(set(working_days)))
+    except ValueError as exc:
+        raise _BadCell("Post Days", str(exc)) from None
+    try:
+        windows = parse_time_window(row.get("post_window", ""))
+    except ValueError as exc:
+        raise _BadCell("Post Window", str(exc)) from None
+    merged = _merge_windows(windows)
+    if len(merged) != len(windows):
+        lines.append(
+            f"{name}: the Post Window hours overlap; planned as "
+            + ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in merged)
+        )
+    if per_week and not days:
+        lines.append(f"{name}: no post days and no working days, so no slots planned")
+    return ChannelPlan(name, per_week, days, merged, row_number)
 
 
 def _merge_windows(windows: tuple[tuple[time, time], ...]) -> tuple[tuple[time, time], ...]:
@@ -307,25 +322,16 @@ def read_queue(
         when: datetime | None = None
         created: datetime | None = None
         if low == "approved":
-            created_text = clean_text(row.get("created", ""))
-            if created_text:
-                try:
-                    created = parse_datetime(created_text, tz, day_first=day_first)
-                except ValueError:
-                    created = None  # undated items are suggested last, in sheet order
+            created = _created(row, tz, day_first)
         else:
-            column, text = "Scheduled For", scheduled_text
-            if low == "published" and clean_text(row.get("published_at", "")):
-                column, text = "Published At", clean_text(row.get("published_at", ""))
-            if text:
-                try:
-                    when = parse_datetime(text, tz, day_first=day_first).astimezone(tz)
-                except ValueError as exc:
-                    problems.append(
-                        f"tab 'Queue', row {row_number}, column {column!r}: {exc} (value {text!r}) "
-                        f"for {item_id}; write it as 2027-03-29 09:30"
-                    )
-                    continue
+            try:
+                when = _placed_at(row, low, tz, day_first)
+            except _BadCell as bad:
+                problems.append(
+                    f"tab 'Queue', row {row_number}, column {bad.column!r}: {bad.why} "
+                    f"for {item_id}; write it as 2027-03-29 09:30"
+                )
+                continue
         items.append(
             QueueItem(
                 id=item_id,
@@ -344,6 +350,30 @@ def read_queue(
             )
         )
     return items, problems
+
+
+def _created(row: Mapping[str, Any], tz: ZoneInfo, day_first: bool) -> datetime | None:
+    """When an Approved item was created; undated items are suggested last, in sheet order."""
+    text = clean_text(row.get("created", ""))
+    try:
+        return parse_datetime(text, tz, day_first=day_first) if text else None
+    except ValueError:
+        return None
+
+
+def _placed_at(
+    row: Mapping[str, Any], status: str, tz: ZoneInfo, day_first: bool
+) -> datetime | None:
+    """When a placed item goes out: Published At once published, else Scheduled For."""
+    column, text = "Scheduled For", clean_text(row.get("scheduled_for", ""))
+    if status == "published" and clean_text(row.get("published_at", "")):
+        column, text = "Published At", clean_text(row.get("published_at", ""))
+    if not text:
+        return None
+    try:
+        return parse_datetime(text, tz, day_first=day_first).astimezone(tz)
+    except ValueError as exc:
+        raise _BadCell(column, f"{exc} (value {text!r})") from None
 
 
 def open_crises(crises: pd.DataFrame, now: datetime, tz: ZoneInfo) -> list[dict[str, str]]:

@@ -13,13 +13,14 @@ from click.testing import CliRunner
 
 from automation.cli import cli
 from automation.config import load_settings
-from automation.crisis import crisis_status, demo_storm, end_crisis, start_crisis
+from automation.crisis import crisis_status, end_crisis, start_crisis
+from automation.demo import demo_config_toml, demo_rows, write_inputs
+from automation.demo.storm import demo_storm
 from automation.runner import run_job
 from automation.workspace import Workspace, build_workspace
 from jobs.crisis import duty_at
 from jobs.crisis.audience import crisis_team
 from jobs.crisis.command import TABS, watch
-from sheets_schema.demo import demo_config_toml, demo_rows, write_inputs
 from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import parse_datetime, parse_yes_no, split_multi
 from tests.conftest import TZ

@@ -14,12 +14,16 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from automation.config import DEFAULT_CONFIG, load_settings
 from sheets_schema.errors import ChorusError, ConfigError
 from sheets_schema.settings import Settings
+
+if TYPE_CHECKING:
+    from automation.workspace import Workspace
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 done, 1 done with problems found (validation errors,
@@ -93,15 +97,18 @@ def settings_from(ctx: click.Context) -> Settings:
     """The settings named by --config (loaded once per command)."""
     if "settings" not in ctx.obj:
         ctx.obj["settings"] = load_settings(ctx.obj.get("config_path"))
-    return ctx.obj["settings"]
+    settings: Settings = ctx.obj["settings"]  # click types Context.obj as Any
+    return settings
 
 
-def workspace_from(ctx: click.Context):  # type: ignore[no-untyped-def]
+def workspace_from(ctx: click.Context) -> Workspace:
+    """The workspace the settings describe (built once per command)."""
     from automation.workspace import build_workspace
 
     if "workspace" not in ctx.obj:
         ctx.obj["workspace"] = build_workspace(settings_from(ctx))
-    return ctx.obj["workspace"]
+    workspace: Workspace = ctx.obj["workspace"]  # click types Context.obj as Any
+    return workspace
 
 
 def parse_at(value: str | None, settings: Settings) -> datetime:
@@ -322,7 +329,7 @@ def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
     Example:
       chorus demo --dir demo && chorus --config demo/chorus.toml validate
     """
-    from automation.demo import run_demo
+    from automation.demo.run import run_demo
 
     for line in run_demo(folder, at=at, crisis=crisis, fresh=fresh):
         click.echo(line)

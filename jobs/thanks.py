@@ -22,6 +22,8 @@ import pandas as pd
 
 from jobs import figures
 from jobs.base import Job, OutgoingMessage, Plan, Report
+from jobs.people import active_people
+from jobs.weeks import parse_times
 from sheets_schema.records import Snapshot
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, parse_email, split_multi
@@ -46,9 +48,7 @@ def _first_name(name: str) -> str:
 
 def _fresh(value: object, now: datetime, settings: Settings) -> bool:
     """Happened within FRESH_DAYS of now; a blank or unreadable time counts as fresh."""
-    stamps = figures.parse_times(
-        pd.Series([value]), settings.tz, day_first=settings.organisation.day_first
-    )
+    stamps = parse_times(pd.Series([value]), settings.tz, day_first=settings.organisation.day_first)
     when = stamps.iloc[0]
     return bool(pd.isna(when) or when >= pd.Timestamp(now - timedelta(days=FRESH_DAYS)))
 
@@ -201,7 +201,7 @@ def _feedback_notes(notes: _Notes, snapshot: Snapshot) -> None:
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:
     """Thank-you notes for published submissions and changed feedback; notes for rejections."""
-    people = figures.active_people(snapshot["People"])
+    people = active_people(snapshot["People"])
     notes = _Notes(dict(zip(people["email"], people["name"], strict=True)))
     _published_notes(notes, snapshot, now, settings)
     _rejection_notes(notes, snapshot, now, settings)

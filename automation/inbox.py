@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from jobs.ingest_inbox import InboxMessage
-from sheets_schema.errors import ConfigError, InputError
-from sheets_schema.settings import Settings
+from sheets_schema.errors import InputError
 
 #: seconds an IMAP connection may wait for the server before giving up
 IMAP_TIMEOUT = 30.0
@@ -47,73 +46,6 @@ class InboxSource(Protocol):
     def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
         """Every message; those whose Message-ID is in `known` may be skipped unread."""
         ...
-
-
-def build_inbox_source(settings: Settings, google: Any = None) -> InboxSource | None:
-    """The source [inbox] names, or None when kind is '' (the inbox is off)."""
-    inbox = settings.inbox
-    place = f"{settings.path}: inbox"
-    if inbox.kind == "":
-        return None
-    if inbox.kind == "maildir":
-        if inbox.path is None:
-            raise ConfigError(
-                'is required when kind = "maildir"',
-                place=f"{place}.path",
-                fix='path = "inbox" (a Maildir folder with cur/, new/ and tmp/)',
-            )
-        return MaildirSource(inbox.path, max_bytes=inbox.max_bytes)
-    if inbox.kind == "imap":
-        for key, value in (("host", inbox.host), ("user", inbox.user)):
-            if not value:
-                raise ConfigError(
-                    'is required when kind = "imap"',
-                    place=f"{place}.{key}",
-                    fix=f'{key} = "..." under [inbox]',
-                )
-        password = os.environ.get(inbox.password_env, "")
-        if not password:
-            raise ConfigError(
-                f"the environment variable {inbox.password_env} is not set",
-                place=f"{place}.password_env",
-                fix=f"export {inbox.password_env}=... (the mailbox password or app password) "
-                "where Chorus runs; it is never stored in chorus.toml",
-            )
-        return ImapSource(
-            inbox.host,
-            inbox.port,
-            inbox.folder,
-            inbox.user,
-            password,
-            max_bytes=inbox.max_bytes,
-        )
-    if inbox.kind == "gmail":
-        if not inbox.label:
-            raise ConfigError(
-                'is required when kind = "gmail"',
-                place=f"{place}.label",
-                fix='label = "Social inbox" (the Gmail label staff forwards get)',
-            )
-        user = settings.backend.delegated_user
-        if not user:
-            raise ConfigError(
-                'is required when inbox.kind = "gmail"',
-                place=f"{settings.path}: backend.delegated_user",
-                fix='delegated_user = "social@example.org" (the mailbox with the label)',
-            )
-        if google is None:
-            from automation.google import GoogleServices
-
-            google = GoogleServices.from_settings(settings)
-        # Reading a Gmail label lives with the rest of Gmail, the one module that uses its library.
-        from automation.mail.gmail import GmailLabelSource
-
-        return GmailLabelSource(google, user, inbox.label, max_bytes=inbox.max_bytes)
-    raise ConfigError(
-        f"unknown inbox kind {inbox.kind!r}",
-        place=f"{place}.kind",
-        fix='use "maildir", "imap" or "gmail"',
-    )
 
 
 def header_message_id(header: bytes) -> str:

@@ -12,16 +12,11 @@ from pathlib import Path
 import pytest
 
 import automation.mail.gmail as gmail_module
-from automation.inbox import (
-    ImapSource,
-    MaildirSource,
-    _quote_mailbox,
-    build_inbox_source,
-)
+from automation.inbox import ImapSource, MaildirSource, _quote_mailbox
 from automation.mail.gmail import GmailLabelSource
 from automation.runner import run_job
 from automation.store.xlsx import XlsxStore
-from automation.workspace import Workspace
+from automation.workspace import Workspace, build_inbox_source
 from sheets_schema.errors import ConfigError, InputError
 from sheets_schema.records import Append, Changes
 from tests.conftest import TZ, make_settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from sheets_schema.records import Update, cell_to_text
+from sheets_schema.records import ApplyResult, Delete, Update, cell_to_text
 from sheets_schema.tabs import Tab
 
 
@@ -32,6 +32,26 @@ def edited_fields(
         for f, want in (update.expect or {}).items()
         if f in positions and cell_to_text(value_at(positions[f])).strip() != str(want).strip()
     ]
+
+
+def deleted_rows(
+    tab: Tab,
+    deletes: Iterable[Delete],
+    rows_by_key: dict[tuple[str, ...], list[int]],
+    result: ApplyResult,
+) -> list[int]:
+    """The row numbers the deletes remove, last first (so removing one moves none of the others).
+
+    Every row with a deleted key goes (a key typed twice leaves no twin behind);
+    the keys leave `rows_by_key`, and the count goes into `result`.
+    """
+    doomed: list[int] = []
+    for delete in deletes:
+        found = rows_by_key.pop(key_text(delete.key), None)
+        if found:
+            doomed.extend(found)
+            result.deleted[tab.name] = result.deleted.get(tab.name, 0) + len(found)
+    return sorted(doomed, reverse=True)
 
 
 def no_row(tab: Tab, key: Sequence[str]) -> str:

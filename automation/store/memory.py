@@ -28,6 +28,7 @@ from sheets_schema.records import (
     check_cell_sizes,
     check_changes,
     frame_from_sheet_rows,
+    key_of,
     require_columns,
 )
 from sheets_schema.tabs import TAB_ORDER, TABS, Tab, normalise_header
@@ -199,7 +200,7 @@ def _apply_tab(
         _update(grid, tab, update, positions, rows_by_key, result)
     last_row = max((r for found in rows_by_key.values() for r in found), default=0)
     for append in appends:
-        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+        key = key_of(tab, append.row)
         if key in rows_by_key:
             result.skipped.append(keys.already_there(tab, key))
             continue
@@ -210,13 +211,7 @@ def _apply_tab(
             _put(grid[last_row], positions[f], _stored(value))
         rows_by_key[key] = [last_row]
         result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
-    doomed: list[int] = []
-    for delete in deletes:
-        found = rows_by_key.pop(keys.key_text(delete.key), None)
-        if found:
-            doomed.extend(found)
-            result.deleted[tab.name] = result.deleted.get(tab.name, 0) + len(found)
-    for r in sorted(doomed, reverse=True):
+    for r in keys.deleted_rows(tab, deletes, rows_by_key, result):
         del grid[r]
 
 

@@ -375,13 +375,7 @@ def _apply_tab(
             _write(ws, last_row, positions[f] + 1, value)
         rows_by_key[key] = [last_row]
         result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
-    doomed: list[int] = []
-    for delete in deletes:
-        found = rows_by_key.pop(keys.key_text(delete.key), None)
-        if found:
-            doomed.extend(found)
-            result.deleted[tab.name] = result.deleted.get(tab.name, 0) + len(found)
-    for r in sorted(doomed, reverse=True):
+    for r in keys.deleted_rows(tab, deletes, rows_by_key, result):
         ws.delete_rows(r)
 
 

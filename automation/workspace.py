@@ -21,7 +21,7 @@ from sheets_schema.settings import Settings
 if TYPE_CHECKING:
     from automation.forms.base import FormSource
     from automation.google import GoogleServices
-    from automation.inbox import InboxSource
+    from automation.inbox.base import InboxSource
     from automation.mail.base import Mailer
     from automation.store.base import Store
 
@@ -164,7 +164,7 @@ def build_inbox_source(
                 place=f"{place}.path",
                 fix='path = "inbox" (a Maildir folder with cur/, new/ and tmp/)',
             )
-        from automation.inbox import MaildirSource
+        from automation.inbox.maildir import MaildirSource
 
         return MaildirSource(inbox.path, max_bytes=inbox.max_bytes)
     if inbox.kind == "imap":
@@ -180,7 +180,7 @@ def build_inbox_source(
 
 def _imap_source(settings: Settings) -> InboxSource:
     """An IMAP mailbox; its password comes from the environment, never from chorus.toml."""
-    from automation.inbox import ImapSource
+    from automation.inbox.imap import ImapSource
 
     inbox = settings.inbox
     place = f"{settings.path}: inbox"
@@ -221,7 +221,7 @@ def _gmail_label_source(settings: Settings, google: GoogleServices | None) -> In
             fix='delegated_user = "social@example.org" (the mailbox with the label)',
         )
     from automation.google import GoogleServices
-    from automation.mail.gmail import GmailLabelSource
+    from automation.inbox.gmail_label import GmailLabelSource
 
     services = google or GoogleServices.from_settings(settings)
     return GmailLabelSource(services, user, inbox.label, max_bytes=inbox.max_bytes)

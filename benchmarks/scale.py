@@ -19,7 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sheets_schema import demo
-from sheets_schema.tabs import CHANNEL_NAMES, FORMS, MENTION_KINDS, SOURCE_TYPES, TABS
+from sheets_schema.columns import CHANNEL_NAMES, MENTION_KINDS, SOURCE_TYPES
+from sheets_schema.forms import FORMS
+from sheets_schema.tabs import TABS
 
 TZ = ZoneInfo("Europe/London")
 #: Monday 1 March 2027, 08:30: a working day, a Monday and the month's first

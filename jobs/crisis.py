@@ -45,9 +45,9 @@ import pandas as pd
 
 from jobs import rota
 from jobs.base import Job, OutgoingMessage, Plan, Report
+from sheets_schema.columns import QUEUE_STATUSES, normalise_header
 from sheets_schema.errors import InputError
 from sheets_schema.records import Append, Changes, Update, empty_frame
-from sheets_schema.tabs import QUEUE_STATUSES, normalise_header
 from sheets_schema.values import (
     clean_text,
     format_datetime,

@@ -26,7 +26,8 @@ from typing import Any
 
 from jobs import crisis as crisis_mode
 from jobs.base import Job, Plan, Report
-from jobs.mail_text import MailContent, message_key, parse_message, read_message
+from jobs.mail_text.headers import message_key, parse_message
+from jobs.mail_text.read import MailContent, read_message
 from jobs.screening import screen
 from jobs.sync_forms import next_id_number
 from sheets_schema.records import Append, Changes, Snapshot

@@ -35,9 +35,9 @@ from jobs.base import Job, Plan, Report
 from jobs.crisis import crisis_state
 from jobs.responses import FormResponse, edit_key
 from jobs.screening import screen
+from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
 from sheets_schema.settings import Settings
-from sheets_schema.tabs import SOURCE_TYPES
 from sheets_schema.values import (
     clean_text,
     email_domain,

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from jobs import acknowledgements as acks
-from jobs import charts, figures
-from jobs.base import InlineImage, Job, OutgoingMessage, Plan, Report
+from jobs import figures
+from jobs.base import Chart, InlineImage, Job, OutgoingMessage, Plan, Report, Series
 from sheets_schema.records import Snapshot
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text
@@ -61,6 +61,35 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for record in frame.to_dict("records"):
         out.append({str(k): (v.item() if hasattr(v, "item") else v) for k, v in record.items()})
     return out
+
+
+def posts_chart(posts: pd.DataFrame, week: figures.Week) -> Chart:
+    """Posts published per channel as bars beside the plan's target."""
+    return Chart(
+        kind="bars",
+        title=f"Posts published, {day_range(week.start, week.end)}",
+        labels=tuple(str(channel) for channel in posts["channel"]),
+        series=(
+            Series("Target", tuple(int(t) for t in posts["target"])),
+            Series("Published", tuple(int(p) for p in posts["published"])),
+        ),
+        y_label="Posts",
+        empty_text="No channels are planned yet",
+    )
+
+
+def trend_chart(trend: pd.DataFrame) -> Chart:
+    """Posts and submissions per week, the last four weeks, as two lines."""
+    return Chart(
+        kind="lines",
+        title="Posts and submissions, last four weeks",
+        labels=tuple(str(week) for week in trend["week"]),
+        series=(
+            Series("Posts published", tuple(int(p) for p in trend["posts"])),
+            Series("Submissions", tuple(int(s) for s in trend["submissions"])),
+        ),
+        empty_text="No weeks to show yet",
+    )
 
 
 @dataclass(frozen=True)
@@ -154,26 +183,8 @@ def organisation_figures(
 
     posts_cid, trend_cid = f"posts-{week.label}", f"trend-{week.label}"
     images = (
-        InlineImage(
-            posts_cid,
-            charts.channel_bar_chart(
-                list(posts["channel"]),
-                [int(t) for t in posts["target"]],
-                [int(p) for p in posts["published"]],
-                f"Posts published, {day_range(week.start, week.end)}",
-            ),
-            filename=f"posts-{week.label}.png",
-        ),
-        InlineImage(
-            trend_cid,
-            charts.trend_line_chart(
-                list(trend["week"]),
-                [int(p) for p in trend["posts"]],
-                [int(s) for s in trend["submissions"]],
-                "Posts and submissions, last four weeks",
-            ),
-            filename=f"trend-{week.label}.png",
-        ),
+        InlineImage(posts_cid, posts_chart(posts, week), filename=f"posts-{week.label}.png"),
+        InlineImage(trend_cid, trend_chart(trend), filename=f"trend-{week.label}.png"),
     )
     context: dict[str, Any] = {
         "week": {

@@ -22,7 +22,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from sheets_schema.tabs import FORMS, TABS, export_header
+from sheets_schema.forms import FORMS, export_header
+from sheets_schema.tabs import TABS
 from sheets_schema.values import parse_days, parse_time_window
 
 DOMAIN = "greenfield-law.example"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from sheets_schema.columns import Tab
 from sheets_schema.records import ApplyResult, Delete, Update, cell_to_text
-from sheets_schema.tabs import Tab
 
 
 def key_text(key: Iterable[object]) -> tuple[str, ...]:

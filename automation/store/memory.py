@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from automation.store import keys
 from automation.store.xlsx import EXCEL_CELL_LIMIT
+from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import (
     Append,
@@ -31,7 +32,7 @@ from sheets_schema.records import (
     key_of,
     require_columns,
 )
-from sheets_schema.tabs import TAB_ORDER, TABS, Tab, normalise_header
+from sheets_schema.tabs import TAB_ORDER, TABS
 
 Grid = list[list[Cell]]
 README_TAB = "About"

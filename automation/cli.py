@@ -329,7 +329,7 @@ def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
     Example:
       chorus demo --dir demo && chorus --config demo/chorus.toml validate
     """
-    from automation.demo import run_demo
+    from automation.demo.run import run_demo
 
     for line in run_demo(folder, at=at, crisis=crisis, fresh=fresh):
         click.echo(line)

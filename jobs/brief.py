@@ -20,7 +20,7 @@ itself with jobs.cadence from Channels and Queue, and says so.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,8 @@ import pandas as pd
 
 from jobs import cadence, rota
 from jobs.base import Job, OutgoingMessage, Plan, Report
-from jobs.crisis import crisis_state
+from jobs.crisis.state import crisis_state
+from jobs.people import by_email, managers, person_name
 from sheets_schema.values import clean_text, parse_date, parse_datetime
 
 if TYPE_CHECKING:
@@ -68,16 +69,7 @@ def age_text(delta: timedelta) -> str:
 def _person(people: dict[str, dict[str, str]], email: str) -> dict[str, str] | None:
     if not email:
         return None
-    return {"email": email, "name": rota.person_name(people, email)}
-
-
-def _people_index(people: pd.DataFrame) -> dict[str, dict[str, str]]:
-    index: dict[str, dict[str, str]] = {}
-    for row in people.to_dict("records"):
-        email = clean_text(row.get("email", "")).lower()
-        if email and email not in index:
-            index[email] = {k: clean_text(v) for k, v in row.items()}
-    return index
+    return {"email": email, "name": person_name(people, email)}
 
 
 def _when(text: str, settings: Settings) -> datetime | None:
@@ -244,7 +236,7 @@ def waiting_items(
             "id": clean_text(row.get("id", "")),
             "headline": clean_text(row.get("headline", "")) or "(no headline)",
             "link": clean_text(row.get("link", "")),
-            "submitted_by": rota.person_name(people, by) if by else "",
+            "submitted_by": person_name(people, by) if by else "",
             "submitted_by_email": by,
             "channels": clean_text(row.get("channels", "")),
             "source_type": clean_text(row.get("source_type", "")),
@@ -302,7 +294,7 @@ def checklist(n_mentions: int, n_messages: int) -> list[str]:
 
 
 def _crisis_context(
-    crises: list[dict[str, str]],
+    crises: Sequence[Mapping[str, str]],
     items: list[dict[str, Any]],
     now: datetime,
     settings: Settings,
@@ -354,7 +346,7 @@ def _recipients(
         for email, role in (
             (duty.coordinator, "you coordinate social media this week"),
             (duty.backup, "you are this week's backup"),
-            *((m, "you are a manager and a crisis is open") for m in rota.managers(people_df)),
+            *((m, "you are a manager and a crisis is open") for m in managers(people_df)),
         ):
             if email and email not in {r for r, _ in recipients}:
                 recipients.append((email, f"a crisis is open and {role}."))
@@ -375,11 +367,12 @@ def brief_context(
     today = now.date()
     day_first = settings.organisation.day_first
     people_df = snapshot.get_or_empty("People")
-    people = _people_index(people_df)
+    people = by_email(people_df)
     rota_df, absences = snapshot.get_or_empty("Rota"), snapshot.get_or_empty("Absences")
     duty = rota.on_duty(rota_df, absences, people_df, today, day_first=day_first)
-    crises = cadence.open_crises(snapshot.get_or_empty("Crises"), now, tz)
-    crisis = crisis_state(snapshot).active  # one reading of crisis mode for every job
+    # One reading of crisis mode for every job: whether it is on, and its open rows.
+    state = crisis_state(snapshot)
+    crisis, crises = state.active, state.open_rows
 
     queue = snapshot.get_or_empty("Queue")
     items, _ = cadence.read_queue(queue, tz, day_first=day_first)
@@ -465,7 +458,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = No
         )
     context, duty = brief_context(snapshot, local, settings)
     people_df = snapshot.get_or_empty("People")
-    people = _people_index(people_df)
+    people = by_email(people_df)
     problems = list(duty.problems)
     crisis = context["crisis"] is not None
     when = f"{today:%a} {today.day} {today:%b}"
@@ -489,7 +482,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = No
             job="brief",
             period=today.isoformat(),
             to_email=email,
-            to_name=rota.person_name(people, email),
+            to_name=person_name(people, email),
             subject=subject,
             template="brief",
             context={**context, "why": why, "for_manager": not crisis and duty.nobody_on_duty},

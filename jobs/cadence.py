@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from jobs.base import Job, Plan, Report
+from jobs.crisis.state import crisis_state
 from sheets_schema.columns import CHANNEL_NAMES, SOURCE_KINDS
 from sheets_schema.records import Append, Changes, Delete, Snapshot, Update
 from sheets_schema.values import (
@@ -374,29 +375,6 @@ def _placed_at(
         return parse_datetime(text, tz, day_first=day_first).astimezone(tz)
     except ValueError as exc:
         raise _BadCell(column, f"{exc} (value {text!r})") from None
-
-
-def open_crises(crises: pd.DataFrame, now: datetime, tz: ZoneInfo) -> list[dict[str, str]]:
-    """Crises rows with Started set and Ended empty (or Ended still in the future), oldest first."""
-    found: list[tuple[datetime, dict[str, str]]] = []
-    for row in crises.to_dict("records"):
-        started_text = clean_text(row.get("started", ""))
-        if not started_text:
-            continue
-        try:
-            started = parse_datetime(started_text, tz)
-        except ValueError:
-            started = now  # a crisis someone declared with an odd date is still a crisis
-        ended_text = clean_text(row.get("ended", ""))
-        if ended_text:
-            try:
-                if parse_datetime(ended_text, tz) <= now:
-                    continue
-            except ValueError:
-                continue  # something is written there: the crisis was stood down
-        found.append((started, {k: clean_text(v) for k, v in row.items()}))
-    found.sort(key=lambda pair: pair[0])
-    return [row for _, row in found]
 
 
 # -- laying out slots -----------------------------------------------------------
@@ -906,8 +884,6 @@ def cadence_changes(
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
     """check-cadence's pure plan: slots, fills, suggestions, and the Cadence tab rewrite."""
-    from jobs.crisis import crisis_state  # one reading of crisis mode for every job
-
     crisis = crisis_state(snapshot).active
     result = check_cadence(snapshot["Channels"], snapshot["Queue"], now, settings, crisis=crisis)
     changes = cadence_changes(

@@ -26,8 +26,9 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from jobs import crisis as crisis_mode
 from jobs.base import Job, Plan, Report
+from jobs.crisis.command import merge_plans, watch
+from jobs.crisis.state import crisis_state
 from jobs.links import canonical_url
 from jobs.screening import screen
 from jobs.sync_forms import next_id_number
@@ -123,7 +124,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
     mentions = snapshot.get_or_empty("Mentions")
     queue = snapshot.get_or_empty("Queue")
     seen, origins = already_seen(mentions, queue)
-    crisis = crisis_mode.crisis_state(snapshot).label
+    crisis = crisis_state(snapshot).label
     next_m, next_q = next_id_number(mentions["id"], "M"), next_id_number(queue["id"], "Q")
     feeds = {f.name: f for f in settings.alerts.feeds}
     appends: list[Append] = []
@@ -174,9 +175,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
     # The crisis watch: follow the Program switch and the Crises tab, and watch for a
     # storm of criticism and direct messages among what just arrived.
     new_mentions = [a.row for a in appends if a.tab == "Mentions"]
-    return crisis_mode.merge_plans(
-        own, crisis_mode.watch(snapshot, now, settings, new_mentions=new_mentions)
-    )
+    return merge_plans(own, watch(snapshot, now, settings, new_mentions=new_mentions))
 
 
 def _spike(
@@ -185,7 +184,7 @@ def _spike(
     """A sentence when mentions of any kind in the last window far exceed the usual rate.
 
     Feed entries arrive as Kind "Mention" (nobody has classified them yet), so the
-    criticism storm detector in jobs/crisis.py cannot see them; this volume check
+    criticism storm detector in jobs/crisis/storm.py cannot see them; this volume check
     tells the coordinator to look.
     """
     crisis = settings.crisis

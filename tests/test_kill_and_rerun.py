@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from automation import demo
 from automation.config import load_settings
 from automation.workspace import build_workspace
-from sheets_schema import demo
 from sheets_schema.records import Append, Changes
 
 pytestmark = pytest.mark.slow

@@ -109,7 +109,7 @@ def test_the_mark_is_the_newest_time_already_in_the_forms_tab(tmp_path: Path) ->
         email="ann@example.org",
         submitted_at=AT + timedelta(hours=3),
     )
-    source = FormsApiSource.from_settings("submissions", settings, google=services, store=store)
+    source = FormsApiSource.from_settings("submissions", settings, store, google=services)
     assert [r.text("headline") for r in source.responses()] == ["New"]
 
 

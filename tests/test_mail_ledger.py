@@ -12,12 +12,12 @@ import pytest
 from automation.mail.ledger import DeliveryReport, deliver
 from automation.mail.outbox import maildir_key
 from automation.mail.smtp import SmtpMailer
-from automation.store.xlsx import XlsxStore
+from automation.store.base import Store
 from automation.workspace import Workspace
 from jobs.base import OutgoingMessage
 from sheets_schema.errors import BackendError, MailError
 from sheets_schema.records import Append, ApplyResult, Changes, Snapshot
-from tests.conftest import TZ, make_settings
+from tests.conftest import TZ, make_settings, memory_workspace
 from tests.test_mail_transports import free_port
 
 NOW = datetime(2026, 11, 24, 8, 30, tzinfo=TZ)
@@ -47,11 +47,7 @@ def message(email: str, period: str = "2026-11-24", job: str = "brief") -> Outgo
 
 def workspace(tmp_path: Path, **mail: object) -> Workspace:
     settings = make_settings(tmp_path, mail=mail) if mail else make_settings(tmp_path)
-    store = XlsxStore(tmp_path / "workbook.xlsx")
-    if not store.path.exists():
-        store.ensure_tabs()
-        store.apply(Changes(appends=tuple(Append("People", p) for p in PEOPLE)))
-    return Workspace(settings=settings, store=store)
+    return memory_workspace(settings, {"People": PEOPLE})
 
 
 def run(
@@ -123,9 +119,9 @@ def test_the_ledger_writes_twice_per_batch_whatever_its_size(tmp_path: Path) -> 
 
 
 class CrashingStore:
-    """The real workbook, except that the n-th write fails: a crash at that point."""
+    """The real store, except that the n-th write fails: a crash at that point."""
 
-    def __init__(self, store: XlsxStore, fail_on: int) -> None:
+    def __init__(self, store: Store, fail_on: int) -> None:
         self.store, self.fail_on, self.writes = store, fail_on, 0
         self.calls = 0
 
@@ -350,7 +346,7 @@ def test_when_the_transport_goes_down_the_rest_wait_for_the_next_run(tmp_path: P
         run(ws, [message("ann@example.org"), message("bob@example.org")])
     assert [r["status"] for r in sent_rows(ws)] == ["Deferred", "Deferred"]
     # Switch to the outbox: the deferred messages go out from the spool, once.
-    fixed = workspace(tmp_path)
+    fixed = Workspace(settings=make_settings(tmp_path), store=ws.store)
     assert run(fixed, []).counts() == {"sent": 2}
     assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
 

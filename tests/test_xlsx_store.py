@@ -135,7 +135,7 @@ def test_a_missing_workbook_says_run_init(tmp_path: Path) -> None:
 _WRITER = """
 import sys
 from automation.store.xlsx import XlsxStore
-from automation.store.base import Append, Changes
+from sheets_schema.records import Append, Changes
 store = XlsxStore(sys.argv[1])
 start = int(sys.argv[2])
 rows = [{"id": f"Q-{n:05d}", "source_kind": "External", "headline": "x" * 200, "status": "New"}

@@ -17,8 +17,8 @@ tab was written, so a run that died between reading and writing fetches the
 same responses again; sync-forms de-duplicates by response id, so the margin
 (which covers times stored to the second and late-arriving responses) costs
 only a few repeated responses. sync-forms passes the mark from the tabs it
-already read; a caller that does not gives the source the store, and reading
-the mark costs one read of that tab. An empty tab means everything is fetched.
+already read; otherwise the source reads it from the store it was built with,
+at the cost of one read of that tab. An empty tab means everything is fetched.
 """
 
 from __future__ import annotations
@@ -74,19 +74,15 @@ class FormsApiSource:
 
     @classmethod
     def from_settings(
-        cls,
-        name: str,
-        settings: Settings,
-        google: GoogleServices | None = None,
-        store: Store | None = None,
+        cls, name: str, settings: Settings, store: Store, google: GoogleServices | None = None
     ) -> FormsApiSource:
-        """The source for [forms.<name>]; without a mark passed in, it reads one from `store`'s tab."""
+        """The source for [forms.<name>]; its sync mark comes from the form's tab in `store`."""
         return cls(
             name,
             google or GoogleServices.from_settings(settings),
             settings.forms[name].form_id,
             settings,
-            mark=(lambda: recorded_mark(name, store, settings)) if store is not None else None,
+            mark=lambda: recorded_mark(name, store, settings),
         )
 
     def describe(self) -> str:

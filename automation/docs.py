@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from automation.google.errors import GoogleCall
 from jobs.guide.document import Block, Guide, Inline, ItemList, Link, Paragraph, Section, Strong
-from sheets_schema.errors import BackendError
 
 if TYPE_CHECKING:
     from automation.google.transport import GoogleServices
@@ -174,10 +174,13 @@ def write_guide_doc(
     title: str = "Social media guide",
 ) -> str:
     """Replace the Google Doc's body with the guide (create the Doc when `doc_id` is ''); returns its id."""
-    from googleapiclient.errors import HttpError
-
     documents = services.discovery("docs", "v1").documents()
-    try:
+    call = GoogleCall(
+        f"writing document {doc_id or '(new)'}",
+        access_fix=f"check guide.doc_id, share the Doc with {services.service_account_email()} "
+        "as an editor, and enable the Google Docs API",
+    )
+    with call:
         if not doc_id:
             doc_id = str(documents.create(body={"title": title}).execute()["documentId"])
         current = documents.get(
@@ -189,13 +192,6 @@ def write_guide_doc(
         requests = guide_requests(guide_text(sections, title), old_end, last_has_bullet)
         if requests:
             documents.batchUpdate(documentId=doc_id, body={"requests": requests}).execute()
-    except HttpError as exc:
-        status = int(getattr(exc.resp, "status", 0) or 0)
-        raise BackendError(
-            f"Google Docs answered {status} for document {doc_id or '(new)'}",
-            fix=f"check guide.doc_id, share the Doc with {services.service_account_email()} as an editor, "
-            "and enable the Google Docs API",
-        ) from None
     return doc_id
 
 

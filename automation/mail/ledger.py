@@ -16,7 +16,8 @@ a function of its own; each step that writes ends at a named crash point
 
 A Message-ID already Sent is never sent again. A copy of each message waits in
 a local spool (<config folder>/mail-spool) until it is confirmed, so a
-deferred or interrupted message can go out in a later run of any mailing job.
+deferred or interrupted message can go out in a later run of any mailing job;
+the copies of confirmed messages that a killed run left there go in the next.
 """
 
 from __future__ import annotations
@@ -593,6 +594,11 @@ def _finish(run: _Delivery, sending: _Sending, resolved: list[Update]) -> Delive
     """Drop the spool's copies of finished messages, say what went, raise what stopped it."""
     for message_id in (*sending.done, *(u.key[0] for u in resolved)):
         run.spool.drop(message_id)
+    run.spool.tidy(
+        message_id
+        for message_id, (_, row) in run.ledger.items()
+        if row.get("status", "").capitalize() == "Sent"
+    )
     report, mailer = run.report, run.used_mailer
     if report.sent:
         folder = getattr(mailer, "folder", None)

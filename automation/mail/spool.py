@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -44,6 +45,25 @@ class Spool:
 
     def drop(self, message_id: str) -> None:
         self._path(message_id).unlink(missing_ok=True)
+
+    def tidy(self, sent: Iterable[str]) -> None:
+        """Drop what a killed run left: copies of messages already Sent, and half-written copies.
+
+        One listing of the folder when it is empty, which is most runs.
+        """
+        try:
+            present = {entry.name for entry in os.scandir(self.folder)}
+        except FileNotFoundError:
+            return
+        for name in present:
+            if name.endswith(".tmp"):
+                (self.folder / name).unlink(missing_ok=True)
+        if not any(name.endswith(".eml") for name in present):
+            return
+        for message_id in sent:
+            path = self._path(message_id)
+            if path.name in present:
+                path.unlink(missing_ok=True)
 
 
 def spool_for(settings: Settings) -> Spool:

@@ -14,12 +14,16 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from automation.config import DEFAULT_CONFIG, load_settings
 from sheets_schema.errors import ChorusError, ConfigError
 from sheets_schema.settings import Settings
+
+if TYPE_CHECKING:
+    from automation.workspace import Workspace
 
 EXIT_CODES_HELP = """\b
 Exit codes: 0 done, 1 done with problems found (validation errors,
@@ -93,15 +97,18 @@ def settings_from(ctx: click.Context) -> Settings:
     """The settings named by --config (loaded once per command)."""
     if "settings" not in ctx.obj:
         ctx.obj["settings"] = load_settings(ctx.obj.get("config_path"))
-    return ctx.obj["settings"]
+    settings: Settings = ctx.obj["settings"]  # click types Context.obj as Any
+    return settings
 
 
-def workspace_from(ctx: click.Context):  # type: ignore[no-untyped-def]
+def workspace_from(ctx: click.Context) -> Workspace:
+    """The workspace the settings describe (built once per command)."""
     from automation.workspace import build_workspace
 
     if "workspace" not in ctx.obj:
         ctx.obj["workspace"] = build_workspace(settings_from(ctx))
-    return ctx.obj["workspace"]
+    workspace: Workspace = ctx.obj["workspace"]  # click types Context.obj as Any
+    return workspace
 
 
 def parse_at(value: str | None, settings: Settings) -> datetime:
@@ -322,13 +329,13 @@ def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
     Example:
       chorus demo --dir demo && chorus --config demo/chorus.toml validate
     """
-    from automation.demo import run_demo
+    from automation.demo.run import run_demo
 
     for line in run_demo(folder, at=at, crisis=crisis, fresh=fresh):
         click.echo(line)
 
 
-# -- crisis (issue 12) ----------------------------------------------------------
+# -- crisis ---------------------------------------------------------------------
 @cli.group()
 def crisis() -> None:
     """Crisis mode: hold the scheduled posts, tell the right people, stand down cleanly.
@@ -441,7 +448,7 @@ def schedule(ctx: click.Context) -> None:
       chorus --config /srv/chorus/chorus.toml schedule
       chorus --log-format json schedule        # for journald, Docker or Cloud Logging
     """
-    from automation.scheduler import serve
+    from automation.schedule.service import serve
 
     serve(workspace_from(ctx))
 
@@ -486,7 +493,9 @@ def cron(
       chorus --config /srv/chorus/chorus.toml cron | crontab -
       chorus cron --systemd --out /etc/systemd/system && systemctl enable --now 'chorus-*.timer'
     """
-    from automation.scheduler import crontab, parse_rule, runs_on, systemd_units, timetable
+    import jobs as job_registry
+    from automation.schedule.cron import crontab, systemd_units
+    from automation.schedule.rules import parse_rule, runs_on, timetable
 
     settings = settings_from(ctx)
     if due_today:
@@ -500,7 +509,7 @@ def cron(
         )
         today = parse_at(at, settings).astimezone(settings.tz).date()
         ctx.exit(0 if rule and runs_on(rule, today, settings.organisation.working_days) else 1)
-    rules = timetable(settings)
+    rules = timetable(settings, job_registry.available())
     program = chorus_path or _this_chorus()
     if not systemd:
         click.echo(crontab(settings, rules, program), nl=False)
@@ -542,7 +551,7 @@ def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
       chorus --config demo/chorus.toml status
     """
     import jobs as job_registry
-    from automation.status import job_status
+    from automation.schedule.status import job_status
 
     settings = settings_from(ctx)
     now = parse_at(at, settings)

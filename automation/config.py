@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheets_schema.errors import ConfigError
@@ -147,74 +148,116 @@ def load_settings(path: Path | str | None = None) -> Settings:
     return settings_from_dict(data, source.resolve())
 
 
+KNOWN_SECTIONS = (
+    "organisation",
+    "backend",
+    "forms",
+    "alerts",
+    "mail",
+    "schedule",
+    "screening",
+    "cadence",
+    "policy",
+    "inbox",
+    "crisis",
+    "guide",
+)
+_T = TypeVar("_T")
+DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+FORM_KINDS = ("csv", "linked_sheet", "forms_api")
+#: what each form kind cannot do without, and the fix to offer
+FORM_NEEDS = {
+    "csv": ("path", 'path = "forms/submissions.csv"'),
+    "forms_api": ("form_id", "paste the form's id from its edit URL"),
+    "linked_sheet": ("spreadsheet_id", "paste the id of the form's response spreadsheet"),
+}
+
+
 def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
+    """Validate parsed TOML section by section, in file order; the first problem is the error."""
     base = source.parent
-    known_sections = {
-        "organisation",
-        "backend",
-        "forms",
-        "alerts",
-        "mail",
-        "schedule",
-        "screening",
-        "cadence",
-        "policy",
-        "inbox",
-        "crisis",
-        "guide",
-    }
-    for section in data:
-        if section not in known_sections:
+    for name in data:
+        if name not in KNOWN_SECTIONS:
             raise ConfigError(
-                f"[{section}] is not a section Chorus knows",
+                f"[{name}] is not a section Chorus knows",
                 place=str(source),
-                fix="allowed: " + ", ".join(f"[{s}]" for s in sorted(known_sections)),
+                fix="allowed: " + ", ".join(f"[{s}]" for s in sorted(KNOWN_SECTIONS)),
             )
 
-    org = _Section(data.get("organisation"), "organisation", base, source)
+    def section(name: str) -> _Section:
+        return _Section(data.get(name), name, base, source)
+
+    organisation = _organisation(section("organisation"))
+    return Settings(
+        path=source,
+        organisation=organisation,
+        backend=_backend(section("backend")),
+        forms=_forms(data.get("forms", {}) or {}, base, source),
+        alerts=_alerts(section("alerts")),
+        mail=_mail(section("mail"), organisation),
+        schedule=_schedule(section("schedule")),
+        screening=_screening(section("screening")),
+        cadence=_checked(section("cadence"), _cadence),
+        policy=_checked(section("policy"), _policy),
+        inbox=_checked(section("inbox"), _inbox),
+        crisis=_checked(section("crisis"), _crisis),
+        guide=_checked(section("guide"), _guide),
+        raw=data,
+    )
+
+
+def _checked(section: _Section, read: Callable[[_Section], _T]) -> _T:
+    """Read a section, then refuse any key it did not use."""
+    value = read(section)
+    section.check_unknown()
+    return value
+
+
+def _organisation(org: _Section) -> Organisation:
     name = org.text("name")
     timezone = org.text("timezone", "UTC")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
+        raise org._err(
+            "timezone",
             f"{timezone!r} is not an IANA time zone",
-            place=f"{source}: organisation.timezone",
-            fix='use a name such as "Europe/London" or "America/New_York"',
+            'use a name such as "Europe/London" or "America/New_York"',
         ) from None
     domains = tuple(d.strip().lower().lstrip("@") for d in org.strings("email_domains"))
     if not domains:
-        raise ConfigError(
+        raise org._err(
+            "email_domains",
             "is empty: Chorus only ever mails addresses in these domains",
-            place=f"{source}: organisation.email_domains",
-            fix='email_domains = ["example.org"]',
+            'email_domains = ["example.org"]',
         )
-    day_names = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
     wd = org.strings("working_days", ("Mon", "Tue", "Wed", "Thu", "Fri"))
     try:
-        working_days = tuple(sorted(day_names[d.strip()[:3].lower()] for d in wd))
+        working_days = tuple(sorted(DAY_NAMES[d.strip()[:3].lower()] for d in wd))
     except KeyError:
-        raise ConfigError(
+        raise org._err(
+            "working_days",
             f"{list(wd)!r} names an unknown day",
-            place=f"{source}: organisation.working_days",
-            fix='working_days = ["Mon", "Tue", "Wed", "Thu", "Fri"]',
+            'working_days = ["Mon", "Tue", "Wed", "Thu", "Fri"]',
         ) from None
     day_first = org.boolean("day_first", True)
     org.check_unknown()
-    organisation = Organisation(name, timezone, domains, working_days, day_first)
+    return Organisation(name, timezone, domains, working_days, day_first)
 
-    be = _Section(data.get("backend"), "backend", base, source)
-    kind = be.text("kind", "local", choices=("local", "google"))
+
+def _backend(be: _Section) -> Backend:
     backend = Backend(
-        kind=kind,
+        kind=be.text("kind", "local", choices=("local", "google")),
         workbook=be.path("workbook", "workbook.xlsx"),
         spreadsheet_id=be.text("spreadsheet_id", ""),
         credentials=be.path("credentials"),
         delegated_user=be.text("delegated_user", ""),
     )
     be.check_unknown()
+    return backend
 
-    forms_raw = data.get("forms", {}) or {}
+
+def _forms(forms_raw: object, base: Path, source: Path) -> dict[str, FormSettings]:
     if not isinstance(forms_raw, dict):
         raise ConfigError(
             "[forms] must be a table", place=str(source), fix="use [forms.submissions] sections"
@@ -227,91 +270,78 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
                 place=str(source),
                 fix="allowed: [forms.submissions], [forms.acknowledgements], [forms.feedback]",
             )
-        fs = _Section(form_data, f"forms.{form_name}", base, source)
-        fkind = fs.text("kind", "csv", choices=("csv", "linked_sheet", "forms_api"))
-        form = FormSettings(
-            kind=fkind,
-            path=fs.path("path"),
-            form_id=fs.text("form_id", ""),
-            spreadsheet_id=fs.text("spreadsheet_id", ""),
-            tab=fs.text("tab", "Form Responses 1"),
-            url=fs.text("url", ""),
-            prefill_url=fs.text("prefill_url", ""),
-        )
-        if fkind == "csv" and form.path is None:
-            raise ConfigError(
-                'is required when kind = "csv"',
-                place=f"{source}: forms.{form_name}.path",
-                fix='path = "forms/submissions.csv"',
-            )
-        if fkind == "forms_api" and not form.form_id:
-            raise ConfigError(
-                'is required when kind = "forms_api"',
-                place=f"{source}: forms.{form_name}.form_id",
-                fix="paste the form's id from its edit URL",
-            )
-        if fkind == "linked_sheet" and not form.spreadsheet_id:
-            raise ConfigError(
-                'is required when kind = "linked_sheet"',
-                place=f"{source}: forms.{form_name}.spreadsheet_id",
-                fix="paste the id of the form's response spreadsheet",
-            )
-        fs.check_unknown()
-        forms[form_name] = form
+        forms[form_name] = _form(_Section(form_data, f"forms.{form_name}", base, source))
+    return forms
 
-    al = _Section(data.get("alerts"), "alerts", base, source)
+
+def _form(fs: _Section) -> FormSettings:
+    kind = fs.text("kind", "csv", choices=FORM_KINDS)
+    form = FormSettings(
+        kind=kind,
+        path=fs.path("path"),
+        form_id=fs.text("form_id", ""),
+        spreadsheet_id=fs.text("spreadsheet_id", ""),
+        tab=fs.text("tab", "Form Responses 1"),
+        url=fs.text("url", ""),
+        prefill_url=fs.text("prefill_url", ""),
+    )
+    needed, fix = FORM_NEEDS[kind]
+    if not getattr(form, needed):
+        raise fs._err(needed, f'is required when kind = "{kind}"', fix)
+    fs.check_unknown()
+    return form
+
+
+def _alerts(al: _Section) -> Alerts:
     feeds_raw = al.get("feeds", [])
     if not isinstance(feeds_raw, list):
-        raise ConfigError(
-            "must be a list",
-            place=f"{source}: alerts.feeds",
-            fix='feeds = ["https://www.google.com/alerts/feeds/..."]',
+        raise al._err(
+            "feeds", "must be a list", 'feeds = ["https://www.google.com/alerts/feeds/..."]'
         )
     feeds: list[Feed] = []
     for i, item in enumerate(feeds_raw):
         if isinstance(item, str):
             item = {"url": item}
         if not isinstance(item, dict):
-            raise ConfigError(
+            raise al._err(
+                "feeds",
                 f"entry {i + 1} must be a URL or a table",
-                place=f"{source}: alerts.feeds",
-                fix='{ name = "Alerts", url = "..." }',
+                '{ name = "Alerts", url = "..." }',
             )
-        fd = _Section(item, f"alerts.feeds[{i + 1}]", base, source)
-        url = fd.text("url")
-        if not url.lower().startswith(("http://", "https://")):
-            p = Path(os.path.expanduser(url))
-            url = str(p if p.is_absolute() else base / p)
-        use = fd.text("use", "mentions", choices=("mentions", "content"))
-        feeds.append(
-            Feed(
-                name=fd.text("name", f"Feed {i + 1}"),
-                url=url,
-                use=use,
-                source_kind=fd.text(
-                    "source_kind",
-                    "External",
-                    choices=("Organisation", "Staff & partners", "External"),
-                ),
-                source_type=fd.text(
-                    "source_type", "Alert" if use == "mentions" else "Industry article"
-                ),
-            )
-        )
-        fd.check_unknown()
+        feeds.append(_checked(_Section(item, f"alerts.feeds[{i + 1}]", al.base, al.source), _feed))
     alerts = Alerts(
         tuple(feeds),
         al.number("timeout_seconds", 20.0, minimum=0.1),
         al.integer("max_bytes", 5_000_000, minimum=1000),
     )
     al.check_unknown()
+    return alerts
 
-    ml = _Section(data.get("mail"), "mail", base, source)
+
+def _feed(fd: _Section) -> Feed:
+    number = fd.name.rsplit("[", 1)[-1].rstrip("]")
+    url = fd.text("url")
+    if not url.lower().startswith(("http://", "https://")):
+        p = Path(os.path.expanduser(url))
+        url = str(p if p.is_absolute() else fd.base / p)
+    use = fd.text("use", "mentions", choices=("mentions", "content"))
+    return Feed(
+        name=fd.text("name", f"Feed {number}"),
+        url=url,
+        use=use,
+        source_kind=fd.text(
+            "source_kind", "External", choices=("Organisation", "Staff & partners", "External")
+        ),
+        source_type=fd.text("source_type", "Alert" if use == "mentions" else "Industry article"),
+    )
+
+
+def _mail(ml: _Section, organisation: Organisation) -> Mail:
     mail = Mail(
         transport=ml.text("transport", "outbox", choices=("outbox", "smtp", "gmail")),
         outbox=ml.path("outbox", "outbox"),
-        sender=ml.text("sender", f"chorus@{domains[0]}"),
-        sender_name=ml.text("sender_name", f"{name} social media"),
+        sender=ml.text("sender", f"chorus@{organisation.email_domains[0]}"),
+        sender_name=ml.text("sender_name", f"{organisation.name} social media"),
         reply_to=ml.text("reply_to", ""),
         smtp_host=ml.text("smtp_host", ""),
         smtp_port=ml.integer("smtp_port", 587, minimum=1),
@@ -323,31 +353,31 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
         daily_allowance=ml.integer("daily_allowance", 2000, minimum=1),
     )
     if mail.transport == "smtp" and not mail.smtp_host:
-        raise ConfigError(
-            'is required when transport = "smtp"',
-            place=f"{source}: mail.smtp_host",
-            fix='smtp_host = "smtp-relay.gmail.com"',
+        raise ml._err(
+            "smtp_host", 'is required when transport = "smtp"', 'smtp_host = "smtp-relay.gmail.com"'
         )
     ml.check_unknown()
+    return mail
 
-    sc = _Section(data.get("schedule"), "schedule", base, source)
+
+def _schedule(sc: _Section) -> dict[str, str]:
     schedule = dict(DEFAULT_SCHEDULE)
     for job in sc.data:
         if job not in DEFAULT_SCHEDULE:
-            raise ConfigError(
-                "is not a job Chorus knows",
-                place=f"{source}: schedule.{job}",
-                fix="allowed: " + ", ".join(DEFAULT_SCHEDULE),
+            raise sc._err(
+                job, "is not a job Chorus knows", "allowed: " + ", ".join(DEFAULT_SCHEDULE)
             )
         schedule[job] = sc.text(job)
+    return schedule
 
-    sg = _Section(data.get("screening"), "screening", base, source)
+
+def _screening(sg: _Section) -> Screening:
     limits_raw = sg.get("channel_limits", {"X": 280})
     if not isinstance(limits_raw, dict) or not all(isinstance(v, int) for v in limits_raw.values()):
-        raise ConfigError(
+        raise sg._err(
+            "channel_limits",
             "must map channels to character limits",
-            place=f"{source}: screening.channel_limits",
-            fix="channel_limits = { X = 280 }",
+            "channel_limits = { X = 280 }",
         )
     screening = Screening(
         confidential_words=sg.strings("confidential_words", DEFAULT_CONFIDENTIAL_WORDS),
@@ -355,22 +385,24 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
         channel_limits=dict(limits_raw),
     )
     sg.check_unknown()
+    return screening
 
-    cd = _Section(data.get("cadence"), "cadence", base, source)
-    cadence = Cadence(
+
+def _cadence(cd: _Section) -> Cadence:
+    return Cadence(
         cd.integer("horizon_days", 14, minimum=1), cd.integer("lookback_days", 7, minimum=0)
     )
-    cd.check_unknown()
 
-    po = _Section(data.get("policy"), "policy", base, source)
-    policy = Policy(
+
+def _policy(po: _Section) -> Policy:
+    return Policy(
         po.integer("review_interval_days", 180, minimum=1),
         po.integer("reminder_interval_days", 7, minimum=1),
     )
-    po.check_unknown()
 
-    ib = _Section(data.get("inbox"), "inbox", base, source)
-    inbox = Inbox(
+
+def _inbox(ib: _Section) -> Inbox:
+    return Inbox(
         kind=ib.text("kind", "", choices=("", "maildir", "imap", "gmail")),
         path=ib.path("path"),
         host=ib.text("host", ""),
@@ -382,35 +414,17 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
         allow=tuple(a.lower() for a in ib.strings("allow")),
         max_bytes=ib.integer("max_bytes", 2_000_000, minimum=1000),
     )
-    ib.check_unknown()
 
-    cr = _Section(data.get("crisis"), "crisis", base, source)
-    crisis = Crisis(
+
+def _crisis(cr: _Section) -> Crisis:
+    return Crisis(
         window_hours=cr.number("window_hours", 6.0, minimum=0.5),
         multiplier=cr.number("multiplier", 3.0, minimum=1.0),
         minimum=cr.integer("minimum", 5, minimum=1),
         baseline_days=cr.integer("baseline_days", 28, minimum=1),
         hold_days=cr.integer("hold_days", 7, minimum=1),
     )
-    cr.check_unknown()
 
-    gd = _Section(data.get("guide"), "guide", base, source)
-    guide = Guide(output_dir=gd.path("output_dir", "."), doc_id=gd.text("doc_id", ""))
-    gd.check_unknown()
 
-    return Settings(
-        path=source,
-        organisation=organisation,
-        backend=backend,
-        forms=forms,
-        alerts=alerts,
-        mail=mail,
-        schedule=schedule,
-        screening=screening,
-        cadence=cadence,
-        policy=policy,
-        inbox=inbox,
-        crisis=crisis,
-        guide=guide,
-        raw=data,
-    )
+def _guide(gd: _Section) -> Guide:
+    return Guide(output_dir=gd.path("output_dir", "."), doc_id=gd.text("doc_id", ""))

@@ -1,7 +1,8 @@
 """The employee guide as a Google Doc, rewritten in place so its link never changes.
 
-`write_guide_doc` takes the guide's sections (jobs.guide.guide_sections: plain
-data) and replaces the document's body in ONE documents.batchUpdate after one
+`publish_guide` takes the Guide the job's plan built (jobs.guide.document:
+plain data, the same the files were rendered from, so no tab is read again)
+and replaces the document's body in ONE documents.batchUpdate after one
 documents.get (for the end index): delete the old body, insert the new text,
 then style it: section titles as Heading 1, subsections as Heading 2, bold
 labels, links, bulleted and numbered lists. Tables become one line per row
@@ -16,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from jobs.guide.document import Block, Guide, Inline, ItemList, Link, Paragraph, Section, Strong
 from sheets_schema.errors import BackendError
 
 if TYPE_CHECKING:
@@ -41,20 +42,20 @@ class _Text:
     links: list[tuple[int, int, str]] = field(default_factory=list)
     lists: list[tuple[int, int, bool]] = field(default_factory=list)
 
-    def add(self, runs: Iterable[Any], style: str = "") -> tuple[int, int]:
+    def add(self, runs: Iterable[Inline], style: str = "") -> tuple[int, int]:
+        """Append one paragraph of runs; note its bold and link ranges and its heading style."""
         start = self.offset
         text = ""
         for run in runs:
-            piece = run if isinstance(run, str) else str(getattr(run, "text", ""))
+            piece = run if isinstance(run, str) else run.text
             piece = piece.replace("\n", " ")  # one paragraph stays one paragraph
             here = self.offset + _u16(text)
-            kind = getattr(run, "kind", "")
-            if kind == "strong" and piece:
+            if isinstance(run, Strong) and piece:
                 self.bold.append((here, here + _u16(piece)))
             elif (
-                kind == "link"
+                isinstance(run, Link)
                 and piece
-                and str(getattr(run, "url", "")).startswith(("http://", "https://", "mailto:"))
+                and run.url.startswith(("http://", "https://", "mailto:"))
             ):
                 self.links.append((here, here + _u16(piece), run.url))
             text += piece
@@ -64,22 +65,22 @@ class _Text:
             self.headings.append((start, self.offset, style))
         return start, self.offset
 
-    def blocks(self, blocks: Iterable[Any]) -> None:
+    def blocks(self, blocks: Iterable[Block]) -> None:
+        """Append paragraphs, lists (one paragraph per item) and tables (one line per row)."""
         for block in blocks:
-            kind = getattr(block, "kind", "")
-            if kind == "paragraph":
+            if isinstance(block, Paragraph):
                 self.add(block.runs)
-            elif kind == "list":
+            elif isinstance(block, ItemList):
                 first = self.offset
                 for item in block.items:
                     self.add(item)
                 if block.items:
-                    self.lists.append((first, self.offset, bool(block.ordered)))
-            elif kind == "table":
+                    self.lists.append((first, self.offset, block.ordered))
+            else:
                 start, end = self.add([" | ".join(block.headers)])
                 self.bold.append((start, end - 1))
                 for row in block.rows:
-                    cells: list[Any] = []
+                    cells: list[Inline] = []
                     for i, cell in enumerate(row):
                         if i:
                             cells.append(" | ")
@@ -87,7 +88,7 @@ class _Text:
                     self.add(cells)
 
 
-def guide_text(sections: Sequence[Any], title: str = "") -> _Text:
+def guide_text(sections: Sequence[Section], title: str = "") -> _Text:
     """The guide's sections laid out as Docs paragraphs with their styles (pure)."""
     doc = _Text()
     if title:
@@ -117,55 +118,41 @@ def guide_requests(doc: _Text, old_end: int, last_has_bullet: bool = False) -> l
     if last_has_bullet:
         # the kept final paragraph was a list item: the new text would inherit its bullet
         requests.append({"deleteParagraphBullets": {"range": whole}})
-    requests.append(
-        {
-            "updateParagraphStyle": {
-                "range": whole,
-                "paragraphStyle": {"namedStyleType": "NORMAL_TEXT"},
-                "fields": "namedStyleType",
-            }
+    # The inserted text inherits the style where it lands: reset it before styling.
+    requests.append(_paragraph_style(1, end + 1, "NORMAL_TEXT"))
+    requests.append(_text_style(1, end, {}, "bold,link"))
+    return requests + _styles(doc)
+
+
+def _paragraph_style(start: int, stop: int, style: str) -> dict[str, Any]:
+    return {
+        "updateParagraphStyle": {
+            "range": {"startIndex": start, "endIndex": stop},
+            "paragraphStyle": {"namedStyleType": style},
+            "fields": "namedStyleType",
         }
-    )
-    requests.append(
-        {
-            "updateTextStyle": {
-                "range": {"startIndex": 1, "endIndex": end},
-                "textStyle": {},
-                "fields": "bold,link",
-            }
+    }
+
+
+def _text_style(start: int, stop: int, style: dict[str, Any], fields: str) -> dict[str, Any]:
+    return {
+        "updateTextStyle": {
+            "range": {"startIndex": start, "endIndex": stop},
+            "textStyle": style,
+            "fields": fields,
         }
-    )
-    for start, stop, style in doc.headings:
-        requests.append(
-            {
-                "updateParagraphStyle": {
-                    "range": {"startIndex": start, "endIndex": stop},
-                    "paragraphStyle": {"namedStyleType": style},
-                    "fields": "namedStyleType",
-                }
-            }
-        )
-    for start, stop in doc.bold:
-        if stop > start:
-            requests.append(
-                {
-                    "updateTextStyle": {
-                        "range": {"startIndex": start, "endIndex": stop},
-                        "textStyle": {"bold": True},
-                        "fields": "bold",
-                    }
-                }
-            )
-    for start, stop, url in doc.links:
-        requests.append(
-            {
-                "updateTextStyle": {
-                    "range": {"startIndex": start, "endIndex": stop},
-                    "textStyle": {"link": {"url": url}},
-                    "fields": "link",
-                }
-            }
-        )
+    }
+
+
+def _styles(doc: _Text) -> list[dict[str, Any]]:
+    """Headings, bold, links and lists, in that order, over the inserted text."""
+    requests = [_paragraph_style(start, stop, style) for start, stop, style in doc.headings]
+    requests += [
+        _text_style(start, stop, {"bold": True}, "bold") for start, stop in doc.bold if stop > start
+    ]
+    requests += [
+        _text_style(start, stop, {"link": {"url": url}}, "link") for start, stop, url in doc.links
+    ]
     for start, stop, ordered in doc.lists:
         preset = "NUMBERED_DECIMAL_ALPHA_ROMAN" if ordered else "BULLET_DISC_CIRCLE_SQUARE"
         requests.append(
@@ -182,7 +169,7 @@ def guide_requests(doc: _Text, old_end: int, last_has_bullet: bool = False) -> l
 def write_guide_doc(
     services: GoogleServices,
     doc_id: str,
-    sections: Sequence[Any],
+    sections: Sequence[Section],
     *,
     title: str = "Social media guide",
 ) -> str:
@@ -212,13 +199,10 @@ def write_guide_doc(
     return doc_id
 
 
-def publish_guide(workspace: Workspace, now: datetime) -> str:
-    """Write the guide into settings.guide.doc_id (or a new Doc): one read of the tabs, one update."""
+def publish_guide(workspace: Workspace, guide: Guide) -> str:
+    """Write `guide` into settings.guide.doc_id (or a new Doc): one get, one update, no Sheets call."""
     from automation.google import GoogleServices
-    from jobs.guide import TABS_READ, guide_sections, guide_title
 
     settings = workspace.settings
-    snapshot = workspace.store.read(TABS_READ)
     services = workspace.google or GoogleServices.from_settings(settings)
-    sections = guide_sections(snapshot, now, settings)
-    return write_guide_doc(services, settings.guide.doc_id, sections, title=guide_title(settings))
+    return write_guide_doc(services, settings.guide.doc_id, guide.sections, title=guide.title)

@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from automation.config import load_settings
+from sheets_schema.columns import normalise_header
 from sheets_schema.errors import ChorusError
-from sheets_schema.settings import Settings
-from sheets_schema.tabs import FORMS, TAB_ORDER, TABS, normalise_header
+from sheets_schema.forms import FORMS
+from sheets_schema.settings import FormSettings, Settings
+from sheets_schema.tabs import TAB_ORDER, TABS
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -345,45 +347,11 @@ def check_forms(settings: Settings, services: Any) -> list[Check]:
             continue
         try:
             if form.kind == "forms_api":
-                from automation.forms.forms_api import FormsApiSource
-
-                source = FormsApiSource(name, services, form.form_id, settings)
-                questions = source.questions()
-                checks.append(
-                    Check(
-                        label,
-                        "ok",
-                        f"{source.describe()} asks all {len(questions)} questions the schema names",
-                    )
-                )
-                checks += [
-                    Check(label, "warn", w, "remove the question or ignore this")
-                    for w in source.warnings
-                ]
+                checks += _check_forms_api(name, form, settings, services)
             elif form.kind == "linked_sheet":
-                from automation.forms.linked_sheet import LinkedSheetSource
-
-                linked = LinkedSheetSource(name, services, form.spreadsheet_id, form.tab, settings)
-                count = len(linked.responses())
-                checks.append(
-                    Check(label, "ok", f"{linked.describe()}: {count} responses readable")
-                )
+                checks.append(_check_linked_sheet(name, form, settings, services))
             else:
-                assert form.path is not None
-                if not form.path.exists():
-                    checks.append(
-                        Check(
-                            label,
-                            "warn",
-                            f"{form.path} is not there yet",
-                            "download the responses as CSV from Google Forms to that path",
-                        )
-                    )
-                    continue
-                from automation.forms.csv_export import CsvExportSource
-
-                count = len(CsvExportSource(name, form.path, settings).responses())
-                checks.append(Check(label, "ok", f"{form.path}: {count} responses readable"))
+                checks.append(_check_csv_export(name, form, settings))
         except ChorusError as exc:
             checks.append(
                 Check(
@@ -394,6 +362,48 @@ def check_forms(settings: Settings, services: Any) -> list[Check]:
                 )
             )
     return checks
+
+
+def _check_forms_api(
+    name: str, form: FormSettings, settings: Settings, services: Any
+) -> list[Check]:
+    """The form asks every question the schema names; extra questions are warnings."""
+    from automation.forms.forms_api import FormsApiSource
+
+    label = f"form {name}"
+    source = FormsApiSource(name, services, form.form_id, settings)
+    questions = source.questions()
+    return [
+        Check(
+            label, "ok", f"{source.describe()} asks all {len(questions)} questions the schema names"
+        ),
+        *(Check(label, "warn", w, "remove the question or ignore this") for w in source.warnings),
+    ]
+
+
+def _check_linked_sheet(name: str, form: FormSettings, settings: Settings, services: Any) -> Check:
+    """The response tab reads through to responses."""
+    from automation.forms.linked_sheet import LinkedSheetSource
+
+    linked = LinkedSheetSource(name, services, form.spreadsheet_id, form.tab, settings)
+    count = len(linked.responses())
+    return Check(f"form {name}", "ok", f"{linked.describe()}: {count} responses readable")
+
+
+def _check_csv_export(name: str, form: FormSettings, settings: Settings) -> Check:
+    """The export file reads through to responses; a file not downloaded yet is only a warning."""
+    assert form.path is not None
+    if not form.path.exists():
+        return Check(
+            f"form {name}",
+            "warn",
+            f"{form.path} is not there yet",
+            "download the responses as CSV from Google Forms to that path",
+        )
+    from automation.forms.csv_export import CsvExportSource
+
+    count = len(CsvExportSource(name, form.path, settings).responses())
+    return Check(f"form {name}", "ok", f"{form.path}: {count} responses readable")
 
 
 # -- mail ---------------------------------------------------------------------------

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
+from automation.docs import publish_guide
 from automation.feeds import fetch_feed, parse_feed
 from automation.inbox import build_inbox_source
 from automation.workspace import Workspace
 from jobs.base import Plan
-from jobs.guide import HTML_NAME, MARKDOWN_NAME, PreviousGuide, output_folder, previous_guide
+from jobs.guide.job import HTML_NAME, MARKDOWN_NAME, GuidePlan
+from jobs.guide.previous import PreviousGuide, previous_guide
 from jobs.ingest_alerts import FeedEntry, FeedInputs
 from jobs.ingest_inbox import InboxInputs, known_message_ids
 from jobs.responses import FormResponse, newest_response
 from jobs.sync_forms import FormInputs
 from sheets_schema.errors import ChorusError
+from sheets_schema.forms import FORMS
 from sheets_schema.records import Snapshot
-from sheets_schema.tabs import FORMS
+from sheets_schema.settings import Settings
 
 Gatherer = Callable[[Workspace, datetime, Snapshot], object]
 AfterWrite = Callable[[Workspace, Plan, datetime], list[str]]
@@ -80,9 +84,14 @@ def inbox_messages(workspace: Workspace, now: datetime, snapshot: Snapshot) -> I
         return InboxInputs(problems=(f"the inbox was not read: {exc}",))
 
 
+def guide_folder(settings: Settings) -> Path:
+    """Where the guide files live: settings.guide.output_dir, else beside chorus.toml."""
+    return settings.guide.output_dir or settings.base_dir
+
+
 def guide_on_disk(workspace: Workspace, now: datetime, snapshot: Snapshot) -> PreviousGuide:
     """Read the guide files already written, so plan() can tell whether anything changed."""
-    folder = output_folder(workspace.settings)
+    folder = guide_folder(workspace.settings)
 
     def read(name: str) -> str | None:
         try:
@@ -94,14 +103,16 @@ def guide_on_disk(workspace: Workspace, now: datetime, snapshot: Snapshot) -> Pr
 
 
 def publish_guide_doc(workspace: Workspace, plan: Plan, now: datetime) -> list[str]:
-    """With the Google backend, keep the Google Doc copy in step (only when the guide changed)."""
-    settings = workspace.settings
-    if settings.backend.kind != "google" or not plan.files:
-        return []
-    from automation.docs import publish_guide
-    from automation.google_setup import update_config
+    """With the Google backend, keep the Google Doc copy in step (only when the guide changed).
 
-    doc_id = publish_guide(workspace, now)
+    The Doc is written from the Guide the plan rendered the files from: no tab is read again.
+    """
+    settings = workspace.settings
+    if settings.backend.kind != "google" or not plan.files or not isinstance(plan, GuidePlan):
+        return []
+    from automation.google_setup import update_config  # loads the Google libraries
+
+    doc_id = publish_guide(workspace, plan.guide)
     if doc_id != settings.guide.doc_id:
         update_config(settings.path, {("guide", "doc_id"): doc_id})
         return [f"created the Google Doc {doc_id} and wrote guide.doc_id into {settings.path.name}"]

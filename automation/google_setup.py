@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from automation.google import GoogleServices, UncertainWrite
+from sheets_schema.columns import Kind
 from sheets_schema.errors import BackendError, ConfigError
+from sheets_schema.forms import FORMS, Form, Question
 from sheets_schema.settings import Settings
-from sheets_schema.tabs import FORMS, Form, Kind, Question
 
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 #: questions answered in a paragraph box rather than one line

@@ -395,7 +395,7 @@ class Cycle:
 
 def daily_cycle(per_run: dict[str, tuple[float, float, float]], day: Any = None) -> Cycle:
     """Lay every job's runs of one day (DEFAULT_SCHEDULE) on the clock; per_run = (reads, writes, gmail)."""
-    from automation.scheduler import parse_rule, runs_on
+    from automation.schedule.rules import parse_rule, runs_on
 
     day = day or scale.NOW.date()
     working_days = (0, 1, 2, 3, 4)

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from automation.config import settings_from_dict  # noqa: E402
 from jobs import cadence  # noqa: E402
+from sheets_schema.columns import SOURCE_KINDS, SOURCE_TYPES
 from sheets_schema.records import Snapshot, frame_from_rows  # noqa: E402
-from sheets_schema.tabs import SOURCE_KINDS, SOURCE_TYPES  # noqa: E402
 
 TZ = ZoneInfo("Europe/London")
 NOW = datetime(2027, 3, 29, 7, 30, tzinfo=TZ)

@@ -28,8 +28,9 @@ from typing import Any
 import pandas as pd
 
 from jobs.base import Job
+from sheets_schema.columns import normalise_header
 from sheets_schema.records import Snapshot, cell_to_text, empty_frame
-from sheets_schema.tabs import TABS, normalise_header
+from sheets_schema.tabs import TABS
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Synthetic programs at N rows, deterministic, for measuring jobs at scale.
 
-The demo program (sheets_schema.demo) gives a realistic small firm; here the
+The demo program (automation.demo) gives a realistic small firm; here the
 job's *main tab* grows to N rows with seeded, plausible rows (a queue that is
 mostly published history, a year of mentions, a staff list in teams of ten
 with a manager each). For sync-forms the N rows are N new form responses: a
@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sheets_schema import demo
-from sheets_schema.tabs import CHANNEL_NAMES, FORMS, MENTION_KINDS, SOURCE_TYPES, TABS
+from automation import demo
+from sheets_schema.columns import CHANNEL_NAMES, MENTION_KINDS, SOURCE_TYPES
+from sheets_schema.forms import FORMS
+from sheets_schema.tabs import TABS
 
 TZ = ZoneInfo("Europe/London")
 #: Monday 1 March 2027, 08:30: a working day, a Monday and the month's first
@@ -194,7 +196,7 @@ def _people(
 def form_responses(n: int, now: datetime, rng: random.Random) -> list[list[str]]:
     """n submission-form answers, oldest first, as the CSV export lists them (some to reject)."""
     form = FORMS["submissions"]
-    staff = [demo.email_of(name) for name, _team, _roles in demo._ROSTER]  # noqa: SLF001
+    staff = [person["email"] for person in demo.PEOPLE]
     start = now - timedelta(days=60)
     out = []
     for i in range(n):

@@ -34,7 +34,7 @@ from automation.config import settings_from_dict  # noqa: E402
 from automation.runner import run_job  # noqa: E402
 from automation.store.xlsx import XlsxStore  # noqa: E402
 from automation.workspace import Workspace, build_workspace  # noqa: E402
-from sheets_schema.tabs import export_header  # noqa: E402
+from sheets_schema.forms import export_header
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("Europe/London"))
 HEADER = export_header("submissions")

@@ -25,7 +25,7 @@ from datetime import date
 import pandas as pd
 
 from jobs.figures import NO_TEAM, active_people
-from sheets_schema.tabs import normalise_header
+from sheets_schema.columns import normalise_header
 from sheets_schema.values import clean_text, parse_date, parse_email
 
 #: the Program tab setting that names the program's policy version outright

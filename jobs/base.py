@@ -12,18 +12,48 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sheets_schema.records import Changes, Snapshot
 from sheets_schema.settings import Settings
 
 
 @dataclass(frozen=True)
+class Series:
+    """One named row of values in a chart: a legend entry."""
+
+    name: str
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart as data, what to show and not how: the mail layer draws it as a PNG.
+
+    `bars`: one group of bars per label, the last series is what happened (its
+    bars carry their numbers), the ones before it what was planned. `lines`:
+    one line per series across the labels. `empty_text` is shown when there
+    are no labels.
+    """
+
+    kind: Literal["bars", "lines"]
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[Series, ...]
+    y_label: str = ""
+    empty_text: str = ""
+
+
+@dataclass(frozen=True)
 class InlineImage:
-    """An image shown inside an HTML email, referenced as cid:<cid>."""
+    """An image shown inside an HTML email, referenced as cid:<cid>.
+
+    `data` is the image's bytes, or a Chart that the composer draws just
+    before sending, so a plan stays plain data that tests compare.
+    """
 
     cid: str
-    data: bytes
+    data: bytes | Chart
     filename: str = "chart.png"
     mime_subtype: str = "png"
 

@@ -20,6 +20,7 @@ itself with jobs.cadence from Channels and Queue, and says so.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,8 @@ import pandas as pd
 
 from jobs import cadence, rota
 from jobs.base import Job, OutgoingMessage, Plan, Report
-from jobs.crisis import crisis_state
+from jobs.crisis.state import crisis_state
+from jobs.people import by_email, managers, person_name
 from sheets_schema.values import clean_text, parse_date, parse_datetime
 
 if TYPE_CHECKING:
@@ -67,16 +69,7 @@ def age_text(delta: timedelta) -> str:
 def _person(people: dict[str, dict[str, str]], email: str) -> dict[str, str] | None:
     if not email:
         return None
-    return {"email": email, "name": rota.person_name(people, email)}
-
-
-def _people_index(people: pd.DataFrame) -> dict[str, dict[str, str]]:
-    index: dict[str, dict[str, str]] = {}
-    for row in people.to_dict("records"):
-        email = clean_text(row.get("email", "")).lower()
-        if email and email not in index:
-            index[email] = {k: clean_text(v) for k, v in row.items()}
-    return index
+    return {"email": email, "name": person_name(people, email)}
 
 
 def _when(text: str, settings: Settings) -> datetime | None:
@@ -102,7 +95,7 @@ def posts_today(items: list[cadence.QueueItem], today: date) -> list[dict[str, A
             for i in items
             if i.when is not None and i.when.date() == today and i.status != "Approved"
         ),
-        key=lambda i: (i.when, i.id),  # type: ignore[arg-type, return-value]
+        key=lambda i: (i.when, i.id),
     ):
         assert item.when is not None
         post = {
@@ -140,28 +133,9 @@ def upcoming_gaps(
     today = now.date()
     last = today + timedelta(days=GAP_DAYS - 1)
     free = {i.id: i for i in cadence.suggestion_candidates(items)}
-    rows: list[tuple[date, str, str, str, str]] = []  # day, channel, slot, status, queue id
-    sheet = snapshot.get_or_empty("Cadence")
-    in_range = False
-    for row in sheet.to_dict("records"):
-        try:
-            day = parse_date(row.get("date", ""), day_first=settings.organisation.day_first)
-        except ValueError:
-            continue
-        if not today <= day <= last:
-            continue
-        in_range = True
-        status = clean_text(row.get("status", ""))
-        if status.casefold() in ("gap", "suggested"):
-            rows.append(
-                (
-                    day,
-                    clean_text(row.get("channel", "")),
-                    clean_text(row.get("slot", "")),
-                    status,
-                    clean_text(row.get("queue_id", "")),
-                )
-            )
+    rows, in_range = _cadence_gaps(
+        snapshot.get_or_empty("Cadence"), today, last, settings.organisation.day_first
+    )
     source = "the Cadence tab"
     if not in_range:
         source = "Channels and Queue just now (the Cadence tab has no rows for these days yet)"
@@ -184,19 +158,9 @@ def upcoming_gaps(
         end = _slot_end(slot)
         if day == today and end is not None and end <= now.time():
             continue
-        suggestion = None
-        note = ""
+        suggestion, note = None, ""
         if status.casefold() == "suggested" and queue_id and not crisis:
-            item = free.get(queue_id)
-            if item is not None:
-                suggestion = {
-                    "id": item.id,
-                    "headline": item.headline,
-                    "link": item.link,
-                    "source": ", ".join(p for p in (item.source_kind, item.source_type) if p),
-                }
-            else:
-                note = f"{queue_id} was suggested but is no longer approved and free"
+            suggestion, note = _suggestion(free.get(queue_id), queue_id)
         gaps.append(
             {
                 "date": day.isoformat(),
@@ -208,6 +172,45 @@ def upcoming_gaps(
             }
         )
     return gaps, source
+
+
+GapRow = tuple[date, str, str, str, str]  # day, channel, slot, status, queue id
+
+
+def _cadence_gaps(
+    sheet: pd.DataFrame, today: date, last: date, day_first: bool
+) -> tuple[list[GapRow], bool]:
+    """Gap and Suggested rows of the Cadence tab from today to `last`; and whether it covers them."""
+    rows: list[GapRow] = []
+    in_range = False
+    for row in sheet.to_dict("records"):
+        try:
+            day = parse_date(row.get("date", ""), day_first=day_first)
+        except ValueError:
+            continue
+        if not today <= day <= last:
+            continue
+        in_range = True
+        status = clean_text(row.get("status", ""))
+        if status.casefold() in ("gap", "suggested"):
+            rows.append(
+                (
+                    day,
+                    clean_text(row.get("channel", "")),
+                    clean_text(row.get("slot", "")),
+                    status,
+                    clean_text(row.get("queue_id", "")),
+                )
+            )
+    return rows, in_range
+
+
+def _suggestion(item: cadence.QueueItem | None, queue_id: str) -> tuple[dict[str, str] | None, str]:
+    """A suggested item as the brief shows it, or a note that it is no longer free."""
+    if item is None:
+        return None, f"{queue_id} was suggested but is no longer approved and free"
+    source = ", ".join(p for p in (item.source_kind, item.source_type) if p)
+    return {"id": item.id, "headline": item.headline, "link": item.link, "source": source}, ""
 
 
 def waiting_items(
@@ -233,7 +236,7 @@ def waiting_items(
             "id": clean_text(row.get("id", "")),
             "headline": clean_text(row.get("headline", "")) or "(no headline)",
             "link": clean_text(row.get("link", "")),
-            "submitted_by": rota.person_name(people, by) if by else "",
+            "submitted_by": person_name(people, by) if by else "",
             "submitted_by_email": by,
             "channels": clean_text(row.get("channels", "")),
             "source_type": clean_text(row.get("source_type", "")),
@@ -290,6 +293,70 @@ def checklist(n_mentions: int, n_messages: int) -> list[str]:
 # -- the plan ----------------------------------------------------------------------
 
 
+def _crisis_context(
+    crises: Sequence[Mapping[str, str]],
+    items: list[dict[str, Any]],
+    now: datetime,
+    settings: Settings,
+) -> dict[str, Any]:
+    """The crisis part of the brief: each open crisis with its age, and what to answer first."""
+
+    def age(started: str) -> str:
+        when = _when(started, settings)
+        return age_text(now - when) if when else ""
+
+    return {
+        "crises": [
+            {
+                "id": c.get("id", ""),
+                "reason": c.get("reason", ""),
+                "holding_statement": c.get("holding_statement", ""),
+                "started": c.get("started", ""),
+                "age": age(c.get("started", "")),
+            }
+            for c in crises
+        ],
+        "switched_on_in_program": not crises,
+        "items": items,
+    }
+
+
+def _duty_context(people: dict[str, dict[str, str]], duty: rota.Duty) -> dict[str, Any]:
+    """Who coordinates, who backs up and who is on duty today, as the templates show them."""
+    return {
+        "coordinator": _person(people, duty.coordinator),
+        "backup": _person(people, duty.backup),
+        "on_duty": _person(people, duty.on_duty or ""),
+        "reason": duty.reason,
+        "nobody_on_duty": duty.nobody_on_duty,
+        "backup_covering": bool(duty.on_duty and duty.on_duty == duty.backup),
+    }
+
+
+def _recipients(
+    duty: rota.Duty, people_df: pd.DataFrame, crisis: bool
+) -> tuple[list[tuple[str, str]], str]:
+    """Who gets today's brief and why, and the subject's start; nobody when nobody can be told.
+
+    In a crisis: the coordinator, the backup and every manager. Otherwise the
+    person on duty, or, when nobody is, the coordinator's managers.
+    """
+    recipients: list[tuple[str, str]] = []  # email, why they get it
+    if crisis:
+        for email, role in (
+            (duty.coordinator, "you coordinate social media this week"),
+            (duty.backup, "you are this week's backup"),
+            *((m, "you are a manager and a crisis is open") for m in managers(people_df)),
+        ):
+            if email and email not in {r for r, _ in recipients}:
+                recipients.append((email, f"a crisis is open and {role}."))
+        return recipients, "crisis"
+    if duty.on_duty:
+        return [(duty.on_duty, "you are on duty for social media today (Rota tab).")], "on duty"
+    why = "nobody is on social media duty today and you manage the coordinator (People tab)."
+    return [(email, why) for email in duty.notify], "nobody"
+
+
 def brief_context(
     snapshot: Snapshot, now: datetime, settings: Settings
 ) -> tuple[dict[str, Any], rota.Duty]:
@@ -300,11 +367,12 @@ def brief_context(
     today = now.date()
     day_first = settings.organisation.day_first
     people_df = snapshot.get_or_empty("People")
-    people = _people_index(people_df)
+    people = by_email(people_df)
     rota_df, absences = snapshot.get_or_empty("Rota"), snapshot.get_or_empty("Absences")
     duty = rota.on_duty(rota_df, absences, people_df, today, day_first=day_first)
-    crises = cadence.open_crises(snapshot.get_or_empty("Crises"), now, tz)
-    crisis = crisis_state(snapshot).active  # one reading of crisis mode (jobs/crisis.py, issue 12)
+    # One reading of crisis mode for every job: whether it is on, and its open rows.
+    state = crisis_state(snapshot)
+    crisis, crises = state.active, state.open_rows
 
     queue = snapshot.get_or_empty("Queue")
     items, _ = cadence.read_queue(queue, tz, day_first=day_first)
@@ -330,37 +398,13 @@ def brief_context(
         working_days=settings.organisation.working_days,
         day_first=day_first,
     )
-    crisis_context = None
-    if crisis:
-        crisis_context = {
-            "crises": [
-                {
-                    "id": c.get("id", ""),
-                    "reason": c.get("reason", ""),
-                    "holding_statement": c.get("holding_statement", ""),
-                    "started": c.get("started", ""),
-                    "age": age_text(now - started)
-                    if (started := _when(c.get("started", ""), settings))
-                    else "",
-                }
-                for c in crises
-            ],
-            "switched_on_in_program": not crises,
-            "items": crisis_items,
-        }
+    crisis_context = _crisis_context(crises, crisis_items, now, settings) if crisis else None
     nothing = not (todays or gaps or submissions or inbox or mentions or crisis_items or crisis)
     context = {
         "date": today.isoformat(),
         "date_label": f"{today:%A} {today.day} {today:%B %Y}",
         "now": f"{now:%H:%M}",
-        "duty": {
-            "coordinator": _person(people, duty.coordinator),
-            "backup": _person(people, duty.backup),
-            "on_duty": _person(people, duty.on_duty or ""),
-            "reason": duty.reason,
-            "nobody_on_duty": duty.nobody_on_duty,
-            "backup_covering": bool(duty.on_duty and duty.on_duty == duty.backup),
-        },
+        "duty": _duty_context(people, duty),
         "crisis": crisis_context,
         "posts_today": todays,
         "posts_today_count": sum(len(c["posts"]) for c in todays),
@@ -385,6 +429,19 @@ def brief_context(
     return context, duty
 
 
+def _counts(context: Mapping[str, Any]) -> dict[str, int]:
+    """The brief's numbers for the run report."""
+    crisis_items = context["crisis"]["items"] if context["crisis"] is not None else []
+    return {
+        "posts_today": context["posts_today_count"],
+        "gaps": len(context["gaps"]),
+        "submissions_waiting": len(context["submissions"]),
+        "inbox_waiting": len(context["inbox"]),
+        "open_mentions": len(context["mentions"]) + len(crisis_items),
+        "uncovered_weeks": len(context["uncovered_weeks"]),
+    }
+
+
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
     """brief's pure plan: one message per recipient on a working day, nothing otherwise."""
     local = now.astimezone(settings.tz)
@@ -401,61 +458,38 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = No
         )
     context, duty = brief_context(snapshot, local, settings)
     people_df = snapshot.get_or_empty("People")
-    people = _people_index(people_df)
+    people = by_email(people_df)
     problems = list(duty.problems)
     crisis = context["crisis"] is not None
     when = f"{today:%a} {today.day} {today:%b}"
 
-    recipients: list[tuple[str, str]] = []  # email, why they get it
-    if crisis:
-        subject = f"Crisis brief for {when}: {len(context['crisis']['items'])} open criticism and messages"
-        for email, role in (
-            (duty.coordinator, "you coordinate social media this week"),
-            (duty.backup, "you are this week's backup"),
-            *((m, "you are a manager and a crisis is open") for m in rota.managers(people_df)),
-        ):
-            if email and email not in {r for r, _ in recipients}:
-                recipients.append((email, f"a crisis is open and {role}."))
-    elif duty.on_duty:
+    recipients, case = _recipients(duty, people_df, crisis)
+    if case == "crisis":
+        open_items = len(context["crisis"]["items"])
+        subject = f"Crisis brief for {when}: {open_items} open criticism and messages"
+    elif case == "on duty":
         subject = f"Your social media brief for {when}"
-        recipients.append((duty.on_duty, "you are on duty for social media today (Rota tab)."))
     else:
         subject = f"Nobody is on duty today ({when}): social media brief"
-        for email in duty.notify:
-            recipients.append(
-                (
-                    email,
-                    "nobody is on social media duty today and you manage the coordinator (People tab).",
-                )
-            )
-        if not recipients:
-            problems.append(
-                f"nobody is on duty on {today.isoformat()} ({duty.reason}) and People lists no manager "
-                "to tell; no brief was sent (add a Rota row, or a Manager Email in People)"
-            )
+    if not recipients and case == "nobody":
+        problems.append(
+            f"nobody is on duty on {today.isoformat()} ({duty.reason}) and People lists no manager "
+            "to tell; no brief was sent (add a Rota row, or a Manager Email in People)"
+        )
 
     messages = tuple(
         OutgoingMessage(
             job="brief",
             period=today.isoformat(),
             to_email=email,
-            to_name=rota.person_name(people, email),
+            to_name=person_name(people, email),
             subject=subject,
             template="brief",
             context={**context, "why": why, "for_manager": not crisis and duty.nobody_on_duty},
         )
         for email, why in recipients
     )
-    counts = {
-        "briefs": len(messages),
-        "posts_today": context["posts_today_count"],
-        "gaps": len(context["gaps"]),
-        "submissions_waiting": len(context["submissions"]),
-        "inbox_waiting": len(context["inbox"]),
-        "open_mentions": len(context["mentions"])
-        + (len(context["crisis"]["items"]) if crisis else 0),
-        "uncovered_weeks": len(context["uncovered_weeks"]),
-    }
+    counts = {"briefs": len(messages), **_counts(context)}
     lines = [
         f"Brief for {today.isoformat()} to " + (", ".join(e for e, _ in recipients) or "nobody")
     ]

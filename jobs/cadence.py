@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -30,8 +30,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from jobs.base import Job, Plan, Report
+from jobs.crisis.state import crisis_state
+from sheets_schema.columns import CHANNEL_NAMES, SOURCE_KINDS
 from sheets_schema.records import Append, Changes, Delete, Snapshot, Update
-from sheets_schema.tabs import CHANNEL_NAMES, SOURCE_KINDS
 from sheets_schema.values import (
     DAY_NAMES,
     clean_text,
@@ -202,12 +203,6 @@ def read_channels(
         name = _canonical_channel(clean_text(row.get("channel", "")))
         if not name:
             continue
-
-        def bad(column: str, why: str, _row: Any = row_number) -> None:
-            problems.append(
-                f"tab 'Channels', row {_row}, column {column!r}: {why}; this channel was skipped"
-            )
-
         if name.casefold() in seen:
             problems.append(
                 f"tab 'Channels', row {row_number}, column 'Channel': {name} appears twice; "
@@ -216,48 +211,69 @@ def read_channels(
             continue
         seen.add(name.casefold())
         try:
-            active = parse_yes_no(row.get("active", ""))
-        except ValueError:
-            bad(
-                "Active",
-                f"{clean_text(row.get('active', ''))!r} is not Yes or No (write Yes or No)",
+            plan_ = _channel_plan(name, row, int(row_number), working_days, lines)
+        except _BadCell as bad:
+            problems.append(
+                f"tab 'Channels', row {row_number}, column {bad.column!r}: {bad.why}; "
+                "this channel was skipped"
             )
             skipped.append(name)
             continue
-        if not active:
-            lines.append(f"{name} is paused (Active: No): no slots planned")
-            continue
-        try:
-            per_week = parse_int(row.get("posts_per_week", ""))
-            if per_week < 0:
-                raise ValueError("negative")
-        except ValueError:
-            value = clean_text(row.get("posts_per_week", ""))
-            bad("Posts Per Week", f"{value!r} is not a number of posts (write a number such as 3)")
-            skipped.append(name)
-            continue
-        try:
-            days = parse_days(row.get("post_days", "")) or tuple(sorted(set(working_days)))
-        except ValueError as exc:
-            bad("Post Days", str(exc))
-            skipped.append(name)
-            continue
-        try:
-            windows = parse_time_window(row.get("post_window", ""))
-        except ValueError as exc:
-            bad("Post Window", str(exc))
-            skipped.append(name)
-            continue
-        merged = _merge_windows(windows)
-        if len(merged) != len(windows):
-            lines.append(
-                f"{name}: the Post Window hours overlap; planned as "
-                + ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in merged)
-            )
-        if per_week and not days:
-            lines.append(f"{name}: no post days and no working days, so no slots planned")
-        plans.append(ChannelPlan(name, per_week, days, merged, int(row_number)))
+        if plan_ is not None:
+            plans.append(plan_)
     return plans, problems, lines, skipped
+
+
+class _BadCell(ValueError):
+    """A Channels cell that cannot be read: the column and why, for the problem line."""
+
+    def __init__(self, column: str, why: str) -> None:
+        super().__init__(why)
+        self.column, self.why = column, why
+
+
+def _channel_plan(
+    name: str,
+    row: Mapping[str, Any],
+    row_number: int,
+    working_days: Iterable[int],
+    lines: list[str],
+) -> ChannelPlan | None:
+    """One Channels row as a plan (None when paused); notes go to `lines`, bad cells raise."""
+    try:
+        active = parse_yes_no(row.get("active", ""))
+    except ValueError:
+        value = clean_text(row.get("active", ""))
+        raise _BadCell("Active", f"{value!r} is not Yes or No (write Yes or No)") from None
+    if not active:
+        lines.append(f"{name} is paused (Active: No): no slots planned")
+        return None
+    try:
+        per_week = parse_int(row.get("posts_per_week", ""))
+        if per_week < 0:
+            raise ValueError("negative")
+    except ValueError:
+        value = clean_text(row.get("posts_per_week", ""))
+        raise _BadCell(
+            "Posts Per Week", f"{value!r} is not a number of posts (write a number such as 3)"
+        ) from None
+    try:
+        days = parse_days(row.get("post_days", "")) or tuple(sorted(set(working_days)))
+    except ValueError as exc:
+        raise _BadCell("Post Days", str(exc)) from None
+    try:
+        windows = parse_time_window(row.get("post_window", ""))
+    except ValueError as exc:
+        raise _BadCell("Post Window", str(exc)) from None
+    merged = _merge_windows(windows)
+    if len(merged) != len(windows):
+        lines.append(
+            f"{name}: the Post Window hours overlap; planned as "
+            + ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in merged)
+        )
+    if per_week and not days:
+        lines.append(f"{name}: no post days and no working days, so no slots planned")
+    return ChannelPlan(name, per_week, days, merged, row_number)
 
 
 def _merge_windows(windows: tuple[tuple[time, time], ...]) -> tuple[tuple[time, time], ...]:
@@ -307,25 +323,16 @@ def read_queue(
         when: datetime | None = None
         created: datetime | None = None
         if low == "approved":
-            created_text = clean_text(row.get("created", ""))
-            if created_text:
-                try:
-                    created = parse_datetime(created_text, tz, day_first=day_first)
-                except ValueError:
-                    created = None  # undated items are suggested last, in sheet order
+            created = _created(row, tz, day_first)
         else:
-            column, text = "Scheduled For", scheduled_text
-            if low == "published" and clean_text(row.get("published_at", "")):
-                column, text = "Published At", clean_text(row.get("published_at", ""))
-            if text:
-                try:
-                    when = parse_datetime(text, tz, day_first=day_first).astimezone(tz)
-                except ValueError as exc:
-                    problems.append(
-                        f"tab 'Queue', row {row_number}, column {column!r}: {exc} (value {text!r}) "
-                        f"for {item_id}; write it as 2027-03-29 09:30"
-                    )
-                    continue
+            try:
+                when = _placed_at(row, low, tz, day_first)
+            except _BadCell as bad:
+                problems.append(
+                    f"tab 'Queue', row {row_number}, column {bad.column!r}: {bad.why} "
+                    f"for {item_id}; write it as 2027-03-29 09:30"
+                )
+                continue
         items.append(
             QueueItem(
                 id=item_id,
@@ -346,27 +353,28 @@ def read_queue(
     return items, problems
 
 
-def open_crises(crises: pd.DataFrame, now: datetime, tz: ZoneInfo) -> list[dict[str, str]]:
-    """Crises rows with Started set and Ended empty (or Ended still in the future), oldest first."""
-    found: list[tuple[datetime, dict[str, str]]] = []
-    for row in crises.to_dict("records"):
-        started_text = clean_text(row.get("started", ""))
-        if not started_text:
-            continue
-        try:
-            started = parse_datetime(started_text, tz)
-        except ValueError:
-            started = now  # a crisis someone declared with an odd date is still a crisis
-        ended_text = clean_text(row.get("ended", ""))
-        if ended_text:
-            try:
-                if parse_datetime(ended_text, tz) <= now:
-                    continue
-            except ValueError:
-                continue  # something is written there: the crisis was stood down
-        found.append((started, {k: clean_text(v) for k, v in row.items()}))
-    found.sort(key=lambda pair: pair[0])
-    return [row for _, row in found]
+def _created(row: Mapping[str, Any], tz: ZoneInfo, day_first: bool) -> datetime | None:
+    """When an Approved item was created; undated items are suggested last, in sheet order."""
+    text = clean_text(row.get("created", ""))
+    try:
+        return parse_datetime(text, tz, day_first=day_first) if text else None
+    except ValueError:
+        return None
+
+
+def _placed_at(
+    row: Mapping[str, Any], status: str, tz: ZoneInfo, day_first: bool
+) -> datetime | None:
+    """When a placed item goes out: Published At once published, else Scheduled For."""
+    column, text = "Scheduled For", clean_text(row.get("scheduled_for", ""))
+    if status == "published" and clean_text(row.get("published_at", "")):
+        column, text = "Published At", clean_text(row.get("published_at", ""))
+    if not text:
+        return None
+    try:
+        return parse_datetime(text, tz, day_first=day_first).astimezone(tz)
+    except ValueError as exc:
+        raise _BadCell(column, f"{exc} (value {text!r})") from None
 
 
 # -- laying out slots -----------------------------------------------------------
@@ -525,6 +533,49 @@ def _placed_state(item: QueueItem, now: datetime) -> tuple[str, str]:
     return "Filled", f"{item.id} scheduled {at}"
 
 
+def _state(slot: Slot, status: str, note: str, item: QueueItem | None = None) -> SlotState:
+    """A slot's state; `item` is the Queue item that fills it (or is suggested for it)."""
+    return SlotState(
+        slot.day,
+        slot.channel,
+        slot.label,
+        status,
+        item.id if item else "",
+        note,
+        slot.start,
+        item.headline if item else "",
+        item.link if item else "",
+    )
+
+
+def _placed_in(plan: ChannelPlan, item: QueueItem, now: datetime, in_plan: bool) -> tuple[str, str]:
+    """An item's status and note in a slot, 'Outside window' when its time is off the plan."""
+    status, note = _placed_state(item, now)
+    if not in_plan and status == "Filled":
+        return "Outside window", note + f", outside the plan ({plan.describe()})"
+    return status, note
+
+
+def _unplanned(plan: ChannelPlan, item: QueueItem, now: datetime) -> SlotState:
+    """A post that found no slot on its day, as a state labelled 'unplanned HH:MM'."""
+    assert item.when is not None
+    in_plan = plan.allows(item.when)
+    status, note = _placed_in(plan, item, now, in_plan)
+    if in_plan:
+        note += "; more posts than slots this day"
+    return SlotState(
+        item.when.date(),
+        plan.channel,
+        f"unplanned {item.when:%H:%M}",
+        status,
+        item.id,
+        note,
+        item.when,
+        item.headline,
+        item.link,
+    )
+
+
 def _match_day(
     plan: ChannelPlan,
     slots: list[Slot],
@@ -539,33 +590,17 @@ def _match_day(
     take a slot of that window first, then any free slot of the day; items
     outside the plan take whatever slot is left.
     """
-    items = sorted(items, key=lambda i: (i.when, i.id))  # type: ignore[arg-type, return-value]
+    items = sorted(items, key=lambda i: (i.when, i.id))
     free = list(slots)
     states: list[SlotState] = []
     outside = [i for i in items if not plan.allows(i.when)]  # type: ignore[arg-type]
     inside = [i for i in items if plan.allows(i.when)]  # type: ignore[arg-type]
-    waiting: list[QueueItem] = []
 
     def take(item: QueueItem, slot: Slot, in_plan: bool) -> None:
         free.remove(slot)
-        status, note = _placed_state(item, now)
-        if not in_plan and status == "Filled":
-            status = "Outside window"
-            note += f", outside the plan ({plan.describe()})"
-        states.append(
-            SlotState(
-                slot.day,
-                slot.channel,
-                slot.label,
-                status,
-                item.id,
-                note,
-                slot.start,
-                item.headline,
-                item.link,
-            )
-        )
+        states.append(_state(slot, *_placed_in(plan, item, now, in_plan), item))
 
+    waiting: list[QueueItem] = []
     for item in inside:
         own = next((s for s in free if s.contains(item.when)), None)  # type: ignore[arg-type]
         if own is not None:
@@ -573,39 +608,163 @@ def _match_day(
         else:
             waiting.append(item)
     extra: list[QueueItem] = []
-    for item in waiting:
+    for item, in_plan in [(i, True) for i in waiting] + [(i, False) for i in outside]:
         if free:
-            take(item, free[0], True)
+            take(item, free[0], in_plan)
         else:
             extra.append(item)
-    for item in outside:
-        if free:
-            take(item, free[0], False)
-        else:
-            extra.append(item)
-    unplanned: list[SlotState] = []
-    for item in extra:
-        assert item.when is not None
-        in_plan = plan.allows(item.when)
-        status, note = _placed_state(item, now)
-        if not in_plan and status == "Filled":
-            status, note = "Outside window", note + f", outside the plan ({plan.describe()})"
-        elif in_plan:
-            note += "; more posts than slots this day"
-        unplanned.append(
-            SlotState(
-                item.when.date(),
-                plan.channel,
-                f"unplanned {item.when:%H:%M}",
-                status,
-                item.id,
-                note,
-                item.when,
-                item.headline,
-                item.link,
+    return states, free, outside, [_unplanned(plan, item, now) for item in extra]
+
+
+@dataclass
+class _Placed:
+    """The Queue items that take slots, by channel and day, and what was published lately."""
+
+    by_day: dict[tuple[str, date], list[QueueItem]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    published: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    problems: list[str] = field(default_factory=list)
+
+
+def _place_items(
+    items: Sequence[QueueItem],
+    channels: Mapping[str, ChannelPlan],
+    first: date,
+    last: date,
+    lookback: tuple[date, date],
+    *,
+    crisis: bool,
+) -> _Placed:
+    """Which items take a slot (scheduled, published, overdue; held during a crisis), and where."""
+    placed = _Placed()
+    for item in items:
+        if item.when is None:
+            continue
+        if not (item.status.casefold() in _PLACED or (crisis and item.status == "On hold")):
+            continue
+        day = item.when.date()
+        for channel in item.channels:
+            if channel not in channels:
+                continue
+            if item.status == "Published" and lookback[0] <= day <= lookback[1]:
+                placed.published[channel] += 1
+            if first <= day <= last:
+                placed.by_day[(channel, day)].append(item)
+        if not item.channels and first <= day <= last:
+            placed.problems.append(
+                f"tab 'Queue', row {item.row}, column 'Channels': {item.id} is {item.status} "
+                f"for {day.isoformat()} but names no channel, so it fills no slot (add its channels)"
             )
+    return placed
+
+
+def _free_slot_states(
+    free_slots: list[Slot], suggester: Suggester | None, now: datetime, *, crisis: bool
+) -> list[SlotState]:
+    """Each free slot: a missed Gap when past, else a suggestion, else a Gap saying why."""
+    states: list[SlotState] = []
+    for slot in sorted(free_slots, key=lambda s: (s.start, s.channel, s.label)):
+        if slot.end <= now:
+            states.append(_state(slot, "Gap", "missed: nothing went out"))
+            continue
+        pick = suggester.pick(slot.channel) if suggester else None
+        if pick is None:
+            why = (
+                "crisis mode: no suggestions"
+                if crisis
+                else "nothing approved is waiting for this channel"
+            )
+            states.append(_state(slot, "Gap", why))
+            continue
+        kind = ", ".join(p for p in (pick.source_kind, pick.source_type) if p)
+        note = f"suggested: {pick.headline}" + (f" ({kind})" if kind else "")
+        states.append(_state(slot, "Suggested", note, pick))
+    return states
+
+
+@dataclass
+class _Matched:
+    """Every channel-day matched: states, free slots, items off the plan, over-booked days."""
+
+    states: list[SlotState] = field(default_factory=list)
+    free: list[Slot] = field(default_factory=list)
+    outside: list[tuple[str, QueueItem]] = field(default_factory=list)
+    overbooked: list[tuple[str, date, int, int]] = field(default_factory=list)
+    unplanned: list[SlotState] = field(default_factory=list)
+
+
+def _match_days(
+    slots_by_day: Mapping[tuple[str, date], list[Slot]],
+    items_by_day: Mapping[tuple[str, date], list[QueueItem]],
+    channels: Mapping[str, ChannelPlan],
+    now: datetime,
+) -> _Matched:
+    """Fill each channel-day's slots, day by day, channel by channel."""
+    matched = _Matched()
+    for key in sorted(set(slots_by_day) | set(items_by_day), key=lambda k: (k[1], k[0])):
+        channel, day = key
+        day_slots, day_items = slots_by_day.get(key, []), items_by_day.get(key, [])
+        filled, free, outside, extra = _match_day(channels[channel], day_slots, day_items, now)
+        matched.states.extend(filled)
+        matched.unplanned.extend(extra)
+        matched.free.extend(free)
+        matched.outside.extend((channel, i) for i in outside)
+        if len(day_items) > len(day_slots) and day_slots:
+            matched.overbooked.append((channel, day, len(day_items), len(day_slots)))
+    return matched
+
+
+def _report_lines(
+    matched: _Matched,
+    adherence: Sequence[Adherence],
+    channels: Mapping[str, ChannelPlan],
+    lookback_days: int,
+) -> list[str]:
+    """What people read in the report: items off the plan, over-booked days, overdue, adherence."""
+    lines: list[str] = []
+    for channel, item in matched.outside:
+        assert item.when is not None
+        lines.append(
+            f"{channel}: {item.id} ({item.headline or 'no headline'}) is {item.status.lower()} for "
+            f"{item.when:%a %d %b %H:%M}, outside the plan ({channels[channel].describe()})"
         )
-    return states, free, outside, unplanned
+    for channel, day, n_items, n_slots in matched.overbooked:
+        lines.append(
+            f"{channel}: {n_items} posts on {day:%a %d %b} for {n_slots} planned slot(s) (over-booked)"
+        )
+    for state in (*matched.states, *matched.unplanned):
+        if state.status == "Overdue":
+            lines.append(f"{state.channel}: {state.note}")
+    for a in adherence:
+        if a.planned:
+            lines.append(
+                f"{a.channel} kept {a.published} of {a.planned} planned posts in the last "
+                f"{lookback_days} days ({a.percent}%)"
+            )
+    return lines
+
+
+def _counts(matched: _Matched, slot_count: int, adherence: Sequence[Adherence]) -> dict[str, int]:
+    by_status: dict[str, int] = defaultdict(int)
+    for state in matched.states:
+        by_status[state.status] += 1
+    counts: dict[str, int] = {
+        "slots": slot_count,
+        "filled": by_status["Filled"],
+        "gaps": by_status["Gap"],
+        "suggested": by_status["Suggested"],
+        "outside_window": len(matched.outside),
+        "overdue": by_status["Overdue"]
+        + sum(1 for u in matched.unplanned if u.status == "Overdue"),
+        "held": by_status["Held"],
+        "overbooked_days": len(matched.overbooked),
+        "unplanned_posts": len(matched.unplanned),
+    }
+    for a in adherence:
+        if a.percent is not None:
+            counts[f"adherence_{a.channel.casefold().replace(' ', '_')}_pct"] = a.percent
+    return counts
 
 
 def check_cadence(
@@ -622,7 +781,8 @@ def check_cadence(
     tz = settings.tz
     now = now.astimezone(tz)
     today = now.date()
-    first = first or today - timedelta(days=settings.cadence.lookback_days)
+    lookback_days = settings.cadence.lookback_days
+    first = first or today - timedelta(days=lookback_days)
     last = last or today + timedelta(days=settings.cadence.horizon_days - 1)
     plans, problems, lines, skipped = read_channels(channels, settings.organisation.working_days)
     by_channel = {p.channel: p for p in plans}
@@ -635,148 +795,40 @@ def check_cadence(
     for plan_ in plans:
         for slot in lay_out_slots(plan_, first, last, tz):
             slots_by_day[(slot.channel, slot.day)].append(slot)
+    lookback = (today - timedelta(days=lookback_days), today - timedelta(days=1))
+    placed = _place_items(items, by_channel, first, last, lookback, crisis=crisis)
+    problems.extend(placed.problems)
+    matched = _match_days(slots_by_day, placed.by_day, by_channel, now)
 
-    items_by_day: dict[tuple[str, date], list[QueueItem]] = defaultdict(list)
-    published: dict[str, int] = defaultdict(int)
-    lookback_first, lookback_last = (
-        today - timedelta(days=settings.cadence.lookback_days),
-        today - timedelta(days=1),
-    )
-    for item in items:
-        if item.when is None:
-            continue
-        placed = item.status.casefold() in _PLACED or (crisis and item.status == "On hold")
-        if not placed:
-            continue
-        day = item.when.date()
-        for channel in item.channels:
-            if channel not in by_channel:
-                continue
-            if item.status == "Published" and lookback_first <= day <= lookback_last:
-                published[channel] += 1
-            if first <= day <= last:
-                items_by_day[(channel, day)].append(item)
-        if not item.channels and first <= day <= last:
-            problems.append(
-                f"tab 'Queue', row {item.row}, column 'Channels': {item.id} is {item.status} "
-                f"for {day.isoformat()} but names no channel, so it fills no slot (add its channels)"
-            )
-
-    states: list[SlotState] = []
-    free_slots: list[Slot] = []
-    outside_items: list[tuple[str, QueueItem]] = []
-    overbooked: list[tuple[str, date, int, int]] = []
-    unplanned: list[SlotState] = []
-    for key in sorted(set(slots_by_day) | set(items_by_day), key=lambda k: (k[1], k[0])):
-        channel, day = key
-        day_slots, day_items = slots_by_day.get(key, []), items_by_day.get(key, [])
-        filled, free, outside, extra = _match_day(by_channel[channel], day_slots, day_items, now)
-        states.extend(filled)
-        unplanned.extend(extra)
-        free_slots.extend(free)
-        outside_items.extend((channel, i) for i in outside)
-        if len(day_items) > len(day_slots) and day_slots:
-            overbooked.append((channel, day, len(day_items), len(day_slots)))
-
-    free_slots.sort(key=lambda s: (s.start, s.channel, s.label))
     suggester = None if crisis else Suggester(suggestion_candidates(items), by_channel)
-    for slot in free_slots:
-        if slot.end <= now:
-            states.append(
-                SlotState(
-                    slot.day,
-                    slot.channel,
-                    slot.label,
-                    "Gap",
-                    "",
-                    "missed: nothing went out",
-                    slot.start,
-                )
-            )
-            continue
-        pick = suggester.pick(slot.channel) if suggester else None
-        if pick is None:
-            why = (
-                "crisis mode: no suggestions"
-                if crisis
-                else "nothing approved is waiting for this channel"
-            )
-            states.append(SlotState(slot.day, slot.channel, slot.label, "Gap", "", why, slot.start))
-            continue
-        kind = ", ".join(p for p in (pick.source_kind, pick.source_type) if p)
-        states.append(
-            SlotState(
-                slot.day,
-                slot.channel,
-                slot.label,
-                "Suggested",
-                pick.id,
-                f"suggested: {pick.headline}" + (f" ({kind})" if kind else ""),
-                slot.start,
-                pick.headline,
-                pick.link,
-            )
-        )
-    states.sort(key=lambda s: (s.day, s.channel, s.start or now, s.label))
+    matched.states.extend(_free_slot_states(matched.free, suggester, now, crisis=crisis))
+    matched.states.sort(key=lambda s: (s.day, s.channel, s.start or now, s.label))
 
-    adherence = []
-    for plan_ in plans:
-        planned = sum(
-            len(slots_by_day.get((plan_.channel, lookback_first + timedelta(days=d)), []))
-            for d in range(settings.cadence.lookback_days)
+    adherence = [
+        Adherence(
+            plan_.channel,
+            placed.published.get(plan_.channel, 0),
+            sum(
+                len(slots_by_day.get((plan_.channel, lookback[0] + timedelta(days=d)), []))
+                for d in range(lookback_days)
+            ),
         )
-        adherence.append(Adherence(plan_.channel, published.get(plan_.channel, 0), planned))
-
-    for channel, item in outside_items:
-        assert item.when is not None
-        lines.append(
-            f"{channel}: {item.id} ({item.headline or 'no headline'}) is {item.status.lower()} for "
-            f"{item.when:%a %d %b %H:%M}, outside the plan ({by_channel[channel].describe()})"
-        )
-    for channel, day, n_items, n_slots in overbooked:
-        lines.append(
-            f"{channel}: {n_items} posts on {day:%a %d %b} for {n_slots} planned slot(s) (over-booked)"
-        )
-    for state in (*states, *unplanned):
-        if state.status == "Overdue":
-            lines.append(f"{state.channel}: {state.note}")
-    for a in adherence:
-        if a.planned:
-            lines.append(
-                f"{a.channel} kept {a.published} of {a.planned} planned posts in the last "
-                f"{settings.cadence.lookback_days} days ({a.percent}%)"
-            )
+        for plan_ in plans
+    ]
+    lines.extend(_report_lines(matched, adherence, by_channel, lookback_days))
     if crisis:
         lines.insert(0, "Crisis mode is on: items on hold are marked Held and nothing is suggested")
-
-    by_status: dict[str, int] = defaultdict(int)
-    for state in states:
-        by_status[state.status] += 1
-    counts: dict[str, int] = {
-        "slots": sum(len(v) for v in slots_by_day.values()),
-        "filled": by_status["Filled"],
-        "gaps": by_status["Gap"],
-        "suggested": by_status["Suggested"],
-        "outside_window": len(outside_items),
-        "overdue": by_status["Overdue"] + sum(1 for u in unplanned if u.status == "Overdue"),
-        "held": by_status["Held"],
-        "overbooked_days": len(overbooked),
-        "unplanned_posts": len(unplanned),
-    }
-    for a in adherence:
-        if a.percent is not None:
-            counts[f"adherence_{a.channel.casefold().replace(' ', '_')}_pct"] = a.percent
     return CadenceResult(
         first_day=first,
         last_day=last,
-        states=tuple(states),
+        states=tuple(matched.states),
         adherence=tuple(adherence),
         crisis=crisis,
         lines=tuple(lines),
         problems=tuple(problems),
-        counts=counts,
+        counts=_counts(matched, sum(len(v) for v in slots_by_day.values()), adherence),
         skipped_channels=tuple(skipped),
-        unplanned=tuple(unplanned),
+        unplanned=tuple(matched.unplanned),
         channels=tuple(by_channel),
     )
 
@@ -832,8 +884,6 @@ def cadence_changes(
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
     """check-cadence's pure plan: slots, fills, suggestions, and the Cadence tab rewrite."""
-    from jobs.crisis import crisis_state  # one reading of crisis mode for every job (issue 12)
-
     crisis = crisis_state(snapshot).active
     result = check_cadence(snapshot["Channels"], snapshot["Queue"], now, settings, crisis=crisis)
     changes = cadence_changes(

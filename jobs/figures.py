@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from jobs.people import is_active
 from sheets_schema.values import (
     clean_text,
     is_http_url,
@@ -141,8 +142,8 @@ def _per_frame(compute: Any) -> Any:
 def active_people(people: pd.DataFrame) -> pd.DataFrame:
     """Active People rows with a readable email: email (lower case), name, team, roles, manager_email.
 
-    A row whose Active cell is unreadable counts as inactive: Chorus never mails
-    someone it is unsure about. (A copy: callers may change what they get.)
+    Active as jobs/people.py reads it (blank is Yes, unreadable is No).
+    (A copy: callers may change what they get.)
     """
     return _active_people(people).copy()
 
@@ -153,11 +154,7 @@ def _active_people(people: pd.DataFrame) -> pd.DataFrame:
     seen: set[str] = set()
     for _, row in people.iterrows():
         email = _email(row.get("email", ""))
-        try:
-            active = parse_yes_no(row.get("active", ""))
-        except ValueError:
-            active = False
-        if not email or not active or email in seen:
+        if not email or not is_active(row.get("active", "")) or email in seen:
             continue
         seen.add(email)
         rows.append(

@@ -24,8 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jobs import crisis as crisis_mode  # crisis watch hook (issue 12)
+import pandas as pd
+
 from jobs.base import Job, Plan, Report
+from jobs.crisis.command import merge_plans, watch
+from jobs.crisis.state import crisis_state
 from jobs.links import canonical_url
 from jobs.screening import screen
 from jobs.sync_forms import next_id_number
@@ -33,7 +36,7 @@ from sheets_schema.records import Append, Changes, Snapshot
 from sheets_schema.settings import Feed, Settings
 from sheets_schema.values import clean_text, format_datetime, parse_datetime
 
-# Rota, Absences, Policies: for the crisis watch (issue 12), which alerts and mails people.
+# Rota, Absences, Policies: for the crisis watch, which alerts and mails people.
 TABS = ("Mentions", "Queue", "Crises", "Program", "Rota", "Absences", "Policies")
 SNIPPET_LIMIT = 1000
 
@@ -62,12 +65,8 @@ class FeedInputs:
     problems: tuple[str, ...] = ()
 
 
-def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInputs | None) -> Plan:
-    """The pure plan: one Mention or Queue item per entry not seen before."""
-    inputs = inputs or FeedInputs()
-    tz = settings.tz
-    mentions = snapshot.get_or_empty("Mentions")
-    queue = snapshot.get_or_empty("Queue")
+def already_seen(mentions: pd.DataFrame, queue: pd.DataFrame) -> tuple[set[str], set[str]]:
+    """Canonical URLs and feed origins already in Mentions or the Queue."""
     seen: set[str] = {canonical_url(u) for u in mentions["url"] if clean_text(u)}
     seen |= {canonical_url(u) for u in queue["link"] if clean_text(u)}
     origins: set[str] = set()
@@ -78,14 +77,58 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
             url_at = text.find("http")
             if url_at >= 0:
                 seen.add(canonical_url(text[url_at:]))
-    # One reading of crisis mode for every job (jobs/crisis.py, issue 12).
-    crisis = crisis_mode.crisis_state(snapshot).label
+    return seen, origins
+
+
+def _queue_row(
+    ident: str,
+    entry: FeedEntry,
+    feed: Feed,
+    found: str,
+    origin: str,
+    settings: Settings,
+    crisis: str,
+) -> dict[str, str]:
+    """A content-feed entry as a Queue candidate, screened, On hold during a crisis."""
+    fields = {"headline": entry.title, "details": entry.snippet[:SNIPPET_LIMIT], "link": entry.url}
+    return {
+        "id": ident,
+        "created": found,
+        "source_kind": feed.source_kind,
+        "source_type": feed.source_type,
+        **fields,
+        "status": "On hold" if crisis else "New",
+        "held_from": "New" if crisis else "",
+        "flags": "; ".join(screen(fields, settings)),
+        "origin": origin,
+    }
+
+
+def _mention_row(ident: str, entry: FeedEntry, feed: Feed, found: str) -> dict[str, str]:
+    """An alert entry as a new Mention; Kind stays 'Mention' until a person reads it."""
+    return {
+        "id": ident,
+        "found_at": found,
+        "source": feed.name,
+        "kind": "Mention",
+        "title": entry.title,
+        "snippet": entry.snippet[:SNIPPET_LIMIT],
+        "url": entry.url,
+        "status": "New",
+    }
+
+
+def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInputs | None) -> Plan:
+    """The pure plan: one Mention or Queue item per entry not seen before."""
+    inputs = inputs or FeedInputs()
+    mentions = snapshot.get_or_empty("Mentions")
+    queue = snapshot.get_or_empty("Queue")
+    seen, origins = already_seen(mentions, queue)
+    crisis = crisis_state(snapshot).label
     next_m, next_q = next_id_number(mentions["id"], "M"), next_id_number(queue["id"], "Q")
     feeds = {f.name: f for f in settings.alerts.feeds}
     appends: list[Append] = []
-    counts = dict.fromkeys(
-        ("entries", "mentions_added", "queue_added", "duplicates", "feeds_failed"), 0
-    )
+    counts = dict.fromkeys(("entries", "mentions_added", "queue_added", "duplicates"), 0)
     counts["feeds_failed"] = len(inputs.problems)
     lines: list[str] = []
     new_found: list[datetime] = []
@@ -108,43 +151,14 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
         seen.add(key)
         origins.add(origin)
         found = min(entry.published, now) if entry.published else now
-        snippet = entry.snippet[:SNIPPET_LIMIT]
+        when = format_datetime(found, settings.tz)
         if feed.use == "content":
-            fields = {"headline": entry.title, "details": snippet, "link": entry.url}
-            appends.append(
-                Append(
-                    "Queue",
-                    {
-                        "id": f"Q-{next_q:04d}",
-                        "created": format_datetime(found, tz),
-                        "source_kind": feed.source_kind,
-                        "source_type": feed.source_type,
-                        **fields,
-                        "status": "On hold" if crisis else "New",
-                        "held_from": "New" if crisis else "",
-                        "flags": "; ".join(screen(fields, settings)),
-                        "origin": origin,
-                    },
-                )
-            )
+            row = _queue_row(f"Q-{next_q:04d}", entry, feed, when, origin, settings, crisis)
+            appends.append(Append("Queue", row))
             next_q += 1
             counts["queue_added"] += 1
         else:
-            appends.append(
-                Append(
-                    "Mentions",
-                    {
-                        "id": f"M-{next_m:04d}",
-                        "found_at": format_datetime(found, tz),
-                        "source": feed.name,
-                        "kind": "Mention",
-                        "title": entry.title,
-                        "snippet": snippet,
-                        "url": entry.url,
-                        "status": "New",
-                    },
-                )
-            )
+            appends.append(Append("Mentions", _mention_row(f"M-{next_m:04d}", entry, feed, when)))
             next_m += 1
             counts["mentions_added"] += 1
             new_found.append(found)
@@ -158,12 +172,10 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
         changes=Changes(appends=tuple(appends)),
         report=Report(counts=counts, lines=tuple(lines), problems=tuple(problems)),
     )
-    # -- crisis watch hook (issue 12, jobs/crisis.py): after ingesting, follow the Program
-    # switch and the Crises tab and watch for a storm of criticism and direct messages.
+    # The crisis watch: follow the Program switch and the Crises tab, and watch for a
+    # storm of criticism and direct messages among what just arrived.
     new_mentions = [a.row for a in appends if a.tab == "Mentions"]
-    return crisis_mode.merge_plans(
-        own, crisis_mode.watch(snapshot, now, settings, new_mentions=new_mentions)
-    )
+    return merge_plans(own, watch(snapshot, now, settings, new_mentions=new_mentions))
 
 
 def _spike(
@@ -172,7 +184,7 @@ def _spike(
     """A sentence when mentions of any kind in the last window far exceed the usual rate.
 
     Feed entries arrive as Kind "Mention" (nobody has classified them yet), so the
-    criticism storm detector in jobs/crisis.py cannot see them; this volume check
+    criticism storm detector in jobs/crisis/storm.py cannot see them; this volume check
     tells the coordinator to look.
     """
     crisis = settings.crisis

@@ -24,14 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jobs import crisis as crisis_mode
 from jobs.base import Job, Plan, Report
-from jobs.mail_text import MailContent, message_key, parse_message, read_message
+from jobs.crisis.state import crisis_state
+from jobs.mail_text.headers import message_key, parse_message
+from jobs.mail_text.read import MailContent, read_message
+from jobs.people import is_active
 from jobs.screening import screen
 from jobs.sync_forms import next_id_number
 from sheets_schema.records import Append, Changes, Snapshot
 from sheets_schema.settings import Settings
-from sheets_schema.values import clean_text, format_datetime, parse_yes_no
+from sheets_schema.values import clean_text, format_datetime
 
 TABS = ("Queue", "People", "Crises", "Program")
 ORIGIN_PREFIX = "mail:"
@@ -91,8 +93,8 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: InboxInp
     known = known_message_ids(queue["origin"])
     people = _people(snapshot)
     allow = tuple(a.strip().lower().lstrip("@") for a in settings.inbox.allow if a.strip())
-    # One reading of crisis mode for every intake (jobs/crisis.py).
-    crisis = crisis_mode.crisis_state(snapshot).label
+    # One reading of crisis mode for every intake (jobs/crisis/state.py).
+    crisis = crisis_state(snapshot).label
     next_q = next_id_number(queue["id"], "Q")
     counts: Counter[str] = Counter(
         dict.fromkeys(("messages", "queue_added", "already_queued", *SKIP_REASONS.values()), 0)
@@ -209,17 +211,16 @@ def details_text(content: MailContent, limit: int = DETAILS_LIMIT) -> str:
 
 
 def _people(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
-    """People by lower-case email, with `active` as a bool (a blank or odd value counts as No)."""
+    """People by lower-case email, with `active` as a bool (jobs/people.py's rule)."""
     people: dict[str, dict[str, Any]] = {}
     for row in snapshot.get_or_empty("People").to_dict("records"):
         email = clean_text(row.get("email")).lower()
         if not email:
             continue
-        try:
-            active = parse_yes_no(row.get("active"))
-        except ValueError:
-            active = False
-        people[email] = {"name": clean_text(row.get("name")), "active": active}
+        people[email] = {
+            "name": clean_text(row.get("name")),
+            "active": is_active(row.get("active")),
+        }
     return people
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -254,6 +255,29 @@ def _month_name(period: str) -> str:
     return date(year, month, 1).strftime("%B %Y")
 
 
+def _open_feedback(feedback: pd.DataFrame) -> list[dict[str, str]]:
+    """Guide feedback still open, oldest first, for the policy owners' review reminder."""
+    open_items = []
+    for _, row in feedback.iterrows():
+        status = clean_text(row["status"])
+        if status.casefold() not in OPEN_FEEDBACK:
+            continue
+        may_contact = clean_text(row["contact"]).casefold() in ("yes", "y", "true")
+        open_items.append(
+            {
+                "response_id": clean_text(row["response_id"]),
+                "submitted_at": clean_text(row["submitted_at"]),
+                "section": clean_text(row["section"]),
+                "text": clean_text(row["text"]),
+                "status": status,
+                # authors who did not agree to be contacted stay anonymous to the owner
+                "email": clean_text(row["email"]) if may_contact else "",
+            }
+        )
+    open_items.sort(key=lambda f: f["submitted_at"])
+    return open_items
+
+
 def _review_reminders(
     snapshot: Snapshot, now: datetime, settings: Settings, period: str, people: pd.DataFrame
 ) -> tuple[list[OutgoingMessage], list[str]]:
@@ -281,26 +305,7 @@ def _review_reminders(
     if not by_owner:
         return [], problems
 
-    feedback = snapshot.get_or_empty("Feedback")
-    open_items = []
-    for _, row in feedback.iterrows():
-        status = clean_text(row["status"])
-        if status.casefold() not in OPEN_FEEDBACK:
-            continue
-        may_contact = clean_text(row["contact"]).casefold() in ("yes", "y", "true")
-        open_items.append(
-            {
-                "response_id": clean_text(row["response_id"]),
-                "submitted_at": clean_text(row["submitted_at"]),
-                "section": clean_text(row["section"]),
-                "text": clean_text(row["text"]),
-                "status": status,
-                # authors who did not agree to be contacted stay anonymous to the owner
-                "email": clean_text(row["email"]) if may_contact else "",
-            }
-        )
-    open_items.sort(key=lambda f: f["submitted_at"])
-
+    open_items = _open_feedback(snapshot.get_or_empty("Feedback"))
     names = dict(zip(people["email"], people["name"], strict=True))
     messages = []
     for owner, overdue in sorted(by_owner.items()):
@@ -331,34 +336,58 @@ def _review_reminders(
     return messages, problems
 
 
-def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:
-    """Digest for the month (once), reminders for the unacknowledged, review reminders."""
-    tz, day_first = settings.tz, settings.organisation.day_first
-    local_now = now.astimezone(tz)
-    today = local_now.date()
-    period = f"{local_now:%Y-%m}"
-    week = figures.week_containing(today).label
-    people = figures.active_people(snapshot["People"])
-    program = snapshot.get_or_empty("Program")
-    records, record_problems = read_records(program)
-    problems = list(record_problems)
+@dataclass(frozen=True)
+class _Digest:
+    """This month's digest, the same for everyone: items, what changed, spotlight, version."""
 
+    period: str
+    records: Mapping[str, Mapping[str, Any]]
+    previous_period: str
+    items: list[dict[str, Any]]
+    changes: dict[str, Any]
+    spotlight: dict[str, Any] | None
+    version: str
+    version_was: str
+
+    @property
+    def previous(self) -> Mapping[str, Any] | None:
+        return self.records.get(self.previous_period)
+
+    def context(self) -> dict[str, Any]:
+        """What the digest template sees, before the person's own acknowledgement."""
+        return {
+            "period": self.period,
+            "month": _month_name(self.period),
+            "version": self.version,
+            "first_digest": self.previous is None,
+            "changes": self.changes,
+            "has_changes": any(self.changes.values()) or bool(self.version_was),
+            "version_was": self.version_was,
+            # changes first, then policies before guidelines
+            "items": sorted(
+                self.items,
+                key=lambda i: (i["change"] == "", i["kind"].casefold() != "policy", i["id"]),
+            ),
+            "spotlight": self.spotlight,
+        }
+
+
+def _digest(
+    snapshot: Snapshot, period: str, today: date, day_first: bool
+) -> tuple[_Digest, list[str]]:
+    """The month's digest from the Policies tab and the record of the last one sent."""
+    program = snapshot.get_or_empty("Program")
+    records, problems = read_records(program)
     earlier = sorted(p for p in records if p < period)
     previous_period = earlier[-1] if earlier else ""
     previous = records.get(previous_period)
     items = current_items(snapshot["Policies"], day_first=day_first)
-    changes = changes_since(previous, items)
     this_month = records.get(period)
     spotlight = None
     if this_month is not None:  # a re-run this month keeps the spotlight already sent
         spotlight = next((i for i in items if i["id"] == this_month["spotlight"]), None)
     if spotlight is None:
         spotlight = choose_spotlight(items, period, previous["spotlight"] if previous else "")
-    # changes first, then policies before guidelines
-    ordered = sorted(
-        items, key=lambda i: (i["change"] == "", i["kind"].casefold() != "policy", i["id"])
-    )
-
     version = acks.current_version(
         snapshot["Policies"], today, program=program, day_first=day_first
     )
@@ -367,94 +396,122 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
     if previous is not None and previous["version"] and version:
         if acks.normalise_version(previous["version"]) != acks.normalise_version(version):
             version_was = previous["version"]
+    digest = _Digest(
+        period,
+        records,
+        previous_period,
+        items,
+        changes_since(previous, items),
+        spotlight,
+        version,
+        version_was,
+    )
+    return digest, list(problems)
+
+
+def _message_for(
+    person: Mapping[str, Any],
+    digest: _Digest,
+    status: pd.DataFrame,
+    mine: pd.DataFrame,
+    settings: Settings,
+    today: date,
+) -> OutgoingMessage | None:
+    """The digest if this person has not had it, else a reminder if one is due, else nothing."""
+    email, name, version = person["email"], person["name"], digest.version
+    acknowledged = bool(version) and bool(status.at[email, "acknowledged"])
+    link = acknowledgement_link(settings, email, version)
+    message = OutgoingMessage(
+        job=NAME,
+        period=digest.period,
+        to_email=email,
+        to_name=name,
+        subject=f"Social media policy digest, {_month_name(digest.period)}",
+        template="policy_digest",
+        context={
+            **digest.context(),
+            "acknowledged": acknowledged,
+            "acknowledged_at": status.at[email, "acknowledged_at"] if acknowledged else "",
+            "acknowledgement_link": link,
+        },
+        topic="digest",
+    )
+    if message.message_id(settings.sender_domain) not in set(mine["message_id"]):
+        return message  # the digest carries the acknowledgement request this time
+    if not version or acknowledged:
+        return None
+    nudges = mine[mine["topic"].isin(["digest", "reminder"])]["when"].dropna()
+    # whole days, so a weekly run at 10:00 is not put off by last week's send at 10:01
+    last_nudge = max(nudges).astimezone(settings.tz).date() if len(nudges) else None
+    if (
+        last_nudge is not None
+        and (today - last_nudge).days < settings.policy.reminder_interval_days
+    ):
+        return None
+    week = figures.week_containing(today).label
+    return OutgoingMessage(
+        job=NAME,
+        period=week,
+        to_email=email,
+        to_name=name,
+        subject=f"Please confirm you have read the social media policy (version {version})",
+        template="policy_reminder",
+        context={"version": version, "acknowledgement_link": link, "week": week},
+        topic="reminder",
+    )
+
+
+def _record_changes(digest: _Digest) -> Changes:
+    """Record this month's digest in Program; keep only it and the one before."""
+    if digest.period in digest.records:
+        return Changes()
+    keep = {digest.period, digest.previous_period}
+    spotlight = digest.spotlight["id"] if digest.spotlight else ""
+    return Changes(
+        appends=(
+            Append("Program", record_row(digest.period, digest.items, spotlight, digest.version)),
+        ),
+        deletes=tuple(
+            Delete("Program", (f"{RECORD_PREFIX}{p}",))
+            for p in sorted(digest.records)
+            if p not in keep
+        ),
+    )
+
+
+def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:
+    """Digest for the month (once), reminders for the unacknowledged, review reminders."""
+    local_now = now.astimezone(settings.tz)
+    today = local_now.date()
+    period = f"{local_now:%Y-%m}"
+    people = figures.active_people(snapshot["People"])
+    digest, problems = _digest(snapshot, period, today, settings.organisation.day_first)
     status = acks.acknowledgement_status(
-        snapshot["People"], snapshot["Acknowledgements"], version
+        snapshot["People"], snapshot["Acknowledgements"], digest.version
     ).set_index("email")
     history = delivered(snapshot.get_or_empty("Sent"), settings)
-    domain = _domain(settings)
-    interval_days = settings.policy.reminder_interval_days
 
     messages: list[OutgoingMessage] = []
-    digests = reminders = 0
     for _, person in people.iterrows():
-        email, name = person["email"], person["name"]
-        acknowledged = bool(version) and bool(status.at[email, "acknowledged"])
-        link = acknowledgement_link(settings, email, version)
-        digest = OutgoingMessage(
-            job=NAME,
-            period=period,
-            to_email=email,
-            to_name=name,
-            subject=f"Social media policy digest, {_month_name(period)}",
-            template="policy_digest",
-            context={
-                "period": period,
-                "month": _month_name(period),
-                "version": version,
-                "first_digest": previous is None,
-                "changes": changes,
-                "has_changes": any(changes.values()) or bool(version_was),
-                "version_was": version_was,
-                "items": ordered,
-                "spotlight": spotlight,
-                "acknowledged": acknowledged,
-                "acknowledged_at": status.at[email, "acknowledged_at"] if acknowledged else "",
-                "acknowledgement_link": link,
-            },
-            topic="digest",
-        )
-        mine = history[history["recipient"] == email]
-        if digest.message_id(domain) not in set(mine["message_id"]):
-            messages.append(digest)
-            digests += 1
-            continue  # the digest carries the acknowledgement request this time
-        if not version or acknowledged:
-            continue
-        nudges = mine[mine["topic"].isin(["digest", "reminder"])]["when"].dropna()
-        # whole days, so a weekly run at 10:00 is not put off by last week's send at 10:01
-        if len(nudges) and (today - max(nudges).astimezone(tz).date()).days < interval_days:
-            continue
-        messages.append(
-            OutgoingMessage(
-                job=NAME,
-                period=week,
-                to_email=email,
-                to_name=name,
-                subject=f"Please confirm you have read the social media policy (version {version})",
-                template="policy_reminder",
-                context={"version": version, "acknowledgement_link": link, "week": week},
-                topic="reminder",
-            )
-        )
-        reminders += 1
+        mine = history[history["recipient"] == person["email"]]
+        message = _message_for(person, digest, status, mine, settings, today)
+        if message is not None:
+            messages.append(message)
+    digests = sum(1 for m in messages if m.topic == "digest")
+    reminders = len(messages) - digests
 
     reviews, review_problems = _review_reminders(snapshot, now, settings, period, people)
     messages.extend(reviews)
     problems.extend(review_problems)
-
-    changes_to_write = Changes()
-    if digests and this_month is None:
-        keep = {period, previous_period}
-        changes_to_write = Changes(
-            appends=(
-                Append(
-                    "Program",
-                    record_row(period, items, spotlight["id"] if spotlight else "", version),
-                ),
-            ),
-            deletes=tuple(
-                Delete("Program", (f"{RECORD_PREFIX}{p}",))
-                for p in sorted(records)
-                if p not in keep
-            ),
-        )
+    changes = digest.changes
     lines = [
-        f"Digest {period}: version {version or '(none)'}, {len(items)} current item(s); "
-        f"{len(changes['new'])} new, {len(changes['changed'])} changed, "
-        f"{len(changes['retired'])} retired; spotlight {spotlight['id'] if spotlight else 'none'}."
+        f"Digest {period}: version {digest.version or '(none)'}, {len(digest.items)} current "
+        f"item(s); {len(changes['new'])} new, {len(changes['changed'])} changed, "
+        f"{len(changes['retired'])} retired; "
+        f"spotlight {digest.spotlight['id'] if digest.spotlight else 'none'}."
     ]
     return Plan(
-        changes=changes_to_write,
+        changes=_record_changes(digest) if digests else Changes(),
         messages=tuple(messages),
         report=Report(
             counts={"digests": digests, "reminders": reminders, "review_reminders": len(reviews)},
@@ -462,11 +519,6 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
             problems=tuple(problems),
         ),
     )
-
-
-def _domain(settings: Settings) -> str:
-    """The domain Message-IDs are minted under: the mail layer's rule, so ids match the ledger."""
-    return settings.sender_domain
 
 
 JOB = Job(NAME, "Monthly policy digest, acknowledgement and review reminders", TABS, plan)

@@ -2,7 +2,8 @@
 
 Pure functions over the Rota, Absences and People tabs, shared by the daily
 brief, the guide, the weekly summary and crisis mode, so they all agree on
-who is on duty on a given day.
+who is on duty on a given day. Whether a person is active, and who their
+managers are, is jobs/people.py's to say.
 
 Week Starting is meant to be the Monday of the week, but people type any
 date in the week (a Sunday, the first working day after a bank holiday):
@@ -17,7 +18,16 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from sheets_schema.values import clean_text, parse_date, parse_yes_no, split_multi
+from jobs.people import (
+    PeopleByEmail,
+    by_email,
+    email_of,
+    inactive_reason,
+    managers,
+    managers_of,
+    person_name,
+)
+from sheets_schema.values import clean_text, parse_date
 
 
 @dataclass(frozen=True)
@@ -47,55 +57,6 @@ class UncoveredWeek:
 def monday_of(day: date) -> date:
     """The Monday of the week `day` falls in (weeks run Monday to Sunday)."""
     return day - timedelta(days=day.weekday())
-
-
-def _email(value: object) -> str:
-    return clean_text(value).lower().removeprefix("mailto:")
-
-
-def _active_people(people: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """People rows by lower-cased email (inactive ones included, flagged by 'active')."""
-    found: dict[str, dict[str, str]] = {}
-    for row in people.to_dict("records"):
-        email = _email(row.get("email", ""))
-        if email and email not in found:
-            found[email] = {k: clean_text(v) for k, v in row.items()}
-    return found
-
-
-def person_name(people: pd.DataFrame | dict[str, dict[str, str]], email: str) -> str:
-    """The person's name from People, or the part of the address before the @."""
-    by_email = people if isinstance(people, dict) else _active_people(people)
-    row = by_email.get(email.lower())
-    if row and row.get("name"):
-        return row["name"]
-    return email.split("@", 1)[0] if email else ""
-
-
-def _is_active(row: dict[str, str] | None) -> bool:
-    if row is None:
-        return True  # someone on the rota but missing from People is still on the rota
-    try:
-        return parse_yes_no(row.get("active", "")) or not row.get("active", "")
-    except ValueError:
-        return True
-
-
-def managers(people: pd.DataFrame) -> tuple[str, ...]:
-    """Active people whose Roles include Manager, in sheet order."""
-    found: list[str] = []
-    for email, row in _active_people(people).items():
-        roles = {r.casefold() for r in split_multi(row.get("roles", ""))}
-        if "manager" in roles and _is_active(row) and email not in found:
-            found.append(email)
-    return tuple(found)
-
-
-def managers_of(people: pd.DataFrame, email: str) -> tuple[str, ...]:
-    """The person's managers (People Manager Email, possibly several), else every Manager."""
-    row = _active_people(people).get(email.lower()) if email else None
-    named = tuple(_email(m) for m in split_multi(row.get("manager_email", ""))) if row else ()
-    return tuple(dict.fromkeys(m for m in named if m)) or managers(people)
 
 
 def _week_row(
@@ -136,7 +97,7 @@ def away_on(absences: pd.DataFrame, email: str, day: date, *, day_first: bool = 
     if not email:
         return None
     for row in absences.to_dict("records"):
-        if _email(row.get("email", "")) != email:
+        if email_of(row.get("email", "")) != email:
             continue
         try:
             start = parse_date(row.get("from_date", ""), day_first=day_first)
@@ -149,6 +110,45 @@ def away_on(absences: pd.DataFrame, email: str, day: date, *, day_first: bool = 
     return None
 
 
+def _unavailable(
+    email: str, people: PeopleByEmail, absences: pd.DataFrame, day: date, day_first: bool
+) -> str | None:
+    """Why someone the Rota names cannot be on duty on `day` (inactive, away), else None."""
+    listed = people.get(email)
+    # Someone on the rota but missing from People is still on the rota.
+    inactive = inactive_reason(listed) if listed is not None else ""
+    if inactive:
+        return inactive
+    note = away_on(absences, email, day, day_first=day_first)
+    if note is None:
+        return None
+    return f"away ({note})" if note else "away"
+
+
+def _who_covers(
+    coordinator: str,
+    backup: str,
+    coordinator_away: str | None,
+    backup_away: str | None,
+    people: PeopleByEmail,
+) -> tuple[str | None, str]:
+    """The person on duty (None when nobody is) and one sentence that says why."""
+    c_name, b_name = person_name(people, coordinator), person_name(people, backup)
+    if coordinator and not coordinator_away:
+        return coordinator, f"{c_name} coordinates this week"
+    if backup and not backup_away:
+        why = f"is {coordinator_away}" if coordinator else "is not named in the Rota"
+        reason = f"the coordinator {c_name or ''} {why}; the backup {b_name} is on duty"
+        return backup, reason.replace("  ", " ")
+    parts = [
+        f"the coordinator {c_name} is {coordinator_away}"
+        if coordinator
+        else "the week has no coordinator",
+        f"the backup {b_name} is {backup_away}" if backup else "there is no backup",
+    ]
+    return None, " and ".join(parts)
+
+
 def on_duty(
     rota_df: pd.DataFrame,
     absences_df: pd.DataFrame,
@@ -159,7 +159,7 @@ def on_duty(
 ) -> Duty:
     """Who is on duty on `day`: the coordinator, else the backup, else nobody (tell managers)."""
     row, problems = _week_row(rota_df, monday_of(day), day_first)
-    people = _active_people(people_df)
+    people = by_email(people_df)
     if row is None:
         return Duty(
             day=day,
@@ -168,41 +168,16 @@ def on_duty(
             on_duty=None,
             reason=f"the Rota has no row for the week starting {monday_of(day).isoformat()}",
             nobody_on_duty=True,
-            notify=managers(people_df),
+            notify=managers(people),
             problems=tuple(problems),
         )
-    coordinator, backup = _email(row.get("coordinator", "")), _email(row.get("backup", ""))
-
-    def unavailable(email: str) -> str | None:
-        if not email:
-            return None
-        if not _is_active(people.get(email)):
-            return "no longer active in People"
-        note = away_on(absences_df, email, day, day_first=day_first)
-        if note is None:
-            return None
-        return f"away ({note})" if note else "away"
-
-    coordinator_away = unavailable(coordinator) if coordinator else "not named in the Rota"
-    backup_away = unavailable(backup) if backup else "not named in the Rota"
-    c_name, b_name = person_name(people, coordinator), person_name(people, backup)
-    if coordinator and not coordinator_away:
-        on, reason = coordinator, f"{c_name} coordinates this week"
-    elif backup and not backup_away:
-        on = backup
-        why = f"is {coordinator_away}" if coordinator else "is not named in the Rota"
-        reason = f"the coordinator {c_name or ''} {why}; the backup {b_name} is on duty".replace(
-            "  ", " "
-        )
-    else:
-        on = None
-        parts = [
-            f"the coordinator {c_name} is {coordinator_away}"
-            if coordinator
-            else "the week has no coordinator",
-            f"the backup {b_name} is {backup_away}" if backup else "there is no backup",
-        ]
-        reason = " and ".join(parts)
+    coordinator, backup = email_of(row.get("coordinator", "")), email_of(row.get("backup", ""))
+    missing = "not named in the Rota"
+    coordinator_away = (
+        _unavailable(coordinator, people, absences_df, day, day_first) if coordinator else missing
+    )
+    backup_away = _unavailable(backup, people, absences_df, day, day_first) if backup else missing
+    on, reason = _who_covers(coordinator, backup, coordinator_away, backup_away, people)
     return Duty(
         day=day,
         coordinator=coordinator,
@@ -242,7 +217,7 @@ def uncovered_weeks(
         missing = [
             label
             for label, field in (("coordinator", "coordinator"), ("backup", "backup"))
-            if not _email(row.get(field, ""))
+            if not email_of(row.get(field, ""))
         ]
         if missing:
             found.append(UncoveredWeek(week, "no " + " and no ".join(missing)))

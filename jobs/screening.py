@@ -82,65 +82,92 @@ def screen(
     headline = clean_text(item.get("headline", ""))
     details = clean_text(item.get("details", ""))
     link = clean_text(item.get("link", ""))
-    channels_value = item.get("channels", "")
-    channels = (
-        list(channels_value)
-        if isinstance(channels_value, (list, tuple))
-        else split_multi(channels_value)
-    )
     submitter = clean_text(item.get("submitted_by", "")).lower()
     text = f"{headline}\n{details}"
     everything = f"{text}\n{link}"
-    flags: list[str] = []
+    rules = settings.screening
+    # The order of the flags is the order a coordinator reads them in the Flags column.
+    flags = [
+        _confidential_flag(everything, rules.confidential_words),
+        _personal_data_flag(text, submitter),
+        _permission_flag(permission),
+        _blocked_site_flag(link, text, rules.blocked_domains),
+        *_too_long_flags(
+            post_length(headline, details, link),
+            _channels(item.get("channels", "")),
+            rules.channel_limits,
+        ),
+        _media_flag(everything, link),
+    ]
+    return [flag for flag in flags if flag]
 
-    words = _confidential_words(tuple(settings.screening.confidential_words))
+
+def _channels(value: object) -> list[str]:
+    """The item's channels: a list from the form, or a cell of comma-separated names."""
+    return list(value) if isinstance(value, (list, tuple)) else split_multi(value)
+
+
+def _confidential_flag(everything: str, confidential_words: tuple[str, ...]) -> str:
+    words = _confidential_words(tuple(confidential_words))
     found = [word for word, pattern in words if pattern.search(everything)]
-    if found:
-        flags.append(
-            "confidential: mentions "
-            + ", ".join(f"'{w}'" for w in found)
-            + "; check it is cleared for the public"
-        )
+    if not found:
+        return ""
+    return (
+        "confidential: mentions "
+        + ", ".join(f"'{w}'" for w in found)
+        + "; check it is cleared for the public"
+    )
 
+
+def _personal_data_flag(text: str, submitter: str) -> str:
+    """Email addresses (other than the submitter's own) and phone numbers in the text."""
     emails = sorted({e for e in _EMAIL_RE.findall(text) if e.lower() != submitter})
-    phones = phone_numbers(text)
-    if emails or phones:
-        shown = [*emails, *phones]
-        flags.append(
-            "personal data: contains "
-            + ", ".join(shown[:3])
-            + (" and more" if len(shown) > 3 else "")
-            + "; make sure the person agreed to share it"
-        )
+    shown = [*emails, *phone_numbers(text)]
+    if not shown:
+        return ""
+    return (
+        "personal data: contains "
+        + ", ".join(shown[:3])
+        + (" and more" if len(shown) > 3 else "")
+        + "; make sure the person agreed to share it"
+    )
 
+
+def _permission_flag(permission: str | None) -> str:
     answer = clean_text(permission).casefold() if permission is not None else ""
     if answer == "no":
-        flags.append("permission: the submitter said it may not be shared publicly")
-    elif answer == "not sure":
-        flags.append("permission: the submitter is not sure it may be shared publicly")
+        return "permission: the submitter said it may not be shared publicly"
+    if answer == "not sure":
+        return "permission: the submitter is not sure it may be shared publicly"
+    return ""
 
-    blocked = blocked_links([link, *_URL_RE.findall(text)], settings.screening.blocked_domains)
-    if blocked:
-        flags.append(
-            "blocked site: links to "
-            + ", ".join(blocked)
-            + "; the policy does not allow linking there"
-        )
 
-    length = post_length(headline, details, link)
-    limits = {
-        name.casefold(): (name, limit) for name, limit in settings.screening.channel_limits.items()
-    }
+def _blocked_site_flag(link: str, text: str, blocked_domains: Sequence[str]) -> str:
+    blocked = blocked_links([link, *_URL_RE.findall(text)], blocked_domains)
+    if not blocked:
+        return ""
+    return (
+        "blocked site: links to " + ", ".join(blocked) + "; the policy does not allow linking there"
+    )
+
+
+def _too_long_flags(
+    length: int, channels: Sequence[str], channel_limits: Mapping[str, int]
+) -> list[str]:
+    """One flag per chosen channel whose limit the post exceeds; channels match in any case."""
+    limits = {name.casefold(): (name, limit) for name, limit in channel_limits.items()}
+    flags: list[str] = []
     for channel in channels:
         name, limit = limits.get(channel.casefold(), (channel, 0))
         if limit and length > limit:
             flags.append(f"too long for {name}: {length} characters, the limit is {limit}")
-
-    if _has_media(everything, link) and not _SOURCE_WORDS.search(everything):
-        flags.append(
-            "media without a source: say who made the photo or video and that we may use it (copyright)"
-        )
     return flags
+
+
+def _media_flag(everything: str, link: str) -> str:
+    if _has_media(everything, link) and not _SOURCE_WORDS.search(everything):
+        return "media without a source: say who made the photo or video and that we may use it (copyright)"
+    return ""
 
 
 def phone_numbers(text: str) -> list[str]:

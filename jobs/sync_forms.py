@@ -20,7 +20,7 @@ the content still what sync-forms last wrote. The update carries the values
 as read, so a change made between read and write also wins. Status,
 Scheduled For, Notes and Reviewer are never written after creation.
 
-During a crisis (jobs/crisis.py: an open Crises row, or Program Crisis Mode On) new items arrive On
+During a crisis (jobs/crisis/state.py: an open Crises row, or Program Crisis Mode On) new items arrive On
 hold (Held From New), so nothing is scheduled by mistake.
 """
 
@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from jobs.base import Job, Plan, Report
-from jobs.crisis import crisis_state
+from jobs.crisis.state import crisis_state
 from jobs.responses import FormResponse, edit_key
 from jobs.screening import screen
+from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
 from sheets_schema.settings import Settings
-from sheets_schema.tabs import SOURCE_TYPES
 from sheets_schema.values import (
     clean_text,
     email_domain,
@@ -49,7 +49,7 @@ from sheets_schema.values import (
     split_multi,
 )
 
-# Crises and Program: new items arrive On hold during a crisis (one reading: jobs/crisis.py).
+# Crises and Program: new items arrive On hold during a crisis (one reading: jobs/crisis/state.py).
 TABS = ("Submissions", "Queue", "People", "Acknowledgements", "Feedback", "Crises", "Program")
 SOURCE_KIND = "Staff & partners"
 #: Queue fields sync-forms owns; the coordinator's fields are never written after creation

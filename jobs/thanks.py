@@ -14,8 +14,9 @@ an old spreadsheet does not thank people for last year's posts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import pandas as pd
 
@@ -89,34 +90,43 @@ def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict
     return items
 
 
-def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:
-    """Thank-you notes for published submissions and changed feedback; notes for rejections."""
-    people = figures.active_people(snapshot["People"])
-    names = dict(zip(people["email"], people["name"], strict=True))
-    messages: list[OutgoingMessage] = []
-    counts = {"published": 0, "rejected": 0, "feedback": 0, "not_in_people": 0}
-    lines: list[str] = []
+@dataclass
+class _Notes:
+    """The notes being planned, addressed only to active people (by email, to their name)."""
 
-    def address(email: str, what: str) -> str | None:
-        if email in names:
-            return names[email]
-        counts["not_in_people"] += 1
-        lines.append(
+    names: Mapping[str, str]
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"published": 0, "rejected": 0, "feedback": 0, "not_in_people": 0}
+    )
+    lines: list[str] = field(default_factory=list)
+
+    def name_of(self, email: str, what: str) -> str | None:
+        """The person's name, or None (and a line saying why) when they are not mailed."""
+        if email in self.names:
+            return self.names[email]
+        self.counts["not_in_people"] += 1
+        self.lines.append(
             f"{what}: {email or 'no email'} is not an active person in People; not mailed."
         )
         return None
 
     def add(
+        self,
         kind: str,
         email: str,
-        name: str,
+        what: str,
         subject: str,
         template: str,
         topic: str,
-        context: dict[str, Any],
+        **context: str,
     ) -> None:
-        counts[kind] += 1
-        messages.append(
+        """One note of `kind` to `email`, unless they are not an active person."""
+        name = self.name_of(email, what)
+        if name is None:
+            return
+        self.counts[kind] += 1
+        self.messages.append(
             OutgoingMessage(
                 job=NAME,
                 period=PERIOD,
@@ -129,74 +139,76 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
             )
         )
 
+
+def _published_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings: Settings) -> None:
     for item in submitted_items(snapshot["Queue"], snapshot["Submissions"]):
         if not _fresh(item["published_at"], now, settings):
             continue
-        name = address(item["email"], f"Queue {item['id']}")
-        if name is not None:
-            add(
-                "published",
-                item["email"],
-                name,
-                f"Your suggestion is live: {item['headline']}",
-                "thanks",
-                item["id"],
-                {
-                    "headline": item["headline"],
-                    "post_url": item["post_url"],
-                    "channels": item["channels"],
-                },
-            )
+        notes.add(
+            "published",
+            item["email"],
+            f"Queue {item['id']}",
+            f"Your suggestion is live: {item['headline']}",
+            "thanks",
+            item["id"],
+            headline=item["headline"],
+            post_url=item["post_url"],
+            channels=item["channels"],
+        )
 
+
+def _rejection_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings: Settings) -> None:
+    form_url = settings.forms["submissions"].url if "submissions" in settings.forms else ""
     for _, row in snapshot["Submissions"].iterrows():
         if clean_text(row["status"]).casefold() != "rejected":
             continue
         if not _fresh(row["submitted_at"], now, settings):
             continue
-        response_id, email = clean_text(row["response_id"]), _email(row["email"])
-        name = address(email, f"Submission {response_id}")
-        if name is not None:
-            headline = clean_text(row["headline"])
-            add(
-                "rejected",
-                email,
-                name,
-                f"About your suggestion: {headline}" if headline else "About your suggestion",
-                "thanks_rejected",
-                response_id,
-                {
-                    "headline": headline,
-                    "reason": clean_text(row["reason"]),
-                    "submitted_at": clean_text(row["submitted_at"]),
-                    "form_url": settings.forms["submissions"].url
-                    if "submissions" in settings.forms
-                    else "",
-                },
-            )
+        response_id, headline = clean_text(row["response_id"]), clean_text(row["headline"])
+        notes.add(
+            "rejected",
+            _email(row["email"]),
+            f"Submission {response_id}",
+            f"About your suggestion: {headline}" if headline else "About your suggestion",
+            "thanks_rejected",
+            response_id,
+            headline=headline,
+            reason=clean_text(row["reason"]),
+            submitted_at=clean_text(row["submitted_at"]),
+            form_url=form_url,
+        )
 
+
+def _feedback_notes(notes: _Notes, snapshot: Snapshot) -> None:
     for _, row in snapshot.get_or_empty("Feedback").iterrows():
         if clean_text(row["status"]).casefold() != "changed":
             continue
         response_id, email = clean_text(row["response_id"]), _email(row["email"])
         if not email:
             continue  # anonymous feedback: nobody to thank
-        name = address(email, f"Feedback {response_id}")
-        if name is not None:
-            add(
-                "feedback",
-                email,
-                name,
-                "Thank you: your feedback changed the social media guide",
-                "thanks",
-                f"feedback-{response_id}",
-                {
-                    "section": clean_text(row["section"]),
-                    "feedback": clean_text(row["text"]),
-                    "reply": clean_text(row["reply"]),
-                },
-            )
+        notes.add(
+            "feedback",
+            email,
+            f"Feedback {response_id}",
+            "Thank you: your feedback changed the social media guide",
+            "thanks",
+            f"feedback-{response_id}",
+            section=clean_text(row["section"]),
+            feedback=clean_text(row["text"]),
+            reply=clean_text(row["reply"]),
+        )
 
-    return Plan(messages=tuple(messages), report=Report(counts=counts, lines=tuple(lines)))
+
+def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:
+    """Thank-you notes for published submissions and changed feedback; notes for rejections."""
+    people = figures.active_people(snapshot["People"])
+    notes = _Notes(dict(zip(people["email"], people["name"], strict=True)))
+    _published_notes(notes, snapshot, now, settings)
+    _rejection_notes(notes, snapshot, now, settings)
+    _feedback_notes(notes, snapshot)
+    return Plan(
+        messages=tuple(notes.messages), report=Report(counts=notes.counts, lines=tuple(notes.lines))
+    )
 
 
 JOB = Job(NAME, "Thank contributors whose suggestions were published", TABS, plan)

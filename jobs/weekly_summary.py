@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from jobs import acknowledgements as acks
-from jobs import charts, figures
-from jobs.base import InlineImage, Job, OutgoingMessage, Plan, Report
+from jobs import figures
+from jobs.base import Chart, InlineImage, Job, OutgoingMessage, Plan, Report, Series
 from sheets_schema.records import Snapshot
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text
@@ -63,6 +63,35 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def posts_chart(posts: pd.DataFrame, week: figures.Week) -> Chart:
+    """Posts published per channel as bars beside the plan's target."""
+    return Chart(
+        kind="bars",
+        title=f"Posts published, {day_range(week.start, week.end)}",
+        labels=tuple(str(channel) for channel in posts["channel"]),
+        series=(
+            Series("Target", tuple(int(t) for t in posts["target"])),
+            Series("Published", tuple(int(p) for p in posts["published"])),
+        ),
+        y_label="Posts",
+        empty_text="No channels are planned yet",
+    )
+
+
+def trend_chart(trend: pd.DataFrame) -> Chart:
+    """Posts and submissions per week, the last four weeks, as two lines."""
+    return Chart(
+        kind="lines",
+        title="Posts and submissions, last four weeks",
+        labels=tuple(str(week) for week in trend["week"]),
+        series=(
+            Series("Posts published", tuple(int(p) for p in trend["posts"])),
+            Series("Submissions", tuple(int(s) for s in trend["submissions"])),
+        ),
+        empty_text="No weeks to show yet",
+    )
+
+
 @dataclass(frozen=True)
 class OrganisationFigures:
     """The part of the summary every manager shares, plus what the team part needs."""
@@ -73,6 +102,92 @@ class OrganisationFigures:
     ack_status: pd.DataFrame
     start: datetime
     end: datetime
+
+
+def _acknowledgements(
+    snapshot: Snapshot, week: figures.Week, day_first: bool
+) -> tuple[str, pd.DataFrame, dict[str, Any] | None]:
+    """The policy version in force at the week's end, who acknowledged it, and the rate."""
+    version = acks.current_version(
+        snapshot["Policies"],
+        week.end,
+        program=snapshot.get_or_empty("Program"),
+        day_first=day_first,
+    )
+    status = acks.acknowledgement_status(snapshot["People"], snapshot["Acknowledgements"], version)
+    return version, status, acks.acknowledgement_rate(status) if version else None
+
+
+def _week_context(week: figures.Week) -> dict[str, str]:
+    return {
+        "label": week.label,
+        "start": week.start.isoformat(),
+        "end": week.end.isoformat(),
+        "range": day_range(week.start, week.end),
+    }
+
+
+def _cadence_context(cadence: pd.DataFrame, week: figures.Week, day_first: bool) -> dict[str, Any]:
+    """Slots kept last week from the Cadence tab, by channel, and next week's gaps."""
+    kept = figures.cadence_adherence(cadence, week.start, week.end, day_first=day_first)
+    following = week.shifted(1)
+    gaps = figures.upcoming_gaps(cadence, following.start, following.end, day_first=day_first)
+    slots, filled = int(kept["slots"].sum()), int(kept["filled"].sum())
+    pct = round(100 * filled / slots, 1) if slots else None
+    return {
+        "slots": slots,
+        "filled": filled,
+        "pct": pct,
+        "pct_text": pct_text(pct),
+        "rows": [
+            {**r, "pct_text": pct_text(round(100 * r["filled"] / r["slots"], 1))}
+            for r in _records(kept)
+        ],
+        "gaps": _records(gaps),
+        "next_week": day_range(following.start, following.end),
+    }
+
+
+def _submissions_context(week_subs: pd.DataFrame, people: pd.DataFrame) -> dict[str, Any]:
+    """The week's submissions: how many, how many accepted, by type and by team."""
+    accepted = week_subs["status"].map(clean_text).str.casefold() == "accepted"
+    return {
+        "total": len(week_subs),
+        "accepted": int(accepted.sum()),
+        "by_type": _records(figures.submissions_by_type(week_subs)),
+        "by_team": _records(figures.submissions_by_team(week_subs, people)),
+    }
+
+
+def _mentions_context(seen: figures.MentionFigures, mentions: pd.DataFrame) -> dict[str, Any]:
+    """The week's mentions: found by kind, answered, how fast, and messages still open."""
+    return {
+        "found": seen.found,
+        "by_kind": [{"kind": k, "count": v} for k, v in seen.by_kind.items()],
+        "needing_answer": seen.needing_answer,
+        "answered": seen.answered,
+        "answered_pct": seen.answered_pct,
+        "answered_pct_text": pct_text(seen.answered_pct),
+        "within_24h_pct": seen.within_24h_pct,
+        "median_hours": seen.median_hours,
+        "median_text": figures.format_duration(seen.median_hours),
+        "open_direct_messages": figures.open_direct_messages(mentions),
+    }
+
+
+def _word_goal(goal: dict[str, Any]) -> None:
+    """A goal's value and progress as the summary words them."""
+    value = goal["value"]
+    if not goal["computed"]:
+        goal["value_text"] = "not computed automatically"
+    elif value is None:
+        goal["value_text"] = "no data yet"
+    elif goal["unit"] == "%":
+        goal["value_text"] = pct_text(value)
+    else:
+        goal["value_text"] = f"{value:.0f}"
+    progress = goal["progress_pct"]
+    goal["progress_text"] = pct_text(progress) if isinstance(progress, float) else ""
 
 
 def organisation_figures(
@@ -91,60 +206,24 @@ def organisation_figures(
     )
     post_rows = [{**row, "met": row["published"] >= row["target"]} for row in _records(posts)]
 
-    cadence_context: dict[str, Any] | None = None
-    if len(cadence):
-        kept = figures.cadence_adherence(cadence, week.start, week.end, day_first=day_first)
-        following = week.shifted(1)
-        gaps = figures.upcoming_gaps(cadence, following.start, following.end, day_first=day_first)
-        slots, filled = int(kept["slots"].sum()), int(kept["filled"].sum())
-        cadence_context = {
-            "slots": slots,
-            "filled": filled,
-            "pct": round(100 * filled / slots, 1) if slots else None,
-            "pct_text": pct_text(round(100 * filled / slots, 1) if slots else None),
-            "rows": [
-                {**r, "pct_text": pct_text(round(100 * r["filled"] / r["slots"], 1))}
-                for r in _records(kept)
-            ],
-            "gaps": _records(gaps),
-            "next_week": day_range(following.start, following.end),
-        }
-
+    cadence_context = _cadence_context(cadence, week, day_first) if len(cadence) else None
     week_subs = figures.submissions_between(subs_all, start, end, tz, day_first=day_first)
     seen = figures.mention_figures(mentions, start, end, tz, day_first=day_first)
 
-    version = acks.current_version(
-        snapshot["Policies"],
-        week.end,
-        program=snapshot.get_or_empty("Program"),
-        day_first=day_first,
-    )
-    ack_status = acks.acknowledgement_status(people, snapshot["Acknowledgements"], version)
-    org_ack = acks.acknowledgement_rate(ack_status) if version else None
+    version, ack_status, org_ack = _acknowledgements(snapshot, week, day_first)
 
     goals = figures.goal_progress(
         snapshot.get_or_empty("Goals"),
         queue=queue,
         submissions=subs_all,
         mentions=mentions,
-        acknowledgement_pct=org_ack["pct"] if org_ack else None,  # type: ignore[arg-type]
+        acknowledgement_pct=org_ack["pct"] if org_ack else None,
         week=week,
         tz=tz,
         day_first=day_first,
     )
     for goal in goals:
-        value = goal["value"]
-        if not goal["computed"]:
-            goal["value_text"] = "not computed automatically"
-        elif value is None:
-            goal["value_text"] = "no data yet"
-        elif goal["unit"] == "%":
-            goal["value_text"] = pct_text(value)  # type: ignore[arg-type]
-        else:
-            goal["value_text"] = f"{value:.0f}"
-        progress = goal["progress_pct"]
-        goal["progress_text"] = pct_text(progress) if isinstance(progress, float) else ""
-
+        _word_goal(goal)
     trend = figures.weekly_trend(queue, subs_all, week, tz, weeks=4, day_first=day_first)
     episodes = figures.crisis_episodes(
         snapshot.get_or_empty("Crises"), mentions, start, end, now, tz, day_first=day_first
@@ -154,34 +233,11 @@ def organisation_figures(
 
     posts_cid, trend_cid = f"posts-{week.label}", f"trend-{week.label}"
     images = (
-        InlineImage(
-            posts_cid,
-            charts.channel_bar_chart(
-                list(posts["channel"]),
-                [int(t) for t in posts["target"]],
-                [int(p) for p in posts["published"]],
-                f"Posts published, {day_range(week.start, week.end)}",
-            ),
-            filename=f"posts-{week.label}.png",
-        ),
-        InlineImage(
-            trend_cid,
-            charts.trend_line_chart(
-                list(trend["week"]),
-                [int(p) for p in trend["posts"]],
-                [int(s) for s in trend["submissions"]],
-                "Posts and submissions, last four weeks",
-            ),
-            filename=f"trend-{week.label}.png",
-        ),
+        InlineImage(posts_cid, posts_chart(posts, week), filename=f"{posts_cid}.png"),
+        InlineImage(trend_cid, trend_chart(trend), filename=f"{trend_cid}.png"),
     )
     context: dict[str, Any] = {
-        "week": {
-            "label": week.label,
-            "start": week.start.isoformat(),
-            "end": week.end.isoformat(),
-            "range": day_range(week.start, week.end),
-        },
+        "week": _week_context(week),
         "posts": {
             "rows": post_rows,
             "published": int(posts["published"].sum()),
@@ -189,29 +245,11 @@ def organisation_figures(
             "chart_cid": posts_cid,
         },
         "cadence": cadence_context,
-        "submissions": {
-            "total": len(week_subs),
-            "accepted": int(
-                (week_subs["status"].map(clean_text).str.casefold() == "accepted").sum()
-            ),
-            "by_type": _records(figures.submissions_by_type(week_subs)),
-            "by_team": _records(figures.submissions_by_team(week_subs, people)),
-        },
-        "mentions": {
-            "found": seen.found,
-            "by_kind": [{"kind": k, "count": v} for k, v in seen.by_kind.items()],
-            "needing_answer": seen.needing_answer,
-            "answered": seen.answered,
-            "answered_pct": seen.answered_pct,
-            "answered_pct_text": pct_text(seen.answered_pct),
-            "within_24h_pct": seen.within_24h_pct,
-            "median_hours": seen.median_hours,
-            "median_text": figures.format_duration(seen.median_hours),
-            "open_direct_messages": figures.open_direct_messages(mentions),
-        },
+        "submissions": _submissions_context(week_subs, people),
+        "mentions": _mentions_context(seen, mentions),
         "acknowledgements": {
             "version": version,
-            "org": {**org_ack, "pct_text": pct_text(org_ack["pct"])} if org_ack else None,  # type: ignore[arg-type]
+            "org": {**org_ack, "pct_text": pct_text(org_ack["pct"])} if org_ack else None,
         },
         "goals": goals,
         "trend": {

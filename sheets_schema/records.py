@@ -13,8 +13,9 @@ from datetime import date, datetime, time
 
 import pandas as pd
 
+from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import SheetError
-from sheets_schema.tabs import TABS, Tab, normalise_header
+from sheets_schema.tabs import TABS
 
 Cell = str | int | float | None
 

@@ -7,105 +7,22 @@ stores map headers to fields with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
-
-class Kind(StrEnum):
-    """The type of a column's values, as people type them."""
-
-    TEXT = "text"
-    EMAIL = "email"
-    URL = "url"
-    DATE = "date"
-    DATETIME = "datetime"
-    TIME_WINDOW = "time window"
-    DAYS = "days"
-    INTEGER = "integer"
-    CHOICE = "choice"
-    MULTI_CHOICE = "multi-choice"
-    YES_NO = "yes/no"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: its header, its field name in code, its type and rules."""
-
-    header: str
-    field: str
-    kind: Kind = Kind.TEXT
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    help: str = ""
-    width: int = 18
-
-
-@dataclass(frozen=True)
-class Tab:
-    """One tab: its columns, key fields and who writes it."""
-
-    name: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    help: str
-    written_by: str = "people"
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return tuple(c.header for c in self.columns)
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(c.field for c in self.columns)
-
-    def column(self, field_name: str) -> Column:
-        for col in self.columns:
-            if col.field == field_name:
-                return col
-        raise KeyError(f"tab {self.name!r} has no field {field_name!r}")
-
-    def by_header(self) -> dict[str, Column]:
-        """Columns by normalised header (case and surrounding spaces ignored)."""
-        return {normalise_header(c.header): c for c in self.columns}
-
-
-def normalise_header(header: object) -> str:
-    """Headers match without regard to case, surrounding or repeated spaces."""
-    return " ".join(str(header if header is not None else "").split()).casefold()
-
-
-YES_NO = ("Yes", "No")
-SOURCE_KINDS = ("Organisation", "Staff & partners", "External")
-SOURCE_TYPES = (
-    "News release",
-    "Event",
-    "Video",
-    "White paper",
-    "Employee award",
-    "Partner achievement",
-    "Client achievement",
-    "Industry article",
-    "Community service",
-    "Alert",
-    "Newsletter",
-    "Other",
+from sheets_schema.columns import (
+    CADENCE_STATUSES,
+    CHANNEL_NAMES,
+    GUIDE_SECTIONS,
+    MENTION_KINDS,
+    MENTION_STATUSES,
+    QUEUE_STATUSES,
+    ROLES,
+    SOURCE_KINDS,
+    SOURCE_TYPES,
+    SUBMISSION_CONTENT_TYPES,
+    YES_NO,
+    Column,
+    Kind,
+    Tab,
 )
-QUEUE_STATUSES = ("New", "Approved", "Scheduled", "Published", "Rejected", "On hold", "Overdue")
-CHANNEL_NAMES = ("LinkedIn", "X", "Facebook", "YouTube", "Instagram")
-ROLES = ("Staff", "Coordinator", "Backup", "Manager", "Policy Owner")
-MENTION_KINDS = ("Mention", "Compliment", "Criticism", "Question", "Direct message")
-MENTION_STATUSES = ("New", "Responded", "Passed on", "No action")
-CADENCE_STATUSES = ("Filled", "Gap", "Suggested", "Outside window", "Overdue", "Held")
-SUBMISSION_CONTENT_TYPES = (
-    "Employee award",
-    "Partner achievement",
-    "Client achievement",
-    "Industry article",
-    "Community service",
-    "Event",
-    "Other",
-)
-GUIDE_SECTIONS = ("Goals", "Tools", "Process", "Policy and guidelines", "Other")
 
 
 def _c(header: str, field_name: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
@@ -667,110 +584,6 @@ TABS: dict[str, Tab] = {
 
 #: The order tabs appear in a new workbook (after the README tab).
 TAB_ORDER: tuple[str, ...] = tuple(TABS)
-
-
-@dataclass(frozen=True)
-class Question:
-    """One form question: its title, where it lands, its answer rules."""
-
-    title: str
-    field: str
-    kind: Kind = Kind.TEXT
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class Form:
-    """A Google Form Chorus creates and reads; Email Address is collected by the form."""
-
-    name: str
-    title: str
-    description: str
-    questions: tuple[Question, ...]
-    tab: str
-    collects_email: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
-
-
-FORMS: dict[str, Form] = {
-    f.name: f
-    for f in (
-        Form(
-            "submissions",
-            "Staff content submission",
-            "Tell us about something worth sharing: an award, a partner's or client's "
-            "achievement, an article, community service or an event.",
-            (
-                Question("Your name", "name", required=True),
-                Question(
-                    "What kind of content is it?",
-                    "content_type",
-                    Kind.CHOICE,
-                    required=True,
-                    choices=SUBMISSION_CONTENT_TYPES,
-                ),
-                Question("Headline", "headline", required=True),
-                Question("Tell us more", "details", required=True),
-                Question("Link (optional)", "link", Kind.URL),
-                Question(
-                    "Where should it go?",
-                    "suggested_channels",
-                    Kind.MULTI_CHOICE,
-                    choices=CHANNEL_NAMES,
-                ),
-                Question("Preferred date (optional)", "preferred_date", Kind.DATE),
-                Question(
-                    "May we share this publicly?",
-                    "permission",
-                    Kind.CHOICE,
-                    required=True,
-                    choices=("Yes", "No", "Not sure"),
-                ),
-            ),
-            "Submissions",
-        ),
-        Form(
-            "acknowledgements",
-            "Policy acknowledgement",
-            "Confirm that you have read the social media policy and guidelines.",
-            (
-                Question(
-                    "I have read and will follow the social media policy and guidelines",
-                    "agree",
-                    Kind.CHOICE,
-                    required=True,
-                    choices=("I agree",),
-                ),
-                Question("Policy version", "policy_version", required=True),
-            ),
-            "Acknowledgements",
-        ),
-        Form(
-            "feedback",
-            "Guide feedback",
-            "Tell us what to improve in the employee social media guide.",
-            (
-                Question(
-                    "Which part is it about?",
-                    "section",
-                    Kind.CHOICE,
-                    required=True,
-                    choices=GUIDE_SECTIONS,
-                ),
-                Question("Your feedback", "text", required=True),
-                Question("May we contact you about it?", "contact", Kind.CHOICE, choices=YES_NO),
-            ),
-            "Feedback",
-        ),
-    )
-}
-
-
-def export_header(form_name: str) -> list[str]:
-    """The header row of a form's Google Forms CSV export or linked response sheet."""
-    return ["Timestamp", "Email Address", *(q.title for q in FORMS[form_name].questions)]
 
 
 def tab(name: str) -> Tab:

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sheets_schema.tabs import TABS, Kind, Tab
+from sheets_schema.columns import Kind, Tab
+from sheets_schema.tabs import TABS
 from sheets_schema.values import (
     clean_text,
     is_http_url,

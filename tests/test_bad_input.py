@@ -42,8 +42,9 @@ from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace, build_workspace
 from jobs.base import OutgoingMessage
 from sheets_schema.errors import SheetError
+from sheets_schema.forms import FORMS, export_header
 from sheets_schema.records import Append, Changes
-from sheets_schema.tabs import FORMS, TAB_ORDER, export_header
+from sheets_schema.tabs import TAB_ORDER
 from tests.conftest import TZ
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_store

@@ -10,7 +10,8 @@ import pytest
 
 from automation.config import settings_from_dict
 from automation.store.xlsx import XlsxStore
-from jobs import cadence
+from jobs import brief, cadence
+from jobs.crisis.state import crisis_state, crisis_state_of
 from sheets_schema.records import Append, Changes, Delete, Snapshot, Update, frame_from_rows
 from sheets_schema.settings import Settings
 
@@ -396,11 +397,71 @@ def test_in_a_crisis_items_on_hold_are_held_and_nothing_is_suggested(tmp_path, c
 
 def test_an_ended_crisis_no_longer_holds_anything(tmp_path):
     crises = [{"id": "C-1", "started": "2027-03-20 18:00", "ended": "2027-03-22 10:00"}]
-    from jobs.crisis import crisis_state_of
-
     assert not crisis_state_of(
         frame_from_rows("Crises", crises), frame_from_rows("Program", [])
     ).active
+
+
+HELD_ITEM = {
+    "id": "Q-1",
+    "status": "On hold",
+    "held_from": "Scheduled",
+    "channels": "LinkedIn",
+    "scheduled_for": "2027-03-31 10:00",
+}
+MONDAY_MORNING = datetime(2027, 3, 29, 7, 30, tzinfo=LONDON)
+
+
+def crisis_readings(tmp_path, crises, program):
+    """What check-cadence and the brief each make of one sheet's crisis mode."""
+    snap = snapshot(
+        [channel()], [HELD_ITEM, approved("Q-2", "2027-03-01 09:00")], [], crises, program
+    )
+    settings = settings_for(tmp_path)
+    plan = cadence.plan(snap, MONDAY_MORNING, settings)
+    rows = {(a.row["date"], a.row["slot"]): a.row for a in plan.changes.appends}
+    context, _ = brief.brief_context(snap, MONDAY_MORNING, settings)
+    return rows[("2027-03-31", "09:00-11:00 #1")]["status"], context["crisis"]
+
+
+@pytest.mark.parametrize("notes", ["Chorus held 1 scheduled item(s) at 2027-03-28 18:05: Q-1.", ""])
+def test_a_crisis_whose_ended_is_later_today_is_over_for_every_job(tmp_path, notes):
+    # Writing Ended asks Chorus to stand down, whatever time it names: check-cadence
+    # and the brief no longer treat the program as in a crisis (cadence's own reading
+    # used to keep the row open until 17:00).
+    crises = [
+        {"id": "C-1", "started": "2027-03-28 18:00", "ended": "2027-03-29 17:00", "notes": notes}
+    ]
+    state = crisis_state(snapshot([channel()], crises=crises))
+    assert (state.active, state.open_rows) == (False, ())
+    assert state.pending == ("end" if notes else "")
+    slot, crisis = crisis_readings(tmp_path, crises, [])
+    assert slot != "Held"
+    assert crisis is None
+
+
+def test_the_crisis_brief_lists_only_the_open_crises_not_one_ending_later_today(tmp_path):
+    # The brief listed crises by cadence's own reading, which kept C-1 open until 17:00.
+    crises = [
+        {"id": "C-1", "started": "2027-03-27 18:00", "ended": "2027-03-29 17:00"},
+        {"id": "C-2", "started": "2027-03-28 18:00", "reason": "outage"},
+    ]
+    slot, crisis = crisis_readings(tmp_path, crises, [])
+    assert slot == "Held"
+    assert [c["id"] for c in crisis["crises"]] == ["C-2"]
+    assert crisis["switched_on_in_program"] is False
+
+
+def test_the_program_switch_on_with_no_crises_row_is_a_crisis_for_every_job(tmp_path):
+    # Cadence's own reading found no open Crises row here; the one state says crisis
+    # mode is on until the next watch opens its row.
+    program = [{"setting": "Crisis Mode", "value": "On"}]
+    state = crisis_state(snapshot([channel()], program=program))
+    assert (state.active, state.open_rows, state.pending) == (True, (), "start")
+    assert state.label == "(Program: Crisis Mode)"
+    slot, crisis = crisis_readings(tmp_path, [], program)
+    assert slot == "Held"
+    assert (crisis["crises"], crisis["switched_on_in_program"]) == ([], True)
 
 
 def test_adherence_is_published_over_planned_last_week(tmp_path):

@@ -17,6 +17,8 @@ TYPED = [
     "automation/forms/base.py",
     "automation/mail/base.py",
     "automation/workspace.py",
+    "automation/demo",
+    "automation/schedule",
 ]
 
 

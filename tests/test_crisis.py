@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from automation.mail.compose import render
-from jobs import crisis
-from jobs.crisis import CrisisCommand, crisis_state, detect_spike, plan_end, plan_start, watch
+from jobs.crisis.command import CrisisCommand, plan_end, plan_start, watch
+from jobs.crisis.state import PROGRAM_NOTE, crisis_state
+from jobs.crisis.storm import detect_spike
 from sheets_schema.errors import InputError
 from sheets_schema.records import Append, Snapshot, Update, frame_from_rows
 from tests.conftest import TZ, make_settings
@@ -401,9 +402,9 @@ def test_a_crisis_ended_by_hand_is_stood_down_by_the_next_run(tmp_path):
     assert (
         "Chorus stood down at 2026-11-24 14:00: restored 1 item(s)." in updates[("C-002",)]["notes"]
     )
-    assert Append(
-        "Program", {"setting": "Crisis Mode", "value": "Off", "note": crisis.PROGRAM_NOTE}
-    ) in (plan.changes.appends)
+    assert Append("Program", {"setting": "Crisis Mode", "value": "Off", "note": PROGRAM_NOTE}) in (
+        plan.changes.appends
+    )
     # The all-clear goes to the people on duty (nobody else got this crisis's emails).
     assert sorted(m.to_email for m in plan.messages) == ["ana@example.org", "ben@example.org"]
     assert {m.topic for m in plan.messages} == {"all-clear"}

@@ -13,11 +13,14 @@ from click.testing import CliRunner
 
 from automation.cli import cli
 from automation.config import load_settings
-from automation.crisis import crisis_status, demo_storm, end_crisis, start_crisis
+from automation.crisis import crisis_status, end_crisis, start_crisis
+from automation.demo import demo_config_toml, demo_rows, write_inputs
+from automation.demo.storm import demo_storm
 from automation.runner import run_job
 from automation.workspace import Workspace, build_workspace
-from jobs import crisis
-from sheets_schema.demo import demo_config_toml, demo_rows, write_inputs
+from jobs.crisis import duty_at
+from jobs.crisis.audience import crisis_team
+from jobs.crisis.command import TABS, watch
 from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import parse_datetime, parse_yes_no, split_multi
 from tests.conftest import TZ
@@ -78,8 +81,8 @@ def test_a_crisis_over_the_demo_workbook_holds_the_week_tells_everyone_and_resto
     settings = workspace.settings
     before = records(workspace, "Queue")
     first = workspace.store.read(("People", "Rota", "Absences"))
-    duty = crisis.duty_at(first, START, settings)
-    team = set(crisis.crisis_team(duty, first["People"]))
+    duty = duty_at(first, START, settings)
+    team = set(crisis_team(duty, first["People"]))
     domain = settings.organisation.email_domains[0]
     staff = {
         p["email"]
@@ -170,10 +173,10 @@ def test_two_runs_that_read_the_same_sheet_hold_each_item_once_and_a_persons_cha
 ):
     settings = workspace.settings
     workspace.store.apply(Changes(updates=(Update("Program", ("Crisis Mode",), {"value": "On"}),)))
-    tabs = (*crisis.TABS, "People", "Sent")
+    tabs = (*TABS, "People", "Sent")
     snapshot = workspace.store.read(tabs)
-    one = crisis.watch(snapshot, START, settings)
-    two = crisis.watch(snapshot, START, settings)  # a second run that read the same sheet
+    one = watch(snapshot, START, settings)
+    two = watch(snapshot, START, settings)  # a second run that read the same sheet
     held = [u.key[0] for u in one.changes.updates if u.tab == "Queue"]
     # Meanwhile the coordinator publishes the first item by hand.
     workspace.store.apply(Changes(updates=(Update("Queue", (held[0],), {"status": "Published"}),)))

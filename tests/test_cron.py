@@ -13,16 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.scheduler import (
-    FIRST_WORKING_DAY,
-    cron_schedule,
-    crontab,
-    next_run,
-    on_calendar,
-    parse_rule,
-    runs_on,
-    systemd_units,
-)
+from automation.schedule.cron import cron_schedule, crontab, on_calendar, systemd_units
+from automation.schedule.rules import FIRST_WORKING_DAY, next_run, parse_rule, runs_on
 from automation.setup import init_workspace
 from sheets_schema.settings import DEFAULT_SCHEDULE
 from tests.conftest import make_settings

@@ -17,8 +17,7 @@ import feedparser
 import pytest
 
 from automation.config import load_settings
-from automation.store.xlsx import XlsxStore
-from sheets_schema.demo import (
+from automation.demo import (
     BACKUPS,
     COORDINATORS,
     DEMO_ORG,
@@ -29,8 +28,11 @@ from sheets_schema.demo import (
     email_of,
     write_inputs,
 )
+from automation.store.xlsx import XlsxStore
+from sheets_schema.columns import MENTION_KINDS, MENTION_STATUSES, SOURCE_KINDS, Kind
+from sheets_schema.forms import FORMS
 from sheets_schema.records import Append, Changes
-from sheets_schema.tabs import FORMS, MENTION_KINDS, MENTION_STATUSES, SOURCE_KINDS, TABS, Kind
+from sheets_schema.tabs import TABS
 from sheets_schema.values import (
     is_http_url,
     parse_date,

@@ -6,9 +6,11 @@ from datetime import datetime
 from pathlib import Path
 
 from automation.docs import guide_requests, guide_text, publish_guide, write_guide_doc
-from automation.store.xlsx import XlsxStore
+from automation.store.gsheets import SheetsStore
 from automation.workspace import Workspace
-from jobs.guide import ItemList, Link, Paragraph, Section, Strong, Subsection, Table
+from jobs.guide.document import ItemList, Link, Paragraph, Section, Strong, Subsection, Table
+from jobs.guide.job import plan
+from sheets_schema.records import Snapshot
 from tests.conftest import TZ, make_settings
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services
@@ -82,23 +84,28 @@ def test_an_empty_document_gets_no_delete() -> None:
     assert [next(iter(r)) for r in requests][:2] == ["insertText", "updateParagraphStyle"]
 
 
-def test_publish_guide_reads_the_tabs_once_and_writes_the_doc(tmp_path: Path) -> None:
+def test_publish_guide_writes_the_doc_from_the_plans_guide_without_reading_a_tab(
+    tmp_path: Path,
+) -> None:
     twin = make_app(require_auth=True)
     services = google_services(twin, tmp_path)
     settings = make_settings(tmp_path)
-    store = XlsxStore(tmp_path / "workbook.xlsx")
+    store = SheetsStore(services, twin.create_spreadsheet("Chorus"), lock_dir=tmp_path)
     store.ensure_tabs()
-    doc_id = publish_guide(
-        Workspace(settings, store, google=services), datetime(2026, 11, 24, 9, tzinfo=TZ)
-    )
-    assert twin.docs_text(doc_id).startswith("Social media at Example Org\n")
+    result = plan(Snapshot({}), datetime(2026, 11, 24, 9, tzinfo=TZ), settings)
+    twin.reset_calls()
+    doc_id = publish_guide(Workspace(settings, store, google=services), result.guide)
+    assert twin.docs_text(doc_id).startswith("Social media at Example Org\nGoals\n")
+    assert "generated on Tuesday 24 November 2026 at 9 am" in twin.docs_text(doc_id)
+    assert twin.calls_by_api() == {
+        "docs": {"documents.batchUpdate": 1, "documents.create": 1, "documents.get": 1}
+    }
 
 
 def test_the_guide_job_keeps_the_google_doc_in_step_and_remembers_its_id(tmp_path: Path) -> None:
     from automation.config import load_settings
     from automation.runner import run_job
     from automation.setup import CONFIG_TEMPLATE
-    from automation.store.gsheets import SheetsStore
 
     twin = make_app(require_auth=True)
     services = google_services(twin, tmp_path)
@@ -118,13 +125,21 @@ def test_the_guide_job_keeps_the_google_doc_in_step_and_remembers_its_id(tmp_pat
     settings = load_settings(config)
     store = SheetsStore(services, spreadsheet_id, lock_dir=tmp_path)
     store.ensure_tabs()
+    twin.reset_calls()
     first = run_job(
         Workspace(settings, store, google=services), "guide", datetime(2026, 11, 24, 9, tzinfo=TZ)
     )
     doc_id = load_settings(config).guide.doc_id
     assert doc_id and any("created the Google Doc" in line for line in first.lines)
-    assert "Social media at Example Org" in twin.docs_text(doc_id)
-    assert (tmp_path / "guide.html").exists()
+    # The Doc is written from the guide the plan built: the job's read and the re-read that
+    # records the run are the only reads (publishing used to read the seven tabs again).
+    assert twin.calls_by_api() == {
+        "docs": {"documents.batchUpdate": 1, "documents.create": 1, "documents.get": 1},
+        "sheets": {"spreadsheets.values.append": 1, "spreadsheets.values.batchGet": 2},
+    }
+    markdown = (tmp_path / "guide.md").read_text(encoding="utf-8")
+    generated = next(line for line in markdown.splitlines() if "generated on" in line)
+    assert generated in twin.docs_text(doc_id).splitlines()  # the Doc says what the files say
     settings = load_settings(config)
     again = run_job(
         Workspace(settings, store, google=services), "guide", datetime(2026, 11, 24, 10, tzinfo=TZ)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from PIL import Image
 
 from jobs import acknowledgements as acks
-from jobs import charts, figures
+from jobs import figures
 from sheets_schema.records import empty_frame, frame_from_rows
 
 TZ = ZoneInfo("Europe/London")
@@ -628,19 +626,3 @@ def test_acknowledgement_rates_by_team_and_who_is_missing() -> None:
     ]
     assert [m["name"] for m in acks.missing(status, members)] == ["Mia Manager", "Rae Remote"]
     assert [m["name"] for m in acks.missing(status)] == ["Lou Lawyer", "Mia Manager", "Rae Remote"]
-
-
-def test_charts_are_real_pngs_of_a_fixed_size_and_the_same_bytes_every_time() -> None:
-    bars = charts.channel_bar_chart(["LinkedIn", "X"], [3, 5], [2, 6], "Posts")
-    assert bars == charts.channel_bar_chart(["LinkedIn", "X"], [3, 5], [2, 6], "Posts")
-    assert bars[:8] == b"\x89PNG\r\n\x1a\n"
-    image = Image.open(io.BytesIO(bars))
-    image.verify()
-    assert Image.open(io.BytesIO(bars)).size == (640, 320)
-    assert "Software" not in Image.open(io.BytesIO(bars)).info
-    trend = charts.trend_line_chart(
-        ["W44", "W45", "W46", "W47"], [1, 0, 2, 3], [0, 1, 1, 4], "Trend"
-    )
-    assert Image.open(io.BytesIO(trend)).size == (640, 320)
-    empty = charts.channel_bar_chart([], [], [], "Posts")
-    assert Image.open(io.BytesIO(empty)).size == (640, 320)

@@ -12,8 +12,8 @@ from automation.forms.forms_api import FormsApiSource, recorded_mark
 from automation.google_setup import create_form
 from automation.store.xlsx import XlsxStore
 from sheets_schema.errors import InputError
+from sheets_schema.forms import FORMS
 from sheets_schema.records import Append, Changes
-from sheets_schema.tabs import FORMS
 from tests.conftest import TZ, make_settings
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services

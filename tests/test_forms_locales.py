@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from automation.forms.csv_export import CsvExportSource
-from sheets_schema.tabs import FORMS
+from sheets_schema.forms import FORMS
 from tests.conftest import make_settings
 
 UTC = ZoneInfo("UTC")

@@ -30,8 +30,8 @@ from automation.config import load_settings
 from automation.google_setup import set_toml_values
 from automation.setup import CONFIG_TEMPLATE
 from automation.workspace import build_store
+from sheets_schema.forms import FORMS
 from sheets_schema.records import Append, Changes
-from sheets_schema.tabs import FORMS
 from tests.conftest import TZ
 from tests.fakes.google import make_app
 from tests.fakes.google_transport import serve

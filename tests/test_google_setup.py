@@ -10,8 +10,10 @@ import pytest
 from automation.config import load_settings
 from automation.google_setup import init_google, question_item, set_toml_values
 from automation.setup import CONFIG_TEMPLATE
+from sheets_schema.columns import Kind
 from sheets_schema.errors import ConfigError
-from sheets_schema.tabs import FORMS, TAB_ORDER, TABS, Kind, Question
+from sheets_schema.forms import FORMS, Question
+from sheets_schema.tabs import TAB_ORDER, TABS
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services
 

@@ -13,17 +13,13 @@ import pytest
 from automation.runner import run_job
 from automation.workspace import build_workspace
 from jobs.base import Plan
-from jobs.guide import (
-    Link,
-    Section,
-    cadence_in_words,
-    guide_sections,
-    plan,
-    previous_guide,
-    render_markdown,
-    schedule_in_words,
-    window_in_words,
-)
+from jobs.guide.document import Link, Section
+from jobs.guide.html_page import escape, render_html
+from jobs.guide.job import plan
+from jobs.guide.markdown_page import render_markdown
+from jobs.guide.previous import previous_guide
+from jobs.guide.sections import build_guide
+from jobs.guide.wording import cadence_in_words, schedule_in_words, window_in_words
 from sheets_schema.records import Append, Changes, Snapshot, frame_from_rows
 from sheets_schema.settings import Settings
 from sheets_schema.values import parse_days, parse_time_window
@@ -271,7 +267,9 @@ def text_of(section: Section) -> str:
 def section(
     title: str, settings: Settings, rows: Mapping | None = None, now: datetime = NOW
 ) -> str:
-    found = {s.title: s for s in guide_sections(snapshot_of(rows or sheets()), now, settings)}
+    found = {
+        s.title: s for s in build_guide(snapshot_of(rows or sheets()), now, settings)[0].sections
+    }
     return text_of(found[title])
 
 
@@ -298,7 +296,7 @@ def on_disk(settings: Settings):  # noqa: ANN201
 
 
 def test_guide_has_five_sections_in_order(tmp_path: Path) -> None:
-    sections = guide_sections(snapshot_of(sheets()), NOW, guide_settings(tmp_path))
+    sections = build_guide(snapshot_of(sheets()), NOW, guide_settings(tmp_path))[0].sections
     assert [(s.title, s.anchor) for s in sections] == [
         ("Goals", "goals"),
         ("Tools", "tools"),
@@ -395,9 +393,8 @@ def test_tools_show_each_active_channel_its_link_purpose_and_cadence(tmp_path: P
 
 def test_a_handle_that_is_not_a_web_link_is_shown_as_text(tmp_path: Path) -> None:
     channel = dict(sheets()["Channels"][0], handle="javascript:alert(1)")
-    sections = guide_sections(
-        snapshot_of(sheets(Channels=[channel])), NOW, guide_settings(tmp_path)
-    )
+    guide, _ = build_guide(snapshot_of(sheets(Channels=[channel])), NOW, guide_settings(tmp_path))
+    sections = guide.sections
     profile = sections[1].subsections[0].blocks[0]
     assert profile.runs[1] == "javascript:alert(1)"
 
@@ -587,6 +584,13 @@ def test_hostile_sheet_text_is_escaped_in_html(tmp_path: Path) -> None:
     assert 'onmouseover="' not in html
 
 
+@pytest.mark.parametrize("text", [HOSTILE, 'Tom & Jerry\'s "best" <b>', "", "plain"])
+def test_html_escaping_is_jinjas_autoescape(text: str) -> None:
+    import markupsafe
+
+    assert escape(text) == str(markupsafe.escape(text))
+
+
 def test_hostile_sheet_text_is_inert_in_markdown(tmp_path: Path) -> None:
     result = plan(snapshot_of(hostile_sheets()), NOW, guide_settings(tmp_path))
     markdown = result.files[1].content.decode()
@@ -602,10 +606,7 @@ def test_hostile_sheet_text_is_inert_in_markdown(tmp_path: Path) -> None:
 
 
 def test_markdown_contents_links_match_its_anchors(tmp_path: Path) -> None:
-    markdown = render_markdown(
-        guide_sections(snapshot_of(sheets()), NOW, guide_settings(tmp_path)),
-        guide_settings(tmp_path),
-    )
+    markdown = render_markdown(build_guide(snapshot_of(sheets()), NOW, guide_settings(tmp_path))[0])
     links = re.findall(r"^\s*- \[[^\]]+\]\(#([a-z0-9-]+)\)$", markdown, re.MULTILINE)
     anchors = re.findall(r'^<a id="([a-z0-9-]+)"></a>$', markdown, re.MULTILINE)
     assert links == anchors
@@ -658,6 +659,18 @@ def test_a_new_layout_with_the_same_content_keeps_the_generated_time(tmp_path: P
     result = plan(snapshot_of(sheets()), later, settings, on_disk(settings))
     assert result.report.lines == ("rewritten: same content, new layout or a missing file",)
     assert "generated on Wednesday 31 March 2027 at 8:30 am" in result.files[0].content.decode()
+
+
+def test_the_plan_carries_the_guide_its_files_were_rendered_from(tmp_path: Path) -> None:
+    settings = guide_settings(tmp_path)
+    folder = write_files(settings, plan(snapshot_of(sheets()), NOW, settings))
+    markdown_missing = previous_guide((folder / "guide.html").read_text(encoding="utf-8"), None)
+    later = datetime(2027, 4, 2, 9, tzinfo=TZ)
+    result = plan(snapshot_of(sheets()), later, settings, markdown_missing)
+    assert result.guide.generated_at == NOW  # same content: the generated time is kept
+    html, markdown = (f.content.decode() for f in result.files)
+    assert html == render_html(result.guide)
+    assert markdown == render_markdown(result.guide)
 
 
 def test_the_guide_job_runs_through_the_runner_and_skips_an_unchanged_guide(tmp_path: Path) -> None:

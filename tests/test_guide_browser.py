@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.guide import plan
+from jobs.guide.job import plan
 from tests.browser import CHROMIUM_ARGS, chromium_path, open_in_chromium, print_to_pdf
 from tests.test_guide import NOW, guide_settings, sheets, snapshot_of, write_files
 

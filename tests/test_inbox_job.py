@@ -8,13 +8,13 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 
+from automation import demo
 from automation.config import load_settings
 from automation.runner import run_job
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace, build_workspace
 from jobs.brief import waiting_items
 from jobs.ingest_inbox import DETAILS_LIMIT, InboxInputs, InboxMessage, plan
-from sheets_schema import demo
 from sheets_schema.records import Append, Changes, Snapshot, frame_from_rows
 from tests.conftest import TZ, make_settings
 from tests.test_mail_text import (

@@ -11,14 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import automation.mail.gmail as gmail_module
-from automation.inbox import (
-    ImapSource,
-    MaildirSource,
-    _quote_mailbox,
-    build_inbox_source,
-)
-from automation.mail.gmail import GmailLabelSource
+import automation.inbox.gmail_label as gmail_label_module
+from automation.inbox import build_inbox_source
+from automation.inbox.gmail_label import GmailLabelSource
+from automation.inbox.imap import ImapSource, quote_mailbox
+from automation.inbox.maildir import MaildirSource
 from automation.runner import run_job
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
@@ -167,9 +164,9 @@ def test_imap_unknown_folder_and_unreachable_host_are_input_errors(imap: ImapTes
 
 
 def test_folder_names_are_quoted_and_encoded_for_imap() -> None:
-    assert _quote_mailbox("INBOX") == "INBOX"
-    assert _quote_mailbox("Social Inbox") == '"Social Inbox"'
-    assert _quote_mailbox("Boîte & co") == '"Bo&AO4-te &- co"'
+    assert quote_mailbox("INBOX") == "INBOX"
+    assert quote_mailbox("Social Inbox") == '"Social Inbox"'
+    assert quote_mailbox("Boîte & co") == '"Bo&AO4-te &- co"'
     assert imaplib.IMAP4  # the stdlib client the source uses
 
 
@@ -224,7 +221,7 @@ def test_gmail_label_messages_become_queue_items_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     twin, settings, services = gmail_setup(tmp_path)
-    monkeypatch.setattr(gmail_module, "GMAIL_PAGE", 2)  # so three messages need two pages
+    monkeypatch.setattr(gmail_label_module, "GMAIL_PAGE", 2)  # so three messages need two pages
     for raw in raw_messages():
         twin.gmail_add_message(USER, raw, labels=["INBOX", "Social inbox"])
     twin.gmail_add_message(USER, unknown_sender().as_bytes(policy=SMTP), labels=["INBOX"])

@@ -198,7 +198,7 @@ def test_content_items_arrive_on_hold_when_crisis_mode_is_on(tmp_path):
     settings = make_settings(tmp_path, [{"name": "Blog", "url": "b.xml", "use": "content"}])
     snap = snapshot(Program=[{"setting": "Crisis Mode", "value": "On"}])
     appends = plan(snap, NOW, settings, FeedInputs((entry(1, "Blog"),))).changes.appends
-    # The crisis watch (issue 12) also starts the crisis the switch asks for: look at the Queue.
+    # The crisis watch also starts the crisis the switch asks for: look at the Queue.
     (append,) = [a for a in appends if a.tab == "Queue"]
     assert (append.row["status"], append.row["held_from"]) == ("On hold", "New")
 

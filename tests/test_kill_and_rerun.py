@@ -25,11 +25,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from automation import crash
+from automation import crash, demo
 from automation.cli import cli as chorus
 from automation.config import load_settings
 from automation.workspace import build_workspace
-from sheets_schema import demo
 from sheets_schema.records import Append, Changes
 
 AT = datetime(2026, 12, 1, 10, 5, tzinfo=ZoneInfo("Europe/London"))  # first working day of December

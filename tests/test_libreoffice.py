@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from automation.demo import demo_rows
 from automation.store.xlsx import XlsxStore
-from sheets_schema.demo import demo_rows
 from sheets_schema.records import Append, Changes
 from sheets_schema.tabs import TAB_ORDER, TABS
 

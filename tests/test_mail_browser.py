@@ -75,7 +75,7 @@ def test_the_layout_alone_renders_its_footer(tmp_path: Path) -> None:
 
 
 def test_preview_of_a_real_job_writes_pages_that_show_their_charts(tmp_path: Path) -> None:
-    from sheets_schema import demo
+    from automation import demo
 
     (tmp_path / "chorus.toml").write_text(demo.demo_config_toml(tmp_path), encoding="utf-8")
     ws = build_workspace(load_settings(tmp_path / "chorus.toml"))

@@ -6,15 +6,10 @@ import base64
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from jobs.mail_text import (
-    MailLink,
-    headline_from_subject,
-    html_to_text,
-    message_key,
-    parse_message,
-    read_message,
-    real_link,
-)
+from jobs.mail_text.forwards import headline_from_subject
+from jobs.mail_text.headers import message_key, parse_message
+from jobs.mail_text.links import MailLink, real_link
+from jobs.mail_text.read import html_to_text, read_message
 
 MAILCHIMP = "https://sectorweekly.us5.list-manage.com/track/click?u=8f2c1d0e9b7a6&id=41b2c3d4e5&e=9a8b7c6d5e"
 ARTICLE = (

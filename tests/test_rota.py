@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from jobs.rota import UncoveredWeek, managers_of, on_duty, uncovered_weeks
+from jobs.people import managers_of
+from jobs.rota import UncoveredWeek, on_duty, uncovered_weeks
 from sheets_schema.records import frame_from_rows
 
 PEOPLE = frame_from_rows(

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automation.scheduler import (
+from automation.schedule.loop import Scheduler
+from automation.schedule.rules import (
     EVERY_DAY,
     FIRST_WORKING_DAY,
     ON_DAYS,
     WORKING_DAYS,
-    Scheduler,
     next_run,
     parse_rule,
     previous_runs,

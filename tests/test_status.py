@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from automation.schedule.status import job_status, last_successes
 from automation.setup import init_workspace
-from automation.status import job_status, last_successes
 from automation.store.xlsx import XlsxStore
 from sheets_schema.records import Append, Changes, frame_from_rows
 from tests.conftest import make_settings

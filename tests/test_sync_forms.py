@@ -24,10 +24,10 @@ from automation.store.xlsx import XlsxStore
 from automation.workspace import build_workspace
 from jobs.responses import FormResponse, edit_key, row_response_id
 from jobs.sync_forms import TABS, FormInputs, plan
+from sheets_schema.forms import export_header
 from sheets_schema.records import Changes, Snapshot, Update, frame_from_rows
 from sheets_schema.settings import Settings
 from sheets_schema.tabs import TABS as SCHEMA
-from sheets_schema.tabs import export_header
 
 TZ = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=TZ)

@@ -12,6 +12,7 @@ from PIL import Image
 
 from automation.mail.compose import compose, message_parts, render
 from jobs import weekly_summary
+from jobs.base import Chart, InlineImage, Series
 from jobs.weekly_summary import TABS
 from sheets_schema.records import Snapshot, empty_frame, frame_from_rows
 from sheets_schema.settings import Settings
@@ -298,6 +299,40 @@ def test_the_summary_email_carries_both_charts_inline(settings: Settings) -> Non
         "(Chorus counts all posts published)"
     ) in text
     assert "https://forms.example.org/ack" in text
+
+
+def test_the_plan_describes_both_charts_as_data_for_the_mail_layer_to_draw(
+    settings: Settings,
+) -> None:
+    plan = weekly_summary.plan(busy_week(), MONDAY, settings)
+    posts, trend = plan.messages[0].images
+    assert posts == InlineImage(
+        "posts-2026-W47",
+        Chart(
+            kind="bars",
+            title="Posts published, 16–22 Nov 2026",
+            labels=("LinkedIn", "X"),
+            series=(Series("Target", (3, 2)), Series("Published", (1, 1))),
+            y_label="Posts",
+            empty_text="No channels are planned yet",
+        ),
+        filename="posts-2026-W47.png",
+    )
+    # Q-2 went out on LinkedIn in W46; Q-1 on LinkedIn and X in W47; r1-r3 came in W47.
+    assert trend == InlineImage(
+        "trend-2026-W47",
+        Chart(
+            kind="lines",
+            title="Posts and submissions, last four weeks",
+            labels=("2026-W44", "2026-W45", "2026-W46", "2026-W47"),
+            series=(
+                Series("Posts published", (0, 0, 1, 2)),
+                Series("Submissions", (0, 0, 0, 3)),
+            ),
+            empty_text="No weeks to show yet",
+        ),
+        filename="trend-2026-W47.png",
+    )
 
 
 def test_charts_are_the_same_for_every_manager_and_every_run(settings: Settings) -> None:

@@ -17,7 +17,7 @@ from jobs.responses import FormResponse
 class FormSource(Protocol):
     """Where one form's responses live: a CSV export, a linked sheet, the Forms API."""
 
-    #: the form's name in sheets_schema.tabs.FORMS ("submissions", ...)
+    #: the form's name in sheets_schema.forms.FORMS ("submissions", ...)
     name: str
 
     def responses(self, since: datetime | None = None) -> list[FormResponse]:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from automation.forms.normalise import responses_from_table
 from jobs.responses import FormResponse
+from sheets_schema.columns import normalise_header
 from sheets_schema.errors import InputError
 from sheets_schema.settings import Settings
-from sheets_schema.tabs import normalise_header
 
 _DELIMITERS = (",", ";", "\t")
 

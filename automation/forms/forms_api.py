@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from automation.forms.normalise import _answer, _canonical_choice, map_headers
 from jobs.responses import Answer, FormResponse, edit_key, newest_response
+from sheets_schema.columns import CHANNEL_NAMES, Kind
 from sheets_schema.errors import BackendError, InputError
-from sheets_schema.tabs import CHANNEL_NAMES, FORMS, Kind, Question
+from sheets_schema.forms import FORMS, Question
 from sheets_schema.values import clean_text, parse_email
 
 if TYPE_CHECKING:

@@ -2,7 +2,8 @@
 
 Jinja2 renders automation/templates/<template>.txt.j2 and .html.j2 (HTML
 autoescaped); CSS is inlined so Gmail and Outlook show it; names and subjects
-are cleaned of control characters so no cell a person typed can add a header.
+are cleaned of control characters so no cell a person typed can add a header;
+charts the plan describes are drawn here (automation/mail/charts.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sheets_schema.errors import ConfigError
 from sheets_schema.values import is_http_url, parse_date, parse_datetime
 
 if TYPE_CHECKING:
-    from jobs.base import OutgoingMessage
+    from jobs.base import InlineImage, OutgoingMessage
     from sheets_schema.settings import Settings
 
 #: what every template sees besides the job's own context
@@ -133,14 +134,12 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and str(name).endswith((".html.j2", ".html", ".htm"))
 
 
-@lru_cache(maxsize=8)
-def template_environment(search_path: tuple[str, ...] = ()) -> Environment:
-    """The Jinja2 environment: folders in `search_path` first (local overrides, tests),
-    then the templates installed with the package."""
-    loaders: list[Any] = [FileSystemLoader(list(search_path))] if search_path else []
-    loaders.append(PackageLoader("automation", "templates"))
+@lru_cache(maxsize=1)
+def mail_environment() -> Environment:
+    """The one Jinja2 environment for mail: the templates installed with the package, the
+    filters above, HTML autoescaped. Every email and preview is rendered through it."""
     env = Environment(
-        loader=ChoiceLoader(loaders),
+        loader=PackageLoader("automation", "templates"),
         autoescape=_autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -150,6 +149,17 @@ def template_environment(search_path: tuple[str, ...] = ()) -> Environment:
         link=link_filter, date=date_filter, datetime=datetime_filter, plural=plural_filter
     )
     return env
+
+
+@lru_cache(maxsize=8)
+def template_environment(search_path: tuple[str, ...] = ()) -> Environment:
+    """The mail environment, with the folders in `search_path` searched first (local
+    overrides, tests): an overlay sharing its settings and filters, not a second setup."""
+    env = mail_environment()
+    if not search_path:
+        return env
+    assert env.loader is not None
+    return env.overlay(loader=ChoiceLoader([FileSystemLoader(list(search_path)), env.loader]))
 
 
 def render(
@@ -217,7 +227,7 @@ def compose(
         assert isinstance(html_part, EmailMessage)
         for image in message.images:
             html_part.add_related(
-                image.data,
+                image_bytes(image),
                 maintype="image",
                 subtype=image.mime_subtype,
                 cid=f"<{clean_header_text(image.cid)}>",
@@ -225,6 +235,16 @@ def compose(
                 disposition="inline",
             )
     return msg
+
+
+def image_bytes(image: InlineImage) -> bytes:
+    """An inline image's bytes: a Chart is drawn now, just before the message leaves."""
+    if isinstance(image.data, bytes):
+        return image.data
+    # Imported here: matplotlib takes a while to load and most messages carry no chart.
+    from automation.mail.charts import render_chart
+
+    return render_chart(image.data)
 
 
 def message_parts(msg: EmailMessage) -> tuple[str, str, dict[str, tuple[bytes, str]]]:

@@ -18,17 +18,13 @@ A person who deletes a Pending draft by hand makes Chorus count it as sent.
 from __future__ import annotations
 
 import base64
-import re
-from collections.abc import Collection, Iterator
 from email import policy
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from automation.google import GoogleServices, UncertainWrite
-from automation.inbox import header_message_id, is_known
 from automation.mail.base import MessageRefused, Resolution, SendResult, TransportDown
-from jobs.ingest_inbox import InboxMessage
-from sheets_schema.errors import BackendError, InputError, MailError
+from sheets_schema.errors import BackendError, MailError
 
 if TYPE_CHECKING:
     from sheets_schema.settings import Settings
@@ -191,97 +187,3 @@ def _reason(exc: Any) -> str:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-
-
-# --------------------------------------------------------------------------- reading a label
-
-#: messages.list page size when reading a label
-GMAIL_PAGE = 100
-
-
-class GmailLabelSource:
-    """The messages carrying one Gmail label, read as the delegated user (gmail.readonly)."""
-
-    def __init__(self, google: Any, user: str, label: str, *, max_bytes: int) -> None:
-        self.google = google
-        self.user = user
-        self.label = label
-        self.max_bytes = max_bytes
-
-    def describe(self) -> str:
-        return f"Gmail {self.user} label {self.label!r}"
-
-    def query(self) -> str:
-        """The search for the label: Gmail writes spaces and slashes in label names as '-'."""
-        return "label:" + re.sub(r"[\s/]+", "-", self.label.strip())
-
-    def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
-        import base64
-
-        known_ids = {k.casefold() for k in known}
-        api = self._call(lambda: self.google.discovery("gmail", "v1", delegated=True), "connecting")
-        messages = api.users().messages()
-        ids: list[str] = []
-        token: str | None = None
-        while True:
-            page = self._call(
-                lambda t=token: messages.list(
-                    userId="me", q=self.query(), maxResults=GMAIL_PAGE, pageToken=t
-                ).execute(),
-                "listing the label",
-            )
-            ids.extend(str(m["id"]) for m in page.get("messages", []) or [])
-            token = page.get("nextPageToken")
-            if not token:
-                break
-        # Oldest first, so queue numbers follow time like every other intake.
-        for gmail_id in reversed(ids):
-            meta = self._call(
-                lambda gid=gmail_id: messages.get(
-                    userId="me",
-                    id=gid,
-                    format="metadata",
-                    metadataHeaders=["Message-ID", "From", "Subject", "Date"],
-                ).execute(),
-                f"reading message {gmail_id}",
-            )
-            size = int(meta.get("sizeEstimate") or 0)
-            headers = (meta.get("payload") or {}).get("headers") or []
-            header = "".join(f"{h['name']}: {h['value']}\r\n" for h in headers).encode() + b"\r\n"
-            if is_known(header_message_id(header), known_ids) or size > self.max_bytes:
-                yield InboxMessage(f"gmail:{gmail_id}", header, size, complete=False)
-                continue
-            raw = self._call(
-                lambda gid=gmail_id: messages.get(userId="me", id=gid, format="raw").execute(),
-                f"reading message {gmail_id}",
-            )
-            data = base64.urlsafe_b64decode(str(raw.get("raw", "")) + "==")
-            yield InboxMessage(f"gmail:{gmail_id}", data, max(size, len(data)))
-
-    def _call(self, request: Any, doing: str) -> Any:
-        """One Gmail request; Google's refusals become an InputError with the fix."""
-        from google.auth.exceptions import RefreshError
-        from googleapiclient.errors import HttpError
-
-        from automation.mail.gmail import DELEGATION_FIX
-        from sheets_schema.errors import BackendError
-
-        place = f"Gmail {self.user} label {self.label!r}"
-        try:
-            return request()
-        except HttpError as exc:
-            status = int(getattr(exc.resp, "status", 0) or 0)
-            fix = (
-                DELEGATION_FIX + ", and that the Gmail API is enabled in the project"
-                if status in (401, 403)
-                else "check [inbox] label and backend.delegated_user; it is tried again next run"
-            )
-            raise InputError(f"Gmail answered {status} {doing}", place=place, fix=fix) from None
-        except RefreshError:
-            raise InputError(
-                f"Google refused a token for {self.user} {doing}",
-                place=place,
-                fix=DELEGATION_FIX,
-            ) from None
-        except BackendError as exc:
-            raise InputError(f"{doing}: {exc.message}", place=place, fix=exc.fix) from None

@@ -37,6 +37,7 @@ from automation.logs import progress
 from automation.mail.base import MessageRefused, SendResult, TransportDown
 from automation.mail.compose import clean_header_text, compose
 from automation.mail.spool import Spool, spool_for
+from jobs.people import is_active
 from sheets_schema.errors import MailError
 from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import (
@@ -44,7 +45,6 @@ from sheets_schema.values import (
     format_datetime,
     parse_datetime,
     parse_email,
-    parse_yes_no,
 )
 
 if TYPE_CHECKING:
@@ -147,11 +147,7 @@ def _people(snapshot: Mapping[str, pd.DataFrame]) -> dict[str, tuple[int, str, b
             email = parse_email(row.get("email", ""))
         except ValueError:
             continue
-        try:
-            active = parse_yes_no(row.get("active", ""))
-        except ValueError:
-            active = False  # anything but a clear Yes means: do not mail
-        people.setdefault(email, (index, row.get("name", ""), active))
+        people.setdefault(email, (index, row.get("name", ""), is_active(row.get("active", ""))))
     return people
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from automation.google import GoogleServices, UncertainWrite
+from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import (
     ApplyResult,
@@ -39,7 +40,7 @@ from sheets_schema.records import (
     frame_from_sheet_rows,
     require_columns,
 )
-from sheets_schema.tabs import TAB_ORDER, TABS, Kind, Tab, normalise_header
+from sheets_schema.tabs import TAB_ORDER, TABS
 
 SHEETS_CELL_LIMIT = 50_000
 README_TAB = "About"

@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from automation import crash
+from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import (
     Append,
@@ -42,7 +43,7 @@ from sheets_schema.records import (
     frame_from_sheet_rows,
     require_columns,
 )
-from sheets_schema.tabs import TAB_ORDER, TABS, Kind, Tab, normalise_header
+from sheets_schema.tabs import TAB_ORDER, TABS
 
 README_TAB = "About"
 #: Excel's limit; openpyxl would silently cut longer text, so it is refused instead.

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from automation.scheduler import Rule, next_run, parse_rule, previous_runs
+from automation.schedule.rules import Rule, next_run, parse_rule, previous_runs
 from sheets_schema.values import format_datetime, parse_datetime
 
 if TYPE_CHECKING:
@@ -41,7 +41,9 @@ class JobStatus:
     overdue: bool = False
     why: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
+        """The status as JSON values, for `chorus status --json`."""
+
         def iso(value: datetime | None) -> str | None:
             return value.isoformat() if value else None
 
@@ -68,6 +70,7 @@ class StatusReport:
 
     @property
     def overdue(self) -> list[JobStatus]:
+        """The jobs that are overdue, in cycle order."""
         return [j for j in self.jobs if j.overdue]
 
     def lines(self) -> list[str]:
@@ -88,7 +91,8 @@ class StatusReport:
             out.append(f"overdue: {j.job} ({j.schedule}): {j.why}")
         return out
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
+        """The report as one JSON object, for `chorus status --json`."""
         return {
             "now": self.now.isoformat(),
             "ok": not self.overdue,
@@ -97,8 +101,17 @@ class StatusReport:
         }
 
 
-def _runs(runs: pd.DataFrame, tz: ZoneInfo) -> list[tuple[str, datetime, str, str]]:
-    """(job, started, outcome, summary) for every row whose Started parses; others are skipped."""
+class RunRow(NamedTuple):
+    """One readable row of the Runs tab."""
+
+    job: str
+    started: datetime
+    outcome: str
+    summary: str
+
+
+def _runs(runs: pd.DataFrame, tz: ZoneInfo) -> list[RunRow]:
+    """Every row whose Started parses, oldest first; others are skipped."""
     out = []
     for row in runs.itertuples(index=False):
         job = str(getattr(row, "job", "")).strip()
@@ -108,23 +121,23 @@ def _runs(runs: pd.DataFrame, tz: ZoneInfo) -> list[tuple[str, datetime, str, st
             continue
         if job:
             out.append(
-                (
+                RunRow(
                     job,
                     started,
                     str(getattr(row, "outcome", "")).strip(),
                     str(getattr(row, "summary", "")),
                 )
             )
-    out.sort(key=lambda r: r[1].astimezone(UTC))
+    out.sort(key=lambda r: r.started.astimezone(UTC))
     return out
 
 
 def last_successes(runs: pd.DataFrame, tz: ZoneInfo) -> dict[str, datetime]:
     """Each job's latest run that did its work (outcome ok or problems), from the Runs tab."""
     found: dict[str, datetime] = {}
-    for job, started, outcome, _ in _runs(runs, tz):
-        if outcome in SUCCESS:
-            found[job] = started
+    for row in _runs(runs, tz):
+        if row.outcome in SUCCESS:
+            found[row.job] = row.started
     return found
 
 
@@ -135,58 +148,69 @@ def job_status(
     jobs: Iterable[str] | None = None,
 ) -> StatusReport:
     """Every scheduled job's status at `now` (jobs: the installed ones, in cycle order)."""
-    tz = settings.tz
-    working_days = settings.organisation.working_days
-    rows = _runs(runs, tz)
+    rows = _runs(runs, settings.tz)
     # Jobs are judged only from when Chorus started recording runs, so a new
     # workbook does not report everything as overdue.
-    tracking_since = rows[0][1] if rows else None
-    last: dict[str, tuple[datetime, str, str]] = {}
+    tracking_since = rows[0].started if rows else None
+    last: dict[str, RunRow] = {}
     success: dict[str, datetime] = {}
-    for job, when, result, line in rows:
-        last[job] = (when, result, line)
-        if result in SUCCESS:
-            success[job] = when
+    for row in rows:
+        last[row.job] = row
+        if row.outcome in SUCCESS:
+            success[row.job] = row.started
     names = list(jobs) if jobs is not None else list(settings.schedule)
     names += [job for job in last if job not in names]
-    statuses = []
-    for job in names:
-        text = settings.schedule.get(job, "")
-        rule: Rule | None = (
-            parse_rule(text, place=f"{settings.path}: schedule.{job}") if text else None
-        )
-        latest = last.get(job)
-        started = latest[0] if latest else None
-        outcome, summary = (latest[1], latest[2]) if latest else ("", "")
-        done = success.get(job)
-        upcoming = next_run(rule, now, tz, working_days) if rule else None
-        overdue, why = False, ""
-        if rule is not None and tracking_since is not None:
-            due = previous_runs(rule, now, tz, working_days, 2)
-            if len(due) == 2 and due[1].astimezone(UTC) >= tracking_since.astimezone(UTC):
-                if done is None or done.astimezone(UTC) < due[1].astimezone(UTC):
-                    overdue = True
-                    since = (
-                        f"last success {format_datetime(done, tz)}"
-                        if done
-                        else "no successful run recorded"
-                    )
-                    why = (
-                        f"{since}; it was due at {format_datetime(due[1], tz)} and "
-                        f"{format_datetime(due[0], tz)}"
-                        + (f"; last run {outcome}: {summary}" if outcome == "failed" else "")
-                    )
-        statuses.append(
-            JobStatus(
-                job=job,
-                schedule=text or "not scheduled",
-                last_started=started,
-                last_outcome=outcome,
-                last_summary=summary,
-                last_success=done,
-                next_run=upcoming,
-                overdue=overdue,
-                why=why,
-            )
-        )
-    return StatusReport(now=now, tz=tz, jobs=tuple(statuses))
+    statuses = tuple(
+        _one_status(job, settings, now, last.get(job), success.get(job), tracking_since)
+        for job in names
+    )
+    return StatusReport(now=now, tz=settings.tz, jobs=statuses)
+
+
+def _one_status(
+    job: str,
+    settings: Settings,
+    now: datetime,
+    latest: RunRow | None,
+    done: datetime | None,
+    tracking_since: datetime | None,
+) -> JobStatus:
+    """One job's status from its latest run and its latest success."""
+    text = settings.schedule.get(job, "")
+    rule = parse_rule(text, place=f"{settings.path}: schedule.{job}") if text else None
+    working_days = settings.organisation.working_days
+    outcome, summary = (latest.outcome, latest.summary) if latest else ("", "")
+    why = ""
+    if rule is not None and tracking_since is not None:
+        why = _why_overdue(rule, settings.tz, working_days, now, done, tracking_since)
+        if why and outcome == "failed":
+            why += f"; last run {outcome}: {summary}"
+    return JobStatus(
+        job=job,
+        schedule=text or "not scheduled",
+        last_started=latest.started if latest else None,
+        last_outcome=outcome,
+        last_summary=summary,
+        last_success=done,
+        next_run=next_run(rule, now, settings.tz, working_days) if rule else None,
+        overdue=bool(why),
+        why=why,
+    )
+
+
+def _why_overdue(
+    rule: Rule,
+    tz: ZoneInfo,
+    working_days: tuple[int, ...],
+    now: datetime,
+    done: datetime | None,
+    tracking_since: datetime,
+) -> str:
+    """Why the job is overdue ("" when it is not): no success since the second-to-last time it was due."""
+    due = previous_runs(rule, now, tz, working_days, 2)
+    if len(due) < 2 or due[1].astimezone(UTC) < tracking_since.astimezone(UTC):
+        return ""
+    if done is not None and done.astimezone(UTC) >= due[1].astimezone(UTC):
+        return ""
+    since = f"last success {format_datetime(done, tz)}" if done else "no successful run recorded"
+    return f"{since}; it was due at {format_datetime(due[1], tz)} and {format_datetime(due[0], tz)}"

@@ -1,199 +1,29 @@
-"""The mailbox staff forward content to, read without ever changing it: Maildir, IMAP, Gmail label.
+"""One IMAP folder as an inbox source, over verified TLS and strictly read-only.
 
-Every source yields `InboxMessage(source_id, raw, size, complete)`: the raw
-RFC 822 bytes of each message (attachments are never opened here or later).
-A message over [inbox] max_bytes comes with its header only (`complete`
-False) so ingest-inbox can say who sent it and why it was skipped.
-
-Read-only everywhere: a Maildir is only listed and read (nothing moves from
-new/ to cur/, no flag changes); IMAP uses EXAMINE and BODY.PEEK (no \\Seen);
-Gmail is only listed and read (gmail.readonly is enough). Chorus remembers
-what it has read through the Message-IDs in the Queue's Origin column, so
-there is no state here: `known` lets a source skip downloading messages
-already queued.
+The folder is opened with EXAMINE and read with BODY.PEEK, so no message gets
+\\Seen: people reading the same mailbox see what is new to them. A first
+FETCH lists every message's UID, size and header; bodies are then fetched in
+batches, only for messages that fit [inbox] max_bytes and are not queued yet.
 """
 
 from __future__ import annotations
 
+import base64
 import imaplib
-import mailbox
-import os
 import re
 import socket
 import ssl
 from collections.abc import Collection, Iterator
-from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from automation.inbox.base import header_message_id, is_known, known_ids
 from jobs.ingest_inbox import InboxMessage
-from sheets_schema.errors import ConfigError, InputError
-from sheets_schema.settings import Settings
+from sheets_schema.errors import InputError
 
 #: seconds an IMAP connection may wait for the server before giving up
 IMAP_TIMEOUT = 30.0
 #: messages fetched per IMAP FETCH command (bounded response size)
 IMAP_BATCH = 25
-
-
-class InboxSource(Protocol):
-    """A mailbox Chorus reads and never changes."""
-
-    def describe(self) -> str:
-        """Where the messages come from, for reports (never a password)."""
-        ...
-
-    def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
-        """Every message; those whose Message-ID is in `known` may be skipped unread."""
-        ...
-
-
-def build_inbox_source(settings: Settings, google: Any = None) -> InboxSource | None:
-    """The source [inbox] names, or None when kind is '' (the inbox is off)."""
-    inbox = settings.inbox
-    place = f"{settings.path}: inbox"
-    if inbox.kind == "":
-        return None
-    if inbox.kind == "maildir":
-        if inbox.path is None:
-            raise ConfigError(
-                'is required when kind = "maildir"',
-                place=f"{place}.path",
-                fix='path = "inbox" (a Maildir folder with cur/, new/ and tmp/)',
-            )
-        return MaildirSource(inbox.path, max_bytes=inbox.max_bytes)
-    if inbox.kind == "imap":
-        for key, value in (("host", inbox.host), ("user", inbox.user)):
-            if not value:
-                raise ConfigError(
-                    'is required when kind = "imap"',
-                    place=f"{place}.{key}",
-                    fix=f'{key} = "..." under [inbox]',
-                )
-        password = os.environ.get(inbox.password_env, "")
-        if not password:
-            raise ConfigError(
-                f"the environment variable {inbox.password_env} is not set",
-                place=f"{place}.password_env",
-                fix=f"export {inbox.password_env}=... (the mailbox password or app password) "
-                "where Chorus runs; it is never stored in chorus.toml",
-            )
-        return ImapSource(
-            inbox.host,
-            inbox.port,
-            inbox.folder,
-            inbox.user,
-            password,
-            max_bytes=inbox.max_bytes,
-        )
-    if inbox.kind == "gmail":
-        if not inbox.label:
-            raise ConfigError(
-                'is required when kind = "gmail"',
-                place=f"{place}.label",
-                fix='label = "Social inbox" (the Gmail label staff forwards get)',
-            )
-        user = settings.backend.delegated_user
-        if not user:
-            raise ConfigError(
-                'is required when inbox.kind = "gmail"',
-                place=f"{settings.path}: backend.delegated_user",
-                fix='delegated_user = "social@example.org" (the mailbox with the label)',
-            )
-        if google is None:
-            from automation.google import GoogleServices
-
-            google = GoogleServices.from_settings(settings)
-        # Reading a Gmail label lives with the rest of Gmail, the one module that uses its library.
-        from automation.mail.gmail import GmailLabelSource
-
-        return GmailLabelSource(google, user, inbox.label, max_bytes=inbox.max_bytes)
-    raise ConfigError(
-        f"unknown inbox kind {inbox.kind!r}",
-        place=f"{place}.kind",
-        fix='use "maildir", "imap" or "gmail"',
-    )
-
-
-def header_message_id(header: bytes) -> str:
-    """The Message-ID in a header block, '<...>' (or '' when there is none)."""
-    parsed = BytesHeaderParser(policy=default_policy).parsebytes(header)
-    try:
-        value = " ".join(str(parsed.get("Message-ID", "") or "").split())
-    except (ValueError, TypeError, IndexError):
-        return ""
-    found = re.search(r"<[^<>\s]+>", value)
-    if found:
-        return found.group(0)
-    return f"<{value.split()[0].strip('<>')}>" if value else ""
-
-
-def _header_part(data: bytes) -> bytes:
-    """The header section of raw message bytes (up to the first empty line)."""
-    match = re.search(rb"\r?\n\r?\n", data)
-    return data[: match.end()] if match else data
-
-
-def is_known(message_id: str, known: set[str]) -> bool:
-    return bool(message_id) and message_id.casefold() in known
-
-
-# --------------------------------------------------------------------------- Maildir
-
-
-class MaildirSource:
-    """A local Maildir (cur/ and new/), read in place; files are never moved or renamed."""
-
-    def __init__(self, path: Path, *, max_bytes: int) -> None:
-        self.path = Path(path)
-        self.max_bytes = max_bytes
-
-    def describe(self) -> str:
-        return f"Maildir {self.path}"
-
-    def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
-        if not (self.path / "cur").is_dir() or not (self.path / "new").is_dir():
-            raise InputError(
-                f"{self.path} is not a Maildir (it needs cur/ and new/ folders)",
-                place="[inbox] path",
-                fix="point path at the Maildir the mail server delivers to, or create it "
-                "with cur/, new/ and tmp/ inside",
-            )
-        known_ids = {k.casefold() for k in known}
-        # create=False and no lock: mailbox.Maildir only lists and reads files here.
-        box = mailbox.Maildir(self.path, factory=None, create=False)
-        try:
-            keys = sorted(box.keys())
-        except OSError as exc:
-            raise InputError(
-                f"{self.path} cannot be listed ({exc.strerror})",
-                place="[inbox] path",
-                fix="give the user running Chorus read access to the Maildir",
-            ) from None
-        for key in keys:
-            try:
-                handle = box.get_file(key)
-            except (KeyError, OSError):
-                continue  # delivered mail moved by the mail client between listing and reading
-            try:
-                data = handle.read(self.max_bytes + 1)
-                size = len(data)
-                if size > self.max_bytes:
-                    handle.seek(0, os.SEEK_END)
-                    size = handle.tell()
-            finally:
-                handle.close()
-            header = _header_part(data)
-            if is_known(header_message_id(header), known_ids):
-                yield InboxMessage(f"maildir:{key}", header, size, complete=False)
-            elif size > self.max_bytes:
-                yield InboxMessage(f"maildir:{key}", header, size, complete=False)
-            else:
-                yield InboxMessage(f"maildir:{key}", data, size)
-
-
-# --------------------------------------------------------------------------- IMAP
 
 # imaplib strips "* " and "FETCH": each message's data starts "<seq> (".
 _FETCH_META = re.compile(rb"^\s*(\d+)\s+(?:FETCH\s+)?\(", re.IGNORECASE)
@@ -227,10 +57,12 @@ class ImapSource:
         return f"ImapSource({self.describe()})"
 
     def describe(self) -> str:
+        """The account and folder read, for reports (never the password)."""
         return f"IMAP {self.user}@{self.host}:{self.port}/{self.folder}"
 
     def messages(self, known: Collection[str] = ()) -> Iterator[InboxMessage]:
-        known_ids = {k.casefold() for k in known}
+        """Every message in the folder; queued or oversized ones as their header only."""
+        queued = known_ids(known)
         place = f"IMAP {self.host}:{self.port} folder {self.folder!r}"
         conn = self._connect(place)
         try:
@@ -239,7 +71,7 @@ class ImapSource:
             wanted = [
                 uid
                 for uid, size, header in listing
-                if size <= self.max_bytes and not is_known(header_message_id(header), known_ids)
+                if size <= self.max_bytes and not is_known(header_message_id(header), queued)
             ]
             bodies: dict[int, bytes] = {}
             for start in range(0, len(wanted), IMAP_BATCH):
@@ -296,7 +128,7 @@ class ImapSource:
 
     def _examine(self, conn: imaplib.IMAP4_SSL, place: str) -> str:
         try:
-            typ, data = conn.select(_quote_mailbox(self.folder), readonly=True)
+            typ, data = conn.select(quote_mailbox(self.folder), readonly=True)
         except (imaplib.IMAP4.error, OSError) as exc:
             typ, data = "NO", [str(exc).encode()]
         if typ != "OK":
@@ -374,7 +206,7 @@ def _imap_text(value: object) -> str:
     return " ".join(str(value).split())[:200] or "no reason given"
 
 
-def _quote_mailbox(name: str) -> str:
+def quote_mailbox(name: str) -> str:
     """A folder name as an IMAP astring: modified UTF-7 for non-ASCII, quoted when needed."""
     encoded = _modified_utf7(name)
     if re.fullmatch(r"[A-Za-z0-9_.\-/&+,]+", encoded):
@@ -384,8 +216,6 @@ def _quote_mailbox(name: str) -> str:
 
 def _modified_utf7(name: str) -> str:
     """RFC 3501 mailbox-name encoding: '&' is '&-', other non-ASCII runs are '&base64-'."""
-    import base64
-
     out: list[str] = []
     run: list[str] = []
 

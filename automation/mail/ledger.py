@@ -36,12 +36,11 @@ from automation import crash
 from automation.logs import progress
 from automation.mail.base import MessageRefused, SendResult, TransportDown
 from automation.mail.compose import clean_header_text, compose
+from automation.mail.recipients import people_by_email, refusal, tab_rows
 from automation.mail.spool import Spool, spool_for
-from jobs.people import is_active
 from sheets_schema.errors import MailError
 from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import (
-    clean_text,
     format_datetime,
     parse_datetime,
     parse_email,
@@ -129,50 +128,6 @@ class _Item:
         return base
 
 
-def _rows(snapshot: Mapping[str, pd.DataFrame], tab: str) -> list[tuple[int, dict[str, str]]]:
-    try:
-        frame = snapshot[tab]
-    except KeyError:
-        return []
-    return [
-        (int(index), {k: clean_text(v) for k, v in row.items()}) for index, row in frame.iterrows()
-    ]
-
-
-def _people(snapshot: Mapping[str, pd.DataFrame]) -> dict[str, tuple[int, str, bool]]:
-    """email -> (sheet row, name, active) from the People tab; unreadable rows are left out."""
-    people: dict[str, tuple[int, str, bool]] = {}
-    for index, row in _rows(snapshot, "People"):
-        try:
-            email = parse_email(row.get("email", ""))
-        except ValueError:
-            continue
-        people.setdefault(email, (index, row.get("name", ""), is_active(row.get("active", ""))))
-    return people
-
-
-def _refusal(
-    message: OutgoingMessage, people: Mapping[str, tuple[int, str, bool]], settings: Settings
-) -> str:
-    """Why this message may not be mailed, or '' when it may."""
-    try:
-        email = parse_email(message.to_email)
-    except ValueError:
-        return "not an email address"
-    if not settings.allows_recipient(email):
-        return (
-            "outside the organisation's email domains ("
-            + ", ".join(settings.organisation.email_domains)
-            + ")"
-        )
-    person = people.get(email)
-    if person is None:
-        return "not in the People tab"
-    if not person[2]:
-        return f"not marked Active = Yes in the People tab (row {person[0]})"
-    return ""
-
-
 def _file_name(index: int, item: _Item) -> str:
     stem = f"{index:03d}-{item.job}-{item.period}-{item.recipient}"
     return re.sub(r"[^A-Za-z0-9@._-]+", "-", stem)[:150] + ".eml"
@@ -248,7 +203,7 @@ def deliver(
     """
     ledger = {
         row["message_id"]: (index, row)
-        for index, row in _rows(snapshot, SENT)
+        for index, row in tab_rows(snapshot, SENT)
         if row.get("message_id")
     }
     run = _Delivery(
@@ -259,7 +214,7 @@ def deliver(
         DeliveryReport(dry_run=dry_run_dir is not None),
         dry_run_dir,
     )
-    batch = _admit(run, messages, _people(snapshot))
+    batch = _admit(run, messages, people_by_email(snapshot))
     found = _consult_ledger(run, batch)
     to_send, deferred = _limit(run, found.candidates)
     if dry_run_dir is not None:
@@ -282,7 +237,7 @@ def _admit(
     domain = settings.sender_domain
     batch: dict[str, _Item] = {}
     for position, message in enumerate(messages):
-        reason = _refusal(message, people, settings)
+        reason = refusal(message, people, settings)
         if reason:
             run.report.skipped += 1
             who = (

@@ -37,7 +37,7 @@ def fetch_feed(feed: Feed, *, timeout: float, max_bytes: int) -> bytes:
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) only)
-                data = response.read(max_bytes + 1)
+                data: bytes = response.read(max_bytes + 1)
         except urllib.error.HTTPError as exc:
             raise InputError(
                 f"{feed.url} answered HTTP {exc.code} {exc.reason}",

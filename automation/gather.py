@@ -15,7 +15,6 @@ from pathlib import Path
 
 from automation.docs import publish_guide
 from automation.feeds import fetch_feed, parse_feed
-from automation.inbox import build_inbox_source
 from automation.workspace import Workspace
 from jobs.base import Plan
 from jobs.guide.job import HTML_NAME, MARKDOWN_NAME, GuidePlan
@@ -75,7 +74,7 @@ def feed_entries(workspace: Workspace, now: datetime, snapshot: Snapshot) -> Fee
 def inbox_messages(workspace: Workspace, now: datetime, snapshot: Snapshot) -> InboxInputs:
     """Read the configured mailbox once; a mailbox that cannot be read is a problem, not a crash."""
     try:
-        source = build_inbox_source(workspace.settings, google=workspace.google)
+        source = workspace.inbox_source()
         if source is None:
             return InboxInputs()
         known = known_message_ids(snapshot.get_or_empty("Queue")["origin"])

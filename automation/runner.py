@@ -196,7 +196,7 @@ def _run(
         # saves a whole load and save of the workbook, or two Sheets calls, per run.
         result.outcome = "problems" if result.problems else "ok"
         runs = Changes(appends=(Append("Runs", {}),))
-        cost = _write_cost(workspace, changes + runs)
+        cost = workspace.store.write_cost(changes + runs)
         result.recorded = _runs_row(workspace, result, now, extra_calls=cost)
         changes = changes + Changes(appends=(Append("Runs", result.recorded),))
     applied = ApplyResult()
@@ -227,12 +227,6 @@ def _merge_delivery(result: RunResult, report: Any) -> None:
         result.counts[key] = result.counts.get(key, 0) + value
     result.lines.extend(report.lines)
     result.problems.extend(report.problems)
-
-
-def _write_cost(workspace: Workspace, changes: Changes) -> int:
-    """Backend calls the store will spend applying `changes` (its own estimate, else 1)."""
-    estimate = getattr(workspace.store, "write_cost", None)
-    return int(estimate(changes)) if estimate is not None else 1
 
 
 def _runs_row(
@@ -268,7 +262,7 @@ def _record(workspace: Workspace, result: RunResult, now: datetime) -> None:
             if applied.updated:
                 return  # the row went in with the changes; now it tells the whole story
         runs = Changes(appends=(Append("Runs", {}),))
-        row = _runs_row(workspace, result, now, extra_calls=_write_cost(workspace, runs))
+        row = _runs_row(workspace, result, now, extra_calls=workspace.store.write_cost(runs))
         workspace.store.apply(Changes(appends=(Append("Runs", row),)))
     except ChorusError as exc:
         log.warning("could not record the run in Runs: %s", exc)

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from automation.gather import GATHER
 from jobs.base import Job
 from sheets_schema.columns import normalise_header
 from sheets_schema.records import Snapshot, cell_to_text, empty_frame
@@ -118,7 +119,8 @@ def run_naive(
 
     tabs = tuple(dict.fromkeys((*job.tabs, "People", "Sent")))
     snapshot = Snapshot({name: sheet(name).frame() for name in tabs})
-    inputs = job.gather(workspace, now, snapshot) if job.gather else None
+    gather = GATHER.get(job.name)
+    inputs = gather(workspace, now, snapshot) if gather else None
     plan = job.plan(snapshot, now, settings, inputs)
     for append in plan.changes.appends:
         target = sheet(append.tab)

@@ -94,6 +94,7 @@ BACKENDS: dict[str, Callable[[Path, dict[str, Any]], Workspace]] = {"local": loc
 
 def plan_seconds(n: int) -> float:
     """Gather (CSV parse) plus the pure plan alone, against an empty workbook: the job's own cost."""
+    from automation.gather import form_responses
     from jobs import sync_forms
 
     with tempfile.TemporaryDirectory(prefix="chorus-bench-") as tmp:
@@ -102,7 +103,7 @@ def plan_seconds(n: int) -> float:
         workspace = local_workspace(folder, config(folder))
         snapshot = workspace.store.read((*sync_forms.TABS, "Sent"))
         started = time.perf_counter()
-        inputs = sync_forms.gather(workspace, NOW, snapshot)
+        inputs = form_responses(workspace, NOW, snapshot)
         sync_forms.plan(snapshot, NOW, workspace.settings, inputs)
         return time.perf_counter() - started
 

@@ -24,7 +24,8 @@ from datetime import date
 
 import pandas as pd
 
-from jobs.figures import NO_TEAM, active_people
+from jobs.figures import NO_TEAM
+from jobs.people import active_people
 from sheets_schema.columns import normalise_header
 from sheets_schema.values import clean_text, parse_date, parse_email
 

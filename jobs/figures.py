@@ -9,21 +9,17 @@ validate` is where people learn about bad cells.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from jobs.people import is_active
+from jobs.people import active_people, per_people_frame, readable_email
+from jobs.weeks import Week, parse_dates, parse_times, within
 from sheets_schema.values import (
     clean_text,
     is_http_url,
-    parse_date,
-    parse_datetime,
-    parse_email,
     parse_int,
     parse_yes_no,
     split_multi,
@@ -36,162 +32,6 @@ NOT_GIVEN = "(not given)"
 
 #: mentions that count as handled: answered, or passed to the person who answers
 HANDLED_STATUSES = ("Responded", "Passed on")
-
-
-# --- weeks and windows ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Week:
-    """A Monday-to-Sunday week in the organisation's timezone."""
-
-    start: date  # always a Monday
-
-    @property
-    def end(self) -> date:
-        """The Sunday the week ends (inclusive)."""
-        return self.start + timedelta(days=6)
-
-    @property
-    def label(self) -> str:
-        """The ISO week, e.g. 2026-W47: the period of the week's messages."""
-        year, week, _ = self.start.isocalendar()
-        return f"{year}-W{week:02d}"
-
-    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
-        """Start (Monday 00:00) and end (next Monday 00:00, exclusive) as aware datetimes."""
-        return local_midnight(self.start, tz), local_midnight(self.start + timedelta(days=7), tz)
-
-    def shifted(self, weeks: int) -> Week:
-        """The week `weeks` later (negative: earlier)."""
-        return Week(self.start + timedelta(days=7 * weeks))
-
-
-def week_containing(day: date) -> Week:
-    """The Monday-to-Sunday week a day falls in."""
-    return Week(day - timedelta(days=day.weekday()))
-
-
-def week_that_ended(now: datetime, tz: ZoneInfo) -> Week:
-    """The last full week before `now`: on any day of a week, the week before it."""
-    return week_containing(now.astimezone(tz).date()).shifted(-1)
-
-
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    """Midnight at the start of `day` in the organisation's timezone."""
-    return datetime.combine(day, time()).replace(tzinfo=tz)
-
-
-def parse_times(values: pd.Series, tz: ZoneInfo, *, day_first: bool = True) -> pd.Series:
-    """Text cells -> aware Timestamps in `tz`, blank or unreadable -> NaT (same index)."""
-    parsed: list[datetime | None] = []
-    for value in values:
-        try:
-            parsed.append(parse_datetime(value, tz, day_first=day_first))
-        except ValueError:
-            parsed.append(None)
-    stamps = pd.to_datetime(pd.Series(parsed, index=values.index, dtype=object), utc=True)
-    return stamps.dt.tz_convert(tz)
-
-
-def parse_dates(values: pd.Series, *, day_first: bool = True) -> pd.Series:
-    """Text cells -> datetime.date objects, blank or unreadable -> None (same index)."""
-    out: list[date | None] = []
-    for value in values:
-        try:
-            out.append(parse_date(value, day_first=day_first))
-        except ValueError:
-            out.append(None)
-    return pd.Series(out, index=values.index, dtype=object)
-
-
-def _within(stamps: pd.Series, start: datetime, end: datetime) -> pd.Series:
-    return stamps.notna() & (stamps >= pd.Timestamp(start)) & (stamps < pd.Timestamp(end))
-
-
-def _email(value: object) -> str:
-    try:
-        return parse_email(value)
-    except ValueError:
-        return ""
-
-
-# --- people -----------------------------------------------------------------------------------
-
-
-def _per_frame(compute: Any) -> Any:
-    """Remember the answer for the last People frame seen.
-
-    The weekly summary asks the same questions of one People tab for every
-    manager; without this a program of 1,000 people with 100 managers spent
-    40 s re-reading People. Snapshots are never changed in place while a job
-    plans, so the frame's identity (kept alive here) is a sound key.
-    """
-    last: list[Any] = [None, None]
-
-    def cached(people: pd.DataFrame) -> Any:
-        if last[0] is not people:
-            last[0], last[1] = people, compute(people)
-        return last[1]
-
-    cached.__doc__ = compute.__doc__
-    cached.__name__ = compute.__name__
-    return cached
-
-
-def active_people(people: pd.DataFrame) -> pd.DataFrame:
-    """Active People rows with a readable email: email (lower case), name, team, roles, manager_email.
-
-    Active as jobs/people.py reads it (blank is Yes, unreadable is No).
-    (A copy: callers may change what they get.)
-    """
-    return _active_people(people).copy()
-
-
-@_per_frame
-def _active_people(people: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    seen: set[str] = set()
-    for _, row in people.iterrows():
-        email = _email(row.get("email", ""))
-        if not email or not is_active(row.get("active", "")) or email in seen:
-            continue
-        seen.add(email)
-        rows.append(
-            {
-                "email": email,
-                "name": clean_text(row.get("name", "")) or email,
-                "team": clean_text(row.get("team", "")),
-                "roles": tuple(r.casefold() for r in split_multi(row.get("roles", ""))),
-                "manager_email": _email(row.get("manager_email", "")),
-            }
-        )
-    return pd.DataFrame(rows, columns=["email", "name", "team", "roles", "manager_email"])
-
-
-def people_with_role(people: pd.DataFrame, role: str) -> pd.DataFrame:
-    """Active people holding `role` (Manager, Policy Owner, ...)."""
-    everyone = active_people(people)
-    wanted = role.casefold()
-    return everyone[everyone["roles"].map(lambda roles: wanted in roles)].reset_index(drop=True)
-
-
-def team_of(people: pd.DataFrame, manager_email: str) -> tuple[str, frozenset[str]]:
-    """A manager's team: its name and its members' emails.
-
-    Members are the active people who report to the manager (Manager Email)
-    and the active people sharing the manager's Team, the manager included:
-    managers and their reports follow the same policy and post for the same team.
-    """
-    everyone = active_people(people)
-    manager = manager_email.strip().lower()
-    mine = everyone[everyone["email"] == manager]
-    team = mine["team"].iloc[0] if len(mine) else ""
-    members = everyone["manager_email"] == manager
-    if team:
-        members |= everyone["team"] == team
-    members |= everyone["email"] == manager
-    return team, frozenset(everyone.loc[members, "email"])
 
 
 # --- posts ------------------------------------------------------------------------------------
@@ -257,7 +97,7 @@ def posts_by_channel(
     nothing went out), then any other channel that still got posts.
     """
     posts = published_posts(queue, tz, day_first=day_first)
-    in_window = posts[_within(posts["published_at"], start, end)] if len(posts) else posts
+    in_window = posts[within(posts["published_at"], start, end)] if len(posts) else posts
     counts = in_window.groupby("channel").size() if len(in_window) else pd.Series(dtype=int)
     targets = channel_targets(channels)
     rows = [
@@ -344,16 +184,16 @@ def submissions_between(
     """Submissions sent in [start, end), with `email` lower-cased and a `submitted` Timestamp."""
     frame = submissions.copy()
     frame["submitted"] = parse_times(frame["submitted_at"], tz, day_first=day_first)
-    frame["email"] = frame["email"].map(_email)
-    return frame[_within(frame["submitted"], start, end)]
+    frame["email"] = frame["email"].map(readable_email)
+    return frame[within(frame["submitted"], start, end)]
 
 
-@_per_frame
+@per_people_frame
 def _team_lookup(people: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """email -> (name, team) for every readable People row, active or not (history counts)."""
     lookup: dict[str, tuple[str, str]] = {}
     for _, row in people.iterrows():
-        email = _email(row.get("email", ""))
+        email = readable_email(row.get("email", ""))
         if email and email not in lookup:
             name = clean_text(row.get("name", "")) or email
             lookup[email] = (name, clean_text(row.get("team", "")) or NO_TEAM)
@@ -426,7 +266,7 @@ def first_time_contributors(
     """People whose first submission ever was sent in [start, end): email, name, team, first."""
     frame = submissions.copy()
     frame["submitted"] = parse_times(frame["submitted_at"], tz, day_first=day_first)
-    frame["email"] = frame["email"].map(_email)
+    frame["email"] = frame["email"].map(readable_email)
     frame = frame[(frame["email"] != "") & frame["submitted"].notna()]
     columns = ["email", "name", "team", "first"]
     if frame.empty:
@@ -525,7 +365,7 @@ def mention_figures(
     Responded; 'No action' ones are left out of the shares (nothing to answer).
     """
     frame = _mention_times(mentions, tz, day_first)
-    frame = frame[_within(frame["found"], start, end)]
+    frame = frame[within(frame["found"], start, end)]
     status = frame["status"].map(clean_text).str.casefold()
     kinds = frame["kind"].map(clean_text).replace("", NOT_GIVEN)
     by_kind = {str(k): int(v) for k, v in kinds.value_counts().sort_index().items()}
@@ -589,8 +429,8 @@ def weekly_trend(
             {
                 "week": week.label,
                 "week_start": week.start.isoformat(),
-                "posts": int(_within(posts["published_at"], start, end).sum()) if len(posts) else 0,
-                "submissions": int(_within(submitted, start, end).sum()),
+                "posts": int(within(posts["published_at"], start, end).sum()) if len(posts) else 0,
+                "submissions": int(within(submitted, start, end).sum()),
             }
         )
     return pd.DataFrame(rows, columns=["week", "week_start", "posts", "submissions"])
@@ -644,114 +484,6 @@ def crisis_episodes(
             }
         )
     return episodes
-
-
-# --- goals ------------------------------------------------------------------------------------
-
-#: Metric text -> a figure Chorus can compute; the first pattern that matches wins, so the
-#: narrow ones come first ("mentions answered within 24h" is not a count of mentions).
-GOAL_METRICS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("mentions_answered_24h", re.compile(r"24\s*h|24\s*hours?|within a day|same day", re.I)),
-    ("acknowledgement_rate", re.compile(r"acknowledg", re.I)),
-    ("posts_published", re.compile(r"posts?\s+published|published\s+posts?", re.I)),
-    ("submissions_accepted", re.compile(r"submission.*\baccepted|accepted.*submission", re.I)),
-    ("submissions", re.compile(r"submission", re.I)),
-    ("posts_published", re.compile(r"\bposts?\b", re.I)),
-)
-PERCENT_METRICS = ("mentions_answered_24h", "acknowledgement_rate")
-#: what Chorus actually counted, shown beside the goal: "Employment posts published"
-#: is measured as all posts published, and the manager should see that
-METRIC_LABELS = {
-    "posts_published": "all posts published",
-    "submissions": "all submissions received",
-    "submissions_accepted": "submissions accepted into the queue",
-    "mentions_answered_24h": "mentions answered within 24 hours",
-    "acknowledgement_rate": "people who acknowledged the current policy version",
-}
-
-
-def metric_for(text: str) -> str | None:
-    """The computable metric a Goals row's Metric text names, or None."""
-    for name, pattern in GOAL_METRICS:
-        if pattern.search(text or ""):
-            return name
-    return None
-
-
-def period_window(period: str, week: Week, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The goal period to date, ending with `week`: the week, month, quarter or year so far."""
-    last = week.end
-    kind = clean_text(period).casefold()
-    if kind == "month":
-        first = last.replace(day=1)
-    elif kind == "quarter":
-        first = date(last.year, 3 * ((last.month - 1) // 3) + 1, 1)
-    elif kind == "year":
-        first = date(last.year, 1, 1)
-    else:
-        first = week.start
-    return local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
-
-
-def _number(text: str) -> float | None:
-    match = re.search(r"-?\d+(?:[.,]\d+)?", clean_text(text).replace(",", ""))
-    return float(match[0]) if match else None
-
-
-def goal_progress(
-    goals: pd.DataFrame,
-    *,
-    queue: pd.DataFrame,
-    submissions: pd.DataFrame,
-    mentions: pd.DataFrame,
-    acknowledgement_pct: float | None,
-    week: Week,
-    tz: ZoneInfo,
-    day_first: bool = True,
-) -> list[dict[str, object]]:
-    """Progress on each active goal whose Metric Chorus can compute, for its period to date.
-
-    Keys: goal, metric, target, period, computed (bool), value (number or
-    None), unit ('' or '%'), progress_pct (value against the target, or None),
-    measured (what Chorus counted, in words; '' when not computed).
-    """
-    rows: list[dict[str, object]] = []
-    posts = published_posts(queue, tz, day_first=day_first)
-    for _, row in goals.iterrows():
-        status = clean_text(row["status"]).casefold()
-        if status not in ("", "active"):
-            continue
-        metric = metric_for(clean_text(row["metric"]))
-        period = clean_text(row["period"]) or "Week"
-        start, end = period_window(period, week, tz)
-        value: float | None = None
-        if metric == "posts_published":
-            value = float(_within(posts["published_at"], start, end).sum()) if len(posts) else 0.0
-        elif metric in ("submissions", "submissions_accepted"):
-            subs = submissions_between(submissions, start, end, tz, day_first=day_first)
-            if metric == "submissions_accepted":
-                subs = subs[subs["status"].map(clean_text).str.casefold() == "accepted"]
-            value = float(len(subs))
-        elif metric == "mentions_answered_24h":
-            value = mention_figures(mentions, start, end, tz, day_first=day_first).within_24h_pct
-        elif metric == "acknowledgement_rate":
-            value = acknowledgement_pct
-        target = _number(row["target"])
-        progress = round(100 * value / target, 1) if value is not None and target else None
-        rows.append(
-            {
-                "goal": clean_text(row["goal"]),
-                "metric": clean_text(row["metric"]),
-                "target": clean_text(row["target"]),
-                "period": period,
-                "computed": metric is not None,
-                "value": value,
-                "unit": "%" if metric in PERCENT_METRICS else "",
-                "progress_pct": progress,
-                "measured": METRIC_LABELS.get(metric or "", ""),
-            }
-        )
-    return rows
 
 
 def is_published_with_link(row: pd.Series) -> bool:

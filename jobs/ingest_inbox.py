@@ -110,18 +110,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: InboxInp
             counts["already_queued"] += 1
             continue
         sender = _sender(msg)
-        reason = ""
-        content: MailContent | None = None
-        if not item.complete or item.size > settings.inbox.max_bytes:
-            reason = "too large"
-        else:
-            reason = _untrusted(sender, people, allow)
-        if not reason:
-            content = read_message(msg)
-            if content.automatic:
-                reason = "automatic reply"
-            elif content.empty:
-                reason = "no content"
+        reason, content = _read_if_welcome(item, msg, sender, people, allow, settings)
         if reason or content is None:
             counts[SKIP_REASONS[reason]] += 1
             skipped.append(_skip_line(reason, msg, sender, item, settings))
@@ -148,6 +137,32 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: InboxInp
         changes=Changes(appends=tuple(appends)),
         report=Report(counts=dict(counts), lines=tuple(lines), problems=inputs.problems),
     )
+
+
+def _read_if_welcome(
+    item: InboxMessage,
+    msg: Any,
+    sender: str,
+    people: dict[str, dict[str, Any]],
+    allow: Sequence[str],
+    settings: Settings,
+) -> tuple[str, MailContent | None]:
+    """Why a message is left alone ('' when it is not), and its content when it is read.
+
+    Size and trust are checked from the header alone, so an untrusted or
+    oversized message is never read.
+    """
+    if not item.complete or item.size > settings.inbox.max_bytes:
+        return "too large", None
+    reason = _untrusted(sender, people, allow)
+    if reason:
+        return reason, None
+    content = read_message(msg)
+    if content.automatic:
+        return "automatic reply", content
+    if content.empty:
+        return "no content", content
+    return "", content
 
 
 def queue_row(content: MailContent, key: str, now: datetime, settings: Settings) -> dict[str, str]:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from sheets_schema.values import clean_text, parse_yes_no, split_multi
+from sheets_schema.values import clean_text, parse_email, parse_yes_no, split_multi
 
 #: People rows by lower-cased email, each cell as trimmed text
 PeopleByEmail = Mapping[str, Mapping[str, str]]
@@ -135,3 +136,86 @@ def staff(people: pd.DataFrame) -> list[Person]:
         for email, row in by_email(people).items()
         if has_role(row, "staff") and is_active(row.get("active", ""))
     ]
+
+
+def readable_email(value: object) -> str:
+    """An email cell as a real address (lower case), or '' when it is not one."""
+    try:
+        return parse_email(value)
+    except ValueError:
+        return ""
+
+
+def per_people_frame(compute: Any) -> Any:
+    """Remember the answer for the last People frame seen.
+
+    The weekly summary asks the same questions of one People tab for every
+    manager; without this a program of 1,000 people with 100 managers spent
+    40 s re-reading People. Snapshots are never changed in place while a job
+    plans, so the frame's identity (kept alive here) is a sound key.
+    """
+    last: list[Any] = [None, None]
+
+    def cached(people: pd.DataFrame) -> Any:
+        if last[0] is not people:
+            last[0], last[1] = people, compute(people)
+        return last[1]
+
+    cached.__doc__ = compute.__doc__
+    cached.__name__ = compute.__name__
+    return cached
+
+
+def active_people(people: pd.DataFrame) -> pd.DataFrame:
+    """Active People rows with a readable email: email (lower case), name, team, roles, manager_email.
+
+    Active as `is_active` reads it (blank is Yes, unreadable is No).
+    (A copy: callers may change what they get.)
+    """
+    return _active_people(people).copy()
+
+
+@per_people_frame
+def _active_people(people: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    seen: set[str] = set()
+    for _, row in people.iterrows():
+        email = readable_email(row.get("email", ""))
+        if not email or not is_active(row.get("active", "")) or email in seen:
+            continue
+        seen.add(email)
+        rows.append(
+            {
+                "email": email,
+                "name": clean_text(row.get("name", "")) or email,
+                "team": clean_text(row.get("team", "")),
+                "roles": tuple(r.casefold() for r in split_multi(row.get("roles", ""))),
+                "manager_email": readable_email(row.get("manager_email", "")),
+            }
+        )
+    return pd.DataFrame(rows, columns=["email", "name", "team", "roles", "manager_email"])
+
+
+def people_with_role(people: pd.DataFrame, role: str) -> pd.DataFrame:
+    """Active people holding `role` (Manager, Policy Owner, ...)."""
+    everyone = active_people(people)
+    wanted = role.casefold()
+    return everyone[everyone["roles"].map(lambda roles: wanted in roles)].reset_index(drop=True)
+
+
+def team_of(people: pd.DataFrame, manager_email: str) -> tuple[str, frozenset[str]]:
+    """A manager's team: its name and its members' emails.
+
+    Members are the active people who report to the manager (Manager Email)
+    and the active people sharing the manager's Team, the manager included:
+    managers and their reports follow the same policy and post for the same team.
+    """
+    everyone = active_people(people)
+    manager = manager_email.strip().lower()
+    mine = everyone[everyone["email"] == manager]
+    team = mine["team"].iloc[0] if len(mine) else ""
+    members = everyone["manager_email"] == manager
+    if team:
+        members |= everyone["team"] == team
+    members |= everyone["email"] == manager
+    return team, frozenset(everyone.loc[members, "email"])

@@ -35,8 +35,9 @@ from urllib.parse import quote
 import pandas as pd
 
 from jobs import acknowledgements as acks
-from jobs import figures
 from jobs.base import Job, OutgoingMessage, Plan, Report
+from jobs.people import active_people
+from jobs.weeks import local_midnight, week_containing
 from sheets_schema.records import Append, Changes, Delete, Snapshot
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, parse_date, parse_datetime, parse_email
@@ -234,7 +235,7 @@ def delivered(sent: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             )
         except ValueError:
             start = _period_start(period)  # still Pending: the period says roughly when
-            when = figures.local_midnight(start, settings.tz) if start else None
+            when = local_midnight(start, settings.tz) if start else None
         rows.append(
             {
                 "recipient": clean_text(row["recipient"]).lower(),
@@ -448,7 +449,7 @@ def _message_for(
         and (today - last_nudge).days < settings.policy.reminder_interval_days
     ):
         return None
-    week = figures.week_containing(today).label
+    week = week_containing(today).label
     return OutgoingMessage(
         job=NAME,
         period=week,
@@ -484,7 +485,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
     local_now = now.astimezone(settings.tz)
     today = local_now.date()
     period = f"{local_now:%Y-%m}"
-    people = figures.active_people(snapshot["People"])
+    people = active_people(snapshot["People"])
     digest, problems = _digest(snapshot, period, today, settings.organisation.day_first)
     status = acks.acknowledgement_status(
         snapshot["People"], snapshot["Acknowledgements"], digest.version

@@ -22,9 +22,11 @@ import pandas as pd
 
 from jobs import figures
 from jobs.base import Job, OutgoingMessage, Plan, Report
+from jobs.people import active_people, readable_email
+from jobs.weeks import parse_times
 from sheets_schema.records import Snapshot
 from sheets_schema.settings import Settings
-from sheets_schema.values import clean_text, parse_email, split_multi
+from sheets_schema.values import clean_text, split_multi
 
 NAME = "thanks"
 TABS = ("Queue", "Submissions", "People", "Sent", "Feedback")
@@ -33,22 +35,13 @@ FRESH_DAYS = 30
 PERIOD = "item"
 
 
-def _email(value: object) -> str:
-    try:
-        return parse_email(value)
-    except ValueError:
-        return ""
-
-
 def _first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
 def _fresh(value: object, now: datetime, settings: Settings) -> bool:
     """Happened within FRESH_DAYS of now; a blank or unreadable time counts as fresh."""
-    stamps = figures.parse_times(
-        pd.Series([value]), settings.tz, day_first=settings.organisation.day_first
-    )
+    stamps = parse_times(pd.Series([value]), settings.tz, day_first=settings.organisation.day_first)
     when = stamps.iloc[0]
     return bool(pd.isna(when) or when >= pd.Timestamp(now - timedelta(days=FRESH_DAYS)))
 
@@ -75,11 +68,11 @@ def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict
             source = by_response.get(origin[len(ORIGIN_PREFIX) :].strip())
         if source is None and not origin.startswith(ORIGIN_PREFIX):
             continue
-        email = _email(source["email"]) if source is not None else ""
+        email = readable_email(source["email"]) if source is not None else ""
         items.append(
             {
                 "id": ident,
-                "email": email or _email(row["submitted_by"]),
+                "email": email or readable_email(row["submitted_by"]),
                 "typed_name": clean_text(source["name"]) if source is not None else "",
                 "headline": clean_text(row["headline"]),
                 "post_url": clean_text(row["post_url"]),
@@ -167,7 +160,7 @@ def _rejection_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings:
         response_id, headline = clean_text(row["response_id"]), clean_text(row["headline"])
         notes.add(
             "rejected",
-            _email(row["email"]),
+            readable_email(row["email"]),
             f"Submission {response_id}",
             f"About your suggestion: {headline}" if headline else "About your suggestion",
             "thanks_rejected",
@@ -183,7 +176,7 @@ def _feedback_notes(notes: _Notes, snapshot: Snapshot) -> None:
     for _, row in snapshot.get_or_empty("Feedback").iterrows():
         if clean_text(row["status"]).casefold() != "changed":
             continue
-        response_id, email = clean_text(row["response_id"]), _email(row["email"])
+        response_id, email = clean_text(row["response_id"]), readable_email(row["email"])
         if not email:
             continue  # anonymous feedback: nobody to thank
         notes.add(
@@ -201,7 +194,7 @@ def _feedback_notes(notes: _Notes, snapshot: Snapshot) -> None:
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:
     """Thank-you notes for published submissions and changed feedback; notes for rejections."""
-    people = figures.active_people(snapshot["People"])
+    people = active_people(snapshot["People"])
     notes = _Notes(dict(zip(people["email"], people["name"], strict=True)))
     _published_notes(notes, snapshot, now, settings)
     _rejection_notes(notes, snapshot, now, settings)

@@ -19,6 +19,9 @@ import pandas as pd
 from jobs import acknowledgements as acks
 from jobs import figures
 from jobs.base import Chart, InlineImage, Job, OutgoingMessage, Plan, Report, Series
+from jobs.goals import goal_progress
+from jobs.people import people_with_role, team_of
+from jobs.weeks import Week, week_that_ended
 from sheets_schema.records import Snapshot
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text
@@ -63,7 +66,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def posts_chart(posts: pd.DataFrame, week: figures.Week) -> Chart:
+def posts_chart(posts: pd.DataFrame, week: Week) -> Chart:
     """Posts published per channel as bars beside the plan's target."""
     return Chart(
         kind="bars",
@@ -105,7 +108,7 @@ class OrganisationFigures:
 
 
 def _acknowledgements(
-    snapshot: Snapshot, week: figures.Week, day_first: bool
+    snapshot: Snapshot, week: Week, day_first: bool
 ) -> tuple[str, pd.DataFrame, dict[str, Any] | None]:
     """The policy version in force at the week's end, who acknowledged it, and the rate."""
     version = acks.current_version(
@@ -118,7 +121,7 @@ def _acknowledgements(
     return version, status, acks.acknowledgement_rate(status) if version else None
 
 
-def _week_context(week: figures.Week) -> dict[str, str]:
+def _week_context(week: Week) -> dict[str, str]:
     return {
         "label": week.label,
         "start": week.start.isoformat(),
@@ -127,7 +130,7 @@ def _week_context(week: figures.Week) -> dict[str, str]:
     }
 
 
-def _cadence_context(cadence: pd.DataFrame, week: figures.Week, day_first: bool) -> dict[str, Any]:
+def _cadence_context(cadence: pd.DataFrame, week: Week, day_first: bool) -> dict[str, Any]:
     """Slots kept last week from the Cadence tab, by channel, and next week's gaps."""
     kept = figures.cadence_adherence(cadence, week.start, week.end, day_first=day_first)
     following = week.shifted(1)
@@ -195,7 +198,7 @@ def organisation_figures(
 ) -> OrganisationFigures:
     """Everything in the summary that is the same for every manager, and the two charts."""
     tz, day_first = settings.tz, settings.organisation.day_first
-    week = figures.week_that_ended(now, tz)
+    week = week_that_ended(now, tz)
     start, end = week.bounds(tz)
     queue, subs_all = snapshot["Queue"], snapshot["Submissions"]
     mentions, people = snapshot["Mentions"], snapshot["People"]
@@ -212,7 +215,7 @@ def organisation_figures(
 
     version, ack_status, org_ack = _acknowledgements(snapshot, week, day_first)
 
-    goals = figures.goal_progress(
+    goals = goal_progress(
         snapshot.get_or_empty("Goals"),
         queue=queue,
         submissions=subs_all,
@@ -271,7 +274,7 @@ def team_figures(
     tz, day_first = settings.tz, settings.organisation.day_first
     people, subs_all = snapshot["People"], snapshot["Submissions"]
     week_subs, ack_status, start, end = org.week_subs, org.ack_status, org.start, org.end
-    team, members = figures.team_of(people, manager_email)
+    team, members = team_of(people, manager_email)
 
     who = figures.contributors(week_subs, people)
     mine = who[who["email"].isin(members)]
@@ -307,7 +310,7 @@ def team_figures(
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:
     """One summary per active manager for the week that just ended (period = ISO week)."""
-    managers = figures.people_with_role(snapshot["People"], "Manager")
+    managers = people_with_role(snapshot["People"], "Manager")
     if managers.empty:
         return Plan(
             report=Report(

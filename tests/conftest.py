@@ -1,8 +1,9 @@
-"""Shared fixtures: settings for a small organisation, a fresh local workbook."""
+"""Shared fixtures: settings for a small organisation, a workspace on an in-memory spreadsheet."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,9 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from automation.config import settings_from_dict
+from automation.store.memory import MemoryStore
+from automation.workspace import Workspace
+from sheets_schema.records import Append, Cell, Changes
 from sheets_schema.settings import Settings
 
 # A loaded CI machine is slow, not wrong: no per-example deadline, and the same
@@ -45,6 +49,21 @@ def make_settings(tmp_path: Path, **sections: dict) -> Settings:
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
     return settings_from_dict(data, tmp_path / "chorus.toml")
+
+
+def memory_workspace(
+    settings: Settings, rows: Mapping[str, Iterable[Mapping[str, Cell]]] | None = None
+) -> Workspace:
+    """A workspace on a MemoryStore with every tab (and `rows` by tab): for runs no file is under test.
+
+    Mail, forms and the guide still use the folders the settings name.
+    """
+    store = MemoryStore()
+    store.ensure_tabs()
+    appends = tuple(Append(tab, row) for tab, tab_rows in (rows or {}).items() for row in tab_rows)
+    if appends:
+        store.apply(Changes(appends=appends))
+    return Workspace(settings=settings, store=store)
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 Each test drives sync-forms by hand: the store reads, the real plan is made
 (an edited form response updates Queue item Q-0002, guarded by `expect`),
 then a person changes the sheet (openpyxl on the local workbook, gspread on
-the Google twin), then the store applies the plan. Rows are found by key
+the Google twin, the rows themselves in the memory store), then the store
+applies the plan. Rows are found by key
 and columns by header at write time, so sorting, inserting, deleting and
 adding columns move nothing; a person's own edit of the same cell wins and
 is reported; a renamed required column stops the write before anything is
@@ -21,7 +22,9 @@ from openpyxl import load_workbook
 
 import jobs
 from automation.config import load_settings
+from automation.gather import GATHER
 from automation.runner import run_job
+from automation.store.memory import MemoryStore
 from automation.workspace import Workspace, build_workspace
 from jobs.base import Plan
 from sheets_schema.errors import SheetError
@@ -128,6 +131,42 @@ class GoogleQueue(LocalQueue):
         self.ws.update_cell(self.row_of(key), self.col_of(header), value)
 
 
+class MemoryQueue(LocalQueue):
+    """The person at the memory store, editing its rows in place."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.rows = store.sheet("Queue")
+
+    def values(self) -> list[list[str]]:
+        return [
+            ["" if v is None else str(v) for v in row]
+            for row in self.rows
+            if any(v not in (None, "") for v in row)
+        ]
+
+    def sort_by_id_descending(self) -> None:
+        self.rows[1:] = sorted(
+            (r for r in self.rows[1:] if any(r)), key=lambda r: str(r[0]), reverse=True
+        )
+
+    def insert_above(self, rows: list[list[str]]) -> None:
+        self.rows[1:1] = [list(r) for r in rows]
+
+    def delete(self, key: str) -> None:
+        del self.rows[self.row_of(key) - 1]
+
+    def set_header(self, old: str, new: str) -> None:
+        self.rows[0][self.col_of(old) - 1] = new
+
+    def insert_column(self, before: str, header: str, fill: str) -> None:
+        col = self.col_of(before) - 1
+        for i, row in enumerate(self.rows):
+            row.insert(col, header if i == 0 else (fill if row and row[0] else None))
+
+    def set_cell(self, key: str, header: str, value: str) -> None:
+        self.rows[self.row_of(key) - 1][self.col_of(header) - 1] = value
+
+
 def first_sync(tmp_path: Path, backend: str) -> tuple[Workspace, LocalQueue]:
     """Two responses synced (Q-0002 Expo, Q-0003 Gala); then Bob edits his Expo response."""
     config = program(tmp_path)
@@ -135,6 +174,12 @@ def first_sync(tmp_path: Path, backend: str) -> tuple[Workspace, LocalQueue]:
     if backend == "local":
         workspace = build_workspace(settings)
         person: LocalQueue = LocalQueue(tmp_path / "workbook.xlsx")
+    elif backend == "memory":
+        memory = MemoryStore()
+        memory.ensure_tabs()
+        memory.apply(Changes(appends=tuple(Append(t, r) for t, rows in ROWS.items() for r in rows)))
+        workspace = Workspace(settings=settings, store=memory)
+        person = MemoryQueue(memory)
     else:
         twin = make_app(require_auth=True)
         store = google_store(tmp_path, twin)
@@ -156,7 +201,7 @@ def first_sync(tmp_path: Path, backend: str) -> tuple[Workspace, LocalQueue]:
 def read_and_plan(workspace: Workspace) -> Plan:
     job = jobs.get("sync-forms")
     snapshot = workspace.store.read((*job.tabs, "People", "Sent"))
-    plan = job.plan(snapshot, NOW, workspace.settings, job.gather(workspace, NOW, snapshot))
+    plan = job.plan(snapshot, NOW, workspace.settings, GATHER[job.name](workspace, NOW, snapshot))
     assert [(u.tab, u.key, u.values["details"]) for u in plan.changes.updates] == [
         ("Queue", ("Q-0002",), "Second, better")
     ]
@@ -169,7 +214,7 @@ def by_id(values: list[list[str]], field: str) -> dict[str, str]:
     return {row[0]: row[col] if col < len(row) else "" for row in values[1:]}
 
 
-BACKENDS = ["local", "google"]
+BACKENDS = ["memory", "local", "google"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

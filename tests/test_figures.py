@@ -10,10 +10,13 @@ import pytest
 
 from jobs import acknowledgements as acks
 from jobs import figures
+from jobs.goals import goal_progress
+from jobs.people import team_of
+from jobs.weeks import Week, week_that_ended
 from sheets_schema.records import empty_frame, frame_from_rows
 
 TZ = ZoneInfo("Europe/London")
-WEEK = figures.Week(date(2026, 11, 16))  # Mon 16 - Sun 22 Nov 2026, ISO week 47
+WEEK = Week(date(2026, 11, 16))  # Mon 16 - Sun 22 Nov 2026, ISO week 47
 START, END = WEEK.bounds(TZ)
 
 
@@ -118,8 +121,8 @@ def submissions() -> pd.DataFrame:
 def test_the_week_that_ended_is_the_full_week_before_today() -> None:
     monday = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
     sunday_night = datetime(2026, 11, 22, 23, 30, tzinfo=TZ)
-    assert figures.week_that_ended(monday, TZ) == WEEK
-    assert figures.week_that_ended(sunday_night, TZ).label == "2026-W46"
+    assert week_that_ended(monday, TZ) == WEEK
+    assert week_that_ended(sunday_night, TZ).label == "2026-W46"
     assert WEEK.label == "2026-W47" and WEEK.end == date(2026, 11, 22)
     assert START == datetime(2026, 11, 16, tzinfo=TZ) and END == datetime(2026, 11, 23, tzinfo=TZ)
 
@@ -276,7 +279,7 @@ def test_first_time_contributors_are_those_whose_first_submission_ever_was_this_
 
 
 def test_a_managers_team_is_their_reports_and_their_team() -> None:
-    team, members = figures.team_of(people(), "MIA@example.org")
+    team, members = team_of(people(), "MIA@example.org")
     assert team == "Sales"
     assert members == {"mia@example.org", "sam@example.org", "rae@example.org"}
     week = figures.submissions_between(submissions(), START, END, TZ)
@@ -508,7 +511,7 @@ def test_goals_are_measured_when_their_metric_is_one_chorus_computes() -> None:
             },
         ],
     )
-    rows = figures.goal_progress(
+    rows = goal_progress(
         goals,
         queue=queue,
         submissions=submissions(),
@@ -613,7 +616,7 @@ def test_acknowledgement_rates_by_team_and_who_is_missing() -> None:
     )
     status = acks.acknowledgement_status(people(), records, "2.1")
     assert acks.acknowledgement_rate(status) == {"people": 4, "acknowledged": 1, "pct": 25.0}
-    _, members = figures.team_of(people(), "mia@example.org")
+    _, members = team_of(people(), "mia@example.org")
     assert acks.acknowledgement_rate(status, members) == {
         "people": 3,
         "acknowledged": 1,

@@ -87,7 +87,7 @@ def test_the_mark_is_the_newest_time_already_in_the_forms_tab(tmp_path: Path) ->
     twin, services, settings, form_id = setup(tmp_path)
     store = XlsxStore(tmp_path / "workbook.xlsx")
     store.ensure_tabs(["Submissions"])
-    assert recorded_mark("submissions", settings) is None
+    assert recorded_mark("submissions", store, settings) is None
     store.apply(
         Changes(
             appends=(
@@ -97,7 +97,9 @@ def test_the_mark_is_the_newest_time_already_in_the_forms_tab(tmp_path: Path) ->
             )
         )
     )
-    assert recorded_mark("submissions", settings) == datetime(2026, 11, 24, 11, 30, tzinfo=TZ)
+    assert recorded_mark("submissions", store, settings) == datetime(
+        2026, 11, 24, 11, 30, tzinfo=TZ
+    )
     twin.forms_add_response(
         form_id, {**ANSWERS, "Headline": "Old"}, email="ann@example.org", submitted_at=AT
     )
@@ -107,7 +109,7 @@ def test_the_mark_is_the_newest_time_already_in_the_forms_tab(tmp_path: Path) ->
         email="ann@example.org",
         submitted_at=AT + timedelta(hours=3),
     )
-    source = FormsApiSource.from_settings("submissions", settings, google=services)
+    source = FormsApiSource.from_settings("submissions", settings, store, google=services)
     assert [r.text("headline") for r in source.responses()] == ["New"]
 
 

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from automation.config import settings_from_dict
-from automation.forms import build_form_source
 from automation.forms.csv_export import CsvExportSource
+from automation.store.memory import MemoryStore
+from automation.workspace import build_form_source
 from sheets_schema.errors import ConfigError, InputError
 from sheets_schema.settings import Settings
 
@@ -290,12 +291,12 @@ def test_blank_rows_are_skipped_but_row_numbers_match_the_file(tmp_path):
 
 def test_build_form_source_reads_the_configured_csv(tmp_path):
     write_export(tmp_path, [answer_row("2026-11-24 10:00:00")])
-    source = build_form_source("submissions", make_settings(tmp_path))
+    source = build_form_source("submissions", make_settings(tmp_path), MemoryStore())
     assert source.describe() == "forms/submissions.csv"
     assert len(source.responses()) == 1
 
 
 def test_build_form_source_names_an_unconfigured_form(tmp_path):
     with pytest.raises(ConfigError) as err:
-        build_form_source("feedback", make_settings(tmp_path))
+        build_form_source("feedback", make_settings(tmp_path), MemoryStore())
     assert "[forms.feedback]" in str(err.value)

@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 
 import automation.inbox.gmail_label as gmail_label_module
-from automation.inbox import build_inbox_source
 from automation.inbox.gmail_label import GmailLabelSource
 from automation.inbox.imap import ImapSource, quote_mailbox
 from automation.inbox.maildir import MaildirSource
 from automation.runner import run_job
 from automation.store.xlsx import XlsxStore
-from automation.workspace import Workspace
+from automation.workspace import Workspace, build_inbox_source
 from sheets_schema.errors import ConfigError, InputError
 from sheets_schema.records import Append, Changes
 from tests.conftest import TZ, make_settings

@@ -12,12 +12,13 @@ import pytest
 from automation.mail.ledger import DeliveryReport, deliver
 from automation.mail.outbox import maildir_key
 from automation.mail.smtp import SmtpMailer
+from automation.store.base import Store
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from jobs.base import OutgoingMessage
 from sheets_schema.errors import BackendError, MailError
 from sheets_schema.records import Append, ApplyResult, Changes, Snapshot
-from tests.conftest import TZ, make_settings
+from tests.conftest import TZ, make_settings, memory_workspace
 from tests.test_kill_and_rerun import die_at
 from tests.test_mail_transports import (
     Recorder,
@@ -51,6 +52,12 @@ def message(email: str, period: str = "2026-11-24", job: str = "brief") -> Outgo
 
 
 def workspace(tmp_path: Path, **mail: object) -> Workspace:
+    settings = make_settings(tmp_path, mail=mail) if mail else make_settings(tmp_path)
+    return memory_workspace(settings, {"People": PEOPLE})
+
+
+def workbook_workspace(tmp_path: Path, **mail: object) -> Workspace:
+    """A workspace on a workbook file, for a process killed mid-run: what it wrote stays there."""
     settings = make_settings(tmp_path, mail=mail) if mail else make_settings(tmp_path)
     store = XlsxStore(tmp_path / "workbook.xlsx")
     if not store.path.exists():
@@ -128,9 +135,9 @@ def test_the_ledger_writes_twice_per_batch_whatever_its_size(tmp_path: Path) -> 
 
 
 class CrashingStore:
-    """The real workbook, except that the n-th write fails: a crash at that point."""
+    """The real store, except that the n-th write fails: a crash at that point."""
 
-    def __init__(self, store: XlsxStore, fail_on: int) -> None:
+    def __init__(self, store: Store, fail_on: int) -> None:
         self.store, self.fail_on, self.writes = store, fail_on, 0
         self.calls = 0
 
@@ -163,7 +170,7 @@ def test_a_crash_between_send_and_confirm_does_not_send_twice(tmp_path: Path) ->
 def test_killed_after_the_second_of_three_messages_the_next_run_sends_only_the_third(
     tmp_path: Path,
 ) -> None:
-    ws = workspace(tmp_path)
+    ws = workbook_workspace(tmp_path)
     batch = [message(e) for e in ("ann@example.org", "bob@example.org", "eve@example.org")]
     die_at("ledger.sent@2", lambda: run(ws, batch))
     assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
@@ -364,7 +371,7 @@ def test_smtp_killed_after_the_server_took_a_message_leaves_the_batch_pending_fo
         "smtp_port": port,
         "smtp_security": "none",
     }
-    ws = workspace(tmp_path, **smtp)
+    ws = workbook_workspace(tmp_path, **smtp)
     batch = [message("ann@example.org"), message("bob@example.org")]
     die_at("smtp.accepted", lambda: run(ws, batch))  # the server has Ann's; Chorus never heard
     assert [r.rcpt_tos for r in handler.received] == [["ann@example.org"]]
@@ -375,7 +382,7 @@ def test_smtp_killed_after_the_server_took_a_message_leaves_the_batch_pending_fo
     assert report.counts() == {"sent": 0, "pending": 2}
     assert len(handler.received) == 1
     # Told to resend: both go, Ann's twice, the one duplicate SMTP allows; then never again.
-    resend = workspace(tmp_path, **smtp, smtp_resend_pending=True)
+    resend = workbook_workspace(tmp_path, **smtp, smtp_resend_pending=True)
     assert run(resend, batch).counts() == {"sent": 2}
     assert run(resend, batch).counts() == {"sent": 0, "already_sent": 2}
     assert sorted(r.rcpt_tos[0] for r in handler.received) == [
@@ -403,7 +410,7 @@ def test_when_the_transport_goes_down_the_rest_wait_for_the_next_run(tmp_path: P
         run(ws, [message("ann@example.org"), message("bob@example.org")])
     assert [r["status"] for r in sent_rows(ws)] == ["Deferred", "Deferred"]
     # Switch to the outbox: the deferred messages go out from the spool, once.
-    fixed = workspace(tmp_path)
+    fixed = Workspace(settings=make_settings(tmp_path), store=ws.store)
     assert run(fixed, []).counts() == {"sent": 2}
     assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
 

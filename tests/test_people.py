@@ -20,11 +20,12 @@ import pytest
 from automation.mail.ledger import deliver
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
-from jobs import figures, ingest_inbox
+from jobs import ingest_inbox
 from jobs.base import OutgoingMessage
 from jobs.crisis.messages import staff_messages
 from jobs.people import (
     Person,
+    active_people,
     by_email,
     inactive_reason,
     is_active,
@@ -166,7 +167,7 @@ def test_rota_a_coordinator_whose_active_cell_is_unreadable_is_passed_over_and_t
 
 def test_figures_count_a_person_whose_active_cell_is_blank() -> None:
     # Before: the weekly figures, the digest and the thanks left Bob out.
-    assert list(figures.active_people(people())["email"]) == [
+    assert list(active_people(people())["email"]) == [
         "ann@example.org",
         "bob@example.org",
         "eve@example.org",

@@ -14,7 +14,7 @@ from jobs import policy_digest
 from jobs.base import OutgoingMessage
 from sheets_schema.records import Append, Delete, Snapshot, empty_frame, frame_from_rows
 from sheets_schema.settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import make_settings, memory_workspace
 
 TZ = ZoneInfo("Europe/London")
 FIRST_WORKING_DAY = datetime(2026, 11, 2, 10, 0, tzinfo=TZ)
@@ -456,14 +456,8 @@ def test_run_twice_in_a_month_sends_each_digest_once_and_records_it_in_program(
     tmp_path: Path,
 ) -> None:
     from automation.runner import run_job
-    from automation.workspace import build_workspace
-    from sheets_schema.records import Changes
 
-    settings = make_settings(tmp_path)
-    workspace = build_workspace(settings)
-    workspace.store.ensure_tabs()
-    rows = [Append("People", p) for p in PEOPLE] + [Append("Policies", p) for p in POLICIES]
-    workspace.store.apply(Changes(appends=tuple(rows)))
+    workspace = memory_workspace(make_settings(tmp_path), {"People": PEOPLE, "Policies": POLICIES})
 
     first = run_job(workspace, "policy-digest", FIRST_WORKING_DAY)
     assert first.counts["digests"] == 3 and first.counts["sent"] == 4  # 3 digests, 1 review

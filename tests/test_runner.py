@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from automation.runner import run_job
+from automation.store.memory import MemoryStore
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from jobs.base import Job, Plan, Report
@@ -75,7 +76,7 @@ def test_a_job_without_mail_writes_its_changes_and_its_runs_row_in_one_write(
 
 
 def test_a_change_left_alone_turns_the_runs_row_into_problems(tmp_path: Path) -> None:
-    store = seeded(_xlsx(tmp_path))
+    store = seeded(_memory())
     workspace = Workspace(make_settings(tmp_path), store)
     result = run_job(workspace, "tagging", NOW, job=tagging_job(expect_status="Scheduled"))
     assert result.outcome == "problems" and "edited since the read" in result.skipped[0]
@@ -103,11 +104,24 @@ def _xlsx(tmp_path: Path) -> XlsxStore:
     return store
 
 
+def _memory() -> MemoryStore:
+    store = MemoryStore()
+    store.ensure_tabs()
+    return store
+
+
+def test_the_runs_row_counts_the_memory_stores_one_read_and_one_write(tmp_path: Path) -> None:
+    store = seeded(_memory())
+    result = run_job(Workspace(make_settings(tmp_path), store), "tagging", NOW, job=tagging_job())
+    assert result.api_calls == 2
+    assert store.read(["Runs"])["Runs"]["api_calls"].tolist() == ["2"]
+
+
 def test_a_failing_job_still_leaves_one_failed_runs_row(tmp_path: Path) -> None:
     def plan(snapshot: Snapshot, now: datetime, settings: Any, inputs: Any) -> Plan:
         raise RuntimeError("a bug")
 
-    store = _xlsx(tmp_path)
+    store = _memory()
     workspace = Workspace(make_settings(tmp_path), store)
     with pytest.raises(RuntimeError):
         run_job(workspace, "broken", NOW, job=Job("broken", "fails", ("Queue",), plan))

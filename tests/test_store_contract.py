@@ -1,7 +1,7 @@
-"""One contract every Store passes: the local workbook and Google Sheets (through the twin).
+"""One contract every Store passes: the memory store, the local workbook and Google Sheets (the twin).
 
-Each backend registers a factory in STORE_FACTORIES; every test here runs
-against each of them.
+Each backend registers a factory of an empty store in STORE_FACTORIES; every
+test here runs against each of them.
 """
 
 from __future__ import annotations
@@ -12,31 +12,39 @@ from pathlib import Path
 import pytest
 
 from automation.store.base import Store
+from automation.store.gsheets import SheetsStore
+from automation.store.memory import MemoryStore
 from automation.store.xlsx import XlsxStore
-from sheets_schema.errors import SheetError
+from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import Append, Changes, Delete, Update
+from tests.fakes.google import make_app
+from tests.google_store_factory import google_services
 
 
-def _xlsx(tmp_path: Path) -> Store:
-    store = XlsxStore(tmp_path / "workbook.xlsx")
-    store.ensure_tabs()
-    return store
+def _google(tmp_path: Path) -> Store:
+    twin = make_app(require_auth=True)
+    spreadsheet_id = twin.create_spreadsheet("Chorus contract")
+    return SheetsStore(google_services(twin, tmp_path), spreadsheet_id, lock_dir=tmp_path)
 
 
-STORE_FACTORIES: dict[str, Callable[[Path], Store]] = {"xlsx": _xlsx}
-
-try:  # the Google store joins the contract when its twin and adapter are present
-    from tests.google_store_factory import google_store
-
-    STORE_FACTORIES["google"] = google_store
-except ModuleNotFoundError as exc:  # pragma: no cover - only before the Google backend lands
-    if exc.name not in ("tests.google_store_factory",):
-        raise
+STORE_FACTORIES: dict[str, Callable[[Path], Store]] = {
+    "memory": lambda tmp_path: MemoryStore(),
+    "xlsx": lambda tmp_path: XlsxStore(tmp_path / "workbook.xlsx"),
+    "google": _google,
+}
 
 
 @pytest.fixture(params=sorted(STORE_FACTORIES))
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A store with no tabs yet."""
     return STORE_FACTORIES[request.param](tmp_path)
+
+
+@pytest.fixture
+def store(empty_store: Store) -> Store:
+    """A store with every Chorus tab."""
+    empty_store.ensure_tabs()
+    return empty_store
 
 
 def queue_row(n: int, **extra: str) -> dict[str, str]:
@@ -49,6 +57,11 @@ def queue_row(n: int, **extra: str) -> dict[str, str]:
     }
     row.update(extra)
     return row
+
+
+def test_every_backend_offers_the_whole_port(store: Store) -> None:
+    assert isinstance(store, Store)
+    assert isinstance(store.counts_google_calls, bool)
 
 
 def test_rows_written_are_read_back_by_field(store: Store) -> None:
@@ -180,8 +193,42 @@ def test_unknown_fields_in_a_change_are_a_bug(store: Store) -> None:
         store.apply(Changes(appends=(Append("Queue", {**queue_row(1), "colour": "red"}),)))
 
 
-def test_an_error_names_the_missing_tab(tmp_path: Path) -> None:
-    store = XlsxStore(tmp_path / "w.xlsx")
-    store.ensure_tabs(["Queue"])
+def test_an_error_names_the_missing_tab(empty_store: Store) -> None:
+    empty_store.ensure_tabs(["Queue"])
     with pytest.raises(SheetError, match="'People'"):
-        store.read(["People"])
+        empty_store.read(["People"])
+
+
+def test_text_longer_than_any_backends_cell_is_refused_with_nothing_written(store: Store) -> None:
+    too_long = "x" * 50_001
+    with pytest.raises(SheetError, match="a cell holds at most"):
+        store.apply(
+            Changes(
+                appends=(
+                    Append("Queue", queue_row(1)),
+                    Append("Queue", queue_row(2, details=too_long)),
+                )
+            )
+        )
+    assert store.read(["Queue"])["Queue"].empty
+
+
+def test_write_cost_is_what_the_write_spends(store: Store) -> None:
+    store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+    changes = Changes(
+        appends=(Append("Queue", queue_row(2)), Append("Runs", {"run_id": "r-1", "job": "x"})),
+        updates=(Update("Queue", ("Q-0001",), {"status": "Approved"}),),
+    )
+    before = store.calls
+    store.apply(changes)
+    assert store.calls - before == store.write_cost(changes) > 0
+    assert store.write_cost(Changes()) == 0
+
+
+def test_a_held_lock_makes_try_lock_fail_at_once(store: Store) -> None:
+    with store.lock("scheduler"):
+        with pytest.raises(BackendError, match="scheduler"):
+            with store.try_lock("scheduler"):
+                pass  # pragma: no cover - the lock is held
+    with store.try_lock("scheduler"):
+        pass  # free again once released

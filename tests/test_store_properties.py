@@ -3,9 +3,9 @@
 Hypothesis draws a few batches of changes over a small pool of keys (so
 updates and deletes meet real rows, and some appends repeat a key) with
 awkward text (unicode, leading '=', digits with leading zeros, spaces).
-Applied to the local workbook (XlsxStore) and to the Google twin
-(SheetsStore), the tab read back is the same DataFrame, row numbers
-included, and equals a plain-Python model of the Store contract.
+Applied to the local workbook (XlsxStore), to the Google twin (SheetsStore)
+and to the memory store, the tab read back is the same DataFrame, row
+numbers included, and equals a plain-Python model of the Store contract.
 
 Found by it: a row appended and deleted in the same Changes stayed on
 Google but not in the workbook (since fixed in SheetsStore.apply).
@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from automation.store.gsheets import SheetsStore
+from automation.store.memory import MemoryStore
 from automation.store.xlsx import XlsxStore
 from sheets_schema.records import Append, Changes, Delete, Update, frame_from_rows
 from tests.fakes.google import make_app
@@ -124,18 +125,18 @@ def test_any_appends_updates_and_deletes_leave_the_same_tab_locally_and_on_googl
     local.ensure_tabs([TAB])
     remote = SheetsStore(services, twin.create_spreadsheet(f"Property {n}"), lock_dir=lock_dir)
     remote.ensure_tabs([TAB])
+    memory = MemoryStore()
+    memory.ensure_tabs([TAB])
 
     for batch in batches:
         local_result = local.apply(changes_of(batch))
         remote_result = remote.apply(changes_of(batch))
-        assert local_result.appended == remote_result.appended
-        assert local_result.updated == remote_result.updated
-        assert local_result.deleted == remote_result.deleted
-        assert local_result.skipped == remote_result.skipped
+        memory_result = memory.apply(changes_of(batch))
+        assert local_result == remote_result == memory_result
 
     on_disk = local.read([TAB])[TAB]
-    on_google = remote.read([TAB])[TAB]
-    pd.testing.assert_frame_equal(on_disk, on_google)
+    pd.testing.assert_frame_equal(on_disk, remote.read([TAB])[TAB])
+    pd.testing.assert_frame_equal(on_disk, memory.read([TAB])[TAB])
     pd.testing.assert_frame_equal(on_disk, model(batches), check_index_type=False)
 
 

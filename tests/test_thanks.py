@@ -12,7 +12,7 @@ from automation.mail.compose import compose, message_parts, render
 from jobs import thanks
 from sheets_schema.records import Snapshot, empty_frame, frame_from_rows
 from sheets_schema.settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import make_settings, memory_workspace
 
 TZ = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 16, 0, tzinfo=TZ)
@@ -240,18 +240,11 @@ def test_feedback_that_changed_the_guide_is_thanked_once(settings: Settings) -> 
 
 def test_running_thanks_every_day_sends_each_note_once(tmp_path: Path) -> None:
     from automation.runner import run_job
-    from automation.workspace import build_workspace
-    from sheets_schema.records import Append, Changes
 
-    workspace = build_workspace(make_settings(tmp_path))
-    workspace.store.ensure_tabs()
-    rows = [
-        *(Append("People", r) for r in PEOPLE),
-        *(Append("Submissions", r) for r in SUBMISSIONS),
-        *(Append("Queue", r) for r in QUEUE),
-        *(Append("Feedback", r) for r in FEEDBACK),
-    ]
-    workspace.store.apply(Changes(appends=tuple(rows)))
+    workspace = memory_workspace(
+        make_settings(tmp_path),
+        {"People": PEOPLE, "Submissions": SUBMISSIONS, "Queue": QUEUE, "Feedback": FEEDBACK},
+    )
     assert run_job(workspace, "thanks", NOW).counts["sent"] == 4
     tomorrow = run_job(workspace, "thanks", NOW.replace(day=25))
     assert tomorrow.counts["sent"] == 0 and tomorrow.counts["already_sent"] == 4

@@ -16,7 +16,7 @@ from jobs.base import Chart, InlineImage, Series
 from jobs.weekly_summary import TABS
 from sheets_schema.records import Snapshot, empty_frame, frame_from_rows
 from sheets_schema.settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import make_settings, memory_workspace
 
 TZ = ZoneInfo("Europe/London")
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)  # the summary covers 16-22 Nov (2026-W47)
@@ -364,18 +364,13 @@ def test_no_managers_means_no_summaries_and_says_why(settings: Settings) -> None
 
 def test_the_summary_goes_out_once_per_manager_per_week(tmp_path: Path) -> None:
     from automation.runner import run_job
-    from automation.workspace import build_workspace
-    from sheets_schema.records import Append, Changes
 
-    workspace = build_workspace(make_settings(tmp_path))
-    workspace.store.ensure_tabs()
     week = busy_week()
-    rows = [
-        Append(tab, {k: v for k, v in row.items() if v != ""})
+    rows = {
+        tab: [{k: v for k, v in row.items() if v != ""} for row in week[tab].to_dict("records")]
         for tab in ("People", "Channels", "Queue", "Submissions", "Mentions", "Policies")
-        for row in week[tab].to_dict("records")
-    ]
-    workspace.store.apply(Changes(appends=tuple(rows)))
+    }
+    workspace = memory_workspace(make_settings(tmp_path), rows)
     assert run_job(workspace, "weekly-summary", MONDAY).counts["sent"] == 2
     assert run_job(workspace, "weekly-summary", MONDAY.replace(hour=11)).counts["sent"] == 0
     sent = workspace.store.read(["Sent"])["Sent"]

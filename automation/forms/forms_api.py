@@ -35,6 +35,7 @@ from sheets_schema.values import clean_text, parse_email
 
 if TYPE_CHECKING:
     from automation.google import GoogleServices
+    from automation.store.base import Store
     from sheets_schema.settings import Settings
 
 #: how far before the newest recorded response the next fetch starts
@@ -71,18 +72,17 @@ class FormsApiSource:
 
     @classmethod
     def from_settings(
-        cls, name: str, settings: Settings, google: GoogleServices | None = None
+        cls, name: str, settings: Settings, store: Store, google: GoogleServices | None = None
     ) -> FormsApiSource:
-        """The source for [forms.<name>]; its sync mark comes from the form's tab."""
+        """The source for [forms.<name>]; its sync mark comes from the form's tab in `store`."""
         from automation.google import GoogleServices
 
-        services = google or GoogleServices.from_settings(settings)
         return cls(
             name,
-            services,
+            google or GoogleServices.from_settings(settings),
             settings.forms[name].form_id,
             settings,
-            mark=lambda: recorded_mark(name, settings, services),
+            mark=lambda: recorded_mark(name, store, settings),
         )
 
     def describe(self) -> str:
@@ -212,10 +212,8 @@ def _api_answer(question: Question, values: list[str], place: str, notes: list[s
     return _answer(question, "\n".join(values), True, place, notes)
 
 
-def recorded_mark(name: str, settings: Settings, google: Any = None) -> datetime | None:
+def recorded_mark(name: str, store: Store, settings: Settings) -> datetime | None:
     """The newest response time already in the form's tab (see the module doc); None when empty."""
-    from automation.workspace import build_store
-
     tab = FORMS[name].tab
-    frame = build_store(settings, google).read([tab])[tab]
+    frame = store.read([tab])[tab]
     return newest_response(frame, tab, settings.tz, day_first=settings.organisation.day_first)

@@ -8,11 +8,7 @@ SIGTERM or Ctrl-C letting the running job finish.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
-import hashlib
 import logging
-import re
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -41,31 +37,11 @@ def scheduler_lock(workspace: Workspace) -> Iterator[None]:
         f"another `chorus schedule` is already running for {where}",
         fix="stop that one first (e.g. `systemctl stop chorus-scheduler`); one scheduler per spreadsheet",
     )
-    if hasattr(store, "try_lock"):
-        try:
-            with store.try_lock("scheduler"):
-                yield
-        except BackendError:
-            raise busy from None
-        return
-    key = workspace.settings.backend.spreadsheet_id or where
-    safe = (
-        re.sub(r"[^A-Za-z0-9_-]", "_", key)[:60]
-        + "-"
-        + hashlib.sha256(key.encode()).hexdigest()[:8]
-    )
-    path = workspace.settings.base_dir / f".chorus-scheduler-{safe}.lock"
-    handle = open(path, "a+")  # noqa: SIM115 - held for the whole loop
     try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise busy from None
-            raise
-        yield
-    finally:
-        handle.close()
+        with store.try_lock("scheduler"):
+            yield
+    except BackendError:
+        raise busy from None
 
 
 def serve(

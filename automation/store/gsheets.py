@@ -20,11 +20,12 @@ column and an append of only the rows that are missing, never a blind repeat.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from automation.google import GoogleServices, UncertainWrite
+from automation.store import keys
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import (
@@ -64,7 +65,7 @@ def column_letter(index: int) -> str:
 class SheetsStore:
     """A Store kept in a Google spreadsheet."""
 
-    counts_google_calls = True
+    counts_google_calls = True  # `calls` is the services' count: forms and Gmail included
 
     def __init__(
         self, services: GoogleServices, spreadsheet_id: str, *, lock_dir: Path | None = None
@@ -190,9 +191,7 @@ class SheetsStore:
             for append in (a for a in changes.appends if a.tab == name):
                 key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
                 if key in index:
-                    result.skipped.append(
-                        f"{name}: a row with key {'/'.join(key)} already exists; not added twice"
-                    )
+                    result.skipped.append(keys.already_there(tab, key))
                     continue
                 line: list[Any] = [""] * (max(positions.values()) + 1)
                 for f, value in append.row.items():
@@ -200,7 +199,7 @@ class SheetsStore:
                 appends.setdefault(name, {})[key] = line
                 index[key] = [-1]
             for delete in (d for d in changes.deletes if d.tab == name):
-                key = tuple(str(k).strip() for k in delete.key)
+                key = keys.key_text(delete.key)
                 found = index.pop(key, None)
                 if found and found[0] > 0:
                     doomed.setdefault(name, []).append(key)
@@ -385,7 +384,8 @@ class SheetsStore:
         with proxy.lock(name):
             yield
 
-    def try_lock(self, name: str) -> Any:
+    def try_lock(self, name: str) -> AbstractContextManager[None]:
+        """A lock that fails at once when someone else holds it (the scheduler's)."""
         from automation.store.xlsx import XlsxStore
 
         self.lock_dir.mkdir(parents=True, exist_ok=True)
@@ -406,7 +406,7 @@ def _key_index(
     cols = [positions[k] for k in tab.key]
     index: dict[tuple[str, ...], list[int]] = {}
     for r, row in enumerate(rows[1:], start=2):
-        key = tuple(cell_to_text(row[c]).strip() if c < len(row) else "" for c in cols)
+        key = keys.row_key(row, cols)
         if any(key):
             index.setdefault(key, []).append(r)
     return index
@@ -421,27 +421,16 @@ def _plan_update(
     out: list[dict[str, Any]],
     result: ApplyResult,
 ) -> None:
-    found = index.get(tuple(str(k).strip() for k in update.key))
+    found = index.get(keys.key_text(update.key))
     if not found or found[0] < 0:
-        result.skipped.append(
-            f"{tab.name}: no row with key {'/'.join(update.key)} (deleted or re-keyed since the read)"
-        )
+        result.skipped.append(keys.no_row(tab, update.key))
         return
     r = found[0]
     row = rows[r - 1]
-    if update.expect:
-        changed = [
-            f
-            for f, want in update.expect.items()
-            if f in positions
-            and (cell_to_text(row[positions[f]]) if positions[f] < len(row) else "").strip()
-            != str(want).strip()
-        ]
-        if changed:
-            result.skipped.append(
-                f"{tab.name}: row {'/'.join(update.key)} was edited since the read ({', '.join(tab.column(f).header for f in changed)}); left as the person set it"
-            )
-            return
+    changed = keys.edited_fields(update, positions, lambda c: row[c] if c < len(row) else None)
+    if changed:
+        result.skipped.append(keys.edited_since_read(tab, update.key, changed))
+        return
     # One range per run of adjacent columns, so cells between them (a person's) are untouched.
     cols = sorted((positions[f], _raw(v)) for f, v in update.values.items())
     run: list[tuple[int, Any]] = []

@@ -14,7 +14,7 @@ import fcntl
 import os
 import time as _time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from automation import crash
+from automation.store import keys
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import (
@@ -54,6 +55,8 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 
 class XlsxStore:
     """A Store kept in a local .xlsx workbook."""
+
+    counts_google_calls = False  # its calls are loads and saves of the file
 
     def __init__(self, path: Path | str, *, lock_timeout: float = 60.0) -> None:
         self.path = Path(path)
@@ -164,7 +167,7 @@ class XlsxStore:
         return str(self.path)
 
     # -- internals ---------------------------------------------------------
-    def _load(self, *, read_only: bool):  # noqa: ANN202
+    def _load(self, *, read_only: bool) -> Workbook:
         if not self.path.exists():
             raise SheetError(
                 f"the workbook {self.path} does not exist",
@@ -305,6 +308,11 @@ def _last_header_col(headers: list[str]) -> int:
     return last
 
 
+def _cell_reader(ws: Worksheet, row: int) -> Callable[[int], object]:
+    """The value of a cell in `row` by 0-based column (for the expect guard)."""
+    return lambda col: ws.cell(row=row, column=col + 1).value
+
+
 def _write(ws: Worksheet, row: int, col: int, value: Cell) -> None:
     cell = ws.cell(row=row, column=col)
     if value is None or value == "":
@@ -340,59 +348,37 @@ def _apply_tab(
             last += 1
             ws.cell(row=1, column=last, value=tab.column(f).header).font = Font(bold=True)
             positions[f] = last - 1
-    key_cols = [positions[k] + 1 for k in tab.key]
+    key_cols = [positions[k] for k in tab.key]
     rows_by_key: dict[tuple[str, ...], list[int]] = {}
     last_row = 1
     for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
         if any(cell_to_text(v).strip() for v in row):
             last_row = r
-            key = tuple(
-                cell_to_text(row[c - 1]).strip() if c - 1 < len(row) else "" for c in key_cols
-            )
-            rows_by_key.setdefault(key, []).append(r)
+            rows_by_key.setdefault(keys.row_key(row, key_cols), []).append(r)
     for update in updates:
-        found = rows_by_key.get(tuple(str(k).strip() for k in update.key))
+        found = rows_by_key.get(keys.key_text(update.key))
         if not found:
-            result.skipped.append(
-                f"{tab.name}: no row with key {'/'.join(update.key)} (deleted or re-keyed since the read)"
-            )
+            result.skipped.append(keys.no_row(tab, update.key))
             continue
         r = found[0]
-        if update.expect:
-            changed = [
-                f
-                for f, want in update.expect.items()
-                if f in positions
-                and cell_to_text(ws.cell(row=r, column=positions[f] + 1).value).strip()
-                != str(want).strip()
-            ]
-            if changed:
-                result.skipped.append(
-                    f"{tab.name}: row {'/'.join(update.key)} was edited since the read ({', '.join(tab.column(f).header for f in changed)}); left as the person set it"
-                )
-                continue
+        changed = keys.edited_fields(update, positions, _cell_reader(ws, r))
+        if changed:
+            result.skipped.append(keys.edited_since_read(tab, update.key, changed))
+            continue
         for f, value in update.values.items():
             _write(ws, r, positions[f] + 1, value)
         result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
     for append in appends:
         key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
         if key in rows_by_key:
-            result.skipped.append(
-                f"{tab.name}: a row with key {'/'.join(key)} already exists; not added twice"
-            )
+            result.skipped.append(keys.already_there(tab, key))
             continue
         last_row += 1
         for f, value in append.row.items():
             _write(ws, last_row, positions[f] + 1, value)
         rows_by_key[key] = [last_row]
         result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
-    doomed: list[int] = []
-    for delete in deletes:
-        found = rows_by_key.pop(tuple(str(k).strip() for k in delete.key), None)
-        if found:
-            doomed.extend(found)
-            result.deleted[tab.name] = result.deleted.get(tab.name, 0) + len(found)
-    for r in sorted(doomed, reverse=True):
+    for r in keys.deleted_rows(tab, deletes, rows_by_key, result):
         ws.delete_rows(r)
 
 

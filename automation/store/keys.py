@@ -1,0 +1,73 @@
+"""Rows found by key the same way in every backend: the key of a row, the expect guard, the words.
+
+The workbook, Google Sheets and the memory store each hold cells their own
+way, but a person reading a skipped change sees the same sentence whichever
+backend skipped it, and an update's `expect` guard compares the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from sheets_schema.columns import Tab
+from sheets_schema.records import ApplyResult, Delete, Update, cell_to_text
+
+
+def key_text(key: Iterable[object]) -> tuple[str, ...]:
+    """An Update's or Delete's key as the trimmed text a row's key cells are compared with."""
+    return tuple(str(k).strip() for k in key)
+
+
+def row_key(row: Sequence[object], cols: Sequence[int]) -> tuple[str, ...]:
+    """The key of one sheet row (cells at 0-based `cols`; a short row's missing cells are '')."""
+    return tuple(cell_to_text(row[c]).strip() if c < len(row) else "" for c in cols)
+
+
+def edited_fields(
+    update: Update, positions: Mapping[str, int], value_at: Callable[[int], object]
+) -> list[str]:
+    """The `expect`ed fields whose cell (read through `value_at(column)`) no longer holds the value read."""
+    return [
+        f
+        for f, want in (update.expect or {}).items()
+        if f in positions and cell_to_text(value_at(positions[f])).strip() != str(want).strip()
+    ]
+
+
+def deleted_rows(
+    tab: Tab,
+    deletes: Iterable[Delete],
+    rows_by_key: dict[tuple[str, ...], list[int]],
+    result: ApplyResult,
+) -> list[int]:
+    """The row numbers the deletes remove, last first (so removing one moves none of the others).
+
+    Every row with a deleted key goes (a key typed twice leaves no twin behind);
+    the keys leave `rows_by_key`, and the count goes into `result`.
+    """
+    doomed: list[int] = []
+    for delete in deletes:
+        found = rows_by_key.pop(key_text(delete.key), None)
+        if found:
+            doomed.extend(found)
+            result.deleted[tab.name] = result.deleted.get(tab.name, 0) + len(found)
+    return sorted(doomed, reverse=True)
+
+
+def no_row(tab: Tab, key: Sequence[str]) -> str:
+    """Why an update was skipped: its row is gone."""
+    return f"{tab.name}: no row with key {'/'.join(key)} (deleted or re-keyed since the read)"
+
+
+def edited_since_read(tab: Tab, key: Sequence[str], fields: Sequence[str]) -> str:
+    """Why an update was skipped: a person changed a guarded cell since the job read it."""
+    headers = ", ".join(tab.column(f).header for f in fields)
+    return (
+        f"{tab.name}: row {'/'.join(key)} was edited since the read ({headers}); "
+        "left as the person set it"
+    )
+
+
+def already_there(tab: Tab, key: Sequence[str]) -> str:
+    """Why an append was skipped: a row with its key exists."""
+    return f"{tab.name}: a row with key {'/'.join(key)} already exists; not added twice"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import jobs
+from automation import crash
 from automation.gather import AFTER, GATHER, Gatherer
 from automation.workspace import Workspace
 from jobs.base import Job, Plan
@@ -160,7 +161,11 @@ def _run(
     tabs = tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ)))
     # 1. gather
     snapshot = workspace.store.read(tabs)
-    inputs = gather(workspace, now, snapshot) if gather else None
+    crash.reached("run.read")
+    inputs = None
+    if gather:
+        inputs = gather(workspace, now, snapshot)
+        crash.reached("run.gather")
     # 2. plan
     plan = job.plan(snapshot, now, settings, inputs)
     result.plan = plan
@@ -194,7 +199,10 @@ def _run(
         cost = workspace.store.write_cost(changes + runs)
         result.recorded = _runs_row(workspace, result, now, extra_calls=cost)
         changes = changes + Changes(appends=(Append("Runs", result.recorded),))
-    applied: ApplyResult = workspace.store.apply(changes) if changes else ApplyResult()
+    applied = ApplyResult()
+    if changes:
+        applied = workspace.store.apply(changes)
+        crash.reached("run.write")
     result.skipped.extend(applied.skipped)
     if plan.messages:
         from automation.mail.ledger import deliver
@@ -208,6 +216,7 @@ def _run(
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(output.content)
         tmp.replace(target)
+        crash.reached("run.file")
         result.files.append(str(target))
     if after is not None:
         result.lines.extend(after(workspace, plan, now))

@@ -13,12 +13,18 @@ from automation.mail.ledger import DeliveryReport, deliver
 from automation.mail.outbox import maildir_key
 from automation.mail.smtp import SmtpMailer
 from automation.store.base import Store
+from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from jobs.base import OutgoingMessage
 from sheets_schema.errors import BackendError, MailError
 from sheets_schema.records import Append, ApplyResult, Changes, Snapshot
 from tests.conftest import TZ, make_settings, memory_workspace
-from tests.test_mail_transports import free_port
+from tests.test_kill_and_rerun import die_at
+from tests.test_mail_transports import (
+    Recorder,
+    free_port,
+    smtp_server,  # noqa: F401  (the fixture, used below)
+)
 
 NOW = datetime(2026, 11, 24, 8, 30, tzinfo=TZ)
 
@@ -48,6 +54,16 @@ def message(email: str, period: str = "2026-11-24", job: str = "brief") -> Outgo
 def workspace(tmp_path: Path, **mail: object) -> Workspace:
     settings = make_settings(tmp_path, mail=mail) if mail else make_settings(tmp_path)
     return memory_workspace(settings, {"People": PEOPLE})
+
+
+def workbook_workspace(tmp_path: Path, **mail: object) -> Workspace:
+    """A workspace on a workbook file, for a process killed mid-run: what it wrote stays there."""
+    settings = make_settings(tmp_path, mail=mail) if mail else make_settings(tmp_path)
+    store = XlsxStore(tmp_path / "workbook.xlsx")
+    if not store.path.exists():
+        store.ensure_tabs()
+        store.apply(Changes(appends=tuple(Append("People", p) for p in PEOPLE)))
+    return Workspace(settings=settings, store=store)
 
 
 def run(
@@ -149,6 +165,21 @@ def test_a_crash_between_send_and_confirm_does_not_send_twice(tmp_path: Path) ->
     assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
     assert [r["status"] for r in sent_rows(ws)] == ["Sent", "Sent"]
     assert run(ws, batch).counts() == {"sent": 0, "already_sent": 2}
+
+
+def test_killed_after_the_second_of_three_messages_the_next_run_sends_only_the_third(
+    tmp_path: Path,
+) -> None:
+    ws = workbook_workspace(tmp_path)
+    batch = [message(e) for e in ("ann@example.org", "bob@example.org", "eve@example.org")]
+    die_at("ledger.sent@2", lambda: run(ws, batch))
+    assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
+    assert [r["status"] for r in sent_rows(ws)] == ["Pending"] * 3
+
+    assert run(ws, batch).counts() == {"sent": 1, "recovered": 2}
+    assert outbox(tmp_path) == ["ann@example.org", "bob@example.org", "eve@example.org"]
+    assert [r["status"] for r in sent_rows(ws)] == ["Sent"] * 3
+    assert not list((tmp_path / "mail-spool").iterdir())
 
 
 def test_a_pending_message_that_never_reached_the_outbox_is_sent_once(tmp_path: Path) -> None:
@@ -327,6 +358,39 @@ def test_smtp_leaves_an_interrupted_message_pending_and_says_so(tmp_path: Path) 
     assert "cannot tell whether it went out" in report.problems[0]
     assert "smtp_resend_pending" in report.problems[0]
     assert [r["status"] for r in sent_rows(ws)] == ["Pending"]
+
+
+def test_smtp_killed_after_the_server_took_a_message_leaves_the_batch_pending_for_a_person(
+    tmp_path: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    handler, port = smtp_server
+    smtp = {
+        "transport": "smtp",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+        "smtp_security": "none",
+    }
+    ws = workbook_workspace(tmp_path, **smtp)
+    batch = [message("ann@example.org"), message("bob@example.org")]
+    die_at("smtp.accepted", lambda: run(ws, batch))  # the server has Ann's; Chorus never heard
+    assert [r.rcpt_tos for r in handler.received] == [["ann@example.org"]]
+    assert [r["status"] for r in sent_rows(ws)] == ["Pending", "Pending"]
+
+    # SMTP cannot say which went out: nothing is sent again until a person decides.
+    report = run(ws, batch)
+    assert report.counts() == {"sent": 0, "pending": 2}
+    assert len(handler.received) == 1
+    # Told to resend: both go, Ann's twice, the one duplicate SMTP allows; then never again.
+    resend = workbook_workspace(tmp_path, **smtp, smtp_resend_pending=True)
+    assert run(resend, batch).counts() == {"sent": 2}
+    assert run(resend, batch).counts() == {"sent": 0, "already_sent": 2}
+    assert sorted(r.rcpt_tos[0] for r in handler.received) == [
+        "ann@example.org",
+        "ann@example.org",
+        "bob@example.org",
+    ]
+    assert [r["status"] for r in sent_rows(ws)] == ["Sent", "Sent"]
 
 
 def test_when_the_transport_goes_down_the_rest_wait_for_the_next_run(tmp_path: Path) -> None:

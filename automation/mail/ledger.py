@@ -1,42 +1,46 @@
 """The Sent ledger: every message once, only to the right people.
 
-`deliver` is what the runner calls with a plan's messages:
+`deliver` is what the runner calls with a plan's messages. Each step below is
+a function of its own; each step that writes ends at a named crash point
+(automation.crash), so a test can kill the run there and check a re-run:
 
     1. filter   only active People in the organisation's domains; others are reported
     2. resolve  Pending rows an earlier run left behind (crash between send and confirm)
     3. limit    per-run cap (a runaway plan) and daily allowance (spread over days)
     4. intent   ONE write: a Pending row per message about to go (plus Deferred rows)
+                    ledger.spooled, ledger.prepared, ledger.pending
     5. send     each message through the transport
+                    ledger.sent, after each message
     6. confirm  ONE write: Sent (or Failed) with the transport's ids
+                    ledger.confirmed
 
 A Message-ID already Sent is never sent again. A copy of each message waits in
 a local spool (<config folder>/mail-spool) until it is confirmed, so a
-deferred or interrupted message can go out in a later run of any mailing job.
+deferred or interrupted message can go out in a later run of any mailing job;
+the copies of confirmed messages that a killed run left there go in the next.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from automation import crash
 from automation.logs import progress
 from automation.mail.base import MessageRefused, SendResult, TransportDown
 from automation.mail.compose import clean_header_text, compose
-from jobs.people import is_active
+from automation.mail.recipients import people_by_email, refusal, tab_rows
+from automation.mail.spool import Spool, spool_for
 from sheets_schema.errors import MailError
 from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import (
-    clean_text,
     format_datetime,
     parse_datetime,
     parse_email,
@@ -124,84 +128,62 @@ class _Item:
         return base
 
 
-class Spool:
-    """Local copies of composed messages between intent and confirmation (one .eml each)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _path(self, message_id: str) -> Path:
-        return self.folder / (hashlib.sha256(message_id.encode()).hexdigest()[:32] + ".eml")
-
-    def put(self, message_id: str, msg: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self._path(message_id)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(msg.as_bytes(policy=policy.SMTP))
-        os.replace(tmp, target)
-
-    def get(self, message_id: str) -> EmailMessage | None:
-        path = self._path(message_id)
-        if not path.exists():
-            return None
-        return BytesParser(policy=policy.SMTP).parsebytes(path.read_bytes())  # type: ignore[return-value]
-
-    def drop(self, message_id: str) -> None:
-        self._path(message_id).unlink(missing_ok=True)
-
-
-def spool_for(settings: Settings) -> Spool:
-    """The spool beside chorus.toml."""
-    return Spool(settings.base_dir / "mail-spool")
-
-
-def _rows(snapshot: Mapping[str, pd.DataFrame], tab: str) -> list[tuple[int, dict[str, str]]]:
-    try:
-        frame = snapshot[tab]
-    except KeyError:
-        return []
-    return [
-        (int(index), {k: clean_text(v) for k, v in row.items()}) for index, row in frame.iterrows()
-    ]
-
-
-def _people(snapshot: Mapping[str, pd.DataFrame]) -> dict[str, tuple[int, str, bool]]:
-    """email -> (sheet row, name, active) from the People tab; unreadable rows are left out."""
-    people: dict[str, tuple[int, str, bool]] = {}
-    for index, row in _rows(snapshot, "People"):
-        try:
-            email = parse_email(row.get("email", ""))
-        except ValueError:
-            continue
-        people.setdefault(email, (index, row.get("name", ""), is_active(row.get("active", ""))))
-    return people
-
-
-def _refusal(
-    message: OutgoingMessage, people: Mapping[str, tuple[int, str, bool]], settings: Settings
-) -> str:
-    """Why this message may not be mailed, or '' when it may."""
-    try:
-        email = parse_email(message.to_email)
-    except ValueError:
-        return "not an email address"
-    if not settings.allows_recipient(email):
-        return (
-            "outside the organisation's email domains ("
-            + ", ".join(settings.organisation.email_domains)
-            + ")"
-        )
-    person = people.get(email)
-    if person is None:
-        return "not in the People tab"
-    if not person[2]:
-        return f"not marked Active = Yes in the People tab (row {person[0]})"
-    return ""
-
-
 def _file_name(index: int, item: _Item) -> str:
     stem = f"{index:03d}-{item.job}-{item.period}-{item.recipient}"
     return re.sub(r"[^A-Za-z0-9@._-]+", "-", stem)[:150] + ".eml"
+
+
+def _email(item: _Item) -> EmailMessage:
+    """The composed message of an item that is about to be spooled, written or sent."""
+    email = item.email
+    assert email is not None, item.message_id
+    return email
+
+
+@dataclass
+class _Delivery:
+    """One call of `deliver`: what every step reads, and the report they all fill in."""
+
+    workspace: Workspace
+    now: datetime
+    #: the Sent tab as read at the start of the run: Message-ID -> (sheet row, row)
+    ledger: dict[str, tuple[int, dict[str, str]]]
+    spool: Spool
+    report: DeliveryReport
+    dry_run_dir: Path | None = None
+    #: the transport once a step needed it; a run with nothing to send never builds one
+    used_mailer: Mailer | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.workspace.settings
+
+    def mailer(self) -> Mailer:
+        """The transport, built the first time a step needs it."""
+        if self.used_mailer is None:
+            self.used_mailer = self.workspace.mailer
+        return self.used_mailer
+
+    def stamp(self) -> str:
+        """`now` as the Sent tab's Sent At."""
+        return _stamp(self.now, self.settings)
+
+
+@dataclass
+class _Found:
+    """What the Sent tab says about a batch: what may go, and Pending rows found sent."""
+
+    candidates: list[_Item] = field(default_factory=list)
+    resolved: list[Update] = field(default_factory=list)
+
+
+@dataclass
+class _Sending:
+    """What sending a batch did: rows to confirm, messages finished, the error that stopped it."""
+
+    confirm: list[Update] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    failure: BaseException | None = None
 
 
 def deliver(
@@ -219,29 +201,51 @@ def deliver(
     sends and writes nothing else. Raises MailError when the transport fails
     (after recording what did go out).
     """
-    settings = workspace.settings
-    report = DeliveryReport(dry_run=dry_run_dir is not None)
-    domain = settings.sender_domain
-    people = _people(snapshot)
     ledger = {
         row["message_id"]: (index, row)
-        for index, row in _rows(snapshot, SENT)
+        for index, row in tab_rows(snapshot, SENT)
         if row.get("message_id")
     }
-    spool = spool_for(settings)
+    run = _Delivery(
+        workspace,
+        now,
+        ledger,
+        spool_for(workspace.settings),
+        DeliveryReport(dry_run=dry_run_dir is not None),
+        dry_run_dir,
+    )
+    batch = _admit(run, messages, people_by_email(snapshot))
+    found = _consult_ledger(run, batch)
+    to_send, deferred = _limit(run, found.candidates)
+    if dry_run_dir is not None:
+        return _write_dry_run(run, to_send, dry_run_dir)
+    to_send = _record_intent(run, to_send, deferred, found.resolved)
+    sending = _send_and_confirm(run, to_send)
+    return _finish(run, sending, found.resolved)
 
-    # 1. filter: who may be mailed at all
+
+# -- 1. filter ---------------------------------------------------------------------------------
+
+
+def _admit(
+    run: _Delivery,
+    messages: Iterable[OutgoingMessage],
+    people: Mapping[str, tuple[int, str, bool]],
+) -> dict[str, _Item]:
+    """Step 1: the messages that may be mailed at all, once each by Message-ID; the rest reported."""
+    settings = run.settings
+    domain = settings.sender_domain
     batch: dict[str, _Item] = {}
     for position, message in enumerate(messages):
-        reason = _refusal(message, people, settings)
+        reason = refusal(message, people, settings)
         if reason:
-            report.skipped += 1
+            run.report.skipped += 1
             who = (
                 f"{message.to_name} <{message.to_email}>"
                 if message.to_name
                 else message.to_email or "(no address)"
             )
-            report.problems.append(
+            run.report.problems.append(
                 f"not mailed: {who} for {message.job} {message.period}: {reason}"
             )
             continue
@@ -258,105 +262,136 @@ def deliver(
             email,
             clean_header_text(message.subject)[:300],
             (1, position),
+            make=partial(compose, message, settings, now=run.now),
         )
-        batch[message_id].make = partial(compose, message, settings, now=now)
+    return batch
 
-    # 2. the ledger: already sent, left Pending by a crash, deferred earlier
-    candidates: list[_Item] = []
-    resolved: list[Update] = []
-    mailer: Mailer | None = None
+
+# -- 2. resolve --------------------------------------------------------------------------------
+
+
+def _consult_ledger(run: _Delivery, batch: Mapping[str, _Item]) -> _Found:
+    """Step 2: skip what is already Sent, retry Failed and Deferred, settle Pending rows.
+
+    Rows of messages this run did not plan (another job, an earlier period) are
+    finished too, from the spool's copy.
+    """
+    found = _Found()
     for message_id, item in batch.items():
-        found = ledger.get(message_id)
-        if found is None:
-            candidates.append(item)
+        seen = run.ledger.get(message_id)
+        if seen is None:
+            found.candidates.append(item)
             continue
-        index, row = found
+        index, row = seen
         item.row_status = row.get("status", "").capitalize() or "Pending"
         item.order = (0, index)
         if item.row_status == "Sent":
-            report.already_sent += 1
+            run.report.already_sent += 1
         elif item.row_status != "Pending":  # Failed or Deferred: try again
-            candidates.append(item)
-    for message_id, (index, row) in ledger.items():
+            found.candidates.append(item)
+    for message_id, (index, row) in run.ledger.items():
         status = row.get("status", "").capitalize()
-        if status not in ("Pending", "Deferred"):
-            continue
-        in_batch = batch.get(message_id)
-        if status == "Deferred" and in_batch is not None:
-            continue  # already a candidate above
-        # Not planned this run (another job, an earlier period): the spool holds its copy.
-        copy = None
-        if in_batch is None and dry_run_dir is None:
-            copy = spool.get(message_id)
-        item = in_batch or _Item(
-            message_id,
-            row.get("job", ""),
-            row.get("period", ""),
-            row.get("recipient", ""),
-            row.get("subject", ""),
-            (0, index),
-            copy,
-            status,
-        )
-        if status == "Deferred":
-            if item.email is not None:
-                candidates.append(item)
-            elif dry_run_dir is None:
-                report.problems.append(
-                    f"Sent tab: {message_id} to {item.recipient} is Deferred but its copy is not in "
-                    f"{spool.folder}; it goes out when its job plans it again"
-                )
-            continue
-        item.row_status, item.order = "Pending", (0, index)
-        if dry_run_dir is not None:
-            report.pending += 1
-            report.lines.append(
-                f"mail: would check whether Pending {message_id} went out before resending"
-            )
-            continue
-        mailer = mailer or workspace.mailer
-        same_transport = row.get("transport", "") == mailer.transport
-        verdict = (
-            mailer.resolve(message_id, row.get("transport_id", "")) if same_transport else "unknown"
-        )
-        resend = verdict == "not_sent" or (
-            verdict == "unknown"
-            and same_transport
-            and mailer.transport == "smtp"
-            and settings.mail.smtp_resend_pending
-        )
-        if verdict == "sent":
-            report.recovered += 1
-            resolved.append(
-                Update(SENT, (message_id,), {"status": "Sent", "sent_at": _stamp(now, settings)})
-            )
-        elif resend and item.email is not None:
-            item.prepared_id = row.get("transport_id", "") if verdict == "not_sent" else ""
-            candidates.append(item)
-        elif resend:
-            report.pending += 1
-            report.problems.append(
-                f"Sent tab: {message_id} to {item.recipient} is Pending, did not go out, and Chorus "
-                f"has no copy in {spool.folder}; it goes out when its job plans it again"
-            )
-        else:
-            report.pending += 1
-            report.problems.append(
-                f"Sent tab: {message_id} to {item.recipient} ({item.subject}) is Pending from an "
-                f"interrupted run and {row.get('transport') or 'its transport'} cannot tell whether "
-                "it went out; check the sender's Sent folder, then set its Status to Sent (or Failed "
-                "to resend), or set mail.smtp_resend_pending = true"
-            )
+        planned = batch.get(message_id)
+        if status == "Deferred" and planned is None:
+            _retry_deferred(run, _unplanned(run, message_id, index, row, status), found)
+        elif status == "Pending":
+            item = planned or _unplanned(run, message_id, index, row, status)
+            _settle_pending(run, item, index, row, found)
+    report = run.report
     if report.already_sent:
         report.lines.append(f"mail: {report.already_sent} already sent earlier; not sent again")
     if report.recovered:
         report.lines.append(
             f"mail: {report.recovered} message(s) left Pending by an interrupted run had gone out; marked Sent"
         )
+    return found
 
-    # 3. limits: the per-run cap first (a runaway plan), then today's allowance
+
+def _unplanned(
+    run: _Delivery, message_id: str, index: int, row: Mapping[str, str], status: str
+) -> _Item:
+    """An item for a Sent row this run did not plan, with the spool's copy (none in a dry run)."""
+    copy = run.spool.get(message_id) if run.dry_run_dir is None else None
+    return _Item(
+        message_id,
+        row.get("job", ""),
+        row.get("period", ""),
+        row.get("recipient", ""),
+        row.get("subject", ""),
+        (0, index),
+        copy,
+        status,
+    )
+
+
+def _retry_deferred(run: _Delivery, item: _Item, found: _Found) -> None:
+    """A Deferred message of another job or period goes again when the spool has its copy."""
+    if item.email is not None:
+        found.candidates.append(item)
+    elif run.dry_run_dir is None:
+        run.report.problems.append(
+            f"Sent tab: {item.message_id} to {item.recipient} is Deferred but its copy is not in "
+            f"{run.spool.folder}; it goes out when its job plans it again"
+        )
+
+
+def _settle_pending(
+    run: _Delivery, item: _Item, index: int, row: Mapping[str, str], found: _Found
+) -> None:
+    """A row left Pending by an interrupted run: the transport says whether it went out."""
+    item.row_status, item.order = "Pending", (0, index)
+    report = run.report
+    if run.dry_run_dir is not None:
+        report.pending += 1
+        report.lines.append(
+            f"mail: would check whether Pending {item.message_id} went out before resending"
+        )
+        return
+    mailer = run.mailer()
+    same_transport = row.get("transport", "") == mailer.transport
+    verdict = (
+        mailer.resolve(item.message_id, row.get("transport_id", ""))
+        if same_transport
+        else "unknown"
+    )
+    resend = verdict == "not_sent" or (
+        verdict == "unknown"
+        and same_transport
+        and mailer.transport == "smtp"
+        and run.settings.mail.smtp_resend_pending
+    )
+    if verdict == "sent":
+        report.recovered += 1
+        found.resolved.append(
+            Update(SENT, (item.message_id,), {"status": "Sent", "sent_at": run.stamp()})
+        )
+    elif resend and item.email is not None:
+        item.prepared_id = row.get("transport_id", "") if verdict == "not_sent" else ""
+        found.candidates.append(item)
+    elif resend:
+        report.pending += 1
+        report.problems.append(
+            f"Sent tab: {item.message_id} to {item.recipient} is Pending, did not go out, and "
+            f"Chorus has no copy in {run.spool.folder}; it goes out when its job plans it again"
+        )
+    else:
+        report.pending += 1
+        report.problems.append(
+            f"Sent tab: {item.message_id} to {item.recipient} ({item.subject}) is Pending from an "
+            f"interrupted run and {row.get('transport') or 'its transport'} cannot tell whether "
+            "it went out; check the sender's Sent folder, then set its Status to Sent (or Failed "
+            "to resend), or set mail.smtp_resend_pending = true"
+        )
+
+
+# -- 3. limit ----------------------------------------------------------------------------------
+
+
+def _limit(run: _Delivery, candidates: list[_Item]) -> tuple[list[_Item], list[_Item]]:
+    """Step 3: (to send now, deferred): the per-run cap first (a runaway plan), then today's allowance."""
+    report, mail = run.report, run.settings.mail
     candidates.sort(key=lambda it: it.order)
-    cap = settings.mail.max_per_run
+    cap = mail.max_per_run
     within, beyond = candidates[:cap], candidates[cap:]
     if beyond:
         report.held = len(beyond)
@@ -365,129 +400,173 @@ def deliver(
             f"{len(beyond)} not sent (check the job's plan, or raise max_per_run in chorus.toml; "
             "they go out when the job runs again)"
         )
-    sent_today = _sent_on(ledger.values(), now, settings)
-    room = max(0, settings.mail.daily_allowance - sent_today)
+    sent_today = _sent_on(run.ledger.values(), run.now, run.settings)
+    room = max(0, mail.daily_allowance - sent_today)
     to_send, deferred = within[:room], within[room:]
     if deferred:
         report.deferred = len(deferred)
         report.lines.append(
             f"mail: {len(deferred)} deferred to a later run: the daily allowance of "
-            f"{settings.mail.daily_allowance} (mail.daily_allowance) is used up ({sent_today} sent today)"
+            f"{mail.daily_allowance} (mail.daily_allowance) is used up ({sent_today} sent today)"
         )
+    return to_send, deferred
 
-    if dry_run_dir is not None:
-        dry_run_dir.mkdir(parents=True, exist_ok=True)
-        for number, item in enumerate(to_send, start=1):
-            assert item.email is not None
-            path = dry_run_dir / _file_name(number, item)
-            path.write_bytes(item.email.as_bytes(policy=policy.SMTP))
-            report.files.append(path)
-        report.would_send = len(to_send)
-        if to_send:
-            report.lines.append(
-                f"mail: would send {len(to_send)}; the messages are in {dry_run_dir}"
-            )
-        return report
 
-    # 4. intent: one write of Pending (and Deferred) rows
+def _write_dry_run(run: _Delivery, to_send: list[_Item], folder: Path) -> DeliveryReport:
+    """A dry run stops after the limits: the messages that would go, as .eml files in `folder`."""
+    report = run.report
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, item in enumerate(to_send, start=1):
+        path = folder / _file_name(number, item)
+        path.write_bytes(_email(item).as_bytes(policy=policy.SMTP))
+        report.files.append(path)
+    report.would_send = len(to_send)
     if to_send:
-        mailer = mailer or workspace.mailer
+        report.lines.append(f"mail: would send {len(to_send)}; the messages are in {folder}")
+    return report
+
+
+# -- 4. intent ---------------------------------------------------------------------------------
+
+
+def _record_intent(
+    run: _Delivery, to_send: list[_Item], deferred: list[_Item], resolved: list[Update]
+) -> list[_Item]:
+    """Step 4: spool a copy of each message, let the transport prepare it, then ONE write of
+    the Pending (and Deferred) rows and the Pending rows found sent. Returns what may go now.
+    """
+    transport = run.mailer().transport if to_send else ""
     for item in (*to_send, *deferred):
-        assert item.email is not None
-        spool.put(item.message_id, item.email)
+        run.spool.put(item.message_id, _email(item))
+    if to_send or deferred:
+        crash.reached("ledger.spooled")
     for item in progress(to_send, len(to_send), "Preparing mail"):
-        assert mailer is not None and item.email is not None
         if not item.prepared_id:
-            item.prepared_id = mailer.prepare(item.email)
+            item.prepared_id = run.mailer().prepare(_email(item))
+    if to_send:
+        crash.reached("ledger.prepared")
+    changes = _intent(to_send, deferred, resolved, transport)
+    if not changes:
+        return to_send
+    applied = run.workspace.store.apply(changes)
+    crash.reached("ledger.pending")
+    # A row someone else added meanwhile means someone else is sending it: leave it to them.
+    clash = " ".join(applied.skipped)
+    return [it for it in to_send if it.row_status or it.message_id not in clash]
+
+
+def _intent(
+    to_send: list[_Item], deferred: list[_Item], resolved: list[Update], transport: str
+) -> Changes:
+    """The intent write: Pending rows for what goes now, Deferred rows for what waits."""
     appends: list[Append] = []
-    intent: list[Update] = list(resolved)
+    updates: list[Update] = list(resolved)
     for item in to_send:
-        values = {
-            "status": "Pending",
-            "transport": mailer.transport if mailer else "",
-            "transport_id": item.prepared_id,
-        }
+        values = {"status": "Pending", "transport": transport, "transport_id": item.prepared_id}
         if item.row_status:
-            intent.append(Update(SENT, (item.message_id,), values))
+            updates.append(Update(SENT, (item.message_id,), values))
         else:
             appends.append(Append(SENT, item.row(**values, sent_at="", thread_id="")))
     for item in deferred:
         if not item.row_status:
             appends.append(Append(SENT, item.row(status="Deferred", transport="", transport_id="")))
         elif item.row_status != "Deferred":
-            intent.append(Update(SENT, (item.message_id,), {"status": "Deferred"}))
-    if appends or intent:
-        applied = workspace.store.apply(Changes(appends=tuple(appends), updates=tuple(intent)))
-        # A row someone else added meanwhile means someone else is sending it: leave it to them.
-        clash = " ".join(applied.skipped)
-        to_send = [it for it in to_send if it.row_status or it.message_id not in clash]
+            updates.append(Update(SENT, (item.message_id,), {"status": "Deferred"}))
+    return Changes(appends=tuple(appends), updates=tuple(updates))
 
-    # 5. send, 6. confirm
-    confirm: list[Update] = []
-    failure: BaseException | None = None
-    done: list[str] = []
+
+# -- 5. send, 6. confirm -----------------------------------------------------------------------
+
+
+def _send_and_confirm(run: _Delivery, to_send: list[_Item]) -> _Sending:
+    """Steps 5 and 6: each message through the transport, then ONE write of what happened.
+
+    The write happens however sending ended, so what did go out is always recorded.
+    """
+    sending = _Sending()
     try:
         for position, item in enumerate(progress(to_send, len(to_send), "Sending mail")):
-            assert mailer is not None and item.email is not None
+            mailer, email = run.mailer(), _email(item)
             try:
-                result: SendResult = mailer.send(item.email, item.prepared_id)
+                result = mailer.send(email, item.prepared_id)
             except MessageRefused as exc:
-                report.failed += 1
-                report.problems.append(f"mail: {item.recipient} ({item.subject}) refused: {exc}")
-                confirm.append(Update(SENT, (item.message_id,), {"status": "Failed"}))
-                done.append(item.message_id)
+                run.report.failed += 1
+                run.report.problems.append(
+                    f"mail: {item.recipient} ({item.subject}) refused: {exc}"
+                )
+                sending.confirm.append(Update(SENT, (item.message_id,), {"status": "Failed"}))
+                sending.done.append(item.message_id)
                 continue
             except TransportDown as exc:
                 # Certainly not sent: this one and the rest wait for the next run.
                 rest = to_send[position:]
-                report.deferred += len(rest)
-                confirm.extend(
+                run.report.deferred += len(rest)
+                sending.confirm.extend(
                     Update(SENT, (it.message_id,), {"status": "Deferred"}) for it in rest
                 )
-                failure = exc
+                sending.failure = exc
                 break
             except BaseException as exc:
                 # It may or may not have gone: it stays Pending and is resolved next run.
-                report.pending += 1
-                failure = exc
+                run.report.pending += 1
+                sending.failure = exc
                 break
-            report.sent += 1
-            done.append(item.message_id)
-            confirm.append(
-                Update(
-                    SENT,
-                    (item.message_id,),
-                    {
-                        "status": "Sent",
-                        "sent_at": _stamp(now, settings),
-                        "transport_id": result.transport_id or item.prepared_id,
-                        "thread_id": result.thread_id,
-                    },
-                )
-            )
+            _confirm_sent(run, item, result, sending)
+            crash.reached("ledger.sent")
     finally:
-        close = getattr(mailer, "close", None)
+        close = getattr(run.used_mailer, "close", None)
         if callable(close):
             close()
-        if confirm:
-            workspace.store.apply(Changes(updates=tuple(confirm)))
-    for message_id in (*done, *(u.key[0] for u in resolved)):
-        spool.drop(message_id)
+        if sending.confirm:
+            run.workspace.store.apply(Changes(updates=tuple(sending.confirm)))
+            crash.reached("ledger.confirmed")
+    return sending
 
+
+def _confirm_sent(run: _Delivery, item: _Item, result: SendResult, sending: _Sending) -> None:
+    """Count a message the transport accepted and queue its Sent row with the transport's ids."""
+    run.report.sent += 1
+    sending.done.append(item.message_id)
+    sending.confirm.append(
+        Update(
+            SENT,
+            (item.message_id,),
+            {
+                "status": "Sent",
+                "sent_at": run.stamp(),
+                "transport_id": result.transport_id or item.prepared_id,
+                "thread_id": result.thread_id,
+            },
+        )
+    )
+
+
+def _finish(run: _Delivery, sending: _Sending, resolved: list[Update]) -> DeliveryReport:
+    """Drop the spool's copies of finished messages, say what went, raise what stopped it."""
+    for message_id in (*sending.done, *(u.key[0] for u in resolved)):
+        run.spool.drop(message_id)
+    run.spool.tidy(
+        message_id
+        for message_id, (_, row) in run.ledger.items()
+        if row.get("status", "").capitalize() == "Sent"
+    )
+    report, mailer = run.report, run.used_mailer
     if report.sent:
-        where = f" ({mailer.folder})" if mailer is not None and hasattr(mailer, "folder") else ""
+        folder = getattr(mailer, "folder", None)
+        where = f" ({folder})" if folder is not None else ""
         report.lines.append(
             f"mail: {report.sent} sent via {mailer.transport if mailer else '?'}{where}"
         )
-    if failure is not None:
-        if isinstance(failure, MailError):
-            raise type(failure)(
-                f"{failure.message} ({report.sent} sent before it failed, {report.deferred} deferred to the next run)",
-                place=failure.place,
-                fix=failure.fix,
-            ) from failure
-        raise failure
-    return report
+    failure = sending.failure
+    if failure is None:
+        return report
+    if isinstance(failure, MailError):
+        raise type(failure)(
+            f"{failure.message} ({report.sent} sent before it failed, {report.deferred} deferred to the next run)",
+            place=failure.place,
+            fix=failure.fix,
+        ) from failure
+    raise failure
 
 
 def _stamp(now: datetime, settings: Settings) -> str:

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
+from automation import crash
 from automation.mail.base import Resolution, SendResult, TransportDown
 from sheets_schema.errors import MailError
 
@@ -56,7 +57,9 @@ class OutboxMailer:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            # Maildir's delivery rule: write in tmp/, then rename into new/.
+            crash.reached("outbox.temp_written")
+            # Maildir's delivery rule: write in tmp/, then rename into new/. A copy a crash
+            # left in tmp/ is not delivered; resending writes the same name over it.
             os.replace(tmp, self.folder / "new" / key)
         except OSError as exc:
             raise TransportDown(

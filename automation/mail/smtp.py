@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
+from automation import crash
 from automation.mail.base import MessageRefused, Resolution, SendResult, TransportDown
 from sheets_schema.errors import ConfigError
 
@@ -113,6 +114,7 @@ class SmtpMailer:
             try:
                 conn = self._connection()
                 conn.send_message(msg)
+                crash.reached("smtp.accepted")
                 return SendResult()
             except smtplib.SMTPAuthenticationError as exc:
                 self._drop()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import tempfile
 import time as _time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from automation import crash
 from automation.store import keys
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
@@ -234,14 +234,16 @@ class XlsxStore:
 
     def _save(self, wb: Workbook) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
+        # One fixed name: only the holder of the write lock saves, so a save that a crash
+        # cut short is overwritten by the next one instead of left behind.
+        tmp = self.path.with_name(f".{self.path.name}.save.tmp")
         try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 wb.save(handle)
                 handle.flush()
                 os.fsync(handle.fileno())
+            crash.reached("xlsx.temp_saved")
             os.replace(tmp, self.path)
             dir_fd = os.open(self.path.parent, os.O_RDONLY)
             try:

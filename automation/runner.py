@@ -209,6 +209,10 @@ def _run(
 
         report = deliver(plan.messages, workspace=workspace, snapshot=snapshot, now=now)
         _merge_delivery(result, report)
+    else:
+        from automation.mail.ledger import tidy_spool
+
+        tidy_spool(workspace, snapshot)
     for output in plan.files:
         folder = settings.guide.output_dir or settings.base_dir
         folder.mkdir(parents=True, exist_ok=True)

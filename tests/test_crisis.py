@@ -408,3 +408,49 @@ def test_a_crisis_ended_by_hand_is_stood_down_by_the_next_run(tmp_path):
     # The all-clear goes to the people on duty (nobody else got this crisis's emails).
     assert sorted(m.to_email for m in plan.messages) == ["ana@example.org", "ben@example.org"]
     assert {m.topic for m in plan.messages} == {"all-clear"}
+
+
+def test_the_same_start_again_after_a_crash_tells_the_team_what_it_was_not_told(tmp_path):
+    settings = make_settings(tmp_path)
+    command = CrisisCommand("start", reason="Outage", statement="We are on it.")
+    item = {
+        "id": "Q-1",
+        "status": "Scheduled",
+        "scheduled_for": "2026-11-25 09:30",
+        "headline": "a",
+    }
+    first = plan_start(snapshot(Queue=[item]), NOW, settings, command)
+    # The first run wrote its rows and sent to Ana only, then died.
+    crises = [a.row for a in first.changes.appends if a.tab == "Crises"]
+    queue = [{**item, "status": "On hold", "held_from": "Scheduled"}]
+    told = [m for m in first.messages if m.to_email == "ana@example.org"]
+    after_crash = snapshot(Crises=crises, Queue=queue, Sent=sent_rows(told, settings))
+
+    again = plan_start(after_crash, NOW + timedelta(minutes=1), settings, command)
+
+    declared = [m for m in again.messages if m.topic == "declared"]
+    first_declared = {m.to_email: m for m in first.messages if m.topic == "declared"}
+    assert sorted(m.to_email for m in declared) == ["ben@example.org", "mia@example.org"]
+    assert {m.message_id(settings.sender_domain) for m in declared} == {
+        first_declared[m.to_email].message_id(settings.sender_domain) for m in declared
+    }
+    assert [h["id"] for h in declared[0].context["held"]] == ["Q-1"]
+    assert not again.changes  # nothing held or recorded twice
+    assert "telling them now" in again.report.lines[0]
+
+
+def test_the_same_start_once_everyone_was_told_does_nothing_and_another_is_refused(tmp_path):
+    settings = make_settings(tmp_path)
+    command = CrisisCommand("start", reason="Outage")
+    first = plan_start(snapshot(), NOW, settings, command)
+    crises = [a.row for a in first.changes.appends if a.tab == "Crises"]
+    done = snapshot(Crises=crises, Sent=sent_rows(first.messages, settings))
+
+    again = plan_start(done, NOW, settings, command)
+
+    assert not again.messages and not again.changes
+    assert again.report.lines == (
+        f"Crisis {crises[0]['id']} is already open and announced: nothing to do",
+    )
+    with pytest.raises(InputError, match="already open"):
+        plan_start(done, NOW, settings, CrisisCommand("start", reason="Something else"))

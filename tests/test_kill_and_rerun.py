@@ -82,22 +82,9 @@ POINTS: dict[str, tuple[str, ...]] = {
 
 CASES = [(job, point) for job, points in POINTS.items() for point in points]
 
-#: a re-run of `chorus crisis start` after its Crises row is written refuses ("already open"),
-#: and no later run sends the team's alert that the killed run had not sent yet
-CRISIS_START_NOT_FINISHED = pytest.mark.xfail(
-    strict=True,
-    reason="jobs/crisis.plan_start refuses an open crisis instead of finishing its announcement",
-)
-_AFTER_THE_CRISES_ROW = POINTS["crisis-start"][POINTS["crisis-start"].index("run.write") :]
-
 
 def case(job: str, point: str) -> object:
-    marks = (
-        CRISIS_START_NOT_FINISHED
-        if (job == "crisis-start" and point in _AFTER_THE_CRISES_ROW)
-        else ()
-    )
-    return pytest.param(job, point, id=f"{job}@{point}", marks=marks)
+    return pytest.param(job, point, id=f"{job}@{point}")
 
 
 @dataclass(frozen=True)

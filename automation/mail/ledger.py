@@ -224,6 +224,15 @@ def deliver(
     return _finish(run, sending, found.resolved)
 
 
+def tidy_spool(workspace: Workspace, snapshot: Mapping[str, pd.DataFrame]) -> None:
+    """For a run that sends nothing: drop the spool copies a killed run left of messages now Sent."""
+    spool_for(workspace.settings).tidy(
+        row["message_id"]
+        for _, row in tab_rows(snapshot, SENT)
+        if row.get("message_id") and row.get("status", "").capitalize() == "Sent"
+    )
+
+
 # -- 1. filter ---------------------------------------------------------------------------------
 
 

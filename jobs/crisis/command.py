@@ -19,7 +19,14 @@ import pandas as pd
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.crisis import JOB_NAME, MAX_LISTED, sheet
 from jobs.crisis.audience import unsent
-from jobs.crisis.hold import QueueMove, hold_moves, hold_updates, restore_moves, restore_updates
+from jobs.crisis.hold import (
+    QueueMove,
+    held_moves,
+    hold_moves,
+    hold_updates,
+    restore_moves,
+    restore_updates,
+)
 from jobs.crisis.messages import (
     alert_messages,
     all_clear_messages,
@@ -193,6 +200,38 @@ def _announce(
     draft.messages.extend(team)
     draft.count("team_emails", len(team))
     _tell_staff(draft, row, snapshot, now, settings)
+
+
+def _same_reason(row: Mapping[str, str], command: CrisisCommand) -> bool:
+    said = clean_text(command.reason).casefold()
+    return bool(said) and said == clean_text(row.get("reason", "")).casefold()
+
+
+def _finish_announcement(
+    draft: _Draft,
+    row: Mapping[str, str],
+    snapshot: Mapping[str, pd.DataFrame],
+    now: datetime,
+    settings: Settings,
+) -> bool:
+    """A start that was cut short after its write: tell the team what it was not told yet.
+
+    True when something was left to send. The held items are read back from the
+    Queue; the Message-IDs are those of the first attempt, so nobody gets two.
+    """
+    held = held_moves(sheet.frame(snapshot, "Queue"), settings)
+    team, _ = unsent(declared_messages(row, held, snapshot, now, settings), snapshot, settings)
+    if not team:
+        return False
+    draft.messages.extend(team)
+    draft.count("team_emails", len(team))
+    draft.lines.insert(
+        0,
+        f"Crisis {row.get('id', '')} was already started; {len(team)} of the team had not "
+        "been told yet: telling them now",
+    )
+    _tell_staff(draft, row, snapshot, now, settings)
+    return True
 
 
 def _start(
@@ -400,6 +439,14 @@ def plan_start(
 ) -> Plan:
     """`chorus crisis start`: record the crisis, hold the week's posts, tell the team and staff."""
     state = crisis_state(snapshot)
+    if state.open_row is not None and state.adopted and _same_reason(state.open_row, command):
+        # The same command again (a retry after a crash): finish what it started, or say done.
+        draft = _Draft()
+        if not _finish_announcement(draft, state.open_row, snapshot, now, settings):
+            draft.lines.append(
+                f"Crisis {state.open_row.get('id', '')} is already open and announced: nothing to do"
+            )
+        return draft.plan()
     if state.open_row is not None:
         row = state.open_row
         raise InputError(

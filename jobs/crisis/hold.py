@@ -65,6 +65,27 @@ def hold_moves(queue: pd.DataFrame, now: datetime, settings: Settings) -> list[Q
     return [move for _, move in found]
 
 
+def held_moves(queue: pd.DataFrame, settings: Settings) -> list[QueueMove]:
+    """The items a crisis holds now (On hold, Held From Scheduled), in time order.
+
+    What an interrupted start or adoption held, read back from the Queue, so the
+    announcement it did not finish can list them.
+    """
+    tz, day_first = settings.tz, settings.organisation.day_first
+    found: list[tuple[datetime | None, QueueMove]] = []
+    for row in sheet.rows(queue):
+        if row.get("status", "").casefold() != "on hold" or not row.get("id"):
+            continue
+        if row.get("held_from", "").casefold() != "scheduled":
+            continue  # intake held on arrival, not a post the crisis took off the plan
+        when = sheet.when(row.get("scheduled_for", ""), tz, day_first)
+        at = format_datetime(when, tz) if when else row.get("scheduled_for", "")
+        move = QueueMove(row["id"], row.get("headline", ""), at, row["held_from"], row["status"])
+        found.append((when, move))
+    found.sort(key=lambda pair: (pair[0] is None, pair[0] or datetime.min, pair[1].id))
+    return [move for _, move in found]
+
+
 def hold_updates(moves: Iterable[QueueMove]) -> tuple[Update, ...]:
     """On hold with the old status in Held From, only if the item is still as read."""
     return tuple(

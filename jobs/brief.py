@@ -30,6 +30,7 @@ from jobs import cadence, rota
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.crisis.state import crisis_state
 from jobs.people import by_email, managers, person_name
+from jobs.queue_items import QueueItem, read_queue, suggestion_candidates
 from sheets_schema.values import clean_text, parse_date, parse_datetime
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def _when(text: str, settings: Settings) -> datetime | None:
 # -- sections --------------------------------------------------------------------
 
 
-def posts_today(items: list[cadence.QueueItem], today: date) -> list[dict[str, Any]]:
+def posts_today(items: list[QueueItem], today: date) -> list[dict[str, Any]]:
     """Today's scheduled, published, overdue and held posts, per channel, in time order."""
     by_channel: dict[str, list[dict[str, str]]] = defaultdict(list)
     for item in sorted(
@@ -123,7 +124,7 @@ def upcoming_gaps(
     snapshot: Snapshot,
     now: datetime,
     settings: Settings,
-    items: list[cadence.QueueItem],
+    items: list[QueueItem],
     crisis: bool,
 ) -> tuple[list[dict[str, Any]], str]:
     """Free slots from today for GAP_DAYS days, each with its suggestion; and where they came from.
@@ -132,7 +133,7 @@ def upcoming_gaps(
     """
     today = now.date()
     last = today + timedelta(days=GAP_DAYS - 1)
-    free = {i.id: i for i in cadence.suggestion_candidates(items)}
+    free = {i.id: i for i in suggestion_candidates(items)}
     rows, in_range = _cadence_gaps(
         snapshot.get_or_empty("Cadence"), today, last, settings.organisation.day_first
     )
@@ -205,7 +206,7 @@ def _cadence_gaps(
     return rows, in_range
 
 
-def _suggestion(item: cadence.QueueItem | None, queue_id: str) -> tuple[dict[str, str] | None, str]:
+def _suggestion(item: QueueItem | None, queue_id: str) -> tuple[dict[str, str] | None, str]:
     """A suggested item as the brief shows it, or a note that it is no longer free."""
     if item is None:
         return None, f"{queue_id} was suggested but is no longer approved and free"
@@ -375,7 +376,7 @@ def brief_context(
     crisis, crises = state.active, state.open_rows
 
     queue = snapshot.get_or_empty("Queue")
-    items, _ = cadence.read_queue(queue, tz, day_first=day_first)
+    items, _ = read_queue(queue, tz, day_first=day_first)
     todays = posts_today(items, today)
     gaps, gaps_source = upcoming_gaps(snapshot, now, settings, items, crisis)
     submissions, inbox = waiting_items(queue, now, settings, people)

@@ -8,7 +8,7 @@ except in a crisis. The job rewrites its own rows of the Cadence tab for the
 laid-out days and reports gaps, items outside the plan, overdue items,
 over-booked days and last week's adherence.
 
-Times: a slot is built from its local date and local clock time and then
+Times (jobs/channels.py): a slot is built from its local date and local clock time and then
 given the organisation's zone, so a 09:00 window stays 09:00 local on both
 sides of a daylight-saving change. Queue times are converted to the
 organisation's zone before their date and clock time are compared.
@@ -20,29 +20,22 @@ each channel-day matches only its own items against its own slots.
 from __future__ import annotations
 
 import re
-from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from jobs.base import Job, Plan, Report
+from jobs.channels import ChannelPlan, Slot, lay_out_slots, read_channels
 from jobs.crisis.state import crisis_state
-from sheets_schema.columns import CHANNEL_NAMES, SOURCE_KINDS
+from jobs.queue_items import PLACED, QueueItem, Suggester, read_queue, suggestion_candidates
 from sheets_schema.records import Append, Changes, Delete, Snapshot, Update
 from sheets_schema.values import (
-    DAY_NAMES,
     clean_text,
     parse_date,
-    parse_datetime,
-    parse_days,
-    parse_int,
-    parse_time_window,
-    parse_yes_no,
-    split_multi,
 )
 
 if TYPE_CHECKING:
@@ -50,71 +43,8 @@ if TYPE_CHECKING:
 
 TABS = ("Channels", "Queue", "Cadence", "Crises", "Program")
 
-#: the label of a slot in a channel with no Post Window
-ANY_TIME = "any time"
-_END_OF_DAY = time(23, 59, 59)
 #: Slot labels this job writes; rows in the Cadence tab with other labels belong to people.
 _OWN_LABEL = re.compile(r"^(?:\d{2}:\d{2}-\d{2}:\d{2}|any time) #\d+$")
-#: statuses of Queue items that take a slot
-_PLACED = {"scheduled", "published", "overdue"}
-
-
-@dataclass(frozen=True)
-class ChannelPlan:
-    """One active channel's cadence as the Channels tab says it."""
-
-    channel: str
-    posts_per_week: int
-    days: tuple[int, ...]  # weekday numbers, Monday = 0
-    windows: tuple[tuple[time, time], ...]  # () means any time of day
-    row: int = 0
-
-    def describe(self) -> str:
-        """The plan in words for report lines: 'Mon, Wed, Fri 09:00-11:00'."""
-        days = ", ".join(DAY_NAMES[d][:3] for d in self.days)
-        hours = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in self.windows) or ANY_TIME
-        return f"{days} {hours}"
-
-    def allows(self, moment: datetime) -> bool:
-        """Whether a local date and time is on a post day and inside a post window."""
-        if moment.weekday() not in self.days:
-            return False
-        clock = moment.time()
-        return not self.windows or any(a <= clock <= b for a, b in self.windows)
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One planned post: a channel, a day and a window, labelled like '09:00-11:00 #1'."""
-
-    day: date
-    channel: str
-    label: str
-    start: datetime  # aware, in the organisation's zone
-    end: datetime
-
-    def contains(self, moment: datetime) -> bool:
-        """Same local day, local clock time inside the window (ends included)."""
-        return moment.date() == self.day and self.start.time() <= moment.time() <= self.end.time()
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """The parts of a Queue row cadence needs; `when` is Published At or Scheduled For, local."""
-
-    id: str
-    row: int
-    status: str  # as in QUEUE_STATUSES, or the cell's text when unknown
-    channels: tuple[str, ...]
-    headline: str = ""
-    link: str = ""
-    source_kind: str = ""
-    source_type: str = ""
-    flags: str = ""
-    created: datetime | None = None
-    when: datetime | None = None
-    post_url: str = ""
-    scheduled_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,348 +103,6 @@ class CadenceResult:
     #: posts that found no planned slot (a day without slots, or more posts than slots): reported, not written
     unplanned: tuple[SlotState, ...] = ()
     channels: tuple[str, ...] = ()
-
-
-# -- reading the sheet ---------------------------------------------------------
-
-
-def _canonical_channel(name: str) -> str:
-    """'linkedin' -> 'LinkedIn': known channel names in their usual spelling."""
-    for known in CHANNEL_NAMES:
-        if known.casefold() == name.casefold():
-            return known
-    return name
-
-
-def read_channels(
-    channels: pd.DataFrame, working_days: Iterable[int] = (0, 1, 2, 3, 4)
-) -> tuple[list[ChannelPlan], list[str], list[str], list[str]]:
-    """Active channels' plans, plus problems (bad cells), lines (notes) and skipped channel names.
-
-    A channel with no Post Days posts on the organisation's working days; a
-    bad cell skips that channel only and names tab, row, column and value.
-    """
-    plans: list[ChannelPlan] = []
-    problems: list[str] = []
-    lines: list[str] = []
-    skipped: list[str] = []
-    seen: set[str] = set()
-    for row_number, row in channels.iterrows():
-        name = _canonical_channel(clean_text(row.get("channel", "")))
-        if not name:
-            continue
-        if name.casefold() in seen:
-            problems.append(
-                f"tab 'Channels', row {row_number}, column 'Channel': {name} appears twice; "
-                "the first row is used (delete or rename this one)"
-            )
-            continue
-        seen.add(name.casefold())
-        try:
-            plan_ = _channel_plan(name, row, int(row_number), working_days, lines)
-        except _BadCell as bad:
-            problems.append(
-                f"tab 'Channels', row {row_number}, column {bad.column!r}: {bad.why}; "
-                "this channel was skipped"
-            )
-            skipped.append(name)
-            continue
-        if plan_ is not None:
-            plans.append(plan_)
-    return plans, problems, lines, skipped
-
-
-class _BadCell(ValueError):
-    """A Channels cell that cannot be read: the column and why, for the problem line."""
-
-    def __init__(self, column: str, why: str) -> None:
-        super().__init__(why)
-        self.column, self.why = column, why
-
-
-def _channel_plan(
-    name: str,
-    row: Mapping[str, Any],
-    row_number: int,
-    working_days: Iterable[int],
-    lines: list[str],
-) -> ChannelPlan | None:
-    """One Channels row as a plan (None when paused); notes go to `lines`, bad cells raise."""
-    try:
-        active = parse_yes_no(row.get("active", ""))
-    except ValueError:
-        value = clean_text(row.get("active", ""))
-        raise _BadCell("Active", f"{value!r} is not Yes or No (write Yes or No)") from None
-    if not active:
-        lines.append(f"{name} is paused (Active: No): no slots planned")
-        return None
-    try:
-        per_week = parse_int(row.get("posts_per_week", ""))
-        if per_week < 0:
-            raise ValueError("negative")
-    except ValueError:
-        value = clean_text(row.get("posts_per_week", ""))
-        raise _BadCell(
-            "Posts Per Week", f"{value!r} is not a number of posts (write a number such as 3)"
-        ) from None
-    try:
-        days = parse_days(row.get("post_days", "")) or tuple(sorted(set(working_days)))
-    except ValueError as exc:
-        raise _BadCell("Post Days", str(exc)) from None
-    try:
-        windows = parse_time_window(row.get("post_window", ""))
-    except ValueError as exc:
-        raise _BadCell("Post Window", str(exc)) from None
-    merged = _merge_windows(windows)
-    if len(merged) != len(windows):
-        lines.append(
-            f"{name}: the Post Window hours overlap; planned as "
-            + ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in merged)
-        )
-    if per_week and not days:
-        lines.append(f"{name}: no post days and no working days, so no slots planned")
-    return ChannelPlan(name, per_week, days, merged, row_number)
-
-
-def _merge_windows(windows: tuple[tuple[time, time], ...]) -> tuple[tuple[time, time], ...]:
-    """Overlapping windows ('09:00-12:00, 11:00-13:00') become one, so no post fits two slots' hours."""
-    merged: list[tuple[time, time]] = []
-    for start, end in sorted(windows):
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return tuple(merged)
-
-
-def _status(text: str) -> str:
-    key = clean_text(text).casefold()
-    for known in ("New", "Approved", "Scheduled", "Published", "Rejected", "On hold", "Overdue"):
-        if known.casefold() == key:
-            return known
-    return clean_text(text)
-
-
-def read_queue(
-    queue: pd.DataFrame, tz: ZoneInfo, *, day_first: bool = True, channels: Iterable[str] = ()
-) -> tuple[list[QueueItem], list[str]]:
-    """Queue items that can take or fill a slot (placed or Approved), with problems for bad times.
-
-    Only the cells cadence needs are parsed: Scheduled For or Published At of
-    placed items, Created of Approved ones.
-    """
-    by_name = {c.casefold(): c for c in channels}
-    items: list[QueueItem] = []
-    problems: list[str] = []
-    records = queue.to_dict("records")
-    for row_number, row in zip(queue.index, records, strict=True):
-        status = _status(row.get("status", ""))
-        low = status.casefold()
-        if low not in _PLACED and low not in ("approved", "on hold"):
-            continue
-        item_id = clean_text(row.get("id", ""))
-        if not item_id:
-            continue
-        item_channels = tuple(
-            by_name.get(c.casefold(), _canonical_channel(c))
-            for c in split_multi(row.get("channels", ""))
-        )
-        scheduled_text = clean_text(row.get("scheduled_for", ""))
-        when: datetime | None = None
-        created: datetime | None = None
-        if low == "approved":
-            created = _created(row, tz, day_first)
-        else:
-            try:
-                when = _placed_at(row, low, tz, day_first)
-            except _BadCell as bad:
-                problems.append(
-                    f"tab 'Queue', row {row_number}, column {bad.column!r}: {bad.why} "
-                    f"for {item_id}; write it as 2027-03-29 09:30"
-                )
-                continue
-        items.append(
-            QueueItem(
-                id=item_id,
-                row=int(row_number),
-                status=status,
-                channels=item_channels,
-                headline=clean_text(row.get("headline", "")),
-                link=clean_text(row.get("link", "")),
-                source_kind=clean_text(row.get("source_kind", "")),
-                source_type=clean_text(row.get("source_type", "")),
-                flags=clean_text(row.get("flags", "")),
-                created=created,
-                when=when,
-                post_url=clean_text(row.get("post_url", "")),
-                scheduled_text=scheduled_text,
-            )
-        )
-    return items, problems
-
-
-def _created(row: Mapping[str, Any], tz: ZoneInfo, day_first: bool) -> datetime | None:
-    """When an Approved item was created; undated items are suggested last, in sheet order."""
-    text = clean_text(row.get("created", ""))
-    try:
-        return parse_datetime(text, tz, day_first=day_first) if text else None
-    except ValueError:
-        return None
-
-
-def _placed_at(
-    row: Mapping[str, Any], status: str, tz: ZoneInfo, day_first: bool
-) -> datetime | None:
-    """When a placed item goes out: Published At once published, else Scheduled For."""
-    column, text = "Scheduled For", clean_text(row.get("scheduled_for", ""))
-    if status == "published" and clean_text(row.get("published_at", "")):
-        column, text = "Published At", clean_text(row.get("published_at", ""))
-    if not text:
-        return None
-    try:
-        return parse_datetime(text, tz, day_first=day_first).astimezone(tz)
-    except ValueError as exc:
-        raise _BadCell(column, f"{exc} (value {text!r})") from None
-
-
-# -- laying out slots -----------------------------------------------------------
-
-
-def _spread(count: int, across: int) -> list[int]:
-    """How many of `count` things each of `across` places gets, the remainder spread evenly.
-
-    5 over 3 days -> [2, 1, 2]; 3 over 5 days -> [1, 0, 1, 0, 1].
-    """
-    base, extra = divmod(count, across)
-    chosen = {(2 * i + 1) * across // (2 * extra) for i in range(extra)}
-    return [base + (1 if i in chosen else 0) for i in range(across)]
-
-
-def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    # Build the wall-clock time first, then attach the zone: 09:00 stays 09:00
-    # local whether the day is in summer or winter time.
-    return datetime.combine(day, clock).replace(tzinfo=tz)
-
-
-def week_slots(plan: ChannelPlan, monday: date, tz: ZoneInfo) -> list[Slot]:
-    """The slots of one channel in the week starting `monday`, in time order.
-
-    Posts are spread over the post days (more posts than days: several a
-    day); a day's posts are spread over its windows, the odd one rotating
-    from day to day so single daily posts alternate between windows.
-    """
-    if not plan.days or plan.posts_per_week <= 0:
-        return []
-    windows = plan.windows or ((time(0, 0), _END_OF_DAY),)
-    slots: list[Slot] = []
-    rotation = 0  # which window the next odd post goes to
-    for weekday, per_day in zip(
-        plan.days, _spread(plan.posts_per_week, len(plan.days)), strict=True
-    ):
-        if not per_day:
-            continue
-        day = monday + timedelta(days=weekday)
-        per_window = [per_day // len(windows)] * len(windows)
-        for _ in range(per_day % len(windows)):
-            per_window[rotation % len(windows)] += 1
-            rotation += 1
-        for (start, end), count in zip(windows, per_window, strict=True):
-            name = f"{start:%H:%M}-{end:%H:%M}" if plan.windows else ANY_TIME
-            for number in range(1, count + 1):
-                slots.append(
-                    Slot(
-                        day,
-                        plan.channel,
-                        f"{name} #{number}",
-                        _local(day, start, tz),
-                        _local(day, end, tz),
-                    )
-                )
-    return slots
-
-
-def lay_out_slots(plan: ChannelPlan, first: date, last: date, tz: ZoneInfo) -> list[Slot]:
-    """The channel's slots from `first` to `last` inclusive (whole weeks laid out, then cut)."""
-    slots: list[Slot] = []
-    monday = first - timedelta(days=first.weekday())
-    while monday <= last:
-        slots.extend(s for s in week_slots(plan, monday, tz) if first <= s.day <= last)
-        monday += timedelta(weeks=1)
-    return slots
-
-
-# -- suggestions ----------------------------------------------------------------
-
-
-def suggestion_candidates(items: Iterable[QueueItem]) -> list[QueueItem]:
-    """Approved, unscheduled, unflagged items, oldest Created first (undated last, in sheet order)."""
-    found = [
-        i for i in items if i.status == "Approved" and not i.scheduled_text and not i.flags and i.id
-    ]
-    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-    found.sort(key=lambda i: (i.created is None, i.created or far, i.row))
-    return found
-
-
-class Suggester:
-    """Picks the item to suggest for each free slot, never the same item twice.
-
-    Per channel it takes the oldest fitting item, turning round the source
-    kinds (Organisation, Staff & partners, External, ...) and, within a kind,
-    preferring a source type other than the one suggested last. Items are
-    pooled by channel, kind and type once, so each pick looks at a handful of
-    queue heads, not the whole queue.
-    """
-
-    def __init__(self, candidates: list[QueueItem], channels: Iterable[str]) -> None:
-        self.channels = tuple(channels)
-        kinds = {i.source_kind for i in candidates}
-        self.kinds = [k for k in SOURCE_KINDS if k in kinds] + sorted(kinds - set(SOURCE_KINDS))
-        self.order = {item.id: n for n, item in enumerate(candidates)}
-        self.pools: dict[str, dict[str, dict[str, deque[QueueItem]]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(deque))
-        )
-        known = {c.casefold(): c for c in self.channels}
-        for item in candidates:
-            fits = [known[c.casefold()] for c in item.channels if c.casefold() in known]
-            if item.channels and not fits:
-                continue  # meant only for channels not planned
-            for channel in fits or self.channels:
-                self.pools[channel][item.source_kind][item.source_type].append(item)
-        self.used: set[str] = set()
-        self.next_kind: dict[str, int | None] = {}
-        self.last_type: dict[tuple[str, str], str] = {}
-
-    def _head(self, pool: deque[QueueItem]) -> QueueItem | None:
-        while pool and pool[0].id in self.used:
-            pool.popleft()
-        return pool[0] if pool else None
-
-    def pick(self, channel: str) -> QueueItem | None:
-        """The item to suggest for the channel's next free slot, or None when none is left."""
-        pools = self.pools.get(channel)
-        if not pools or not self.kinds:
-            return None
-        heads: dict[str, list[tuple[str, QueueItem]]] = {}
-        for kind in self.kinds:
-            found = [(t, h) for t, pool in pools.get(kind, {}).items() if (h := self._head(pool))]
-            if found:
-                heads[kind] = found
-        if not heads:
-            return None
-        start = self.next_kind.get(channel)
-        if start is None:  # the first pick is simply the oldest item
-            kind = min(heads, key=lambda k: min(self.order[h.id] for _, h in heads[k]))
-        else:
-            ring = self.kinds[start:] + self.kinds[:start]
-            kind = next(k for k in ring if k in heads)
-        last = self.last_type.get((channel, kind))
-        preferred = [th for th in heads[kind] if th[0] != last] or heads[kind]
-        source_type, item = min(preferred, key=lambda th: self.order[th[1].id])
-        self.used.add(item.id)
-        self.last_type[(channel, kind)] = source_type
-        self.next_kind[channel] = (self.kinds.index(kind) + 1) % len(self.kinds)
-        return item
 
 
 # -- matching ---------------------------------------------------------------------
@@ -641,7 +229,7 @@ def _place_items(
     for item in items:
         if item.when is None:
             continue
-        if not (item.status.casefold() in _PLACED or (crisis and item.status == "On hold")):
+        if not (item.status.casefold() in PLACED or (crisis and item.status == "On hold")):
             continue
         day = item.when.date()
         for channel in item.channels:

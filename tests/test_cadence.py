@@ -11,6 +11,7 @@ import pytest
 from automation.config import settings_from_dict
 from automation.store.xlsx import XlsxStore
 from jobs import brief, cadence
+from jobs.channels import ChannelPlan, lay_out_slots, read_channels, week_slots
 from jobs.crisis.state import crisis_state, crisis_state_of
 from sheets_schema.records import Append, Changes, Delete, Snapshot, Update, frame_from_rows
 from sheets_schema.settings import Settings
@@ -66,8 +67,8 @@ def snapshot(
     )
 
 
-def only_plan(**kw: object) -> cadence.ChannelPlan:
-    plans, problems, _, _ = cadence.read_channels(frame_from_rows("Channels", [channel(**kw)]))
+def only_plan(**kw: object) -> ChannelPlan:
+    plans, problems, _, _ = read_channels(frame_from_rows("Channels", [channel(**kw)]))
     assert not problems
     return plans[0]
 
@@ -90,7 +91,7 @@ def states_by_key(result: cadence.CadenceResult) -> dict[tuple[str, str, str], c
 )
 def test_a_nine_oclock_window_stays_nine_local_on_both_sides_of_a_clock_change(zone, before, after):
     plan = only_plan(per_week="7", days="daily", window="09:00-10:00")
-    slots = cadence.lay_out_slots(plan, before, after, zone)
+    slots = lay_out_slots(plan, before, after, zone)
     assert [s.day for s in slots] == [before + timedelta(days=i) for i in range(4)]
     assert {(s.start.hour, s.start.minute, s.end.hour) for s in slots} == {(9, 0, 10)}
     assert all(s.label == "09:00-10:00 #1" for s in slots)
@@ -130,37 +131,37 @@ def test_an_item_scheduled_in_utc_after_the_spring_change_fills_the_local_nine_o
 
 
 def test_seven_posts_a_week_every_day_gives_one_slot_a_day():
-    slots = cadence.week_slots(only_plan(per_week="7", days="daily"), date(2027, 3, 29), LONDON)
+    slots = week_slots(only_plan(per_week="7", days="daily"), date(2027, 3, 29), LONDON)
     assert [s.day.weekday() for s in slots] == [0, 1, 2, 3, 4, 5, 6]
 
 
 def test_seven_posts_on_working_days_puts_two_slots_on_two_days():
-    slots = cadence.week_slots(only_plan(per_week="7", days=""), date(2027, 3, 29), LONDON)
+    slots = week_slots(only_plan(per_week="7", days=""), date(2027, 3, 29), LONDON)
     per_day = [sum(1 for s in slots if s.day.weekday() == d) for d in range(7)]
     assert per_day == [1, 2, 1, 2, 1, 0, 0]
     assert [s.label for s in slots if s.day.weekday() == 1] == ["09:00-11:00 #1", "09:00-11:00 #2"]
 
 
 def test_no_post_days_spreads_three_posts_over_the_working_week():
-    slots = cadence.week_slots(only_plan(per_week="3", days=""), date(2027, 3, 29), LONDON)
+    slots = week_slots(only_plan(per_week="3", days=""), date(2027, 3, 29), LONDON)
     assert [s.day.weekday() for s in slots] == [0, 2, 4]
 
 
 def test_several_windows_get_slots_in_each():
     plan = only_plan(per_week="10", days="Mon-Fri", window="9am-11am, 14:00-15:00")
-    slots = cadence.week_slots(plan, date(2027, 3, 29), LONDON)
+    slots = week_slots(plan, date(2027, 3, 29), LONDON)
     monday = [s.label for s in slots if s.day == date(2027, 3, 29)]
     assert monday == ["09:00-11:00 #1", "14:00-15:00 #1"]
 
 
 def test_single_daily_posts_alternate_between_two_windows():
     plan = only_plan(per_week="4", days="Mon-Thu", window="9-11, 14-15")
-    labels = [s.label for s in cadence.week_slots(plan, date(2027, 3, 29), LONDON)]
+    labels = [s.label for s in week_slots(plan, date(2027, 3, 29), LONDON)]
     assert labels == ["09:00-11:00 #1", "14:00-15:00 #1", "09:00-11:00 #1", "14:00-15:00 #1"]
 
 
 def test_overlapping_windows_are_merged_and_an_item_in_the_overlap_fills_one_slot(tmp_path):
-    plans, problems, lines, _ = cadence.read_channels(
+    plans, problems, lines, _ = read_channels(
         frame_from_rows(
             "Channels", [channel(per_week="1", days="Mon", window="09:00-12:00, 11:00-13:00")]
         )
@@ -608,13 +609,11 @@ def test_the_job_is_registered():
 )
 def test_channels_read_the_common_ways_people_write_days_and_hours(days, window):
     plan = only_plan(per_week="3", days=days, window=window)
-    slots = cadence.week_slots(plan, date(2027, 3, 29), LONDON)
+    slots = week_slots(plan, date(2027, 3, 29), LONDON)
     assert [s.label for s in slots] == ["09:00-11:00 #1"] * 3
     assert {s.day.weekday() for s in slots} <= {0, 1, 2, 3, 4}
 
 
 def test_noon_is_understood_in_a_post_window():
     plan = only_plan(per_week="1", days="Wed", window="noon-2pm")
-    assert [s.label for s in cadence.week_slots(plan, date(2027, 3, 29), LONDON)] == [
-        "12:00-14:00 #1"
-    ]
+    assert [s.label for s in week_slots(plan, date(2027, 3, 29), LONDON)] == ["12:00-14:00 #1"]

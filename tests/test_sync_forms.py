@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from automation import crash
 from automation.config import settings_from_dict
 from automation.runner import run_job
 from automation.store.xlsx import XlsxStore
@@ -576,20 +576,20 @@ KILL_SCRIPT = textwrap.dedent(
 
 @pytest.mark.slow
 def test_a_sync_killed_mid_write_then_run_again_ends_with_every_response_once(tmp_path):
-    n = 1500
+    n = 300
     write_export(tmp_path, export_rows(n))
     XlsxStore(tmp_path / "workbook.xlsx").ensure_tabs()
     repo = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path), str(repo)], cwd=repo)
-    # Kill it the moment the atomic save starts writing its temporary file.
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if any(tmp_path.glob(".workbook.xlsx.*.tmp")):
-            os.kill(proc.pid, signal.SIGKILL)
-            break
-        time.sleep(0.005)
-    proc.wait(timeout=120)
+    # Killed the moment the atomic save has written its temporary file (a named crash point).
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, str(tmp_path), str(repo)],
+        cwd=repo,
+        env={**os.environ, crash.ENV: "xlsx.temp_saved"},
+        capture_output=True,
+        timeout=300,
+    )
     assert proc.returncode == -signal.SIGKILL, "the sync finished before it could be killed"
+    assert list(tmp_path.glob(".workbook.xlsx*.tmp"))  # the save was cut short
     store = XlsxStore(tmp_path / "workbook.xlsx")
     assert len(store.read(["Submissions"])["Submissions"]) in (0, n)  # all or nothing
     result = run_job(build_workspace(make_settings(tmp_path)), "sync-forms", NOW)
@@ -599,6 +599,7 @@ def test_a_sync_killed_mid_write_then_run_again_ends_with_every_response_once(tm
     assert len(snap["Queue"]) == n and set(snap["Queue"]["id"]) == {
         f"Q-{i:04d}" for i in range(1, n + 1)
     }
+    assert not list(tmp_path.glob(".workbook.xlsx*.tmp"))  # the next save replaced it
 
 
 def test_updates_never_name_the_coordinators_fields(tmp_path):

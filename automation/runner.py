@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,11 +23,12 @@ from typing import Any
 
 import jobs
 from automation import crash
-from automation.gather import AFTER, GATHER, Gatherer
+from automation.gather import AFTER, GATHER, Gatherer, guide_folder
+from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
 from automation.workspace import Workspace
-from jobs.base import Job, Plan
+from jobs.base import Job, OutputFile, Plan
 from sheets_schema.errors import ChorusError
-from sheets_schema.records import Append, ApplyResult, Changes, Update
+from sheets_schema.records import Append, Changes, Snapshot, Update
 from sheets_schema.values import format_datetime
 
 log = logging.getLogger("chorus.run")
@@ -157,38 +159,56 @@ def _run(
     dry_run: bool,
     dry_run_dir: Path | None,
 ) -> None:
-    settings = workspace.settings
-    tabs = tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ)))
     # 1. gather
-    snapshot = workspace.store.read(tabs)
+    snapshot = workspace.store.read(tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ))))
     crash.reached("run.read")
     inputs = None
     if gather:
         inputs = gather(workspace, now, snapshot)
         crash.reached("run.gather")
     # 2. plan
-    plan = job.plan(snapshot, now, settings, inputs)
+    plan = job.plan(snapshot, now, workspace.settings, inputs)
     result.plan = plan
     result.counts.update(plan.report.counts)
     result.lines.extend(plan.report.lines)
     result.problems.extend(plan.report.problems)
     # 3. apply
     if dry_run:
-        result.counts["would_write"] = (
-            len(plan.changes.appends) + len(plan.changes.updates) + len(plan.changes.deletes)
-        )
-        if plan.messages:
-            from automation.mail.ledger import deliver
+        _rehearse(plan, snapshot, workspace, now, result, dry_run_dir)
+    else:
+        _apply(job, plan, snapshot, workspace, now, result)
 
-            report = deliver(
-                plan.messages,
-                workspace=workspace,
-                snapshot=snapshot,
-                now=now,
-                dry_run_dir=dry_run_dir or settings.base_dir / "dry-run",
-            )
-            _merge_delivery(result, report)
-        return
+
+def _rehearse(
+    plan: Plan,
+    snapshot: Snapshot,
+    workspace: Workspace,
+    now: datetime,
+    result: RunResult,
+    dry_run_dir: Path | None,
+) -> None:
+    """A dry run: count what would be written, and write the messages as .eml files only."""
+    changes = plan.changes
+    result.counts["would_write"] = (
+        len(changes.appends) + len(changes.updates) + len(changes.deletes)
+    )
+    if plan.messages:
+        folder = dry_run_dir or workspace.settings.base_dir / "dry-run"
+        report = deliver(
+            plan.messages, workspace=workspace, snapshot=snapshot, now=now, dry_run_dir=folder
+        )
+        _merge_delivery(result, report)
+
+
+def _apply(
+    job: Job,
+    plan: Plan,
+    snapshot: Snapshot,
+    workspace: Workspace,
+    now: datetime,
+    result: RunResult,
+) -> None:
+    """One write, then the sends through the Sent ledger, the files, and the after-write step."""
     changes = plan.changes
     after = AFTER.get(job.name)
     if not plan.messages and not plan.files and after is None:
@@ -199,22 +219,22 @@ def _run(
         cost = workspace.store.write_cost(changes + runs)
         result.recorded = _runs_row(workspace, result, now, extra_calls=cost)
         changes = changes + Changes(appends=(Append("Runs", result.recorded),))
-    applied = ApplyResult()
     if changes:
-        applied = workspace.store.apply(changes)
+        result.skipped.extend(workspace.store.apply(changes).skipped)
         crash.reached("run.write")
-    result.skipped.extend(applied.skipped)
     if plan.messages:
-        from automation.mail.ledger import deliver
-
         report = deliver(plan.messages, workspace=workspace, snapshot=snapshot, now=now)
         _merge_delivery(result, report)
     else:
-        from automation.mail.ledger import tidy_spool
-
         tidy_spool(workspace, snapshot)
-    for output in plan.files:
-        folder = settings.guide.output_dir or settings.base_dir
+    _write_files(plan.files, guide_folder(workspace.settings), result)
+    if after is not None:
+        result.lines.extend(after(workspace, plan, now))
+
+
+def _write_files(files: Sequence[OutputFile], folder: Path, result: RunResult) -> None:
+    """Each file replaced whole (a temporary copy renamed over it), never half-written."""
+    for output in files:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / output.name
         tmp = target.with_name(f".{target.name}.tmp")
@@ -222,11 +242,9 @@ def _run(
         tmp.replace(target)
         crash.reached("run.file")
         result.files.append(str(target))
-    if after is not None:
-        result.lines.extend(after(workspace, plan, now))
 
 
-def _merge_delivery(result: RunResult, report: Any) -> None:
+def _merge_delivery(result: RunResult, report: DeliveryReport) -> None:
     for key, value in report.counts().items():
         result.counts[key] = result.counts.get(key, 0) + value
     result.lines.extend(report.lines)

@@ -294,6 +294,33 @@ def checklist(n_mentions: int, n_messages: int) -> list[str]:
 # -- the plan ----------------------------------------------------------------------
 
 
+def _uncovered_weeks(
+    rota_df: pd.DataFrame,
+    absences: pd.DataFrame,
+    people_df: pd.DataFrame,
+    today: date,
+    settings: Settings,
+) -> list[dict[str, str]]:
+    """The next four weeks nobody can cover, for the person on duty to arrange."""
+    uncovered = rota.uncovered_weeks(
+        rota_df,
+        absences,
+        people_df,
+        today,
+        4,
+        working_days=settings.organisation.working_days,
+        day_first=settings.organisation.day_first,
+    )
+    return [
+        {
+            "week_starting": w.week_starting.isoformat(),
+            "week_label": f"{w.week_starting.day} {w.week_starting:%b}",
+            "reason": w.reason,
+        }
+        for w in uncovered
+    ]
+
+
 def _crisis_context(
     crises: Sequence[Mapping[str, str]],
     items: list[dict[str, Any]],
@@ -390,15 +417,6 @@ def brief_context(
     n_messages = sum(
         1 for m in (*mentions, *crisis_items) if m["kind"].casefold() == "direct message"
     )
-    uncovered = rota.uncovered_weeks(
-        rota_df,
-        absences,
-        people_df,
-        today,
-        4,
-        working_days=settings.organisation.working_days,
-        day_first=day_first,
-    )
     crisis_context = _crisis_context(crises, crisis_items, now, settings) if crisis else None
     nothing = not (todays or gaps or submissions or inbox or mentions or crisis_items or crisis)
     context = {
@@ -417,14 +435,7 @@ def brief_context(
         "mentions": mentions,
         "mentions_old": sum(1 for m in (*mentions, *crisis_items) if m["old"]),
         "checklist": checklist(len(mentions) + len(crisis_items), n_messages),
-        "uncovered_weeks": [
-            {
-                "week_starting": w.week_starting.isoformat(),
-                "week_label": f"{w.week_starting.day} {w.week_starting:%b}",
-                "reason": w.reason,
-            }
-            for w in uncovered
-        ],
+        "uncovered_weeks": _uncovered_weeks(rota_df, absences, people_df, today, settings),
         "nothing_to_do": nothing,
     }
     return context, duty

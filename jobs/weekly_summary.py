@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -105,6 +106,25 @@ class OrganisationFigures:
     ack_status: pd.DataFrame
     start: datetime
     end: datetime
+
+
+def _crisis_episodes(
+    snapshot: Snapshot, week: Week, now: datetime, tz: ZoneInfo, day_first: bool
+) -> list[dict[str, object]]:
+    """The week's crises, each with its median time to answer in words."""
+    start, end = week.bounds(tz)
+    episodes = figures.crisis_episodes(
+        snapshot.get_or_empty("Crises"),
+        snapshot["Mentions"],
+        start,
+        end,
+        now,
+        tz,
+        day_first=day_first,
+    )
+    for episode in episodes:
+        episode["median_text"] = figures.format_duration(episode["median_hours"])  # type: ignore[arg-type]
+    return episodes
 
 
 def _acknowledgements(
@@ -228,11 +248,7 @@ def organisation_figures(
     for goal in goals:
         _word_goal(goal)
     trend = figures.weekly_trend(queue, subs_all, week, tz, weeks=4, day_first=day_first)
-    episodes = figures.crisis_episodes(
-        snapshot.get_or_empty("Crises"), mentions, start, end, now, tz, day_first=day_first
-    )
-    for episode in episodes:
-        episode["median_text"] = figures.format_duration(episode["median_hours"])  # type: ignore[arg-type]
+    episodes = _crisis_episodes(snapshot, week, now, tz, day_first)
 
     posts_cid, trend_cid = f"posts-{week.label}", f"trend-{week.label}"
     images = (

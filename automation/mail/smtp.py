@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from automation import crash
 from automation.mail.base import MessageRefused, Resolution, SendResult, TransportDown
-from sheets_schema.errors import ConfigError
+from sheets_schema.errors import ConfigError, MailError
 
 if TYPE_CHECKING:
     from sheets_schema.settings import Settings
@@ -107,77 +107,83 @@ class SmtpMailer:
         return ""
 
     def send(self, msg: EmailMessage, prepared_id: str) -> SendResult:
-        where = f"{self.host}:{self.port}"
         attempts = len(self.retry_delays) + 1
         for attempt in range(1, attempts + 1):
-            last = attempt == attempts
             try:
                 conn = self._connection()
                 conn.send_message(msg)
                 crash.reached("smtp.accepted")
                 return SendResult()
-            except smtplib.SMTPAuthenticationError as exc:
+            except (OSError, smtplib.SMTPException) as exc:  # ssl and smtplib errors included
                 self._drop()
-                raise TransportDown(
-                    f"the SMTP server {where} refused the login for {self.username!r} ({exc.smtp_code} {_reply(exc)})",
-                    place=f"{self.place}.smtp_username",
-                    fix="check mail.smtp_username and the password in the environment variable named by "
-                    "mail.smtp_password_env (for Gmail/Google Workspace use an app password)",
-                ) from None
-            except smtplib.SMTPNotSupportedError as exc:
-                self._drop()
-                raise TransportDown(
-                    f"the SMTP server {where} does not support what Chorus asked for: {exc}",
-                    place=f"{self.place}.smtp_security",
-                    fix='for STARTTLS use port 587, for smtp_security = "ssl" port 465; '
-                    "a server without AUTH needs smtp_username left empty",
-                ) from None
-            except smtplib.SMTPRecipientsRefused as exc:
-                self._drop()
-                codes = [code for code, _ in exc.recipients.values()]
-                if codes and all(400 <= c < 500 for c in codes) and not last:
-                    self.sleep(self.retry_delays[attempt - 1])
-                    continue
-                raise MessageRefused(
-                    f"the SMTP server {where} refused the recipient {', '.join(exc.recipients)}: "
-                    + "; ".join(f"{c} {_text(m)}" for c, m in exc.recipients.values()),
-                    fix="check the address in the People tab",
-                ) from None
-            except smtplib.SMTPResponseException as exc:
-                self._drop()
-                if 400 <= exc.smtp_code < 500 and not last:
-                    self.sleep(self.retry_delays[attempt - 1])
-                    continue
-                if isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500:
-                    raise MessageRefused(
-                        f"the SMTP server {where} refused the message ({exc.smtp_code} {_reply(exc)})",
-                        fix="see the server's reason; the message stays Failed in the Sent tab",
-                    ) from None
-                raise TransportDown(
-                    f"the SMTP server {where} answered {exc.smtp_code} {_reply(exc)}"
-                    + (f" after {attempts} attempts" if exc.smtp_code < 500 else ""),
-                    place=f"{self.place}.smtp_host",
-                    fix="check mail.sender is an address this server may send as, or try again later",
-                ) from None
-            except ssl.SSLError as exc:
-                self._drop()
-                raise TransportDown(
-                    f"TLS with the SMTP server {where} failed: {exc.reason or exc}",
-                    place=f"{self.place}.smtp_security",
-                    fix='use smtp_security = "starttls" for port 587 or "ssl" for port 465',
-                ) from None
-            except (OSError, smtplib.SMTPException) as exc:
-                # Refused connection, timeout, dropped connection: transient.
-                self._drop()
-                if not last:
-                    self.sleep(self.retry_delays[attempt - 1])
-                    continue
-                raise TransportDown(
-                    f"could not reach the SMTP server {where} after {attempts} attempts: {exc}",
-                    place=f"{self.place}.smtp_host",
-                    fix="check mail.smtp_host, mail.smtp_port and that the network allows outgoing SMTP",
-                ) from None
+                error = self._refusal(exc, attempts, last=attempt == attempts)
+                if error is not None:
+                    raise error from None
+                self.sleep(self.retry_delays[attempt - 1])
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _refusal(self, exc: Exception, attempts: int, *, last: bool) -> MailError | None:
+        """What the server's answer means: a login, TLS or recipient refusal, or None to retry.
+
+        4xx answers and dropped connections are transient: retried until the last attempt.
+        """
+        where = f"{self.host}:{self.port}"
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return TransportDown(
+                f"the SMTP server {where} refused the login for {self.username!r} ({exc.smtp_code} {_reply(exc)})",
+                place=f"{self.place}.smtp_username",
+                fix="check mail.smtp_username and the password in the environment variable named by "
+                "mail.smtp_password_env (for Gmail/Google Workspace use an app password)",
+            )
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            return TransportDown(
+                f"the SMTP server {where} does not support what Chorus asked for: {exc}",
+                place=f"{self.place}.smtp_security",
+                fix='for STARTTLS use port 587, for smtp_security = "ssl" port 465; '
+                "a server without AUTH needs smtp_username left empty",
+            )
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            codes = [code for code, _ in exc.recipients.values()]
+            if codes and all(400 <= c < 500 for c in codes) and not last:
+                return None
+            return MessageRefused(
+                f"the SMTP server {where} refused the recipient {', '.join(exc.recipients)}: "
+                + "; ".join(f"{c} {_text(m)}" for c, m in exc.recipients.values()),
+                fix="check the address in the People tab",
+            )
+        if isinstance(exc, smtplib.SMTPResponseException):
+            return self._answer_refusal(exc, where, attempts, last=last)
+        if isinstance(exc, ssl.SSLError):
+            return TransportDown(
+                f"TLS with the SMTP server {where} failed: {exc.reason or exc}",
+                place=f"{self.place}.smtp_security",
+                fix='use smtp_security = "starttls" for port 587 or "ssl" for port 465',
+            )
+        # Refused connection, timeout, dropped connection: transient.
+        if not last:
+            return None
+        return TransportDown(
+            f"could not reach the SMTP server {where} after {attempts} attempts: {exc}",
+            place=f"{self.place}.smtp_host",
+            fix="check mail.smtp_host, mail.smtp_port and that the network allows outgoing SMTP",
+        )
+
+    def _answer_refusal(
+        self, exc: smtplib.SMTPResponseException, where: str, attempts: int, *, last: bool
+    ) -> MailError | None:
+        if 400 <= exc.smtp_code < 500 and not last:
+            return None
+        if isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500:
+            return MessageRefused(
+                f"the SMTP server {where} refused the message ({exc.smtp_code} {_reply(exc)})",
+                fix="see the server's reason; the message stays Failed in the Sent tab",
+            )
+        return TransportDown(
+            f"the SMTP server {where} answered {exc.smtp_code} {_reply(exc)}"
+            + (f" after {attempts} attempts" if exc.smtp_code < 500 else ""),
+            place=f"{self.place}.smtp_host",
+            fix="check mail.sender is an address this server may send as, or try again later",
+        )
 
     def resolve(self, message_id: str, prepared_id: str) -> Resolution:
         return "unknown"

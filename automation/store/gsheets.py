@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -157,67 +158,24 @@ class SheetsStore:
         fresh = dict(
             zip(tab_names, self._batch_get([quote_tab(n) for n in tab_names]), strict=True)
         )
-        value_ranges: list[dict[str, Any]] = []
-        appends: dict[str, dict[tuple[str, ...], list[Any]]] = {}
-        dropped: dict[str, int] = {}
-        doomed: dict[str, list[tuple[str, ...]]] = {}
-        header_cells: list[dict[str, Any]] = []
+        write = _Write()
         for name in tab_names:
-            tab = TABS[name]
-            rows = fresh[name]
-            headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
-            positions = require_columns(tab, headers)
-            needed = {f for a in changes.appends if a.tab == name for f in a.row}
-            needed |= {f for u in changes.updates if u.tab == name for f in u.values}
-            width = len(headers)
-            for f in tab.fields:
-                if f in needed and f not in positions:
-                    positions[f] = width
-                    header_cells.append(
-                        {
-                            "range": f"{quote_tab(name)}!{column_letter(width)}1",
-                            "values": [[tab.column(f).header]],
-                        }
-                    )
-                    width += 1
-            index = _key_index(tab, rows, positions)
-            for update in (u for u in changes.updates if u.tab == name):
-                _plan_update(tab, update, rows, positions, index, value_ranges, result)
-            for append in (a for a in changes.appends if a.tab == name):
-                key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
-                if key in index:
-                    result.skipped.append(keys.already_there(tab, key))
-                    continue
-                line: list[Any] = [""] * (max(positions.values()) + 1)
-                for f, value in append.row.items():
-                    line[positions[f]] = _raw(value)
-                appends.setdefault(name, {})[key] = line
-                index[key] = [-1]
-            for delete in (d for d in changes.deletes if d.tab == name):
-                key = keys.key_text(delete.key)
-                found = index.pop(key, None)
-                if found and found[0] > 0:
-                    doomed.setdefault(name, []).append(key)
-                elif found:
-                    # Appended and deleted in the same write: it never reaches the sheet,
-                    # counted as the local workbook counts it (added, then removed).
-                    del appends[name][key]
-                    dropped[name] = dropped.get(name, 0) + 1
-        if value_ranges or header_cells:
+            _plan_tab(TABS[name], fresh[name], changes, write, result)
+        if write.value_ranges or write.header_cells:
             self.http.values_batch_update(
                 self.spreadsheet_id,
-                body={"valueInputOption": "RAW", "data": header_cells + value_ranges},
+                body={"valueInputOption": "RAW", "data": write.header_cells + write.value_ranges},
             )
         # Deletes before appends: an append can insert rows mid-sheet (Google's table
         # detection stops at a blank row), which would shift the rows we located.
-        if doomed:
-            self._delete_rows(doomed, result, fresh)
-        for name, pending in appends.items():
+        if write.doomed:
+            self._delete_rows(write.doomed, result, fresh)
+        for name, pending in write.appends.items():
             if pending:
                 self._append(name, list(pending.values()), list(pending))
-            if pending or dropped.get(name):
-                result.appended[name] = len(pending) + dropped.get(name, 0)
-        for name, count in dropped.items():
+            if pending or write.dropped.get(name):
+                result.appended[name] = len(pending) + write.dropped.get(name, 0)
+        for name, count in write.dropped.items():
             result.deleted[name] = result.deleted.get(name, 0) + count
         return result
 
@@ -393,6 +351,68 @@ def _raw(value: Cell) -> Any:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     return value
+
+
+@dataclass
+class _Write:
+    """One apply's requests, gathered tab by tab before anything is sent."""
+
+    value_ranges: list[dict[str, Any]] = field(default_factory=list)
+    header_cells: list[dict[str, Any]] = field(default_factory=list)
+    appends: dict[str, dict[tuple[str, ...], list[Any]]] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    doomed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+
+
+def _plan_tab(
+    tab: Tab, rows: list[list[Any]], changes: Changes, write: _Write, result: ApplyResult
+) -> None:
+    """One tab's share of a write: missing headers, updates, appends and deletes by key."""
+    name = tab.name
+    positions = _positions(tab, rows, changes, write)
+    index = _key_index(tab, rows, positions)
+    for update in (u for u in changes.updates if u.tab == name):
+        _plan_update(tab, update, rows, positions, index, write.value_ranges, result)
+    for append in (a for a in changes.appends if a.tab == name):
+        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+        if key in index:
+            result.skipped.append(keys.already_there(tab, key))
+            continue
+        line: list[Any] = [""] * (max(positions.values()) + 1)
+        for f, value in append.row.items():
+            line[positions[f]] = _raw(value)
+        write.appends.setdefault(name, {})[key] = line
+        index[key] = [-1]
+    for delete in (d for d in changes.deletes if d.tab == name):
+        key = keys.key_text(delete.key)
+        found = index.pop(key, None)
+        if found and found[0] > 0:
+            write.doomed.setdefault(name, []).append(key)
+        elif found:
+            # Appended and deleted in the same write: it never reaches the sheet,
+            # counted as the local workbook counts it (added, then removed).
+            del write.appends[name][key]
+            write.dropped[name] = write.dropped.get(name, 0) + 1
+
+
+def _positions(tab: Tab, rows: list[list[Any]], changes: Changes, write: _Write) -> dict[str, int]:
+    """Field -> column position; a field the write needs and the sheet lacks gets a new header."""
+    headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
+    positions = require_columns(tab, headers)
+    needed = {f for a in changes.appends if a.tab == tab.name for f in a.row}
+    needed |= {f for u in changes.updates if u.tab == tab.name for f in u.values}
+    width = len(headers)
+    for f in tab.fields:
+        if f in needed and f not in positions:
+            positions[f] = width
+            write.header_cells.append(
+                {
+                    "range": f"{quote_tab(tab.name)}!{column_letter(width)}1",
+                    "values": [[tab.column(f).header]],
+                }
+            )
+            width += 1
+    return positions
 
 
 def _key_index(

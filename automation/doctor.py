@@ -1,28 +1,29 @@
 """`chorus doctor`: check settings, credentials, access, the spreadsheet's shape, the forms and the mail.
 
 Each check says ok, warn or fail, and for anything not ok the fix. It reads
-and connects but never writes or sends: the spreadsheet is read (header rows
-only), forms are read, SMTP is connected to (and logged into) without
-sending, Gmail's delegated token is used for one profile read. Only the
-checks that apply to the settings run: a local workbook with an outbox needs
-no Google credentials.
+and connects but never writes or sends: the spreadsheet is read (header rows,
+and a tab's cells only where a header looks renamed), forms are read, SMTP is
+connected to (and logged into) without sending, Gmail's delegated token is
+used for one profile read. Only the checks that apply to the settings run: a
+local workbook with an outbox needs no Google credentials.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import stat
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 from automation.config import load_settings
-from sheets_schema.columns import normalise_header
+from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import ChorusError
 from sheets_schema.forms import FORMS
+from sheets_schema.headers import Rows, columns_to_add, find_renames
 from sheets_schema.settings import FormSettings, Settings
 from sheets_schema.tabs import TAB_ORDER, TABS
 
@@ -190,7 +191,7 @@ def check_spreadsheet(settings: Settings, services: Any) -> list[Check]:
                 )
             ]
         try:
-            headers = _xlsx_headers(path)
+            drift = _xlsx_drift(path)
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
             return [
                 Check(
@@ -200,7 +201,7 @@ def check_spreadsheet(settings: Settings, services: Any) -> list[Check]:
                     "restore it from a backup, or move it away and run `chorus init`",
                 )
             ]
-        return [Check("workbook", "ok", f"{path} opens"), *schema_drift(headers)]
+        return [Check("workbook", "ok", f"{path} opens"), *drift]
     sid = settings.backend.spreadsheet_id
     try:
         headers = _sheet_headers(services, sid)
@@ -210,7 +211,7 @@ def check_spreadsheet(settings: Settings, services: Any) -> list[Check]:
         Check(
             "spreadsheet", "ok", f"{services.service_account_email()} can open spreadsheet {sid}"
         ),
-        *schema_drift(headers),
+        *schema_drift(headers, partial(_sheet_rows, services, sid)),
     ]
 
 
@@ -261,22 +262,43 @@ def _sheet_headers(services: Any, spreadsheet_id: str) -> dict[str, list[str]]:
     }
 
 
-def _xlsx_headers(path: Path) -> dict[str, list[str]]:
+def _sheet_rows(services: Any, spreadsheet_id: str, title: str) -> list[list[Any]]:
+    """A tab's data rows (one values:batchGet), to tell a renamed column by its values."""
+    from automation.store.gsheets import quote_tab
+
+    http = services.gspread_client().http_client
+    try:
+        body = http.values_batch_get(spreadsheet_id, [quote_tab(title)])
+    except Exception:  # noqa: BLE001 - the header check stands without the values
+        return []
+    ranges = body.get("valueRanges", [])
+    rows: list[list[Any]] = (ranges[0].get("values") or []) if ranges else []
+    return rows[1:]
+
+
+def _xlsx_drift(path: Path) -> list[Check]:
+    """The workbook's header rows against the schema; a tab's cells are read only when needed."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True)
     try:
-        out = {}
+        headers = {}
         for ws in wb.worksheets:
             first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
-            out[ws.title] = [str(h).strip() if h is not None else "" for h in first]
-        return out
+            headers[ws.title] = [str(h).strip() if h is not None else "" for h in first]
+        return schema_drift(headers, lambda title: wb[title].iter_rows(min_row=2, values_only=True))
     finally:
         wb.close()
 
 
-def schema_drift(headers: Mapping[str, Sequence[str]]) -> list[Check]:
-    """Missing tabs, missing columns and renamed headers, compared with sheets_schema (pure)."""
+def schema_drift(
+    headers: Mapping[str, Sequence[str]], rows_of: Callable[[str], Rows] | None = None
+) -> list[Check]:
+    """Missing tabs, missing columns and renamed headers, compared with sheets_schema.
+
+    `rows_of(title)` reads a tab's data rows, so a renamed column can be known
+    by its values; it is called only for a tab with a missing column and an unknown header.
+    """
     by_norm = {normalise_header(t): t for t in headers}
     checks: list[Check] = []
     missing_tabs = [n for n in TAB_ORDER if normalise_header(n) not in by_norm]
@@ -293,37 +315,39 @@ def schema_drift(headers: Mapping[str, Sequence[str]]) -> list[Check]:
     for name in TAB_ORDER:
         if name in missing_tabs:
             continue
-        row = [h for h in headers[by_norm[normalise_header(name)]] if h]
-        have = {normalise_header(h) for h in row}
-        known = {normalise_header(h) for h in TABS[name].headers}
-        strangers = [h for h in row if normalise_header(h) not in known]
-        for col in TABS[name].columns:
-            if normalise_header(col.header) in have:
-                continue
-            problems += 1
-            close = difflib.get_close_matches(col.header, strangers, n=1, cutoff=0.75)
-            status: Status = "fail" if col.required else "warn"
-            if close:
-                checks.append(
-                    Check(
-                        f"tab {name}",
-                        status,
-                        f"column {close[0]!r} looks like {col.header!r} renamed",
-                        f"rename the header back to {col.header!r}: Chorus finds columns by header",
-                    )
-                )
-            else:
-                checks.append(
-                    Check(
-                        f"tab {name}",
-                        status,
-                        f"column {col.header!r} is missing",
-                        "run `chorus init` to add it at the end of the header row",
-                    )
-                )
+        title = by_norm[normalise_header(name)]
+        tab_checks = _tab_drift(TABS[name], list(headers[title]), title, rows_of)
+        problems += len(tab_checks)
+        checks += tab_checks
     if not missing_tabs and not problems:
         checks.append(
             Check("tabs", "ok", f"all {len(TAB_ORDER)} tabs have every column the schema names")
+        )
+    return checks
+
+
+def _tab_drift(
+    tab: Tab, row: list[str], title: str, rows_of: Callable[[str], Rows] | None
+) -> list[Check]:
+    """One tab's columns: each renamed one (a fail: jobs stop on it) and each missing one."""
+    renames = find_renames(tab, row, partial(rows_of, title) if rows_of else ())
+    checks = [
+        Check(
+            f"tab {tab.name}",
+            "fail",
+            r.description(),
+            f"{r.advice()}: Chorus finds columns by header (`chorus init` will not add a second one)",
+        )
+        for r in renames
+    ]
+    for col in columns_to_add(tab, row, renames):
+        checks.append(
+            Check(
+                f"tab {tab.name}",
+                "fail" if col.required else "warn",
+                f"column {col.header!r} is missing",
+                "run `chorus init` to add it at the end of the header row",
+            )
         )
     return checks
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import SheetError
+from sheets_schema.headers import Rename, find_renames, unmatched
 from sheets_schema.tabs import TABS
 
 Cell = str | int | float | None
@@ -159,7 +160,13 @@ def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.Data
             fix="run `chorus init` to write the headers",
         )
     headers = [cell_to_text(v).strip() for v in header_row]
-    positions = require_columns(tab, headers)
+    missing, strangers = unmatched(tab, headers)
+    if missing and strangers:  # the cells may show a renamed column: keep them to look twice
+        body = list(iterator)
+        iterator = iter(body)
+        positions = require_columns(tab, headers, body)
+    else:
+        positions = require_columns(tab, headers)
     records: list[list[str]] = []
     index: list[int] = []
     for row_number, row in enumerate(iterator, start=2):
@@ -223,24 +230,50 @@ def check_cell_sizes(changes: Changes, limit: int) -> None:
                 )
 
 
-def require_columns(tab: Tab, headers: list[str]) -> dict[str, int]:
-    """Map fields to 0-based column positions by header; a missing required column is an error."""
+def require_columns(
+    tab: Tab, headers: list[str], rows: Iterable[Sequence[object]] = ()
+) -> dict[str, int]:
+    """Map fields to 0-based column positions by header.
+
+    A missing required column is an error, and so is any schema column that a
+    header the schema does not know most likely is, renamed (`rows`, the data
+    rows, let its values count as evidence): a job must not read it as blank.
+    """
     positions: dict[str, int] = {}
     wanted = tab.by_header()
     for i, header in enumerate(headers):
         col = wanted.get(normalise_header(header))
         if col is not None and col.field not in positions:
             positions[col.field] = i
+    if len(positions) == len(tab.columns):
+        return positions
+    renames = find_renames(tab, headers, rows)
     missing = [c.header for c in tab.columns if c.required and c.field not in positions]
+    missing += [r.expected for r in renames if r.expected not in missing]
     if missing:
-        raise SheetError(
-            f"required column {missing[0]!r} is missing"
-            + (f" (also {', '.join(missing[1:])})" if missing[1:] else ""),
-            tab=tab.name,
-            column=missing[0],
-            fix=f"add a column headed {missing[0]!r} to row 1, or run `chorus init` to repair headers",
-        )
+        raise _missing_columns(tab, missing, {r.expected: r for r in renames})
     return positions
+
+
+def _missing_columns(tab: Tab, missing: list[str], renames: Mapping[str, Rename]) -> SheetError:
+    """The error for missing columns: the rename to undo when a header looks renamed."""
+    first = renames.get(missing[0])
+    message = (
+        f"column {missing[0]!r} is missing: {first.description()}"
+        if first
+        else f"required column {missing[0]!r} is missing"
+    )
+    if missing[1:]:
+        message += f" (also {', '.join(missing[1:])})"
+    fixes = [renames[m].advice() for m in missing if m in renames]
+    added = [m for m in missing if m not in renames]
+    if added:
+        fixes.append(
+            f"add a column headed {added[0]!r} to row 1, or run `chorus init` to repair headers"
+        )
+    if renames:
+        fixes.append("Chorus finds columns by header")
+    return SheetError(message, tab=tab.name, column=missing[0], fix="; ".join(fixes))
 
 
 def cell_to_text(value: object) -> str:

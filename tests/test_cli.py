@@ -11,6 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from sheets_schema.tabs import TABS
+
 CHORUS = str(Path(sys.executable).parent / "chorus")
 
 
@@ -153,3 +155,105 @@ def test_the_demo_writes_a_program_that_validates_and_runs_every_job(tmp_path: P
     assert all(row[4] in ("ok", "problems") for row in runs if row[1])
     queue = list(wb["Queue"].iter_rows(min_row=2, values_only=True))
     assert len([r for r in queue if r[0]]) >= 60
+
+
+def workbook_with_queue(tmp_path: Path) -> Path:
+    """`chorus init`, then three Queue items typed in as a coordinator would."""
+    config = tmp_path / "chorus.toml"
+    assert chorus("--config", str(config), "init", "--domain", "example.org").returncode == 0
+    wb = openpyxl.load_workbook(tmp_path / "workbook.xlsx")
+    queue = wb["Queue"]
+    headers = [c.value for c in queue[1]]
+    for n, status in enumerate(("Approved", "New", "Scheduled"), start=1):
+        row = dict.fromkeys(headers, None)
+        row.update({"ID": f"Q-{n}", "Source Kind": "Organisation", "Headline": f"Item {n}"})
+        row["Status"] = status
+        queue.append([row[h] for h in headers])
+    wb.save(tmp_path / "workbook.xlsx")
+    return config
+
+
+def queue_headers(tmp_path: Path) -> list[str]:
+    wb = openpyxl.load_workbook(tmp_path / "workbook.xlsx", read_only=True)
+    try:
+        return [str(c) for c in next(wb["Queue"].iter_rows(max_row=1, values_only=True)) if c]
+    finally:
+        wb.close()
+
+
+def rename_header(tmp_path: Path, old: str, new: str, *, move_to_end: bool = False) -> None:
+    """Rename a Queue header in the real file, and optionally cut the column to the end."""
+    wb = openpyxl.load_workbook(tmp_path / "workbook.xlsx")
+    queue = wb["Queue"]
+    col = [c.value for c in queue[1]].index(old) + 1
+    queue.cell(row=1, column=col, value=new)
+    if move_to_end:
+        cells = [queue.cell(row=r, column=col).value for r in range(1, queue.max_row + 1)]
+        end = queue.max_column + 1
+        for r, value in enumerate(cells, start=1):
+            queue.cell(row=r, column=end, value=value)
+        queue.delete_cols(col)
+    wb.save(tmp_path / "workbook.xlsx")
+
+
+def test_init_does_not_add_a_second_status_beside_a_renamed_one(tmp_path: Path) -> None:
+    config = workbook_with_queue(tmp_path)
+    rename_header(tmp_path, "Status", "State")
+    before = queue_headers(tmp_path)
+    result = chorus("--config", str(config), "init")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "column J is headed 'State', which looks like 'Status' renamed" in result.stderr
+    assert "rename 'State' back to 'Status' in tab Queue, column J" in result.stderr
+    assert queue_headers(tmp_path) == before  # no empty Status column added
+    rename_header(tmp_path, "State", "Status")
+    again = chorus("--config", str(config), "init")
+    assert again.returncode == 0 and "already has every tab and column" in again.stdout
+    assert chorus("--config", str(config), "validate").returncode == 0
+
+
+def test_every_job_reading_a_renamed_column_stops_with_the_rename_to_undo(tmp_path: Path) -> None:
+    config = workbook_with_queue(tmp_path)
+    rename_header(tmp_path, "Status", "State")
+    for job in ("check-cadence", "brief"):
+        result = chorus("--config", str(config), "run", job, "--at", "2026-11-24T08:30")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert "tab 'Queue', column 'Status': column 'Status' is missing" in result.stderr
+        assert "rename 'State' back to 'Status' in tab Queue, column J" in result.stderr
+    doctor = chorus("--config", str(config), "doctor")
+    assert doctor.returncode == 1
+    assert "fail  tab Queue: column J is headed 'State'" in doctor.stdout
+    assert "fix: rename 'State' back to 'Status' in tab Queue, column J" in doctor.stdout
+    assert "run `chorus init`" not in doctor.stdout
+
+
+def test_a_renamed_column_moved_to_the_end_is_known_by_its_values(tmp_path: Path) -> None:
+    config = workbook_with_queue(tmp_path)
+    rename_header(tmp_path, "Status", "Stage", move_to_end=True)
+    before = queue_headers(tmp_path)
+    assert before[-1] == "Stage" and "Status" not in before
+    result = chorus("--config", str(config), "init")
+    assert result.returncode == 2
+    letter = openpyxl.utils.get_column_letter(len(before))
+    assert f"column {letter} is headed 'Stage', which looks like 'Status' renamed" in result.stderr
+    assert "(only values 'Status' allows)" in result.stderr
+    assert queue_headers(tmp_path) == before
+
+
+def test_init_still_adds_a_column_the_schema_gained_beside_one_people_added(
+    tmp_path: Path,
+) -> None:
+    config = workbook_with_queue(tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "workbook.xlsx")
+    queue = wb["Queue"]
+    last = queue.max_column
+    queue.cell(row=1, column=last, value="My notes")  # the schema's last column, as if older
+    for r in range(2, queue.max_row + 1):
+        queue.cell(row=r, column=last, value="call Ana")
+    wb.save(tmp_path / "workbook.xlsx")
+    missing = TABS["Queue"].headers[-1]
+    result = chorus("--config", str(config), "init")
+    assert result.returncode == 0, result.stderr
+    assert f"Queue!{missing}" in result.stdout
+    assert queue_headers(tmp_path)[-2:] == ["My notes", missing]

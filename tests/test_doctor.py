@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from automation.config_edit import set_toml_values
 from automation.doctor import Check, check_mail, run_doctor, schema_drift
 from automation.google.setup import init_google
@@ -55,8 +57,12 @@ def test_drift_names_missing_tabs_missing_columns_and_renamed_headers() -> None:
         "run `chorus init`"
     )
     renamed = next(c for c in checks if c.name == "tab Submissions")
-    assert renamed.detail == "column 'Submited At' looks like 'Submitted At' renamed"
-    assert "rename the header back to 'Submitted At'" in renamed.fix
+    assert renamed.status == "fail"
+    assert renamed.detail == (
+        "column B is headed 'Submited At', which looks like 'Submitted At' renamed "
+        "(a close spelling, the same place)"
+    )
+    assert renamed.fix.startswith("rename 'Submited At' back to 'Submitted At' in tab Submissions")
 
 
 def test_local_set_up_checks_only_what_applies(tmp_path: Path) -> None:
@@ -227,3 +233,58 @@ def test_the_doctor_command_exits_1_on_a_fail(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "fail  credentials:" in result.stdout and "fix: download a JSON key" in result.stdout
+
+
+def test_a_renamed_header_on_google_is_named_by_doctor_init_and_every_read(
+    tmp_path: Path,
+) -> None:
+    from automation.config import load_settings
+    from automation.store.gsheets import SheetsStore
+    from sheets_schema.errors import SheetError
+
+    twin = make_app(require_auth=True)
+    config = google_config(tmp_path)
+    services = google_services(twin, tmp_path, delegated_user=DELEGATED)
+    init_google(load_settings(config), services)
+    settings = load_settings(config)
+    store = SheetsStore(services, settings.backend.spreadsheet_id, lock_dir=tmp_path)
+    # A coordinator types two items, then renames the Status header in the browser.
+    headers = list(TABS["Queue"].headers)
+    rows = [
+        [
+            {"ID": f"Q-{n}", "Source Kind": "External", "Headline": "Hi", "Status": s}.get(h, "")
+            for h in headers
+        ]
+        for n, s in ((1, "Approved"), (2, "On hold"))
+    ]
+    http = services.gspread_client().http_client
+    sid = settings.backend.spreadsheet_id
+    http.values_update(
+        sid, "Queue!A2", params={"valueInputOption": "USER_ENTERED"}, body={"values": rows}
+    )
+    http.values_update(
+        sid, "Queue!J1", params={"valueInputOption": "USER_ENTERED"}, body={"values": [["State"]]}
+    )
+
+    checks = run_doctor(config, google=services)
+    queue = [c for c in checks if c.name == "tab Queue"]
+    assert [(c.status, c.detail) for c in queue] == [
+        (
+            "fail",
+            "column J is headed 'State', which looks like 'Status' renamed "
+            "(the same place, only values 'Status' allows)",
+        )
+    ]
+    assert queue[0].fix.startswith("rename 'State' back to 'Status' in tab Queue, column J")
+
+    with pytest.raises(SheetError) as refused:
+        init_google(settings, services)
+    assert "Chorus did not add a second 'Status'" in str(refused.value)
+    assert "rename 'State' back to 'Status' in tab Queue, column J" in refused.value.fix
+    header_row = http.values_get(sid, "Queue!1:1")["values"][0]
+    assert header_row == [("State" if h == "Status" else h) for h in headers]
+
+    with pytest.raises(SheetError) as read:
+        store.read(["Queue"])
+    assert read.value.tab == "Queue" and read.value.column == "Status"
+    assert "rename 'State' back to 'Status' in tab Queue, column J" in read.value.fix

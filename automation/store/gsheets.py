@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from automation.google.transport import GoogleServices
 from automation.store import keys
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, ChorusError, SheetError
+from sheets_schema.headers import Rename, columns_to_add, find_renames, renamed_headers_error
 from sheets_schema.records import (
     ApplyResult,
     Cell,
@@ -287,6 +289,7 @@ class SheetsStore:
         )
         requests: list[dict[str, Any]] = []
         created: list[str] = []
+        renames: list[Rename] = []
         next_id = max([p.get("sheetId", 0) for p in titles.values()] + [0]) + 1
         if README_TAB not in titles and tabs is None and not existing:
             requests += _readme_requests(next_id)
@@ -302,8 +305,9 @@ class SheetsStore:
             title, props = by_norm[normalise_header(name)]
             row = header_rows.get(name, [])
             headers = [cell_to_text(h).strip() for h in (row[0] if row else [])]
-            have = {normalise_header(h) for h in headers}
-            missing = [c for c in tab.columns if normalise_header(c.header) not in have]
+            found = find_renames(tab, headers, partial(self._rows_below_header, title))
+            renames += found
+            missing = columns_to_add(tab, headers, found)
             if not missing:
                 continue
             start = len(headers)
@@ -325,7 +329,12 @@ class SheetsStore:
         if requests:
             self.http.batch_update(self.spreadsheet_id, {"requests": requests})
             self._sheet_ids = None
+        if renames:  # a second, empty column beside a renamed one would split the data
+            raise renamed_headers_error(renames, created)
         return created
+
+    def _rows_below_header(self, title: str) -> list[list[Any]]:
+        return self._batch_get([quote_tab(title)])[0][1:]
 
     @contextmanager
     def lock(self, name: str = "run") -> Iterator[None]:

@@ -30,6 +30,7 @@ from automation import crash
 from automation.store import keys
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
+from sheets_schema.headers import Rename, columns_to_add, find_renames, renamed_headers_error
 from sheets_schema.records import (
     Append,
     ApplyResult,
@@ -119,6 +120,7 @@ class XlsxStore:
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
         names = list(tabs) if tabs is not None else list(TAB_ORDER)
         created: list[str] = []
+        renames: list[Rename] = []
         with self._file_lock("write", timeout=self.lock_timeout):
             if self.path.exists():
                 wb = self._load_for_write()
@@ -140,10 +142,9 @@ class XlsxStore:
                 else:
                     ws = wb[sheet_name]
                     headers = _headers(ws)
-                    have = {normalise_header(h) for h in headers}
-                    added = [
-                        c.header for c in tab.columns if normalise_header(c.header) not in have
-                    ]
+                    found = find_renames(tab, headers, ws.iter_rows(min_row=2, values_only=True))
+                    renames += found
+                    added = [c.header for c in columns_to_add(tab, headers, found)]
                     if added:
                         start = _last_header_col(headers)
                         for offset, header in enumerate(added, start=1):
@@ -152,6 +153,8 @@ class XlsxStore:
                         created.extend(f"{name}!{h}" for h in added)
             if created:
                 self._save(wb)
+        if renames:  # a second, empty column beside a renamed one would split the data
+            raise renamed_headers_error(renames, created)
         return created
 
     @contextmanager

@@ -164,7 +164,7 @@ def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.Data
     if missing and strangers:  # the cells may show a renamed column: keep them to look twice
         body = list(iterator)
         iterator = iter(body)
-        positions = require_columns(tab, headers, body)
+        positions = require_columns(tab, headers, body, stop_on_renamed=True)
     else:
         positions = require_columns(tab, headers)
     records: list[list[str]] = []
@@ -231,13 +231,19 @@ def check_cell_sizes(changes: Changes, limit: int) -> None:
 
 
 def require_columns(
-    tab: Tab, headers: list[str], rows: Iterable[Sequence[object]] = ()
+    tab: Tab,
+    headers: list[str],
+    rows: Iterable[Sequence[object]] = (),
+    *,
+    stop_on_renamed: bool = False,
 ) -> dict[str, int]:
-    """Map fields to 0-based column positions by header.
+    """Map fields to 0-based column positions by header; a missing required column is an error.
 
-    A missing required column is an error, and so is any schema column that a
-    header the schema does not know most likely is, renamed (`rows`, the data
-    rows, let its values count as evidence): a job must not read it as blank.
+    When a header the schema does not know looks like a missing column renamed
+    (`rows`, the data rows, let its values count), the error says which to
+    rename back. With `stop_on_renamed` (a read) a renamed optional column is
+    an error too, so a job never reads a person's column as blank; a write
+    instead keeps its guarded updates.
     """
     positions: dict[str, int] = {}
     wanted = tab.by_header()
@@ -245,11 +251,11 @@ def require_columns(
         col = wanted.get(normalise_header(header))
         if col is not None and col.field not in positions:
             positions[col.field] = i
-    if len(positions) == len(tab.columns):
+    missing = [c.header for c in tab.columns if c.required and c.field not in positions]
+    if len(positions) == len(tab.columns) or not (missing or stop_on_renamed):
         return positions
     renames = find_renames(tab, headers, rows)
-    missing = [c.header for c in tab.columns if c.required and c.field not in positions]
-    missing += [r.expected for r in renames if r.expected not in missing]
+    missing += [r.expected for r in renames if stop_on_renamed and r.expected not in missing]
     if missing:
         raise _missing_columns(tab, missing, {r.expected: r for r in renames})
     return positions
@@ -272,7 +278,7 @@ def _missing_columns(tab: Tab, missing: list[str], renames: Mapping[str, Rename]
             f"add a column headed {added[0]!r} to row 1, or run `chorus init` to repair headers"
         )
     if renames:
-        fixes.append("Chorus finds columns by header")
+        fixes.append("Chorus finds columns by header; `chorus init` will not add a second one")
     return SheetError(message, tab=tab.name, column=missing[0], fix="; ".join(fixes))
 
 

@@ -257,3 +257,14 @@ def test_init_still_adds_a_column_the_schema_gained_beside_one_people_added(
     assert result.returncode == 0, result.stderr
     assert f"Queue!{missing}" in result.stdout
     assert queue_headers(tmp_path)[-2:] == ["My notes", missing]
+
+
+def test_an_optional_column_renamed_is_not_read_as_blank(tmp_path: Path) -> None:
+    config = workbook_with_queue(tmp_path)
+    rename_header(tmp_path, "Scheduled For", "Scheduled")
+    result = chorus("--config", str(config), "run", "check-cadence", "--at", "2026-11-24T08:30")
+    assert result.returncode == 2
+    assert "column K is headed 'Scheduled', which looks like 'Scheduled For' renamed" in (
+        result.stderr
+    )
+    assert "rename 'Scheduled' back to 'Scheduled For' in tab Queue, column K" in result.stderr

@@ -49,7 +49,9 @@ class ChorusGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ChorusError as exc:
-            click.echo(f"chorus: {exc}", err=True)
+            from automation.logs import redact
+
+            click.echo(f"chorus: {redact(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -96,7 +98,10 @@ def cli(
 def settings_from(ctx: click.Context) -> Settings:
     """The settings named by --config (loaded once per command)."""
     if "settings" not in ctx.obj:
+        from automation.logs import remember_secrets
+
         ctx.obj["settings"] = load_settings(ctx.obj.get("config_path"))
+        remember_secrets(ctx.obj["settings"])  # blanked wherever a server echoes one
     settings: Settings = ctx.obj["settings"]  # click types Context.obj as Any
     return settings
 

@@ -14,12 +14,13 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 from automation.config import load_settings
+from automation.logs import redact, remember_secrets
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import ChorusError
 from sheets_schema.forms import FORMS
@@ -57,7 +58,16 @@ def run_doctor(config_path: Path | str | None, *, google: Any = None) -> list[Ch
                 exc.fix,
             )
         ]
+    remember_secrets(settings)  # a server may echo a password in its refusal
     checks = [Check("settings", "ok", f"{settings.path} is valid")]
+    return [
+        replace(c, detail=redact(c.detail), fix=redact(c.fix))
+        for c in _checks(settings, google, checks)
+    ]
+
+
+def _checks(settings: Settings, google: Any, checks: list[Check]) -> list[Check]:
+    """The checks after the settings loaded: Google's when needed, then sheet, forms and mail."""
     needs_google = _needs_google(settings)
     services = google
     if needs_google:

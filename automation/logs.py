@@ -5,7 +5,11 @@ All of Chorus logs through `logging.getLogger("chorus.<part>")`. The CLI calls
 for log collectors (one object per line: time, level, logger, message and any
 `extra=` fields such as job). A filter on the handler blanks the values of
 secret-looking environment variables, private keys and bearer tokens before
-anything is written. `progress()` draws a bar only when a person is watching.
+anything is written, and the values of the secrets chorus.toml points at
+(`remember_secrets`: the SMTP and IMAP passwords in whatever variables it
+names, the key file's private key and client secrets) wherever they appear,
+since a server may echo a password in its error. `progress()` draws a bar
+only when a person is watching.
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import TextIO, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+if TYPE_CHECKING:
+    from sheets_schema.settings import Settings
 
 T = TypeVar("T")
 
@@ -36,12 +44,18 @@ _ASSIGNED = re.compile(
     r"(?i)\b([\w-]*(?:password|passwd|secret|token|api[_-]?key)[\w-]*)(\s*[=:]\s*)(['\"]?)([^\s'\"&,;]+)"
 )
 
+#: fields of a key file (service account, OAuth client, authorised user) that are secrets
+SECRET_KEY_FIELDS = ("private_key", "private_key_id", "client_secret", "refresh_token")
+
+#: values of configured secrets, gathered by remember_secrets for this process
+_REMEMBERED: set[str] = set()
+
 # Attributes every LogRecord has; anything else came in through `extra=`.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
-def secret_values(environ: dict[str, str] | None = None) -> list[str]:
-    """Values of environment variables named like secrets, longest first."""
+def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Values of environment variables named like secrets and of remembered secrets, longest first."""
     env = os.environ if environ is None else environ
     values = {
         value
@@ -49,11 +63,58 @@ def secret_values(environ: dict[str, str] | None = None) -> list[str]:
         if any(part in name.upper() for part in SECRET_NAME_PARTS)
         and len(value) >= MIN_SECRET_LENGTH
     }
-    return sorted(values, key=len, reverse=True)
+    return sorted(values | _REMEMBERED, key=len, reverse=True)
 
 
-def redact(text: str, environ: dict[str, str] | None = None) -> str:
-    """`text` with secret env values, private keys, bearer and Google tokens, and `password=...` blanked."""
+def configured_secrets(settings: Settings, environ: Mapping[str, str] | None = None) -> set[str]:
+    """The values of the secrets the settings point at, whatever their variables are called.
+
+    The SMTP and IMAP passwords from the variables mail.smtp_password_env and
+    inbox.password_env name, and the key file's private key, key id and client
+    secrets (also as they appear JSON-escaped).
+    """
+    env = os.environ if environ is None else environ
+    values = {
+        env.get(settings.mail.smtp_password_env, ""),
+        env.get(settings.inbox.password_env, ""),
+    }
+    key_file = settings.backend.credentials or env.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if key_file:
+        values |= _key_file_secrets(Path(key_file))
+    escaped = {json.dumps(v)[1:-1] for v in values}
+    return {v for v in values | escaped if len(v) >= MIN_SECRET_LENGTH}
+
+
+def _key_file_secrets(path: Path) -> set[str]:
+    """The secret fields of a JSON key file, at any depth ("installed", "web" clients nest them)."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()  # an unreadable key file is reported where it is used
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key in SECRET_KEY_FIELDS and isinstance(value, str):
+                    found.add(value)
+                    found |= {line for line in value.splitlines() if len(line) >= 32}
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def remember_secrets(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+    """Blank the configured secrets' values from every log line and `redact` call from now on."""
+    _REMEMBERED.update(configured_secrets(settings, environ))
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """`text` with secret values (named like secrets, or remembered), private keys, bearer and
+    Google tokens, and `password=...` blanked."""
     for value in secret_values(environ):
         text = text.replace(value, REDACTED)
     text = _PRIVATE_KEY.sub(REDACTED, text)

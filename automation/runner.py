@@ -24,6 +24,7 @@ from typing import Any
 import jobs
 from automation import crash
 from automation.gather import AFTER, GATHER, Gatherer, guide_folder
+from automation.logs import redact, remember_secrets
 from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
 from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
@@ -70,7 +71,7 @@ class RunResult:
             text += f"; {len(self.skipped)} change(s) skipped"
         if self.error:
             text = f"failed: {self.error}"
-        return text
+        return redact(text)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +115,7 @@ def run_job(
             f"there is no job called {name!r}",
             fix="jobs are: " + ", ".join(jobs.available()),
         ) from None
+    remember_secrets(workspace.settings)  # a server may echo a password in its error
     calls_before = workspace.api_calls()
     result = RunResult(
         job=name, at=now, dry_run=dry_run, started_clock=time.monotonic(), calls_before=calls_before
@@ -130,13 +132,15 @@ def run_job(
                 dry_run_dir=dry_run_dir,
             )
     except ChorusError as exc:
-        result.outcome, result.error = "failed", str(exc)
+        result.outcome, result.error = "failed", redact(str(exc))
         _record(workspace, result, now)
         raise
     except Exception as exc:  # a bug: still leave a trace in Runs, then raise
-        result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        result.outcome, result.error = "failed", redact(f"{type(exc).__name__}: {exc}")
         _record(workspace, result, now)
         raise
+    for said in (result.lines, result.problems, result.skipped):
+        said[:] = [redact(text) for text in said]
     if dry_run:
         result.outcome = "dry-run"
         result.api_calls = workspace.api_calls() - calls_before

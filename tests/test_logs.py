@@ -5,15 +5,31 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner
 
 from automation.cli import cli
-from automation.logs import JsonFormatter, configure_logging, progress, redact
+from automation.config import load_settings
+from automation.config_edit import set_toml_values
+from automation.demo import demo_config_toml, demo_rows
+from automation.logs import JsonFormatter, configure_logging, progress, redact, remember_secrets
 from automation.setup import init_workspace
+from automation.store.xlsx import XlsxStore
+from automation.workspace import build_workspace
+from sheets_schema.records import Append, Changes
+from tests.test_mail_transports import Recorder, free_port
+
+CHORUS = str(Path(sys.executable).parent / "chorus")
 
 PRIVATE_KEY = (
     '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC'
@@ -140,3 +156,139 @@ def test_progress_draws_a_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr("sys.stderr", screen)
     assert list(progress(iter("abc"), total=3, description="Sending")) == ["a", "b", "c"]
     assert "Sending" in screen.getvalue()
+
+
+# -- redaction by value: a relay that echoes the password in its refusal --------------
+ECHOED = "Wombat-Orchard-42!"  # in a variable whose name looks like nothing secret
+
+
+def echoing_authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN201
+    """A relay that refuses the login and repeats the password it was given, as some do."""
+    password = getattr(auth_data, "password", b"").decode()
+    return AuthResult(success=False, handled=False, message=f"535 5.7.8 bad password {password}")
+
+
+def smtp_program(folder: Path, port: int) -> Path:
+    """The demo program on the local workbook, mailing through the relay on `port`."""
+    config = folder / "chorus.toml"
+    config.write_text(demo_config_toml(folder), encoding="utf-8")
+    settings_text = set_toml_values(
+        config.read_text(encoding="utf-8"),
+        {
+            ("mail", "transport"): "smtp",
+            ("mail", "smtp_host"): "127.0.0.1",
+            ("mail", "smtp_port"): port,
+            ("mail", "smtp_security"): "none",
+            ("mail", "smtp_username"): "chorus",
+            ("mail", "smtp_password_env"): "MAILRELAY_PW",
+        },
+    )
+    config.write_text(settings_text, encoding="utf-8")
+    workspace = build_workspace(load_settings(config))
+    workspace.store.ensure_tabs()
+    rows = demo_rows(date(2026, 11, 24))
+    workspace.store.apply(
+        Changes(appends=tuple(Append(t, row) for t, tab_rows in rows.items() for row in tab_rows))
+    )
+    return config
+
+
+def test_a_password_the_relay_echoes_appears_in_no_output_runs_row_or_status(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    controller = Controller(
+        Recorder(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=echoing_authenticator,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        config = smtp_program(tmp_path, port)
+        env = {**os.environ, "MAILRELAY_PW": ECHOED}
+        base = [CHORUS, "--config", str(config)]
+        run = subprocess.run(
+            [*base, "run", "brief", "--at", "2026-11-24T08:30"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        doctor = subprocess.run(
+            [*base, "doctor"], capture_output=True, text=True, env=env, timeout=120
+        )
+    finally:
+        controller.stop()
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "refused the login for 'chorus' (535 5.7.8 bad password [redacted])" in run.stderr
+    doctor_smtp = next(line for line in doctor.stdout.splitlines() if "mail (smtp)" in line)
+    assert "bad password [redacted]" in doctor_smtp
+    wb = openpyxl.load_workbook(tmp_path / "workbook.xlsx", read_only=True)
+    runs = [[str(c) for c in row] for row in wb["Runs"].iter_rows(min_row=2, values_only=True)]
+    wb.close()
+    brief = [row for row in runs if row[1] == "brief"]
+    assert brief and brief[-1][4] == "failed" and "bad password [redacted]" in brief[-1][5]
+    status = subprocess.run(
+        [*base, "status", "--at", "2026-11-24T09:00"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert "bad password [redacted]" in status.stdout
+    said = run.stdout + run.stderr + doctor.stdout + doctor.stderr + status.stdout + status.stderr
+    assert ECHOED not in said and ECHOED not in repr(runs)
+
+
+def test_status_blanks_a_password_a_runs_row_kept_from_before(tmp_path: Path) -> None:
+    config = tmp_path / "chorus.toml"
+    init_workspace(config, domains=("example.org",))
+    config.write_text(
+        set_toml_values(
+            config.read_text(encoding="utf-8"),
+            {("mail", "smtp_password_env"): "MAILRELAY_PW"},
+        ),
+        encoding="utf-8",
+    )
+    row = {
+        "run_id": "brief-1",
+        "job": "brief",
+        "started": "2026-11-24 08:30",
+        "finished": "2026-11-24 08:30",
+        "outcome": "failed",
+        "summary": f"failed: 535 5.7.8 bad password {ECHOED}",
+    }
+    XlsxStore(tmp_path / "workbook.xlsx").apply(Changes(appends=(Append("Runs", row),)))
+    status = subprocess.run(
+        [CHORUS, "--config", str(config), "status", "--at", "2026-11-24T09:00"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MAILRELAY_PW": ECHOED},
+    )
+    assert "failed: 535 5.7.8 bad password [redacted]" in status.stdout
+    assert ECHOED not in status.stdout + status.stderr
+
+
+def test_the_key_files_secrets_are_blanked_whatever_they_are_called(tmp_path: Path) -> None:
+    key = tmp_path / "client.json"
+    key.write_text(
+        json.dumps(
+            {"installed": {"client_id": "abc.apps", "client_secret": "GOCSPX-s3cr3t-v4lue"}}
+        ),
+        encoding="utf-8",
+    )
+    config = tmp_path / "chorus.toml"
+    init_workspace(config, domains=("example.org",))
+    config.write_text(
+        set_toml_values(
+            config.read_text(encoding="utf-8"), {("backend", "credentials"): "client.json"}
+        ),
+        encoding="utf-8",
+    )
+    remember_secrets(load_settings(config), environ={})
+    assert redact("Google said: client GOCSPX-s3cr3t-v4lue is unknown") == (
+        "Google said: client [redacted] is unknown"
+    )

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from automation.logs import redact
 from automation.schedule.rules import Rule, next_run, parse_rule, previous_runs
 from sheets_schema.values import format_datetime, parse_datetime
 
@@ -125,7 +126,7 @@ def _runs(runs: pd.DataFrame, tz: ZoneInfo) -> list[RunRow]:
                     job,
                     started,
                     str(getattr(row, "outcome", "")).strip(),
-                    str(getattr(row, "summary", "")),
+                    redact(str(getattr(row, "summary", ""))),  # rows older than the redaction too
                 )
             )
     out.sort(key=lambda r: r.started.astimezone(UTC))

@@ -288,3 +288,29 @@ def test_a_renamed_header_on_google_is_named_by_doctor_init_and_every_read(
         store.read(["Queue"])
     assert read.value.tab == "Queue" and read.value.column == "Status"
     assert "rename 'State' back to 'Status' in tab Queue, column J" in read.value.fix
+
+
+def test_a_header_that_could_be_either_of_two_missing_columns_is_not_guessed() -> None:
+    headers = full_headers()
+    queue = [h for h in headers["Queue"] if h not in ("Status", "Held From")] + ["Stage"]
+    headers["Queue"] = queue
+    cells = {"Queue": [["" for _ in queue[:-1]] + ["Approved"]]}  # allowed in both columns
+    checks = schema_drift(headers, lambda title: cells[title])
+    assert [(c.status, c.detail) for c in checks if c.name == "tab Queue"] == [
+        ("fail", "column 'Status' is missing"),
+        ("warn", "column 'Held From' is missing"),
+    ]
+
+
+def test_only_values_the_missing_column_allows_count_as_evidence() -> None:
+    headers = full_headers()
+    queue = [h for h in headers["Queue"] if h != "Status"] + ["Stage"]
+    headers["Queue"] = queue
+    blank = ["" for _ in queue[:-1]]
+    said = schema_drift(headers, lambda title: [[*blank, "Approved"], [*blank, "On hold"]])
+    assert [c.detail for c in said if c.name == "tab Queue"] == [
+        f"column {chr(64 + len(queue))} is headed 'Stage', which looks like 'Status' renamed "
+        "(only values 'Status' allows)"
+    ]
+    typed = schema_drift(headers, lambda title: [[*blank, "Approved"], [*blank, "maybe"]])
+    assert [c.detail for c in typed if c.name == "tab Queue"] == ["column 'Status' is missing"]

@@ -81,6 +81,7 @@ def unmatched(tab: Tab, headers: Sequence[str]) -> tuple[list[Column], list[int]
     return missing, strangers
 
 
+#: a tab's data rows, as a store reads them
 Rows = Iterable[Sequence[object]]
 
 
@@ -90,8 +91,9 @@ def find_renames(
     """Each missing schema column that a stranger header most likely is, renamed.
 
     `rows` are the data rows under the header, or a function that reads them:
-    read only when a missing column has allowed values and a header is unknown. A header that matches two columns equally well, or a
-    column matched equally by two headers, is left alone: the advice would be a guess.
+    read only when a missing column has allowed values and a header is unknown.
+    A header that matches two columns equally well, or a column matched equally
+    by two headers, is left alone: the advice would be a guess.
     """
     missing, strangers = unmatched(tab, headers)
     if not missing or not strangers:

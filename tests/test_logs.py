@@ -22,11 +22,19 @@ from automation.cli import cli
 from automation.config import load_settings
 from automation.config_edit import set_toml_values
 from automation.demo import demo_config_toml, demo_rows
-from automation.logs import JsonFormatter, configure_logging, progress, redact, remember_secrets
+from automation.logs import (
+    JsonFormatter,
+    configure_logging,
+    configured_secrets,
+    progress,
+    redact,
+    remember_secrets,
+)
 from automation.setup import init_workspace
 from automation.store.xlsx import XlsxStore
 from automation.workspace import build_workspace
 from sheets_schema.records import Append, Changes
+from tests.conftest import make_settings
 from tests.test_mail_transports import Recorder, free_port
 
 CHORUS = str(Path(sys.executable).parent / "chorus")
@@ -272,23 +280,30 @@ def test_status_blanks_a_password_a_runs_row_kept_from_before(tmp_path: Path) ->
     assert ECHOED not in status.stdout + status.stderr
 
 
-def test_the_key_files_secrets_are_blanked_whatever_they_are_called(tmp_path: Path) -> None:
-    key = tmp_path / "client.json"
+def test_configured_secrets_are_blanked_whatever_their_variables_are_called(
+    tmp_path: Path,
+) -> None:
+    key = tmp_path / "service-account.json"
     key.write_text(
-        json.dumps(
-            {"installed": {"client_id": "abc.apps", "client_secret": "GOCSPX-s3cr3t-v4lue"}}
-        ),
-        encoding="utf-8",
+        PRIVATE_KEY.replace('"client_email"', '"private_key_id": "4f2a9c0d1e", "client_email"')
     )
-    config = tmp_path / "chorus.toml"
-    init_workspace(config, domains=("example.org",))
-    config.write_text(
-        set_toml_values(
-            config.read_text(encoding="utf-8"), {("backend", "credentials"): "client.json"}
-        ),
-        encoding="utf-8",
+    client = tmp_path / "client.json"
+    client.write_text(json.dumps({"installed": {"client_secret": "GOCSPX-s3cr3t-v4lue"}}))
+    settings = make_settings(
+        tmp_path,
+        backend={"credentials": "service-account.json"},
+        mail={"smtp_password_env": "RELAY_PW"},
+        inbox={"kind": "imap", "host": "imap.example.org", "user": "social", "password_env": "BOX"},
     )
-    remember_secrets(load_settings(config), environ={})
-    assert redact("Google said: client GOCSPX-s3cr3t-v4lue is unknown") == (
+    env = {"RELAY_PW": "relay-pass-1", "BOX": "imap-pass-2", "GOOGLE_APPLICATION_CREDENTIALS": ""}
+    found = configured_secrets(settings, env)
+    assert {"relay-pass-1", "imap-pass-2", "4f2a9c0d1e"} <= found
+    assert any(v.startswith("-----BEGIN PRIVATE KEY-----") for v in found)
+    remember_secrets(settings, env)
+    text = "login relay-pass-1 then imap-pass-2 with key 4f2a9c0d1e"
+    assert redact(text, environ={}) == ("login [redacted] then [redacted] with key [redacted]")
+    settings = make_settings(tmp_path, backend={"credentials": "client.json"})
+    remember_secrets(settings, environ={})
+    assert redact("Google said: client GOCSPX-s3cr3t-v4lue is unknown", environ={}) == (
         "Google said: client [redacted] is unknown"
     )

@@ -148,7 +148,9 @@ def _channel_plan(
     """One Channels row as a plan (None when paused); notes go to `lines`, bad cells raise."""
     value = clean_text(row.get("active", ""))
     if not value:
-        raise BadCell("Active", "is empty, so Chorus cannot tell whether to plan posts (write Yes or No)")
+        raise BadCell(
+            "Active", "is empty, so Chorus cannot tell whether to plan posts (write Yes or No)"
+        )
     try:
         active = parse_yes_no(value)
     except ValueError:

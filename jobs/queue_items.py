@@ -128,7 +128,9 @@ def read_queue(
         if low not in PLACED and low not in ("approved", "on hold"):
             continue
         problems.extend(
-            _channel_problems(int(row_number), item_id, clean_text(row.get("channels", "")), by_name)
+            _channel_problems(
+                int(row_number), item_id, clean_text(row.get("channels", "")), by_name
+            )
         )
         item_channels = tuple(
             by_name.get(c.casefold(), canonical_channel(c))

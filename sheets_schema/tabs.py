@@ -520,7 +520,12 @@ TABS: dict[str, Tab] = {
             "Program",
             (
                 _c("Setting", "setting", required=True, help="Name of the setting", width=24),
-                _c("Value", "value", help="Its value (a dropdown where it has set values)", width=36),
+                _c(
+                    "Value",
+                    "value",
+                    help="Its value (a dropdown where it has set values)",
+                    width=36,
+                ),
                 _c("Note", "note", help="What it does", width=48),
             ),
             ("setting",),

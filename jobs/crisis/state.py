@@ -104,7 +104,9 @@ def _switch(program: pd.DataFrame) -> tuple[str, str, bool | None, tuple[Problem
             try:
                 requested = parse_yes_no(value) if value else None
             except ValueError:
-                problem = setting_problem(int(row_number), PROGRAM_SETTING, value, SWITCH_UNREADABLE)
+                problem = setting_problem(
+                    int(row_number), PROGRAM_SETTING, value, SWITCH_UNREADABLE
+                )
                 return row.get("setting", ""), value, True, (problem,)
             return row.get("setting", ""), value, requested, ()
     return "", "", None, ()

@@ -37,8 +37,8 @@ from sheets_schema.values import clean_text, parse_date, parse_datetime
 
 if TYPE_CHECKING:
     from sheets_schema.records import Snapshot
-    from sheets_schema.validate import Problem
     from sheets_schema.settings import Settings
+    from sheets_schema.validate import Problem
 
 TABS = (
     "Rota",

@@ -199,3 +199,30 @@ def test_validate_names_an_unknown_setting_and_a_bad_value_but_not_chorus_record
         (3, "Setting", "Crisis Mod", "spell it as one of Crisis Mode, Policy Version"),
         (6, "Value", "maybe", "choose On or Off from the dropdown"),
     ]
+
+
+def test_every_job_that_reads_the_crisis_switch_reports_onn(tmp_path: Path) -> None:
+    from jobs import ingest_alerts, ingest_inbox, sync_forms
+    from jobs.crisis import command
+    from sheets_schema.tabs import TABS
+
+    settings = settings_for(tmp_path)
+    tabs = {name: frame_from_rows(name, []) for name in TABS}
+    tabs["Program"] = frame_from_rows("Program", [{"setting": "Crisis Mode", "value": "Onn"}])
+    snap = Snapshot(tabs)
+    expected = (
+        "tab 'Program', row 2, column 'Value': 'Onn' is not On or Off for Crisis Mode; "
+        "Chorus reads it as On (a crisis: posts stay held) until it is fixed; "
+        "choose On or Off from the dropdown"
+    )
+    plans = {
+        "check-cadence": cadence.plan(snap, NOW, settings),
+        "brief": brief.plan(snap, NOW, settings),
+        "ingest-alerts": ingest_alerts.plan(snap, NOW, settings, None),
+        "sync-forms": sync_forms.plan(snap, NOW, settings, None),
+        "ingest-inbox": ingest_inbox.plan(snap, NOW, settings, None),
+        "crisis watch": command.watch(snap, NOW, settings),
+    }
+    assert {job: expected in p.report.problems for job, p in plans.items()} == dict.fromkeys(
+        plans, True
+    )

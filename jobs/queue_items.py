@@ -181,7 +181,9 @@ def _created(row: Mapping[str, Any], tz: ZoneInfo, day_first: bool) -> datetime 
     except ValueError as exc:
         item_id = clean_text(row.get("id", ""))
         raise BadCell(
-            "Created", f"{exc}, so {item_id} is suggested last, as if undated", text
+            "Created",
+            f"{exc} (value {text!r}), so {item_id} is suggested last, as if undated",
+            text,
         ) from None
 
 
@@ -205,7 +207,9 @@ def _placed_at(
     try:
         return parse_datetime(text, tz, day_first=day_first).astimezone(tz)
     except ValueError as exc:
-        raise BadCell(column, f"{exc}, so {item_id} fills no posting slot", text) from None
+        raise BadCell(
+            column, f"{exc} (value {text!r}), so {item_id} fills no posting slot", text
+        ) from None
 
 
 def suggestion_candidates(items: Iterable[QueueItem]) -> list[QueueItem]:

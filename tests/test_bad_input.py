@@ -491,8 +491,8 @@ def test_a_mistyped_status_and_an_impossible_date_are_named_by_every_job_that_ne
     assert cadence_run.returncode == 1, cadence_run.stderr
     assert (cadence_outcome, outcome_of_last_run(workbook)) == ("problems", "problems")
     assert (
-        "  problem: tab 'Queue', row 3, column 'Scheduled For': '31/11/2026' is not a real date, "
-        "so Q-0002 fills no posting slot; write it as 2027-03-29 09:30"
+        "  problem: tab 'Queue', row 3, column 'Scheduled For': '31/11/2026' is not a real date "
+        "(value '31/11/2026 09:00'), so Q-0002 fills no posting slot; write it as 2027-03-29 09:30"
     ) in cadence_run.stdout.splitlines()
     assert (
         "  problem: tab 'Queue', row 4, column 'Status': 'Aproved' is not a Queue status, so "

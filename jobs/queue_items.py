@@ -21,11 +21,11 @@ import pandas as pd
 
 from jobs.channels import BadCell, canonical_channel
 from sheets_schema.columns import CHANNEL_NAMES, QUEUE_STATUSES, SOURCE_KINDS
-from sheets_schema.validate import Problem
+from sheets_schema.validate import PLACED_STATUSES, Problem
 from sheets_schema.values import clean_text, parse_datetime, split_multi
 
-#: statuses of Queue items that take a slot
-PLACED = {"scheduled", "published", "overdue"}
+#: statuses of Queue items that take a slot (casefolded), as validate knows them
+PLACED = {s.casefold() for s in PLACED_STATUSES}
 
 
 @dataclass(frozen=True)

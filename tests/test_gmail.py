@@ -211,3 +211,23 @@ def test_resolve_says_unknown_without_a_draft_id(tmp_path: Path) -> None:
 def test_doctor_check_names_the_delegated_user(tmp_path: Path) -> None:
     _, ws = setup(tmp_path)
     assert ws.mailer.check() == SENDER  # type: ignore[attr-defined]
+
+
+def test_only_the_sent_mailbox_counts_not_the_draft_that_carries_the_same_message_id(
+    tmp_path: Path,
+) -> None:
+    from automation.mail.compose import compose
+
+    _, ws = setup(tmp_path)
+    mailer = ws.mailer
+    assert isinstance(mailer, GmailMailer)
+    msg = compose(message("ann@example.org"), ws.settings, now=NOW)
+    message_id = str(msg["Message-ID"])
+    draft = mailer.prepare(msg)
+    # Gmail's search finds the unsent draft by its Message-ID; Chorus asks the Sent mailbox.
+    search = mailer._gmail().messages().list(userId="me", q=f"rfc822msgid:{message_id}")  # noqa: SLF001
+    assert len(search.execute()["messages"]) == 1
+    assert mailer.delivered(message_id) is False
+    mailer.send(msg, draft)
+    assert mailer.delivered(message_id) is True
+    assert mailer.delivered("<someone-else@example.org>") is False

@@ -25,7 +25,7 @@ from sheets_schema.records import Append, ApplyResult, Changes, Delete, Snapshot
 from tests.conftest import TZ, make_settings, memory_workspace
 from tests.test_gmail import SENDER
 from tests.test_gmail import setup as gmail_setup
-from tests.test_kill_and_rerun import die_at
+from tests.test_kill_and_rerun import build_program, die_at, run_to_the_end
 from tests.test_mail_transports import (
     Recorder,
     free_port,
@@ -542,3 +542,31 @@ def test_a_person_editing_the_sent_tab_never_causes_a_second_email(
     ]
     assert run(ws, batch).counts() == {"sent": 0, "already_sent": 2}
     assert mailing.delivered() == list(BATCH)
+
+
+def test_a_coordinators_stale_save_after_thanks_over_smtp_sends_no_thank_you_twice(
+    tmp_path: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    handler, port = smtp_server
+    folder = tmp_path / "program"
+    config = build_program(folder)
+    text = config.read_text(encoding="utf-8").replace(
+        'transport = "outbox"',
+        f'transport = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\nsmtp_security = "none"',
+    )
+    config.write_text(text, encoding="utf-8")
+    # A coordinator opens the workbook before the run and saves it after: Chorus's rows gone.
+    opened = tmp_path / "coordinators-copy.xlsx"
+    shutil.copy2(folder / "workbook.xlsx", opened)
+    run_to_the_end(folder, "thanks")
+    thanked = sorted(r.rcpt_tos[0] for r in handler.received)
+    assert len(thanked) == 11
+    shutil.copy2(opened, folder / "workbook.xlsx")
+    assert len(XlsxStore(folder / "workbook.xlsx").read(("Sent",))["Sent"]) == 0
+
+    run_to_the_end(folder, "thanks")
+    assert sorted(r.rcpt_tos[0] for r in handler.received) == thanked  # nobody thanked twice
+    sent = XlsxStore(folder / "workbook.xlsx").read(("Sent",))["Sent"]
+    assert sorted(sent["recipient"]) == thanked and set(sent["status"]) == {"Sent"}
+    assert (folder / ".chorus-state" / "smtp-journal").exists()

@@ -169,6 +169,8 @@ def workbook_with_queue(tmp_path: Path) -> Path:
         row = dict.fromkeys(headers, None)
         row.update({"ID": f"Q-{n}", "Source Kind": "Organisation", "Headline": f"Item {n}"})
         row["Status"] = status
+        if status == "Scheduled":
+            row["Scheduled For"] = "2026-11-26 09:30"
         queue.append([row[h] for h in headers])
     wb.save(tmp_path / "workbook.xlsx")
     return config

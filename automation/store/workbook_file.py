@@ -217,7 +217,7 @@ def damaged(workbook: Path, exc: BaseException) -> SheetError:
         KeyError: "it is a zip archive without the parts of a workbook",
     }.get(type(exc), "its content is not what an .xlsx file holds")
     return SheetError(
-        f"the workbook {workbook} cannot be opened as .xlsx: {what} ({type(exc).__name__}: {exc})",
+        f"the workbook {workbook} cannot be opened as .xlsx: {what} ({str(exc).strip(chr(34))})",
         fix="restore it from a backup, or open and re-save it in LibreOffice or Excel; "
         "or move it away and run `chorus init` to start a new one",
     )

@@ -224,11 +224,16 @@ class XlsxStore:
             raise
 
     def _tidy_if_free(self) -> None:
-        """Remove what a killed save left, unless another Chorus process is saving right now."""
+        """Remove what a killed save left, unless another Chorus process is saving right now.
+
+        A read never creates a folder, and a folder it cannot write only skips the tidying.
+        """
+        if not self.path.parent.is_dir():
+            return
         try:
             with self._file_lock("write", timeout=0):
                 remove_stale_temps(self.path)
-        except BackendError:
+        except (BackendError, OSError):
             return
 
     def _load(self, *, read_only: bool, data: bytes | None = None) -> Workbook:

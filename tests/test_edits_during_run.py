@@ -60,7 +60,7 @@ class LocalQueue:
             rows.sort(key=lambda r: str(r[0]), reverse=True)
             for i, row in enumerate(rows, start=2):
                 for j, value in enumerate(row, start=1):
-                    ws.cell(row=i, column=j, value=value)
+                    ws.cell(row=i, column=j).value = value  # value=None would leave the old text
 
         self._edit(change)
 

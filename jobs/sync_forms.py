@@ -27,13 +27,13 @@ hold (Held From New), so nothing is scheduled by mistake.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
-from jobs.responses import FormResponse, edit_key
+from jobs.responses import FormResponse, StoredResponse, edit_key, identify
 from jobs.screening import screen
 from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
@@ -90,8 +90,8 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
     for name, handler in handlers.items():
         batch = _latest_by_id(inputs.responses.get(name, ()))
         sync.counts["responses"] += len(batch)
-        for response in batch:
-            changed = handler(response)
+        for response, known in identify(batch, sync.stored(name), _SUMMARY[name]):
+            changed = not known and handler(response)
             if not changed:
                 sync.counts["unchanged"] += 1
             # A warning about the whole file is repeated every run; one about a row only when it is new.
@@ -400,7 +400,7 @@ class _Sync:
     # -- acknowledgements and feedback ---------------------------------------------
     def acknowledgement(self, r: FormResponse) -> bool:
         """Plan one policy acknowledgement; False when already recorded."""
-        version = re.sub(r"^(?:version|v)\s*", "", r.text("policy_version"), flags=re.IGNORECASE)
+        version = _version(r.text("policy_version"))
         values = {
             "email": r.email,
             "policy_version": version,
@@ -469,6 +469,20 @@ class _Sync:
         self.counts["feedback"] += 1
         return True
 
+    def stored(self, form: str) -> list[StoredResponse]:
+        """The responses a form's tab holds, as `identify` pairs new ones with them."""
+        rows, time_field, summary_field = {
+            "submissions": (self.submissions, "submitted_at", "headline"),
+            "acknowledgements": (self.acks, "acknowledged_at", "policy_version"),
+            "feedback": (self.feedback_rows, "submitted_at", "text"),
+        }[form]
+        out = []
+        for rid, row in rows.items():
+            at = self._stored_time(row[time_field])
+            if rid and at is not None:
+                out.append(StoredResponse(rid, row["email"], at, row[summary_field]))
+        return out
+
     # -- output --------------------------------------------------------------------
     def changes(self) -> Changes:
         appends = [
@@ -494,6 +508,19 @@ class _Sync:
 def _records(snapshot: Snapshot, tab: str) -> list[dict[str, str]]:
     frame = snapshot.get_or_empty(tab)
     return [{k: clean_text(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _version(text: str) -> str:
+    """A policy version as typed ("v2026.2", "Version 2026.2") as the Policies tab writes it."""
+    return re.sub(r"^(?:version|v)\s*", "", text, flags=re.IGNORECASE)
+
+
+#: the answer that tells two responses of one person in one minute apart (see identify)
+_SUMMARY: Mapping[str, Callable[[FormResponse], str]] = {
+    "submissions": lambda r: r.text("headline"),
+    "acknowledgements": lambda r: _version(r.text("policy_version")),
+    "feedback": lambda r: r.text("text"),
+}
 
 
 def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:

@@ -9,6 +9,9 @@ Every response lands in Submissions exactly once, keyed by Response ID,
 accepted or rejected with a reason a person understands; nothing is dropped
 silently. Flags never reject: unknown submitters, permission doubts and the
 policy check's findings go to the Queue item's Flags for a person to read.
+The exception is a link to a site in `[screening] blocked_domains`: that
+submission is Rejected with the reason (and thanks sends the kind note), and
+its Submissions row shows the address defanged (hxxp://evil[.]example).
 
 Edits. A response seen again with the same id and a later time (the Forms
 API) updates its Submissions row; a new response with the same edit key (same
@@ -34,7 +37,7 @@ from datetime import datetime
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
 from jobs.responses import FormResponse, StoredResponse, edit_key, identify
-from jobs.screening import screen
+from jobs.screening import blocked_reason, blocked_sites, defang, screen
 from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
 from sheets_schema.settings import Settings
@@ -294,6 +297,13 @@ class _Sync:
             reasons.append(
                 f"the link {link!r} is not a web address starting with http:// or https://"
             )
+        blocked = blocked_sites(
+            link,
+            f"{r.text('headline')}\n{r.text('details')}",
+            self.settings.screening.blocked_domains,
+        )
+        if blocked:
+            reasons.append(blocked_reason(blocked))
         if reasons:
             return reasons, []
         flags = screen(
@@ -312,15 +322,17 @@ class _Sync:
         return reasons, flags
 
     def _submission_row(self, r: FormResponse) -> dict[str, str]:
+        # A blocked site's address is kept readable but never clickable (a sheet links URLs).
+        blocked = self.settings.screening.blocked_domains
         return {
             "response_id": r.response_id,
             "submitted_at": format_datetime_seconds(r.submitted_at, self.tz),
             "email": r.email,
             "name": r.text("name"),
             "content_type": r.text("content_type"),
-            "headline": r.text("headline"),
-            "details": r.text("details"),
-            "link": r.text("link"),
+            "headline": defang(r.text("headline"), blocked),
+            "details": defang(r.text("details"), blocked),
+            "link": defang(r.text("link"), blocked),
             "suggested_channels": r.text("suggested_channels"),
             "preferred_date": r.text("preferred_date"),
             "permission": r.text("permission"),

@@ -692,3 +692,40 @@ def test_two_responses_of_one_person_in_one_minute_are_both_kept(tmp_path):
     ]
     result = run(snap, settings, *resaved)
     assert result.changes.appends == () and result.changes.updates == ()
+
+
+def test_a_submission_linking_a_blocked_site_is_rejected_and_told_why(tmp_path):
+    from automation.mail.compose import compose, message_parts
+    from jobs import thanks
+
+    settings = settings_from_dict(
+        {
+            "organisation": {
+                "name": "Acme",
+                "timezone": "Europe/London",
+                "email_domains": ["example.org"],
+            },
+            "backend": {"kind": "local", "workbook": "workbook.xlsx"},
+            "mail": {"sender": "social@example.org"},
+            "screening": {"blocked_domains": ["gossip.example"]},
+        },
+        tmp_path / "chorus.toml",
+    )
+    in_link = submission(link="https://www.gossip.example/story")
+    in_text = submission(
+        T0 + timedelta(hours=1), headline="Read this", details="See http://gossip.example/x"
+    )
+    result = run(snapshot(), settings, in_link, in_text)
+    rows = [a.row for a in result.changes.appends]
+    assert [r["status"] for r in rows] == ["Rejected", "Rejected"]  # nothing queued
+    assert rows[0]["reason"] == (
+        "it links to www[.]gossip[.]example, a site our social media policy does not allow "
+        "us to link to: send it again without that link"
+    )
+    assert rows[0]["link"] == "hxxps://www[.]gossip[.]example/story"
+    assert rows[1]["details"] == "See hxxp://gossip[.]example/x"
+
+    (note, _) = thanks.plan(apply_in_memory(snapshot(), result.changes), NOW, settings).messages
+    text, html, _ = message_parts(compose(note, settings, now=NOW))
+    assert "The reason: it links to www[.]gossip[.]example, a site our social media" in text
+    assert "gossip.example" not in text + html

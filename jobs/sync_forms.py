@@ -105,6 +105,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
     lines = [
         f"{name}: {len(inputs.responses.get(name, ()))} response(s) in {where}"
         for name, where in inputs.sources.items()
+        if name in inputs.responses  # a form that was not read is a problem, not "0 responses"
     ]
     lines += sync.lines[:MAX_LISTED]
     if len(sync.lines) > MAX_LISTED:

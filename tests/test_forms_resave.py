@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -140,3 +141,38 @@ def test_a_resaved_export_adds_no_rows_and_sends_no_mail(demo: Path, tmp_path: P
     assert synced.counts["unchanged"] == 28
     assert row_counts(folder) == before
     assert thanked.counts.get("sent", 0) == 0
+
+
+def test_an_export_that_is_not_csv_is_one_clear_error_and_the_other_forms_still_sync(
+    demo: Path, tmp_path: Path
+):
+    folder = tmp_path / "demo"
+    shutil.copytree(demo, folder)
+    (folder / "forms" / "submissions.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with (folder / "forms" / "feedback.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(
+            ["01/12/2026 08:30:05", "niamh.kelly@greenfield-law.example", "Process", "More!", "No"]
+        )
+    before = row_counts(folder)
+    chorus = str(Path(sys.executable).parent / "chorus")
+    done = subprocess.run(
+        [
+            chorus,
+            "--config",
+            str(folder / "chorus.toml"),
+            "run",
+            "sync-forms",
+            "--at",
+            "2026-12-01T11:00",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Traceback" not in done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert "the submissions form was not read" in output
+    assert "forms/submissions.csv: this is a PNG image, not a CSV file" in output
+    assert "Download responses (.csv)" in output
+    assert done.returncode == 1  # done, with a problem to fix
+    assert row_counts(folder) == {**before, "Feedback": before["Feedback"] + 1}

@@ -312,6 +312,10 @@ NOT_READABLE = {
     "a PNG under a .csv name": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "this is a PNG image"),
     "a workbook under a .csv name": (b"PK\x03\x04\x14\x00\x06\x00", "this is a zip archive"),
     "an old Excel workbook": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls workbook"),
+    "a field longer than any answer": (
+        b'Timestamp,Email Address\r\nx,y\r\nx,"' + b"y" * 200_000 + b'"\r\n',
+        "line 3 cannot be read as CSV (field larger than field limit",
+    ),
 }
 
 

@@ -41,7 +41,16 @@ class CsvExportSource:
     def responses(self, since: datetime | None = None) -> list[FormResponse]:
         """Every response in the export, oldest first (all of them: the job de-duplicates, so `since` is not needed)."""
         text = self._read_text()
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # a field over csv's size limit: not a form's export
+            raise InputError(
+                f"line {reader.line_num} cannot be read as CSV ({exc})",
+                place=self.describe(),
+                fix="download the responses again from Google Forms (Responses > Download "
+                "responses (.csv)) and put that file here unchanged",
+            ) from None
         if not rows:
             return []
         header, body = rows[0], rows[1:]

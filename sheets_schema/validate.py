@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from sheets_schema.columns import Kind, Tab
-from sheets_schema.tabs import PROGRAM_SETTINGS, TABS, program_setting
+from sheets_schema.program import PROGRAM_SETTINGS, program_setting
+from sheets_schema.tabs import TABS
 from sheets_schema.values import (
     clean_text,
     is_http_url,

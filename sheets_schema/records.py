@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
 import pandas as pd
 
+from sheets_schema.cells import cell_to_text as cell_to_text
+from sheets_schema.cells import text_of
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import SheetError
 from sheets_schema.tabs import TABS
@@ -160,10 +161,11 @@ def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.Data
         )
     headers = [cell_to_text(v).strip() for v in header_row]
     positions = require_columns(tab, headers)
+    kinds = {c.field: c.kind for c in tab.columns}
     records: list[list[str]] = []
     index: list[int] = []
     for row_number, row in enumerate(iterator, start=2):
-        values = [cell_to_text(row[p]) if p < len(row) else "" for p in positions.values()]
+        values = [text_of(kinds[f], row[p]) if p < len(row) else "" for f, p in positions.items()]
         if not any(v.strip() for v in values):
             continue
         records.append(values)
@@ -241,28 +243,3 @@ def require_columns(tab: Tab, headers: list[str]) -> dict[str, int]:
             fix=f"add a column headed {missing[0]!r} to row 1, or run `chorus init` to repair headers",
         )
     return positions
-
-
-def cell_to_text(value: object) -> str:
-    """Cell value -> text: dates as ISO, whole floats without '.0', None as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, datetime):
-        if value.hour == value.minute == value.second == 0 and value.microsecond == 0:
-            return value.date().isoformat()
-        if value.second:
-            return value.strftime("%Y-%m-%d %H:%M:%S")
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    return str(value)

@@ -421,7 +421,7 @@ def _key_index(
     cols = [positions[k] for k in tab.key]
     index: dict[tuple[str, ...], list[int]] = {}
     for r, row in enumerate(rows[1:], start=2):
-        key = keys.row_key(row, cols)
+        key = keys.row_key(tab, row, cols)
         if any(key):
             index.setdefault(key, []).append(r)
     return index

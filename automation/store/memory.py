@@ -196,7 +196,7 @@ def _apply_tab(
         if f in needed and f not in positions:
             positions[f] = _last_header(grid[0])
             _put(grid[0], positions[f], tab.column(f).header)
-    rows_by_key = _rows_by_key(grid, [positions[k] for k in tab.key])
+    rows_by_key = _rows_by_key(tab, grid, [positions[k] for k in tab.key])
     for update in updates:
         _update(grid, tab, update, positions, rows_by_key, result)
     last_row = max((r for found in rows_by_key.values() for r in found), default=0)
@@ -216,12 +216,12 @@ def _apply_tab(
         del grid[r]
 
 
-def _rows_by_key(grid: Grid, key_cols: list[int]) -> dict[tuple[str, ...], list[int]]:
+def _rows_by_key(tab: Tab, grid: Grid, key_cols: list[int]) -> dict[tuple[str, ...], list[int]]:
     """Where each key is: every non-blank row's index in the grid (a key typed twice has two)."""
     found: dict[tuple[str, ...], list[int]] = {}
     for r, row in enumerate(grid[1:], start=1):
         if any(cell_to_text(v).strip() for v in row):
-            found.setdefault(keys.row_key(row, key_cols), []).append(r)
+            found.setdefault(keys.row_key(tab, row, key_cols), []).append(r)
     return found
 
 

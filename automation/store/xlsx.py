@@ -16,6 +16,7 @@ import time as _time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -28,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from automation import crash
 from automation.store import keys
+from sheets_schema.cells import date_pattern, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import (
@@ -150,6 +152,10 @@ class XlsxStore:
                             ws.cell(row=1, column=start + offset, value=header)
                         _format_sheet(ws, tab, _headers(ws), header_only=True)
                         created.extend(f"{name}!{h}" for h in added)
+                    if not ws.auto_filter.ref:  # a workbook from before tabs had filters
+                        ws.auto_filter.ref = "A1"
+                        _extend_filter(ws)
+                        created.append(f"{name} (filter)")
             if created:
                 self._save(wb)
         return created
@@ -313,15 +319,21 @@ def _cell_reader(ws: Worksheet, row: int) -> Callable[[int], object]:
     return lambda col: ws.cell(row=row, column=col + 1).value
 
 
-def _write(ws: Worksheet, row: int, col: int, value: Cell) -> None:
+def _write(
+    ws: Worksheet, row: int, col: int, value: Cell, column: tuple[Kind, str | None] | None = None
+) -> None:
+    """One cell: a real date or number where the column's kind says so, else inert text."""
     cell = ws.cell(row=row, column=col)
     if value is None or value == "":
         cell.value = None
         return
     if isinstance(value, bool):
         value = "Yes" if value else "No"
-    if isinstance(value, (int, float)):
-        cell.value = value
+    held = typed(column[0], value) if column is not None else value
+    if isinstance(held, (date, int, float)):
+        cell.value = held
+        if isinstance(held, date) and column is not None and column[1] is not None:
+            cell.number_format = column[1]
         return
     text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     cell.value = text
@@ -348,13 +360,14 @@ def _apply_tab(
             last += 1
             ws.cell(row=1, column=last, value=tab.column(f).header).font = Font(bold=True)
             positions[f] = last - 1
+    kinds = {c.field: (c.kind, date_pattern(tab, c)) for c in tab.columns}
     key_cols = [positions[k] for k in tab.key]
     rows_by_key: dict[tuple[str, ...], list[int]] = {}
     last_row = 1
     for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
         if any(cell_to_text(v).strip() for v in row):
             last_row = r
-            rows_by_key.setdefault(keys.row_key(row, key_cols), []).append(r)
+            rows_by_key.setdefault(keys.row_key(tab, row, key_cols), []).append(r)
     for update in updates:
         found = rows_by_key.get(keys.key_text(update.key))
         if not found:
@@ -366,7 +379,7 @@ def _apply_tab(
             result.skipped.append(keys.edited_since_read(tab, update.key, changed))
             continue
         for f, value in update.values.items():
-            _write(ws, r, positions[f] + 1, value)
+            _write(ws, r, positions[f] + 1, value, kinds[f])
         result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
     for append in appends:
         key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
@@ -375,11 +388,21 @@ def _apply_tab(
             continue
         last_row += 1
         for f, value in append.row.items():
-            _write(ws, last_row, positions[f] + 1, value)
+            _write(ws, last_row, positions[f] + 1, value, kinds[f])
         rows_by_key[key] = [last_row]
         result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
     for r in keys.deleted_rows(tab, deletes, rows_by_key, result):
         ws.delete_rows(r)
+    _extend_filter(ws)
+
+
+def _extend_filter(ws: Worksheet) -> None:
+    """Stretch the tab's autofilter over every row and column, if the tab has one.
+
+    A filter a person removed stays removed; criteria they set are kept.
+    """
+    if ws.auto_filter.ref:
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(ws.max_column, 1))}{max(ws.max_row, 2)}"
 
 
 def _format_sheet(
@@ -396,6 +419,9 @@ def _format_sheet(
             continue
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = col.width
+        pattern = date_pattern(tab, col)
+        if pattern is not None:  # what a date typed into an empty cell of the column shows
+            ws.column_dimensions[letter].number_format = pattern
         if col.help:
             cell.comment = Comment(col.help, "Chorus")
         if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
@@ -412,6 +438,9 @@ def _format_sheet(
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
     ws.freeze_panes = "A2"
+    if not header_only:
+        ws.auto_filter.ref = "A1"
+    _extend_filter(ws)
 
 
 def _write_readme(ws: Worksheet) -> None:

@@ -32,6 +32,7 @@ from tests.fakes.google_sheets_model import (
     DEFAULT_FORMAT,
     DEFAULT_ROWS,
     DEFAULT_THEME,
+    NUMBER_FORMAT_TYPES,
     Box,
     Cell,
     Sheet,
@@ -534,6 +535,12 @@ class SheetsDrive:
             r0, c0 = table.r1, table.c0
         if insert == "INSERT_ROWS" and height:
             _insert_dim(sheet, "ROWS", r0, r0 + height, book)
+            # Google gives inserted rows the format of the row above them (the header's,
+            # bold and all, when the table is only a header).
+            above = {c: cell.fmt for (r, c), cell in sheet.cells.items() if r == r0 - 1 and cell.fmt}
+            for r in range(r0, r0 + height):
+                for c, fmt in above.items():
+                    sheet.cell(r, c).fmt = fmt
         # Appending past the end of the grid adds the rows (and columns) it needs.
         sheet.grid["rowCount"] = max(sheet.rows, r0 + height)
         sheet.grid["columnCount"] = max(sheet.cols, c0 + width)
@@ -951,6 +958,12 @@ class SheetsDrive:
                     cell.value = value["stringValue"]
             elif key == "userEnteredFormat":
                 fmt = copy.deepcopy(spec.get("userEnteredFormat") or {})
+                kind = (fmt.get("numberFormat") or {}).get("type")
+                if kind is not None and kind not in NUMBER_FORMAT_TYPES:
+                    raise bad_request(
+                        f"Invalid value at 'requests.cell.user_entered_format.number_format.type' "
+                        f'(type.googleapis.com/google.apps.sheets.v4.NumberFormat.Type), "{kind}"'
+                    )
                 target = copy.deepcopy(cell.fmt or {})
                 if len(path) == 1:
                     target = fmt

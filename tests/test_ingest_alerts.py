@@ -254,3 +254,25 @@ def test_ingest_alerts_end_to_end_reads_files_reports_a_broken_feed_and_runs_the
     assert again.counts["mentions_added"] == 1 and again.counts["duplicates"] == 1
     mentions = XlsxStore(tmp_path / "workbook.xlsx").read(["Mentions"])["Mentions"]
     assert list(mentions["id"]) == ["M-0001", "M-0002", "M-0003"]
+
+
+def test_an_empty_feed_and_a_picture_under_a_feed_name_do_not_stop_the_good_feed(tmp_path):
+    write_feed(tmp_path / "alerts.xml", [1, 2])
+    (tmp_path / "empty.xml").write_bytes(b"")
+    (tmp_path / "picture.xml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    settings = make_settings(
+        tmp_path,
+        [
+            {"name": "Empty", "url": "empty.xml"},
+            {"name": "Picture", "url": "picture.xml"},
+            {"name": "Alerts", "url": "alerts.xml"},
+        ],
+    )
+    XlsxStore(tmp_path / "workbook.xlsx").ensure_tabs()
+    result = run_job(build_workspace(settings), "ingest-alerts", NOW)
+    assert result.outcome == "problems"
+    assert result.counts["mentions_added"] == 2
+    assert any("feed 'Empty'" in p and "is empty (0 bytes)" in p for p in result.problems)
+    assert any("feed 'Picture'" in p and "not a readable" in p for p in result.problems)
+    mentions = XlsxStore(tmp_path / "workbook.xlsx").read(["Mentions"])["Mentions"]
+    assert list(mentions["title"]) == ["Acme story 1", "Acme story 2"]

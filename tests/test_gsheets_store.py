@@ -332,3 +332,60 @@ def test_a_date_whose_format_a_person_cleared_still_reads_as_the_date(
     for cell in stored(twin, store, "Rota", "Week Starting"):
         cell.fmt = None
     assert store.read(["Rota"])["Rota"]["week_starting"].tolist() == ["2026-11-30"]
+
+
+# -- a rejected service-account key ------------------------------------------------
+
+
+def forged_key(twin: Any, folder: Path) -> Path:
+    """A key file with a known key id but another private key: Google answers invalid_grant."""
+    import json
+
+    key = twin.make_service_account_key()
+    other = make_app().make_service_account_key()
+    path = folder / "rejected-key.json"
+    path.write_text(json.dumps(dict(key, private_key=other["private_key"])), encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def test_a_rejected_key_is_one_backend_error_with_the_fix(twin: Any, tmp_path: Path) -> None:
+    from automation.google.credentials import load_credentials
+    from automation.google.transport import GoogleServices
+
+    creds, _ = load_credentials(forged_key(twin, tmp_path), "")
+    services = GoogleServices(creds, None, base_session=twin.requests_session())
+    store = SheetsStore(services, twin.create_spreadsheet("Chorus"), lock_dir=tmp_path)
+    with pytest.raises(BackendError) as err:
+        store.read(["Queue"])
+    assert "Google refused a token (invalid_grant" in err.value.message
+    assert "create a new key" in err.value.fix
+    assert err.value.exit_code == 3
+
+
+@pytest.mark.parametrize("command", [["validate"], ["run", "check-cadence"]])
+def test_chorus_says_the_key_was_rejected_and_exits_3(tmp_path: Path, command: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from automation.cli import cli
+    from automation.config_edit import set_toml_values
+    from tests.test_google_e2e import google_config, loopback_twin
+
+    with loopback_twin() as (twin, url):
+        spreadsheet = twin.create_spreadsheet("Chorus")  # type: ignore[attr-defined]
+        config = google_config(tmp_path, forged_key(twin, tmp_path))
+        config.write_text(
+            set_toml_values(
+                config.read_text(encoding="utf-8"),
+                {("backend", "kind"): "google", ("backend", "spreadsheet_id"): spreadsheet},
+            ),
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(
+            cli,
+            ["--config", str(config), *command],
+            env={"CHORUS_GOOGLE_API_ENDPOINT": url, "GOOGLE_APPLICATION_CREDENTIALS": ""},
+        )
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "Google refused a token (invalid_grant" in result.output

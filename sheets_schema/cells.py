@@ -97,8 +97,17 @@ def round_second(value: datetime) -> datetime:
     return value.replace(microsecond=0) + timedelta(seconds=round(value.microsecond / 1e6))
 
 
-def text_of(kind: Kind, value: object) -> str:
-    """A cell's value as the text jobs read: dates in ISO whatever the cell holds."""
+def column_text(tab: Tab, field: str, value: object) -> str:
+    """A cell of `tab`'s `field` as the text jobs read (what `text_of` says, for that column)."""
+    return text_of(tab.column(field).kind, value, seconds=(tab.name, field) in SECONDS_COLUMNS)
+
+
+def text_of(kind: Kind, value: object, *, seconds: bool = False) -> str:
+    """A cell's value as the text jobs read: dates in ISO whatever the cell holds.
+
+    `seconds` writes a datetime's seconds even when they are 0, as a column
+    shown to the second reads on Google.
+    """
     if kind not in (Kind.DATE, Kind.DATETIME):
         return cell_to_text(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -111,7 +120,7 @@ def text_of(kind: Kind, value: object) -> str:
         value = round_second(value)
         if kind == Kind.DATE and value.time() == time():
             return value.date().isoformat()
-        return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
+        return value.strftime("%Y-%m-%d %H:%M:%S" if value.second or seconds else "%Y-%m-%d %H:%M")
     return cell_to_text(value)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sheets_schema.cells import cell_to_text as cell_to_text
-from sheets_schema.cells import text_of
+from sheets_schema.cells import column_text
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import SheetError
 from sheets_schema.tabs import TABS
@@ -161,11 +161,10 @@ def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.Data
         )
     headers = [cell_to_text(v).strip() for v in header_row]
     positions = require_columns(tab, headers)
-    kinds = {c.field: c.kind for c in tab.columns}
     records: list[list[str]] = []
     index: list[int] = []
     for row_number, row in enumerate(iterator, start=2):
-        values = [text_of(kinds[f], row[p]) if p < len(row) else "" for f, p in positions.items()]
+        values = [column_text(tab, f, row[p]) if p < len(row) else "" for f, p in positions.items()]
         if not any(v.strip() for v in values):
             continue
         records.append(values)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from sheets_schema.cells import text_of
-from sheets_schema.columns import Kind, Tab
+from sheets_schema.cells import column_text
+from sheets_schema.columns import Tab
 from sheets_schema.records import ApplyResult, Delete, Update
 from sheets_schema.tabs import TABS
 
@@ -25,10 +25,9 @@ def row_key(tab: Tab, row: Sequence[object], cols: Sequence[int]) -> tuple[str, 
 
     Read as jobs read it: a date cell is the ISO text a job's key holds.
     """
-    kinds = [tab.column(f).kind for f in tab.key]
     return tuple(
-        text_of(kind, row[c]).strip() if c < len(row) else ""
-        for kind, c in zip(kinds, cols, strict=True)
+        column_text(tab, f, row[c]).strip() if c < len(row) else ""
+        for f, c in zip(tab.key, cols, strict=True)
     )
 
 
@@ -41,12 +40,8 @@ def edited_fields(
         f
         for f, want in (update.expect or {}).items()
         if f in positions
-        and text_of(_kind(tab, f), value_at(positions[f])).strip() != str(want).strip()
+        and column_text(tab, f, value_at(positions[f])).strip() != str(want).strip()
     ]
-
-
-def _kind(tab: Tab, field: str) -> Kind:
-    return tab.column(field).kind
 
 
 def deleted_rows(

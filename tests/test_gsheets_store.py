@@ -389,3 +389,10 @@ def test_chorus_says_the_key_was_rejected_and_exits_3(tmp_path: Path, command: l
     assert result.exit_code == 3, result.output
     assert "Traceback" not in result.output
     assert "Google refused a token (invalid_grant" in result.output
+
+
+def test_the_columns_shown_to_the_second_are_the_form_response_times_sync_forms_compares() -> None:
+    from jobs.responses import TIME_FIELD
+    from sheets_schema.cells import SECONDS_COLUMNS
+
+    assert SECONDS_COLUMNS == set(TIME_FIELD.items())

@@ -13,7 +13,8 @@ Call budget per run, whatever the number of rows:
   and column widths.
 
 User text is written with valueInputOption RAW, so it can never become a
-formula. An append whose answer was lost is followed by a re-read of the key
+formula; dates go in as serial numbers, which the date format set on their
+column at init shows (and reads back) as dates. An append whose answer was lost is followed by a re-read of the key
 column and an append of only the rows that are missing, never a blind repeat.
 """
 

@@ -4,7 +4,10 @@ The embedded default, so Chorus runs with no Google account. Writes are
 atomic (a temporary file, fsync, then rename) under an exclusive file lock, so
 a crash mid-write leaves the previous workbook intact and two runs never
 interleave. Every string is stored as a string cell: text from a form such as
-`=HYPERLINK(...)` stays inert and never becomes a formula.
+`=HYPERLINK(...)` stays inert and never becomes a formula. Dates and whole
+numbers in DATE, DATETIME and INTEGER columns are stored as real dates (with a
+date format) and numbers, so people can sort and filter them; every tab has
+an autofilter.
 """
 
 from __future__ import annotations

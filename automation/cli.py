@@ -240,8 +240,18 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
 @at_option
 @dry_run_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="While LibreOffice or Excel has the local workbook open, wait up to SECONDS "
+    "for it to be closed before writing (default: stop at once, exit 2).",
+)
 @click.pass_context
-def run(ctx: click.Context, job: str, at: str | None, dry_run: bool, as_json: bool) -> None:
+def run(
+    ctx: click.Context, job: str, at: str | None, dry_run: bool, as_json: bool, wait: float
+) -> None:
     """Run one job: sync-forms, ingest-alerts, ingest-inbox, check-cadence, brief,
     thanks, weekly-summary, policy-digest, guide.
 
@@ -250,12 +260,17 @@ def run(ctx: click.Context, job: str, at: str | None, dry_run: bool, as_json: bo
       chorus run sync-forms
       chorus run brief --at 2026-11-24T08:30 --dry-run
       chorus run weekly-summary --json
+      chorus run thanks --wait 600     # the coordinator has the workbook open
     """
     from automation.runner import run_job
+    from automation.store.xlsx import XlsxStore
 
     settings = settings_from(ctx)
     now = parse_at(at, settings)
-    result = run_job(workspace_from(ctx), job, now, dry_run=dry_run)
+    workspace = workspace_from(ctx)
+    if wait and isinstance(workspace.store, XlsxStore):
+        workspace.store.wait = wait  # Google Sheets has no lock files: nothing to wait for
+    result = run_job(workspace, job, now, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(result.to_json(), default=str))
     else:

@@ -349,6 +349,7 @@ def _mail(ml: _Section, organisation: Organisation) -> Mail:
         smtp_username=ml.text("smtp_username", ""),
         smtp_password_env=ml.text("smtp_password_env", "CHORUS_SMTP_PASSWORD"),
         smtp_resend_pending=ml.boolean("smtp_resend_pending", False),
+        state_dir=ml.path("state_dir", ".chorus-state"),
         max_per_run=ml.integer("max_per_run", 500, minimum=1),
         daily_allowance=ml.integer("daily_allowance", 2000, minimum=1),
     )

@@ -48,6 +48,7 @@ sender = "social@{first_domain}"
 # smtp_port = 587
 # smtp_security = "starttls"       # "starttls", "ssl" or "none"
 # smtp_username = ""               # the password comes from $CHORUS_SMTP_PASSWORD
+# state_dir = ".chorus-state"      # the SMTP journal: keep it on a disk that lasts
 # max_per_run = 500                # a mistaken sheet never mails the world
 # daily_allowance = 2000           # larger mailings are spread over the next days
 

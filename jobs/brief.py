@@ -4,7 +4,9 @@ One email to whoever is on duty (jobs/rota.py decides): who is on duty and
 who backs them up, today's posts per channel, gaps in the next 7 days with a
 suggested item for each, submissions and forwarded mail waiting for review,
 open mentions and direct messages (oldest first, those over 24 hours
-marked), the duties checklist and weeks ahead nobody covers yet. If nobody is
+marked), the duties checklist, weeks ahead nobody covers yet, and the
+cells Chorus could not use (a Queue status, a date, a Program setting),
+recomputed from the snapshot so they are listed until someone fixes them. If nobody is
 on duty, the coordinator's managers get it instead, saying so. While a crisis
 is open it goes to the coordinator, the backup and every manager, crisis
 first.
@@ -36,6 +38,7 @@ from sheets_schema.values import clean_text, parse_date, parse_datetime
 if TYPE_CHECKING:
     from sheets_schema.records import Snapshot
     from sheets_schema.settings import Settings
+    from sheets_schema.validate import Problem
 
 TABS = (
     "Rota",
@@ -291,6 +294,24 @@ def checklist(n_mentions: int, n_messages: int) -> list[str]:
     ]
 
 
+def problems_to_fix(problems: Sequence[Problem]) -> list[dict[str, str]]:
+    """Cells the jobs could not use (bad Queue, Channels or Program values), for the
+    coordinator to fix: each with where it is, the value, why it matters and the fix."""
+    found: list[dict[str, str]] = []
+    for p in dict.fromkeys(problems):
+        where = p.tab + (f" row {p.row}" if p.row is not None else "")
+        found.append(
+            {
+                "where": where + (f", {p.column}" if p.column else ""),
+                "value": p.value,
+                "why": p.why,
+                "fix": p.fix,
+                "line": p.line(),
+            }
+        )
+    return found
+
+
 # -- the plan ----------------------------------------------------------------------
 
 
@@ -404,6 +425,7 @@ def brief_context(
 
     queue = snapshot.get_or_empty("Queue")
     items, _ = read_queue(queue, tz, day_first=day_first)
+    to_fix = problems_to_fix(cadence.cell_problems(snapshot, now, settings))
     todays = posts_today(items, today)
     gaps, gaps_source = upcoming_gaps(snapshot, now, settings, items, crisis)
     submissions, inbox = waiting_items(queue, now, settings, people)
@@ -418,7 +440,9 @@ def brief_context(
         1 for m in (*mentions, *crisis_items) if m["kind"].casefold() == "direct message"
     )
     crisis_context = _crisis_context(crises, crisis_items, now, settings) if crisis else None
-    nothing = not (todays or gaps or submissions or inbox or mentions or crisis_items or crisis)
+    nothing = not (
+        todays or gaps or submissions or inbox or mentions or crisis_items or crisis or to_fix
+    )
     context = {
         "date": today.isoformat(),
         "date_label": f"{today:%A} {today.day} {today:%B %Y}",
@@ -437,6 +461,7 @@ def brief_context(
         "checklist": checklist(len(mentions) + len(crisis_items), n_messages),
         "uncovered_weeks": _uncovered_weeks(rota_df, absences, people_df, today, settings),
         "nothing_to_do": nothing,
+        "problems": to_fix,
     }
     return context, duty
 
@@ -451,6 +476,7 @@ def _counts(context: Mapping[str, Any]) -> dict[str, int]:
         "inbox_waiting": len(context["inbox"]),
         "open_mentions": len(context["mentions"]) + len(crisis_items),
         "uncovered_weeks": len(context["uncovered_weeks"]),
+        "problems_to_fix": len(context["problems"]),
     }
 
 
@@ -471,7 +497,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = No
     context, duty = brief_context(snapshot, local, settings)
     people_df = snapshot.get_or_empty("People")
     people = by_email(people_df)
-    problems = list(duty.problems)
+    problems = [*duty.problems, *(p["line"] for p in context["problems"])]
     crisis = context["crisis"] is not None
     when = f"{today:%a} {today.day} {today:%b}"
 

@@ -33,6 +33,7 @@ from jobs.channels import ChannelPlan, Slot, lay_out_slots, read_channels
 from jobs.crisis.state import crisis_state
 from jobs.queue_items import PLACED, QueueItem, Suggester, read_queue, suggestion_candidates
 from sheets_schema.records import Append, Changes, Delete, Snapshot, Update
+from sheets_schema.validate import Problem
 from sheets_schema.values import (
     clean_text,
     parse_date,
@@ -96,13 +97,19 @@ class CadenceResult:
     adherence: tuple[Adherence, ...]
     crisis: bool
     lines: tuple[str, ...] = ()
-    problems: tuple[str, ...] = ()
+    #: the cells of Channels and Queue the plan could not use, each naming its place and fix
+    cell_problems: tuple[Problem, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
     #: channels whose cells could not be read: their existing Cadence rows are left alone
     skipped_channels: tuple[str, ...] = ()
     #: posts that found no planned slot (a day without slots, or more posts than slots): reported, not written
     unplanned: tuple[SlotState, ...] = ()
     channels: tuple[str, ...] = ()
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The cell problems as report lines."""
+        return tuple(p.line() for p in self.cell_problems)
 
 
 # -- matching ---------------------------------------------------------------------
@@ -212,7 +219,7 @@ class _Placed:
         default_factory=lambda: defaultdict(list)
     )
     published: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _place_items(
@@ -241,8 +248,15 @@ def _place_items(
                 placed.by_day[(channel, day)].append(item)
         if not item.channels and first <= day <= last:
             placed.problems.append(
-                f"tab 'Queue', row {item.row}, column 'Channels': {item.id} is {item.status} "
-                f"for {day.isoformat()} but names no channel, so it fills no slot (add its channels)"
+                Problem(
+                    "Queue",
+                    item.row,
+                    "Channels",
+                    "",
+                    f"{item.id} is {item.status} for {day.isoformat()} but names no channel, "
+                    "so it fills no slot",
+                    "add its channels",
+                )
             )
     return placed
 
@@ -413,12 +427,26 @@ def check_cadence(
         adherence=tuple(adherence),
         crisis=crisis,
         lines=tuple(lines),
-        problems=tuple(problems),
+        cell_problems=tuple(problems),
         counts=_counts(matched, sum(len(v) for v in slots_by_day.values()), adherence),
         skipped_channels=tuple(skipped),
         unplanned=tuple(matched.unplanned),
         channels=tuple(by_channel),
     )
+
+
+def cell_problems(snapshot: Snapshot, now: datetime, settings: Settings) -> tuple[Problem, ...]:
+    """The cells check-cadence cannot use (the crisis switch, Channels, Queue), as it reports
+    them: the brief lists them for the coordinator to fix, from the snapshot it reads."""
+    state = crisis_state(snapshot)
+    result = check_cadence(
+        snapshot.get_or_empty("Channels"),
+        snapshot.get_or_empty("Queue"),
+        now,
+        settings,
+        crisis=state.active,
+    )
+    return (*state.problems, *result.cell_problems)
 
 
 # -- writing the Cadence tab ------------------------------------------------------
@@ -472,8 +500,10 @@ def cadence_changes(
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
     """check-cadence's pure plan: slots, fills, suggestions, and the Cadence tab rewrite."""
-    crisis = crisis_state(snapshot).active
-    result = check_cadence(snapshot["Channels"], snapshot["Queue"], now, settings, crisis=crisis)
+    state = crisis_state(snapshot)
+    result = check_cadence(
+        snapshot["Channels"], snapshot["Queue"], now, settings, crisis=state.active
+    )
     changes = cadence_changes(
         snapshot.get_or_empty("Cadence"), result, day_first=settings.organisation.day_first
     )
@@ -489,7 +519,12 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = No
         *result.lines,
     )
     return Plan(
-        changes=changes, report=Report(counts=counts, lines=lines, problems=result.problems)
+        changes=changes,
+        report=Report(
+            counts=counts,
+            lines=lines,
+            problems=tuple(p.line() for p in (*state.problems, *result.cell_problems)),
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from sheets_schema.columns import CHANNEL_NAMES
+from sheets_schema.validate import Problem
 from sheets_schema.values import (
     DAY_NAMES,
     clean_text,
@@ -81,14 +82,14 @@ def canonical_channel(name: str) -> str:
 
 def read_channels(
     channels: pd.DataFrame, working_days: Iterable[int] = (0, 1, 2, 3, 4)
-) -> tuple[list[ChannelPlan], list[str], list[str], list[str]]:
+) -> tuple[list[ChannelPlan], list[Problem], list[str], list[str]]:
     """Active channels' plans, plus problems (bad cells), lines (notes) and skipped channel names.
 
     A channel with no Post Days posts on the organisation's working days; a
     bad cell skips that channel only and names tab, row, column and value.
     """
     plans: list[ChannelPlan] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     lines: list[str] = []
     skipped: list[str] = []
     seen: set[str] = set()
@@ -98,8 +99,14 @@ def read_channels(
             continue
         if name.casefold() in seen:
             problems.append(
-                f"tab 'Channels', row {row_number}, column 'Channel': {name} appears twice; "
-                "the first row is used (delete or rename this one)"
+                Problem(
+                    "Channels",
+                    int(row_number),
+                    "Channel",
+                    name,
+                    f"{name} appears twice; the first row is used",
+                    "delete or rename this one",
+                )
             )
             continue
         seen.add(name.casefold())
@@ -107,8 +114,14 @@ def read_channels(
             plan_ = _channel_plan(name, row, int(row_number), working_days, lines)
         except BadCell as bad:
             problems.append(
-                f"tab 'Channels', row {row_number}, column {bad.column!r}: {bad.why}; "
-                "this channel was skipped"
+                Problem(
+                    "Channels",
+                    int(row_number),
+                    bad.column,
+                    bad.value,
+                    bad.why,
+                    "this channel was skipped",
+                )
             )
             skipped.append(name)
             continue
@@ -118,11 +131,11 @@ def read_channels(
 
 
 class BadCell(ValueError):
-    """A Channels cell that cannot be read: the column and why, for the problem line."""
+    """A cell that cannot be read: the column, why and the value, for the Problem."""
 
-    def __init__(self, column: str, why: str) -> None:
+    def __init__(self, column: str, why: str, value: str = "") -> None:
         super().__init__(why)
-        self.column, self.why = column, why
+        self.column, self.why, self.value = column, why, value
 
 
 def _channel_plan(
@@ -133,11 +146,15 @@ def _channel_plan(
     lines: list[str],
 ) -> ChannelPlan | None:
     """One Channels row as a plan (None when paused); notes go to `lines`, bad cells raise."""
+    value = clean_text(row.get("active", ""))
+    if not value:
+        raise BadCell(
+            "Active", "is empty, so Chorus cannot tell whether to plan posts (write Yes or No)"
+        )
     try:
-        active = parse_yes_no(row.get("active", ""))
+        active = parse_yes_no(value)
     except ValueError:
-        value = clean_text(row.get("active", ""))
-        raise BadCell("Active", f"{value!r} is not Yes or No (write Yes or No)") from None
+        raise BadCell("Active", f"{value!r} is not Yes or No (write Yes or No)", value) from None
     if not active:
         lines.append(f"{name} is paused (Active: No): no slots planned")
         return None
@@ -148,16 +165,18 @@ def _channel_plan(
     except ValueError:
         value = clean_text(row.get("posts_per_week", ""))
         raise BadCell(
-            "Posts Per Week", f"{value!r} is not a number of posts (write a number such as 3)"
+            "Posts Per Week",
+            f"{value!r} is not a number of posts (write a number such as 3)",
+            value,
         ) from None
     try:
         days = parse_days(row.get("post_days", "")) or tuple(sorted(set(working_days)))
     except ValueError as exc:
-        raise BadCell("Post Days", str(exc)) from None
+        raise BadCell("Post Days", str(exc), clean_text(row.get("post_days", ""))) from None
     try:
         windows = parse_time_window(row.get("post_window", ""))
     except ValueError as exc:
-        raise BadCell("Post Window", str(exc)) from None
+        raise BadCell("Post Window", str(exc), clean_text(row.get("post_window", ""))) from None
     merged = _merge_windows(windows)
     if len(merged) != len(windows):
         lines.append(

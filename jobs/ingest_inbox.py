@@ -94,7 +94,8 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: InboxInp
     people = _people(snapshot)
     allow = tuple(a.strip().lower().lstrip("@") for a in settings.inbox.allow if a.strip())
     # One reading of crisis mode for every intake (jobs/crisis/state.py).
-    crisis = crisis_state(snapshot).label
+    state = crisis_state(snapshot)
+    crisis = state.label
     next_q = next_id_number(queue["id"], "Q")
     counts: Counter[str] = Counter(
         dict.fromkeys(("messages", "queue_added", "already_queued", *SKIP_REASONS.values()), 0)
@@ -135,7 +136,11 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: InboxInp
         lines.append("no inbox is configured: set [inbox] kind to read forwarded mail")
     return Plan(
         changes=Changes(appends=tuple(appends)),
-        report=Report(counts=dict(counts), lines=tuple(lines), problems=inputs.problems),
+        report=Report(
+            counts=dict(counts),
+            lines=tuple(lines),
+            problems=inputs.problems + tuple(p.line() for p in state.problems),
+        ),
     )
 
 

@@ -1,8 +1,11 @@
 """Queue items as the cadence sees them: placed items that fill slots, and what to suggest.
 
-Only the cells cadence needs are parsed: Scheduled For or Published At of
-placed items, Created of Approved ones. Approved, unscheduled, unflagged
-items are suggested for free slots, oldest first, each once.
+Only the cells cadence needs are parsed: Status, Channels, Scheduled For or
+Published At of placed items, Created of Approved ones. Approved,
+unscheduled, unflagged items are suggested for free slots, oldest first,
+each once. A cell the cadence cannot use is a Problem naming tab, row,
+column, value and fix, never a row that silently drops out of the plan;
+`chorus validate` names the same cells.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from jobs.channels import BadCell, canonical_channel
-from sheets_schema.columns import SOURCE_KINDS
+from sheets_schema.columns import CHANNEL_NAMES, QUEUE_STATUSES, SOURCE_KINDS
+from sheets_schema.validate import PLACED_STATUSES, Problem
 from sheets_schema.values import clean_text, parse_datetime, split_multi
 
-#: statuses of Queue items that take a slot
-PLACED = {"scheduled", "published", "overdue"}
+#: statuses of Queue items that take a slot (casefolded), as validate knows them
+PLACED = {s.casefold() for s in PLACED_STATUSES}
 
 
 @dataclass(frozen=True)
@@ -43,34 +47,91 @@ class QueueItem:
     scheduled_text: str = ""
 
 
+_TIME_FIX = "write it as 2027-03-29 09:30"
+
+
 def _status(text: str) -> str:
     key = clean_text(text).casefold()
-    for known in ("New", "Approved", "Scheduled", "Published", "Rejected", "On hold", "Overdue"):
+    for known in QUEUE_STATUSES:
         if known.casefold() == key:
             return known
     return clean_text(text)
 
 
+def _status_problem(row_number: int, item_id: str, status: str) -> Problem:
+    """A Queue Status that is blank or not one of the statuses: the item is in no plan."""
+    why = f"{status!r} is not a Queue status" if status else "is empty"
+    return Problem(
+        "Queue",
+        row_number,
+        "Status",
+        status,
+        f"{why}, so {item_id} is in no plan: it fills no slot and is never suggested",
+        "choose one of " + ", ".join(QUEUE_STATUSES) + " from the dropdown",
+    )
+
+
+def _no_id_problem(row_number: int, status: str) -> Problem:
+    """A placed or Approved Queue row without an ID: Chorus addresses rows by ID, so it skips it."""
+    return Problem(
+        "Queue",
+        row_number,
+        "ID",
+        "",
+        f"is empty on a {status} item, so it is in no plan",
+        "give it a unique ID, e.g. Q-0042",
+    )
+
+
+def _channel_problems(
+    row_number: int, item_id: str, text: str, by_name: Mapping[str, str]
+) -> list[Problem]:
+    """Channel names in a Queue row that are neither a known network nor a planned channel."""
+    known = {c.casefold() for c in CHANNEL_NAMES} | set(by_name)
+    bad = [c for c in split_multi(text) if c.casefold() not in known]
+    if not bad:
+        return []
+    return [
+        Problem(
+            "Queue",
+            row_number,
+            "Channels",
+            text,
+            f"{', '.join(bad)} is not a channel, so {item_id} fills no slot there",
+            "choose from " + ", ".join(CHANNEL_NAMES),
+        )
+    ]
+
+
 def read_queue(
     queue: pd.DataFrame, tz: ZoneInfo, *, day_first: bool = True, channels: Iterable[str] = ()
-) -> tuple[list[QueueItem], list[str]]:
-    """Queue items that can take or fill a slot (placed or Approved), with problems for bad times.
-
-    Only the cells cadence needs are parsed: Scheduled For or Published At of
-    placed items, Created of Approved ones.
+) -> tuple[list[QueueItem], list[Problem]]:
+    """Queue items that can take or fill a slot (placed or Approved), with the problems of
+    the cells cadence needs: an unknown Status, an unknown channel, an unreadable or
+    missing time of a placed item, an unreadable Created of an Approved one.
     """
     by_name = {c.casefold(): c for c in channels}
     items: list[QueueItem] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     records = queue.to_dict("records")
     for row_number, row in zip(queue.index, records, strict=True):
         status = _status(row.get("status", ""))
         low = status.casefold()
-        if low not in PLACED and low not in ("approved", "on hold"):
-            continue
         item_id = clean_text(row.get("id", ""))
         if not item_id:
+            if low in PLACED or low == "approved":
+                problems.append(_no_id_problem(int(row_number), status))
             continue
+        if status not in QUEUE_STATUSES:
+            problems.append(_status_problem(int(row_number), item_id, status))
+            continue
+        if low not in PLACED and low not in ("approved", "on hold"):
+            continue
+        problems.extend(
+            _channel_problems(
+                int(row_number), item_id, clean_text(row.get("channels", "")), by_name
+            )
+        )
         item_channels = tuple(
             by_name.get(c.casefold(), canonical_channel(c))
             for c in split_multi(row.get("channels", ""))
@@ -78,16 +139,16 @@ def read_queue(
         scheduled_text = clean_text(row.get("scheduled_for", ""))
         when: datetime | None = None
         created: datetime | None = None
-        if low == "approved":
-            created = _created(row, tz, day_first)
-        else:
-            try:
+        try:
+            if low == "approved":
+                created = _created(row, tz, day_first)
+            else:
                 when = _placed_at(row, low, tz, day_first)
-            except BadCell as bad:
-                problems.append(
-                    f"tab 'Queue', row {row_number}, column {bad.column!r}: {bad.why} "
-                    f"for {item_id}; write it as 2027-03-29 09:30"
-                )
+        except BadCell as bad:
+            problems.append(
+                Problem("Queue", int(row_number), bad.column, bad.value, bad.why, _TIME_FIX)
+            )
+            if low != "approved":
                 continue
         items.append(
             QueueItem(
@@ -110,27 +171,45 @@ def read_queue(
 
 
 def _created(row: Mapping[str, Any], tz: ZoneInfo, day_first: bool) -> datetime | None:
-    """When an Approved item was created; undated items are suggested last, in sheet order."""
+    """When an Approved item was created; undated items are suggested last, in sheet order.
+
+    An unreadable Created raises BadCell: the item is still suggested (last), and reported.
+    """
     text = clean_text(row.get("created", ""))
     try:
         return parse_datetime(text, tz, day_first=day_first) if text else None
-    except ValueError:
-        return None
+    except ValueError as exc:
+        item_id = clean_text(row.get("id", ""))
+        raise BadCell(
+            "Created",
+            f"{exc} (value {text!r}), so {item_id} is suggested last, as if undated",
+            text,
+        ) from None
 
 
 def _placed_at(
     row: Mapping[str, Any], status: str, tz: ZoneInfo, day_first: bool
 ) -> datetime | None:
-    """When a placed item goes out: Published At once published, else Scheduled For."""
+    """When a placed item goes out: Published At once published, else Scheduled For.
+
+    A placed item (not one on hold) with neither, or with an unreadable one, raises BadCell:
+    it cannot fill a slot.
+    """
     column, text = "Scheduled For", clean_text(row.get("scheduled_for", ""))
     if status == "published" and clean_text(row.get("published_at", "")):
         column, text = "Published At", clean_text(row.get("published_at", ""))
+    item_id = clean_text(row.get("id", ""))
     if not text:
-        return None
+        if status == "on hold":
+            return None
+        shown = clean_text(row.get("status", ""))
+        raise BadCell(column, f"is empty but {item_id} is {shown}, so it fills no posting slot")
     try:
         return parse_datetime(text, tz, day_first=day_first).astimezone(tz)
     except ValueError as exc:
-        raise BadCell(column, f"{exc} (value {text!r})") from None
+        raise BadCell(
+            column, f"{exc} (value {text!r}), so {item_id} fills no posting slot", text
+        ) from None
 
 
 def suggestion_candidates(items: Iterable[QueueItem]) -> list[QueueItem]:

@@ -116,7 +116,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
         report=Report(
             counts=dict(sync.counts),
             lines=tuple(lines),
-            problems=inputs.problems + tuple(sync.problems),
+            problems=inputs.problems + sync.switch_problems + tuple(sync.problems),
         ),
     )
 
@@ -127,7 +127,10 @@ class _Sync:
     def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
         self.settings = settings
         self.tz = settings.tz
-        self.crisis = crisis_state(snapshot).label
+        state = crisis_state(snapshot)
+        self.crisis = state.label
+        #: an unreadable Crisis Mode switch (read as On), reported by every job that reads it
+        self.switch_problems = tuple(p.line() for p in state.problems)
         self.people = {clean_text(e).lower() for e in snapshot.get_or_empty("People")["email"]}
         self.submissions = {
             clean_text(r["response_id"]): r for r in _records(snapshot, "Submissions")

@@ -73,7 +73,23 @@ def normalise_header(header: object) -> str:
     return " ".join(str(header if header is not None else "").split()).casefold()
 
 
+@dataclass(frozen=True)
+class ProgramSetting:
+    """One setting of the Program tab: its name, how its Value is read, and its allowed values.
+
+    `chorus init` gives the Value cell of its row a dropdown of `choices`;
+    `chorus validate` and the jobs that read it name any other value as a
+    problem, never a default.
+    """
+
+    name: str
+    kind: Kind = Kind.TEXT
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
 YES_NO = ("Yes", "No")
+ON_OFF = ("On", "Off")
 SOURCE_KINDS = ("Organisation", "Staff & partners", "External")
 SOURCE_TYPES = (
     "News release",

@@ -103,6 +103,8 @@ class Mail:
     smtp_username: str = ""
     smtp_password_env: str = "CHORUS_SMTP_PASSWORD"
     smtp_resend_pending: bool = False
+    #: Chorus's own records (the SMTP journal): must outlive the machine, like the workbook
+    state_dir: Path | None = None
     max_per_run: int = 500
     daily_allowance: int = 2000
 

@@ -13,6 +13,7 @@ from sheets_schema.columns import (
     GUIDE_SECTIONS,
     MENTION_KINDS,
     MENTION_STATUSES,
+    ON_OFF,
     QUEUE_STATUSES,
     ROLES,
     SOURCE_KINDS,
@@ -21,7 +22,9 @@ from sheets_schema.columns import (
     YES_NO,
     Column,
     Kind,
+    ProgramSetting,
     Tab,
+    normalise_header,
 )
 
 
@@ -517,7 +520,12 @@ TABS: dict[str, Tab] = {
             "Program",
             (
                 _c("Setting", "setting", required=True, help="Name of the setting", width=24),
-                _c("Value", "value", help="Its value", width=36),
+                _c(
+                    "Value",
+                    "value",
+                    help="Its value (a dropdown where it has set values)",
+                    width=36,
+                ),
                 _c("Note", "note", help="What it does", width=48),
             ),
             ("setting",),
@@ -582,8 +590,30 @@ TABS: dict[str, Tab] = {
     )
 }
 
+#: The Program tab's settings by name; a row whose Setting starts with a name ending in a space
+#: ("Policy Digest 2026-09") is a record Chorus keeps. Values are read as `kind` and, with
+#: `choices`, must be one of them (init gives the Value cell that dropdown).
+PROGRAM_SETTINGS: dict[str, ProgramSetting] = {
+    s.name: s
+    for s in (
+        ProgramSetting("Crisis Mode", Kind.YES_NO, ON_OFF, "On declares a crisis, Off stands down"),
+        ProgramSetting("Policy Version", help="The policy version staff acknowledge"),
+        ProgramSetting("Policy Digest ", help="What a policy digest listed (written by Chorus)"),
+    )
+}
+
 #: The order tabs appear in a new workbook (after the README tab).
 TAB_ORDER: tuple[str, ...] = tuple(TABS)
+
+
+def program_setting(name: str) -> ProgramSetting | None:
+    """The Program setting a Setting cell names (case and spaces ignored), or None."""
+    key = normalise_header(name)
+    for setting in PROGRAM_SETTINGS.values():
+        known = normalise_header(setting.name)
+        if key == known or (setting.name.endswith(" ") and key.startswith(known + " ")):
+            return setting
+    return None
 
 
 def tab(name: str) -> Tab:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from sheets_schema.columns import Kind, Tab
-from sheets_schema.tabs import TABS
+from sheets_schema.tabs import PROGRAM_SETTINGS, TABS, program_setting
 from sheets_schema.values import (
     clean_text,
     is_http_url,
@@ -39,6 +39,7 @@ class Problem:
     column: str
     value: str
     why: str
+    fix: str = ""
 
     def __str__(self) -> str:
         where = self.tab
@@ -47,7 +48,19 @@ class Problem:
         if self.column:
             where += f", column {self.column!r}"
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-        return f"{where}: {shown!r}: {self.why}" if self.value else f"{where}: {self.why}"
+        text = f"{where}: {shown!r}: {self.why}" if self.value else f"{where}: {self.why}"
+        return f"{text} ({self.fix})" if self.fix else text
+
+    @property
+    def place(self) -> tuple[str, int | None, str]:
+        """(tab, row, column): where the problem is, to compare what validate and a job name."""
+        return self.tab, self.row, self.column
+
+    def line(self) -> str:
+        """The problem as a job's report line: "tab 'Queue', row 7, column 'Status': why; fix"."""
+        where = f"tab {self.tab!r}" + (f", row {self.row}" if self.row is not None else "")
+        where += f", column {self.column!r}" if self.column else ""
+        return f"{where}: {self.why}" + (f"; {self.fix}" if self.fix else "")
 
 
 def check_cell(
@@ -120,7 +133,76 @@ def validate_tab(
             else:
                 seen[key] = int(row_number)
     problems.extend(_rules(tab, frame, day_first))
+    if tab.name == "Program":
+        problems.extend(program_problems(frame, tz, day_first))
+    if tab.name == "Queue":
+        problems.extend(_undated_placed(frame))
     return problems
+
+
+#: Queue statuses whose item takes a posting slot, so it needs a time
+PLACED_STATUSES = ("Scheduled", "Published", "Overdue")
+
+
+def _undated_placed(queue: pd.DataFrame) -> list[Problem]:
+    """Scheduled, Published or Overdue items with no Scheduled For (nor Published At) fill no slot."""
+    problems: list[Problem] = []
+    for row_number, row in queue.iterrows():
+        status = clean_text(row.get("status", ""))
+        if status.casefold() not in {s.casefold() for s in PLACED_STATUSES}:
+            continue
+        if clean_text(row.get("scheduled_for", "")) or clean_text(row.get("published_at", "")):
+            continue
+        problems.append(
+            Problem(
+                "Queue",
+                int(row_number),
+                "Scheduled For",
+                "",
+                f"is empty but the item is {status}, so it fills no posting slot",
+                "write when it goes out, e.g. 2027-03-29 09:30",
+            )
+        )
+    return problems
+
+
+def program_problems(program: pd.DataFrame, tz: ZoneInfo, day_first: bool = True) -> list[Problem]:
+    """Program rows Chorus cannot use: an unknown setting, or a value not among its allowed ones.
+
+    The jobs that read a setting report the same problem (jobs/crisis/state.py
+    for Crisis Mode): an unknown value is never quietly read as a default.
+    """
+    problems: list[Problem] = []
+    names = ", ".join(s.name.strip() for s in PROGRAM_SETTINGS.values() if not s.name.endswith(" "))
+    for row_number, row in program.iterrows():
+        name, value = clean_text(row.get("setting", "")), clean_text(row.get("value", ""))
+        if not name:
+            continue
+        setting = program_setting(name)
+        if setting is None:
+            problems.append(
+                Problem(
+                    "Program",
+                    int(row_number),
+                    "Setting",
+                    name,
+                    "is not a setting Chorus knows, so nothing reads it",
+                    f"spell it as one of {names}",
+                )
+            )
+            continue
+        why = check_cell(setting.kind, value, setting.choices, tz, day_first) if value else None
+        if why:
+            problems.append(setting_problem(int(row_number), setting.name, value))
+    return problems
+
+
+def setting_problem(row: int, name: str, value: str, meanwhile: str = "") -> Problem:
+    """The problem of a Program setting whose Value is not one of its allowed values;
+    `meanwhile` says how a job reads it until a person fixes it."""
+    allowed = " or ".join(PROGRAM_SETTINGS[name].choices) or "a readable value"
+    why = f"{value!r} is not {allowed} for {name}" + (f"; {meanwhile}" if meanwhile else "")
+    return Problem("Program", row, "Value", value, why, f"choose {allowed} from the dropdown")
 
 
 def _rules(tab: Tab, frame: pd.DataFrame, day_first: bool) -> list[Problem]:

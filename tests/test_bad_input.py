@@ -6,6 +6,9 @@
 | text in a date cell                    | Rota, Week Starting                 | `chorus validate` names tab, row, column; exit 1                  |
 | dates written other ways               | Absences, From / To                 | 1 March 2027, 01/03/2027, 2027.03.01 read alike; "1st March" named |
 | empty required cell                    | Queue, Headline                     | `chorus validate`: "is required but empty", row and column        |
+| a Queue status `Aproved`               | Queue, Status                       | validate, check-cadence and the brief name the cell; exit 1; the brief lists it to fix |
+| a date that does not exist (31/11)     | Queue, Scheduled For                | same: the post is named, never silently dropped from the plan     |
+| `Onn` for Crisis Mode                  | Program, Value                      | validate and check-cadence name it; read as On meanwhile; exit 1  |
 | a missing tab                          | the workbook has no Mentions        | `chorus validate` exit 2 names the tab and `chorus init`; file unchanged |
 | a renamed header                       | Queue "Status" -> "State"           | `chorus run` exit 2 names Queue and 'Status'; Queue untouched     |
 | 50,000+ characters (Sheets' limit)     | a form answer, Google backend       | the answer is cut to 30,000 with a note saying so; every response synced |
@@ -441,3 +444,89 @@ def test_a_cell_over_excels_limit_is_refused_by_the_local_workbook_with_nothing_
     assert caught.value.tab == "Queue" and caught.value.column == "Details"
     assert "32,767" in str(caught.value)
     assert digest(tmp_path / "workbook.xlsx") == before
+
+
+def outcome_of_last_run(workbook: Path) -> str:
+    rows = list(load_workbook(workbook)["Runs"].iter_rows(values_only=True))
+    return str(rows[-1][rows[0].index("Outcome")])
+
+
+def test_a_mistyped_status_and_an_impossible_date_are_named_by_every_job_that_needs_them(
+    tmp_path: Path,
+) -> None:
+    rows = {k: list(v) for k, v in ROWS.items()}
+    base = {"created": "2027-02-20 10:00", "source_kind": "Organisation", "channels": "LinkedIn"}
+    rows["Queue"] += [
+        {
+            **base,
+            "id": "Q-0002",
+            "headline": "Open day",
+            "status": "Scheduled",
+            "scheduled_for": "31/11/2026 09:00",
+        },
+        {**base, "id": "Q-0003", "headline": "New hire", "status": "Aproved"},
+        {
+            **base,
+            "id": "Q-0004",
+            "headline": "Award",
+            "status": "Scheduled",
+            "scheduled_for": "2027-03-03 09:00",
+        },
+    ]
+    config = program(tmp_path, rows)
+    workbook = tmp_path / "workbook.xlsx"
+    date_cell = "Queue row 3, column 'Scheduled For'"
+    status_cell = "Queue row 4, column 'Status'"
+
+    validated = chorus(config, "validate")
+    cadence_run = chorus(config, "run", "check-cadence", "--at", "2027-03-01T07:30")
+    cadence_outcome = outcome_of_last_run(workbook)
+    brief_run = chorus(config, "run", "brief", "--at", "2027-03-01T08:30")
+
+    assert validated.returncode == 1
+    assert [line.split(":")[0] for line in validated.stdout.splitlines()] == [
+        date_cell,
+        status_cell,
+    ]
+    assert cadence_run.returncode == 1, cadence_run.stderr
+    assert (cadence_outcome, outcome_of_last_run(workbook)) == ("problems", "problems")
+    assert (
+        "  problem: tab 'Queue', row 3, column 'Scheduled For': '31/11/2026' is not a real date "
+        "(value '31/11/2026 09:00'), so Q-0002 fills no posting slot; write it as 2027-03-29 09:30"
+    ) in cadence_run.stdout.splitlines()
+    assert (
+        "  problem: tab 'Queue', row 4, column 'Status': 'Aproved' is not a Queue status, so "
+        "Q-0003 is in no plan: it fills no slot and is never suggested; choose one of New, "
+        "Approved, Scheduled, Published, Rejected, On hold, Overdue from the dropdown"
+    ) in cadence_run.stdout.splitlines()
+    assert brief_run.returncode == 1
+    from email import message_from_bytes, policy
+
+    (mail,) = [p for p in (tmp_path / "outbox").rglob("*") if p.is_file()]
+    text = message_from_bytes(mail.read_bytes(), policy=policy.default)
+    body = text.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "FIX IN THE SHEET (2)" in body
+    assert '- Queue row 3, Scheduled For: "31/11/2026 09:00":' in body
+    assert '- Queue row 4, Status: "Aproved": ' in body
+
+
+def test_onn_for_crisis_mode_is_named_and_read_as_on(tmp_path: Path) -> None:
+    rows = {k: list(v) for k, v in ROWS.items()}
+    rows["Program"] = [{"setting": "Crisis Mode", "value": "Onn"}]
+    config = program(tmp_path, rows)
+
+    validated = chorus(config, "validate")
+    cadence_run = chorus(config, "run", "check-cadence", "--at", "2027-03-01T07:30")
+
+    assert validated.returncode == 1
+    assert validated.stdout.splitlines() == [
+        "Program row 2, column 'Value': 'Onn': 'Onn' is not On or Off for Crisis Mode "
+        "(choose On or Off from the dropdown)"
+    ]
+    assert cadence_run.returncode == 1
+    assert "Crisis mode is on" in cadence_run.stdout
+    assert (
+        "  problem: tab 'Program', row 2, column 'Value': 'Onn' is not On or Off for Crisis Mode; "
+        "Chorus reads it as On (a crisis: posts stay held) until it is fixed; "
+        "choose On or Off from the dropdown"
+    ) in cadence_run.stdout.splitlines()

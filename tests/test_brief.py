@@ -370,6 +370,29 @@ def test_the_brief_renders_as_text_and_html(tmp_path):
     assert "you are on duty for social media today" in text
 
 
+def test_the_brief_lists_the_cells_to_fix_until_someone_fixes_them(tmp_path):
+    settings = settings_for(tmp_path)
+    queue = [dict(q) for q in QUEUE]
+    queue[1].update(status="Aproved")  # Q-2, the item suggested for Wednesday
+    plan = brief.plan(sheet(Queue=queue), MONDAY, settings)
+    (message,) = plan.messages
+    (fix,) = message.context["problems"]
+    assert (fix["where"], fix["value"]) == ("Queue row 3, Status", "Aproved")
+    assert plan.report.problems == (fix["line"],)
+    assert plan.report.counts["problems_to_fix"] == 1
+    assert message.context["gaps"][0]["note"] == (
+        "Q-2 was suggested but is no longer approved and free"
+    )
+    email = compose(message, settings, now=MONDAY)
+    html = next(p.get_content() for p in email.walk() if p.get_content_type() == "text/html")
+    assert "Fix in the sheet (1)" in html
+    assert "<strong>Queue row 3, Status</strong>: <code>Aproved</code>" in html
+
+    queue[1].update(status="Approved")
+    fixed = brief.plan(sheet(Queue=queue), MONDAY, settings)
+    assert (fixed.messages[0].context["problems"], fixed.report.problems) == ([], ())
+
+
 def test_the_job_is_registered():
     import jobs
 

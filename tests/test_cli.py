@@ -99,6 +99,7 @@ def test_validate_names_a_word_typed_into_a_date_cell(tmp_path: Path) -> None:
         "column": "Week Starting",
         "value": "next monday",
         "why": "'next monday' is not a date (write it as 2026-11-24)",
+        "fix": "",
     }
 
 

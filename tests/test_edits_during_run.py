@@ -25,6 +25,7 @@ from automation.config import load_settings
 from automation.gather import GATHER
 from automation.runner import run_job
 from automation.store.memory import MemoryStore
+from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace, build_workspace
 from jobs.base import Plan
 from sheets_schema.errors import SheetError
@@ -59,7 +60,7 @@ class LocalQueue:
             rows.sort(key=lambda r: str(r[0]), reverse=True)
             for i, row in enumerate(rows, start=2):
                 for j, value in enumerate(row, start=1):
-                    ws.cell(row=i, column=j, value=value)
+                    ws.cell(row=i, column=j).value = value  # value=None would leave the old text
 
         self._edit(change)
 
@@ -321,3 +322,34 @@ def test_an_optional_column_renamed_mid_run_is_not_overwritten_and_the_update_is
     assert result.updated == {}
     assert any("Q-0002" in s and "Details" in s for s in result.skipped), result.skipped
     assert by_id(person.values(), "Description")["Q-0002"] == "First"
+
+
+def test_a_save_landing_during_the_local_write_is_kept_and_the_run_applied_again_by_key(
+    tmp_path: Path,
+) -> None:
+    """The person saves after Chorus loaded the file for its write and before the rename."""
+    workspace, person = first_sync(tmp_path, "local")
+    plan = read_and_plan(workspace)
+    first_item = by_id(person.values(), "Details")["Q-0001"]
+    saves: list[int] = []
+
+    def person_saves_meanwhile(handle: Any, data: bytes) -> None:
+        if not saves:
+            person.insert_above([["Q-0900", "", "External", "", "Typed by hand", "Hand details"]])
+            person.set_cell("Q-0003", "Details", "Gala, edited")
+        saves.append(len(data))
+        handle.write(data)
+
+    store = XlsxStore(workspace.store.describe(), write=person_saves_meanwhile)
+
+    result = store.apply(plan.changes)
+
+    assert len(saves) == 2 and result.skipped == []
+    assert result.updated == {"Queue": 1} and result.appended == {"Submissions": 1}
+    assert by_id(person.values(), "Details") == {
+        "Q-0900": "Hand details",
+        "Q-0003": "Gala, edited",
+        "Q-0002": "Second, better",
+        "Q-0001": first_item,
+    }
+    assert len(store.read(["Submissions"])["Submissions"]) == 3

@@ -85,8 +85,12 @@ def test_messages_go_out_as_the_delegated_user_with_gmail_ids_recorded(tmp_path:
     assert [(r["status"], r["transport"]) for r in rows] == [("Sent", "gmail")] * 2
     assert {r["transport_id"]: r["thread_id"] for r in rows} == gmail_ids
     assert twin.gmail.boxes[SENDER].drafts == {}  # every draft was consumed by sending it
-    # one draft and one send per message, nothing else
-    assert twin.calls_by_api()["gmail"] == {"users.drafts.create": 2, "users.drafts.send": 2}
+    # per message: a search of the Sent mailbox, a draft and its sending; nothing else
+    assert twin.calls_by_api()["gmail"] == {
+        "users.messages.list": 2,
+        "users.drafts.create": 2,
+        "users.drafts.send": 2,
+    }
 
 
 def test_a_second_run_sends_nothing_again(tmp_path: Path) -> None:
@@ -207,3 +211,23 @@ def test_resolve_says_unknown_without_a_draft_id(tmp_path: Path) -> None:
 def test_doctor_check_names_the_delegated_user(tmp_path: Path) -> None:
     _, ws = setup(tmp_path)
     assert ws.mailer.check() == SENDER  # type: ignore[attr-defined]
+
+
+def test_only_the_sent_mailbox_counts_not_the_draft_that_carries_the_same_message_id(
+    tmp_path: Path,
+) -> None:
+    from automation.mail.compose import compose
+
+    _, ws = setup(tmp_path)
+    mailer = ws.mailer
+    assert isinstance(mailer, GmailMailer)
+    msg = compose(message("ann@example.org"), ws.settings, now=NOW)
+    message_id = str(msg["Message-ID"])
+    draft = mailer.prepare(msg)
+    # Gmail's search finds the unsent draft by its Message-ID; Chorus asks the Sent mailbox.
+    search = mailer._gmail().messages().list(userId="me", q=f"rfc822msgid:{message_id}")  # noqa: SLF001
+    assert len(search.execute()["messages"]) == 1
+    assert mailer.delivered(message_id) is False
+    mailer.send(msg, draft)
+    assert mailer.delivered(message_id) is True
+    assert mailer.delivered("<someone-else@example.org>") is False

@@ -9,6 +9,7 @@ import subprocess
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,6 +135,51 @@ def test_formulas_people_typed_survive_a_chorus_write(tmp_path: Path) -> None:
     kept = openpyxl.load_workbook(path)["Rota"]
     assert kept["F2"].value == "=A3-A2"  # the person's own column keeps its formula
     assert kept["A3"].data_type != "f"  # the week Chorus reads is kept as its value
+
+
+def test_a_libreoffice_save_landing_during_a_run_keeps_every_row_of_the_person_and_of_chorus(
+    tmp_path: Path,
+) -> None:
+    """Ada adds a Queue row in LibreOffice and saves while sync-forms is writing the workbook.
+
+    Chorus finds the file changed since its read, starts again from Ada's
+    LibreOffice-written file and applies its rows by key: nothing of either is lost.
+    """
+    import openpyxl
+
+    from automation.config import load_settings
+    from automation.runner import run_job
+    from automation.workspace import Workspace
+    from tests.test_bad_input import NOW, answer, program, write_form
+
+    config = program(tmp_path)
+    workbook = tmp_path / "workbook.xlsx"
+    write_form(tmp_path / "submissions.csv", [answer(headline="Expo")])
+    saves: list[int] = []
+
+    def ada_saves_in_libreoffice(handle: Any, data: bytes) -> None:
+        if not saves:
+            ada = tmp_path / "ada"
+            ada.mkdir()
+            wb = openpyxl.load_workbook(workbook)
+            wb["Queue"].append(["Q-0900", None, "External", None, "Ada's own idea"] + [None] * 4)
+            wb["Queue"]["J" + str(wb["Queue"].max_row)] = "New"
+            wb.save(ada / "workbook.xlsx")
+            convert(ada / "workbook.xlsx", "xlsx", ada / "saved")
+            shutil.copyfile(ada / "saved" / "workbook.xlsx", workbook)  # her save lands
+        saves.append(len(data))
+        handle.write(data)
+
+    store = XlsxStore(workbook, write=ada_saves_in_libreoffice)
+    result = run_job(Workspace(settings=load_settings(config), store=store), "sync-forms", NOW)
+
+    assert result.ok and len(saves) == 2  # the first copy was thrown away, not renamed over hers
+    after = XlsxStore(workbook).read(["Queue", "Submissions", "Runs"])
+    headlines = after["Queue"].set_index("id")["headline"].to_dict()
+    assert headlines["Q-0900"] == "Ada's own idea"
+    assert "Expo" in headlines.values()
+    assert after["Submissions"]["status"].tolist() == ["Accepted"]
+    assert after["Runs"]["job"].tolist() == ["sync-forms"]
 
 
 def test_a_workbook_saved_by_libreoffice_reads_back_the_same_dates_and_numbers(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import mailbox
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 
+from automation.mail.journal import Journal
 from automation.mail.ledger import DeliveryReport, deliver
 from automation.mail.outbox import maildir_key
 from automation.mail.smtp import SmtpMailer
@@ -17,9 +21,11 @@ from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from jobs.base import OutgoingMessage
 from sheets_schema.errors import BackendError, MailError
-from sheets_schema.records import Append, ApplyResult, Changes, Snapshot
+from sheets_schema.records import Append, ApplyResult, Changes, Delete, Snapshot, Update
 from tests.conftest import TZ, make_settings, memory_workspace
-from tests.test_kill_and_rerun import die_at
+from tests.test_gmail import SENDER
+from tests.test_gmail import setup as gmail_setup
+from tests.test_kill_and_rerun import build_program, die_at, run_to_the_end
 from tests.test_mail_transports import (
     Recorder,
     free_port,
@@ -108,8 +114,6 @@ def test_a_job_run_twice_in_one_period_sends_once(tmp_path: Path) -> None:
 
 
 def test_messages_already_sent_are_not_even_composed_again(tmp_path: Path) -> None:
-    from dataclasses import replace
-
     ws = workspace(tmp_path)
     batch = [message("ann@example.org"), message("bob@example.org")]
     run(ws, batch)
@@ -328,7 +332,9 @@ def test_a_dry_run_writes_eml_files_and_nothing_else(tmp_path: Path) -> None:
     assert outbox(tmp_path) == []
 
 
-def test_smtp_leaves_an_interrupted_message_pending_and_says_so(tmp_path: Path) -> None:
+def test_smtp_leaves_the_one_message_a_crash_left_sending_pending_and_says_so(
+    tmp_path: Path,
+) -> None:
     ws = workspace(
         tmp_path,
         transport="smtp",
@@ -337,13 +343,16 @@ def test_smtp_leaves_an_interrupted_message_pending_and_says_so(tmp_path: Path) 
         smtp_security="none",
     )
     msg = message("ann@example.org")
+    message_id = msg.message_id("example.org")
+    # The journal says it was on its way to the server when the run died.
+    Journal(tmp_path / ".chorus-state").record("sending", message_id)
     ws.store.apply(
         Changes(
             appends=(
                 Append(
                     "Sent",
                     {
-                        "message_id": msg.message_id("example.org"),
+                        "message_id": message_id,
                         "job": "brief",
                         "recipient": "ann@example.org",
                         "status": "Pending",
@@ -360,7 +369,7 @@ def test_smtp_leaves_an_interrupted_message_pending_and_says_so(tmp_path: Path) 
     assert [r["status"] for r in sent_rows(ws)] == ["Pending"]
 
 
-def test_smtp_killed_after_the_server_took_a_message_leaves_the_batch_pending_for_a_person(
+def test_smtp_killed_after_the_server_took_a_message_leaves_only_that_one_for_a_person(
     tmp_path: Path,
     smtp_server: tuple[Recorder, int],  # noqa: F811
 ) -> None:
@@ -372,25 +381,28 @@ def test_smtp_killed_after_the_server_took_a_message_leaves_the_batch_pending_fo
         "smtp_security": "none",
     }
     ws = workbook_workspace(tmp_path, **smtp)
-    batch = [message("ann@example.org"), message("bob@example.org")]
+    batch = [message("ann@example.org"), message("bob@example.org"), message("eve@example.org")]
     die_at("smtp.accepted", lambda: run(ws, batch))  # the server has Ann's; Chorus never heard
     assert [r.rcpt_tos for r in handler.received] == [["ann@example.org"]]
-    assert [r["status"] for r in sent_rows(ws)] == ["Pending", "Pending"]
+    assert [r["status"] for r in sent_rows(ws)] == ["Pending"] * 3
 
-    # SMTP cannot say which went out: nothing is sent again until a person decides.
+    # The journal says Bob's and Eve's never went to the server: they go now. Only Ann's,
+    # the one the crash left on its way, waits for a person.
     report = run(ws, batch)
-    assert report.counts() == {"sent": 0, "pending": 2}
-    assert len(handler.received) == 1
-    # Told to resend: both go, Ann's twice, the one duplicate SMTP allows; then never again.
-    resend = workbook_workspace(tmp_path, **smtp, smtp_resend_pending=True)
-    assert run(resend, batch).counts() == {"sent": 2}
-    assert run(resend, batch).counts() == {"sent": 0, "already_sent": 2}
-    assert sorted(r.rcpt_tos[0] for r in handler.received) == [
-        "ann@example.org",
+    assert report.counts() == {"sent": 2, "pending": 1}
+    assert "ann@example.org" in report.problems[0]
+    assert [r.rcpt_tos[0] for r in handler.received] == [
         "ann@example.org",
         "bob@example.org",
+        "eve@example.org",
     ]
-    assert [r["status"] for r in sent_rows(ws)] == ["Sent", "Sent"]
+    assert [r["status"] for r in sent_rows(ws)] == ["Pending", "Sent", "Sent"]
+    # Told to resend: Ann's goes again, the one duplicate SMTP allows; then never again.
+    resend = workbook_workspace(tmp_path, **smtp, smtp_resend_pending=True)
+    assert run(resend, batch).counts() == {"sent": 1, "already_sent": 2}
+    assert run(resend, batch).counts() == {"sent": 0, "already_sent": 3}
+    assert len(handler.received) == 4
+    assert [r["status"] for r in sent_rows(ws)] == ["Sent"] * 3
 
 
 def test_when_the_transport_goes_down_the_rest_wait_for_the_next_run(tmp_path: Path) -> None:
@@ -431,3 +443,130 @@ def test_pending_rows_of_another_job_are_resolved_by_any_mailing_run(tmp_path: P
     assert report.counts() == {"sent": 1, "recovered": 1}
     assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
     assert [r["status"] for r in sent_rows(ws)] == ["Sent", "Sent"]
+
+
+# -- people edit the Sent tab: the transport's own record decides ----------------------------
+
+
+@dataclass
+class Mailing:
+    """A workbook-backed workspace on one transport, and what that transport really delivered."""
+
+    ws: Workspace
+    delivered: Callable[[], list[str]]
+
+
+@pytest.fixture(params=["outbox", "smtp", "gmail"])
+def mailing(request: pytest.FixtureRequest, tmp_path: Path) -> Mailing:
+    if request.param == "outbox":
+        return Mailing(workbook_workspace(tmp_path), lambda: outbox(tmp_path))
+    if request.param == "smtp":
+        handler, port = request.getfixturevalue("smtp_server")
+        ws = workbook_workspace(
+            tmp_path,
+            transport="smtp",
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_security="none",
+        )
+        return Mailing(ws, lambda: sorted(r.rcpt_tos[0] for r in handler.received))
+    twin, ws = gmail_setup(tmp_path)
+    return Mailing(
+        ws, lambda: sorted(str(m["To"].addresses[0].addr_spec) for m in twin.gmail_sent(SENDER))
+    )
+
+
+class CopyingStore:
+    """The real workbook store that keeps a copy of the file as its first write left it:
+    the version a person restores that was saved between the intent and the confirmation."""
+
+    def __init__(self, store: XlsxStore, copy: Path) -> None:
+        self.store, self.copy, self.writes = store, copy, 0
+
+    def read(self, tabs):  # noqa: ANN001, ANN201
+        return self.store.read(tabs)
+
+    def apply(self, changes: Changes) -> ApplyResult:
+        result = self.store.apply(changes)
+        self.writes += 1
+        if self.writes == 1:
+            shutil.copy2(self.store.path, self.copy)
+        return result
+
+
+BATCH = ("ann@example.org", "bob@example.org")
+
+
+def delete_sent_rows(ws: Workspace) -> None:
+    ids = [r["message_id"] for r in sent_rows(ws)]
+    ws.store.apply(Changes(deletes=tuple(Delete("Sent", (i,)) for i in ids)))
+
+
+def mark_failed(ws: Workspace) -> None:
+    ids = [r["message_id"] for r in sent_rows(ws)]
+    ws.store.apply(Changes(updates=tuple(Update("Sent", (i,), {"status": "Failed"}) for i in ids)))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["Sent rows deleted", "restored before the run", "restored mid-run (Pending)", "set Failed"],
+)
+def test_a_person_editing_the_sent_tab_never_causes_a_second_email(
+    mailing: Mailing, tmp_path: Path, edit: str
+) -> None:
+    ws, batch = mailing.ws, [message(e) for e in BATCH]
+    before, mid_run = tmp_path / "before.xlsx", tmp_path / "mid-run.xlsx"
+    shutil.copy2(ws.store.path, before)  # type: ignore[attr-defined]
+    copying = CopyingStore(ws.store, mid_run)  # type: ignore[arg-type]
+    first = run(replace(ws, store=copying), batch)  # type: ignore[arg-type]
+    assert first.counts() == {"sent": 2}
+    assert mailing.delivered() == list(BATCH)
+
+    if edit == "Sent rows deleted":
+        delete_sent_rows(ws)
+    elif edit == "set Failed":
+        mark_failed(ws)
+    else:
+        older = before if edit == "restored before the run" else mid_run
+        shutil.copy2(older, ws.store.path)  # type: ignore[attr-defined]
+        assert [r["status"] for r in sent_rows(ws)] == (
+            [] if older == before else ["Pending", "Pending"]
+        )
+
+    again = run(ws, batch)
+    assert again.sent == 0 and again.restored + again.recovered == 2
+    assert mailing.delivered() == list(BATCH)  # nobody got a second email
+    assert [(r["recipient"], r["status"]) for r in sent_rows(ws)] == [
+        ("ann@example.org", "Sent"),
+        ("bob@example.org", "Sent"),
+    ]
+    assert run(ws, batch).counts() == {"sent": 0, "already_sent": 2}
+    assert mailing.delivered() == list(BATCH)
+
+
+def test_a_coordinators_stale_save_after_thanks_over_smtp_sends_no_thank_you_twice(
+    tmp_path: Path,
+    smtp_server: tuple[Recorder, int],  # noqa: F811
+) -> None:
+    handler, port = smtp_server
+    folder = tmp_path / "program"
+    config = build_program(folder)
+    text = config.read_text(encoding="utf-8").replace(
+        'transport = "outbox"',
+        f'transport = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\nsmtp_security = "none"',
+    )
+    config.write_text(text, encoding="utf-8")
+    # A coordinator opens the workbook before the run and saves it after: Chorus's rows gone.
+    opened = tmp_path / "coordinators-copy.xlsx"
+    shutil.copy2(folder / "workbook.xlsx", opened)
+    run_to_the_end(folder, "thanks")
+    thanked = sorted(r.rcpt_tos[0] for r in handler.received)
+    assert len(thanked) == 11
+    shutil.copy2(opened, folder / "workbook.xlsx")
+    assert len(XlsxStore(folder / "workbook.xlsx").read(("Sent",))["Sent"]) == 0
+
+    run_to_the_end(folder, "thanks")
+    assert sorted(r.rcpt_tos[0] for r in handler.received) == thanked  # nobody thanked twice
+    sent = XlsxStore(folder / "workbook.xlsx").read(("Sent",))["Sent"]
+    assert sorted(sent["recipient"]) == thanked and set(sent["status"]) == {"Sent"}
+    assert (folder / ".chorus-state" / "smtp-journal").exists()

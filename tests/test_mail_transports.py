@@ -18,6 +18,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from automation.mail.base import Mailer, MessageRefused, TransportDown
 from automation.mail.compose import compose, message_parts
+from automation.mail.journal import Journal
 from automation.mail.outbox import OutboxMailer, maildir_key
 from automation.mail.smtp import SmtpMailer
 from automation.workspace import build_mailer
@@ -314,3 +315,81 @@ def test_smtp_starttls_then_login(tmp_path: Path) -> None:
     finally:
         controller.stop()
     assert [r.rcpt_tos for r in handler.received] == [["zoe@example.org"]]
+
+
+# -- the SMTP journal ----------------------------------------------------------
+def journal_lines(folder: Path) -> list[tuple[str, str]]:
+    text = (folder / "smtp-journal").read_text(encoding="utf-8")
+    return [tuple(line.split(" ")[1:]) for line in text.splitlines() if line]  # type: ignore[misc]
+
+
+def test_smtp_journals_each_message_sending_then_sent_and_a_refusal_failed(
+    tmp_path: Path, smtp_server: tuple[Recorder, int]
+) -> None:
+    handler, port = smtp_server
+    handler.refuse = {"zoe@example.org"}
+    state = tmp_path / ".chorus-state"
+    mailer = SmtpMailer(
+        "127.0.0.1", port, security="none", sleep=lambda s: None, journal=Journal(state)
+    )
+    refused, good = composed(tmp_path), composed(tmp_path, to_email="ann@example.org")
+    with pytest.raises(MessageRefused):
+        mailer.send(refused, "")
+    mailer.send(good, "")
+    mailer.close()
+    good_id, refused_id = str(good["Message-ID"]), str(refused["Message-ID"])
+    assert journal_lines(state) == [
+        ("sending", refused_id),
+        ("failed", refused_id),
+        ("sending", good_id),
+        ("sent", good_id),
+    ]
+    # A new mailer (the next run) reads the same answers back from the file.
+    again = SmtpMailer("127.0.0.1", port, security="none", journal=Journal(state))
+    assert again.delivered(good_id) is True and again.resolve(good_id, "") == "sent"
+    assert again.delivered(refused_id) is False and again.resolve(refused_id, "") == "not_sent"
+    assert again.delivered("<never@example.org>") is False
+
+
+def test_smtp_journal_left_sending_by_a_crash_cannot_tell_and_a_torn_line_is_ignored(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / ".chorus-state"
+    Journal(state).record("sending", "<a@example.org>")
+    with open(state / "smtp-journal", "a", encoding="utf-8") as handle:
+        handle.write("\n2026-12-01T10:00:00Z sent <b@exam")  # the power went mid-line
+    Journal(state).record("sent", "<c@example.org>")
+    mailer = SmtpMailer("127.0.0.1", free_port(), security="none", journal=Journal(state))
+    assert mailer.delivered("<a@example.org>") is None
+    assert mailer.resolve("<a@example.org>", "") == "unknown"
+    assert mailer.delivered("<b@example.org>") is False
+    assert mailer.delivered("<c@example.org>") is True
+
+
+def test_smtp_journal_folder_comes_from_mail_state_dir_beside_chorus_toml(tmp_path: Path) -> None:
+    default = SmtpMailer.from_settings(
+        make_settings(tmp_path, mail={"transport": "smtp", "smtp_host": "relay.example.org"})
+    )
+    assert default.journal is not None and default.journal.folder == tmp_path / ".chorus-state"
+    chosen = SmtpMailer.from_settings(
+        make_settings(
+            tmp_path,
+            mail={"transport": "smtp", "smtp_host": "relay.example.org", "state_dir": "/srv/state"},
+        )
+    )
+    assert chosen.journal is not None and chosen.journal.folder == Path("/srv/state")
+    assert not (tmp_path / ".chorus-state").exists()  # nothing is written until a message goes
+
+
+def test_an_unwritable_journal_stops_the_batch_before_anything_goes(
+    tmp_path: Path, smtp_server: tuple[Recorder, int]
+) -> None:
+    handler, port = smtp_server
+    (tmp_path / "not-a-folder").write_text("a file where the state folder should be")
+    mailer = SmtpMailer(
+        "127.0.0.1", port, security="none", journal=Journal(tmp_path / "not-a-folder")
+    )
+    with pytest.raises(TransportDown, match="cannot write the SMTP journal") as caught:
+        mailer.send(composed(tmp_path), "")
+    assert "mail.state_dir" in str(caught.value)
+    assert handler.received == []

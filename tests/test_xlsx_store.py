@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
+import os
+import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
+from automation.cli import cli as chorus_cli
+from automation.config import load_settings
+from automation.store.workbook_file import WorkbookInUse, WorkbookKeptChanging
 from automation.store.xlsx import XlsxStore
+from automation.workspace import Workspace
 from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import Append, Changes, Update
+from tests.test_bad_input import answer, chorus, program, write_form
 from tests.test_kill_and_rerun import die_at
 
 
@@ -140,9 +150,10 @@ def test_a_process_killed_mid_save_leaves_the_previous_workbook_intact(store: Xl
     more = Changes(appends=tuple(Append("Queue", queue_row(n)) for n in range(2, 400)))
     die_at("xlsx.temp_saved", lambda: store.apply(more))  # saved to the temporary file only
     assert store.path.read_bytes() == before
-    assert store.read(["Queue"])["Queue"]["id"].tolist() == ["Q-0001"]
     assert temp_files(store) == [".workbook.xlsx.save.tmp"]  # the save the crash cut short
-    store.apply(more)  # the next save writes over it
+    assert store.read(["Queue"])["Queue"]["id"].tolist() == ["Q-0001"]
+    assert temp_files(store) == []  # the next run's read removes the copy
+    store.apply(more)
     assert temp_files(store) == []
     assert len(store.read(["Queue"])["Queue"]) == 399
 
@@ -177,6 +188,377 @@ def test_a_second_run_waits_for_the_lock_then_gives_a_clear_error(
                 pass
     with impatient.lock("run"):  # free again once the first run is done
         pass
+
+
+# -- the workbook as a shared file --------------------------------------------------------------
+# | case                                              | what Chorus does                         |
+# |---------------------------------------------------|------------------------------------------|
+# | LibreOffice has it open (.~lock.workbook.xlsx#)    | writes nothing, exit 2 naming who         |
+# | Excel has it open (~$workbook.xlsx)                | writes nothing, exit 2 naming who         |
+# | --wait SECONDS and the person closes it            | waits, then writes                        |
+# | --wait SECONDS and the person keeps it open        | writes nothing after SECONDS, exit 2      |
+# | a person saves between Chorus's read and write     | starts again from their file: both kept   |
+# | a person opens it during Chorus's write            | writes nothing, exit 2 naming who         |
+# | a person saves on every attempt                    | writes nothing, their file intact, exit 2 |
+# | a killed save's temporary copies                   | removed by the next run                   |
+# | a PNG or zip renamed .xlsx, zlib or XML damage     | exit 2 naming the file and the fix        |
+# | the disk fills while saving                        | exit 3, the previous workbook intact      |
+
+
+def libreoffice_has_it_open(workbook: Path, name: str = "Ada Lovelace") -> Path:
+    """The lock file LibreOffice keeps while a person has the file open."""
+    lock = workbook.with_name(f".~lock.{workbook.name}#")
+    lock.write_text(
+        f"{name},ada,laptop-7,01.12.2026 09:14,file:///home/ada/.config/libreoffice/4;",
+        encoding="utf-8",
+    )
+    return lock
+
+
+def excel_has_it_open(workbook: Path, name: str = "Bob Baker") -> Path:
+    """Excel's owner file: the name as a short ANSI string, then as UTF-16 at 0x36; 165 bytes."""
+    ansi = name.encode("cp1252")
+    data = bytearray(b" " * 165)
+    data[0] = len(ansi)
+    data[1 : 1 + len(ansi)] = ansi
+    data[0x36:0x38] = len(name).to_bytes(2, "little")
+    wide = name.encode("utf-16-le")
+    data[0x38 : 0x38 + len(wide)] = wide
+    lock = workbook.with_name(f"~${workbook.name}")
+    lock.write_bytes(bytes(data))
+    return lock
+
+
+class Clock:
+    """Time that passes only when Chorus sleeps; `on_sleep` is what the person does meanwhile."""
+
+    def __init__(self, on_sleep: Callable[[float], None] = lambda now: None) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+        self.on_sleep = on_sleep
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        self.on_sleep(self.now)
+
+
+def queue_ids(path: Path) -> list[str]:
+    return XlsxStore(path).read(["Queue"])["Queue"]["id"].tolist()
+
+
+def test_a_workbook_open_in_libreoffice_is_not_written_and_the_error_names_who(
+    store: XlsxStore,
+) -> None:
+    store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+    before = store.path.read_bytes()
+    libreoffice_has_it_open(store.path)
+
+    with pytest.raises(WorkbookInUse) as err:
+        store.apply(Changes(appends=(Append("Queue", queue_row(2)),)))
+
+    message = str(err.value)
+    assert "Ada Lovelace on laptop-7 has it open in LibreOffice since 01.12.2026 09:14" in message
+    assert str(store.path) in message
+    assert "close the file in LibreOffice" in message and "--wait SECONDS" in message
+    assert err.value.exit_code == 2
+    assert store.path.read_bytes() == before
+    assert store.read(["Queue"])["Queue"]["id"].tolist() == ["Q-0001"]  # reading is fine
+
+
+def test_a_libreoffice_lock_without_a_name_names_the_system_user(store: XlsxStore) -> None:
+    lock = store.path.with_name(f".~lock.{store.path.name}#")
+    lock.write_text(",ada,laptop-7,01.12.2026 09:14,file:///home/ada/.config;", encoding="utf-8")
+    with pytest.raises(WorkbookInUse, match="ada on laptop-7 has it open in LibreOffice"):
+        store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+
+
+def test_a_workbook_open_in_excel_is_not_written_and_the_error_names_who(
+    store: XlsxStore,
+) -> None:
+    before = store.path.read_bytes()
+    excel_has_it_open(store.path, "Zoë Ørsted")
+    with pytest.raises(WorkbookInUse, match="Zoë Ørsted has it open in Excel"):
+        store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+    assert store.path.read_bytes() == before
+
+
+def test_an_excel_owner_file_that_cannot_be_read_says_someone(store: XlsxStore) -> None:
+    store.path.with_name(f"~${store.path.name}").write_bytes(b"")
+    with pytest.raises(WorkbookInUse, match="someone has it open in Excel"):
+        store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+
+
+def test_with_wait_the_write_happens_once_the_person_closes_the_file(store: XlsxStore) -> None:
+    lock = libreoffice_has_it_open(store.path)
+    clock = Clock(on_sleep=lambda now: lock.unlink() if now >= 1003 else None)
+    patient = XlsxStore(store.path, wait=600, clock=clock, sleep=clock.sleep)
+
+    result = patient.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+
+    assert result.appended == {"Queue": 1}
+    assert clock.slept == [1.0, 1.0, 1.0]  # checked each second, on the injected clock
+    assert queue_ids(store.path) == ["Q-0001"]
+
+
+def test_with_wait_a_file_left_open_stops_after_the_wait_and_the_next_write_does_not_wait_again(
+    store: XlsxStore,
+) -> None:
+    before = store.path.read_bytes()
+    libreoffice_has_it_open(store.path)
+    clock = Clock()
+    patient = XlsxStore(store.path, wait=30, clock=clock, sleep=clock.sleep)
+
+    with pytest.raises(WorkbookInUse, match="wrote nothing after waiting 30 seconds"):
+        patient.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+    assert sum(clock.slept) == 30
+    with pytest.raises(WorkbookInUse):  # the runner recording the failure in Runs
+        patient.apply(Changes(appends=(Append("Runs", {"run_id": "r1"}),)))
+    assert sum(clock.slept) == 30
+    assert store.path.read_bytes() == before
+
+
+def person_saves_during_chorus_write(path: Path, times: int, change: Callable[[Any], None]) -> Any:
+    """A write seam: the person saves the file (Excel, via openpyxl) while Chorus writes its copy."""
+    calls: list[int] = []
+
+    def write(handle: Any, data: bytes) -> None:
+        calls.append(len(data))
+        if len(calls) <= times:
+            wb = openpyxl.load_workbook(path)
+            change(wb)
+            wb.save(path)
+        handle.write(data)
+
+    write.calls = calls  # type: ignore[attr-defined]
+    return write
+
+
+def test_a_save_between_chorus_read_and_write_is_kept_and_chorus_applies_again_by_key(
+    store: XlsxStore,
+) -> None:
+    store.apply(Changes(appends=tuple(Append("Queue", queue_row(n)) for n in (1, 2))))
+
+    def person(wb: Any) -> None:
+        ws = wb["Queue"]
+        ws.append(
+            ["Q-0900", None, "External", None, "Typed by hand", None, None, None, None, "New"]
+        )
+        ws["J3"] = "On hold"  # Q-0002's status, which Chorus's update expects to be New
+
+    write = person_saves_during_chorus_write(store.path, 1, person)
+    chorus = XlsxStore(store.path, write=write)
+    result = chorus.apply(
+        Changes(
+            appends=(Append("Queue", queue_row(3)),),
+            updates=(
+                Update("Queue", ("Q-0001",), {"status": "Approved"}, expect={"status": "New"}),
+                Update("Queue", ("Q-0002",), {"status": "Approved"}, expect={"status": "New"}),
+            ),
+        )
+    )
+
+    assert len(write.calls) == 2  # the first copy was thrown away, the second saved
+    queue = store.read(["Queue"])["Queue"].set_index("id")["status"].to_dict()
+    assert queue == {"Q-0001": "Approved", "Q-0002": "On hold", "Q-0900": "New", "Q-0003": "New"}
+    assert result.appended == {"Queue": 1} and result.updated == {"Queue": 1}
+    assert len(result.skipped) == 1 and "Q-0002" in result.skipped[0]
+    assert temp_files(store) == []
+
+
+def test_a_person_saving_on_every_attempt_stops_chorus_with_their_file_intact(
+    store: XlsxStore,
+) -> None:
+    def person(wb: Any) -> None:
+        ws = wb["Queue"]
+        ws.append(
+            [f"Q-09{ws.max_row:02d}", None, "External", None, "By hand"] + [None] * 4 + ["New"]
+        )
+
+    write = person_saves_during_chorus_write(store.path, 99, person)
+    with pytest.raises(WorkbookKeptChanging) as err:
+        XlsxStore(store.path, write=write).apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+
+    assert "changed between Chorus's read and its write 3 times" in str(err.value)
+    assert err.value.exit_code == 2
+    assert queue_ids(store.path) == ["Q-0901", "Q-0902", "Q-0903"]  # every save of theirs kept
+    assert temp_files(store) == []
+
+
+def test_a_person_opening_the_file_during_the_write_stops_it_before_the_rename(
+    store: XlsxStore,
+) -> None:
+    before = store.path.read_bytes()
+
+    def write(handle: Any, data: bytes) -> None:
+        libreoffice_has_it_open(store.path, "Cy Coordinator")
+        handle.write(data)
+
+    with pytest.raises(WorkbookInUse, match="Cy Coordinator"):
+        XlsxStore(store.path, write=write).apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+    assert store.path.read_bytes() == before
+    assert temp_files(store) == []
+
+
+def test_the_temporary_copies_a_killed_save_left_are_removed_by_the_next_run(
+    store: XlsxStore,
+) -> None:
+    folder = store.path.parent
+    for name in (".workbook.xlsx.save.tmp", ".workbook.xlsx.8f3a2c.tmp", ".workbook.xlsx.tmp"):
+        (folder / name).write_bytes(store.path.read_bytes())  # a whole copy, personal data inside
+    (folder / ".other.xlsx.save.tmp").write_text("not ours")
+    (folder / "notes.tmp").write_text("not ours")
+
+    assert XlsxStore(store.path).read(["Queue"])["Queue"].empty  # the next run starts by reading
+
+    assert temp_files(store) == [".other.xlsx.save.tmp", "notes.tmp"]
+
+
+def test_a_disk_that_fills_while_saving_is_exit_3_with_the_previous_workbook_intact(
+    store: XlsxStore,
+) -> None:
+    store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
+    before = store.path.read_bytes()
+
+    def full_disk(handle: Any, data: bytes) -> None:
+        handle.write(data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(BackendError) as err:
+        XlsxStore(store.path, write=full_disk).apply(
+            Changes(appends=(Append("Queue", queue_row(2)),))
+        )
+
+    assert err.value.exit_code == 3
+    message = str(err.value)
+    assert str(store.path) in message and "the disk is full" in message
+    assert f"free some space on the disk holding {store.path.parent}" in message
+    assert store.path.read_bytes() == before
+    assert temp_files(store) == []
+
+
+def damage(workbook: Path, how: str) -> None:
+    """What a person may find under the name: another file renamed, or a workbook damaged."""
+    if how == "a PNG renamed":
+        workbook.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+        return
+    if how == "a zip renamed":
+        with zipfile.ZipFile(workbook, "w") as archive:
+            archive.writestr("photos/readme.txt", "holiday photos")
+        return
+    with zipfile.ZipFile(workbook) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    if how == "XML cut short in a sheet":
+        with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info, data in members:
+                if info.filename.startswith("xl/worksheets/sheet"):
+                    data = data[: len(data) // 2]
+                archive.writestr(info, data)
+        return
+    # "a sheet that does not inflate": each sheet's deflate stream starts with an invalid block type
+    raw = bytearray(workbook.read_bytes())
+    for info, _ in members:
+        if info.filename.startswith("xl/worksheets/sheet"):
+            start = info.header_offset
+            name_len = int.from_bytes(raw[start + 26 : start + 28], "little")
+            extra_len = int.from_bytes(raw[start + 28 : start + 30], "little")
+            raw[start + 30 + name_len + extra_len] = 0b111  # BFINAL=1, BTYPE=11: reserved
+    workbook.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize(
+    ("how", "why"),
+    [
+        ("a PNG renamed", "it is not a zip archive"),
+        ("a zip renamed", "a zip archive without the parts of a workbook"),
+        ("XML cut short in a sheet", "not well-formed XML"),
+        ("a sheet that does not inflate", "does not decompress"),
+    ],
+)
+def test_a_damaged_workbook_is_exit_2_naming_the_file_and_the_fix_with_no_traceback(
+    tmp_path: Path, how: str, why: str
+) -> None:
+    config = program(tmp_path)
+    workbook = tmp_path / "workbook.xlsx"
+    damage(workbook, how)
+    before = workbook.read_bytes()
+
+    ran = chorus(config, "run", "sync-forms", "--at", "2027-03-01T08:30")
+
+    assert ran.returncode == 2, ran.stderr
+    assert "Traceback" not in ran.stderr
+    message = ran.stderr.splitlines()[-1]
+    assert message.startswith(f"chorus: the workbook {workbook} cannot be opened as .xlsx: ")
+    assert why in message
+    assert "restore it from a backup" in message
+    assert workbook.read_bytes() == before
+
+
+def test_chorus_run_on_a_workbook_open_in_libreoffice_exits_2_naming_who_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    config = program(tmp_path)
+    workbook = tmp_path / "workbook.xlsx"
+    write_form(tmp_path / "submissions.csv", [answer(headline="Expo")])
+    lock = libreoffice_has_it_open(workbook)
+    before = workbook.read_bytes()
+
+    ran = chorus(config, "run", "sync-forms", "--at", "2027-03-01T08:30")
+
+    assert ran.returncode == 2, ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert "Ada Lovelace on laptop-7 has it open in LibreOffice" in ran.stderr
+    assert "--wait SECONDS" in ran.stderr
+    assert workbook.read_bytes() == before
+    rehearsed = chorus(config, "run", "sync-forms", "--at", "2027-03-01T08:30", "--dry-run")
+    assert rehearsed.returncode == 0, rehearsed.stderr  # reading while Ada has it open is fine
+    lock.unlink()  # Ada closes the file
+    assert chorus(config, "run", "sync-forms", "--at", "2027-03-01T08:30").returncode == 0
+    assert XlsxStore(workbook).read(["Queue"])["Queue"]["headline"].tolist()[-1] == "Expo"
+
+
+def run_in_process(config: Path, store: XlsxStore, *args: str) -> Any:
+    """`chorus` in this process, on a workspace whose store has the seams a test drives."""
+    workspace = Workspace(settings=load_settings(config), store=store)
+    return CliRunner().invoke(
+        chorus_cli, ["--config", str(config), *args], obj={"workspace": workspace}
+    )
+
+
+def test_chorus_run_wait_waits_for_the_person_to_close_the_workbook(tmp_path: Path) -> None:
+    config = program(tmp_path)
+    workbook = tmp_path / "workbook.xlsx"
+    lock = libreoffice_has_it_open(workbook)
+    clock = Clock(on_sleep=lambda now: lock.unlink() if now >= 1090 else None)
+    store = XlsxStore(workbook, clock=clock, sleep=clock.sleep)
+
+    done = run_in_process(config, store, "run", "check-cadence", "--wait", "120")
+
+    assert done.exit_code == 0, done.output
+    assert sum(clock.slept) == 90
+    assert XlsxStore(workbook).read(["Runs"])["Runs"]["job"].tolist() == ["check-cadence"]
+
+
+def test_chorus_run_on_a_full_disk_exits_3_with_one_message_and_the_workbook_intact(
+    tmp_path: Path,
+) -> None:
+    config = program(tmp_path)
+    workbook = tmp_path / "workbook.xlsx"
+    before = workbook.read_bytes()
+
+    def full_disk(handle: Any, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    done = run_in_process(config, XlsxStore(workbook, write=full_disk), "run", "check-cadence")
+
+    assert done.exit_code == 3
+    assert done.output.count("chorus: ") == 1 and "Traceback" not in done.output
+    assert "could not save the workbook: the disk is full" in done.output
+    assert workbook.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
 
 
 # -- real dates and numbers ------------------------------------------------------

@@ -13,6 +13,10 @@ recorded), `send`, and `resolve` (after a crash, did a Pending message go out?).
                                     key/Message-ID    draft gone: "sent"    "unknown"
                                     in the Maildir?   draft there: "not_sent"
 
+Before anything goes, `delivered(message_id)` asks the transport's own record
+(the Maildir's files, Gmail's Sent mailbox, the SMTP journal), which no person
+edits: a message it has is never sent again, whatever the Sent tab says.
+
 A transport may also have `close()`; the ledger calls it after a batch (SMTP
 keeps one connection open for the batch).
 """
@@ -72,6 +76,11 @@ class Mailer(Protocol):
 
     def send(self, msg: EmailMessage, prepared_id: str) -> SendResult:
         """Send `msg` (prepared as `prepared_id`); raise MessageRefused, TransportDown or MailError."""
+        ...
+
+    def delivered(self, message_id: str) -> bool | None:
+        """Whether the transport's own record has this message as gone: True (do not send;
+        the Sent row is restored), False (it never went), None (the record cannot tell)."""
         ...
 
     def resolve(self, message_id: str, prepared_id: str) -> Resolution:

@@ -13,6 +13,12 @@ up by Chorus's id. A draft is the handle instead:
 A crash between drafts.create and the Pending row leaves an unsent draft
 behind (never a second send): the next run makes a fresh draft and sends that.
 A person who deletes a Pending draft by hand makes Chorus count it as sent.
+
+Before a message with no Sent row (a person deleted it, or restored an older
+sheet) goes out, `delivered` searches the Sent mailbox for its Message-ID
+(`rfc822msgid:`, one users.messages.list call): Gmail's own record decides.
+An account where Gmail replaces the Message-ID it is given cannot be searched
+this way; the draft ids of the Sent tab's Pending rows still hold there.
 """
 
 from __future__ import annotations
@@ -94,6 +100,32 @@ class GmailMailer:
         return SendResult(
             transport_id=str(answer.get("id", "")), thread_id=str(answer.get("threadId", ""))
         )
+
+    def delivered(self, message_id: str) -> bool | None:
+        """Whether the Sent mailbox (trash included) holds a message with this Message-ID;
+        None when Gmail cannot be asked."""
+        wanted = message_id.strip()
+        try:
+            answer = self._call(
+                lambda: (
+                    self._gmail()
+                    .messages()
+                    .list(
+                        userId="me",
+                        labelIds=["SENT"],
+                        q=f"rfc822msgid:{wanted}",
+                        includeSpamTrash=True,
+                        maxResults=1,
+                    )
+                    .execute()
+                ),
+                f"searching the Sent mailbox for {wanted}",
+            )
+        except TransportDown:
+            raise
+        except MailError:
+            return None
+        return bool(answer.get("messages"))
 
     def resolve(self, message_id: str, prepared_id: str) -> Resolution:
         """A Pending row's draft still there: not sent; gone: drafts.send consumed it."""

@@ -5,7 +5,10 @@ a function of its own; each step that writes ends at a named crash point
 (automation.crash), so a test can kill the run there and check a re-run:
 
     1. filter   only active People in the organisation's domains; others are reported
-    2. resolve  Pending rows an earlier run left behind (crash between send and confirm)
+    2. resolve  Pending rows an earlier run left behind (crash between send and confirm);
+                then the transport's own record (Maildir, Gmail's Sent mailbox, the SMTP
+                journal) for every message about to go: one it has already sent gets its
+                Sent row back (a person deleted it, or restored an older sheet), never a resend
     3. limit    per-run cap (a runaway plan) and daily allowance (spread over days)
     4. intent   ONE write: a Pending row per message about to go (plus Deferred rows)
                     ledger.spooled, ledger.prepared, ledger.pending
@@ -37,6 +40,7 @@ from automation.logs import progress
 from automation.mail.base import MessageRefused, SendResult, TransportDown
 from automation.mail.compose import clean_header_text, compose
 from automation.mail.recipients import people_by_email, refusal, tab_rows
+from automation.mail.report import DeliveryReport as DeliveryReport
 from automation.mail.spool import Spool, spool_for
 from sheets_schema.errors import MailError
 from sheets_schema.records import Append, Changes, Update
@@ -55,42 +59,6 @@ if TYPE_CHECKING:
     from sheets_schema.settings import Settings
 
 SENT = "Sent"
-
-
-@dataclass
-class DeliveryReport:
-    """What the mail layer did with a batch: counts for machines, lines and problems for people."""
-
-    sent: int = 0
-    already_sent: int = 0
-    skipped: int = 0
-    deferred: int = 0
-    held: int = 0
-    failed: int = 0
-    pending: int = 0
-    recovered: int = 0
-    would_send: int = 0
-    dry_run: bool = False
-    lines: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        """'sent' (or 'would_send' in a dry run) always; the rest when not zero."""
-        counts = {"would_send": self.would_send} if self.dry_run else {"sent": self.sent}
-        for name in (
-            "already_sent",
-            "skipped",
-            "deferred",
-            "held",
-            "failed",
-            "pending",
-            "recovered",
-        ):
-            value = getattr(self, name)
-            if value:
-                counts[name] = value
-        return counts
 
 
 @dataclass
@@ -175,6 +143,8 @@ class _Found:
 
     candidates: list[_Item] = field(default_factory=list)
     resolved: list[Update] = field(default_factory=list)
+    #: Sent rows given back for messages the transport had sent while the tab had no row
+    restored: list[Append] = field(default_factory=list)
 
 
 @dataclass
@@ -216,12 +186,14 @@ def deliver(
     )
     batch = _admit(run, messages, people_by_email(snapshot))
     found = _consult_ledger(run, batch)
+    if dry_run_dir is None:
+        _ask_transport(run, found)
     to_send, deferred = _limit(run, found.candidates)
     if dry_run_dir is not None:
         return _write_dry_run(run, to_send, dry_run_dir)
-    to_send = _record_intent(run, to_send, deferred, found.resolved)
+    to_send = _record_intent(run, to_send, deferred, found)
     sending = _send_and_confirm(run, to_send)
-    return _finish(run, sending, found.resolved)
+    return _finish(run, sending, found)
 
 
 def tidy_spool(workspace: Workspace, snapshot: Mapping[str, pd.DataFrame]) -> None:
@@ -393,6 +365,30 @@ def _settle_pending(
         )
 
 
+def _ask_transport(run: _Delivery, found: _Found) -> None:
+    """Step 2, last: the transport's own record decides before anything goes; a message it
+    has already sent is not sent again, and its Sent row comes back (status Sent)."""
+    if not found.candidates:
+        return
+    mailer, still = run.mailer(), []
+    for item in found.candidates:
+        if item.row_status == "Pending" or mailer.delivered(item.message_id) is not True:
+            still.append(item)
+            continue
+        run.report.restored += 1
+        values = {"status": "Sent", "sent_at": run.stamp(), "transport": mailer.transport}
+        if item.row_status:
+            found.resolved.append(Update(SENT, (item.message_id,), values))
+        else:
+            found.restored.append(Append(SENT, item.row(**values, transport_id="", thread_id="")))
+    found.candidates = still
+    if run.report.restored:
+        run.report.lines.append(
+            f"mail: {run.report.restored} message(s) the Sent tab did not show as sent had "
+            f"already gone out ({mailer.transport}'s own record); not sent again, rows restored"
+        )
+
+
 # -- 3. limit ----------------------------------------------------------------------------------
 
 
@@ -439,7 +435,7 @@ def _write_dry_run(run: _Delivery, to_send: list[_Item], folder: Path) -> Delive
 
 
 def _record_intent(
-    run: _Delivery, to_send: list[_Item], deferred: list[_Item], resolved: list[Update]
+    run: _Delivery, to_send: list[_Item], deferred: list[_Item], found: _Found
 ) -> list[_Item]:
     """Step 4: spool a copy of each message, let the transport prepare it, then ONE write of
     the Pending (and Deferred) rows and the Pending rows found sent. Returns what may go now.
@@ -454,7 +450,7 @@ def _record_intent(
             item.prepared_id = run.mailer().prepare(_email(item))
     if to_send:
         crash.reached("ledger.prepared")
-    changes = _intent(to_send, deferred, resolved, transport)
+    changes = _intent(to_send, deferred, found, transport)
     if not changes:
         return to_send
     applied = run.workspace.store.apply(changes)
@@ -464,12 +460,11 @@ def _record_intent(
     return [it for it in to_send if it.row_status or it.message_id not in clash]
 
 
-def _intent(
-    to_send: list[_Item], deferred: list[_Item], resolved: list[Update], transport: str
-) -> Changes:
-    """The intent write: Pending rows for what goes now, Deferred rows for what waits."""
-    appends: list[Append] = []
-    updates: list[Update] = list(resolved)
+def _intent(to_send: list[_Item], deferred: list[_Item], found: _Found, transport: str) -> Changes:
+    """The intent write: Pending rows for what goes now, Deferred rows for what waits, and
+    the rows of messages found already sent."""
+    appends: list[Append] = list(found.restored)
+    updates: list[Update] = list(found.resolved)
     for item in to_send:
         values = {"status": "Pending", "transport": transport, "transport_id": item.prepared_id}
         if item.row_status:
@@ -550,9 +545,10 @@ def _confirm_sent(run: _Delivery, item: _Item, result: SendResult, sending: _Sen
     )
 
 
-def _finish(run: _Delivery, sending: _Sending, resolved: list[Update]) -> DeliveryReport:
+def _finish(run: _Delivery, sending: _Sending, found: _Found) -> DeliveryReport:
     """Drop the spool's copies of finished messages, say what went, raise what stopped it."""
-    for message_id in (*sending.done, *(u.key[0] for u in resolved)):
+    restored = (str(a.row["message_id"]) for a in found.restored)
+    for message_id in (*sending.done, *(u.key[0] for u in found.resolved), *restored):
         run.spool.drop(message_id)
     run.spool.tidy(
         message_id

@@ -34,6 +34,8 @@ class OutboxMailer:
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
+        self._foreign: set[str] | None = None
+        self._stamp: tuple[int, ...] = ()
         try:
             self._box = mailbox.Maildir(self.folder, create=True)
         except OSError as exc:
@@ -69,23 +71,35 @@ class OutboxMailer:
             ) from None
         return SendResult(transport_id=key)
 
+    def delivered(self, message_id: str) -> bool:
+        """Whether the Maildir holds the message: its file by key, or (moved or renamed by a
+        mail client) a file with its Message-ID."""
+        if self._has_key(maildir_key(message_id)):
+            return True
+        return message_id.strip() in self._renamed()
+
     def resolve(self, message_id: str, prepared_id: str) -> Resolution:
         if prepared_id and self._has_key(prepared_id):
             return "sent"
-        if self._has_key(maildir_key(message_id)):
-            return "sent"
-        # A mail client may have moved or renamed it: look at the headers.
-        wanted = message_id.strip()
-        parser = BytesHeaderParser(policy=policy.default)
-        for key in self._box.keys():
-            try:
-                with self._box.get_file(key) as handle:
-                    headers = parser.parse(handle)  # type: ignore[arg-type]
-            except (OSError, KeyError):
-                continue
-            if str(headers.get("Message-ID", "")).strip() == wanted:
-                return "sent"
-        return "not_sent"
+        return "sent" if self.delivered(message_id) else "not_sent"
+
+    def _renamed(self) -> set[str]:
+        """The Message-IDs of files not under Chorus's own names, read again only when a file
+        came or went in new/ or cur/ (a folder's mtime changes): one scan for a whole batch."""
+        stamp = tuple(_mtime(self.folder / sub) for sub in ("new", "cur"))
+        if self._foreign is None or stamp != self._stamp:
+            self._foreign, self._stamp = set(), stamp
+            parser = BytesHeaderParser(policy=policy.default)
+            for key in self._box.keys():
+                if key.startswith("chorus-"):
+                    continue
+                try:
+                    with self._box.get_file(key) as handle:
+                        headers = parser.parse(handle)  # type: ignore[arg-type]
+                except (OSError, KeyError):
+                    continue
+                self._foreign.add(str(headers.get("Message-ID", "")).strip())
+        return self._foreign
 
     def _has_key(self, key: str) -> bool:
         try:
@@ -104,3 +118,10 @@ class OutboxMailer:
             with self._box.get_file(key) as handle:
                 found.append(parser.parse(handle))  # type: ignore[arg-type]
         return found
+
+
+def _mtime(folder: Path) -> int:
+    try:
+        return folder.stat().st_mtime_ns
+    except OSError:
+        return 0

@@ -6,9 +6,14 @@ an injected `sleep`; a refused login is a MailError naming host, port and the
 fix. The password comes from the environment variable the settings name and
 is never logged or shown.
 
-SMTP cannot say afterwards whether a message went out, so `resolve` answers
-"unknown"; a connection dropped after the server took the message but before
-it said so can, on retry, deliver it twice: the one duplicate SMTP allows.
+SMTP cannot say afterwards whether a message went out, so Chorus keeps its
+own record: the journal (automation.mail.journal) in mail.state_dir says
+`sending` just before a message goes to the server and `sent` once the server
+took it. `delivered` and `resolve` read it: a message the journal has as sent
+is never sent again, whatever the Sent tab says; one left `sending` by a crash
+is "unknown" (the only message a person may need to check). A connection
+dropped after the server took the message but before it said so can, on
+retry, deliver it twice: the one duplicate SMTP allows.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from automation import crash
 from automation.mail.base import MessageRefused, Resolution, SendResult, TransportDown
+from automation.mail.journal import Journal
 from sheets_schema.errors import ConfigError, MailError
 
 if TYPE_CHECKING:
@@ -50,6 +56,7 @@ class SmtpMailer:
         sleep: Callable[[float], None] = time.sleep,
         ssl_context: ssl.SSLContext | None = None,
         settings_place: str = "mail",
+        journal: Journal | None = None,
     ) -> None:
         if security not in ("starttls", "ssl", "none"):
             raise ConfigError(
@@ -65,6 +72,8 @@ class SmtpMailer:
         self.sleep = sleep
         self.ssl_context = ssl_context
         self.place = settings_place
+        #: Chorus's record of what went to the server; None (a bare mailer) records nothing
+        self.journal = journal
         self._conn: smtplib.SMTP | None = None
 
     def __repr__(self) -> str:  # never show the password
@@ -100,6 +109,7 @@ class SmtpMailer:
             sleep=sleep,
             ssl_context=ssl_context,
             settings_place=f"{settings.path}: mail",
+            journal=Journal(mail.state_dir or settings.base_dir / ".chorus-state"),
         )
 
     # -- the Mailer protocol -------------------------------------------------
@@ -107,19 +117,32 @@ class SmtpMailer:
         return ""
 
     def send(self, msg: EmailMessage, prepared_id: str) -> SendResult:
+        """Journal `sending`, hand the message to the server (retrying transient trouble),
+        journal `sent`; a certain refusal is journaled `failed` and raised."""
+        message_id = str(msg["Message-ID"] or "")
+        if self.journal is not None:
+            try:
+                self.journal.record("sending", message_id)
+            except MailError as exc:  # nothing went to the server: stop the batch cleanly
+                raise TransportDown(exc.message, place=exc.place, fix=exc.fix) from None
         attempts = len(self.retry_delays) + 1
         for attempt in range(1, attempts + 1):
             try:
                 conn = self._connection()
                 conn.send_message(msg)
-                crash.reached("smtp.accepted")
-                return SendResult()
             except (OSError, smtplib.SMTPException) as exc:  # ssl and smtplib errors included
                 self._drop()
                 error = self._refusal(exc, attempts, last=attempt == attempts)
-                if error is not None:
-                    raise error from None
-                self.sleep(self.retry_delays[attempt - 1])
+                if error is None:
+                    self.sleep(self.retry_delays[attempt - 1])
+                    continue
+                if self.journal is not None:
+                    self.journal.record("failed", message_id)
+                raise error from None
+            crash.reached("smtp.accepted")
+            if self.journal is not None:
+                self.journal.record("sent", message_id)
+            return SendResult()
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _refusal(self, exc: Exception, attempts: int, *, last: bool) -> MailError | None:
@@ -185,8 +208,20 @@ class SmtpMailer:
             fix="check mail.sender is an address this server may send as, or try again later",
         )
 
+    def delivered(self, message_id: str) -> bool | None:
+        """What the journal says: True once the server took it, None if a crash left it
+        `sending` (or there is no journal), False if it never went to the server."""
+        if self.journal is None:
+            return None
+        last = self.journal.last(message_id)
+        if last == "sending":
+            return None
+        return last == "sent"
+
     def resolve(self, message_id: str, prepared_id: str) -> Resolution:
-        return "unknown"
+        """A Pending row, from the journal: sent, never sent, or left `sending` by a crash."""
+        went = self.delivered(message_id)
+        return "unknown" if went is None else "sent" if went else "not_sent"
 
     def close(self) -> None:
         """End the batch's connection politely."""

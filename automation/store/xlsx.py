@@ -3,7 +3,9 @@
 The embedded default, so Chorus runs with no Google account. Writes are
 atomic (a temporary file, fsync, then rename) under an exclusive file lock, so
 a crash mid-write leaves the previous workbook intact and two runs never
-interleave. Every string is stored as a string cell: text from a form such as
+interleave. People share the file: a write waits while LibreOffice or Excel
+has it open, and one that finds the file saved by someone since its read
+starts again from their version (see workbook_file). Every string is stored as a string cell: text from a form such as
 `=HYPERLINK(...)` stays inert and never becomes a formula. Dates and whole
 numbers in DATE, DATETIME and INTEGER columns are stored as real dates (with a
 date format) and numbers, so people can sort and filter them; every tab has
@@ -14,13 +16,14 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import io
 import os
 import time as _time
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -32,9 +35,22 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from automation import crash
 from automation.store import keys
+from automation.store.workbook_file import (
+    DAMAGE,
+    Fingerprint,
+    damaged,
+    disk_error,
+    kept_changing,
+    office_lock,
+    read_bytes,
+    remove_stale_temps,
+    temp_name,
+    unchanged,
+    wait_until_closed,
+)
 from sheets_schema.cells import date_pattern, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
-from sheets_schema.errors import BackendError, SheetError
+from sheets_schema.errors import BackendError, ChorusError, SheetError
 from sheets_schema.records import (
     Append,
     ApplyResult,
@@ -56,6 +72,15 @@ README_TAB = "About"
 EXCEL_CELL_LIMIT = 32_767
 VALIDATION_ROWS = 5000
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
+#: loads, edits and saves tried when someone keeps saving the file between Chorus's read and write
+WRITE_ATTEMPTS = 3
+
+T = TypeVar("T")
+
+
+def write_all(handle: BinaryIO, data: bytes) -> None:
+    """The file-write seam: the saved workbook's bytes into its temporary file."""
+    handle.write(data)
 
 
 class XlsxStore:
@@ -63,10 +88,26 @@ class XlsxStore:
 
     counts_google_calls = False  # its calls are loads and saves of the file
 
-    def __init__(self, path: Path | str, *, lock_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        lock_timeout: float = 60.0,
+        wait: float = 0.0,
+        clock: Callable[[], float] = _time.monotonic,
+        sleep: Callable[[float], None] = _time.sleep,
+        write: Callable[[BinaryIO, bytes], None] = write_all,
+    ) -> None:
+        """`wait`: seconds a write waits for LibreOffice or Excel to close the file (--wait).
+
+        `clock`, `sleep` and `write` are the seams a test drives: time, and the
+        bytes going to disk (a full disk is an OSError raised there).
+        """
         self.path = Path(path)
         self.calls = 0
         self.lock_timeout = lock_timeout
+        self.wait = wait
+        self.clock, self.sleep, self.write = clock, sleep, write
 
     # -- reading -----------------------------------------------------------
     def read(self, tabs: Iterable[str]) -> Snapshot:
@@ -74,6 +115,7 @@ class XlsxStore:
         for name in names:
             if name not in TABS:
                 raise ValueError(f"unknown tab {name!r}")
+        self._tidy_if_free()
         wb = self._load(read_only=True)
         self.calls += 1
         try:
@@ -87,9 +129,11 @@ class XlsxStore:
                         tab=name,
                         fix=f"run `chorus init` to add it to {self.path}",
                     )
-                frames[name] = frame_from_sheet_rows(
-                    TABS[name], wb[sheet_name].iter_rows(values_only=True)
-                )
+                try:
+                    rows = list(wb[sheet_name].iter_rows(values_only=True))
+                except DAMAGE as exc:  # read-only sheets are parsed lazily, here
+                    raise damaged(self.path, exc) from None
+                frames[name] = frame_from_sheet_rows(TABS[name], rows)
             return Snapshot(frames)
         finally:
             wb.close()
@@ -98,24 +142,30 @@ class XlsxStore:
     def apply(self, changes: Changes) -> ApplyResult:
         check_changes(changes)
         check_cell_sizes(changes, EXCEL_CELL_LIMIT)
-        result = ApplyResult()
         if not changes:
-            return result
-        with self._file_lock("write", timeout=self.lock_timeout):
-            wb = self._load_for_write()
-            self.calls += 1
+            return ApplyResult()
+
+        def edit(wb: Workbook | None) -> tuple[ApplyResult, Workbook | None]:
+            # Applied afresh on each attempt, by key: an append whose key is there is skipped,
+            # an update keeps its expect guard against what the person saved.
+            result = ApplyResult()
+            if wb is None:
+                raise SheetError(
+                    f"the workbook {self.path} does not exist",
+                    fix="run `chorus init` to create it, or fix [backend] workbook in chorus.toml",
+                )
             for tab_name in changes.tabs:
-                ws = _sheet(wb, tab_name, self.path)
                 _apply_tab(
-                    ws,
+                    _sheet(wb, tab_name, self.path),
                     TABS[tab_name],
                     [a for a in changes.appends if a.tab == tab_name],
                     [u for u in changes.updates if u.tab == tab_name],
                     [d for d in changes.deletes if d.tab == tab_name],
                     result,
                 )
-            self._save(wb)
-        return result
+            return result, wb
+
+        return self._rewrite(edit)
 
     def write_cost(self, changes: Changes) -> int:
         """Backend calls `apply` spends: one load and one save of the workbook."""
@@ -123,45 +173,21 @@ class XlsxStore:
 
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
         names = list(tabs) if tabs is not None else list(TAB_ORDER)
-        created: list[str] = []
-        with self._file_lock("write", timeout=self.lock_timeout):
-            if self.path.exists():
-                wb = self._load_for_write()
-            else:
+
+        def edit(wb: Workbook | None) -> tuple[list[str], Workbook | None]:
+            created: list[str] = []
+            if wb is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 wb = Workbook()
                 wb.active.title = README_TAB
                 _write_readme(wb[README_TAB])
                 created.append(README_TAB)
-            self.calls += 1
             existing = {normalise_header(n): n for n in wb.sheetnames}
             for name in names:
-                tab = TABS[name]
-                sheet_name = existing.get(normalise_header(name))
-                if sheet_name is None:
-                    ws = wb.create_sheet(name)
-                    _format_sheet(ws, tab, list(tab.headers))
-                    created.append(name)
-                else:
-                    ws = wb[sheet_name]
-                    headers = _headers(ws)
-                    have = {normalise_header(h) for h in headers}
-                    added = [
-                        c.header for c in tab.columns if normalise_header(c.header) not in have
-                    ]
-                    if added:
-                        start = _last_header_col(headers)
-                        for offset, header in enumerate(added, start=1):
-                            ws.cell(row=1, column=start + offset, value=header)
-                        _format_sheet(ws, tab, _headers(ws), header_only=True)
-                        created.extend(f"{name}!{h}" for h in added)
-                    if not ws.auto_filter.ref:  # a workbook from before tabs had filters
-                        ws.auto_filter.ref = "A1"
-                        _extend_filter(ws)
-                        created.append(f"{name} (filter)")
-            if created:
-                self._save(wb)
-        return created
+                created.extend(_ensure_tab(wb, name, existing.get(normalise_header(name))))
+            return created, wb if created else None
+
+        return self._rewrite(edit)
 
     @contextmanager
     def lock(self, name: str = "run") -> Iterator[None]:
@@ -176,34 +202,86 @@ class XlsxStore:
         return str(self.path)
 
     # -- internals ---------------------------------------------------------
-    def _load(self, *, read_only: bool) -> Workbook:
-        if not self.path.exists():
-            raise SheetError(
-                f"the workbook {self.path} does not exist",
-                fix="run `chorus init` to create it, or fix [backend] workbook in chorus.toml",
-            )
+    def _rewrite(self, edit: Callable[[Workbook | None], tuple[T, Workbook | None]]) -> T:
+        """Load, edit and save under the write lock, again from the top if someone saved meanwhile.
+
+        `edit` gets the workbook (None when there is no file yet) and returns its
+        result and the workbook to save (None: nothing to save). Nothing is written while
+        LibreOffice or Excel has the file open, nor over a save Chorus did not read.
+        """
+        with self._file_lock("write", timeout=self.lock_timeout):
+            remove_stale_temps(self.path)
+            for _attempt in range(WRITE_ATTEMPTS):
+                self._await_closed()
+                wb, seen = self._load_for_write() if self.path.exists() else (None, None)
+                self.calls += 1
+                result, changed = edit(wb)
+                if changed is None or self._save(changed, seen):
+                    return result
+        raise kept_changing(self.path, WRITE_ATTEMPTS)
+
+    def _await_closed(self) -> None:
+        """Wait up to `wait` seconds for the office suite that has the file open; once only."""
+        try:
+            wait_until_closed(self.path, self.wait, self.clock, self.sleep)
+        except ChorusError:
+            self.wait = 0.0  # recording the failed run in Runs must not wait all over again
+            raise
+
+    def _tidy_if_free(self) -> None:
+        """Remove what a killed save left, unless another Chorus process is saving right now.
+
+        A read never creates a folder, and a folder it cannot write only skips the tidying.
+        """
+        if not self.path.parent.is_dir():
+            return
+        try:
+            with self._file_lock("write", timeout=0):
+                remove_stale_temps(self.path)
+        except (BackendError, OSError):
+            return
+
+    def _load(self, *, read_only: bool, data: bytes | None = None) -> Workbook:
+        if data is None:
+            if not self.path.exists():
+                raise SheetError(
+                    f"the workbook {self.path} does not exist",
+                    fix="run `chorus init` to create it, or fix [backend] workbook in chorus.toml",
+                )
+            try:
+                data = read_bytes(self.path)[0]
+            except OSError as exc:
+                raise SheetError(
+                    f"the workbook {self.path} cannot be read ({exc.strerror})",
+                    fix="check the file's permissions and that the disk is mounted",
+                ) from None
         try:
             # Reading wants values; writing must keep the formulas people typed in their own
             # cells (a workbook loaded with data_only=True would be saved with them frozen).
             return load_workbook(
-                self.path, read_only=read_only, data_only=read_only, keep_links=False
+                io.BytesIO(data), read_only=read_only, data_only=read_only, keep_links=False
             )
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise SheetError(
-                f"the workbook {self.path} cannot be opened as .xlsx ({type(exc).__name__}: {exc})",
-                fix="restore it from a backup, or move it away and run `chorus init` to start a new one",
-            ) from None
+        except DAMAGE as exc:
+            raise damaged(self.path, exc) from None
 
-    def _load_for_write(self) -> Workbook:
+    def _load_for_write(self) -> tuple[Workbook, Fingerprint]:
         """The workbook with people's formulas kept, except in the columns Chorus reads.
 
         openpyxl saves a formula without its last computed value, so a formula in
         a column Chorus reads (a Rota week typed as =A2+7) would read as blank
         until someone opened and saved the file in Excel or LibreOffice. Those
         cells are frozen to the value last computed; formulas in columns people
-        added, and in their own tabs, stay formulas.
+        added, and in their own tabs, stay formulas. The fingerprint is of the
+        very bytes loaded, so the save can tell whether the file changed since.
         """
-        wb = self._load(read_only=False)
+        try:
+            data, seen = read_bytes(self.path)
+        except OSError as exc:
+            raise SheetError(
+                f"the workbook {self.path} cannot be read ({exc.strerror})",
+                fix="check the file's permissions and that the disk is mounted",
+            ) from None
+        wb = self._load(read_only=False, data=data)
         formulas: dict[str, list[tuple[int, int]]] = {}
         for sheet_name in wb.sheetnames:
             tab = next(
@@ -224,7 +302,7 @@ class XlsxStore:
                     if cell.data_type == "f":
                         formulas.setdefault(sheet_name, []).append((cell.row, col))
         if formulas:
-            values = self._load(read_only=True)
+            values = self._load(read_only=True, data=data)
             try:
                 for sheet_name, cells in formulas.items():
                     spots = set(cells)
@@ -237,33 +315,44 @@ class XlsxStore:
                         for col, cached in enumerate(line, start=1):
                             if (row, col) in spots and cached is not None:
                                 wb[sheet_name].cell(row=row, column=col).value = cached
+            except DAMAGE as exc:
+                raise damaged(self.path, exc) from None
             finally:
                 values.close()
-        return wb
+        return wb, seen
 
-    def _save(self, wb: Workbook) -> None:
+    def _save(self, wb: Workbook, seen: Fingerprint | None) -> bool:
+        """Replace the file with `wb` if it is still as read (`seen`); False, writing nothing, if not."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        wb.save(buffer)
         # One fixed name: only the holder of the write lock saves, so a save that a crash
-        # cut short is overwritten by the next one instead of left behind.
-        tmp = self.path.with_name(f".{self.path.name}.save.tmp")
+        # cut short is overwritten by the next one, and removed by the next run.
+        tmp = temp_name(self.path)
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as handle:
-                wb.save(handle)
+                self.write(handle, buffer.getvalue())
                 handle.flush()
                 os.fsync(handle.fileno())
             crash.reached("xlsx.temp_saved")
+            if not unchanged(self.path, seen) or office_lock(self.path) is not None:
+                os.unlink(tmp)
+                return False  # someone saved (or opened it) since the read: start again
             os.replace(tmp, self.path)
             dir_fd = os.open(self.path.parent, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+        except OSError as exc:
+            _unlink_quietly(tmp)
+            raise disk_error(self.path, exc) from None
         except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            _unlink_quietly(tmp)
             raise
         self.calls += 1
+        return True
 
     @contextmanager
     def _file_lock(self, name: str, *, timeout: float) -> Iterator[None]:
@@ -291,6 +380,36 @@ class XlsxStore:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
             finally:
                 handle.close()
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        return
+
+
+def _ensure_tab(wb: Workbook, name: str, sheet_name: str | None) -> list[str]:
+    """Add the tab, or the header columns it lacks; returns what was created."""
+    tab = TABS[name]
+    if sheet_name is None:
+        _format_sheet(wb.create_sheet(name), tab, list(tab.headers))
+        return [name]
+    ws = wb[sheet_name]
+    headers = _headers(ws)
+    have = {normalise_header(h) for h in headers}
+    added = [c.header for c in tab.columns if normalise_header(c.header) not in have]
+    if added:
+        start = _last_header_col(headers)
+        for offset, header in enumerate(added, start=1):
+            ws.cell(row=1, column=start + offset, value=header)
+        _format_sheet(ws, tab, _headers(ws), header_only=True)
+    created = [f"{name}!{h}" for h in added]
+    if not ws.auto_filter.ref:  # a workbook from before tabs had filters
+        ws.auto_filter.ref = "A1"
+        _extend_filter(ws)
+        created.append(f"{name} (filter)")
+    return created
 
 
 def _sheet(wb: Workbook, name: str, path: Path) -> Worksheet:

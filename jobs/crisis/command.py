@@ -415,6 +415,7 @@ def watch(
     outside a crisis, watch for a storm. `new_mentions` are rows this run is adding."""
     draft = _Draft()
     state = crisis_state(snapshot)
+    draft.problems.extend(p.line() for p in state.problems)  # an unreadable switch, read as On
     action = state.pending
     if action == "end":
         _stand_down(draft, state, snapshot, now, settings)

@@ -5,6 +5,12 @@ written, whatever time it names, is a person's request to stand down: the
 column says when the crisis was stood down, and reading it without the clock
 means every job of one run gives the same answer. The Program switch On with
 no open row is a crisis too: the next watch opens its row.
+
+A switch Chorus cannot read ('Onn', 'Of') is a problem every job reading it
+reports, and it reads as On. During a storm a typo of On most likely meant On;
+a typo of Off is typed to stand down an open crisis, and reading it as On keeps
+posts held until a person fixes the cell: a post held an hour too long is
+cheaper than one going out during a crisis. Blank reads as not asked.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import pandas as pd
 from jobs.crisis import sheet
 from sheets_schema.columns import normalise_header
 from sheets_schema.settings import Settings
+from sheets_schema.validate import Problem, setting_problem
 from sheets_schema.values import parse_yes_no
 
 PROGRAM_SETTING = "Crisis Mode"
@@ -47,6 +54,8 @@ class CrisisState:
     other_open: tuple[Mapping[str, str], ...] = ()
     program_setting: str = ""  # the Program row's Setting as typed ('' when there is none)
     program_value: str = ""  # its Value as typed
+    #: the switch's Value when Chorus cannot read it (then `requested` is True)
+    problems: tuple[Problem, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -83,17 +92,24 @@ class CrisisState:
         return "end" if self.requested is False else ""
 
 
-def _switch(program: pd.DataFrame) -> tuple[str, str, bool | None]:
-    """The Program tab's Crisis Mode row: its Setting and Value as typed, and what it asks."""
-    for row in sheet.rows(program):
+SWITCH_UNREADABLE = "Chorus reads it as On (a crisis: posts stay held) until it is fixed"
+
+
+def _switch(program: pd.DataFrame) -> tuple[str, str, bool | None, tuple[Problem, ...]]:
+    """The Program tab's Crisis Mode row: its Setting and Value as typed, what it asks, and
+    the problem when its Value cannot be read (read as On: see the module's docstring)."""
+    for row_number, row in zip(program.index, sheet.rows(program), strict=True):
         if normalise_header(row.get("setting", "")) == normalise_header(PROGRAM_SETTING):
             value = row.get("value", "")
             try:
                 requested = parse_yes_no(value) if value else None
             except ValueError:
-                requested = None  # unreadable: the Crises tab decides
-            return row.get("setting", ""), value, requested
-    return "", "", None
+                problem = setting_problem(
+                    int(row_number), PROGRAM_SETTING, value, SWITCH_UNREADABLE
+                )
+                return row.get("setting", ""), value, True, (problem,)
+            return row.get("setting", ""), value, requested, ()
+    return "", "", None, ()
 
 
 def _closing(closed: list[dict[str, str]]) -> dict[str, str] | None:
@@ -109,7 +125,7 @@ def _closing(closed: list[dict[str, str]]) -> dict[str, str] | None:
 
 def crisis_state_of(crises: pd.DataFrame, program: pd.DataFrame) -> CrisisState:
     """CrisisState from the Crises and Program tabs (see crisis_state)."""
-    setting, value, requested = _switch(program)
+    setting, value, requested, problems = _switch(program)
     # Sheet order decides which open row is the crisis: it is the order people see.
     rows = [r for r in sheet.rows(crises) if r.get("started")]
     open_rows = [r for r in rows if not r.get("ended")]
@@ -124,6 +140,7 @@ def crisis_state_of(crises: pd.DataFrame, program: pd.DataFrame) -> CrisisState:
         other_open=tuple(open_rows[1:]),
         program_setting=setting,
         program_value=value,
+        problems=problems,
     )
 
 

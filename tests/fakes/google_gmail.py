@@ -281,8 +281,8 @@ class GmailTwin:
                 and "in:spam" not in q
             ):
                 continue
-            if "DRAFT" in msg.labels and "in:draft" not in q and "DRAFT" not in wanted:
-                continue
+            # Drafts are messages too: Gmail lists them unless a label or query leaves them out
+            # (a search for a Message-ID also finds the unsent draft carrying it).
             if all(w in msg.labels for w in wanted) and matcher(msg):
                 found.append(msg)
         found.sort(key=lambda m: (m.internal_date, m.history_id), reverse=True)

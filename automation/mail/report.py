@@ -1,0 +1,45 @@
+"""What the mail layer did with one batch: the counts a Runs row and `--json` carry, the lines
+and problems a person reads (kept apart from the ledger that fills it in)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class DeliveryReport:
+    """What the mail layer did with a batch: counts for machines, lines and problems for people."""
+
+    sent: int = 0
+    already_sent: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    held: int = 0
+    failed: int = 0
+    pending: int = 0
+    recovered: int = 0
+    restored: int = 0
+    would_send: int = 0
+    dry_run: bool = False
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """'sent' (or 'would_send' in a dry run) always; the rest when not zero."""
+        counts = {"would_send": self.would_send} if self.dry_run else {"sent": self.sent}
+        for name in (
+            "already_sent",
+            "skipped",
+            "deferred",
+            "held",
+            "failed",
+            "pending",
+            "recovered",
+            "restored",
+        ):
+            value = getattr(self, name)
+            if value:
+                counts[name] = value
+        return counts

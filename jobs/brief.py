@@ -17,6 +17,10 @@ suggestion whose item has since been scheduled, flagged or rejected is shown
 as a plain gap. When the Cadence tab has no rows for the next 7 days
 (check-cadence has not run yet, or never ran), the brief works the gaps out
 itself with jobs.cadence from Channels and Queue, and says so.
+
+An address on a site in [screening] blocked_domains (an item queued before
+the site was blocked, a mention on it) is never a link in the brief: `unlinked`
+drops it from the link, says so beside the label and defangs it in text.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.crisis.state import crisis_state
 from jobs.people import by_email, managers, person_name
 from jobs.queue_items import QueueItem, read_queue, suggestion_candidates
+from jobs.screening import blocked_links, defang
 from sheets_schema.values import clean_text, parse_date, parse_datetime
 
 if TYPE_CHECKING:
@@ -463,7 +468,35 @@ def brief_context(
         "nothing_to_do": nothing,
         "problems": to_fix,
     }
-    return context, duty
+    return unlinked(context, settings.screening.blocked_domains), duty
+
+
+#: the context keys that hold an address the templates turn into a link, and their label
+_LINK_LABELS = {"link": ("headline", "title"), "url": ("title", "headline"), "post_url": ()}
+
+
+def unlinked(value: Any, blocked_domains: Sequence[str]) -> Any:
+    """The brief's data with no live link to a blocked site: such an address is never a link,
+    its label says why, and any mention of the site in text is written defanged."""
+    if not blocked_domains:
+        return value
+    if isinstance(value, str):
+        return defang(value, blocked_domains)
+    if isinstance(value, list):
+        return [unlinked(v, blocked_domains) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: unlinked(v, blocked_domains) for k, v in value.items()}
+    for key, labels in _LINK_LABELS.items():
+        address = value.get(key)
+        if not isinstance(address, str) or not blocked_links([address], blocked_domains):
+            continue
+        out[key] = ""
+        label = next((name for name in labels if isinstance(out.get(name), str)), "")
+        note = f"{defang(address, blocked_domains)}: a blocked site, not linked"
+        if label:
+            out[label] = f"{out[label]} ({note})"
+    return out
 
 
 def _counts(context: Mapping[str, Any]) -> dict[str, int]:

@@ -16,6 +16,11 @@ Spike watch: when the mentions found in the last [crisis] window_hours reach
 reports a problem suggesting `chorus crisis start` (nothing is declared
 automatically). During a declared crisis (a Crises row without Ended, or
 Program "Crisis Mode" On) content-feed items arrive On hold.
+
+Blocked sites: a content-feed entry linking a site in [screening]
+blocked_domains is rejected outright (listed, never queued); a mention on
+such a site is still recorded, since the team needs to know about it (the
+brief shows its address defanged, never as a link).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from jobs.base import Job, Plan, Report
 from jobs.crisis.command import merge_plans, watch
 from jobs.crisis.state import crisis_state
 from jobs.links import canonical_url
-from jobs.screening import screen
+from jobs.screening import blocked_reason, blocked_sites, defang, screen
 from jobs.sync_forms import next_id_number
 from sheets_schema.records import Append, Changes, Snapshot
 from sheets_schema.settings import Feed, Settings
@@ -128,7 +133,9 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
     next_m, next_q = next_id_number(mentions["id"], "M"), next_id_number(queue["id"], "Q")
     feeds = {f.name: f for f in settings.alerts.feeds}
     appends: list[Append] = []
-    counts = dict.fromkeys(("entries", "mentions_added", "queue_added", "duplicates"), 0)
+    counts = dict.fromkeys(
+        ("entries", "mentions_added", "queue_added", "duplicates", "skipped_blocked_site"), 0
+    )
     counts["feeds_failed"] = len(inputs.problems)
     lines: list[str] = []
     new_found: list[datetime] = []
@@ -152,7 +159,15 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
         origins.add(origin)
         found = min(entry.published, now) if entry.published else now
         when = format_datetime(found, settings.tz)
-        if feed.use == "content":
+        blocked = blocked_sites(
+            entry.url, f"{entry.title}\n{entry.snippet}", settings.screening.blocked_domains
+        )
+        if feed.use == "content" and blocked:
+            # Rejected outright, like a submission: never queued (a mention is still recorded).
+            counts["skipped_blocked_site"] += 1
+            title = defang(entry.title, settings.screening.blocked_domains)
+            lines.append(f"feed {feed.name!r}: {title!r} left out: {blocked_reason(blocked)}")
+        elif feed.use == "content":
             row = _queue_row(f"Q-{next_q:04d}", entry, feed, when, origin, settings, crisis)
             appends.append(Append("Queue", row))
             next_q += 1

@@ -10,7 +10,9 @@ Trust: only mail sent (or forwarded) by an active person in People, or by an
 address or domain in [inbox] allow, is queued; everything else is counted by
 reason in the report and left alone. The mailbox is never changed: Chorus
 knows what it has read from the Origin column ("mail:<Message-ID>"), so the
-same message is never queued twice, across runs and across sources.
+same message is never queued twice, across runs and across sources. A
+message linking a site in [screening] blocked_domains is rejected outright:
+counted, listed with the reason, never queued.
 
 During a declared crisis (a Crises row without Ended, or Program "Crisis
 Mode" On) new items arrive On hold (Held From New), like every other intake.
@@ -29,7 +31,7 @@ from jobs.crisis.state import crisis_state
 from jobs.mail_text.headers import message_key, parse_message
 from jobs.mail_text.read import MailContent, read_message
 from jobs.people import is_active
-from jobs.screening import screen
+from jobs.screening import blocked_reason, blocked_sites, defang, screen
 from jobs.sync_forms import next_id_number
 from sheets_schema.records import Append, Changes, Snapshot
 from sheets_schema.settings import Settings
@@ -52,6 +54,7 @@ SKIP_REASONS = {
     "too large": "skipped_too_large",
     "no content": "skipped_no_content",
     "automatic reply": "skipped_automatic_reply",
+    "blocked site": "skipped_blocked_site",
 }
 
 
@@ -114,7 +117,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: InboxInp
         reason, content = _read_if_welcome(item, msg, sender, people, allow, settings)
         if reason or content is None:
             counts[SKIP_REASONS[reason]] += 1
-            skipped.append(_skip_line(reason, msg, sender, item, settings))
+            skipped.append(_skip_line(reason, msg, sender, item, settings, content))
             continue
         known.add(key.casefold())
         qid = f"Q-{next_q:04d}"
@@ -167,7 +170,17 @@ def _read_if_welcome(
         return "automatic reply", content
     if content.empty:
         return "no content", content
+    if _blocked(content, settings):
+        return "blocked site", content
     return "", content
+
+
+def _blocked(content: MailContent, settings: Settings) -> list[str]:
+    """The blocked sites a message links to: it is rejected outright, never queued."""
+    text = "\n".join(
+        (content.headline, content.note, content.text, *(link.url for link in content.links))
+    )
+    return blocked_sites("", text, settings.screening.blocked_domains)
 
 
 def queue_row(content: MailContent, key: str, now: datetime, settings: Settings) -> dict[str, str]:
@@ -283,9 +296,19 @@ def _oldest_first(messages: Sequence[InboxMessage]) -> list[InboxMessage]:
     return sorted(messages, key=when)
 
 
-def _skip_line(reason: str, msg: Any, sender: str, item: InboxMessage, settings: Settings) -> str:
-    subject = " ".join(str(msg.get("Subject", "") or "").split())[:80]
+def _skip_line(
+    reason: str,
+    msg: Any,
+    sender: str,
+    item: InboxMessage,
+    settings: Settings,
+    content: MailContent | None,
+) -> str:
+    blocked = settings.screening.blocked_domains
+    subject = defang(" ".join(str(msg.get("Subject", "") or "").split())[:80], blocked)
     text = f"left alone ({reason}): {subject!r} from {sender or 'no sender'}"
+    if reason == "blocked site" and content is not None:
+        text += f"; {blocked_reason(_blocked(content, settings))}"
     if reason == "too large":
         text += f", {item.size:,} bytes over [inbox] max_bytes {settings.inbox.max_bytes:,}"
     elif reason == "unknown sender":

@@ -7,23 +7,29 @@ never needs to remember what it already gave.
 Response ids. The Forms API gives a real `responseId` that survives edits
 (the edit shows as a later `lastSubmittedTime`), so edits are exact there.
 CSV exports and linked sheets have no id: `row_response_id` derives one from
-the form, the submission time, the email and the answers. An EDITED response
-in those sources is a changed row (Google rewrites its timestamp and answers)
-and so gets a new id. To still recognise it, every response also carries an
-`edit_key` that ignores time: for submissions the same person plus the same
-headline means "the same item again" (an edit, or a double click on Submit);
-sync-forms then updates the Queue item it already made instead of adding a
-second one. Acknowledgements and feedback have no edit key: a second row
-there loses nothing.
+the form, the submission minute and the email, which a spreadsheet re-saving
+the export keeps (it may drop the seconds, change the date format, quoting
+and column order, add blank columns, or evaluate a formula in an answer).
+`identify` then pairs a response with the row a tab already holds for it
+when the ids differ: a time rounded by a re-save, or an id made the older
+way (with seconds and answers), so an upgrade re-imports nothing either.
+
+An EDITED response in those sources is a changed row (Google rewrites its
+timestamp and answers) and so gets a new id. To still recognise it, every
+response also carries an `edit_key` that ignores time: for submissions the
+same person plus the same headline means "the same item again" (an edit, or
+a double click on Submit); sync-forms then updates the Queue item it already
+made instead of adding a second one. Acknowledgements and feedback have no
+edit key: a second row there loses nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sheets_schema.values import fit_cell, parse_datetime
@@ -88,23 +94,96 @@ def newest_response(
     return newest
 
 
-def row_response_id(
-    form: str, submitted_at: datetime, email: str, answers: Mapping[str, Answer]
-) -> str:
+#: ids derived from a row (CSV export, linked sheet) start with this; the Forms API's never do
+DERIVED_PREFIX = "row-"
+#: a re-saved export writes a time without its seconds, truncated or rounded: within this of
+#: the time a sheet holds, the same person's response is the same response
+SAME_RESPONSE_WITHIN = timedelta(seconds=60)
+
+
+def row_response_id(form: str, submitted_at: datetime, email: str, ordinal: int = 1) -> str:
     """A stable id for a response that has none (CSV export, linked sheet).
 
-    Built from the form, the submission instant in UTC to the second, the
-    lower-cased email and the answers. The instant, not the text as written,
-    so a spreadsheet's locale change or a switch from CSV export to linked
-    sheet does not re-key (and so duplicate) every response.
+    Built from the form, the submission minute in UTC and the lower-cased
+    email: what a spreadsheet re-saving the export keeps. Not the seconds (a
+    re-save may drop them), not the text as written (date format, locale,
+    quoting, column order), not the answers (a re-save may evaluate a formula
+    or mangle an accent). Two responses of one person in one minute of one
+    file are told apart by `ordinal`, their order in the file.
     """
-    stamp = submitted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    payload = json.dumps(
-        [form, stamp, email.strip().lower(), sorted((k, v) for k, v in answers.items())],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return "row-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    minute = submitted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    payload = json.dumps([form, minute, email.strip().lower()], separators=(",", ":"))
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    return DERIVED_PREFIX + digest + (f"-{ordinal}" if ordinal > 1 else "")
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """A response as a form's tab holds it: its id, who, when, and the answer that names it."""
+
+    response_id: str
+    email: str
+    at: datetime
+    summary: str
+
+
+def identify(
+    responses: Sequence[FormResponse],
+    stored: Iterable[StoredResponse],
+    summary: Callable[[FormResponse], str],
+) -> list[tuple[FormResponse, bool]]:
+    """Each response with the id of the row the tab already holds for it; True when unchanged.
+
+    A response whose id the tab holds keeps it (the job compares times for
+    edits). Any other is matched to a row of the same person within
+    SAME_RESPONSE_WITHIN whose id is derived (on either side): an export
+    re-saved without seconds or with its time rounded, or a row whose id was
+    made by an older Chorus. Such a match is the same response, unless its
+    time is later and has seconds (Google rewrote the row: an edit), which
+    the job then reads as an edit of that row. Pairs are made best first:
+    same summary (headline, version, text), then nearest in time.
+    """
+    rows = list(stored)
+    held = {row.response_id for row in rows}
+    claimed = {r.response_id for r in responses if r.response_id in held}
+    by_email: dict[str, list[int]] = {}
+    for j, row in enumerate(rows):
+        if row.response_id not in claimed:
+            by_email.setdefault(row.email.strip().lower(), []).append(j)
+    pairs: list[tuple[bool, timedelta, int, int]] = []
+    for i, r in enumerate(responses):
+        if r.response_id in held:
+            continue
+        for j in by_email.get(r.email.strip().lower(), []):
+            row = rows[j]
+            gap = abs(row.at - r.submitted_at)
+            if gap < SAME_RESPONSE_WITHIN and (
+                _derived(row.response_id) or _derived(r.response_id)
+            ):
+                pairs.append((_fold(row.summary) != _fold(summary(r)), gap, i, j))
+    matched: dict[int, StoredResponse] = {}
+    for _, _, i, j in sorted(pairs):
+        if i not in matched and rows[j].response_id not in claimed:
+            matched[i] = rows[j]
+            claimed.add(rows[j].response_id)
+    out: list[tuple[FormResponse, bool]] = []
+    for i, r in enumerate(responses):
+        held_row = matched.get(i)
+        if held_row is None:
+            out.append((r, False))
+            continue
+        at = r.submitted_at.replace(microsecond=0)
+        edited = at > held_row.at and at.second != 0
+        out.append((replace(r, response_id=held_row.response_id), not edited))
+    return out
+
+
+def _derived(response_id: str) -> bool:
+    return response_id.startswith(DERIVED_PREFIX)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def edit_key(form: str, email: str, answers: Mapping[str, Answer]) -> str:

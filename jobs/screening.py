@@ -3,6 +3,12 @@
 Pure and quick. Flags never block intake: a coordinator reads them in the
 Queue's Flags column and decides. Each flag is a sentence that says what was
 found and why it matters, so nobody needs this file to understand it.
+
+The one exception is `[screening] blocked_domains`: content linking a blocked
+site is rejected outright by every intake (sync-forms, ingest-inbox, content
+feeds) with `blocked_reason`, and wherever Chorus shows such an address to
+people it is written by `defang` (hxxp://evil[.]example) so that no mail
+client or sheet turns it into a live link.
 """
 
 from __future__ import annotations
@@ -142,8 +148,43 @@ def _permission_flag(permission: str | None) -> str:
     return ""
 
 
+def blocked_sites(link: str, text: str, blocked_domains: Sequence[str]) -> list[str]:
+    """The blocked hosts an item links to, in its Link or anywhere in its text."""
+    return blocked_links([link, *_URL_RE.findall(text)], blocked_domains)
+
+
+def blocked_reason(hosts: Sequence[str]) -> str:
+    """Why an item linking `hosts` is rejected, for the coordinator and the person who sent it."""
+    shown = ", ".join(defang(h, hosts) for h in hosts)
+    return (
+        f"it links to {shown}, a site our social media policy does not allow us to link to: "
+        "send it again without that link"
+    )
+
+
+def defang(text: str, blocked_domains: Sequence[str]) -> str:
+    """`text` with each blocked address written so nothing links it: hxxp://evil[.]example/a."""
+    domains = tuple(d.strip().lower().lstrip(".") for d in blocked_domains if d.strip())
+    if not domains or not text:
+        return text
+    return _defang_pattern(domains).sub(_defanged, text)
+
+
+@lru_cache(maxsize=16)
+def _defang_pattern(domains: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(re.escape(d) for d in sorted(domains, key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w.-])(?:https?://)?(?:[a-z0-9-]+\.)*(?:{names})(?![\w-]|\.[\w-])", re.IGNORECASE
+    )
+
+
+def _defanged(match: re.Match[str]) -> str:
+    address = re.sub(r"^http", "hxxp", match[0], flags=re.IGNORECASE)
+    return address.replace(".", "[.]")
+
+
 def _blocked_site_flag(link: str, text: str, blocked_domains: Sequence[str]) -> str:
-    blocked = blocked_links([link, *_URL_RE.findall(text)], blocked_domains)
+    blocked = blocked_sites(link, text, blocked_domains)
     if not blocked:
         return ""
     return (

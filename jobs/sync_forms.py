@@ -9,6 +9,9 @@ Every response lands in Submissions exactly once, keyed by Response ID,
 accepted or rejected with a reason a person understands; nothing is dropped
 silently. Flags never reject: unknown submitters, permission doubts and the
 policy check's findings go to the Queue item's Flags for a person to read.
+The exception is a link to a site in `[screening] blocked_domains`: that
+submission is Rejected with the reason (and thanks sends the kind note), and
+its Submissions row shows the address defanged (hxxp://evil[.]example).
 
 Edits. A response seen again with the same id and a later time (the Forms
 API) updates its Submissions row; a new response with the same edit key (same
@@ -27,14 +30,14 @@ hold (Held From New), so nothing is scheduled by mistake.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
-from jobs.responses import FormResponse, edit_key
-from jobs.screening import screen
+from jobs.responses import FormResponse, StoredResponse, edit_key, identify
+from jobs.screening import blocked_reason, blocked_sites, defang, screen
 from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
 from sheets_schema.settings import Settings
@@ -90,8 +93,8 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
     for name, handler in handlers.items():
         batch = _latest_by_id(inputs.responses.get(name, ()))
         sync.counts["responses"] += len(batch)
-        for response in batch:
-            changed = handler(response)
+        for response, known in identify(batch, sync.stored(name), _SUMMARY[name]):
+            changed = not known and handler(response)
             if not changed:
                 sync.counts["unchanged"] += 1
             # A warning about the whole file is repeated every run; one about a row only when it is new.
@@ -102,6 +105,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
     lines = [
         f"{name}: {len(inputs.responses.get(name, ()))} response(s) in {where}"
         for name, where in inputs.sources.items()
+        if name in inputs.responses  # a form that was not read is a problem, not "0 responses"
     ]
     lines += sync.lines[:MAX_LISTED]
     if len(sync.lines) > MAX_LISTED:
@@ -297,6 +301,13 @@ class _Sync:
             reasons.append(
                 f"the link {link!r} is not a web address starting with http:// or https://"
             )
+        blocked = blocked_sites(
+            link,
+            f"{r.text('headline')}\n{r.text('details')}",
+            self.settings.screening.blocked_domains,
+        )
+        if blocked:
+            reasons.append(blocked_reason(blocked))
         if reasons:
             return reasons, []
         flags = screen(
@@ -315,15 +326,17 @@ class _Sync:
         return reasons, flags
 
     def _submission_row(self, r: FormResponse) -> dict[str, str]:
+        # A blocked site's address is kept readable but never clickable (a sheet links URLs).
+        blocked = self.settings.screening.blocked_domains
         return {
             "response_id": r.response_id,
             "submitted_at": format_datetime_seconds(r.submitted_at, self.tz),
             "email": r.email,
             "name": r.text("name"),
             "content_type": r.text("content_type"),
-            "headline": r.text("headline"),
-            "details": r.text("details"),
-            "link": r.text("link"),
+            "headline": defang(r.text("headline"), blocked),
+            "details": defang(r.text("details"), blocked),
+            "link": defang(r.text("link"), blocked),
             "suggested_channels": r.text("suggested_channels"),
             "preferred_date": r.text("preferred_date"),
             "permission": r.text("permission"),
@@ -403,7 +416,7 @@ class _Sync:
     # -- acknowledgements and feedback ---------------------------------------------
     def acknowledgement(self, r: FormResponse) -> bool:
         """Plan one policy acknowledgement; False when already recorded."""
-        version = re.sub(r"^(?:version|v)\s*", "", r.text("policy_version"), flags=re.IGNORECASE)
+        version = _version(r.text("policy_version"))
         values = {
             "email": r.email,
             "policy_version": version,
@@ -472,6 +485,20 @@ class _Sync:
         self.counts["feedback"] += 1
         return True
 
+    def stored(self, form: str) -> list[StoredResponse]:
+        """The responses a form's tab holds, as `identify` pairs new ones with them."""
+        rows, time_field, summary_field = {
+            "submissions": (self.submissions, "submitted_at", "headline"),
+            "acknowledgements": (self.acks, "acknowledged_at", "policy_version"),
+            "feedback": (self.feedback_rows, "submitted_at", "text"),
+        }[form]
+        out = []
+        for rid, row in rows.items():
+            at = self._stored_time(row[time_field])
+            if rid and at is not None:
+                out.append(StoredResponse(rid, row["email"], at, row[summary_field]))
+        return out
+
     # -- output --------------------------------------------------------------------
     def changes(self) -> Changes:
         appends = [
@@ -497,6 +524,19 @@ class _Sync:
 def _records(snapshot: Snapshot, tab: str) -> list[dict[str, str]]:
     frame = snapshot.get_or_empty(tab)
     return [{k: clean_text(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _version(text: str) -> str:
+    """A policy version as typed ("v2026.2", "Version 2026.2") as the Policies tab writes it."""
+    return re.sub(r"^(?:version|v)\s*", "", text, flags=re.IGNORECASE)
+
+
+#: the answer that tells two responses of one person in one minute apart (see identify)
+_SUMMARY: Mapping[str, Callable[[FormResponse], str]] = {
+    "submissions": lambda r: r.text("headline"),
+    "acknowledgements": lambda r: _version(r.text("policy_version")),
+    "feedback": lambda r: r.text("text"),
+}
 
 
 def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:

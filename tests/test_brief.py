@@ -397,3 +397,49 @@ def test_the_job_is_registered():
     import jobs
 
     assert jobs.get("brief") is brief.JOB
+
+
+def test_a_blocked_site_is_never_a_link_in_the_brief(tmp_path):
+    settings = settings_from_dict(
+        {
+            "organisation": {
+                "name": "Example Org",
+                "timezone": "Europe/London",
+                "email_domains": ["example.org"],
+            },
+            "mail": {"sender": "social@example.org"},
+            "screening": {"blocked_domains": ["gossip.example"]},
+        },
+        tmp_path / "chorus.toml",
+    )
+    queued_before_it_was_blocked = {
+        "id": "Q-9",
+        "status": "New",
+        "created": "2027-03-28 10:00",
+        "source_kind": "Staff & partners",
+        "headline": "Read this (see gossip.example)",
+        "link": "https://www.gossip.example/acme",
+        "submitted_by": "sam@example.org",
+    }
+    mention_there = {
+        "id": "M-9",
+        "found_at": "2027-03-29 07:30",
+        "kind": "Mention",
+        "title": "Acme criticised",
+        "url": "http://gossip.example/acme-criticised",
+        "status": "New",
+    }
+    snap = sheet(Queue=[*QUEUE, queued_before_it_was_blocked], Mentions=[*MENTIONS, mention_there])
+    (message,) = brief.plan(snap, MONDAY, settings).messages
+    text, html = render("brief", message.context)
+    for shown in (text, html):
+        assert "gossip.example" not in shown
+    assert (
+        "Read this (see gossip[.]example) (hxxps://www[.]gossip[.]example/acme: a blocked site, not linked)"
+        in text
+    )
+    assert (
+        "Acme criticised (hxxp://gossip[.]example/acme-criticised: a blocked site, not linked)"
+        in text
+    )
+    assert 'href="https://example.org/award"' in html  # other links stay links

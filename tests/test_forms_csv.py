@@ -300,3 +300,34 @@ def test_build_form_source_names_an_unconfigured_form(tmp_path):
     with pytest.raises(ConfigError) as err:
         build_form_source("feedback", make_settings(tmp_path), MemoryStore())
     assert "[forms.feedback]" in str(err.value)
+
+
+NOT_READABLE = {
+    "bytes no code page defines": (
+        "Timestamp,Email Address\r\n24/11/2026 10:15:32,ann@example.org,Caf\x81\x8d\x8f\x90\x9d\r\n".encode(
+            "latin-1"
+        ),
+        "line 2 holds the byte 0x81, which is neither UTF-8 nor Windows-1252 text",
+    ),
+    "a PNG under a .csv name": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "this is a PNG image"),
+    "a workbook under a .csv name": (b"PK\x03\x04\x14\x00\x06\x00", "this is a zip archive"),
+    "an old Excel workbook": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls workbook"),
+    "a field longer than any answer": (
+        b'Timestamp,Email Address\r\nx,y\r\nx,"' + b"y" * 200_000 + b'"\r\n',
+        "line 3 cannot be read as CSV (field larger than field limit",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NOT_READABLE))
+def test_a_file_that_is_not_csv_text_is_one_clear_error_naming_it_and_the_fix(tmp_path, case):
+    data, said = NOT_READABLE[case]
+    path = tmp_path / "forms" / "submissions.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    with pytest.raises(InputError) as err:
+        read(tmp_path)
+    message = str(err.value)
+    assert said in message
+    assert "forms/submissions.csv" in message
+    assert "Download responses (.csv)" in message

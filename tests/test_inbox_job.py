@@ -188,18 +188,31 @@ def test_long_details_are_cut_with_a_note(tmp_path: Path) -> None:
     assert row["link"] == "https://www.example.org/report"
 
 
-def test_policy_screening_fills_flags_and_a_tracker_link_is_flagged(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, screening={"blocked_domains": ["rival.example"]})
+def test_policy_screening_fills_the_flags_of_a_queued_message(tmp_path: Path) -> None:
     msg = press_release()
     msg.set_content(
         "CONFIDENTIAL until Friday. Call Bob on +44 20 7946 0958.\n"
-        f"{MAILCHIMP}\nSee https://www.rival.example/story\n"
+        f"{MAILCHIMP}\nSee https://www.example.org/story\n"
     )
-    [row] = queued(plan(snapshot(), NOW, settings, inputs(msg)))
+    [row] = queued(plan(snapshot(), NOW, make_settings(tmp_path), inputs(msg)))
     flags = row["flags"]
     assert "confidential: mentions 'confidential'" in flags
-    assert "+44 20 7946 0958" in flags and "blocked site: links to www.rival.example" in flags
-    assert row["link"] == "https://www.rival.example/story"
+    assert "+44 20 7946 0958" in flags
+    assert row["link"] == "https://www.example.org/story"
+
+
+def test_mail_linking_a_blocked_site_is_rejected_with_the_reason_and_never_queued(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, screening={"blocked_domains": ["rival.example"]})
+    msg = press_release()
+    msg.set_content("Worth a look: https://www.rival.example/story\n")
+    result = plan(snapshot(), NOW, settings, inputs(msg))
+    assert queued(result) == []
+    assert result.report.counts["skipped_blocked_site"] == 1
+    [line] = [line for line in result.report.lines if "blocked site" in line]
+    assert "www[.]rival[.]example, a site our social media policy does not allow" in line
+    assert "rival.example" not in line
 
 
 def test_during_a_crisis_new_mail_items_are_on_hold(tmp_path: Path) -> None:

@@ -256,6 +256,40 @@ def test_ingest_alerts_end_to_end_reads_files_reports_a_broken_feed_and_runs_the
     assert list(mentions["id"]) == ["M-0001", "M-0002", "M-0003"]
 
 
+def test_a_content_entry_linking_a_blocked_site_is_left_out_and_a_mention_there_is_kept(
+    tmp_path,
+):
+    settings = settings_from_dict(
+        {
+            "organisation": {
+                "name": "Acme",
+                "timezone": "Europe/London",
+                "email_domains": ["example.org"],
+            },
+            "backend": {"kind": "local", "workbook": "workbook.xlsx"},
+            "alerts": {
+                "feeds": [
+                    {"name": "Alerts", "url": "a.xml"},
+                    {"name": "Blog", "url": "b.xml", "use": "content"},
+                ]
+            },
+            "screening": {"blocked_domains": ["gossip.example"]},
+        },
+        tmp_path / "chorus.toml",
+    )
+    content = entry(1, feed="Blog", url="https://www.gossip.example/acme-story")
+    mention = entry(2, url="https://gossip.example/acme-criticised")
+    result = plan(snapshot(), NOW, settings, FeedInputs((content, mention)))
+    assert [(a.tab, a.row["url"]) for a in result.changes.appends] == [
+        ("Mentions", "https://gossip.example/acme-criticised")
+    ]
+    assert result.report.counts["skipped_blocked_site"] == 1
+    assert (
+        "feed 'Blog': 'Story 1' left out: it links to www[.]gossip[.]example, "
+        "a site our social media policy does not allow us to link to"
+    ) in result.report.lines[0]
+
+
 def test_an_empty_feed_and_a_picture_under_a_feed_name_do_not_stop_the_good_feed(tmp_path):
     write_feed(tmp_path / "alerts.xml", [1, 2])
     (tmp_path / "empty.xml").write_bytes(b"")

@@ -58,6 +58,7 @@ def submission(
     headline: str = "Ann wins award",
     *,
     response_id: str = "",
+    ordinal: int = 1,
     **answers: object,
 ) -> FormResponse:
     values = {
@@ -71,7 +72,7 @@ def submission(
         "permission": "Yes",
     }
     values.update(answers)  # type: ignore[arg-type]
-    rid = response_id or row_response_id("submissions", at, email, values)  # type: ignore[arg-type]
+    rid = response_id or row_response_id("submissions", at, email, ordinal)
     return FormResponse(
         rid, at, email, values, place=f"test {rid}", edit_key=edit_key("submissions", email, values)
     )  # type: ignore[arg-type]
@@ -320,7 +321,10 @@ def test_the_same_headline_again_after_the_item_was_published_is_a_new_item(tmp_
 
 def test_a_double_click_on_submit_makes_one_queue_item(tmp_path):
     result = run(
-        snapshot(), make_settings(tmp_path), submission(), submission(T0 + timedelta(seconds=2))
+        snapshot(),
+        make_settings(tmp_path),
+        submission(),
+        submission(T0 + timedelta(seconds=2), ordinal=2),
     )
     assert len([a for a in result.changes.appends if a.tab == "Submissions"]) == 2
     assert len([a for a in result.changes.appends if a.tab == "Queue"]) == 1
@@ -619,3 +623,109 @@ def test_updates_never_name_the_coordinators_fields(tmp_path):
                 "flags",
                 "source_type",
             }
+
+
+def older_chorus_id(r: FormResponse) -> str:
+    """The id an earlier Chorus gave a CSV row: the time to the second and the answers hashed."""
+    import hashlib
+    import json
+    from datetime import UTC
+
+    stamp = r.submitted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    payload = json.dumps(
+        [
+            "submissions",
+            stamp,
+            r.email.strip().lower(),
+            sorted((k, v) for k, v in r.answers.items()),
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return "row-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def test_rows_an_older_chorus_synced_are_not_imported_again(tmp_path):
+    settings = make_settings(tmp_path)
+    response = submission(T0 + timedelta(seconds=32))
+    snap = first_sync(
+        settings, submission(response.submitted_at, response_id=older_chorus_id(response))
+    )
+    result = run(snap, settings, response)
+    assert result.changes.appends == () and result.changes.updates == ()
+    assert result.report.counts["unchanged"] == 1
+
+
+def test_a_time_a_resave_rounded_up_to_the_next_minute_is_the_same_response(tmp_path):
+    settings = make_settings(tmp_path)
+    snap = first_sync(settings, submission(T0 + timedelta(seconds=32)))
+    result = run(snap, settings, submission(T0 + timedelta(minutes=1)))
+    assert result.changes.appends == () and result.changes.updates == ()
+
+
+def test_an_edit_seconds_after_submitting_is_still_an_edit_of_that_row(tmp_path):
+    settings = make_settings(tmp_path)
+    first = submission(T0 + timedelta(seconds=5))
+    snap = first_sync(settings, submission(first.submitted_at, response_id=older_chorus_id(first)))
+    edited = submission(T0 + timedelta(seconds=50), details="She won the regional award.")
+    result = run(snap, settings, edited)
+    assert result.changes.appends == ()
+    (sub_update, queue_update) = sorted(
+        result.changes.updates, key=lambda u: u.tab != "Submissions"
+    )
+    assert sub_update.key == (older_chorus_id(first),)
+    assert sub_update.values["details"] == "She won the regional award."
+    assert queue_update.key == ("Q-0001",)
+    assert queue_update.values["details"] == "She won the regional award."
+
+
+def test_two_responses_of_one_person_in_one_minute_are_both_kept(tmp_path):
+    settings = make_settings(tmp_path)
+    one = submission(T0 + timedelta(seconds=10), headline="Ann wins award")
+    two = submission(T0 + timedelta(seconds=40), headline="Bob runs marathon", ordinal=2)
+    snap = first_sync(settings, one, two)
+    assert sorted(snap["Submissions"]["headline"]) == ["Ann wins award", "Bob runs marathon"]
+    # Re-saved without seconds, both read at 09:00: each pairs with its own row by headline.
+    resaved = [
+        submission(T0, headline="Bob runs marathon", response_id="row-resaved-b"),
+        submission(T0, headline="Ann wins award", response_id="row-resaved-a"),
+    ]
+    result = run(snap, settings, *resaved)
+    assert result.changes.appends == () and result.changes.updates == ()
+
+
+def test_a_submission_linking_a_blocked_site_is_rejected_and_told_why(tmp_path):
+    from automation.mail.compose import compose, message_parts
+    from jobs import thanks
+
+    settings = settings_from_dict(
+        {
+            "organisation": {
+                "name": "Acme",
+                "timezone": "Europe/London",
+                "email_domains": ["example.org"],
+            },
+            "backend": {"kind": "local", "workbook": "workbook.xlsx"},
+            "mail": {"sender": "social@example.org"},
+            "screening": {"blocked_domains": ["gossip.example"]},
+        },
+        tmp_path / "chorus.toml",
+    )
+    in_link = submission(link="https://www.gossip.example/story")
+    in_text = submission(
+        T0 + timedelta(hours=1), headline="Read this", details="See http://gossip.example/x"
+    )
+    result = run(snapshot(), settings, in_link, in_text)
+    rows = [a.row for a in result.changes.appends]
+    assert [r["status"] for r in rows] == ["Rejected", "Rejected"]  # nothing queued
+    assert rows[0]["reason"] == (
+        "it links to www[.]gossip[.]example, a site our social media policy does not allow "
+        "us to link to: send it again without that link"
+    )
+    assert rows[0]["link"] == "hxxps://www[.]gossip[.]example/story"
+    assert rows[1]["details"] == "See hxxp://gossip[.]example/x"
+
+    (note, _) = thanks.plan(apply_in_memory(snapshot(), result.changes), NOW, settings).messages
+    text, html, _ = message_parts(compose(note, settings, now=NOW))
+    assert "The reason: it links to www[.]gossip[.]example, a site our social media" in text
+    assert "gossip.example" not in text + html

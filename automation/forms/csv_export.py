@@ -41,7 +41,16 @@ class CsvExportSource:
     def responses(self, since: datetime | None = None) -> list[FormResponse]:
         """Every response in the export, oldest first (all of them: the job de-duplicates, so `since` is not needed)."""
         text = self._read_text()
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # a field over csv's size limit: not a form's export
+            raise InputError(
+                f"line {reader.line_num} cannot be read as CSV ({exc})",
+                place=self.describe(),
+                fix="download the responses again from Google Forms (Responses > Download "
+                "responses (.csv)) and put that file here unchanged",
+            ) from None
         if not rows:
             return []
         header, body = rows[0], rows[1:]
@@ -74,11 +83,49 @@ class CsvExportSource:
             ) from None
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return data.decode("utf-16")  # Excel's "Unicode text"
+        _refuse_other_files(data, place)
         try:
             return data.decode("utf-8-sig")  # strips the BOM Excel and some exports add
         except UnicodeDecodeError:
-            # Excel's plain "CSV" is saved in the Windows code page; cp1252 decodes any byte.
+            pass
+        try:
+            # Excel's plain "CSV" is saved in the Windows code page.
             return data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(
+                f"line {line} holds the byte 0x{data[exc.start]:02X}, which is neither UTF-8 "
+                "nor Windows-1252 text: the file was saved in another character set",
+                place=place,
+                fix="download the responses again from Google Forms (Responses > Download "
+                "responses (.csv)), or save the file again as 'CSV UTF-8' (Excel) or with the "
+                "character set 'Unicode (UTF-8)' (LibreOffice)",
+            ) from None
+
+
+#: how files that are not CSV text begin, and what they are
+_NOT_CSV = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx or LibreOffice .ods workbook is one)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook"),
+)
+
+
+def _refuse_other_files(data: bytes, place: str) -> None:
+    """An InputError for a file that is not text at all (an image, a workbook) under a .csv name."""
+    what = next((name for magic, name in _NOT_CSV if data.startswith(magic)), "")
+    if not what and b"\x00" in data[:4096]:
+        what = "a binary file (it holds NUL bytes)"
+    if what:
+        raise InputError(
+            f"this is {what}, not a CSV file",
+            place=place,
+            fix="download the responses from Google Forms (Responses > Download responses "
+            "(.csv)) and put that file here; to use a workbook, save it as CSV first",
+        )
 
 
 def _delimiter(text: str) -> str:

@@ -280,6 +280,7 @@ def responses_from_table(
     file_warnings = tuple(warnings)
     questions = {q.field: q for q in form.questions}
     responses: list[FormResponse] = []
+    seen: dict[str, int] = {}
     for (row_number, cells), stamp in zip(body, stamps, strict=True):
         place = f"{source} row {row_number}"
         submitted_at = _submitted_at(stamp, tz, order.day_first, place)
@@ -289,9 +290,11 @@ def responses_from_table(
             for name, col in columns.items()
         }
         email = _email(_at(cells, email_col))
+        base = row_response_id(form_name, submitted_at, email)
+        seen[base] = seen.get(base, 0) + 1
         responses.append(
             FormResponse(
-                response_id=row_response_id(form_name, submitted_at, email, answers),
+                response_id=row_response_id(form_name, submitted_at, email, seen[base]),
                 submitted_at=submitted_at,
                 email=email,
                 answers=answers,

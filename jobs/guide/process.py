@@ -189,8 +189,12 @@ def _review(ctx: Context) -> Subsection:
     examples = join_words([f"“{w}”" for w in screening.confidential_words[:3]], "or")
     check = (
         f"Policy check: Chorus looks for words that suggest confidential material (such as {examples})"
-        + (" and links to blocked sites" if screening.blocked_domains else "")
         + "; anything it finds is flagged for the coordinator, who decides."
+        + (
+            " A link to a site the policy blocks is not accepted: you are told why."
+            if screening.blocked_domains
+            else ""
+        )
     )
     steps = ItemList(
         (

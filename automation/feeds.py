@@ -73,8 +73,15 @@ def fetch_feed(feed: Feed, *, timeout: float, max_bytes: int) -> bytes:
 
 def parse_feed(data: bytes, feed: Feed) -> list[FeedEntry]:
     """RSS or Atom bytes -> clean entries; InputError if it is not a feed at all."""
+    if not data.strip():
+        raise InputError(
+            f"is empty ({len(data)} bytes): {feed.url} gave no RSS or Atom content",
+            place=f"feed {feed.name!r}",
+            fix="open the feed URL in a browser; if it is empty too, the alert may have been "
+            "deleted: recreate it with 'Deliver to: RSS feed' and update [alerts] feeds",
+        )
     parsed = feedparser.parse(data)
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
         reason = getattr(parsed, "bozo_exception", None) or "no RSS or Atom content"
         raise InputError(
             f"is not a readable RSS or Atom feed ({reason})",

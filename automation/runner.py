@@ -28,7 +28,7 @@ from automation.logs import redact, remember_secrets
 from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
 from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
-from sheets_schema.errors import ChorusError
+from sheets_schema.errors import BackendError, ChorusError
 from sheets_schema.records import Append, Changes, Snapshot, Update
 from sheets_schema.values import format_datetime
 
@@ -239,11 +239,20 @@ def _apply(
 def _write_files(files: Sequence[OutputFile], folder: Path, result: RunResult) -> None:
     """Each file replaced whole (a temporary copy renamed over it), never half-written."""
     for output in files:
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / output.name
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(output.content)
-        tmp.replace(target)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(output.content)
+            tmp.replace(target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise BackendError(
+                f"cannot write {target}: {exc.strerror or exc}",
+                place="guide.output_dir",
+                fix=f"free space on the disk holding {folder} (or point [guide] output_dir at "
+                "another folder) and re-run; the previous copy of the file is kept",
+            ) from None
         crash.reached("run.file")
         result.files.append(str(target))
 

@@ -29,8 +29,9 @@ import pandas as pd
 
 from automation.gather import GATHER
 from jobs.base import Job
+from sheets_schema.cells import cell_to_text
 from sheets_schema.columns import normalise_header
-from sheets_schema.records import Snapshot, cell_to_text, empty_frame
+from sheets_schema.records import Snapshot, empty_frame
 from sheets_schema.tabs import TABS
 
 

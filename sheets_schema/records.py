@@ -2,17 +2,17 @@
 
 Jobs plan from a Snapshot and return Changes; every store applies them. Rows
 are addressed by their key fields, never by row number: people sort, insert
-and delete rows while jobs run. Cells are text to the jobs (`cell_to_text`).
+and delete rows while jobs run. Cells are text to the jobs (`sheets_schema.cells`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
 import pandas as pd
 
+from sheets_schema.cells import cell_to_text, column_text
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import SheetError
 from sheets_schema.headers import Rename, find_renames, unmatched
@@ -170,7 +170,7 @@ def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.Data
     records: list[list[str]] = []
     index: list[int] = []
     for row_number, row in enumerate(iterator, start=2):
-        values = [cell_to_text(row[p]) if p < len(row) else "" for p in positions.values()]
+        values = [column_text(tab, f, row[p]) if p < len(row) else "" for f, p in positions.items()]
         if not any(v.strip() for v in values):
             continue
         records.append(values)
@@ -280,28 +280,3 @@ def _missing_columns(tab: Tab, missing: list[str], renames: Mapping[str, Rename]
     if renames:
         fixes.append("Chorus finds columns by header; `chorus init` will not add a second one")
     return SheetError(message, tab=tab.name, column=missing[0], fix="; ".join(fixes))
-
-
-def cell_to_text(value: object) -> str:
-    """Cell value -> text: dates as ISO, whole floats without '.0', None as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, datetime):
-        if value.hour == value.minute == value.second == 0 and value.microsecond == 0:
-            return value.date().isoformat()
-        if value.second:
-            return value.strftime("%Y-%m-%d %H:%M:%S")
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    return str(value)

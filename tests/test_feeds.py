@@ -174,3 +174,15 @@ def test_feeds_are_fetched_over_http_within_the_size_limit(server):
 def test_an_unreachable_feed_is_an_input_error_not_a_crash():
     with pytest.raises(InputError, match="could not be fetched"):
         fetch_feed(feed("http://127.0.0.1:9/feed"), timeout=1, max_bytes=10_000)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"  \n", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"PK\x03\x04\x14\x00", b"just words"],
+    ids=["empty", "blank", "png", "zip", "text"],
+)
+def test_an_empty_or_binary_feed_is_an_input_error_naming_the_feed_and_the_fix(data):
+    with pytest.raises(InputError) as err:
+        parse_feed(data, feed("https://www.google.com/alerts/feeds/1/2", name="Brand alerts"))
+    assert "feed 'Brand alerts'" in str(err.value)
+    assert err.value.fix

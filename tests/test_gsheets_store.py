@@ -10,6 +10,7 @@ import pytest
 from automation.store.gsheets import SheetsStore
 from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import Append, Changes, Delete, Update
+from sheets_schema.tabs import TAB_ORDER
 from tests.fakes.google import make_app
 from tests.google_store_factory import google_services
 
@@ -238,3 +239,160 @@ def test_api_calls_are_counted_per_run(twin: Any, store: SheetsStore) -> None:
     before = store.calls
     store.read(["Queue"])
     assert store.calls == before + 1
+
+
+# -- real dates and numbers ------------------------------------------------------
+
+
+def stored(twin: Any, store: SheetsStore, tab: str, header: str) -> list[Any]:
+    """The cells of one column under its header, as the twin holds them."""
+    book = twin.store.book(store.spreadsheet_id)
+    sheet = book.sheet_by_title(tab)
+    col = next(c for (r, c), cell in sheet.cells.items() if r == 0 and cell.value == header)
+    last = max(r for (r, _), cell in sheet.cells.items() if cell.has_value())
+    return [sheet.cell(r, col) for r in range(1, last + 1)]
+
+
+def test_dates_are_serial_numbers_under_a_date_format_and_read_back_as_the_same_text(
+    twin: Any, store: SheetsStore
+) -> None:
+    created = ["2026-12-01 09:05", "2026-11-24 17:30", "2026-12-01 00:00"]
+    store.apply(
+        Changes(
+            appends=tuple(
+                Append("Queue", queue_row(n, created=c)) for n, c in enumerate(created, 1)
+            )
+            + (
+                Append("Rota", {"week_starting": "2026-11-30", "coordinator": "a@example.org"}),
+                Append("Channels", {"channel": "LinkedIn", "posts_per_week": "3"}),
+                Append(
+                    "Submissions", {"response_id": "R-1", "submitted_at": "2026-11-24 09:15:07"}
+                ),
+            )
+        )
+    )
+    store.apply(
+        Changes(updates=(Update("Queue", ("Q-00002",), {"published_at": "2026-12-02 08:00"}),))
+    )
+    cells = stored(twin, store, "Queue", "Created")
+    assert [c.value for c in cells] == [46357 + 9 / 24 + 5 / 1440, 46350 + 17.5 / 24, 46357]
+    assert {c.fmt["numberFormat"]["pattern"] for c in cells} == {"yyyy-mm-dd hh:mm"}
+    assert stored(twin, store, "Rota", "Week Starting")[0].value == 46356
+    assert stored(twin, store, "Channels", "Posts Per Week")[0].value == 3
+    published = stored(twin, store, "Queue", "Published At")[1]
+    assert (
+        published.value == 46358 + 8 / 24 and published.fmt["numberFormat"]["type"] == "DATE_TIME"
+    )
+
+    read = store.read(["Queue", "Rota", "Channels", "Submissions"])
+    assert read["Queue"]["created"].tolist() == created
+    assert read["Queue"]["published_at"].tolist() == ["", "2026-12-02 08:00", ""]
+    assert read["Rota"]["week_starting"].tolist() == ["2026-11-30"]
+    assert read["Channels"]["posts_per_week"].tolist() == ["3"]
+    assert read["Submissions"]["submitted_at"].tolist() == ["2026-11-24 09:15:07"]
+
+
+def test_text_that_is_not_a_date_stays_text_and_formulas_stay_inert(
+    twin: Any, store: SheetsStore
+) -> None:
+    store.apply(
+        Changes(
+            appends=(
+                Append("Queue", queue_row(1, scheduled_for="31/11/2026 09:00")),
+                Append("Queue", queue_row(2, scheduled_for="=TODAY()")),
+                Append("Channels", {"channel": "X", "posts_per_week": "three"}),
+            )
+        )
+    )
+    assert [c.value for c in stored(twin, store, "Queue", "Scheduled For")] == [
+        "31/11/2026 09:00",
+        "=TODAY()",
+    ]
+    assert all(c.formula is None for c in stored(twin, store, "Queue", "Scheduled For"))
+    read = store.read(["Queue", "Channels"])
+    assert read["Queue"]["scheduled_for"].tolist() == ["31/11/2026 09:00", "=TODAY()"]
+    assert read["Channels"]["posts_per_week"].tolist() == ["three"]
+
+
+def test_every_tab_gets_a_filter_and_an_older_spreadsheet_gets_one_at_init(
+    twin: Any, store: SheetsStore
+) -> None:
+    book = twin.store.book(store.spreadsheet_id)
+    assert all(book.sheet_by_title(name).basic_filter for name in TAB_ORDER)
+    book.sheet_by_title("Rota").basic_filter = None
+    assert store.ensure_tabs() == ["Rota (filter)"]
+    assert twin.store.book(store.spreadsheet_id).sheet_by_title("Rota").basic_filter
+    assert store.ensure_tabs() == []
+
+
+def test_a_date_whose_format_a_person_cleared_still_reads_as_the_date(
+    twin: Any, store: SheetsStore
+) -> None:
+    store.apply(Changes(appends=(Append("Rota", {"week_starting": "2026-11-30"}),)))
+    for cell in stored(twin, store, "Rota", "Week Starting"):
+        cell.fmt = None
+    assert store.read(["Rota"])["Rota"]["week_starting"].tolist() == ["2026-11-30"]
+
+
+# -- a rejected service-account key ------------------------------------------------
+
+
+def forged_key(twin: Any, folder: Path) -> Path:
+    """A key file with a known key id but another private key: Google answers invalid_grant."""
+    import json
+
+    key = twin.make_service_account_key()
+    other = make_app().make_service_account_key()
+    path = folder / "rejected-key.json"
+    path.write_text(json.dumps(dict(key, private_key=other["private_key"])), encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def test_a_rejected_key_is_one_backend_error_with_the_fix(twin: Any, tmp_path: Path) -> None:
+    from automation.google.credentials import load_credentials
+    from automation.google.transport import GoogleServices
+
+    creds, _ = load_credentials(forged_key(twin, tmp_path), "")
+    services = GoogleServices(creds, None, base_session=twin.requests_session())
+    store = SheetsStore(services, twin.create_spreadsheet("Chorus"), lock_dir=tmp_path)
+    with pytest.raises(BackendError) as err:
+        store.read(["Queue"])
+    assert "Google refused a token (invalid_grant" in err.value.message
+    assert "create a new key" in err.value.fix
+    assert err.value.exit_code == 3
+
+
+@pytest.mark.parametrize("command", [["validate"], ["run", "check-cadence"]])
+def test_chorus_says_the_key_was_rejected_and_exits_3(tmp_path: Path, command: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from automation.cli import cli
+    from automation.config_edit import set_toml_values
+    from tests.test_google_e2e import google_config, loopback_twin
+
+    with loopback_twin() as (twin, url):
+        spreadsheet = twin.create_spreadsheet("Chorus")  # type: ignore[attr-defined]
+        config = google_config(tmp_path, forged_key(twin, tmp_path))
+        config.write_text(
+            set_toml_values(
+                config.read_text(encoding="utf-8"),
+                {("backend", "kind"): "google", ("backend", "spreadsheet_id"): spreadsheet},
+            ),
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(
+            cli,
+            ["--config", str(config), *command],
+            env={"CHORUS_GOOGLE_API_ENDPOINT": url, "GOOGLE_APPLICATION_CREDENTIALS": ""},
+        )
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "Google refused a token (invalid_grant" in result.output
+
+
+def test_the_columns_shown_to_the_second_are_the_form_response_times_sync_forms_compares() -> None:
+    from jobs.responses import TIME_FIELD
+    from sheets_schema.cells import SECONDS_COLUMNS
+
+    assert SECONDS_COLUMNS == set(TIME_FIELD.items())

@@ -288,3 +288,25 @@ def test_a_content_entry_linking_a_blocked_site_is_left_out_and_a_mention_there_
         "feed 'Blog': 'Story 1' left out: it links to www[.]gossip[.]example, "
         "a site our social media policy does not allow us to link to"
     ) in result.report.lines[0]
+
+
+def test_an_empty_feed_and_a_picture_under_a_feed_name_do_not_stop_the_good_feed(tmp_path):
+    write_feed(tmp_path / "alerts.xml", [1, 2])
+    (tmp_path / "empty.xml").write_bytes(b"")
+    (tmp_path / "picture.xml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    settings = make_settings(
+        tmp_path,
+        [
+            {"name": "Empty", "url": "empty.xml"},
+            {"name": "Picture", "url": "picture.xml"},
+            {"name": "Alerts", "url": "alerts.xml"},
+        ],
+    )
+    XlsxStore(tmp_path / "workbook.xlsx").ensure_tabs()
+    result = run_job(build_workspace(settings), "ingest-alerts", NOW)
+    assert result.outcome == "problems"
+    assert result.counts["mentions_added"] == 2
+    assert any("feed 'Empty'" in p and "is empty (0 bytes)" in p for p in result.problems)
+    assert any("feed 'Picture'" in p and "not a readable" in p for p in result.problems)
+    mentions = XlsxStore(tmp_path / "workbook.xlsx").read(["Mentions"])["Mentions"]
+    assert list(mentions["title"]) == ["Acme story 1", "Acme story 2"]

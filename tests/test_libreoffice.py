@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +180,31 @@ def test_a_libreoffice_save_landing_during_a_run_keeps_every_row_of_the_person_a
     assert "Expo" in headlines.values()
     assert after["Submissions"]["status"].tolist() == ["Accepted"]
     assert after["Runs"]["job"].tolist() == ["sync-forms"]
+
+
+def test_a_workbook_saved_by_libreoffice_reads_back_the_same_dates_and_numbers(
+    workbook: tuple[Path, dict], tmp_path: Path
+) -> None:
+    import openpyxl
+
+    path, _ = workbook
+    before = XlsxStore(path).read(TAB_ORDER)
+    convert(path, "xlsx", tmp_path)
+    resaved = tmp_path / path.name
+    after = XlsxStore(resaved).read(TAB_ORDER)
+    for name in TAB_ORDER:
+        assert after[name].to_dict("records") == before[name].to_dict("records"), name
+    queue = openpyxl.load_workbook(resaved)["Queue"]
+    headers = [c.value for c in queue[1]]
+    created = [
+        row[headers.index("Created")] for row in queue.iter_rows(min_row=2, values_only=True)
+    ]
+    assert created and all(isinstance(v, datetime) for v in created if v is not None)
+    assert queue.auto_filter.ref
+    # LibreOffice then Chorus again: still dates, still the same text
+    XlsxStore(resaved).apply(
+        Changes(
+            appends=(Append("Rota", {"week_starting": "2027-01-04", "coordinator": "x@y.org"}),)
+        )
+    )
+    assert XlsxStore(resaved).read(["Rota"])["Rota"]["week_starting"].tolist()[-1] == "2027-01-04"

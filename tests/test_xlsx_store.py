@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import zipfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -558,3 +559,122 @@ def test_chorus_run_on_a_full_disk_exits_3_with_one_message_and_the_workbook_int
     assert "could not save the workbook: the disk is full" in done.output
     assert workbook.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+
+
+# -- real dates and numbers ------------------------------------------------------
+
+
+def under(ws: Any, header: str, row: int) -> Any:
+    """The cell in `row` of the column headed `header`."""
+    col = next(c.column for c in ws[1] if c.value == header)
+    return ws.cell(row=row, column=col)
+
+
+def test_dates_and_numbers_are_stored_as_dates_and_numbers_and_read_back_as_the_same_text(
+    store: XlsxStore,
+) -> None:
+    created = ["2026-12-01 09:05", "2026-11-24 17:30", "2026-12-01 00:00"]
+    store.apply(
+        Changes(
+            appends=tuple(
+                Append("Queue", queue_row(n, created=c, scheduled_for="2026-12-03 10:00"))
+                for n, c in enumerate(created, start=1)
+            )
+            + (
+                Append("Rota", {"week_starting": "2026-11-30", "coordinator": "a@example.org"}),
+                Append("Channels", {"channel": "LinkedIn", "posts_per_week": "3"}),
+                Append(
+                    "Submissions",
+                    {"response_id": "R-1", "submitted_at": "2026-11-24 09:15:07"},
+                ),
+            )
+        )
+    )
+    wb = openpyxl.load_workbook(store.path)
+    created_cell = under(wb["Queue"], "Created", 2)
+    assert created_cell.value == datetime(2026, 12, 1, 9, 5)
+    assert created_cell.number_format == "yyyy-mm-dd hh:mm"
+    assert wb["Rota"]["A2"].value == datetime(2026, 11, 30)
+    assert wb["Rota"]["A2"].number_format == "yyyy-mm-dd"
+    assert under(wb["Channels"], "Posts Per Week", 2).value == 3
+    assert under(wb["Submissions"], "Submitted At", 2).number_format == "yyyy-mm-dd hh:mm:ss"
+
+    read = store.read(["Queue", "Rota", "Channels", "Submissions"])
+    assert read["Queue"]["created"].tolist() == created
+    assert read["Queue"]["scheduled_for"].tolist() == ["2026-12-03 10:00"] * 3
+    assert read["Rota"]["week_starting"].tolist() == ["2026-11-30"]
+    assert read["Channels"]["posts_per_week"].tolist() == ["3"]
+    assert read["Submissions"]["submitted_at"].tolist() == ["2026-11-24 09:15:07"]
+
+
+def test_text_that_is_not_a_date_stays_text_for_validate_to_report(store: XlsxStore) -> None:
+    store.apply(
+        Changes(
+            appends=(
+                Append("Queue", queue_row(1, scheduled_for="31/11/2026 09:00")),
+                Append("Queue", queue_row(2, scheduled_for="2026-02-30 09:00")),
+                Append("Queue", queue_row(3, scheduled_for="next Tuesday")),
+                Append("Channels", {"channel": "X", "posts_per_week": "three"}),
+            )
+        )
+    )
+    wb = openpyxl.load_workbook(store.path)
+    assert [under(wb["Queue"], "Scheduled For", r).value for r in (2, 3, 4)] == [
+        "31/11/2026 09:00",
+        "2026-02-30 09:00",
+        "next Tuesday",
+    ]
+    read = store.read(["Queue", "Channels"])
+    assert read["Queue"]["scheduled_for"].tolist() == [
+        "31/11/2026 09:00",
+        "2026-02-30 09:00",
+        "next Tuesday",
+    ]
+    assert read["Channels"]["posts_per_week"].tolist() == ["three"]
+
+
+def test_a_coordinator_sorting_by_date_gets_the_order_of_the_dates(store: XlsxStore) -> None:
+    days = ["2026-12-10 09:00", "2026-01-05 14:00", "2026-11-30 08:15", "2025-12-31 23:59"]
+    store.apply(
+        Changes(
+            appends=tuple(
+                Append("Queue", queue_row(n, scheduled_for=d)) for n, d in enumerate(days, 1)
+            )
+        )
+    )
+    queue = openpyxl.load_workbook(store.path)["Queue"]
+    column = [under(queue, "Scheduled For", r).value for r in range(2, 6)]
+    assert all(isinstance(v, datetime) for v in column)  # sortable as dates, not as text
+    assert [f"{v:%Y-%m-%d %H:%M}" for v in sorted(column)] == sorted(days)
+
+
+def test_every_tab_has_an_autofilter_that_grows_with_the_rows(store: XlsxStore) -> None:
+    wb = openpyxl.load_workbook(store.path)
+    assert all(wb[name].auto_filter.ref for name in wb.sheetnames if name != "About")
+    store.apply(Changes(appends=tuple(Append("Queue", queue_row(n)) for n in range(1, 4))))
+    queue = openpyxl.load_workbook(store.path)["Queue"]
+    assert (
+        queue.auto_filter.ref == f"A1:{queue.cell(row=1, column=queue.max_column).column_letter}4"
+    )
+
+
+def test_init_adds_a_filter_to_a_tab_made_before_filters_and_keeps_a_person_s_choice(
+    store: XlsxStore,
+) -> None:
+    wb = openpyxl.load_workbook(store.path)
+    wb["Queue"].auto_filter.ref = None
+    wb.save(store.path)
+    assert "Queue (filter)" in store.ensure_tabs()
+    assert openpyxl.load_workbook(store.path)["Queue"].auto_filter.ref
+    assert store.ensure_tabs() == []
+
+
+def test_dates_people_type_in_other_forms_still_read(store: XlsxStore) -> None:
+    wb = openpyxl.load_workbook(store.path)
+    queue = wb["Queue"]
+    queue.append(["Q-1", datetime(2026, 12, 1, 9, 0, 0, 999_700)])  # a float's rounding error
+    queue.append(["Q-2", 46357.375])  # a date whose format was cleared
+    queue.append(["Q-3", "1 Dec 2026 09:00"])
+    wb.save(store.path)
+    created = store.read(["Queue"])["Queue"]["created"].tolist()
+    assert created == ["2026-12-01 09:00:01", "2026-12-01 09:00", "1 Dec 2026 09:00"]

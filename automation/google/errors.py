@@ -66,7 +66,9 @@ def refusal_of(error: object) -> Refusal | None:
         status = int(getattr(error.resp, "status", 0) or 0)
         return Refusal(status, _first_line(error.reason or ""), api_of(error.uri or ""))
     if isinstance(error, RefreshError):
-        return Refusal(401, _first_line(str(error)), "oauth2", token=True)
+        # google-auth raises RefreshError(message, response body): the message alone reads well
+        said = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+        return Refusal(401, _first_line(said), "oauth2", token=True)
     if isinstance(error, TransportError):
         return Refusal(NO_ANSWER, _first_line(str(error)), "oauth2", token=True)
     # gspread is imported only by the Sheets adapters; an APIError exists only once it is.

@@ -21,12 +21,13 @@ from urllib.parse import urlsplit
 
 import requests
 from google.auth.credentials import Credentials
+from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import AuthorizedSession, Request
 from requests.adapters import HTTPAdapter
 
 from automation.google.apis import GOOGLE_ORIGINS, api_of
 from automation.google.credentials import load_credentials
-from automation.google.errors import UncertainWrite
+from automation.google.errors import GoogleCall, UncertainWrite
 from sheets_schema.errors import BackendError, ConfigError
 from sheets_schema.settings import Settings
 
@@ -213,6 +214,10 @@ def _try_once(
     """One try: the final response, or (what went wrong, Retry-After) when it is worth another."""
     try:
         response: requests.Response = session.request(method, url, **kwargs)  # type: ignore[no-untyped-call]
+    except (RefreshError, TransportError) as exc:
+        # The token, not the call, was refused (a deleted or disabled key answers invalid_grant):
+        # one clear error for every adapter and command, never a google-auth trace.
+        raise GoogleCall(f"signing in as {_signer(session)}").error(exc) from None
     except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
         if not idempotent:
             raise UncertainWrite(
@@ -229,6 +234,11 @@ def _try_once(
             fix="Chorus re-reads before trying again; re-run the job if it stopped here",
         )
     return f"HTTP {response.status_code}", _retry_after(response)
+
+
+def _signer(session: AuthorizedSession) -> str:
+    """Who asked for the token, for the message: the service account's address."""
+    return getattr(session.credentials, "service_account_email", "") or "the service account"
 
 
 def _short(url: str) -> str:

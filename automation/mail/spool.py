@@ -17,6 +17,8 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sheets_schema.errors import MailError
+
 if TYPE_CHECKING:
     from sheets_schema.settings import Settings
 
@@ -31,11 +33,21 @@ class Spool:
         return self.folder / (hashlib.sha256(message_id.encode()).hexdigest()[:32] + ".eml")
 
     def put(self, message_id: str, msg: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Keep a copy before the message is recorded; a full disk stops the run before any send."""
         target = self._path(message_id)
         tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(msg.as_bytes(policy=policy.SMTP))
-        os.replace(tmp, target)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(msg.as_bytes(policy=policy.SMTP))
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise MailError(
+                f"cannot keep a copy of a message in the mail spool {self.folder}: "
+                f"{exc.strerror or exc}",
+                place="mail spool",
+                fix=f"free space on the disk holding {self.folder} and re-run; nothing was sent",
+            ) from None
 
     def get(self, message_id: str) -> EmailMessage | None:
         path = self._path(message_id)

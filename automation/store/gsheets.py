@@ -13,7 +13,8 @@ Call budget per run, whatever the number of rows:
   and column widths.
 
 User text is written with valueInputOption RAW, so it can never become a
-formula. An append whose answer was lost is followed by a re-read of the key
+formula; dates go in as serial numbers, which the date format set on their
+column at init shows (and reads back) as dates. An append whose answer was lost is followed by a re-read of the key
 column and an append of only the rows that are missing, never a blind repeat.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,15 @@ from typing import Any
 from automation.google.errors import GoogleCall, UncertainWrite, refusal_of
 from automation.google.transport import GoogleServices
 from automation.store import keys
+from automation.store.gsheets_setup import (
+    README_TAB,
+    column_requests,
+    header_cells,
+    new_tab_requests,
+    readme_requests,
+    upgrade_requests,
+)
+from sheets_schema.cells import cell_to_text, to_serial, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, ChorusError, SheetError
 from sheets_schema.headers import Rename, columns_to_add, find_renames, renamed_headers_error
@@ -39,7 +50,6 @@ from sheets_schema.records import (
     Delete,
     Snapshot,
     Update,
-    cell_to_text,
     check_cell_sizes,
     check_changes,
     frame_from_sheet_rows,
@@ -48,7 +58,6 @@ from sheets_schema.records import (
 from sheets_schema.tabs import TAB_ORDER, TABS
 
 SHEETS_CELL_LIMIT = 50_000
-README_TAB = "About"
 
 
 def quote_tab(name: str) -> str:
@@ -271,7 +280,11 @@ class SheetsStore:
     # -- set-up ----------------------------------------------------------------
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
         names = list(tabs) if tabs is not None else list(TAB_ORDER)
-        titles = self._titles()
+        meta = self.http.fetch_sheet_metadata(
+            self.spreadsheet_id, params={"fields": "sheets(properties,basicFilter.range)"}
+        )
+        titles = {s["properties"]["title"]: s["properties"] for s in meta.get("sheets", [])}
+        filtered = {s["properties"]["title"] for s in meta.get("sheets", []) if "basicFilter" in s}
         by_norm = {normalise_header(t): (t, p) for t, p in titles.items()}
         existing = [n for n in names if normalise_header(n) in by_norm]
         header_rows = (
@@ -292,13 +305,13 @@ class SheetsStore:
         renames: list[Rename] = []
         next_id = max([p.get("sheetId", 0) for p in titles.values()] + [0]) + 1
         if README_TAB not in titles and tabs is None and not existing:
-            requests += _readme_requests(next_id)
+            requests += readme_requests(next_id)
             next_id += 1
             created.append(README_TAB)
         for name in names:
             tab = TABS[name]
             if normalise_header(name) not in by_norm:
-                requests += _new_tab_requests(tab, next_id, len(titles) + len(created))
+                requests += new_tab_requests(tab, next_id, len(titles) + len(created))
                 created.append(name)
                 next_id += 1
                 continue
@@ -308,6 +321,9 @@ class SheetsStore:
             found = find_renames(tab, headers, partial(self._rows_below_header, title))
             renames += found
             missing = columns_to_add(tab, headers, found)
+            if title not in filtered:  # a tab made before tabs had filters and date formats
+                requests += upgrade_requests(tab, props["sheetId"], headers)
+                created.append(f"{name} (filter)")
             if not missing:
                 continue
             start = len(headers)
@@ -322,9 +338,9 @@ class SheetsStore:
                         }
                     }
                 )
-            requests.append(_header_cells(props["sheetId"], [c.header for c in missing], start))
+            requests.append(header_cells(props["sheetId"], [c.header for c in missing], start))
             for offset, col in enumerate(missing):
-                requests += _column_requests(props["sheetId"], col, start + offset)
+                requests += column_requests(tab, props["sheetId"], col, start + offset)
             created.extend(f"{name}!{c.header}" for c in missing)
         if requests:
             self.http.batch_update(self.spreadsheet_id, {"requests": requests})
@@ -354,12 +370,17 @@ class SheetsStore:
         return XlsxStore(self.lock_dir / f"google-{self.spreadsheet_id}.xlsx").try_lock(name)
 
 
-def _raw(value: Cell) -> Any:
+def _raw(value: Cell, kind: Kind) -> Any:
+    """A cell as written RAW: a date as its serial number (the column's format shows it as a
+    date), a whole number as a number, anything else as the text it is."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    return value
+    held = typed(kind, value)
+    if isinstance(held, date):
+        return to_serial(held)
+    return held
 
 
 @dataclass
@@ -389,7 +410,7 @@ def _plan_tab(
             continue
         line: list[Any] = [""] * (max(positions.values()) + 1)
         for f, value in append.row.items():
-            line[positions[f]] = _raw(value)
+            line[positions[f]] = _raw(value, tab.column(f).kind)
         write.appends.setdefault(name, {})[key] = line
         index[key] = [-1]
     for delete in (d for d in changes.deletes if d.tab == name):
@@ -430,7 +451,7 @@ def _key_index(
     cols = [positions[k] for k in tab.key]
     index: dict[tuple[str, ...], list[int]] = {}
     for r, row in enumerate(rows[1:], start=2):
-        key = keys.row_key(row, cols)
+        key = keys.row_key(tab, row, cols)
         if any(key):
             index.setdefault(key, []).append(r)
     return index
@@ -456,7 +477,7 @@ def _plan_update(
         result.skipped.append(keys.edited_since_read(tab, update.key, changed))
         return
     # One range per run of adjacent columns, so cells between them (a person's) are untouched.
-    cols = sorted((positions[f], _raw(v)) for f, v in update.values.items())
+    cols = sorted((positions[f], _raw(v, tab.column(f).kind)) for f, v in update.values.items())
     run: list[tuple[int, Any]] = []
     for col, value in cols + [(-10, None)]:
         if run and col != run[-1][0] + 1:
@@ -470,136 +491,6 @@ def _plan_update(
         if col >= 0:
             run.append((col, value))
     result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
-
-
-def _header_cells(sheet_id: int, headers: list[str], start_col: int) -> dict[str, Any]:
-    return {
-        "updateCells": {
-            "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": start_col},
-            "rows": [
-                {
-                    "values": [
-                        {
-                            "userEnteredValue": {"stringValue": h},
-                            "userEnteredFormat": {
-                                "textFormat": {"bold": True},
-                                "backgroundColor": {"red": 0.87, "green": 0.91, "blue": 0.94},
-                            },
-                        }
-                        for h in headers
-                    ]
-                }
-            ],
-            "fields": "userEnteredValue,userEnteredFormat(textFormat,backgroundColor)",
-        }
-    }
-
-
-def _column_requests(sheet_id: int, col: Any, index: int) -> list[dict[str, Any]]:
-    reqs: list[dict[str, Any]] = [
-        {
-            "updateDimensionProperties": {
-                "range": {
-                    "sheetId": sheet_id,
-                    "dimension": "COLUMNS",
-                    "startIndex": index,
-                    "endIndex": index + 1,
-                },
-                "properties": {"pixelSize": int(col.width * 7)},
-                "fields": "pixelSize",
-            }
-        }
-    ]
-    if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
-        reqs.append(
-            {
-                "setDataValidation": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "startRowIndex": 1,
-                        "startColumnIndex": index,
-                        "endColumnIndex": index + 1,
-                    },
-                    "rule": {
-                        "condition": {
-                            "type": "ONE_OF_LIST",
-                            "values": [{"userEnteredValue": c} for c in col.choices],
-                        },
-                        "inputMessage": col.help or None,
-                        "strict": False,
-                        "showCustomUi": True,
-                    },
-                }
-            }
-        )
-    return reqs
-
-
-def _new_tab_requests(tab: Tab, sheet_id: int, position: int) -> list[dict[str, Any]]:
-    reqs: list[dict[str, Any]] = [
-        {
-            "addSheet": {
-                "properties": {
-                    "sheetId": sheet_id,
-                    "title": tab.name,
-                    "index": position,
-                    "gridProperties": {
-                        "rowCount": 1000,
-                        "columnCount": max(26, len(tab.columns)),
-                        "frozenRowCount": 1,
-                    },
-                }
-            }
-        },
-        _header_cells(sheet_id, list(tab.headers), 0),
-    ]
-    for i, col in enumerate(tab.columns):
-        reqs += _column_requests(sheet_id, col, i)
-    return reqs
-
-
-def _readme_requests(sheet_id: int) -> list[dict[str, Any]]:
-    lines = [
-        "Chorus: the employee social media program",
-        "",
-        "One tab per kind of record. Chorus finds columns by header and rows by key;",
-        "sort, filter and add your own columns freely, but keep the headers in row 1.",
-        "",
-    ]
-    lines += [f"{name}: {TABS[name].help}" for name in TAB_ORDER]
-    return [
-        {
-            "addSheet": {
-                "properties": {
-                    "sheetId": sheet_id,
-                    "title": README_TAB,
-                    "index": 0,
-                    "gridProperties": {"rowCount": 100, "columnCount": 2},
-                }
-            }
-        },
-        {
-            "updateCells": {
-                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                "rows": [
-                    {"values": [{"userEnteredValue": {"stringValue": line}}]} for line in lines
-                ],
-                "fields": "userEnteredValue",
-            }
-        },
-        {
-            "updateDimensionProperties": {
-                "range": {
-                    "sheetId": sheet_id,
-                    "dimension": "COLUMNS",
-                    "startIndex": 0,
-                    "endIndex": 1,
-                },
-                "properties": {"pixelSize": 800},
-                "fields": "pixelSize",
-            }
-        },
-    ]
 
 
 __all__ = ["SheetsStore", "quote_tab", "column_letter", "Delete"]

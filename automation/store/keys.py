@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from sheets_schema.cells import column_text
 from sheets_schema.columns import Tab
-from sheets_schema.records import ApplyResult, Delete, Update, cell_to_text
+from sheets_schema.records import ApplyResult, Delete, Update
+from sheets_schema.tabs import TABS
 
 
 def key_text(key: Iterable[object]) -> tuple[str, ...]:
@@ -18,19 +20,27 @@ def key_text(key: Iterable[object]) -> tuple[str, ...]:
     return tuple(str(k).strip() for k in key)
 
 
-def row_key(row: Sequence[object], cols: Sequence[int]) -> tuple[str, ...]:
-    """The key of one sheet row (cells at 0-based `cols`; a short row's missing cells are '')."""
-    return tuple(cell_to_text(row[c]).strip() if c < len(row) else "" for c in cols)
+def row_key(tab: Tab, row: Sequence[object], cols: Sequence[int]) -> tuple[str, ...]:
+    """The key of one sheet row (cells at 0-based `cols`; a short row's missing cells are '').
+
+    Read as jobs read it: a date cell is the ISO text a job's key holds.
+    """
+    return tuple(
+        column_text(tab, f, row[c]).strip() if c < len(row) else ""
+        for f, c in zip(tab.key, cols, strict=True)
+    )
 
 
 def edited_fields(
     update: Update, positions: Mapping[str, int], value_at: Callable[[int], object]
 ) -> list[str]:
     """The `expect`ed fields whose cell (read through `value_at(column)`) no longer holds the value read."""
+    tab = TABS[update.tab]
     return [
         f
         for f, want in (update.expect or {}).items()
-        if f in positions and cell_to_text(value_at(positions[f])).strip() != str(want).strip()
+        if f in positions
+        and column_text(tab, f, value_at(positions[f])).strip() != str(want).strip()
     ]
 
 

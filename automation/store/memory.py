@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from automation.store import keys
 from automation.store.xlsx import EXCEL_CELL_LIMIT
+from sheets_schema.cells import cell_to_text
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
 from sheets_schema.records import (
@@ -25,7 +26,6 @@ from sheets_schema.records import (
     Delete,
     Snapshot,
     Update,
-    cell_to_text,
     check_cell_sizes,
     check_changes,
     frame_from_sheet_rows,
@@ -196,7 +196,7 @@ def _apply_tab(
         if f in needed and f not in positions:
             positions[f] = _last_header(grid[0])
             _put(grid[0], positions[f], tab.column(f).header)
-    rows_by_key = _rows_by_key(grid, [positions[k] for k in tab.key])
+    rows_by_key = _rows_by_key(tab, grid, [positions[k] for k in tab.key])
     for update in updates:
         _update(grid, tab, update, positions, rows_by_key, result)
     last_row = max((r for found in rows_by_key.values() for r in found), default=0)
@@ -216,12 +216,12 @@ def _apply_tab(
         del grid[r]
 
 
-def _rows_by_key(grid: Grid, key_cols: list[int]) -> dict[tuple[str, ...], list[int]]:
+def _rows_by_key(tab: Tab, grid: Grid, key_cols: list[int]) -> dict[tuple[str, ...], list[int]]:
     """Where each key is: every non-blank row's index in the grid (a key typed twice has two)."""
     found: dict[tuple[str, ...], list[int]] = {}
     for r, row in enumerate(grid[1:], start=1):
         if any(cell_to_text(v).strip() for v in row):
-            found.setdefault(keys.row_key(row, key_cols), []).append(r)
+            found.setdefault(keys.row_key(tab, row, key_cols), []).append(r)
     return found
 
 

@@ -6,7 +6,10 @@ a crash mid-write leaves the previous workbook intact and two runs never
 interleave. People share the file: a write waits while LibreOffice or Excel
 has it open, and one that finds the file saved by someone since its read
 starts again from their version (see workbook_file). Every string is stored as a string cell: text from a form such as
-`=HYPERLINK(...)` stays inert and never becomes a formula.
+`=HYPERLINK(...)` stays inert and never becomes a formula. Dates and whole
+numbers in DATE, DATETIME and INTEGER columns are stored as real dates (with a
+date format) and numbers, so people can sort and filter them; every tab has
+an autofilter.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import time as _time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -44,6 +48,7 @@ from automation.store.workbook_file import (
     unchanged,
     wait_until_closed,
 )
+from sheets_schema.cells import cell_to_text, date_pattern, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, ChorusError, SheetError
 from sheets_schema.headers import Rename, columns_to_add, find_renames, renamed_headers_error
@@ -55,7 +60,6 @@ from sheets_schema.records import (
     Delete,
     Snapshot,
     Update,
-    cell_to_text,
     check_cell_sizes,
     check_changes,
     frame_from_sheet_rows,
@@ -413,7 +417,12 @@ def _ensure_tab(
         for offset, header in enumerate(added, start=1):
             ws.cell(row=1, column=start + offset, value=header)
         _format_sheet(ws, tab, _headers(ws), header_only=True)
-    return [f"{name}!{h}" for h in added]
+    created = [f"{name}!{h}" for h in added]
+    if not ws.auto_filter.ref:  # a workbook from before tabs had filters
+        ws.auto_filter.ref = "A1"
+        _extend_filter(ws)
+        created.append(f"{name} (filter)")
+    return created
 
 
 def _sheet(wb: Workbook, name: str, path: Path) -> Worksheet:
@@ -445,15 +454,21 @@ def _cell_reader(ws: Worksheet, row: int) -> Callable[[int], object]:
     return lambda col: ws.cell(row=row, column=col + 1).value
 
 
-def _write(ws: Worksheet, row: int, col: int, value: Cell) -> None:
+def _write(
+    ws: Worksheet, row: int, col: int, value: Cell, column: tuple[Kind, str | None] | None = None
+) -> None:
+    """One cell: a real date or number where the column's kind says so, else inert text."""
     cell = ws.cell(row=row, column=col)
     if value is None or value == "":
         cell.value = None
         return
     if isinstance(value, bool):
         value = "Yes" if value else "No"
-    if isinstance(value, (int, float)):
-        cell.value = value
+    held = typed(column[0], value) if column is not None else value
+    if isinstance(held, (date, int, float)):
+        cell.value = held
+        if isinstance(held, date) and column is not None and column[1] is not None:
+            cell.number_format = column[1]
         return
     text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     cell.value = text
@@ -480,13 +495,14 @@ def _apply_tab(
             last += 1
             ws.cell(row=1, column=last, value=tab.column(f).header).font = Font(bold=True)
             positions[f] = last - 1
+    kinds = {c.field: (c.kind, date_pattern(tab, c)) for c in tab.columns}
     key_cols = [positions[k] for k in tab.key]
     rows_by_key: dict[tuple[str, ...], list[int]] = {}
     last_row = 1
     for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
         if any(cell_to_text(v).strip() for v in row):
             last_row = r
-            rows_by_key.setdefault(keys.row_key(row, key_cols), []).append(r)
+            rows_by_key.setdefault(keys.row_key(tab, row, key_cols), []).append(r)
     for update in updates:
         found = rows_by_key.get(keys.key_text(update.key))
         if not found:
@@ -498,7 +514,7 @@ def _apply_tab(
             result.skipped.append(keys.edited_since_read(tab, update.key, changed))
             continue
         for f, value in update.values.items():
-            _write(ws, r, positions[f] + 1, value)
+            _write(ws, r, positions[f] + 1, value, kinds[f])
         result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
     for append in appends:
         key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
@@ -507,11 +523,21 @@ def _apply_tab(
             continue
         last_row += 1
         for f, value in append.row.items():
-            _write(ws, last_row, positions[f] + 1, value)
+            _write(ws, last_row, positions[f] + 1, value, kinds[f])
         rows_by_key[key] = [last_row]
         result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
     for r in keys.deleted_rows(tab, deletes, rows_by_key, result):
         ws.delete_rows(r)
+    _extend_filter(ws)
+
+
+def _extend_filter(ws: Worksheet) -> None:
+    """Stretch the tab's autofilter over every row and column, if the tab has one.
+
+    A filter a person removed stays removed; criteria they set are kept.
+    """
+    if ws.auto_filter.ref:
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(ws.max_column, 1))}{max(ws.max_row, 2)}"
 
 
 def _format_sheet(
@@ -528,6 +554,9 @@ def _format_sheet(
             continue
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = col.width
+        pattern = date_pattern(tab, col)
+        if pattern is not None:  # what a date typed into an empty cell of the column shows
+            ws.column_dimensions[letter].number_format = pattern
         if col.help:
             cell.comment = Comment(col.help, "Chorus")
         if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
@@ -544,6 +573,9 @@ def _format_sheet(
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
     ws.freeze_panes = "A2"
+    if not header_only:
+        ws.auto_filter.ref = "A1"
+    _extend_filter(ws)
 
 
 def _write_readme(ws: Worksheet) -> None:

@@ -32,6 +32,7 @@ from tests.fakes.google_sheets_model import (
     DEFAULT_FORMAT,
     DEFAULT_ROWS,
     DEFAULT_THEME,
+    NUMBER_FORMAT_TYPES,
     Box,
     Cell,
     Sheet,
@@ -534,6 +535,14 @@ class SheetsDrive:
             r0, c0 = table.r1, table.c0
         if insert == "INSERT_ROWS" and height:
             _insert_dim(sheet, "ROWS", r0, r0 + height, book)
+            # Google gives inserted rows the format of the row above them (the header's,
+            # bold and all, when the table is only a header).
+            above = {
+                c: cell.fmt for (r, c), cell in sheet.cells.items() if r == r0 - 1 and cell.fmt
+            }
+            for r in range(r0, r0 + height):
+                for c, fmt in above.items():
+                    sheet.cell(r, c).fmt = fmt
         # Appending past the end of the grid adds the rows (and columns) it needs.
         sheet.grid["rowCount"] = max(sheet.rows, r0 + height)
         sheet.grid["columnCount"] = max(sheet.cols, c0 + width)
@@ -923,13 +932,22 @@ class SheetsDrive:
                 f"{where}: At least one field must be updated, but none were specified."
             )
         cell_spec = req.get("cell") or {}
+        # one merged format per prior format, shared by the cells (formats are never mutated)
+        memo: dict[tuple[tuple[str, ...], int], tuple[Any, Any]] = {}
         for r in range(box.r0, box.r1):
             for c in range(box.c0, box.c1):
-                self.apply_cell(book, box.sheet, r, c, cell_spec, fields)
+                self.apply_cell(book, box.sheet, r, c, cell_spec, fields, memo)
         box.sheet.prune()
 
     def apply_cell(
-        self, book: Spreadsheet, sheet: Sheet, r: int, c: int, spec: dict, fields: str
+        self,
+        book: Spreadsheet,
+        sheet: Sheet,
+        r: int,
+        c: int,
+        spec: dict,
+        fields: str,
+        memo: dict[tuple[tuple[str, ...], int], tuple[Any, Any]] | None = None,
     ) -> None:
         cell = sheet.cell(r, c)
         for path in (
@@ -950,7 +968,18 @@ class SheetsDrive:
                 elif "stringValue" in value:
                     cell.value = value["stringValue"]
             elif key == "userEnteredFormat":
+                seen = memo.get((tuple(path), id(cell.fmt))) if memo is not None else None
+                if seen is not None and seen[0] is cell.fmt:
+                    cell.fmt = seen[1]
+                    continue
+                before = cell.fmt
                 fmt = copy.deepcopy(spec.get("userEnteredFormat") or {})
+                kind = (fmt.get("numberFormat") or {}).get("type")
+                if kind is not None and kind not in NUMBER_FORMAT_TYPES:
+                    raise bad_request(
+                        f"Invalid value at 'requests.cell.user_entered_format.number_format.type' "
+                        f'(type.googleapis.com/google.apps.sheets.v4.NumberFormat.Type), "{kind}"'
+                    )
                 target = copy.deepcopy(cell.fmt or {})
                 if len(path) == 1:
                     target = fmt
@@ -966,6 +995,8 @@ class SheetsDrive:
                     else:
                         dst[path[-1]] = src
                 cell.fmt = _with_color_styles(target) or None
+                if memo is not None:
+                    memo[(tuple(path), id(before))] = (before, cell.fmt)
             elif key == "note":
                 cell.note = spec.get("note") or None
             elif key == "dataValidation":

@@ -251,6 +251,54 @@ def format_number(value: float) -> str:
     return text
 
 
+#: NumberFormat.type values Google accepts
+NUMBER_FORMAT_TYPES = (
+    "TEXT",
+    "NUMBER",
+    "PERCENT",
+    "CURRENCY",
+    "DATE",
+    "TIME",
+    "DATE_TIME",
+    "SCIENTIFIC",
+)
+_PATTERN_TOKEN = re.compile(r"yyyy|yy|mm|m|dd|d|hh|h|ss|s|\\.|\"[^\"]*\"|.", re.IGNORECASE)
+
+
+def format_serial(value: float, pattern: str) -> str:
+    """A serial number shown through a date/time pattern, to the nearest second as Google shows it.
+
+    Covers the tokens Chorus's formats use (yyyy, yy, mm, m, dd, d, hh, h, ss,
+    s, literals); `m` after an hour or before seconds is minutes, as in Google.
+    """
+    when = EPOCH + dt.timedelta(seconds=round(value * 86400))
+    tokens = _PATTERN_TOKEN.findall(pattern)
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        before = next((x.lower() for x in reversed(tokens[:i]) if x.isalpha()), "")
+        after = next((x.lower() for x in tokens[i + 1 :] if x.isalpha()), "")
+        if low in ("m", "mm") and (before.startswith("h") or after.startswith("s")):
+            out.append(f"{when.minute:0{len(low)}d}")
+        elif low in ("m", "mm"):
+            out.append(f"{when.month:0{len(low)}d}")
+        elif low in ("yyyy", "yy"):
+            out.append(f"{when.year:04d}" if low == "yyyy" else f"{when.year % 100:02d}")
+        elif low in ("d", "dd"):
+            out.append(f"{when.day:0{len(low)}d}")
+        elif low in ("h", "hh"):
+            out.append(f"{when.hour:0{len(low)}d}")
+        elif low in ("s", "ss"):
+            out.append(f"{when.second:0{len(low)}d}")
+        elif token.startswith('"'):
+            out.append(token[1:-1])
+        elif token.startswith("\\"):
+            out.append(token[1:])
+        else:
+            out.append(token)
+    return "".join(out)
+
+
 def user_entered(cell: Cell, raw: Any) -> None:
     """USER_ENTERED: parse as if typed into the UI (formulas, numbers, dates, booleans)."""
     cell.clear_value()
@@ -809,6 +857,10 @@ class Spreadsheet:
             if isinstance(value, bool):
                 return "TRUE" if value else "FALSE"
             if isinstance(value, int | float):
+                pattern = ((cell.fmt or {}).get("numberFormat") or {}).get("pattern")
+                kind = ((cell.fmt or {}).get("numberFormat") or {}).get("type")
+                if pattern and kind in ("DATE", "TIME", "DATE_TIME"):
+                    return format_serial(value, pattern)
                 if cell.formatted is not None and cell.formula is None:
                     return cell.formatted
                 return format_number(value)

@@ -1,0 +1,181 @@
+"""What `chorus init` asks of Google Sheets: tabs, headers, dropdowns, widths, date formats, filters.
+
+The requests of the set-up's one `spreadsheets:batchUpdate`, kept apart from
+the reads and writes of a run. A DATE or DATETIME column gets its date format
+on the whole column: Chorus writes dates there as serial numbers (RAW, so text
+never becomes a formula), and Google shows, sorts and reads them as dates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sheets_schema.cells import date_pattern
+from sheets_schema.columns import Column, Kind, Tab
+from sheets_schema.tabs import TAB_ORDER, TABS
+
+README_TAB = "About"
+
+
+def header_cells(sheet_id: int, headers: list[str], start_col: int) -> dict[str, Any]:
+    return {
+        "updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": start_col},
+            "rows": [
+                {
+                    "values": [
+                        {
+                            "userEnteredValue": {"stringValue": h},
+                            "userEnteredFormat": {
+                                "textFormat": {"bold": True},
+                                "backgroundColor": {"red": 0.87, "green": 0.91, "blue": 0.94},
+                            },
+                        }
+                        for h in headers
+                    ]
+                }
+            ],
+            "fields": "userEnteredValue,userEnteredFormat(textFormat,backgroundColor)",
+        }
+    }
+
+
+def column_requests(tab: Tab, sheet_id: int, col: Column, index: int) -> list[dict[str, Any]]:
+    reqs: list[dict[str, Any]] = [
+        {
+            "updateDimensionProperties": {
+                "range": {
+                    "sheetId": sheet_id,
+                    "dimension": "COLUMNS",
+                    "startIndex": index,
+                    "endIndex": index + 1,
+                },
+                "properties": {"pixelSize": int(col.width * 7)},
+                "fields": "pixelSize",
+            }
+        }
+    ]
+    pattern = date_pattern(tab, col)
+    if pattern is not None:
+        reqs.append(number_format(sheet_id, index, pattern))
+    if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
+        reqs.append(
+            {
+                "setDataValidation": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "startRowIndex": 1,
+                        "startColumnIndex": index,
+                        "endColumnIndex": index + 1,
+                    },
+                    "rule": {
+                        "condition": {
+                            "type": "ONE_OF_LIST",
+                            "values": [{"userEnteredValue": c} for c in col.choices],
+                        },
+                        "inputMessage": col.help or None,
+                        "strict": False,
+                        "showCustomUi": True,
+                    },
+                }
+            }
+        )
+    return reqs
+
+
+def new_tab_requests(tab: Tab, sheet_id: int, position: int) -> list[dict[str, Any]]:
+    reqs: list[dict[str, Any]] = [
+        {
+            "addSheet": {
+                "properties": {
+                    "sheetId": sheet_id,
+                    "title": tab.name,
+                    "index": position,
+                    "gridProperties": {
+                        "rowCount": 1000,
+                        "columnCount": max(26, len(tab.columns)),
+                        "frozenRowCount": 1,
+                    },
+                }
+            }
+        },
+        header_cells(sheet_id, list(tab.headers), 0),
+    ]
+    for i, col in enumerate(tab.columns):
+        reqs += column_requests(tab, sheet_id, col, i)
+    reqs.append(basic_filter(sheet_id))
+    return reqs
+
+
+def readme_requests(sheet_id: int) -> list[dict[str, Any]]:
+    lines = [
+        "Chorus: the employee social media program",
+        "",
+        "One tab per kind of record. Chorus finds columns by header and rows by key;",
+        "sort, filter and add your own columns freely, but keep the headers in row 1.",
+        "",
+    ]
+    lines += [f"{name}: {TABS[name].help}" for name in TAB_ORDER]
+    return [
+        {
+            "addSheet": {
+                "properties": {
+                    "sheetId": sheet_id,
+                    "title": README_TAB,
+                    "index": 0,
+                    "gridProperties": {"rowCount": 100, "columnCount": 2},
+                }
+            }
+        },
+        {
+            "updateCells": {
+                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                "rows": [
+                    {"values": [{"userEnteredValue": {"stringValue": line}}]} for line in lines
+                ],
+                "fields": "userEnteredValue",
+            }
+        },
+        {
+            "updateDimensionProperties": {
+                "range": {
+                    "sheetId": sheet_id,
+                    "dimension": "COLUMNS",
+                    "startIndex": 0,
+                    "endIndex": 1,
+                },
+                "properties": {"pixelSize": 800},
+                "fields": "pixelSize",
+            }
+        },
+    ]
+
+
+def number_format(sheet_id: int, index: int, pattern: str) -> dict[str, Any]:
+    """The date format of a whole column, header included: rows Google inserts below the
+    header (values:append's INSERT_ROWS) take the format of the row above them."""
+    kind = "DATE" if pattern.count(":") == 0 else "DATE_TIME"
+    return {
+        "repeatCell": {
+            "range": {"sheetId": sheet_id, "startColumnIndex": index, "endColumnIndex": index + 1},
+            "cell": {"userEnteredFormat": {"numberFormat": {"type": kind, "pattern": pattern}}},
+            "fields": "userEnteredFormat.numberFormat",
+        }
+    }
+
+
+def basic_filter(sheet_id: int) -> dict[str, Any]:
+    """A filter over the whole tab, so a coordinator can sort and filter any column."""
+    return {"setBasicFilter": {"filter": {"range": {"sheetId": sheet_id}}}}
+
+
+def upgrade_requests(tab: Tab, sheet_id: int, headers: list[str]) -> list[dict[str, Any]]:
+    """A tab made before tabs had filters and date formats: both, on the columns it has."""
+    by_header = tab.by_header()
+    reqs = [basic_filter(sheet_id)]
+    for i, header in enumerate(headers):
+        col = by_header.get(" ".join(header.split()).casefold())
+        pattern = date_pattern(tab, col) if col is not None else None
+        if pattern is not None:
+            reqs.append(number_format(sheet_id, i, pattern))
+    return reqs

@@ -42,7 +42,13 @@ from automation.store.gsheets_setup import (
 from sheets_schema.cells import cell_to_text, to_serial, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, ChorusError, SheetError
-from sheets_schema.headers import Rename, columns_to_add, find_renames, renamed_headers_error
+from sheets_schema.headers import (
+    Rename,
+    column_letter,
+    columns_to_add,
+    find_renames,
+    renamed_headers_error,
+)
 from sheets_schema.records import (
     ApplyResult,
     Cell,
@@ -63,16 +69,6 @@ SHEETS_CELL_LIMIT = 50_000
 def quote_tab(name: str) -> str:
     """A1 notation for a whole tab: 'My Tab' with single quotes doubled."""
     return "'" + name.replace("'", "''") + "'"
-
-
-def column_letter(index: int) -> str:
-    """0-based column index -> A, B, ..., Z, AA."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 class SheetsStore:
@@ -493,4 +489,4 @@ def _plan_update(
     result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
 
 
-__all__ = ["SheetsStore", "quote_tab", "column_letter", "Delete"]
+__all__ = ["SheetsStore", "quote_tab", "Delete"]

@@ -150,22 +150,7 @@ class _Sync:
         # What sync-forms last wrote into each Queue item, and which item each edit key fed.
         self.written: dict[str, tuple[datetime, dict[str, str]]] = {}
         self.by_edit_key: dict[str, tuple[datetime, str]] = {}
-        for row in self.submissions.values():
-            qid = clean_text(row["queue_id"])
-            at = self._stored_time(row["submitted_at"])
-            if not qid or at is None:
-                continue
-            if qid not in self.written or at >= self.written[qid][0]:
-                self.written[qid] = (at, _content_of_submission(row))
-            key = edit_key(
-                "submissions", clean_text(row["email"]), {"headline": clean_text(row["headline"])}
-            )
-            if (
-                key
-                and clean_text(row["status"]) == "Accepted"
-                and (key not in self.by_edit_key or at >= self.by_edit_key[key][0])
-            ):
-                self.by_edit_key[key] = (at, qid)
+        self._index_submissions()
         self.appends: dict[str, list[dict[str, str]]] = {
             "Submissions": [],
             "Queue": [],
@@ -191,6 +176,25 @@ class _Sync:
             ),
             0,
         )
+
+    def _index_submissions(self) -> None:
+        """Fill `written` and `by_edit_key` from the Submissions rows the sheets hold."""
+        for row in self.submissions.values():
+            qid = clean_text(row["queue_id"])
+            at = self._stored_time(row["submitted_at"])
+            if not qid or at is None:
+                continue
+            if qid not in self.written or at >= self.written[qid][0]:
+                self.written[qid] = (at, _content_of_submission(row))
+            key = edit_key(
+                "submissions", clean_text(row["email"]), {"headline": clean_text(row["headline"])}
+            )
+            if (
+                key
+                and clean_text(row["status"]) == "Accepted"
+                and (key not in self.by_edit_key or at >= self.by_edit_key[key][0])
+            ):
+                self.by_edit_key[key] = (at, qid)
 
     # -- submissions ------------------------------------------------------------
     def submission(self, r: FormResponse) -> bool:

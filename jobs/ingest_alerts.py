@@ -25,7 +25,7 @@ brief shows its address defanged, never as a link).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -139,24 +139,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
     counts["feeds_failed"] = len(inputs.problems)
     lines: list[str] = []
     new_found: list[datetime] = []
-    # Oldest first within each feed (feeds list newest first), so ids follow time.
-    order = {name: i for i, name in enumerate(feeds)}
-    entries = sorted(
-        inputs.entries, key=lambda e: (order.get(e.feed, len(order)), e.published or now)
-    )
-    for entry in entries:
-        counts["entries"] += 1
-        feed = feeds.get(entry.feed) or Feed(entry.feed, "")
-        key = entry.canonical
-        origin = f"feed:{feed.name}:{entry.entry_id or entry.url}"
-        if not key:
-            lines.append(f"feed {feed.name!r}: entry {entry.title!r} has no link; skipped")
-            continue
-        if key in seen or origin in origins:
-            counts["duplicates"] += 1
-            continue
-        seen.add(key)
-        origins.add(origin)
+    for entry, feed, origin in _new_entries(inputs, feeds, seen, origins, now, counts, lines):
         found = min(entry.published, now) if entry.published else now
         when = format_datetime(found, settings.tz)
         blocked = blocked_sites(
@@ -191,6 +174,41 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
     # storm of criticism and direct messages among what just arrived.
     new_mentions = [a.row for a in appends if a.tab == "Mentions"]
     return merge_plans(own, watch(snapshot, now, settings, new_mentions=new_mentions))
+
+
+def _new_entries(
+    inputs: FeedInputs,
+    feeds: Mapping[str, Feed],
+    seen: set[str],
+    origins: set[str],
+    now: datetime,
+    counts: dict[str, int],
+    lines: list[str],
+) -> list[tuple[FeedEntry, Feed, str]]:
+    """Entries not seen before (by canonical URL and origin), each with its feed and origin.
+
+    Oldest first within each feed (feeds list newest first), so ids follow time.
+    """
+    order = {name: i for i, name in enumerate(feeds)}
+    entries = sorted(
+        inputs.entries, key=lambda e: (order.get(e.feed, len(order)), e.published or now)
+    )
+    new: list[tuple[FeedEntry, Feed, str]] = []
+    for entry in entries:
+        counts["entries"] += 1
+        feed = feeds.get(entry.feed) or Feed(entry.feed, "")
+        key = entry.canonical
+        origin = f"feed:{feed.name}:{entry.entry_id or entry.url}"
+        if not key:
+            lines.append(f"feed {feed.name!r}: entry {entry.title!r} has no link; skipped")
+            continue
+        if key in seen or origin in origins:
+            counts["duplicates"] += 1
+            continue
+        seen.add(key)
+        origins.add(origin)
+        new.append((entry, feed, origin))
+    return new
 
 
 def _spike(

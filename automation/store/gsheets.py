@@ -40,7 +40,7 @@ from automation.store.gsheets_setup import (
     upgrade_requests,
 )
 from sheets_schema.cells import cell_to_text, to_serial, typed
-from sheets_schema.columns import Kind, Tab, normalise_header
+from sheets_schema.columns import Column, Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, ChorusError, SheetError
 from sheets_schema.headers import (
     Rename,
@@ -320,23 +320,7 @@ class SheetsStore:
             if title not in filtered:  # a tab made before tabs had filters and date formats
                 requests += upgrade_requests(tab, props["sheetId"], headers)
                 created.append(f"{name} (filter)")
-            if not missing:
-                continue
-            start = len(headers)
-            grid_cols = props.get("gridProperties", {}).get("columnCount", 26)
-            if start + len(missing) > grid_cols:
-                requests.append(
-                    {
-                        "appendDimension": {
-                            "sheetId": props["sheetId"],
-                            "dimension": "COLUMNS",
-                            "length": start + len(missing) - grid_cols,
-                        }
-                    }
-                )
-            requests.append(header_cells(props["sheetId"], [c.header for c in missing], start))
-            for offset, col in enumerate(missing):
-                requests += column_requests(tab, props["sheetId"], col, start + offset)
+            requests += _added_columns_requests(tab, props, len(headers), missing)
             created.extend(f"{name}!{c.header}" for c in missing)
         if requests:
             self.http.batch_update(self.spreadsheet_id, {"requests": requests})
@@ -377,6 +361,30 @@ def _raw(value: Cell, kind: Kind) -> Any:
     if isinstance(held, date):
         return to_serial(held)
     return held
+
+
+def _added_columns_requests(
+    tab: Tab, props: dict[str, Any], start: int, missing: list[Column]
+) -> list[dict[str, Any]]:
+    """Headers, dropdowns and formats for columns a tab lacks, widening the grid if it must."""
+    if not missing:
+        return []
+    requests: list[dict[str, Any]] = []
+    grid_cols = props.get("gridProperties", {}).get("columnCount", 26)
+    if start + len(missing) > grid_cols:
+        requests.append(
+            {
+                "appendDimension": {
+                    "sheetId": props["sheetId"],
+                    "dimension": "COLUMNS",
+                    "length": start + len(missing) - grid_cols,
+                }
+            }
+        )
+    requests.append(header_cells(props["sheetId"], [c.header for c in missing], start))
+    for offset, col in enumerate(missing):
+        requests += column_requests(tab, props["sheetId"], col, start + offset)
+    return requests
 
 
 @dataclass

@@ -203,7 +203,7 @@ def setting_problem(row: int, name: str, value: str, meanwhile: str = "") -> Pro
     `meanwhile` says how a job reads it until a person fixes it."""
     allowed = " or ".join(PROGRAM_SETTINGS[name].choices) or "a readable value"
     why = f"{value!r} is not {allowed} for {name}" + (f"; {meanwhile}" if meanwhile else "")
-    return Problem("Program", row, "Value", value, why, f"choose {allowed} from the dropdown")
+    return Problem("Program", row, "Value", value, why, f"write {allowed} in the Value cell")
 
 
 def _rules(tab: Tab, frame: pd.DataFrame, day_first: bool) -> list[Problem]:

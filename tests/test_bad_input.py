@@ -521,12 +521,12 @@ def test_onn_for_crisis_mode_is_named_and_read_as_on(tmp_path: Path) -> None:
     assert validated.returncode == 1
     assert validated.stdout.splitlines() == [
         "Program row 2, column 'Value': 'Onn': 'Onn' is not On or Off for Crisis Mode "
-        "(choose On or Off from the dropdown)"
+        "(write On or Off in the Value cell)"
     ]
     assert cadence_run.returncode == 1
     assert "Crisis mode is on" in cadence_run.stdout
     assert (
         "  problem: tab 'Program', row 2, column 'Value': 'Onn' is not On or Off for Crisis Mode; "
         "Chorus reads it as On (a crisis: posts stay held) until it is fixed; "
-        "choose On or Off from the dropdown"
+        "write On or Off in the Value cell"
     ) in cadence_run.stdout.splitlines()

@@ -16,6 +16,7 @@ import pytest
 from automation.config import settings_from_dict
 from jobs import brief, cadence
 from jobs.crisis.state import crisis_state
+from jobs.crisis.status import status_lines
 from sheets_schema.records import Snapshot, frame_from_rows
 from sheets_schema.settings import Settings
 from sheets_schema.validate import validate_snapshot
@@ -171,7 +172,7 @@ def test_crisis_mode_onn_is_read_as_on_and_named_with_its_fix() -> None:
     assert problem.line() == (
         "tab 'Program', row 2, column 'Value': 'Onn' is not On or Off for Crisis Mode; "
         "Chorus reads it as On (a crisis: posts stay held) until it is fixed; "
-        "choose On or Off from the dropdown"
+        "write On or Off in the Value cell"
     )
 
 
@@ -197,7 +198,7 @@ def test_validate_names_an_unknown_setting_and_a_bad_value_but_not_chorus_record
     problems = validate_snapshot({"Program": sheet(Program=program)["Program"]}, settings.tz)
     assert [(p.row, p.column, p.value, p.fix) for p in problems] == [
         (3, "Setting", "Crisis Mod", "spell it as one of Crisis Mode, Policy Version"),
-        (6, "Value", "maybe", "choose On or Off from the dropdown"),
+        (6, "Value", "maybe", "write On or Off in the Value cell"),
     ]
 
 
@@ -213,7 +214,7 @@ def test_every_job_that_reads_the_crisis_switch_reports_onn(tmp_path: Path) -> N
     expected = (
         "tab 'Program', row 2, column 'Value': 'Onn' is not On or Off for Crisis Mode; "
         "Chorus reads it as On (a crisis: posts stay held) until it is fixed; "
-        "choose On or Off from the dropdown"
+        "write On or Off in the Value cell"
     )
     plans = {
         "check-cadence": cadence.plan(snap, NOW, settings),
@@ -226,3 +227,13 @@ def test_every_job_that_reads_the_crisis_switch_reports_onn(tmp_path: Path) -> N
     assert {job: expected in p.report.problems for job, p in plans.items()} == dict.fromkeys(
         plans, True
     )
+
+
+def test_crisis_status_names_a_mistyped_switch_and_how_it_is_read(tmp_path: Path) -> None:
+    snap = sheet(Program=[{"setting": "Crisis Mode", "value": "Onn"}], People=[], Mentions=[])
+    lines = status_lines(snap, NOW, settings_for(tmp_path))
+    switch = lines.index("Program tab: Crisis Mode = Onn")
+    assert lines[switch + 1].startswith(
+        "  problem: tab 'Program', row 2, column 'Value': 'Onn' is not On or Off"
+    )
+    assert "Chorus reads it as On" in lines[switch + 1]

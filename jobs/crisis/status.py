@@ -58,6 +58,7 @@ def status_lines(
     lines = _crisis_lines(state, snapshot, now, settings)
     switch = (state.program_value or "(blank)") if state.program_setting else "(no row)"
     lines.append(f"Program tab: {PROGRAM_SETTING} = {switch}")
+    lines.extend(f"  problem: {problem.line()}" for problem in state.problems)
     held = held_items(sheet.frame(snapshot, "Queue"))
     if held:
         lines.append(

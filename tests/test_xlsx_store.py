@@ -678,3 +678,64 @@ def test_dates_people_type_in_other_forms_still_read(store: XlsxStore) -> None:
     wb.save(store.path)
     created = store.read(["Queue"])["Queue"]["created"].tolist()
     assert created == ["2026-12-01 09:00:01", "2026-12-01 09:00", "1 Dec 2026 09:00"]
+
+
+def value_dropdowns(path: Path) -> dict[str, str]:
+    """The Program tab's list validations, by cell range: what a person's dropdown offers."""
+    ws = openpyxl.load_workbook(path)["Program"]
+    return {
+        str(dv.sqref): dv.formula1
+        for dv in ws.data_validations.dataValidation
+        if dv.type == "list" and not dv.showDropDown  # openpyxl's False shows the arrow
+    }
+
+
+def test_chorus_crisis_start_gives_the_crisis_mode_value_cell_an_on_off_dropdown(
+    tmp_path: Path,
+) -> None:
+    config = program(tmp_path)
+    workbook = tmp_path / "workbook.xlsx"
+    store = XlsxStore(workbook)
+    store.apply(Changes(appends=(Append("Program", {"setting": "Policy Version", "value": "v3"}),)))
+    assert value_dropdowns(workbook) == {}  # Policy Version is free text
+
+    run_in_process(
+        config, store, "crisis", "start", "--reason", "Outage", "--at", "2026-11-24T10:00"
+    )
+
+    program_rows = store.read(["Program"])["Program"]["setting"].tolist()
+    row = program_rows.index("Crisis Mode") + 2
+    assert value_dropdowns(workbook) == {f"B{row}": '"On,Off"'}
+
+
+def test_the_program_dropdowns_follow_rows_people_delete_and_sort(store: XlsxStore) -> None:
+    store.apply(
+        Changes(
+            appends=(
+                Append("Program", {"setting": "Policy Version", "value": "v3"}),
+                Append("Program", {"setting": "Crisis Mode", "value": "Off"}),
+            )
+        )
+    )
+    assert value_dropdowns(store.path) == {"B3": '"On,Off"'}
+    wb = openpyxl.load_workbook(store.path)
+    wb["Program"].delete_rows(2)  # a person deletes Policy Version; Crisis Mode moves up
+    wb.save(store.path)
+
+    store.apply(Changes(updates=(Update("Program", ("Crisis Mode",), {"value": "On"}),)))
+
+    assert value_dropdowns(store.path) == {"B2": '"On,Off"'}
+    ws = openpyxl.load_workbook(store.path)["Program"]
+    assert len(ws.data_validations.dataValidation) == 1  # the old one on B3 is gone
+
+
+def test_init_puts_the_dropdown_on_a_crisis_mode_row_a_person_typed(store: XlsxStore) -> None:
+    wb = openpyxl.load_workbook(store.path)
+    wb["Program"].append(["Crisis Mode", "Off"])
+    wb.save(store.path)
+
+    assert store.ensure_tabs() == []
+    assert value_dropdowns(store.path) == {"B2": '"On,Off"'}
+    before = store.path.read_bytes()
+    store.ensure_tabs()
+    assert store.path.read_bytes() == before  # nothing to change: the file is not rewritten

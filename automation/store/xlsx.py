@@ -48,6 +48,7 @@ from automation.store.workbook_file import (
     unchanged,
     wait_until_closed,
 )
+from automation.store.xlsx_program import PROGRAM_TAB, program_dropdowns
 from sheets_schema.cells import cell_to_text, date_pattern, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, ChorusError, SheetError
@@ -163,6 +164,8 @@ class XlsxStore:
                     [d for d in changes.deletes if d.tab == tab_name],
                     result,
                 )
+                if normalise_header(tab_name) == normalise_header(PROGRAM_TAB):
+                    program_dropdowns(_sheet(wb, tab_name, self.path))
             return result, wb
 
         return self._rewrite(edit)
@@ -186,10 +189,13 @@ class XlsxStore:
                 _write_readme(wb[README_TAB])
                 created.append(README_TAB)
             existing = {normalise_header(n): n for n in wb.sheetnames}
+            changed = False
             for name in names:
                 sheet_name = existing.get(normalise_header(name))
                 created.extend(_ensure_tab(wb, name, sheet_name, renames))
-            return created, wb if created else None
+                if normalise_header(name) == normalise_header(PROGRAM_TAB):
+                    changed = program_dropdowns(_sheet(wb, name, self.path))
+            return created, wb if created or changed else None
 
         created = self._rewrite(edit)
         if renames:  # a second, empty column beside a renamed one would split the data

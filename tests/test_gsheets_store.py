@@ -396,3 +396,62 @@ def test_the_columns_shown_to_the_second_are_the_form_response_times_sync_forms_
     from sheets_schema.cells import SECONDS_COLUMNS
 
     assert SECONDS_COLUMNS == set(TIME_FIELD.items())
+
+
+# -- the Program tab's dropdowns -------------------------------------------------------
+
+
+def program_value_rules(store: SheetsStore) -> dict[str, Any]:
+    """The data validation of each Program Value cell, as Google answers spreadsheets.get."""
+    meta = store.http.fetch_sheet_metadata(
+        store.spreadsheet_id,
+        params={
+            "ranges": "'Program'!B2:B20",
+            "includeGridData": "true",
+            "fields": "sheets.data(startRow,rowData.values.dataValidation)",
+        },
+    )
+    data = meta["sheets"][0]["data"][0]
+    start = data.get("startRow", 0)
+    return {
+        f"B{start + 1 + i}": row["values"][0]["dataValidation"]
+        for i, row in enumerate(data.get("rowData", []))
+        if row.get("values") and row["values"][0].get("dataValidation")
+    }
+
+
+def test_a_crisis_mode_row_gets_a_strict_on_off_dropdown_on_its_value_cell_only(
+    store: SheetsStore,
+) -> None:
+    changes = Changes(
+        appends=(
+            Append("Program", {"setting": "Policy Version", "value": "v3"}),
+            Append("Program", {"setting": "Crisis Mode", "value": "On"}),
+        )
+    )
+    cost, before = store.write_cost(changes), store.calls
+
+    store.apply(changes)
+
+    assert store.calls - before == cost
+    rule = program_value_rules(store)
+    assert list(rule) == ["B3"]  # Policy Version stays free text
+    assert rule["B3"]["condition"] == {
+        "type": "ONE_OF_LIST",
+        "values": [{"userEnteredValue": "On"}, {"userEnteredValue": "Off"}],
+    }
+    assert rule["B3"]["strict"] is True and rule["B3"]["showCustomUi"] is True
+
+
+def test_a_program_row_appended_below_crisis_mode_stays_free_text(store: SheetsStore) -> None:
+    store.apply(Changes(appends=(Append("Program", {"setting": "Crisis Mode", "value": "Off"}),)))
+    changes = Changes(
+        appends=(Append("Program", {"setting": "Policy Digest 2026-09", "value": "3 items"}),)
+    )
+    cost, before = store.write_cost(changes), store.calls
+
+    store.apply(changes)
+
+    assert store.calls - before == cost
+    assert list(program_value_rules(store)) == ["B2"]
+    assert store.read(["Program"])["Program"]["value"].tolist() == ["Off", "3 items"]

@@ -20,6 +20,7 @@ column and an append of only the rows that are missing, never a blind repeat.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from automation.store.gsheets_setup import (
     column_requests,
     header_cells,
     new_tab_requests,
+    program_value_dropdown,
     readme_requests,
     upgrade_requests,
 )
@@ -49,6 +51,7 @@ from sheets_schema.headers import (
     find_renames,
     renamed_headers_error,
 )
+from sheets_schema.program import program_setting
 from sheets_schema.records import (
     ApplyResult,
     Cell,
@@ -64,6 +67,7 @@ from sheets_schema.records import (
 from sheets_schema.tabs import TAB_ORDER, TABS
 
 SHEETS_CELL_LIMIT = 50_000
+PROGRAM_TAB = "Program"
 
 
 def quote_tab(name: str) -> str:
@@ -179,7 +183,9 @@ class SheetsStore:
             self._delete_rows(write.doomed, result, fresh)
         for name, pending in write.appends.items():
             if pending:
-                self._append(name, list(pending.values()), list(pending))
+                at = self._append(name, list(pending.values()), list(pending))
+                if name == PROGRAM_TAB and "value" in write.positions[name]:
+                    self._program_dropdowns(at, write.positions[name]["value"])
             if pending or write.dropped.get(name):
                 result.appended[name] = len(pending) + write.dropped.get(name, 0)
         for name, count in write.dropped.items():
@@ -192,15 +198,41 @@ class SheetsStore:
         if not changes:
             return 0
         cost = 1 + (1 if changes.updates else 0) + len({a.tab for a in changes.appends})
-        if changes.deletes:
-            cost += 1 + (1 if self._sheet_ids is None else 0)
+        program = any(a.tab == PROGRAM_TAB for a in changes.appends)  # + its dropdowns
+        cost += (1 if changes.deletes else 0) + (1 if program else 0)
+        if (changes.deletes or program) and self._sheet_ids is None:
+            cost += 1
         return cost
+
+    def _sheet_id(self, name: str) -> int:
+        """A tab's id, from one metadata read per store (ids never change once a tab exists)."""
+        if self._sheet_ids is None:
+            self._sheet_ids = {normalise_header(t): p["sheetId"] for t, p in self._titles().items()}
+        return self._sheet_ids[normalise_header(name)]
+
+    def _program_dropdowns(self, rows: dict[tuple[str, ...], int], value_col: int) -> None:
+        """Each appended Program row's Value cell: a strict dropdown of its setting's values,
+        or none (a row Google inserted may inherit the one above). Safe to send again."""
+        sheet_id = self._sheet_id(PROGRAM_TAB)
+        requests = []
+        for key, row in sorted(rows.items(), key=lambda kv: kv[1]):
+            setting = program_setting(key[0])
+            choices = setting.choices if setting is not None else ()
+            requests.append(program_value_dropdown(sheet_id, row, value_col, choices))
+        for attempt in range(4):
+            try:
+                self.http.batch_update(self.spreadsheet_id, {"requests": requests})
+                return
+            except UncertainWrite:
+                if attempt == 3:
+                    raise
 
     def _append(
         self, name: str, lines: list[list[Any]], keys: list[tuple[str, ...]], attempt: int = 0
-    ) -> None:
+    ) -> dict[tuple[str, ...], int]:
+        """Append the lines; returns the sheet row number each key landed on."""
         try:
-            self.http.values_append(
+            answer = self.http.values_append(
                 self.spreadsheet_id,
                 f"{quote_tab(name)}!A1",
                 params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
@@ -217,8 +249,21 @@ class SheetsStore:
             missing = [
                 (line, key) for line, key in zip(lines, keys, strict=True) if key not in index
             ]
+            landed = {key: index[key][0] for key in keys if key in index}
             if missing:
-                self._append(name, [m[0] for m in missing], [m[1] for m in missing], attempt + 1)
+                landed |= self._append(
+                    name, [m[0] for m in missing], [m[1] for m in missing], attempt + 1
+                )
+            return landed
+        updated = str((answer.get("updates") or {}).get("updatedRange", ""))
+        found = re.search(r"[A-Za-z]+(\d+)", updated.rsplit("!", 1)[-1])
+        if found is None:
+            raise BackendError(
+                f"Google did not say where rows appended to the {name} tab landed ({updated!r})",
+                fix="re-run the job; it finds the rows by key",
+            )
+        first = int(found.group(1))
+        return {key: first + i for i, key in enumerate(keys)}
 
     def _delete_rows(
         self,
@@ -227,8 +272,6 @@ class SheetsStore:
         fresh: dict[str, list[list[Any]]],
     ) -> None:
         """Delete rows by key, locating them in the write's own fresh read (re-read after a lost answer)."""
-        if self._sheet_ids is None:
-            self._sheet_ids = {normalise_header(t): p["sheetId"] for t, p in self._titles().items()}
         for attempt in range(4):
             names = list(doomed)
             if attempt:
@@ -244,7 +287,7 @@ class SheetsStore:
                 numbers = sorted(
                     {r for key in doomed[name] for r in index.get(key, [])}, reverse=True
                 )
-                sheet_id = self._sheet_ids[normalise_header(name)]
+                sheet_id = self._sheet_id(name)
                 requests += [
                     {
                         "deleteDimension": {
@@ -396,6 +439,7 @@ class _Write:
     appends: dict[str, dict[tuple[str, ...], list[Any]]] = field(default_factory=dict)
     dropped: dict[str, int] = field(default_factory=dict)
     doomed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    positions: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _plan_tab(
@@ -403,7 +447,7 @@ def _plan_tab(
 ) -> None:
     """One tab's share of a write: missing headers, updates, appends and deletes by key."""
     name = tab.name
-    positions = _positions(tab, rows, changes, write)
+    positions = write.positions[name] = _positions(tab, rows, changes, write)
     index = _key_index(tab, rows, positions)
     for update in (u for u in changes.updates if u.tab == name):
         _plan_update(tab, update, rows, positions, index, write.value_ranges, result)

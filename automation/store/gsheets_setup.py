@@ -83,6 +83,33 @@ def column_requests(tab: Tab, sheet_id: int, col: Column, index: int) -> list[di
     return reqs
 
 
+def program_value_dropdown(
+    sheet_id: int, row: int, col: int, choices: tuple[str, ...]
+) -> dict[str, Any]:
+    """A Program row's Value cell (1-based row, 0-based column): a strict dropdown of its
+    setting's allowed values, or, with no choices, none (the cell stays free text)."""
+    request: dict[str, Any] = {
+        "range": {
+            "sheetId": sheet_id,
+            "startRowIndex": row - 1,
+            "endRowIndex": row,
+            "startColumnIndex": col,
+            "endColumnIndex": col + 1,
+        }
+    }
+    if choices:
+        request["rule"] = {
+            "condition": {
+                "type": "ONE_OF_LIST",
+                "values": [{"userEnteredValue": c} for c in choices],
+            },
+            "inputMessage": f"One of: {', '.join(choices)}",
+            "strict": True,
+            "showCustomUi": True,
+        }
+    return {"setDataValidation": request}
+
+
 def new_tab_requests(tab: Tab, sheet_id: int, position: int) -> list[dict[str, Any]]:
     reqs: list[dict[str, Any]] = [
         {

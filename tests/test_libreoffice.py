@@ -15,7 +15,7 @@ import pytest
 
 from automation.demo import demo_rows
 from automation.store.xlsx import XlsxStore
-from sheets_schema.records import Append, Changes
+from sheets_schema.records import Append, Changes, Update
 from sheets_schema.tabs import TAB_ORDER, TABS
 
 pytestmark = pytest.mark.slow
@@ -96,6 +96,29 @@ def test_libreoffice_keeps_the_dropdowns(workbook: tuple[Path, dict], tmp_path: 
     content = zipfile.ZipFile(tmp_path / f"{path.stem}.ods").read("content.xml").decode()
     assert "table:content-validation " in content
     assert "Staff &amp; partners" in content and "On hold" in content
+
+
+def test_libreoffice_keeps_the_crisis_mode_dropdown_on_its_value_cell_only(
+    workbook: tuple[Path, dict], tmp_path: Path
+) -> None:
+    import openpyxl
+
+    path, rows = workbook
+    convert(path, "xlsx", tmp_path)  # a person opens the workbook in LibreOffice and saves it
+    saved = tmp_path / path.name
+    row = [r["setting"] for r in rows["Program"]].index("Crisis Mode") + 2
+
+    def program_lists() -> list[tuple[str, str]]:
+        ws = openpyxl.load_workbook(saved)["Program"]
+        return [
+            (str(dv.sqref), dv.formula1)
+            for dv in ws.data_validations.dataValidation
+            if dv.type == "list"
+        ]
+
+    assert program_lists() == [(f"B{row}", '"On,Off"')]
+    XlsxStore(saved).apply(Changes(updates=(Update("Program", ("Crisis Mode",), {"value": "On"}),)))
+    assert program_lists() == [(f"B{row}", '"On,Off"')]  # Chorus's next save keeps exactly one
 
 
 def test_formulas_people_typed_survive_a_chorus_write(tmp_path: Path) -> None:

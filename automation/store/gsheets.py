@@ -6,8 +6,9 @@ Call budget per run, whatever the number of rows:
 - write: one `values:batchGet` re-reading the touched tabs (rows are found
   by key just before writing, never by a row number remembered from the
   job's read), at most one `values:batchUpdate` for keyed updates, one
-  `values:append` per tab that gains rows, and one `spreadsheets:batchUpdate`
-  only when rows are deleted;
+  `values:append` per tab that gains rows, one `spreadsheets:batchUpdate`
+  only when rows are deleted, and one setting the Value dropdowns of Program
+  rows it appended (their tab ids read once per store, shared with deletes);
 - set-up: one `spreadsheets.get`, one `values:batchGet` and one
   `spreadsheets:batchUpdate` creating tabs, headers, frozen rows, dropdowns
   and column widths.

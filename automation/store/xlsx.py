@@ -27,10 +27,7 @@ from typing import BinaryIO, TypeVar
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from automation import crash
@@ -48,6 +45,7 @@ from automation.store.workbook_file import (
     unchanged,
     wait_until_closed,
 )
+from automation.store.xlsx_layout import extend_filter, format_sheet, write_readme
 from automation.store.xlsx_program import PROGRAM_TAB, program_dropdowns
 from sheets_schema.cells import cell_to_text, date_pattern, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
@@ -71,8 +69,6 @@ from sheets_schema.tabs import TAB_ORDER, TABS
 README_TAB = "About"
 #: Excel's limit; openpyxl would silently cut longer text, so it is refused instead.
 EXCEL_CELL_LIMIT = 32_767
-VALIDATION_ROWS = 5000
-HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 #: loads, edits and saves tried when someone keeps saving the file between Chorus's read and write
 WRITE_ATTEMPTS = 3
 
@@ -186,7 +182,7 @@ class XlsxStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 wb = Workbook()
                 wb.active.title = README_TAB
-                _write_readme(wb[README_TAB])
+                write_readme(wb[README_TAB])
                 created.append(README_TAB)
             existing = {normalise_header(n): n for n in wb.sheetnames}
             changed = False
@@ -411,7 +407,7 @@ def _ensure_tab(
     """
     tab = TABS[name]
     if sheet_name is None:
-        _format_sheet(wb.create_sheet(name), tab, list(tab.headers))
+        format_sheet(wb.create_sheet(name), tab, list(tab.headers))
         return [name]
     ws = wb[sheet_name]
     headers = _headers(ws)
@@ -422,11 +418,11 @@ def _ensure_tab(
         start = _last_header_col(headers)
         for offset, header in enumerate(added, start=1):
             ws.cell(row=1, column=start + offset, value=header)
-        _format_sheet(ws, tab, _headers(ws), header_only=True)
+        format_sheet(ws, tab, _headers(ws), header_only=True)
     created = [f"{name}!{h}" for h in added]
     if not ws.auto_filter.ref:  # a workbook from before tabs had filters
         ws.auto_filter.ref = "A1"
-        _extend_filter(ws)
+        extend_filter(ws)
         created.append(f"{name} (filter)")
     return created
 
@@ -534,74 +530,4 @@ def _apply_tab(
         result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
     for r in keys.deleted_rows(tab, deletes, rows_by_key, result):
         ws.delete_rows(r)
-    _extend_filter(ws)
-
-
-def _extend_filter(ws: Worksheet) -> None:
-    """Stretch the tab's autofilter over every row and column, if the tab has one.
-
-    A filter a person removed stays removed; criteria they set are kept.
-    """
-    if ws.auto_filter.ref:
-        ws.auto_filter.ref = f"A1:{get_column_letter(max(ws.max_column, 1))}{max(ws.max_row, 2)}"
-
-
-def _format_sheet(
-    ws: Worksheet, tab: Tab, headers: list[str], *, header_only: bool = False
-) -> None:
-    by_header = tab.by_header()
-    for i, header in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=i, value=header)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-        col = by_header.get(normalise_header(header))
-        if col is None:
-            continue
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = col.width
-        pattern = date_pattern(tab, col)
-        if pattern is not None:  # what a date typed into an empty cell of the column shows
-            ws.column_dimensions[letter].number_format = pattern
-        if col.help:
-            cell.comment = Comment(col.help, "Chorus")
-        if col.kind in (Kind.CHOICE, Kind.YES_NO) and col.choices:
-            formula = '"' + ",".join(col.choices) + '"'
-            if len(formula) <= 255:
-                dv = DataValidation(
-                    type="list", formula1=formula, allow_blank=True, showDropDown=False
-                )
-                dv.error = f"Choose one of: {', '.join(col.choices)}"
-                dv.errorTitle = col.header
-                dv.prompt = col.help
-                dv.showErrorMessage = True
-                dv.showInputMessage = bool(col.help)
-                ws.add_data_validation(dv)
-                dv.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
-    ws.freeze_panes = "A2"
-    if not header_only:
-        ws.auto_filter.ref = "A1"
-    _extend_filter(ws)
-
-
-def _write_readme(ws: Worksheet) -> None:
-    ws["A1"] = "Chorus: the employee social media program"
-    ws["A1"].font = Font(bold=True, size=14)
-    lines = [
-        "This workbook holds the program: one tab per kind of record. Chorus's jobs read and write it;",
-        "people edit it too. Sort, filter and add your own columns freely: Chorus finds columns by header",
-        "and rows by their key (ID, Response ID, Email...). Do not rename the headers in row 1.",
-        "",
-        "Tab | what one row is | key | written by",
-    ]
-    for name in TAB_ORDER:
-        tab = TABS[name]
-        headers = " + ".join(tab.column(k).header for k in tab.key)
-        lines.append(f"{name} | {tab.help} | {headers} | {tab.written_by}")
-    lines += [
-        "",
-        "Check the workbook with `chorus validate`; hover over a header to see what the column holds.",
-    ]
-    for r, line in enumerate(lines, start=3):
-        ws.cell(row=r, column=1, value=line)
-    ws.column_dimensions["A"].width = 120
+    extend_filter(ws)

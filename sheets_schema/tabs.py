@@ -587,6 +587,7 @@ TABS: dict[str, Tab] = {
     )
 }
 
+README_TAB = "About"  # the first tab: what each tab is for, for people
 #: The order tabs appear in a new workbook (after the README tab).
 TAB_ORDER: tuple[str, ...] = tuple(TABS)
 

@@ -34,7 +34,6 @@ from automation.google.errors import GoogleCall, UncertainWrite, refusal_of
 from automation.google.transport import GoogleServices
 from automation.store import keys
 from automation.store.gsheets_setup import (
-    README_TAB,
     column_requests,
     header_cells,
     new_tab_requests,
@@ -65,7 +64,7 @@ from sheets_schema.records import (
     frame_from_sheet_rows,
     require_columns,
 )
-from sheets_schema.tabs import TAB_ORDER, TABS
+from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
 
 SHEETS_CELL_LIMIT = 50_000
 PROGRAM_TAB = "Program"

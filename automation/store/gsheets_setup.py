@@ -12,9 +12,7 @@ from typing import Any
 
 from sheets_schema.cells import date_pattern
 from sheets_schema.columns import Column, Kind, Tab
-from sheets_schema.tabs import TAB_ORDER, TABS
-
-README_TAB = "About"
+from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
 
 
 def header_cells(sheet_id: int, headers: list[str], start_col: int) -> dict[str, Any]:

@@ -32,10 +32,9 @@ from sheets_schema.records import (
     key_of,
     require_columns,
 )
-from sheets_schema.tabs import TAB_ORDER, TABS
+from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
 
 Grid = list[list[Cell]]
-README_TAB = "About"
 
 
 class MemoryStore:

@@ -64,9 +64,8 @@ from sheets_schema.records import (
     frame_from_sheet_rows,
     require_columns,
 )
-from sheets_schema.tabs import TAB_ORDER, TABS
+from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
 
-README_TAB = "About"
 #: Excel's limit; openpyxl would silently cut longer text, so it is refused instead.
 EXCEL_CELL_LIMIT = 32_767
 #: loads, edits and saves tried when someone keeps saving the file between Chorus's read and write

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from automation.docs import publish_guide
 from automation.feeds import fetch_feed, parse_feed
 from automation.workspace import Workspace
 from jobs.base import Plan
@@ -109,7 +108,9 @@ def publish_guide_doc(workspace: Workspace, plan: Plan, now: datetime) -> list[s
     settings = workspace.settings
     if settings.backend.kind != "google" or not plan.files or not isinstance(plan, GuidePlan):
         return []
-    from automation.config_edit import update_config  # tomlkit loads only when a Doc id is written
+    # Imported here: the Docs writer pulls in Google's libraries, which a local run never loads.
+    from automation.config_edit import update_config
+    from automation.docs import publish_guide
 
     doc_id = publish_guide(workspace, plan.guide)
     if doc_id != settings.guide.doc_id:

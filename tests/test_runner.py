@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -128,3 +130,17 @@ def test_a_failing_job_still_leaves_one_failed_runs_row(tmp_path: Path) -> None:
     runs = store.read(["Runs"])["Runs"]
     assert runs[["job", "outcome"]].values.tolist() == [["broken", "failed"]]
     assert "RuntimeError: a bug" in runs["summary"].iloc[0]
+
+
+def test_the_shell_of_a_local_run_loads_no_google_library() -> None:
+    # The adapters that need Google import it when the settings name them; a local
+    # installation, or a machine without Google's libraries, never pays for them.
+    probe = (
+        "import sys, automation.cli, automation.runner, automation.gather;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('google', 'googleapiclient', 'gspread', 'tomlkit')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"

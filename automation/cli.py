@@ -86,7 +86,7 @@ def cli(
     Examples:
       chorus demo --dir demo          # a complete program on the local workbook
       chorus --config demo/chorus.toml validate
-      chorus --config demo/chorus.toml run brief --at 2026-11-24T08:30 --dry-run
+      chorus --config demo/chorus.toml run brief --dry-run
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
@@ -117,9 +117,16 @@ def workspace_from(ctx: click.Context) -> Workspace:
 
 
 def parse_at(value: str | None, settings: Settings) -> datetime:
-    """--at as an aware datetime in the organisation's timezone (default: now)."""
+    """--at as an aware datetime in the organisation's timezone (default: now, or a demo's clock)."""
     from sheets_schema.values import parse_datetime
 
+    if not value and settings.demo.clock:
+        click.echo(
+            f"(a demo: as if it were {settings.demo.clock}, the time in [demo] clock; "
+            "pass --at to choose another)",
+            err=True,
+        )
+        return parse_datetime(settings.demo.clock, settings.tz)
     if not value:
         return datetime.now(settings.tz)
     try:
@@ -206,7 +213,8 @@ def validate(ctx: click.Context, as_json: bool) -> None:
             click.echo(str(problem))
         rows = sum(len(f) for f in snapshot.values())
         if problems:
-            click.echo(f"{len(problems)} problem(s) in {workspace.store.describe()}", err=True)
+            many = "problem" if len(problems) == 1 else "problems"
+            click.echo(f"{len(problems)} {many} in {workspace.store.describe()}", err=True)
         else:
             click.echo(
                 f"ok: {len(snapshot)} tabs, {rows} rows in {workspace.store.describe()} match the schema"
@@ -306,21 +314,22 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
     "--dir",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("preview"),
-    show_default=True,
-    help="Folder for the pages (created).",
+    default=None,
+    help="Folder for the pages (default: preview/ beside chorus.toml, where dry runs write too).",
 )
 @click.pass_context
-def preview(ctx: click.Context, job: str, at: str | None, folder: Path) -> None:
+def preview(ctx: click.Context, job: str, at: str | None, folder: Path | None) -> None:
     """Write the emails JOB would send as web pages (with their charts); send and write nothing else.
 
     \b
     Example:
-      chorus preview weekly-summary --at 2026-11-23T08:00 --dir preview
+      chorus preview weekly-summary
     """
     from automation.mail.preview import preview as write_preview
+    from automation.runner import preview_folder
 
     settings = settings_from(ctx)
+    folder = folder or preview_folder(settings)
     pages = write_preview(job, workspace_from(ctx), parse_at(at, settings), folder)
     click.echo(f"{job}: {len(pages)} message(s) previewed in {folder}")
     for page in pages:

@@ -21,6 +21,7 @@ from sheets_schema.settings import (
     Backend,
     Cadence,
     Crisis,
+    Demo,
     Feed,
     FormSettings,
     Guide,
@@ -31,6 +32,7 @@ from sheets_schema.settings import (
     Screening,
     Settings,
 )
+from sheets_schema.values import parse_datetime
 
 DEFAULT_CONFIG = "chorus.toml"
 
@@ -161,6 +163,7 @@ KNOWN_SECTIONS = (
     "inbox",
     "crisis",
     "guide",
+    "demo",
 )
 _T = TypeVar("_T")
 DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -202,6 +205,7 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
         inbox=_checked(section("inbox"), _inbox),
         crisis=_checked(section("crisis"), _crisis),
         guide=_checked(section("guide"), _guide),
+        demo=_checked(section("demo"), lambda d: _demo(d, organisation)),
         raw=data,
     )
 
@@ -414,6 +418,7 @@ def _inbox(ib: _Section) -> Inbox:
         label=ib.text("label", ""),
         allow=tuple(a.lower() for a in ib.strings("allow")),
         max_bytes=ib.integer("max_bytes", 2_000_000, minimum=1000),
+        address=ib.text("address", ""),
     )
 
 
@@ -429,3 +434,18 @@ def _crisis(cr: _Section) -> Crisis:
 
 def _guide(gd: _Section) -> Guide:
     return Guide(output_dir=gd.path("output_dir", "."), doc_id=gd.text("doc_id", ""))
+
+
+def _demo(dm: _Section, organisation: Organisation) -> Demo:
+    """[demo] clock: the time a demo program was made for, so its examples work all day."""
+    clock = dm.text("clock", "")
+    if clock:
+        try:
+            parse_datetime(clock, organisation.tz)
+        except ValueError as exc:
+            raise dm._err(
+                "clock",
+                f"{clock!r} is not a date and time: {exc}",
+                'write it as clock = "2026-12-01T08:45", or remove it to use the real clock',
+            ) from None
+    return Demo(clock=clock)

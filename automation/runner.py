@@ -30,6 +30,7 @@ from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
 from sheets_schema.errors import BackendError, ChorusError
 from sheets_schema.records import Append, Changes, Snapshot, Update
+from sheets_schema.settings import Settings
 from sheets_schema.values import format_datetime
 
 log = logging.getLogger("chorus.run")
@@ -66,9 +67,9 @@ class RunResult:
         parts = [f"{k.replace('_', ' ')} {v}" for k, v in self.counts.items() if v]
         text = ", ".join(parts) if parts else "nothing to do"
         if self.problems:
-            text += f"; {len(self.problems)} problem(s)"
+            text += f"; {_counted(len(self.problems), 'problem')}"
         if self.skipped:
-            text += f"; {len(self.skipped)} change(s) skipped"
+            text += f"; {_counted(len(self.skipped), 'change')} skipped"
         if self.error:
             text = f"failed: {self.error}"
         return redact(text)
@@ -88,6 +89,16 @@ class RunResult:
             "api_calls": self.api_calls,
             "error": self.error,
         }
+
+
+def _counted(number: int, word: str) -> str:
+    """'1 problem', '2 problems': a count a person reads, plural right."""
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
+def preview_folder(settings: Settings) -> Path:
+    """Where dry runs and `chorus preview` write what they would send: one folder beside the config."""
+    return settings.base_dir / "preview"
 
 
 def run_job(
@@ -197,7 +208,7 @@ def _rehearse(
         len(changes.appends) + len(changes.updates) + len(changes.deletes)
     )
     if plan.messages:
-        folder = dry_run_dir or workspace.settings.base_dir / "dry-run"
+        folder = dry_run_dir or preview_folder(workspace.settings)
         report = deliver(
             plan.messages, workspace=workspace, snapshot=snapshot, now=now, dry_run_dir=folder
         )

@@ -52,8 +52,59 @@ sender = "social@{first_domain}"
 # max_per_run = 500                # a mistaken sheet never mails the world
 # daily_allowance = 2000           # larger mailings are spread over the next days
 
+[forms.feedback]
+kind = "csv"                       # feedback on the employee guide (the guide links this form)
+path = "forms/feedback.csv"
+# url = "https://docs.google.com/forms/d/e/.../viewform"
+
 [schedule]                         # when `chorus schedule` runs each job (organisation's timezone)
+# sync-forms = "every 10 minutes 08:02-18:00 on working days"
+# ingest-alerts = "every 10 minutes 08:04-18:00 on working days"
+# ingest-inbox = "every 10 minutes 08:06-18:00 on working days"
+# check-cadence = "daily at 07:30"
 # brief = "working days at 08:30"
+# thanks = "working days at 16:00"
+# weekly-summary = "monday at 08:00"
+# policy-digest = "first working day of the month at 10:00"
+# guide = "monday at 07:00"
+
+[screening]                        # what sync-forms flags (or refuses) before anything is queued
+# confidential_words = ["confidential", "proprietary", "internal only", "privileged", "embargo"]
+# blocked_domains = []             # links to these sites are refused, with the reason, never queued
+# channel_limits = {{ X = 280 }}     # posts longer than this are flagged for that channel
+
+[cadence]                          # check-cadence's window of planned slots
+# horizon_days = 14                # plan this many days ahead
+# lookback_days = 7                # and look back this many
+
+[policy]                           # reviews and acknowledgement reminders
+# review_interval_days = 180       # policies, goals, channels and the guide come up for review this often
+# reminder_interval_days = 7       # people who have not acknowledged are reminded this often
+
+[inbox]                            # a mailbox staff forward newsletters and blasts to (off when kind is "")
+kind = ""                          # "", "maildir", "imap" or "gmail"
+# address = "social@{first_domain}"  # the address staff forward to (the guide names it)
+# path = "inbox"                   # maildir: the folder
+# host = "imap.example.org"        # imap: server, port, folder, user; the password from $CHORUS_IMAP_PASSWORD
+# port = 993
+# folder = "INBOX"
+# user = ""
+# label = "chorus"                 # gmail: the label to read
+# allow = []                       # senders (or domains) trusted besides active People
+
+[crisis]                           # the storm watch in ingest-alerts, and holding posts
+# window_hours = 6.0               # a spike: this many times the usual mentions in window_hours
+# multiplier = 3.0
+# minimum = 5                      # and at least this many
+# baseline_days = 28               # "usual" is measured over this many days
+# hold_days = 7                    # scheduled posts are held this long unless stood down sooner
+
+[guide]                            # the employee guide, "Social media at <organisation>"
+output_dir = "."                   # where guide.html and guide.md are written
+# doc_id = ""                      # google: the Google Doc it is published to (filled in for you)
+
+# [demo]                           # only in a demo program: commands given no --at run at this time
+# clock = "2026-12-01T08:45"
 """
 
 
@@ -97,4 +148,23 @@ def init_workspace(
         lines.append(f"created in {store.describe()}: {', '.join(created)}")
     else:
         lines.append(f"{store.describe()} already has every tab and column")
-    return lines
+    return lines + next_steps(config_path)
+
+
+def next_steps(config_path: Path) -> list[str]:
+    """The three things to do after `chorus init`, with the commands to type."""
+    config = (
+        f"--config {config_path}"
+        if config_path.name != "chorus.toml" or config_path.parent != Path()
+        else ""
+    )
+    chorus = f"chorus {config}".rstrip()
+    return [
+        "",
+        "Next steps:",
+        f"  1. Read {config_path} and set the rest: each section is commented (forms, mail, inbox, ...).",
+        "  2. Fill in the Goals, Channels, People and Rota tabs, then check them:",
+        f"       {chorus} doctor && {chorus} validate",
+        "  3. See what Chorus would send, without sending anything:",
+        f"       {chorus} run brief --dry-run   (or `{chorus} schedule` to run every job on time)",
+    ]

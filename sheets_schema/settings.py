@@ -140,6 +140,7 @@ class Inbox:
     label: str = ""
     allow: tuple[str, ...] = ()
     max_bytes: int = 2_000_000
+    address: str = ""  # the address staff forward to, as the guide names it
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,13 @@ class Crisis:
 class Guide:
     output_dir: Path | None = None
     doc_id: str = ""
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A demo program's fixed clock: commands without --at run as if it were this time."""
+
+    clock: str = ""  # ISO date and time in the organisation's timezone, or "" (the real clock)
 
 
 @dataclass(frozen=True)
@@ -174,6 +182,7 @@ class Settings:
     inbox: Inbox = field(default_factory=Inbox)
     crisis: Crisis = field(default_factory=Crisis)
     guide: Guide = field(default_factory=Guide)
+    demo: Demo = field(default_factory=Demo)
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -187,7 +187,7 @@ def test_validate_names_tab_row_and_column_of_every_typed_mistake(tmp_path: Path
         line.startswith("Rota row 2, column 'Week Starting': 'next monday'") for line in lines
     ), lines
     assert "Queue row 2, column 'Headline': is required but empty" in lines
-    assert "3 problem(s)" in done.stderr
+    assert "3 problems" in done.stderr
     assert digest(workbook) == before  # validate only reads
 
 

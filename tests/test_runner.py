@@ -85,7 +85,7 @@ def test_a_change_left_alone_turns_the_runs_row_into_problems(tmp_path: Path) ->
     runs = store.read(["Runs"])["Runs"]
     assert len(runs) == 1  # corrected in place, not a second row
     assert runs["outcome"].tolist() == ["problems"]
-    assert "1 change(s) skipped" in runs["summary"].iloc[0]
+    assert "1 change skipped" in runs["summary"].iloc[0]
 
 
 def test_the_runs_row_counts_exactly_the_calls_google_saw(tmp_path: Path) -> None:

@@ -141,9 +141,13 @@ def _config_template() -> Template:
     return Template(read_text("chorus.toml.template"))
 
 
-def demo_config_toml(folder: Path) -> str:
-    """The demo's chorus.toml: every section, commented; paths are relative to the file."""
+def demo_config_toml(folder: Path, clock: datetime | None = None) -> str:
+    """The demo's chorus.toml: every section, commented; paths are relative to the file.
+
+    `clock` is the demo's fixed time ([demo] clock); without one it runs on the real clock.
+    """
     return _config_template().substitute(
+        clock=f"{clock:%Y-%m-%dT%H:%M}" if clock else "",
         name=_ORGANISATION["name"],
         folder=Path(folder),
         timezone=_ORGANISATION["timezone"],

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import jobs
 from automation.config import load_settings
+from automation.config_edit import update_config
 from automation.demo.build import demo_rows
 from automation.demo.firm import TZ, demo_config_toml
 from automation.demo.inputs import write_inputs
@@ -46,7 +47,9 @@ def run_demo(
     if fresh:
         _remove_leftovers(folder)
     if not config.exists():
-        config.write_text(demo_config_toml(folder), encoding="utf-8")
+        config.write_text(demo_config_toml(folder, now), encoding="utf-8")
+    else:
+        update_config(config, {("demo", "clock"): f"{now:%Y-%m-%dT%H:%M}"})
     settings = load_settings(config)
     yield f"Chorus demo for {settings.organisation.name}, as of {now:%A %d %B %Y %H:%M} ({settings.organisation.timezone})"
     workspace = build_workspace(settings)
@@ -72,8 +75,22 @@ def run_demo(
     if guide.exists():
         yield f"  the guide         {guide}"
     yield f"  check the sheet   chorus --config {config} validate"
+    yield ""
+    yield from _try_these(config, now)
     if failures:
         raise ChorusError(f"{failures} job(s) failed in the demo", fix="see the table above")
+
+
+def _try_these(config: Path, now: datetime) -> Iterator[str]:
+    """The commands to try next, as the README gives them; they run at the demo's clock."""
+    yield f"Try (each runs as if it were {now:%a %d %b %H:%M}, the demo's [demo] clock):"
+    for command in (
+        "status",
+        "run brief --dry-run",
+        "run check-cadence --json",
+        "preview weekly-summary",
+    ):
+        yield f"  chorus --config {config} {command}"
 
 
 def _remove_leftovers(folder: Path) -> None:
@@ -95,6 +112,8 @@ def _run_every_job(workspace: Workspace, now: datetime) -> Generator[str, None, 
         try:
             result = run_job(workspace, name, now)
             yield f"{name:<16} {result.outcome:<9} {result.summary()}"
+            for problem in result.problems:
+                yield f"{'':<16} {'':<9} problem: {problem}"
         except ChorusError as exc:
             failures += 1
             yield f"{name:<16} {'failed':<9} {exc}"

@@ -13,8 +13,9 @@ Three kinds of message, each sent once through the Sent ledger:
   whose policies were last reviewed more than `policy.review_interval_days` ago,
   with the guide feedback still open.
 
-What the previous digest said lives in the Program tab: one row per digest,
-Setting "Policy Digest YYYY-MM", Value a small JSON record of each listed
+What the previous digest said lives in the State tab (Chorus's hidden memory;
+workbooks from before it kept it in Program, and the next digest moves it):
+one row per digest, Key "Policy Digest YYYY-MM", Value a small JSON record of each listed
 policy's version and title, the program's policy version and the spotlight
 guideline. Comparing with that record (not with Effective dates) tells new,
 changed and retired apart, and works whatever people do to the Sent tab.
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -43,8 +44,11 @@ from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, parse_date, parse_datetime, parse_email
 
 NAME = "policy-digest"
-TABS = ("Policies", "People", "Acknowledgements", "Sent", "Feedback", "Program")
+TABS = ("Policies", "People", "Acknowledgements", "Sent", "Feedback", "Program", "State")
 RECORD_PREFIX = "Policy Digest "
+RECORD_NOTE = (
+    "What this policy digest listed; the next digest shows what changed since. Written by Chorus."
+)
 DELIVERED = ("sent", "pending")  # a Pending row may well have gone out: never nag twice
 OPEN_FEEDBACK = ("new", "considered")
 
@@ -52,41 +56,60 @@ OPEN_FEEDBACK = ("new", "considered")
 # --- the record of each digest ----------------------------------------------------------------
 
 
-def read_records(program: pd.DataFrame) -> tuple[dict[str, dict[str, Any]], tuple[str, ...]]:
-    """Digest records by period from the Program tab, and problems with unreadable ones."""
+def read_records(
+    state: pd.DataFrame, program: pd.DataFrame | None = None
+) -> tuple[dict[str, dict[str, Any]], tuple[str, ...], dict[str, str]]:
+    """Digest records by period from the State tab, problems with unreadable ones, and the
+    records a workbook from before the State tab still keeps in Program (period -> Value).
+
+    A record in State wins over the same period's in Program.
+    """
     records: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
-    for row_number, row in program.iterrows():
-        setting = clean_text(row["setting"])
-        if not setting.startswith(RECORD_PREFIX):
-            continue
-        period = setting[len(RECORD_PREFIX) :].strip()
-        try:
-            value = json.loads(clean_text(row["value"]))
-            versions = {str(k): str(v) for k, v in dict(value["versions"]).items()}
-            titles = {str(k): str(v) for k, v in dict(value.get("titles", {})).items()}
-            spotlight = str(value.get("spotlight", ""))
-            version = str(value.get("version", ""))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            problems.append(
-                f"tab 'Program', row {row_number}, column 'Value': the record of the {period} "
-                "policy digest is unreadable (delete the row; the next digest then lists "
-                "every policy without a 'what changed' section)"
-            )
-            continue
-        records[period] = {
-            "versions": versions,
-            "titles": titles,
-            "spotlight": spotlight,
-            "version": version,
+    in_program: dict[str, str] = {}
+    sources = [("State", "key", state)]
+    if program is not None:
+        sources.append(("Program", "setting", program))
+    for tab, key_field, frame in sources:
+        for row_number, row in frame.iterrows():
+            name = clean_text(row[key_field])
+            if not name.startswith(RECORD_PREFIX):
+                continue
+            period = name[len(RECORD_PREFIX) :].strip()
+            if tab == "Program":
+                in_program[period] = clean_text(row["value"])
+                if period in records:
+                    continue
+            record = _parse_record(clean_text(row["value"]))
+            if record is None:
+                problems.append(
+                    f"tab '{tab}', row {row_number}, column 'Value': the record of the {period} "
+                    "policy digest is unreadable (delete the row; the next digest then lists "
+                    "every policy without a 'what changed' section)"
+                )
+                continue
+            records[period] = record
+    return records, tuple(problems), in_program
+
+
+def _parse_record(text: str) -> dict[str, Any] | None:
+    """One digest record from its JSON Value, or None when it cannot be read."""
+    try:
+        value = json.loads(text)
+        return {
+            "versions": {str(k): str(v) for k, v in dict(value["versions"]).items()},
+            "titles": {str(k): str(v) for k, v in dict(value.get("titles", {})).items()},
+            "spotlight": str(value.get("spotlight", "")),
+            "version": str(value.get("version", "")),
         }
-    return records, tuple(problems)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def record_row(
     period: str, items: list[dict[str, Any]], spotlight_id: str, version: str
 ) -> dict[str, str]:
-    """The Program row that remembers what the digest for `period` listed."""
+    """The State row that remembers what the digest for `period` listed."""
     value = {
         "versions": {i["id"]: i["version"] for i in items},
         "titles": {i["id"]: i["title"] for i in items},
@@ -94,10 +117,9 @@ def record_row(
         "version": version,
     }
     return {
-        "setting": f"{RECORD_PREFIX}{period}",
+        "key": f"{RECORD_PREFIX}{period}",
         "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
-        "note": "What this policy digest listed; the next digest shows what changed since. "
-        "Written by Chorus.",
+        "note": RECORD_NOTE,
     }
 
 
@@ -349,6 +371,7 @@ class _Digest:
     spotlight: dict[str, Any] | None
     version: str
     version_was: str
+    in_program: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def previous(self) -> Mapping[str, Any] | None:
@@ -378,7 +401,7 @@ def _digest(
 ) -> tuple[_Digest, list[str]]:
     """The month's digest from the Policies tab and the record of the last one sent."""
     program = snapshot.get_or_empty("Program")
-    records, problems = read_records(program)
+    records, problems, in_program = read_records(snapshot.get_or_empty("State"), program)
     earlier = sorted(p for p in records if p < period)
     previous_period = earlier[-1] if earlier else ""
     previous = records.get(previous_period)
@@ -406,6 +429,7 @@ def _digest(
         spotlight,
         version,
         version_was,
+        in_program,
     )
     return digest, list(problems)
 
@@ -463,21 +487,29 @@ def _message_for(
 
 
 def _record_changes(digest: _Digest) -> Changes:
-    """Record this month's digest in Program; keep only it and the one before."""
-    if digest.period in digest.records:
-        return Changes()
+    """Record this month's digest in State; keep only it and the one before.
+
+    Records a workbook from before the State tab keeps in Program move to State
+    (the kept ones) and leave Program, so coordinators see only their switches there.
+    """
     keep = {digest.period, digest.previous_period}
+    stored = set(digest.records) - set(digest.in_program)
     spotlight = digest.spotlight["id"] if digest.spotlight else ""
-    return Changes(
-        appends=(
-            Append("Program", record_row(digest.period, digest.items, spotlight, digest.version)),
-        ),
-        deletes=tuple(
-            Delete("Program", (f"{RECORD_PREFIX}{p}",))
-            for p in sorted(digest.records)
-            if p not in keep
-        ),
-    )
+    appends = [
+        Append(
+            "State",
+            {"key": f"{RECORD_PREFIX}{p}", "value": value, "note": RECORD_NOTE},
+        )
+        for p, value in sorted(digest.in_program.items())
+        if p in keep and p not in stored and p in digest.records
+    ]
+    if digest.period not in digest.records:
+        appends.append(
+            Append("State", record_row(digest.period, digest.items, spotlight, digest.version))
+        )
+    deletes = [Delete("State", (f"{RECORD_PREFIX}{p}",)) for p in sorted(stored) if p not in keep]
+    deletes += [Delete("Program", (f"{RECORD_PREFIX}{p}",)) for p in sorted(digest.in_program)]
+    return Changes(appends=tuple(appends), deletes=tuple(deletes))
 
 
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object = None) -> Plan:

@@ -23,6 +23,7 @@ from sheets_schema.columns import (
     Kind,
     Tab,
 )
+from sheets_schema.tabs_state import STATE
 
 
 def _c(header: str, field_name: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
@@ -587,9 +588,9 @@ TABS: dict[str, Tab] = {
     )
 }
 
+TABS[STATE.name] = STATE  # Chorus's memory, in its own (hidden) tab: sheets_schema/tabs_state.py
 README_TAB = "About"  # the first tab: what each tab is for, for people
-#: The order tabs appear in a new workbook (after the README tab).
-TAB_ORDER: tuple[str, ...] = tuple(TABS)
+TAB_ORDER: tuple[str, ...] = tuple(TABS)  # the order tabs appear in a new workbook, after About
 
 
 def tab(name: str) -> Tab:

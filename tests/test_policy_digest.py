@@ -164,11 +164,13 @@ def snapshot(
         ],
     )
     frames["Sent"] = frame_from_rows("Sent", sent)
-    # extra Program rows join the digest records rather than replacing them
+    # the digest records live in State; extra Program rows (switches) stay in Program
     program_rows = [{"setting": "Crisis Mode", "value": "Off"}, *tabs.pop("Program", [])]
+    state_rows = list(tabs.pop("State", []))
     for period, record in (records if records is not None else {"2026-10": OCTOBER_RECORD}).items():
-        program_rows.append({"setting": f"Policy Digest {period}", "value": json.dumps(record)})
+        state_rows.append({"key": f"Policy Digest {period}", "value": json.dumps(record)})
     frames["Program"] = frame_from_rows("Program", program_rows)
+    frames["State"] = frame_from_rows("State", state_rows)
     for name, rows in tabs.items():
         frames[name] = frame_from_rows(name, rows)
     return Snapshot(frames)
@@ -242,8 +244,8 @@ def test_the_digest_remembers_what_it_listed_and_keeps_only_two_records(settings
     records = {"2026-09": {"versions": {}, "spotlight": ""}, "2026-10": OCTOBER_RECORD}
     plan = policy_digest.plan(snapshot(records=records), FIRST_WORKING_DAY, settings)
     (append,) = plan.changes.appends
-    assert isinstance(append, Append) and append.tab == "Program"
-    assert append.row["setting"] == "Policy Digest 2026-11"
+    assert isinstance(append, Append) and append.tab == "State"
+    assert append.row["key"] == "Policy Digest 2026-11"
     record = json.loads(append.row["value"])
     assert record["versions"] == {
         "P-01": "2.1",
@@ -252,7 +254,34 @@ def test_the_digest_remembers_what_it_listed_and_keeps_only_two_records(settings
         "G-02": "1.0",
         "G-03": "1.2",
     }
-    assert plan.changes.deletes == (Delete("Program", ("Policy Digest 2026-09",)),)
+    assert plan.changes.deletes == (Delete("State", ("Policy Digest 2026-09",)),)
+
+
+def test_records_an_older_workbook_kept_in_program_move_to_the_state_tab(
+    settings: Settings,
+) -> None:
+    old = {"setting": "Policy Digest 2026-10", "value": json.dumps(OCTOBER_RECORD)}
+    older = {"setting": "Policy Digest 2026-09", "value": json.dumps({"versions": {}})}
+    plan = policy_digest.plan(
+        snapshot(records={}, Program=[old, older]), FIRST_WORKING_DAY, settings
+    )
+    moved = [a for a in plan.changes.appends if isinstance(a, Append)]
+    assert [(a.tab, a.row["key"]) for a in moved] == [
+        ("State", "Policy Digest 2026-10"),
+        ("State", "Policy Digest 2026-11"),
+    ]
+    assert moved[0].row["value"] == old["value"]
+    assert set(plan.changes.deletes) == {
+        Delete("Program", ("Policy Digest 2026-09",)),
+        Delete("Program", ("Policy Digest 2026-10",)),
+    }
+    ana = of_topic(plan, "digest")["ana@example.org"]
+    assert (
+        ana.context["changes"]
+        == policy_digest.plan(snapshot(), FIRST_WORKING_DAY, settings)
+        .messages[0]
+        .context["changes"]
+    )
 
 
 def test_without_a_previous_record_the_digest_lists_everything_without_changes(
@@ -452,7 +481,7 @@ def test_without_a_prefill_template_the_plain_form_link_is_sent(tmp_path: Path) 
     )
 
 
-def test_run_twice_in_a_month_sends_each_digest_once_and_records_it_in_program(
+def test_run_twice_in_a_month_sends_each_digest_once_and_records_it_in_state(
     tmp_path: Path,
 ) -> None:
     from automation.runner import run_job
@@ -464,8 +493,8 @@ def test_run_twice_in_a_month_sends_each_digest_once_and_records_it_in_program(
     again = run_job(workspace, "policy-digest", FIRST_WORKING_DAY.replace(day=3))
     assert again.counts["sent"] == 0 and again.counts.get("digests", 0) == 0
 
-    snap = workspace.store.read(["Sent", "Program"])
+    snap = workspace.store.read(["Sent", "State"])
     assert sorted(snap["Sent"]["period"]) == ["2026-11"] * 4
-    records = snap["Program"][snap["Program"]["setting"] == "Policy Digest 2026-11"]
+    records = snap["State"][snap["State"]["key"] == "Policy Digest 2026-11"]
     assert len(records) == 1
     assert json.loads(records["value"].iloc[0])["spotlight"] in {"G-01", "G-02", "G-03"}

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sheets_schema.about import HEADER_ROW as ABOUT_HEADER_ROW
+from sheets_schema.about import about_rows
 from sheets_schema.cells import date_pattern
 from sheets_schema.columns import Column, Kind, Tab
-from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
+from sheets_schema.tabs import README_TAB
+from sheets_schema.tabs_state import HIDDEN_TABS
 
 
 def header_cells(sheet_id: int, headers: list[str], start_col: int) -> dict[str, Any]:
@@ -116,6 +119,7 @@ def new_tab_requests(tab: Tab, sheet_id: int, position: int) -> list[dict[str, A
                     "sheetId": sheet_id,
                     "title": tab.name,
                     "index": position,
+                    "hidden": tab.name in HIDDEN_TABS,
                     "gridProperties": {
                         "rowCount": 1000,
                         "columnCount": max(26, len(tab.columns)),
@@ -133,14 +137,9 @@ def new_tab_requests(tab: Tab, sheet_id: int, position: int) -> list[dict[str, A
 
 
 def readme_requests(sheet_id: int) -> list[dict[str, Any]]:
-    lines = [
-        "Chorus: the employee social media program",
-        "",
-        "One tab per kind of record. Chorus finds columns by header and rows by key;",
-        "sort, filter and add your own columns freely, but keep the headers in row 1.",
-        "",
-    ]
-    lines += [f"{name}: {TABS[name].help}" for name in TAB_ORDER]
+    """The About tab as Sheets requests: the same rows as the workbook's, the table in columns."""
+    rows = about_rows()
+    widths = (140, 520, 200, 300)
     return [
         {
             "addSheet": {
@@ -148,7 +147,7 @@ def readme_requests(sheet_id: int) -> list[dict[str, Any]]:
                     "sheetId": sheet_id,
                     "title": README_TAB,
                     "index": 0,
-                    "gridProperties": {"rowCount": 100, "columnCount": 2},
+                    "gridProperties": {"rowCount": max(100, len(rows)), "columnCount": len(widths)},
                 }
             }
         },
@@ -156,23 +155,40 @@ def readme_requests(sheet_id: int) -> list[dict[str, Any]]:
             "updateCells": {
                 "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
                 "rows": [
-                    {"values": [{"userEnteredValue": {"stringValue": line}}]} for line in lines
+                    {"values": [{"userEnteredValue": {"stringValue": cell}} for cell in cells]}
+                    for cells in rows
                 ],
                 "fields": "userEnteredValue",
             }
         },
         {
-            "updateDimensionProperties": {
+            "repeatCell": {
                 "range": {
                     "sheetId": sheet_id,
-                    "dimension": "COLUMNS",
-                    "startIndex": 0,
-                    "endIndex": 1,
+                    "startRowIndex": ABOUT_HEADER_ROW - 1,
+                    "endRowIndex": ABOUT_HEADER_ROW,
+                    "startColumnIndex": 0,
+                    "endColumnIndex": len(widths),
                 },
-                "properties": {"pixelSize": 800},
-                "fields": "pixelSize",
+                "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                "fields": "userEnteredFormat.textFormat.bold",
             }
         },
+        *(
+            {
+                "updateDimensionProperties": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "startIndex": i,
+                        "endIndex": i + 1,
+                    },
+                    "properties": {"pixelSize": width},
+                    "fields": "pixelSize",
+                }
+            }
+            for i, width in enumerate(widths)
+        ),
     ]
 
 

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from automation.store import keys
 from automation.store.xlsx import EXCEL_CELL_LIMIT
+from sheets_schema.about import about_rows
 from sheets_schema.cells import cell_to_text
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import BackendError, SheetError
@@ -112,7 +113,7 @@ class MemoryStore:
         self.calls += 1
         created: list[str] = []
         if not self._tabs:
-            self._tabs[README_TAB] = [["Chorus: the employee social media program"]]
+            self._tabs[README_TAB] = about_rows()
             created.append(README_TAB)
         have_tabs = {normalise_header(t) for t in self._tabs}
         for name in names:

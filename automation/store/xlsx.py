@@ -65,6 +65,7 @@ from sheets_schema.records import (
     require_columns,
 )
 from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
+from sheets_schema.tabs_state import HIDDEN_TABS
 
 #: Excel's limit; openpyxl would silently cut longer text, so it is refused instead.
 EXCEL_CELL_LIMIT = 32_767
@@ -406,7 +407,10 @@ def _ensure_tab(
     """
     tab = TABS[name]
     if sheet_name is None:
-        format_sheet(wb.create_sheet(name), tab, list(tab.headers))
+        ws = wb.create_sheet(name)
+        format_sheet(ws, tab, list(tab.headers))
+        if name in HIDDEN_TABS:  # Chorus's memory: out of people's way
+            ws.sheet_state = "hidden"
         return [name]
     ws = wb[sheet_name]
     headers = _headers(ws)

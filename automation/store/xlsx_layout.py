@@ -8,9 +8,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sheets_schema.about import HEADER_ROW as ABOUT_HEADER_ROW
+from sheets_schema.about import HEADERS as ABOUT_HEADERS
+from sheets_schema.about import about_rows
 from sheets_schema.cells import date_pattern
 from sheets_schema.columns import Kind, Tab, normalise_header
-from sheets_schema.tabs import TAB_ORDER, TABS
 
 VALIDATION_ROWS = 5000
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
@@ -63,24 +65,12 @@ def format_sheet(ws: Worksheet, tab: Tab, headers: list[str], *, header_only: bo
 
 
 def write_readme(ws: Worksheet) -> None:
-    """The About tab: what each tab holds, its key and who writes it."""
-    ws["A1"] = "Chorus: the employee social media program"
+    """The About tab: a title, a few lines, then a table of what each tab holds, its key and who writes it."""
+    for r, cells in enumerate(about_rows(), start=1):
+        for c, value in enumerate(cells, start=1):
+            ws.cell(row=r, column=c, value=value)
     ws["A1"].font = Font(bold=True, size=14)
-    lines = [
-        "This workbook holds the program: one tab per kind of record. Chorus's jobs read and write it;",
-        "people edit it too. Sort, filter and add your own columns freely: Chorus finds columns by header",
-        "and rows by their key (ID, Response ID, Email...). Do not rename the headers in row 1.",
-        "",
-        "Tab | what one row is | key | written by",
-    ]
-    for name in TAB_ORDER:
-        tab = TABS[name]
-        headers = " + ".join(tab.column(k).header for k in tab.key)
-        lines.append(f"{name} | {tab.help} | {headers} | {tab.written_by}")
-    lines += [
-        "",
-        "Check the workbook with `chorus validate`; hover over a header to see what the column holds.",
-    ]
-    for r, line in enumerate(lines, start=3):
-        ws.cell(row=r, column=1, value=line)
-    ws.column_dimensions["A"].width = 120
+    for c in range(1, len(ABOUT_HEADERS) + 1):
+        ws.cell(row=ABOUT_HEADER_ROW, column=c).font = Font(bold=True)
+    for letter, width in zip("ABCD", (18, 70, 26, 40), strict=True):
+        ws.column_dimensions[letter].width = width

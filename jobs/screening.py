@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from jobs import reasons
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, split_multi
 
@@ -155,11 +156,7 @@ def blocked_sites(link: str, text: str, blocked_domains: Sequence[str]) -> list[
 
 def blocked_reason(hosts: Sequence[str]) -> str:
     """Why an item linking `hosts` is rejected, for the coordinator and the person who sent it."""
-    shown = ", ".join(defang(h, hosts) for h in hosts)
-    return (
-        f"it links to {shown}, a site our social media policy does not allow us to link to: "
-        "send it again without that link"
-    )
+    return reasons.blocked_site(", ".join(defang(h, hosts) for h in hosts))
 
 
 def defang(text: str, blocked_domains: Sequence[str]) -> str:

@@ -34,8 +34,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from jobs import reasons as why
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
+from jobs.links import canonical_url
 from jobs.responses import FormResponse, StoredResponse, edit_key, identify
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
 from sheets_schema.columns import SOURCE_TYPES
@@ -167,6 +169,7 @@ class _Sync:
                 "responses",
                 "submissions_accepted",
                 "submissions_rejected",
+                "submissions_merged",
                 "queue_added",
                 "queue_updated",
                 "edits",
@@ -182,7 +185,7 @@ class _Sync:
         for row in self.submissions.values():
             qid = clean_text(row["queue_id"])
             at = self._stored_time(row["submitted_at"])
-            if not qid or at is None:
+            if not qid or at is None or why.is_merged(row):
                 continue
             if qid not in self.written or at >= self.written[qid][0]:
                 self.written[qid] = (at, _content_of_submission(row))
@@ -220,6 +223,12 @@ class _Sync:
             self.by_edit_key[r.edit_key] = (max(matched_at, r.submitted_at), qid)
             self.counts["edits"] += 1
             self.counts["submissions_accepted"] += 1
+        elif not reasons and (twin := self._on_its_way(r)):
+            # Someone suggested the same already: one item, both people thanked, nobody told no.
+            row.update(status="Accepted", queue_id=twin, reason=why.MERGED)
+            self.counts["submissions_accepted"] += 1
+            self.counts["submissions_merged"] += 1
+            self.lines.append(f"merged {r.place} ({r.email}) into {twin}, the same suggestion")
         elif not reasons:
             qid = self._add_queue_item(r, flags)
             row.update(status="Accepted", queue_id=qid)
@@ -227,7 +236,7 @@ class _Sync:
                 self.by_edit_key[r.edit_key] = (r.submitted_at, qid)
             self.counts["submissions_accepted"] += 1
         else:
-            row.update(status="Rejected", reason="; ".join(reasons))
+            row.update(status="Rejected", reason=why.join(reasons))
             self.counts["submissions_rejected"] += 1
             self.lines.append(f"rejected {r.place} ({r.email or 'no email'}): {row['reason']}")
         self.appends["Submissions"].append(row)
@@ -242,7 +251,9 @@ class _Sync:
         del row["response_id"]
         qid = clean_text(stored["queue_id"])
         when = format_datetime(r.submitted_at, self.tz)
-        if qid and not reasons:
+        if qid and not reasons and why.is_merged(stored):
+            row.update(status="Accepted", queue_id=qid, reason=why.MERGED)  # the other's item
+        elif qid and not reasons:
             revised = self._revise_queue(qid, r, flags)
             row.update(
                 status="Accepted",
@@ -261,7 +272,7 @@ class _Sync:
         elif not reasons:
             row.update(status="Accepted", queue_id=self._add_queue_item(r, flags), reason="")
         else:
-            row.update(status="Rejected", reason="; ".join(reasons), queue_id="")
+            row.update(status="Rejected", reason=why.join(reasons), queue_id="")
         self.updates.append(
             Update(
                 "Submissions",
@@ -280,31 +291,24 @@ class _Sync:
         """Reasons to reject (a person can act on each), and the policy check's flags."""
         reasons: list[str] = []
         if not any(r.items(name) for name in r.answers):
-            return ["the response is empty: no question was answered"], []
+            return [why.empty_response()], []
         domains = self.settings.organisation.email_domains
         email = r.email
         if not email:
-            reasons.append(
-                "no email address was collected: turn on 'Collect email addresses' in the form's settings"
-            )
+            reasons.append(why.no_email_collected())
         else:
             try:
                 email = parse_email(email)
             except ValueError:
-                reasons.append(f"{email!r} is not an email address")
+                reasons.append(why.not_an_email(email))
             else:
                 if email_domain(email) not in domains:
-                    reasons.append(
-                        f"sent from {email}, which is not an address at {' or '.join(domains)}: "
-                        "ask them to submit again with their work account"
-                    )
+                    reasons.append(why.outside_domains(email, domains))
         if not r.text("headline"):
-            reasons.append("no headline: ask them to submit again with a one-line headline")
+            reasons.append(why.no_headline())
         link = r.text("link")
         if link and not is_http_url(link):
-            reasons.append(
-                f"the link {link!r} is not a web address starting with http:// or https://"
-            )
+            reasons.append(why.not_a_web_link(link))
         blocked = blocked_sites(
             link,
             f"{r.text('headline')}\n{r.text('details')}",
@@ -362,6 +366,24 @@ class _Sync:
             "source_type": source_type,
             "flags": "; ".join(flags),
         }
+
+    def _on_its_way(self, r: FormResponse) -> str:
+        """The ID of a Queue item on its way (not Rejected, not yet Published) with the same
+        link or headline as `r`, else ''."""
+        link = canonical_url(r.text("link")) if r.text("link") else ""
+        headline = " ".join(r.text("headline").casefold().split())
+        for qid, item in (*self.queue.items(), *self.new_queue.items()):
+            if clean_text(item["status"]).casefold() in ("rejected", "published"):
+                continue
+            if (
+                link
+                and clean_text(item["link"])
+                and canonical_url(clean_text(item["link"])) == link
+            ):
+                return qid
+            if headline and " ".join(clean_text(item["headline"]).casefold().split()) == headline:
+                return qid
+        return ""
 
     def _add_queue_item(self, r: FormResponse, flags: list[str]) -> str:
         qid = f"Q-{self.next_q:04d}"

@@ -3,6 +3,8 @@
 - a submission whose Queue item was Published with a Post URL: thanks, with
   the link (topic = the Queue ID, period "item");
 - a Rejected submission: a kind note with the reason (topic = the Response ID);
+- a submission merged into the same suggestion already on its way: thanks, it is
+  going out (topic "merged-" + Response ID), and the published note when it is;
 - guide feedback marked Changed: thanks to its author (topic "feedback-" + Response ID).
 
 The Message-ID is fixed by topic and recipient, so the Sent ledger sends each
@@ -20,7 +22,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from jobs import figures
+from jobs import figures, reasons
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.people import active_people, readable_email
 from jobs.weeks import parse_times
@@ -55,8 +57,14 @@ def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict
     """
     by_response = {clean_text(r["response_id"]): r for _, r in submissions.iterrows()}
     by_queue = {
-        clean_text(r["queue_id"]): r for _, r in submissions.iterrows() if clean_text(r["queue_id"])
+        clean_text(r["queue_id"]): r
+        for _, r in submissions.iterrows()
+        if clean_text(r["queue_id"]) and not reasons.is_merged(r)
     }
+    merged: dict[str, list[pd.Series]] = {}
+    for _, r in submissions.iterrows():
+        if clean_text(r["queue_id"]) and reasons.is_merged(r):
+            merged.setdefault(clean_text(r["queue_id"]), []).append(r)
     items = []
     for _, row in queue.iterrows():
         if not figures.is_published_with_link(row):
@@ -69,17 +77,21 @@ def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict
         if source is None and not origin.startswith(ORIGIN_PREFIX):
             continue
         email = readable_email(source["email"]) if source is not None else ""
-        items.append(
-            {
-                "id": ident,
-                "email": email or readable_email(row["submitted_by"]),
-                "typed_name": clean_text(source["name"]) if source is not None else "",
-                "headline": clean_text(row["headline"]),
-                "post_url": clean_text(row["post_url"]),
-                "channels": ", ".join(split_multi(row["channels"])),
-                "published_at": clean_text(row["published_at"]),
-            }
-        )
+        item = {
+            "id": ident,
+            "email": email or readable_email(row["submitted_by"]),
+            "typed_name": clean_text(source["name"]) if source is not None else "",
+            "headline": clean_text(row["headline"]),
+            "post_url": clean_text(row["post_url"]),
+            "channels": ", ".join(split_multi(row["channels"])),
+            "published_at": clean_text(row["published_at"]),
+        }
+        items.append(item)
+        # everyone whose same suggestion was merged into it is thanked too
+        for also in merged.get(ident, []):
+            email = readable_email(also["email"])
+            if email and email != item["email"]:
+                items.append({**item, "email": email, "typed_name": clean_text(also["name"])})
     return items
 
 
@@ -90,7 +102,13 @@ class _Notes:
     names: Mapping[str, str]
     messages: list[OutgoingMessage] = field(default_factory=list)
     counts: dict[str, int] = field(
-        default_factory=lambda: {"published": 0, "rejected": 0, "feedback": 0, "not_in_people": 0}
+        default_factory=lambda: {
+            "published": 0,
+            "rejected": 0,
+            "merged": 0,
+            "feedback": 0,
+            "not_in_people": 0,
+        }
     )
     lines: list[str] = field(default_factory=list)
 
@@ -172,6 +190,23 @@ def _rejection_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings:
         )
 
 
+def _merged_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings: Settings) -> None:
+    """A thank-you to whoever suggested what was already on its way: it goes out, with theirs."""
+    for _, row in snapshot["Submissions"].iterrows():
+        if not reasons.is_merged(row) or not _fresh(row["submitted_at"], now, settings):
+            continue
+        response_id, headline = clean_text(row["response_id"]), clean_text(row["headline"])
+        notes.add(
+            "merged",
+            readable_email(row["email"]),
+            f"Submission {response_id}",
+            f"Thank you: {headline} is on its way" if headline else "Thank you for your suggestion",
+            "thanks",
+            f"merged-{response_id}",
+            headline=headline,
+        )
+
+
 def _feedback_notes(notes: _Notes, snapshot: Snapshot) -> None:
     for _, row in snapshot.get_or_empty("Feedback").iterrows():
         if clean_text(row["status"]).casefold() != "changed":
@@ -198,6 +233,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
     notes = _Notes(dict(zip(people["email"], people["name"], strict=True)))
     _published_notes(notes, snapshot, now, settings)
     _rejection_notes(notes, snapshot, now, settings)
+    _merged_notes(notes, snapshot, now, settings)
     _feedback_notes(notes, snapshot)
     return Plan(
         messages=tuple(notes.messages), report=Report(counts=notes.counts, lines=tuple(notes.lines))

@@ -23,6 +23,7 @@ from sheets_schema.columns import (
     Kind,
     Tab,
 )
+from sheets_schema.tabs_guide import PRINCIPLES, REVIEWS, SOURCES
 from sheets_schema.tabs_state import STATE
 
 
@@ -588,6 +589,7 @@ TABS: dict[str, Tab] = {
     )
 }
 
+TABS.update({t.name: t for t in (SOURCES, PRINCIPLES, REVIEWS)})  # the guide's: tabs_guide.py
 TABS[STATE.name] = STATE  # Chorus's memory, in its own (hidden) tab: sheets_schema/tabs_state.py
 README_TAB = "About"  # the first tab: what each tab is for, for people
 TAB_ORDER: tuple[str, ...] = tuple(TABS)  # the order tabs appear in a new workbook, after About

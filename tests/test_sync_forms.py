@@ -161,12 +161,15 @@ def test_other_content_types_map_to_source_type_other(tmp_path):
     [
         (
             submission(email="ann@gmail.com"),
-            "sent from ann@gmail.com, which is not an address at example.org: ask them to submit again with their work account",
+            "It came from ann@gmail.com, not from a work address (@example.org); please send it again from your work account.",
         ),
-        (submission(headline=""), "no headline: ask them to submit again with a one-line headline"),
+        (
+            submission(headline=""),
+            "It had no headline; please send it again with a one-line headline.",
+        ),
         (
             submission(link="ftp://files.example.org/a.pdf"),
-            "the link 'ftp://files.example.org/a.pdf' is not a web address starting with http:// or https://",
+            'The link "ftp://files.example.org/a.pdf" is not a web page address (one that starts with https://); please copy the address from your browser and send it again.',
         ),
         (
             submission(
@@ -178,11 +181,11 @@ def test_other_content_types_map_to_source_type_other(tmp_path):
                 suggested_channels=[],
                 permission="",
             ),
-            "the response is empty: no question was answered",
+            "The form arrived empty: none of its questions were answered.",
         ),
         (
             submission(email=""),
-            "no email address was collected: turn on 'Collect email addresses' in the form's settings",
+            "The form did not record who sent it, so we cannot reply; the form needs 'Collect email addresses' turned on.",
         ),
     ],
 )
@@ -719,13 +722,40 @@ def test_a_submission_linking_a_blocked_site_is_rejected_and_told_why(tmp_path):
     rows = [a.row for a in result.changes.appends]
     assert [r["status"] for r in rows] == ["Rejected", "Rejected"]  # nothing queued
     assert rows[0]["reason"] == (
-        "it links to www[.]gossip[.]example, a site our social media policy does not allow "
-        "us to link to: send it again without that link"
+        "It links to www[.]gossip[.]example, a site our social media policy does not allow "
+        "us to link to; please send it again without that link."
     )
     assert rows[0]["link"] == "hxxps://www[.]gossip[.]example/story"
     assert rows[1]["details"] == "See hxxp://gossip[.]example/x"
 
     (note, _) = thanks.plan(apply_in_memory(snapshot(), result.changes), NOW, settings).messages
     text, html, _ = message_parts(compose(note, settings, now=NOW))
-    assert "The reason: it links to www[.]gossip[.]example, a site our social media" in text
+    assert "It links to www[.]gossip[.]example, a site our social media" in text
     assert "gossip.example" not in text + html
+
+
+def test_the_same_link_from_a_colleague_joins_the_item_on_its_way_instead_of_a_rejection(
+    tmp_path,
+):
+    settings = make_settings(tmp_path)
+    people = [
+        {"name": "Ann Lee", "email": "ann@example.org", "active": "Yes"},
+        {"name": "Bo Ray", "email": "bo@example.org", "active": "Yes"},
+    ]
+    snap = first_sync(
+        settings, submission(headline="Great article", link="https://news.example/a?utm_source=x")
+    )
+    frames = dict(snap.items())
+    frames["People"] = frame_from_rows("People", people)
+    again = submission(
+        T0 + timedelta(hours=2),
+        email="bo@example.org",
+        headline="Worth sharing",
+        link="https://www.news.example/a/",
+    )
+    result = run(Snapshot(frames), settings, again)
+    (row,) = [a.row for a in result.changes.appends if a.tab == "Submissions"]
+    assert (row["status"], row["queue_id"]) == ("Accepted", "Q-0001")
+    assert row["reason"].startswith("Merged:") and "Q-0001" not in row["reason"]
+    assert not [a for a in result.changes.appends if a.tab == "Queue"]
+    assert result.report.counts["submissions_merged"] == 1

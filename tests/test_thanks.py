@@ -220,7 +220,8 @@ def test_a_rejected_submission_gets_a_kind_note_with_the_reason(settings: Settin
     text, _, _ = message_parts(email)
     assert email["Subject"] == "About your suggestion: Client news"
     assert "Hello Lou," in text
-    assert "The reason: The client has not agreed to be named." in text
+    assert "The client has not agreed to be named." in text
+    assert "The reason:" not in text
     assert "Send another: https://forms.example.org/submit" in text
     assert plan.report.counts["not_in_people"] == 1
     assert "outsider@elsewhere.com is not an active person in People" in plan.report.lines[0]
@@ -235,7 +236,43 @@ def test_feedback_that_changed_the_guide_is_thanked_once(settings: Settings) -> 
     text, _ = render("thanks", {**feedback[0].context, "org_name": "Example Org"})
     assert "Your feedback on the social media guide (Process) led to a change." in text
     assert "What changed: The Process section now names the approvers." in text
-    assert plan.report.counts == {"published": 2, "rejected": 1, "feedback": 1, "not_in_people": 1}
+    assert plan.report.counts == {
+        "published": 2,
+        "rejected": 1,
+        "merged": 0,
+        "feedback": 1,
+        "not_in_people": 1,
+    }
+
+
+def test_a_suggestion_merged_into_one_on_its_way_is_thanked_now_and_again_when_published(
+    settings: Settings,
+) -> None:
+    from jobs.reasons import MERGED
+
+    snap = snapshot()
+    merged = {
+        "response_id": "r6",
+        "submitted_at": "2026-11-22 11:00",
+        "email": "lou@example.org",
+        "name": "Lou",
+        "headline": "Sam wins award",
+        "status": "Accepted",
+        "reason": MERGED,
+        "queue_id": "Q-1",
+    }
+    frames = dict(snap.items())
+    frames["Submissions"] = frame_from_rows("Submissions", [*SUBMISSIONS, merged])
+    plan = thanks.plan(Snapshot(frames), NOW, settings)
+    lous = [(m.topic, m.context["kind"]) for m in plan.messages if m.to_email == "lou@example.org"]
+    assert ("merged-r6", "merged") in lous  # thanked as a contribution, never told no
+    assert ("Q-1", "published") in lous  # and sent the link with Sam
+    assert not [m for m in plan.messages if m.template == "thanks_rejected" and m.topic == "r6"]
+    note = next(m for m in plan.messages if m.topic == "merged-r6")
+    text, _ = render("thanks", {**note.context, "org_name": "Example Org"})
+    assert note.subject == "Thank you: Sam wins award is on its way"
+    assert "A colleague had the same idea a little earlier" in text
+    assert "Q-1" not in text + note.subject
 
 
 def test_running_thanks_every_day_sends_each_note_once(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def demo_rows(today: date, seed: int = 7) -> dict[str, list[dict[str, str]]]:
     """Every tab's rows for the demo program, keyed by field, all text, relative to `today`.
 
-    Cadence, Sent, Runs and Crises are empty: the jobs fill them.
+    Cadence, Sent, Runs, Crises and State are empty: the jobs fill them.
     """
     queue, submissions = queue_rows(today, stream(seed, "queue"))
     acks, _pending = acknowledgement_rows(today, stream(seed, "acknowledgements"))
@@ -57,6 +57,18 @@ def demo_rows(today: date, seed: int = 7) -> dict[str, list[dict[str, str]]]:
     rows["Acknowledgements"] = acks
     rows["Feedback"] = _feedback_rows(today)
     rows["Program"] = [tab_row("Program", **row) for row in PROGRAM]
+    rows["Sources"] = [tab_row("Sources", **row) for row in read_csv("sources.csv")]
+    rows["Principles"] = [tab_row("Principles", **row) for row in read_csv("principles.csv")]
+    rows["Reviews"] = [
+        tab_row(
+            "Reviews",
+            part=r["part"],
+            owner=email_of(r["owner"]),
+            last_reviewed=(today - timedelta(days=int(r["days_ago"]))).isoformat(),
+            note=r["note"],
+        )
+        for r in read_csv("reviews.csv")
+    ]
     return rows
 
 

@@ -25,6 +25,7 @@ from automation.demo.firm import (
     tab_row,
     token,
 )
+from jobs import reasons
 from sheets_schema.values import parse_days, parse_time_window
 
 _CHANNEL_RULES = {
@@ -225,14 +226,15 @@ def queue_rows(
 
 
 def _rejected(today: date, rng: random.Random, queue: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Past responses sync-forms turned away, each with the reason it gave."""
+    """Past responses sync-forms turned away, each with the reason it gave in its own words
+    (the file names the reason), and one merged into the same suggestion already queued."""
     queue_ids = {q["headline"]: q["id"] for q in queue}
     rows = []
     for n, item in enumerate(read_csv("rejected_submissions.csv")):
         email = item["email"] or email_of(item["name"])
-        reason = item["reason"]
-        if reason == "Already in the queue":
-            reason += f" as {queue_ids[item['headline']]}"
+        status, queue_id, reason = "Rejected", "", _reason(item)
+        if item["reason"] == "merged":
+            status, queue_id = "Accepted", queue_ids[item["headline"]]
         day = today - timedelta(days=4 + 6 * n + rng.randint(0, 3))
         hh, mm, ss = rng.randint(8, 18), rng.randint(0, 59), rng.randint(0, 59)
         stamp = datetime.combine(day, time(hh, mm, ss))
@@ -249,8 +251,23 @@ def _rejected(today: date, rng: random.Random, queue: list[dict[str, str]]) -> l
                 link=item["link"],
                 suggested_channels="LinkedIn",
                 permission=item["permission"],
-                status="Rejected",
+                status=status,
                 reason=reason,
+                queue_id=queue_id,
             )
         )
     return rows
+
+
+def _reason(item: dict[str, str]) -> str:
+    """The sentence sync-forms would have written for the file's reason name."""
+    name = item["reason"]
+    if name == "merged":
+        return reasons.MERGED
+    if name == "not_a_web_link":
+        return reasons.not_a_web_link(item["link"])
+    if name == "outside_the_organisation":
+        return reasons.outside_the_organisation(DOMAIN)
+    if name == "no_permission":
+        return reasons.no_permission()
+    raise ValueError(f"rejected_submissions.csv: unknown reason {name!r}")

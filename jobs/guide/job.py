@@ -25,7 +25,19 @@ from sheets_schema.settings import Settings
 
 HTML_NAME = "guide.html"
 MARKDOWN_NAME = "guide.md"
-TABS_READ = ("Goals", "Channels", "People", "Rota", "Absences", "Policies", "Feedback")
+TABS_READ = (
+    "Goals",
+    "Channels",
+    "People",
+    "Rota",
+    "Absences",
+    "Policies",
+    "Feedback",
+    "Program",
+    "Sources",
+    "Principles",
+    "Reviews",
+)
 
 
 @dataclass(frozen=True, kw_only=True)

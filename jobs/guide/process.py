@@ -1,5 +1,6 @@
 """The guide's Process section: where content comes from, how to submit it, what happens
-to it, who is on duty this week and next, what the coordinator does, and whom to tell.
+to it, who is on duty this week and next, what the coordinator does, whom to tell, and
+what to do in a crisis (the sources and the crisis parts are in sources.py and crisis.py).
 
 The rota is read through jobs.rota.on_duty(), so the guide and the daily brief
 always name the same coordinator and backup for a week.
@@ -14,19 +15,19 @@ from datetime import date, timedelta
 import pandas as pd
 
 from jobs.guide.context import Context, form_url, rows_of
+from jobs.guide.crisis import in_a_crisis
 from jobs.guide.document import (
     Block,
-    Inline,
     ItemList,
     Link,
     Paragraph,
     Runs,
     Section,
-    Strong,
     Subsection,
     Table,
 )
-from jobs.guide.wording import join_words, number_in_words, schedule_in_words
+from jobs.guide.sources import sources
+from jobs.guide.wording import join_words, schedule_in_words
 from jobs.rota import monday_of, on_duty
 from sheets_schema.forms import FORMS
 from sheets_schema.records import Snapshot
@@ -103,60 +104,6 @@ def _absences_in(
         )
         found.append((start, email, (*ctx.person(email), span + ".")))
     return [runs for _, _, runs in sorted(found, key=lambda f: (f[0], f[1]))]
-
-
-def _sources(ctx: Context) -> Subsection:
-    """The three sources of content, with examples and how each reaches the queue."""
-    settings = ctx.settings
-    org = clean_text(settings.organisation.name)
-    submit_url = form_url(settings, "submissions")
-    submit_form: Inline = (
-        Link("the submission form", submit_url) if submit_url else "the submission form"
-    )
-    alerts_when = schedule_in_words(settings.schedule.get("ingest-alerts", ""))
-    content_feeds = [f for f in settings.alerts.feeds if f.use == "content"]
-    staff_route: Runs = (
-        "You send them with ",
-        submit_form,
-        (", or forward an email to the social media mailbox" if settings.inbox.kind else "")
-        + ". Chorus checks each one and adds it to the queue.",
-    )
-    if content_feeds:
-        outside_route = (
-            f"Chorus reads {number_in_words(len(content_feeds))} news "
-            f"feed{'s' if len(content_feeds) != 1 else ''} "
-            f"({join_words([clean_text(f.name) for f in content_feeds])}) {alerts_when} "
-            "and adds new items to the queue for the coordinator to consider."
-        )
-    else:
-        outside_route = (
-            "The coordinator adds articles worth sharing to the queue; alerts about "
-            f"{org} arrive in the Mentions tab {alerts_when}."
-        )
-    sources = Table(
-        ("Source", "Examples", "How it reaches the queue"),
-        (
-            (
-                (Strong(org),),
-                ("News releases, events, videos and white papers.",),
-                ("The coordinator adds them to the queue directly.",),
-            ),
-            (
-                (Strong("Staff and partners"),),
-                (
-                    "Employee awards, partner and client achievements, industry articles, "
-                    "community service and events.",
-                ),
-                staff_route,
-            ),
-            (
-                (Strong("Gathered from outside"),),
-                ("Industry news and articles, and what others say about us.",),
-                (outside_route,),
-            ),
-        ),
-    )
-    return Subsection("Where content comes from", "process-sources", (sources,))
 
 
 def _submitting(ctx: Context) -> Subsection:
@@ -288,9 +235,17 @@ def _duties(ctx: Context) -> Subsection:
                 "posting plan, submissions to review, and mentions and messages to answer.",
             ),
             (
-                "Monitors mentions: Chorus adds mentions found by alerts to the Mentions tab "
-                f"{alerts_when}; the coordinator goes through the new ones each working day and "
-                "marks each Responded, Passed on or No action.",
+                (
+                    "Monitors mentions: Chorus adds mentions found by alerts to the Mentions tab "
+                    f"{alerts_when}; the coordinator goes through the new ones each working day "
+                    "and marks each Responded, Passed on or No action."
+                )
+                if any(f.use == "mentions" for f in settings.alerts.feeds)
+                else (
+                    "Monitors mentions: the coordinator looks for what is said about us each "
+                    "working day, records it in the Mentions tab and marks each Responded, "
+                    "Passed on or No action."
+                ),
             ),
             (
                 "Answers direct messages and questions, or passes them to the person who can, "
@@ -341,15 +296,16 @@ def _compliments(ctx: Context, current: RotaWeek) -> Subsection:
 
 
 def process(snapshot: Snapshot, ctx: Context) -> Section:
-    """How content reaches the channels and who looks after it, in six parts."""
+    """How content reaches the channels and who looks after it, and what to do in a crisis."""
     rota, current = _rota(snapshot, ctx)
     subsections = (
-        _sources(ctx),
+        sources(snapshot, ctx),
         _submitting(ctx),
         _review(ctx),
         rota,
         _duties(ctx),
         _compliments(ctx, current),
+        in_a_crisis(ctx, current.coordinator),
     )
     intro = Paragraph(("How content reaches our channels, and who looks after it.",))
     return Section("Process", "process", (intro,), subsections)

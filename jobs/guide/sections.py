@@ -1,5 +1,6 @@
 """The guide's content: its title and lead, the Goals, Tools, Policy and About sections,
-and the five sections in order (the Process section is in jobs.guide.process).
+and the six sections in order (Principles is in jobs.guide.principles, Process in
+jobs.guide.process).
 
 Each builder reads only the tabs it needs through a shared Context, which
 collects the unreadable cells it meets as problems for the run's report.
@@ -8,8 +9,9 @@ collects the unreadable cells it meets as problems for the run's report.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
+from jobs import acknowledgements as acks
 from jobs.guide.context import (
     Context,
     form_url,
@@ -31,15 +33,17 @@ from jobs.guide.document import (
     Subsection,
     Table,
 )
+from jobs.guide.principles import principles
 from jobs.guide.process import process
-from jobs.guide.wording import cadence_in_words, datetime_in_words, join_words, number_in_words
+from jobs.guide.wording import cadence_in_words, datetime_in_words, number_in_words
+from jobs.reviews import next_review, part_reviews
 from sheets_schema.records import Snapshot
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, parse_days, parse_int, parse_time_window, parse_yes_no
 
 LEAD = (
-    "How we use social media: what we want to achieve, the networks we use, how content gets "
-    "posted and who looks after it, and the policy everyone follows."
+    "How we use social media: why we take part, what we want to achieve, the networks we use, "
+    "how content gets posted and who looks after it, and the policy everyone follows."
 )
 
 
@@ -172,10 +176,7 @@ def _policies(snapshot: Snapshot, ctx: Context) -> Section:
     taken = {"policy"}
     current = _current_policies(snapshot)
     for row_no, policy in current:
-        facts = [
-            f"{policy['kind'] or 'Policy'} {policy['id']}",
-            f"version {policy['version'] or '?'}",
-        ]
+        facts = [f"{policy['kind'] or 'Policy'} {policy['id']}"]
         effective = ctx.read_date("Policies", row_no, "Effective", policy["effective"])
         if effective:
             facts.append(f"in effect since {ctx.date_words(effective)}")
@@ -196,9 +197,7 @@ def _policies(snapshot: Snapshot, ctx: Context) -> Section:
         )
     ]
     ack_url = form_url(settings, "acknowledgements")
-    versions = join_words(
-        [f"{p['title'] or p['id']} {p['version']}" for _, p in current if p["version"]]
-    )
+    version = document_version(snapshot, ctx)
     ack: Runs = (
         ("When you have read them, confirm it with ", Link("the acknowledgement form", ack_url))
         if ack_url
@@ -206,8 +205,8 @@ def _policies(snapshot: Snapshot, ctx: Context) -> Section:
             "When you have read them, confirm it with the acknowledgement form (ask the policy owner for its link)",
         )
     )
-    if versions:
-        ack += (f". The form asks for the version you read; the current versions are: {versions}.",)
+    if version:
+        ack += (f". The form asks for the version you read: this is version {version}.",)
     else:
         ack += (".",)
     intro.append(Paragraph(ack))
@@ -227,23 +226,13 @@ def _about(snapshot: Snapshot, ctx: Context, generated_at: datetime) -> Section:
         ),
         Paragraph(
             (
-                "It is made from the programme's spreadsheet (the Goals, Channels, People, Rota "
-                "and Policies tabs) and is regenerated when they change; the date above changes "
-                "only when the content does.",
+                "It is made from the programme's spreadsheet (its principles, goals, networks, "
+                "sources, rota and policies) and is regenerated when they change; the date above "
+                "changes only when the content does.",
             )
         ),
     ]
-    reviewed = [
-        d
-        for row_no, p in _current_policies(snapshot)
-        if (d := ctx.read_date("Policies", row_no, "Last Reviewed", p["last_reviewed"])) is not None
-    ]
-    if reviewed:
-        blocks.append(
-            Paragraph((f"The policy was last reviewed on {ctx.date_words(max(reviewed))}.",))
-        )
-    else:
-        blocks.append(Paragraph(("No review of the policy is recorded yet.",)))
+    blocks.append(Paragraph((_version_and_review(snapshot, ctx),)))
     open_items = sum(
         1
         for _, row in rows_of(snapshot.get_or_empty("Feedback"))
@@ -267,6 +256,44 @@ def _about(snapshot: Snapshot, ctx: Context, generated_at: datetime) -> Section:
     return Section("About this document", "about", tuple(blocks))
 
 
+def document_version(snapshot: Snapshot, ctx: Context) -> str:
+    """The one version of the guide and its policy: the program's policy version staff
+    acknowledge (Program's Policy Version, else the latest policy's)."""
+    return acks.current_version(
+        snapshot.get_or_empty("Policies"),
+        ctx.today,
+        program=snapshot.get_or_empty("Program"),
+        day_first=ctx.day_first,
+    )
+
+
+def _version_and_review(snapshot: Snapshot, ctx: Context) -> str:
+    """'This is version 2026.2. ... next review is due on ...': one version, one review date."""
+    interval = ctx.settings.policy.review_interval_days
+    reviewed: list[date | None] = [
+        ctx.read_date("Policies", row_no, "Last Reviewed", p["last_reviewed"])
+        for row_no, p in _current_policies(snapshot)
+    ]
+    parts, problems = part_reviews(snapshot.get_or_empty("Reviews"), day_first=ctx.day_first)
+    ctx.problems.extend(problems)
+    reviewed += [part.last_reviewed for part in parts]
+    version = document_version(snapshot, ctx)
+    text = f"This is version {version} of the guide and its policy. " if version else ""
+    text += (
+        "Each part (the goals, the networks, the process, our principles and sources, and every "
+        f"policy) is reviewed at least every {interval} days. "
+    )
+    known = [d for d in reviewed if d is not None]
+    if known:
+        text += f"The latest review was on {ctx.date_words(max(known))}; "
+    due = next_review(reviewed, interval, ctx.today)
+    if due <= ctx.today:
+        return text + (
+            "a review is due now." if known else "no review is recorded yet: one is due now."
+        )
+    return text + f"the next review is due by {ctx.date_words(due)}."
+
+
 def build_guide(
     snapshot: Snapshot, now: datetime, settings: Settings, *, generated_at: datetime | None = None
 ) -> tuple[Guide, tuple[str, ...]]:
@@ -276,6 +303,7 @@ def build_guide(
     """
     ctx = Context(settings, now, names_by_address(snapshot.get_or_empty("People")), [])
     sections = (
+        principles(snapshot),
         _goals(snapshot, ctx),
         _tools(snapshot, ctx),
         process(snapshot, ctx),

@@ -11,7 +11,9 @@ Three kinds of message, each sent once through the Sent ledger:
   counting the digest itself, never in the same run as their digest;
 - a review reminder (topic "review", period "YYYY-MM") to each policy owner
   whose policies were last reviewed more than `policy.review_interval_days` ago,
-  with the guide feedback still open.
+  and to each owner of a part of the program (goals, channels, process,
+  principles, sources: the Reviews tab) due by the same interval, with the
+  guide feedback still open.
 
 What the previous digest said lives in the State tab (Chorus's hidden memory;
 workbooks from before it kept it in Program, and the next digest moves it):
@@ -36,6 +38,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from jobs import acknowledgements as acks
+from jobs import reviews
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.people import active_people
 from jobs.weeks import local_midnight, week_containing
@@ -44,7 +47,16 @@ from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, parse_date, parse_datetime, parse_email
 
 NAME = "policy-digest"
-TABS = ("Policies", "People", "Acknowledgements", "Sent", "Feedback", "Program", "State")
+TABS = (
+    "Policies",
+    "People",
+    "Acknowledgements",
+    "Sent",
+    "Feedback",
+    "Program",
+    "State",
+    "Reviews",
+)
 RECORD_PREFIX = "Policy Digest "
 RECORD_NOTE = (
     "What this policy digest listed; the next digest shows what changed since. Written by Chorus."
@@ -325,6 +337,7 @@ def _review_reminders(
             continue
         days = (today - reviewed).days if reviewed else None
         by_owner.setdefault(owner, []).append({**item, "days_since_review": days})
+    problems += _parts_due(snapshot, today, interval, by_owner, day_first=day_first)
     if not by_owner:
         return [], problems
 
@@ -345,7 +358,7 @@ def _review_reminders(
                 period=period,
                 to_email=owner,
                 to_name=names[owner],
-                subject=f"Policy review due: {len(overdue)} item(s) to review",
+                subject=f"Review due: {len(overdue)} {'item' if len(overdue) == 1 else 'items'} to review",
                 template="policy_review",
                 context={
                     "policies": overdue,
@@ -357,6 +370,53 @@ def _review_reminders(
             )
         )
     return messages, problems
+
+
+#: How each part of the program reads in a review reminder.
+PART_TITLES = {
+    "Goals": "The programme's goals",
+    "Channels": "The networks we use and how often we post",
+    "Process": "The process: sources, submissions, the rota and the coordinator's duties",
+    "Principles": "Our principles",
+    "Sources": "The sources we watch",
+}
+
+
+def _parts_due(
+    snapshot: Snapshot,
+    today: date,
+    interval: int,
+    by_owner: dict[str, list[dict[str, Any]]],
+    *,
+    day_first: bool,
+) -> list[str]:
+    """Add each part of the program due for review (the Reviews tab) to its owner's list."""
+    parts, problems = reviews.part_reviews(snapshot.get_or_empty("Reviews"), day_first=day_first)
+    for part in parts:
+        if not part.due(today, interval):
+            continue
+        try:
+            owner = parse_email(part.owner)
+        except ValueError:
+            problems.append(
+                f"tab 'Reviews', column 'Owner': {part.part} is due for review but "
+                f"{part.owner or 'no owner'!r} is not an email address (write the owner's work email)"
+            )
+            continue
+        by_owner.setdefault(owner, []).append(
+            {
+                "id": "",
+                "title": PART_TITLES.get(part.part, part.part),
+                "kind": "Part of the program",
+                "version": "",
+                "part": part.part,
+                "last_reviewed": part.last_reviewed.isoformat() if part.last_reviewed else "",
+                "days_since_review": (today - part.last_reviewed).days
+                if part.last_reviewed
+                else None,
+            }
+        )
+    return problems
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from jobs.guide.document import (
 )
 from jobs.guide.principles import principles
 from jobs.guide.process import process
-from jobs.guide.wording import cadence_in_words, datetime_in_words, number_in_words
+from jobs.guide.wording import cadence_in_words, datetime_in_words, join_words, number_in_words
 from jobs.reviews import next_review, part_reviews
 from sheets_schema.records import Snapshot
 from sheets_schema.settings import Settings
@@ -268,30 +268,31 @@ def document_version(snapshot: Snapshot, ctx: Context) -> str:
 
 
 def _version_and_review(snapshot: Snapshot, ctx: Context) -> str:
-    """'This is version 2026.2. ... next review is due on ...': one version, one review date."""
+    """'This is version 2026.2 ... the next review is due by ...': one version, one review date."""
     interval = ctx.settings.policy.review_interval_days
-    reviewed: list[date | None] = [
-        ctx.read_date("Policies", row_no, "Last Reviewed", p["last_reviewed"])
+    reviewed: dict[str, date | None] = {
+        f"policy {p['id']}": ctx.read_date("Policies", row_no, "Last Reviewed", p["last_reviewed"])
         for row_no, p in _current_policies(snapshot)
-    ]
+    }
     parts, problems = part_reviews(snapshot.get_or_empty("Reviews"), day_first=ctx.day_first)
     ctx.problems.extend(problems)
-    reviewed += [part.last_reviewed for part in parts]
+    reviewed.update({f"the {part.part.lower()}": part.last_reviewed for part in parts})
     version = document_version(snapshot, ctx)
     text = f"This is version {version} of the guide and its policy. " if version else ""
     text += (
-        "Each part (the goals, the networks, the process, our principles and sources, and every "
+        "Each part (our principles, the goals, the networks, the sources, the process and every "
         f"policy) is reviewed at least every {interval} days. "
     )
-    known = [d for d in reviewed if d is not None]
+    known = [d for d in reviewed.values() if d is not None]
     if known:
         text += f"The latest review was on {ctx.date_words(max(known))}; "
-    due = next_review(reviewed, interval, ctx.today)
-    if due <= ctx.today:
-        return text + (
-            "a review is due now." if known else "no review is recorded yet: one is due now."
-        )
-    return text + f"the next review is due by {ctx.date_words(due)}."
+    due = next_review(list(reviewed.values()), interval, ctx.today)
+    if due > ctx.today:
+        return text + f"the next review is due by {ctx.date_words(due)}."
+    if not known:
+        return text + "no review is recorded yet: one is due now."
+    late = [name for name, d in reviewed.items() if d is None or (ctx.today - d).days > interval]
+    return text + f"a review is due now ({join_words(late)})."
 
 
 def build_guide(

@@ -53,7 +53,8 @@ def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict
 
     An item came from a submission when its Origin is form:submissions:<response id>
     or a Submissions row names it in Queue ID; the submitter is that row's Email,
-    else the item's Submitted By.
+    else the item's Submitted By. Whoever's suggestion was merged into an item (found
+    elsewhere, or suggested first by someone else) is listed too, once each.
     """
     by_response = {clean_text(r["response_id"]): r for _, r in submissions.iterrows()}
     by_queue = {
@@ -74,7 +75,8 @@ def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict
         source = by_queue.get(ident)
         if source is None and origin.startswith(ORIGIN_PREFIX):
             source = by_response.get(origin[len(ORIGIN_PREFIX) :].strip())
-        if source is None and not origin.startswith(ORIGIN_PREFIX):
+        from_form = source is not None or origin.startswith(ORIGIN_PREFIX)
+        if not from_form and ident not in merged:
             continue
         email = readable_email(source["email"]) if source is not None else ""
         item = {
@@ -86,7 +88,8 @@ def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict
             "channels": ", ".join(split_multi(row["channels"])),
             "published_at": clean_text(row["published_at"]),
         }
-        items.append(item)
+        if from_form:
+            items.append(item)
         # everyone whose same suggestion was merged into it is thanked too
         for also in merged.get(ident, []):
             email = readable_email(also["email"])

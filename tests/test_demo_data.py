@@ -273,9 +273,15 @@ def test_submissions_tell_the_story_of_the_staff_queue_items(
 ) -> None:
     queue = {q["id"]: q for q in rows["Queue"]}
     submissions = rows["Submissions"]
-    accepted = [s for s in submissions if s["status"] == "Accepted"]
+    merged = [s for s in submissions if s["reason"].startswith("Merged:")]
+    accepted = [s for s in submissions if s["status"] == "Accepted" and s not in merged]
     rejected = [s for s in submissions if s["status"] == "Rejected"]
     assert rejected and all(s["reason"] and not s["queue_id"] for s in rejected)
+    # one suggestion joined the same article already on its way, rather than being turned away
+    (joined,) = merged
+    assert joined["status"] == "Accepted"
+    assert queue[joined["queue_id"]]["headline"] == joined["headline"]
+    assert queue[joined["queue_id"]]["status"] != "Rejected"
     for s in accepted:
         item = queue[s["queue_id"]]
         assert (item["submitted_by"], item["headline"]) == (s["email"], s["headline"])

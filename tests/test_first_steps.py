@@ -92,3 +92,17 @@ def test_the_about_tab_is_a_table_with_a_row_per_tab(tmp_path: Path) -> None:
     queue = table[TAB_ORDER.index("Queue")]
     assert queue == ["Queue", TABS["Queue"].help, "ID", TABS["Queue"].written_by]
     assert not any("|" in str(cell) for row in rows for cell in row)
+    workbook = openpyxl.load_workbook(tmp_path / "workbook.xlsx")
+    assert [ws.title for ws in workbook.worksheets if ws.sheet_state == "hidden"] == ["State"]
+
+
+def test_a_demo_without_its_clock_runs_on_the_real_clock_and_a_bad_clock_is_named(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "chorus.toml"
+    assert chorus("--config", str(config), "init", "--domain", "acme.example").returncode == 0
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + '\n[demo]\nclock = "teatime"\n', encoding="utf-8")
+    done = chorus("--config", str(config), "status")
+    assert done.returncode == 2
+    assert "demo.clock" in done.stderr and "2026-12-01T08:45" in done.stderr

@@ -8,6 +8,7 @@ from automation.config import load_settings
 from automation.config_edit import set_toml_values
 from automation.google.setup import init_google, question_item
 from automation.setup import CONFIG_TEMPLATE
+from sheets_schema.about import HEADER_ROW, HEADERS
 from sheets_schema.columns import Kind
 from sheets_schema.forms import FORMS, Question
 from sheets_schema.tabs import TAB_ORDER, TABS
@@ -72,6 +73,14 @@ def test_init_builds_the_spreadsheet_and_forms_and_records_them(tmp_path: Path) 
     book = twin.store.book(sid)
     assert [s.title for s in book.sheets] == ["About", *TAB_ORDER]  # Google's empty Sheet1 removed
     assert twin.sheet_values(sid, "Queue!1:1") == [list(TABS["Queue"].headers)]
+    # the About tab is a table in columns, as in the workbook; Chorus's memory tab is hidden
+    header = twin.sheet_values(sid, f"About!{HEADER_ROW}:{HEADER_ROW}")
+    assert header == [list(HEADERS)]
+    queue_row = HEADER_ROW + 1 + TAB_ORDER.index("Queue")
+    assert twin.sheet_values(sid, f"About!A{queue_row}:C{queue_row}") == [
+        ["Queue", TABS["Queue"].help, "ID"]
+    ]
+    assert [s.title for s in book.sheets if s.props.get("hidden")] == ["State"]
     perms = twin.store.files[sid]["permissions"]
     assert any(p.get("emailAddress") == DELEGATED and p["role"] == "writer" for p in perms)
 

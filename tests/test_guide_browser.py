@@ -48,7 +48,7 @@ def test_every_contents_link_scrolls_to_its_section(guide_html: Path) -> None:
             page.goto(guide_html.resolve().as_uri(), wait_until="load")
             links = page.locator("nav.contents a")
             targets = [links.nth(i).get_attribute("href") for i in range(links.count())]
-            assert len(targets) == 5 + 3 + 6 + 2
+            assert len(targets) == 6 + 3 + 7 + 2
             for href in targets:
                 assert href and href.startswith("#")
                 page.evaluate("window.scrollTo(0, 0)")

@@ -113,7 +113,7 @@ class MemoryStore:
         self.calls += 1
         created: list[str] = []
         if not self._tabs:
-            self._tabs[README_TAB] = about_rows()
+            self._tabs[README_TAB] = [list[Cell](row) for row in about_rows()]
             created.append(README_TAB)
         have_tabs = {normalise_header(t) for t in self._tabs}
         for name in names:

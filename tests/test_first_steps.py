@@ -106,3 +106,22 @@ def test_a_demo_without_its_clock_runs_on_the_real_clock_and_a_bad_clock_is_name
     done = chorus("--config", str(config), "status")
     assert done.returncode == 2
     assert "demo.clock" in done.stderr and "2026-12-01T08:45" in done.stderr
+
+
+def test_an_older_workbook_gets_its_digest_memory_moved_out_of_program(tmp_path: Path) -> None:
+    import json
+
+    config = tmp_path / "chorus.toml"
+    assert chorus("--config", str(config), "init", "--domain", "acme.example").returncode == 0
+    workbook = openpyxl.load_workbook(tmp_path / "workbook.xlsx")
+    record = {"versions": {"P-01": "1.0"}, "titles": {"P-01": "Policy"}, "spotlight": ""}
+    workbook["Program"].append(["Policy Digest 2026-11", json.dumps(record), "old"])
+    workbook["People"].append(["Ann Lee", "ann@acme.example", "Staff", "Staff", "", "Yes"])
+    workbook.save(tmp_path / "workbook.xlsx")
+    done = chorus("--config", str(config), "run", "policy-digest", "--at", "2026-12-01T10:00")
+    assert done.returncode in (0, 1), done.stderr
+    workbook = openpyxl.load_workbook(tmp_path / "workbook.xlsx")
+    program = [row[0] for row in workbook["Program"].iter_rows(min_row=2, values_only=True)]
+    state = [row[0] for row in workbook["State"].iter_rows(min_row=2, values_only=True)]
+    assert not any(str(name).startswith("Policy Digest") for name in program)
+    assert "Policy Digest 2026-11" in state

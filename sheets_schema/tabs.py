@@ -24,7 +24,7 @@ from sheets_schema.columns import (
     Tab,
 )
 from sheets_schema.tabs_guide import PRINCIPLES, REVIEWS, SOURCES
-from sheets_schema.tabs_state import STATE
+from sheets_schema.tabs_state import LAST_TABS, STATE
 
 
 def _c(header: str, field_name: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
@@ -589,10 +589,9 @@ TABS: dict[str, Tab] = {
     )
 }
 
-TABS.update({t.name: t for t in (SOURCES, PRINCIPLES, REVIEWS)})  # the guide's: tabs_guide.py
-TABS[STATE.name] = STATE  # Chorus's memory, in its own (hidden) tab: sheets_schema/tabs_state.py
+TABS.update({t.name: t for t in (SOURCES, PRINCIPLES, REVIEWS, STATE)})  # tabs_guide, tabs_state
 README_TAB = "About"  # the first tab: what each tab is for, for people
-TAB_ORDER: tuple[str, ...] = tuple(TABS)  # the order tabs appear in a new workbook, after About
+TAB_ORDER: tuple[str, ...] = (*(n for n in TABS if n not in LAST_TABS), *LAST_TABS)  # after About
 
 
 def tab(name: str) -> Tab:

@@ -12,6 +12,8 @@ from sheets_schema.columns import Column, Kind, Tab
 STATE_TAB = "State"
 #: Tabs a new workbook or spreadsheet hides: Chorus's own memory, not for people.
 HIDDEN_TABS: tuple[str, ...] = (STATE_TAB,)
+#: Chorus's own records come last in a new workbook, after the tabs people edit.
+LAST_TABS: tuple[str, ...] = ("Sent", "Runs", STATE_TAB)
 
 STATE = Tab(
     STATE_TAB,

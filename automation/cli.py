@@ -347,16 +347,22 @@ def preview(ctx: click.Context, job: str, at: str | None, folder: Path | None) -
     help="Folder for the demo program (created).",
 )
 @click.option(
-    "--at", "at", metavar="DATETIME", help="Pretend it is this time (default: this morning)."
+    "--at",
+    "at",
+    metavar="DATETIME",
+    help="Pretend it is this time (default: this morning, 08:45); kept as [demo] clock.",
 )
 @click.option("--crisis", is_flag=True, help="Also run the program through a short storm.")
 @click.option("--fresh", is_flag=True, help="Start over: replace an existing demo workbook.")
 def demo(folder: Path, at: str | None, crisis: bool, fresh: bool) -> None:
     """Write a realistic program for a made-up law firm and run every job over it.
 
+    The demo is dated today; its chorus.toml keeps that morning as [demo] clock,
+    so later commands without --at run as if it were then.
+
     \b
     Example:
-      chorus demo --dir demo && chorus --config demo/chorus.toml validate
+      chorus demo --dir demo && chorus --config demo/chorus.toml status
     """
     from automation.demo.run import run_demo
 

@@ -260,7 +260,7 @@ def test_submissions_by_type_and_team_count_the_week_only() -> None:
     by_team = figures.submissions_by_team(week, people())
     assert by_team.to_dict("records") == [
         {"team": "Sales", "submissions": 2, "accepted": 1, "contributors": 1},
-        {"team": "(not in People)", "submissions": 1, "accepted": 1, "contributors": 1},
+        {"team": "not on the staff list", "submissions": 1, "accepted": 1, "contributors": 1},
         {"team": "Legal", "submissions": 1, "accepted": 1, "contributors": 1},
     ]
 

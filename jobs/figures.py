@@ -203,11 +203,11 @@ def submissions_between(
 def _team_lookup(people: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """email -> (name, team) for every readable People row, active or not (history counts)."""
     lookup: dict[str, tuple[str, str]] = {}
-    for _, row in people.iterrows():
-        email = readable_email(row.get("email", ""))
+    # zip over the columns, not iterrows: this runs over the whole staff list
+    for raw, typed, team in zip(people["email"], people["name"], people["team"], strict=True):
+        email = readable_email(raw)
         if email and email not in lookup:
-            name = clean_text(row.get("name", "")) or email
-            lookup[email] = (name, clean_text(row.get("team", "")) or NO_TEAM)
+            lookup[email] = (clean_text(typed) or email, clean_text(team) or NO_TEAM)
     return lookup
 
 

@@ -296,7 +296,7 @@ def test_each_active_manager_gets_one_summary_that_opens_with_the_verdict(
     ]
     assert list(mia.context["needs"]) == [
         "1 direct message from this week is still waiting for an answer.",
-        "1 posting slot in the next seven days (23–29 Nov 2026) has nothing ready to post: "
+        "1 posting slot in the next seven days has nothing ready to post: "
         "a story from your team would fill it.",
         "2 people in Sales have not acknowledged the social media policy yet (names below).",
     ]

@@ -121,7 +121,7 @@ def _needs(this: WeekFigures, posts: dict[str, Any], crises: dict[str, Any] | No
     if coming and coming["empty"]:
         needs.append(
             f"{count_of(coming['empty'], 'posting slot')} in the next seven days "
-            f"({coming['range']}) {'has' if coming['empty'] == 1 else 'have'} nothing ready "
+            f"{'has' if coming['empty'] == 1 else 'have'} nothing ready "
             f"to post: a story from your team would fill {'it' if coming['empty'] == 1 else 'them'}."
         )
     return needs

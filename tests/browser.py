@@ -127,6 +127,8 @@ class Layout:
     split_words: list[str]
     #: each <img>: src, natural width, width shown (CSS px)
     images: list[dict[str, object]]
+    #: tables (or their scrolling wrappers) wider than the room they have: "<scroll> > <client>"
+    table_overflow: list[str]
 
 
 def measure_layouts(html_paths: list[Path], widths: tuple[int, ...]) -> dict[tuple[str, int], Layout]:
@@ -151,6 +153,11 @@ def measure_layouts(html_paths: list[Path], widths: tuple[int, ...]) -> dict[tup
                             "els => els.map(e => ({src: e.getAttribute('src'),"
                             " natural: e.naturalWidth, shown: e.getBoundingClientRect().width,"
                             " complete: e.complete}))",
+                        ),
+                        table_overflow=page.eval_on_selector_all(
+                            "table, .table",
+                            "els => els.filter(e => e.scrollWidth > e.clientWidth + 1)"
+                            ".map(e => `${e.scrollWidth} > ${e.clientWidth}`)",
                         ),
                     )
                     page.close()

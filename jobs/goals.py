@@ -80,9 +80,7 @@ def narrowing_of(text: str, metric: str | None) -> Narrowing:
     if metric not in ("posts_published", "submissions", "submissions_accepted"):
         return Narrowing()
     text = clean_text(text)
-    channel = next(
-        (c for c in CHANNEL_NAMES if re.search(rf"\b{re.escape(c)}\b", text, re.I)), ""
-    )
+    channel = next((c for c in CHANNEL_NAMES if re.search(rf"\b{re.escape(c)}\b", text, re.I)), "")
     kind = next((k for k in SOURCE_KINDS if k.casefold() in text.casefold()), "")
     noun = _NOUN.search(text)
     words = re.findall(r"[\w&'-]+", text[: noun.start()] if noun else "")
@@ -125,9 +123,7 @@ def _mentions_topic(texts: pd.Series, topic: str) -> pd.Series:
     return texts.map(lambda t: bool(pattern.search(str(t))))
 
 
-def count_posts(
-    posts: pd.DataFrame, start: datetime, end: datetime, narrowing: Narrowing
-) -> int:
+def count_posts(posts: pd.DataFrame, start: datetime, end: datetime, narrowing: Narrowing) -> int:
     """Posts (from figures.published_posts) published in [start, end) that the narrowing keeps."""
     if posts.empty:
         return 0
@@ -141,9 +137,7 @@ def count_posts(
     return int(keep.sum())
 
 
-def count_submissions(
-    subs: pd.DataFrame, narrowing: Narrowing, *, accepted_only: bool
-) -> int:
+def count_submissions(subs: pd.DataFrame, narrowing: Narrowing, *, accepted_only: bool) -> int:
     """Submissions (already cut to the period) that the narrowing keeps; accepted ones only if asked.
 
     Every submission comes from staff and partners, so a source kind of

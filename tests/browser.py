@@ -131,7 +131,9 @@ class Layout:
     table_overflow: list[str]
 
 
-def measure_layouts(html_paths: list[Path], widths: tuple[int, ...]) -> dict[tuple[str, int], Layout]:
+def measure_layouts(
+    html_paths: list[Path], widths: tuple[int, ...]
+) -> dict[tuple[str, int], Layout]:
     """Open each page at each width in one Chromium; scroll width, height, split words, images."""
     from playwright.sync_api import sync_playwright
 

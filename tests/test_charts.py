@@ -6,9 +6,8 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from PIL import Image
-
 from matplotlib.text import Text
+from PIL import Image
 
 from automation.mail.charts import CSS_HEIGHT, CSS_WIDTH, DPI, draw_chart, render_chart
 from automation.mail.compose import compose, message_parts

@@ -254,7 +254,9 @@ def assert_figures_agree(message: weekly_summary.OutgoingMessage, snapshot: Snap
     assert said[1].startswith(f"{org['contributors']} ")
     assert f" sent {org['submissions']} idea" in said[1]
     if mentions["needing_answer"]:
-        assert said[2].startswith(f"{mentions['answered']} of {mentions['needing_answer']} answered")
+        assert said[2].startswith(
+            f"{mentions['answered']} of {mentions['needing_answer']} answered"
+        )
     # a team is part of the organisation
     assert team["submissions"] <= org["submissions"]
     assert len(team["contributors"]) + team["other_contributors"] == org["contributors"]
@@ -266,9 +268,11 @@ def assert_figures_agree(message: weekly_summary.OutgoingMessage, snapshot: Snap
     tz = ZoneInfo("Europe/London")
     posts_frame = figures.published_posts(snapshot["Queue"], tz)
     week = week_that_ended(MONDAY, tz)
-    for goal in part(message, "goals")["rows"] if any(
-        s["key"] == "goals" for s in message.context["sections"]
-    ) else []:
+    for goal in (
+        part(message, "goals")["rows"]
+        if any(s["key"] == "goals" for s in message.context["sections"])
+        else []
+    ):
         if goal["unit"] == "%":
             assert goal["target_text"].endswith("%") and goal["value_text"].split()[0].endswith("%")
         if goals.metric_for(goal["metric"]) == "posts_published":

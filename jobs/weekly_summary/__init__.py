@@ -22,7 +22,19 @@ from jobs import figures
 from jobs.base import Chart, InlineImage, Job, OutgoingMessage, Plan, Report, Series
 from jobs.goals import GoalInputs, goal_progress
 from jobs.people import people_with_role
-from jobs.weekly_summary import sections
+from jobs.weekly_summary.sections import (
+    SECTION_ORDER,
+    coming_days,
+    crises_section,
+    goals_section,
+    involvement_org,
+    involvement_verdict,
+    mentions_section,
+    mentions_verdict,
+    posts_section,
+    posts_verdict,
+    trend_section,
+)
 from jobs.weekly_summary.teams import Staff, group_staff, team_part
 from jobs.weekly_summary.week_figures import WeekFigures, both_weeks
 from jobs.weekly_summary.words import count_of, day_range, pct_text
@@ -132,11 +144,7 @@ def organisation(snapshot: Snapshot, now: datetime, settings: Settings) -> Organ
     tz, day_first = settings.tz, settings.organisation.day_first
     this, last, active = both_weeks(snapshot, week_that_ended(now, tz), settings)
     cadence = snapshot.get_or_empty("Cadence")
-    coming = (
-        sections._coming_days(cadence, now.astimezone(tz).date(), day_first)
-        if len(cadence)
-        else None
-    )
+    coming = coming_days(cadence, now.astimezone(tz).date(), day_first) if len(cadence) else None
     version, status, org_ack = _acknowledgements(snapshot, this, settings)
     goals = goal_progress(
         snapshot.get_or_empty("Goals"),
@@ -154,44 +162,53 @@ def organisation(snapshot: Snapshot, now: datetime, settings: Settings) -> Organ
         snapshot["Queue"], snapshot["Submissions"], this.week, tz, weeks=4, day_first=day_first
     )
     episodes = figures.crisis_episodes(
-        snapshot.get_or_empty("Crises"), snapshot["Mentions"], this.start, this.end, now, tz,
+        snapshot.get_or_empty("Crises"),
+        snapshot["Mentions"],
+        this.start,
+        this.end,
+        now,
+        tz,
         day_first=day_first,
     )
     new = figures.first_time_contributors(
         snapshot["Submissions"], this.start, this.end, tz, snapshot["People"], day_first=day_first
     )
-    posts = sections.posts_section(this, coming, "posts-per-channel")
-    trend_part = sections.trend_section(trend, "last-four-weeks")
-    crises = sections.crises_section(episodes)
+    posts = posts_section(this, coming, "posts-per-channel")
+    trend_part = trend_section(trend, "last-four-weeks")
+    crises = crises_section(episodes)
     shared = {
         "posts": posts,
-        "mentions": sections.mentions_section(this),
-        "goals": sections.goals_section(goals),
+        "mentions": mentions_section(this),
+        "goals": goals_section(goals),
         "trend": trend_part,
         "crises": crises,
     }
     images = (
         InlineImage("posts-per-channel", posts_chart(this), filename="posts-per-channel.png"),
-        InlineImage("last-four-weeks", trend_chart(trend_part["rows"]), filename="last-four-weeks.png"),
+        InlineImage(
+            "last-four-weeks", trend_chart(trend_part["rows"]), filename="last-four-weeks.png"
+        ),
     )
     return Organisation(
         this=this,
         last=last,
         shared=shared,
         verdict=(
-            sections.posts_verdict(this, last),
-            sections.involvement_verdict(this, last),
-            sections.mentions_verdict(this, last),
+            posts_verdict(this, last),
+            involvement_verdict(this, last),
+            mentions_verdict(this, last),
         ),
         needs=tuple(_needs(this, posts, crises)),
-        involvement=sections.involvement_org(this, snapshot["People"]),
+        involvement=involvement_org(this, snapshot["People"]),
         acknowledgements={"version": version, "org": org_ack},
         staff=group_staff(active, status, frozenset(e for e in new["email"] if e)),
         images=images,
     )
 
 
-def manager_sections(org: Organisation, team: dict[str, Any], form_url: str) -> list[dict[str, Any]]:
+def manager_sections(
+    org: Organisation, team: dict[str, Any], form_url: str
+) -> list[dict[str, Any]]:
     """The sections of one manager's summary, in SECTION_ORDER, empty ones left out."""
     own: dict[str, dict[str, Any] | None] = {
         "involvement": {
@@ -210,7 +227,7 @@ def manager_sections(org: Organisation, team: dict[str, Any], form_url: str) -> 
         },
     }
     found = {**org.shared, **own}
-    return [part for key in sections.SECTION_ORDER if (part := found.get(key))]
+    return [part for key in SECTION_ORDER if (part := found.get(key))]
 
 
 def _team_needs(team: dict[str, Any]) -> list[str]:

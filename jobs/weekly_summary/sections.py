@@ -79,7 +79,7 @@ def mentions_verdict(this: WeekFigures, last: WeekFigures) -> dict[str, str]:
     return {"label": "Mentions", "text": text, "mark": mark}
 
 
-def _coming_days(cadence: pd.DataFrame, sent_on: date, day_first: bool) -> dict[str, Any]:
+def coming_days(cadence: pd.DataFrame, sent_on: date, day_first: bool) -> dict[str, Any]:
     """Open slots in the seven days from the sending day: the week people plan for."""
     last = sent_on + timedelta(days=6)
     gaps = figures.upcoming_gaps(cadence, sent_on, last, day_first=day_first)

@@ -96,10 +96,8 @@ def team_part(staff: Staff, this: WeekFigures, manager: str) -> dict[str, object
     team, members = staff.team(manager)
     name = team or "your team"
     sent = {e: this.per_person[e] for e in members if e in this.per_person}
-    contributors = sorted(
-        ({"name": staff.names[e], "submissions": n} for e, n in sent.items()),
-        key=lambda c: (-int(c["submissions"]), str(c["name"])),
-    )
+    ranked = sorted(sent.items(), key=lambda item: (-item[1], staff.names[item[0]]))
+    contributors = [{"name": staff.names[e], "submissions": n} for e, n in ranked]
     pct = share(len(sent), len(members))
     new = sorted(staff.names[e] for e in members if e in staff.first_timers)
     return {

@@ -82,9 +82,7 @@ def week_figures(
     slots = figures.cadence_adherence(
         snapshot.get_or_empty("Cadence"), week.start, week.end, day_first=day_first
     )
-    subs = figures.submissions_between(
-        snapshot["Submissions"], start, end, tz, day_first=day_first
-    )
+    subs = figures.submissions_between(snapshot["Submissions"], start, end, tz, day_first=day_first)
     per_person = Counter(e for e in subs["email"] if e)
     mentions = figures.mention_figures(snapshot["Mentions"], start, end, tz, day_first=day_first)
     on_staff = sum(1 for e in set(active["email"]) if e in per_person)

@@ -138,6 +138,7 @@ def measure_layouts(
     from playwright.sync_api import sync_playwright
 
     found: dict[tuple[str, int], Layout] = {}
+    assert len({Path(p).name for p in html_paths}) == len(html_paths), "pages are keyed by name"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS))
         try:

@@ -251,8 +251,7 @@ def assert_figures_agree(message: weekly_summary.OutgoingMessage, snapshot: Snap
     assert said[0].startswith(f"{posts['published']} of {posts['planned']} planned post")
     involvement = part(message, "involvement")
     org, team = involvement["org"], involvement["team"]
-    assert said[1].startswith(f"{org['contributors']} ")
-    assert f" sent {org['submissions']} idea" in said[1]
+    assert said[1].startswith(f"{org['staff_contributors']} of {org['headcount']} staff sent")
     if mentions["needing_answer"]:
         assert said[2].startswith(
             f"{mentions['answered']} of {mentions['needing_answer']} answered"
@@ -295,7 +294,7 @@ def test_each_active_manager_gets_one_summary_that_opens_with_the_verdict(
     assert mia.subject == "Social media summary, 16–22 Nov 2026"
     assert [(v["label"], v["text"], v["mark"]) for v in mia.context["verdict"]] == [
         ("Posts", "2 of 5 planned posts (40%), up from 1 last week", "behind"),
-        ("Staff involvement", "3 people sent 3 ideas (60% of staff), up from 0 last week", "ok"),
+        ("Staff involvement", "3 of 5 staff sent something (60%), up from 0 last week", "ok"),
         ("Mentions", "1 of 2 answered (50%)", "behind"),
     ]
     assert list(mia.context["needs"]) == [
@@ -387,7 +386,7 @@ def test_the_summary_email_reads_as_sentences_with_both_charts_sharp_inline(
         "Your social media week, 16–22 Nov 2026\n\n"
         "Hello Mia Manager, here is the week in three lines, against the plan and last week.\n\n"
         "Posts: 2 of 5 planned posts (40%), up from 1 last week.\n"
-        "Staff involvement: 3 people sent 3 ideas (60% of staff), up from 0 last week.\n"
+        "Staff involvement: 3 of 5 staff sent something (60%), up from 0 last week.\n"
         "Mentions: 1 of 2 answered (50%).\n"
     )
     for sentence in (

@@ -54,14 +54,13 @@ def posts_verdict(this: WeekFigures, last: WeekFigures) -> dict[str, str]:
 
 
 def involvement_verdict(this: WeekFigures, last: WeekFigures) -> dict[str, str]:
-    """Staff who sent content, against last week."""
-    people = count_of(this.contributors, "person")
+    """Staff who sent content (people on the staff list), against last week."""
     text = (
-        f"{people} sent {count_of(len(this.submissions), 'idea')} "
-        f"({pct_text(share(this.staff_contributors, this.headcount))} of staff), "
-        f"{compared(this.contributors, last.contributors)}"
+        f"{this.staff_contributors} of {this.headcount} staff sent something "
+        f"({pct_text(share(this.staff_contributors, this.headcount))}), "
+        f"{compared(this.staff_contributors, last.staff_contributors)}"
     )
-    mark = "ok" if this.contributors >= last.contributors and this.contributors else "behind"
+    mark = "ok" if this.staff_contributors >= max(last.staff_contributors, 1) else "behind"
     return {"label": "Staff involvement", "text": text, "mark": mark}
 
 

@@ -41,5 +41,7 @@ def analytics_exports(workspace: Workspace, now: datetime, snapshot: Snapshot) -
         try:
             exports.append(read_export(path.name, path.read_bytes()))
         except OSError as exc:
-            problems.append(f"{path}: cannot be read ({exc.strerror or exc}); nothing taken from it")
+            problems.append(
+                f"{path}: cannot be read ({exc.strerror or exc}); nothing taken from it"
+            )
     return VisitsInputs(tuple(exports), str(folder), tuple(problems))

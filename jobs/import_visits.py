@@ -101,7 +101,9 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
     exports, lines = distinct(found.exports)
     if not exports:
         lines.append(f"no analytics export with rows in {found.folder or 'the exports folder'}")
-        return Plan(report=Report(counts={"updated": 0}, lines=tuple(lines), problems=tuple(problems)))
+        return Plan(
+            report=Report(counts={"updated": 0}, lines=tuple(lines), problems=tuple(problems))
+        )
     shares = snapshot["Shares"]
     rows = [row for export in exports for row in export.rows]
     totals, counts = visits_by_share(rows, shares, settings.sharing.medium)

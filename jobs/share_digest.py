@@ -219,7 +219,9 @@ def person_items(
     return shown
 
 
-def _too_long_lines(items: Sequence[Item], captions: Mapping[str, Sequence[sharing.Caption]]) -> list[str]:
+def _too_long_lines(
+    items: Sequence[Item], captions: Mapping[str, Sequence[sharing.Caption]]
+) -> list[str]:
     lines = []
     for item in items:
         for net in item.networks:
@@ -249,7 +251,9 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
     problems += people_problems
     if not items:
         line = "nothing is marked for sharing (Queue > Share) in the digest's window: no digests"
-        return Plan(report=Report(counts={"digests": 0, **left}, lines=(line,), problems=tuple(problems)))
+        return Plan(
+            report=Report(counts={"digests": 0, **left}, lines=(line,), problems=tuple(problems))
+        )
     known = set(snapshot["Shares"]["share_id"].map(clean_text))
     messages, appends = [], []
     sent_at = format_datetime(now, settings.tz)
@@ -263,10 +267,21 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
                 if ident in known:
                     continue
                 known.add(ident)
-                row = {"share_id": ident, "email": person.email, "queue_id": item["id"],
-                       "channel": offer["network"], "token": token, "sent_at": sent_at}
+                row = {
+                    "share_id": ident,
+                    "email": person.email,
+                    "queue_id": item["id"],
+                    "channel": offer["network"],
+                    "token": token,
+                    "sent_at": sent_at,
+                }
                 appends.append(Append("Shares", row))
-    counts = {"digests": len(messages), "items": len(items), "offers_recorded": len(appends), **left}
+    counts = {
+        "digests": len(messages),
+        "items": len(items),
+        "offers_recorded": len(appends),
+        **left,
+    }
     return Plan(
         changes=Changes(appends=tuple(appends)),
         messages=tuple(messages),
@@ -276,9 +291,8 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
 
 def _digest(person: Recipient, shown: list[dict[str, Any]]) -> OutgoingMessage:
     first = person.name.split()[0] if person.name.split() else person.name
-    subject = (
-        f"Worth sharing this week: {shown[0]['headline']}"
-        + (f" and {len(shown) - 1} more" if len(shown) > 1 else "")
+    subject = f"Worth sharing this week: {shown[0]['headline']}" + (
+        f" and {len(shown) - 1} more" if len(shown) > 1 else ""
     )
     return OutgoingMessage(
         job=NAME,

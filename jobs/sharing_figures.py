@@ -59,7 +59,10 @@ def by_team(offers: pd.DataFrame, people: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def late_starters(
-    people: pd.DataFrame, ack_status: pd.DataFrame, members: frozenset[str], now: datetime,
+    people: pd.DataFrame,
+    ack_status: pd.DataFrame,
+    members: frozenset[str],
+    now: datetime,
     settings: Settings,
 ) -> list[dict[str, str]]:
     """The team's people who started STARTER_DAYS or more ago and have not acknowledged."""
@@ -80,7 +83,11 @@ def late_starters(
 
 
 def section(
-    snapshot: Snapshot, settings: Settings, now: datetime, end: datetime, manager_email: str,
+    snapshot: Snapshot,
+    settings: Settings,
+    now: datetime,
+    end: datetime,
+    manager_email: str,
     ack_status: pd.DataFrame,
 ) -> dict[str, Any]:
     """The summary's sharing section for one manager: the organisation by team, their team, starters."""

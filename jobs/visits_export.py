@@ -115,16 +115,24 @@ def read_export(name: str, data: bytes) -> Export:
     where = _positions(headers)
     lacking = [role for role in _NEEDED if role not in where]
     if lacking:
-        wanted = {"campaign": "Session campaign (or utm_campaign)",
-                  "content": "Session manual ad content (or utm_content)",
-                  "count": "Sessions (or Visits, Clicks)"}
-        return Export(name, (), "", (
-            f"{name}: no {', '.join(wanted[r] for r in lacking)} column (its headers are "
-            f"{', '.join(headers)}); export the report with those dimensions and the Sessions metric",
-        ))
+        wanted = {
+            "campaign": "Session campaign (or utm_campaign)",
+            "content": "Session manual ad content (or utm_content)",
+            "count": "Sessions (or Visits, Clicks)",
+        }
+        return Export(
+            name,
+            (),
+            "",
+            (
+                f"{name}: no {', '.join(wanted[r] for r in lacking)} column (its headers are "
+                f"{', '.join(headers)}); export the report with those dimensions and the Sessions metric",
+            ),
+        )
     rows: list[VisitRow] = []
     problems: list[str] = []
     for line_number, cells in enumerate(reader, start=2):
+
         def cell(role: str) -> str:
             at = where.get(role)
             return cells[at].strip() if at is not None and at < len(cells) else ""
@@ -134,10 +142,19 @@ def read_export(name: str, data: bytes) -> Export:
         try:
             visits = whole_number(cell("count"))
         except ValueError as exc:
-            problems.append(f"{name}, data row {line_number - 1}, column {headers[where['count']]}: {exc}")
+            problems.append(
+                f"{name}, data row {line_number - 1}, column {headers[where['count']]}: {exc}"
+            )
             continue
-        rows.append(VisitRow(cell("campaign"), cell("content"), cell("source").lower(),
-                             cell("medium").lower(), visits))
+        rows.append(
+            VisitRow(
+                cell("campaign"),
+                cell("content"),
+                cell("source").lower(),
+                cell("medium").lower(),
+                visits,
+            )
+        )
     return Export(name, tuple(rows), _fingerprint(rows), tuple(problems))
 
 

@@ -16,7 +16,9 @@ from sheets_schema.columns import YES_NO, Column, Kind, Tab
 CAPTIONS = Tab(
     "Captions",
     (
-        Column("Queue ID", "queue_id", required=True, help="The Queue item the text is for", width=12),
+        Column(
+            "Queue ID", "queue_id", required=True, help="The Queue item the text is for", width=12
+        ),
         Column(
             "Channel",
             "channel",

@@ -94,9 +94,7 @@ def test_a_ga4_export_fills_visits_and_a_second_import_changes_nothing(shared) -
     assert first.counts["updated"] == 3 and first.counts["visits"] == 1242
     assert first.counts["rows_other_traffic"] == 1
     shares = ws.store.read(["Shares"])["Shares"]
-    visits = {
-        (r["email"], r["channel"]): r["visits"] for _, r in shares.iterrows() if r["visits"]
-    }
+    visits = {(r["email"], r["channel"]): r["visits"] for _, r in shares.iterrows() if r["visits"]}
     assert visits == {
         ("ann@example.org", "LinkedIn"): "1204",
         ("ann@example.org", "X"): "7",
@@ -153,7 +151,9 @@ def test_an_unreadable_count_names_the_file_row_and_column() -> None:
     data = b"Session campaign,Session manual ad content,Sessions\nQ-1,abc,lots\nQ-1,def,3\n"
     export = read_export("ga4.csv", data)
     assert [r.visits for r in export.rows] == [3]
-    assert export.problems == ("ga4.csv, data row 1, column Sessions: 'lots' is not a whole number",)
+    assert export.problems == (
+        "ga4.csv, data row 1, column Sessions: 'lots' is not a whole number",
+    )
 
 
 @pytest.mark.parametrize(

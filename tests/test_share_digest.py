@@ -30,7 +30,14 @@ KEY = b"k" * 32
 
 
 def person(name: str, email: str, **extra: str) -> dict[str, str]:
-    return {"name": name, "email": email, "team": "Sales", "roles": "Staff", "active": "Yes", **extra}
+    return {
+        "name": name,
+        "email": email,
+        "team": "Sales",
+        "roles": "Staff",
+        "active": "Yes",
+        **extra,
+    }
 
 
 PEOPLE = [
@@ -137,7 +144,9 @@ def test_every_share_link_leads_to_the_item_with_four_utm_parameters_and_no_emai
             campaign = utm["utm_campaign"][0]
             assert target.split("?")[0] == links[campaign].split("?")[0].split("#")[0]
             assert utm["utm_medium"] == ["employee_share"]
-            sources = {"newsroom"} if campaign == "Q-1" else {n.utm_source for n in NETWORKS.values()}
+            sources = (
+                {"newsroom"} if campaign == "Q-1" else {n.utm_source for n in NETWORKS.values()}
+            )
             assert utm["utm_source"][0] in sources  # Q-1's own utm_source is never overwritten
             token = utm["utm_content"][0]
             assert token and email not in url and email.split("@")[0] not in token

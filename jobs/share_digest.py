@@ -222,7 +222,7 @@ def person_items(
 def _too_long_lines(
     items: Sequence[Item], captions: Mapping[str, Sequence[sharing.Caption]]
 ) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for item in items:
         for net in item.networks:
             _, too_long = sharing.texts_for(net, captions.get(item.id, ()), item.headline)

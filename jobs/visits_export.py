@@ -132,30 +132,29 @@ def read_export(name: str, data: bytes) -> Export:
     rows: list[VisitRow] = []
     problems: list[str] = []
     for line_number, cells in enumerate(reader, start=2):
-
-        def cell(role: str) -> str:
-            at = where.get(role)
-            return cells[at].strip() if at is not None and at < len(cells) else ""
-
         if not any(c.strip() for c in cells) or _TOTAL.match(cells[0].strip()):
             continue
+        value = {role: _cell(cells, at) for role, at in where.items()}
         try:
-            visits = whole_number(cell("count"))
+            visits = whole_number(value["count"])
         except ValueError as exc:
-            problems.append(
-                f"{name}, data row {line_number - 1}, column {headers[where['count']]}: {exc}"
-            )
+            column = headers[where["count"]]
+            problems.append(f"{name}, data row {line_number - 1}, column {column}: {exc}")
             continue
         rows.append(
             VisitRow(
-                cell("campaign"),
-                cell("content"),
-                cell("source").lower(),
-                cell("medium").lower(),
+                value["campaign"],
+                value["content"],
+                value.get("source", "").lower(),
+                value.get("medium", "").lower(),
                 visits,
             )
         )
     return Export(name, tuple(rows), _fingerprint(rows), tuple(problems))
+
+
+def _cell(cells: list[str], at: int) -> str:
+    return cells[at].strip() if at < len(cells) else ""
 
 
 def _fingerprint(rows: list[VisitRow]) -> str:

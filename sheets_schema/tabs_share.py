@@ -104,5 +104,5 @@ def with_sharing(tabs: dict[str, Tab]) -> dict[str, Tab]:
         for name, t in tabs.items()
     }
     # Program, Sent and Runs stay the last tabs a person sees: switches, then Chorus's records.
-    last = {name: grown.pop(name) for name in ("Program", "Sent", "Runs") if name in grown}
+    last: dict[str, Tab] = {n: grown.pop(n) for n in ("Program", "Sent", "Runs") if n in grown}
     return {**grown, CAPTIONS.name: CAPTIONS, SHARES.name: SHARES, **last}

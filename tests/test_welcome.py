@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import mailbox
 from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
-
 from email import message_from_bytes
 from email.policy import default
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from automation.mail.compose import message_parts
 from automation.runner import run_job

@@ -306,3 +306,50 @@ def _digest(person: Recipient, shown: list[dict[str, Any]]) -> OutgoingMessage:
 
 
 JOB = Job(NAME, "Each person's weekly digest of posts to share, with one-click links", TABS, plan)
+
+
+def own_item_offers(
+    item: Mapping[str, str], snapshot: Snapshot, settings: Settings, key: bytes
+) -> list[dict[str, Any]]:
+    """Share links for one published item, for its contributor's thank-you ([] without a key).
+
+    The link shared is the item's Link, else the post itself; the networks its Channels.
+    """
+    target = item["link"] if sharing.offer_link(item) else item.get("post_url", "")
+    if not key or not target:
+        return []
+    shared = Item(
+        item["id"],
+        item["headline"],
+        "",
+        target,
+        "",
+        tuple(sharing.item_networks(item, ["LinkedIn"])),
+    )
+    captions, _ = sharing.usable_captions(snapshot["Captions"], {item["id"]: target}, settings)
+    token = sharing.person_token(key, item["email"])
+    offers: list[dict[str, Any]] = person_items(
+        [shared], captions, 0, token, settings.sharing.medium
+    )[0]["offers"]
+    return [{**offer, "token": token} for offer in offers]
+
+
+def offer_rows(
+    period: str, email: str, queue_id: str, offers: Sequence[Mapping[str, Any]], snapshot: Snapshot
+) -> list[dict[str, str]]:
+    """Shares rows (without Sent At) for offers not recorded yet, keyed as the digest keys them."""
+    known = set(snapshot["Shares"]["share_id"].map(clean_text))
+    rows = []
+    for offer in offers:
+        ident = share_id(f"{period}-{queue_id}", email, queue_id, offer["network"])
+        if ident not in known:
+            rows.append(
+                {
+                    "share_id": ident,
+                    "email": email,
+                    "queue_id": queue_id,
+                    "channel": offer["network"],
+                    "token": offer["token"],
+                }
+            )
+    return rows

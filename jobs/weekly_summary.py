@@ -245,6 +245,7 @@ def organisation_figures(
         week=week,
         tz=tz,
         day_first=day_first,
+        shares=snapshot.get_or_empty("Shares"),
     )
     for goal in goals:
         _word_goal(goal)

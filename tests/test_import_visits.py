@@ -13,6 +13,7 @@ import pytest
 from automation.runner import run_job
 from jobs import weekly_summary
 from jobs.visits_export import read_export, whole_number
+from sheets_schema.records import Append, Changes
 from tests.conftest import make_settings, memory_workspace
 
 TZ = ZoneInfo("Europe/London")
@@ -175,3 +176,22 @@ def test_visits_go_to_the_first_offer_when_a_person_got_the_item_twice(shared) -
     for _, row in shares.iterrows():
         totals[row["email"]] += int(row["visits"] or 0)
     assert totals["ann@example.org"] == 1211
+
+
+def test_a_goal_can_be_measured_in_website_visits_from_staff_shares(shared) -> None:
+    ws, tokens = shared
+    text, _ = ga4_export(tokens)
+    drop(ws, "ga4.csv", text.encode())
+    run_job(ws, "import-visits", NEXT_MONDAY)
+    goal = {
+        "goal": "Bring readers to the website",
+        "metric": "Website visits from staff shares",
+        "target": "2000",
+        "period": "Month",
+        "status": "Active",
+    }
+    ws.store.apply(Changes(appends=(Append("Goals", goal),)))
+    snapshot = ws.store.read(weekly_summary.TABS + ("People",))
+    plan = weekly_summary.plan(snapshot, NEXT_MONDAY, ws.settings)
+    (shown,) = plan.messages[0].context["goals"]
+    assert shown["value"] == 1242.0 and shown["progress_text"] == "62.1%"

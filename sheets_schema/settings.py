@@ -24,10 +24,12 @@ DEFAULT_SCHEDULE: dict[str, str] = {
     "weekly-summary": "monday at 08:00",
     "policy-digest": "first working day of the month at 10:00",
     "guide": "monday at 07:00",
-    # Hourly on Mondays: each person's digest goes at [sharing] digest_time in their own timezone.
-    "share-digest": "every hour on monday",
-    "import-visits": "daily at 07:15",
-    "welcome": "working days at 09:15",
+    # Hourly on Mondays (at :05, clear of the other jobs): each person's digest goes once
+    # their own clock passes [sharing] digest_time (People > Timezone).
+    "share-digest": "every hour 00:05-24:00 on monday",
+    # Exports are dropped in at any hour; reading them costs one read of Shares.
+    "import-visits": "every hour 07:40-18:00 on working days",
+    "welcome": "working days at 10:20",
 }
 
 DEFAULT_CONFIDENTIAL_WORDS = (

@@ -15,10 +15,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from automation.mail.compose import message_parts
 from automation.runner import run_job
 from automation.share_key import KEY_FILE, state_folder
-from jobs import sharing
+from jobs import share_digest, sharing
 from jobs.networks import NETWORKS, network
 from jobs.share_digest import ShareInputs, plan
 from sheets_schema.records import Snapshot, frame_from_rows
@@ -233,3 +235,18 @@ def test_the_token_key_is_made_once_and_only_its_owner_may_read_it(tmp_path: Pat
     tokens = set(ws.store.read(["Shares"])["Shares"]["token"])
     assert len(tokens) == 4  # Ann, Bob, Cat, then Nia at her hour
     assert not any("@" in t for t in tokens)
+
+
+@pytest.mark.browser
+def test_the_digest_fits_a_phone_screen_without_sideways_scrolling(tmp_path: Path) -> None:
+    from automation.mail.preview import write_previews
+    from tests.browser import open_in_chromium
+
+    ws = workspace(tmp_path)
+    snapshot = ws.store.read(share_digest.TABS)
+    result = plan(snapshot, MONDAY, ws.settings, ShareInputs(key=KEY))
+    (page,) = write_previews([result.messages[0]], ws, MONDAY, tmp_path / "preview")
+    shown = open_in_chromium(page, viewport_width=390)
+    assert shown.console_errors == []
+    assert shown.width <= 390
+    assert "Share on LinkedIn" in shown.text and "Leeds" in shown.text

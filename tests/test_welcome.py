@@ -9,6 +9,8 @@ from email.policy import default
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from automation.mail.compose import message_parts
 from automation.runner import run_job
 from tests.conftest import make_settings, memory_workspace
@@ -106,3 +108,19 @@ def test_no_welcome_during_a_crisis(tmp_path: Path) -> None:
     )
     result = run_job(ws, "welcome", TUESDAY)
     assert result.counts["welcomes"] == 0 and result.counts.get("sent", 0) == 0
+
+
+@pytest.mark.browser
+def test_the_welcome_fits_a_phone_screen(tmp_path: Path) -> None:
+    from automation.mail.preview import write_previews
+    from jobs import welcome
+    from jobs.share_digest import ShareInputs
+    from tests.browser import open_in_chromium
+
+    ws = memory_workspace(make_settings(tmp_path), {"People": PEOPLE, "Queue": QUEUE, "Rota": ROTA})
+    snapshot = ws.store.read(welcome.TABS)
+    plan = welcome.plan(snapshot, TUESDAY, ws.settings, ShareInputs(key=b"k" * 32))
+    (page,) = write_previews(list(plan.messages), ws, TUESDAY, tmp_path / "preview")
+    shown = open_in_chromium(page, viewport_width=390)
+    assert shown.console_errors == [] and shown.width <= 390
+    assert "Welcome, New" in shown.text and "Cora Coord" in shown.text

@@ -143,7 +143,10 @@ def due_recipients(
     due: list[Recipient] = []
     left = {"opted_out": 0, "out_of_domain": 0, "waiting": 0}
     problems: list[str] = []
-    for index, (email, row) in enumerate(by_email(people).items()):
+    # The rotation index counts only the people who get a digest this week (waiting ones
+    # too), so over them no variant goes to more than its share, whichever hour runs.
+    index = -1
+    for email, row in by_email(people).items():
         if not is_active(row.get("active", "")) or "@" not in email:
             continue
         if not settings.allows_recipient(email):
@@ -160,6 +163,7 @@ def due_recipients(
         if not wanted:
             left["opted_out"] += 1
             continue
+        index += 1
         zone = _zone(row.get("timezone", ""), settings.tz)
         if zone is None:
             problems.append(

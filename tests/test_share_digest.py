@@ -200,7 +200,11 @@ def test_during_a_crisis_no_digest_goes(tmp_path: Path) -> None:
 
 def test_variants_are_rotated_so_none_goes_to_more_than_its_share() -> None:
     settings = make_settings(Path("/tmp/chorus-share-test"))
-    many = [person(f"P{i}", f"p{i}@example.org") for i in range(7)]
+    # every other person opted out: the rotation still spreads the variants over the readers
+    many = [
+        person(f"P{i}", f"p{i}@example.org", share_digest="No" if i % 2 else "Yes")
+        for i in range(14)
+    ]
     snapshot = Snapshot(
         {
             "People": frame_from_rows("People", many),

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from jobs.figures import mention_figures, submissions_between
-from jobs.weeks import Week, local_midnight, within
+from jobs.weeks import Week, local_midnight, parse_times, within
 from sheets_schema.columns import CHANNEL_NAMES, SOURCE_KINDS
 from sheets_schema.values import clean_text, split_multi
 
@@ -27,6 +27,7 @@ from sheets_schema.values import clean_text, split_multi
 #: narrow ones come first ("mentions answered within 24h" is not a count of mentions).
 GOAL_METRICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("mentions_answered_24h", re.compile(r"24\s*h|24\s*hours?|within a day|same day", re.I)),
+    ("share_visits", re.compile(r"\bvisits?\b|\btraffic\b", re.I)),
     ("acknowledgement_rate", re.compile(r"acknowledg", re.I)),
     ("posts_published", re.compile(r"posts?\s+published|published\s+posts?", re.I)),
     ("submissions_accepted", re.compile(r"submission.*\baccepted|accepted.*submission", re.I)),
@@ -41,6 +42,7 @@ METRIC_LABELS = {
     "submissions_accepted": "submissions accepted into the queue",
     "mentions_answered_24h": "share of mentions answered within 24 hours",
     "acknowledgement_rate": "share of people who acknowledged the current policy version",
+    "share_visits": "website visits from staff shares offered in the period",
 }
 #: words before the noun that narrow nothing ("all posts", "staff submissions": staff send them)
 _PLAIN_WORDS = {"all", "the", "our", "number", "of", "new", "total", "count", "share", "a"}
@@ -168,6 +170,7 @@ class GoalInputs:
     week: Week
     tz: ZoneInfo
     day_first: bool = True
+    shares: pd.DataFrame | None = None
 
 
 def _value(metric: str | None, narrowing: Narrowing, period: str, got: GoalInputs) -> float | None:
@@ -183,7 +186,20 @@ def _value(metric: str | None, narrowing: Narrowing, period: str, got: GoalInput
         return found.within_24h_pct
     if metric == "acknowledgement_rate":
         return got.acknowledgement_pct
+    if metric == "share_visits":
+        return share_visits(got.shares, start, end, got.tz, day_first=got.day_first)
     return None
+
+
+def share_visits(
+    shares: pd.DataFrame | None, start: datetime, end: datetime, tz: ZoneInfo, *, day_first: bool
+) -> float:
+    """Visits the website counted from staff shares offered in [start, end) (Shares > Visits)."""
+    if shares is None or shares.empty:
+        return 0.0
+    sent = parse_times(shares["sent_at"], tz, day_first=day_first)
+    counted = pd.to_numeric(shares["visits"].map(clean_text), errors="coerce").fillna(0)
+    return float(counted[within(sent, start, end)].clip(lower=0).sum())
 
 
 def goal_progress(goals: pd.DataFrame, got: GoalInputs) -> list[dict[str, object]]:

@@ -35,6 +35,7 @@ from jobs.weekly_summary.sections import (
     posts_verdict,
     trend_section,
 )
+from jobs.weekly_summary.sharing import Sharing, sharing_figures_once, sharing_section
 from jobs.weekly_summary.teams import Staff, group_staff, team_part
 from jobs.weekly_summary.week_figures import WeekFigures, both_weeks
 from jobs.weekly_summary.words import count_of, day_range, pct_text
@@ -57,6 +58,7 @@ TABS = (
     "Policies",
     "Crises",
     "Program",
+    "Shares",
 )
 
 
@@ -101,6 +103,7 @@ class Organisation:
     involvement: dict[str, Any]
     acknowledgements: dict[str, Any]
     staff: Staff
+    sharing: Sharing
     images: tuple[InlineImage, ...]
 
 
@@ -156,6 +159,7 @@ def organisation(snapshot: Snapshot, now: datetime, settings: Settings) -> Organ
             week=this.week,
             tz=tz,
             day_first=day_first,
+            shares=snapshot.get_or_empty("Shares"),
         ),
     )
     trend = figures.weekly_trend(
@@ -202,12 +206,13 @@ def organisation(snapshot: Snapshot, now: datetime, settings: Settings) -> Organ
         involvement=involvement_org(this, snapshot["People"]),
         acknowledgements={"version": version, "org": org_ack},
         staff=group_staff(active, status, frozenset(e for e in new["email"] if e)),
+        sharing=sharing_figures_once(snapshot, settings, now, this.end, len(active)),
         images=images,
     )
 
 
 def manager_sections(
-    org: Organisation, team: dict[str, Any], form_url: str
+    org: Organisation, team: dict[str, Any], manager: str, form_url: str
 ) -> list[dict[str, Any]]:
     """The sections of one manager's summary, in SECTION_ORDER, empty ones left out."""
     own: dict[str, dict[str, Any] | None] = {
@@ -226,6 +231,9 @@ def manager_sections(
             "form_url": form_url,
         },
     }
+    sharing = sharing_section(org.sharing, org.staff, manager)
+    if sharing["teams"] or sharing["late_starters"]:
+        own["sharing"] = sharing
     found = {**org.shared, **own}
     return [part for key in SECTION_ORDER if (part := found.get(key))]
 
@@ -265,7 +273,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
             "manager_name": name,
             "verdict": org.verdict,
             "needs": (*org.needs, *_team_needs(team)),
-            "sections": manager_sections(org, team, form.url if form else ""),
+            "sections": manager_sections(org, team, email, form.url if form else ""),
             "quiet_week": quiet,
         }
         messages.append(

@@ -29,7 +29,16 @@ from jobs.weekly_summary.words import (
     share,
 )
 
-SECTION_ORDER = ("posts", "involvement", "mentions", "acknowledgements", "goals", "trend", "crises")
+SECTION_ORDER = (
+    "posts",
+    "involvement",
+    "sharing",
+    "mentions",
+    "acknowledgements",
+    "goals",
+    "trend",
+    "crises",
+)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -25,8 +25,8 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import AuthorizedSession, Request
 from requests.adapters import HTTPAdapter
 
-from automation.google.apis import GOOGLE_ORIGINS, api_of
-from automation.google.credentials import load_credentials
+from automation.google.apis import API_NAMES, GOOGLE_ORIGINS, api_of
+from automation.google.credentials import acting_email, load_identity
 from automation.google.errors import GoogleCall, UncertainWrite
 from sheets_schema.errors import BackendError, ConfigError
 from sheets_schema.settings import Settings
@@ -114,12 +114,8 @@ class GoogleServices:
             adapter = _EndpointAdapter(endpoint)
             for origin in GOOGLE_ORIGINS:
                 session.mount(origin, adapter)
-        creds, delegated = load_credentials(
-            settings.backend.credentials,
-            settings.backend.delegated_user,
-            settings_path=settings.path,
-        )
-        return cls(creds, delegated, session, retry or RetryPolicy())
+        identity = load_identity(settings)
+        return cls(identity.files, identity.mail, session, retry or RetryPolicy())
 
     def authorized_session(self, delegated: bool = False) -> AuthorizedSession:
         """A google-auth AuthorizedSession sharing the base session's transport adapters."""
@@ -131,7 +127,7 @@ class GoogleServices:
                     place="chorus.toml: backend.delegated_user",
                     fix="set delegated_user to the address Chorus sends as, and grant the service account domain-wide delegation",
                 )
-            authed = AuthorizedSession(creds, auth_request=Request(session=self.base_session))  # type: ignore[no-untyped-call]
+            authed = AuthorizedSession(creds, auth_request=TokenRequest(self.base_session))  # type: ignore[no-untyped-call]
             for prefix, adapter in self.base_session.adapters.items():
                 authed.mount(prefix, adapter)
             self._sessions[delegated] = authed
@@ -204,8 +200,9 @@ class GoogleServices:
         )
 
     def service_account_email(self) -> str:
-        """Who to share files with, for the fixes in messages."""
-        return getattr(self.credentials, "service_account_email", "") or "the service account"
+        """Who Chorus acts as for files (the delegated user, the signed-in person or the service
+        account): who to share files with, for the fixes in messages."""
+        return acting_email(self.credentials) or "the service account"
 
 
 def _try_once(
@@ -214,9 +211,12 @@ def _try_once(
     """One try: the final response, or (what went wrong, Retry-After) when it is worth another."""
     try:
         response: requests.Response = session.request(method, url, **kwargs)  # type: ignore[no-untyped-call]
-    except (RefreshError, TransportError) as exc:
-        # The token, not the call, was refused (a deleted or disabled key answers invalid_grant):
-        # one clear error for every adapter and command, never a google-auth trace.
+    except TransportError as exc:
+        # No token yet, so the call itself was never sent: safe to try again, writes included.
+        return f"token request failed ({_first(exc)})", None
+    except RefreshError as exc:
+        # The token, not the call, was refused (a deleted or disabled key answers invalid_grant,
+        # a delegation without the scopes unauthorized_client): one clear error, no trace.
         raise GoogleCall(f"signing in as {_signer(session)}").error(exc) from None
     except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
         if not idempotent:
@@ -237,8 +237,37 @@ def _try_once(
 
 
 def _signer(session: AuthorizedSession) -> str:
-    """Who asked for the token, for the message: the service account's address."""
-    return getattr(session.credentials, "service_account_email", "") or "the service account"
+    """Who asked for the token, for the message: the delegated user, person or service account."""
+    return acting_email(session.credentials) or "the service account"
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:160] if text else type(exc).__name__
+
+
+class TokenRequest(Request):
+    """google-auth's token transport, with the retries left to `GoogleServices.send`.
+
+    google-auth retries a token endpoint's 5xx and 429 itself, sleeping on the
+    wall clock between tries; answering those as a TransportError instead puts
+    every retry under the one bounded, injectable RetryPolicy.
+    """
+
+    def __call__(
+        self,
+        url: Any,
+        method: Any = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """One token request; a retryable status becomes a TransportError."""
+        response = super().__call__(url, method, body, headers, timeout, **kwargs)  # type: ignore[no-untyped-call]
+        if response.status in RETRY_STATUSES:
+            raise TransportError(f"{API_NAMES['oauth2']} answered {response.status}")  # type: ignore[no-untyped-call]
+        return response
 
 
 def _short(url: str) -> str:

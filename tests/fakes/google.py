@@ -105,6 +105,8 @@ from urllib.parse import parse_qs
 
 from tests.fakes.google_docs import DocsTwin
 from tests.fakes.google_forms import FormsTwin
+from tests.fakes.google_oauth import OAuthClients
+from tests.fakes.google_ownership import Ownership
 from tests.fakes.google_gmail import GmailTwin
 from tests.fakes.google_http import (
     ApiError,
@@ -128,6 +130,12 @@ from tests.fakes.google_transport import (
 )
 
 TOKEN_PATHS = ("/token", "/o/oauth2/token", "/oauth2/v4/token")
+CONSENT_PATHS = ("/o/oauth2/auth", "/o/oauth2/v2/auth")
+#: Google's answer when the Admin console has not granted a client the scopes it asks for a user
+UNAUTHORIZED_CLIENT = (
+    "Client is unauthorized to retrieve access tokens using this method, or client not "
+    "authorized for any of the scopes requested."
+)
 FAULTS = ("429", "500", "503", "reset", "timeout")
 # Google's binder rejects unknown query parameters on these One Platform APIs; Drive ignores them.
 STRICT_QUERY_APIS = {"sheets", "forms", "gmail", "docs"}
@@ -156,6 +164,11 @@ class Principal:
     @property
     def user(self) -> str:
         return self.subject or self.email
+
+    @property
+    def robot(self) -> bool:
+        """A service account speaking for itself (no delegated user): it may not own files."""
+        return self.subject is None and self.email.endswith(".gserviceaccount.com")
 
 
 @dataclass
@@ -196,6 +209,12 @@ class GoogleTwin:
     seed: int | None = None
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     base_url: str | None = None  # set in server mode
+    #: domain-wide delegation: the users a key may act as (addresses, or "@domain" for all of it)
+    granted_subjects: set[str] = field(default_factory=lambda: {"@example.org"})
+    #: the scopes the Admin console granted for delegation (None: whatever is asked)
+    delegated_scopes: frozenset[str] | None = None
+    #: who consents on the OAuth consent page
+    oauth_user: str = "coordinator@example.org"
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -209,6 +228,10 @@ class GoogleTwin:
         self.store.on_delete["application/vnd.google-apps.document"] = self.docs.documents.pop
         self.forms.register_file = self._register_file
         self.docs.register_file = self._register_file
+        self.ownership = Ownership(self.rng, self.store.files)
+        self.store.drive_of = self.ownership.drive_of
+        self.forms.responders_of = self._responders_of
+        self.oauth = OAuthClients()
         self.calls: Counter[tuple[str, str]] = Counter()
         self.token_requests = 0
         self.faults: list[Fault] = []
@@ -220,6 +243,26 @@ class GoogleTwin:
         self._handlers.update(self.forms.handlers())
         self._handlers.update(self.gmail.handlers())
         self._handlers.update(self.docs.handlers())
+        self._handlers[("drive", "drives.get")] = self.ownership.h_drives_get
+        self._handlers[("drive", "about.get")] = self.ownership.h_about_get
+
+    @property
+    def service_accounts_own_files(self) -> bool:
+        """False (Google today): a service account's create is refused; True: the old kindness."""
+        return self.ownership.service_accounts_own_files
+
+    @service_accounts_own_files.setter
+    def service_accounts_own_files(self, value: bool) -> None:
+        self.ownership.service_accounts_own_files = value
+
+    @property
+    def forms_created_published(self) -> bool:
+        """False (Google after 30 June 2026): forms.create makes an unpublished form."""
+        return self.forms.created_published
+
+    @forms_created_published.setter
+    def forms_created_published(self, value: bool) -> None:
+        self.forms.created_published = value
 
     # ------------------------------------------------------------ WSGI
 
@@ -245,8 +288,15 @@ class GoogleTwin:
             headers["content-type"] = environ["CONTENT_TYPE"]
         if path == "/_twin/calls" and method == "GET":
             return Response.json(self.calls_by_api())
+        if path == "/_twin/files" and method == "GET":
+            return Response.json({"files": self.ownership.listing()})
+        if path in CONSENT_PATHS and method == "GET":
+            return self.oauth.consent(environ.get("QUERY_STRING", ""), self.oauth_user)
         if path in TOKEN_PATHS and method == "POST":
             self.token_requests += 1
+            fault = self._due_fault("oauth2", "token")
+            if fault is not None:
+                return self._fault_response(fault)
             return self.token_endpoint(body)
         found = match_route(method, path)
         if found is None:
@@ -281,6 +331,14 @@ class GoogleTwin:
             )
             if not route.upload and body.strip() and "json" in headers.get("content-type", "json"):
                 validate_body(route, req.json, BODY_FIELD.get(route.method_id, ""))
+            self.ownership.check(
+                route.api,
+                route.method_id,
+                req,
+                principal.user if principal else None,
+                bool(principal and principal.robot),
+            )
+            self.store.acting = principal
             handler = self._handlers.get((route.api, route.method_id))
             if handler is None:
                 raise ApiError(
@@ -373,6 +431,8 @@ class GoogleTwin:
     def token_endpoint(self, body: bytes) -> Response:
         form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         grant = form.get("grant_type")
+        if grant in ("authorization_code", "refresh_token"):
+            return self.oauth.token(form, self._issue)
         if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return Response.json(
                 {
@@ -398,9 +458,56 @@ class GoogleTwin:
                 },
                 400,
             )
+        subject = claims.get("sub")
+        if subject and not self._delegation_granted(subject, scopes):
+            return Response.json(
+                {"error": "unauthorized_client", "error_description": UNAUTHORIZED_CLIENT}, 401
+            )
         token = "ya29.twin-" + secrets.token_urlsafe(24)
-        self._tokens[token] = Principal(claims["iss"], claims.get("sub"), scopes)
+        self._tokens[token] = Principal(claims["iss"], subject, scopes)
         return Response.json({"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+
+    def _delegation_granted(self, subject: str, scopes: frozenset) -> bool:
+        """Domain-wide delegation: the subject is one the key may act as, for every scope asked."""
+        domain = "@" + subject.rpartition("@")[2].lower()
+        if subject.lower() not in self.granted_subjects and domain not in self.granted_subjects:
+            return False
+        return self.delegated_scopes is None or scopes <= self.delegated_scopes
+
+    def _issue(self, user: str, scopes: frozenset) -> str:
+        """An access token for a person (OAuth): they own what they create."""
+        token = "ya29.twin-" + secrets.token_urlsafe(24)
+        self._tokens[token] = Principal(user, None, scopes)
+        return token
+
+    def make_oauth_client(self, path: str | Path | None = None) -> dict:
+        """An installed-app OAuth client secret (as the Cloud console downloads it)."""
+        base = self.base_url or ""
+        return self.oauth.make_client(
+            Path(path) if path else None,
+            f"{base or 'https://accounts.google.com'}/o/oauth2/auth",
+            self.token_uri,
+        )
+
+    def authorized_user_info(self, user: str, scopes: list[str]) -> dict:
+        """A stored OAuth token for `user` (what `chorus auth login` saves), refreshable here."""
+        return self.oauth.authorized_user(user, scopes, self.token_uri)
+
+    def create_shared_drive(self, name: str, members: dict[str, str]) -> str:
+        """A shared drive with members {email: role} (organizer, fileOrganizer, writer, reader)."""
+        with self._lock:
+            return self.ownership.create_drive(name, members)
+
+    def files_listing(self) -> list[dict]:
+        """What `GET /_twin/files` answers: every Drive file with its owners and driveId."""
+        with self._lock:
+            return self.ownership.listing()
+
+    def _responders_of(self, form_id: str) -> list[dict] | None:
+        info = self.store.files.get(form_id)
+        if info is None:
+            return None
+        return [p for p in info.get("permissions", []) if p.get("view") == "published"]
 
     def authenticate(
         self, headers: dict[str, str], query: dict[str, list[str]], scopes: frozenset

@@ -24,8 +24,8 @@ from jobs.guide.document import Block, Guide, Inline, ItemList, Link, Paragraph,
 
 if TYPE_CHECKING:
     from automation.google.transport import GoogleServices
-    from sheets_schema.settings import Settings
     from automation.workspace import Workspace
+    from sheets_schema.settings import Settings
 
 
 def _u16(text: str) -> int:

@@ -165,7 +165,9 @@ def test_a_new_guide_doc_is_not_made_by_a_robot(tmp_path: Path) -> None:
     sections = [Section("Goals", "goals", (Paragraph(("Post weekly.",)),))]
     with pytest.raises(ConfigError) as caught:
         write_guide_doc(services, "", sections, settings=settings)
-    assert "the guide's Google Doc" in caught.value.message and "shared_drive_id" in caught.value.fix
+    assert (
+        "the guide's Google Doc" in caught.value.message and "shared_drive_id" in caught.value.fix
+    )
     assert twin.call_count(api="docs") == 0
 
 

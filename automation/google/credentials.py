@@ -83,9 +83,7 @@ def acting_email(creds: Credentials) -> str:
     subject = getattr(creds, "_subject", None)
     if subject:
         return str(subject)
-    return str(
-        getattr(creds, "service_account_email", "") or getattr(creds, "account", "") or ""
-    )
+    return str(getattr(creds, "service_account_email", "") or getattr(creds, "account", "") or "")
 
 
 def can_own_files(creds: Credentials) -> bool:

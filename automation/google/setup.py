@@ -104,7 +104,9 @@ def _form_done(settings: Settings, name: str) -> bool:
 def _owner(services: GoogleServices, settings: Settings) -> str:
     """Who owns what init creates, for people."""
     if settings.backend.shared_drive_id:
-        return f"{services.service_account_email()} in shared drive {settings.backend.shared_drive_id}"
+        return (
+            f"{services.service_account_email()} in shared drive {settings.backend.shared_drive_id}"
+        )
     return services.service_account_email()
 
 
@@ -198,9 +200,7 @@ def create_form(
         for i, q in enumerate(form.questions)
     ]
     answer = _execute(
-        api.batchUpdate(
-            formId=form_id, body={"requests": requests, "includeFormInResponse": True}
-        ),
+        api.batchUpdate(formId=form_id, body={"requests": requests, "includeFormInResponse": True}),
         f"adding the {form.name} form's questions",
         fix,
     )

@@ -105,8 +105,6 @@ from urllib.parse import parse_qs
 
 from tests.fakes.google_docs import DocsTwin
 from tests.fakes.google_forms import FormsTwin
-from tests.fakes.google_oauth import OAuthClients
-from tests.fakes.google_ownership import Ownership
 from tests.fakes.google_gmail import GmailTwin
 from tests.fakes.google_http import (
     ApiError,
@@ -118,6 +116,8 @@ from tests.fakes.google_http import (
     unknown_query_params,
     validate_body,
 )
+from tests.fakes.google_oauth import OAuthClients
+from tests.fakes.google_ownership import Ownership
 from tests.fakes.google_sheets import SheetsDrive
 from tests.fakes.google_sheets_model import Box
 from tests.fakes.google_transport import (

@@ -356,7 +356,6 @@ class FormsTwin:
         self.responses[form_id].sort(key=lambda r: r["lastSubmittedTime"])
         return response["responseId"]
 
-
     def _check_responder(self, form_id: str, email: str | None) -> None:
         """The form's responders (Drive permissions with view "published") must cover `email`."""
         granted = self.responders_of(form_id) or []
@@ -366,7 +365,9 @@ class FormsTwin:
             if (
                 kind == "anyone"
                 or (kind == "domain" and perm.get("domain", "").lower() == domain and domain)
-                or (kind == "user" and perm.get("emailAddress", "").lower() == (email or "").lower())
+                or (
+                    kind == "user" and perm.get("emailAddress", "").lower() == (email or "").lower()
+                )
             ):
                 return
         raise PermissionError(f"{email or 'an anonymous person'} may not respond to form {form_id}")

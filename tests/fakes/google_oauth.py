@@ -83,16 +83,14 @@ class OAuthClients:
         args = {k: v[-1] for k, v in parse_qs(query).items()}
         client_id = args.get("client_id", "")
         redirect = args.get("redirect_uri", "")
-        if client_id not in self.clients or not urlsplit(redirect).hostname in (
+        if client_id not in self.clients or urlsplit(redirect).hostname not in (
             "localhost",
             "127.0.0.1",
         ):
             return Response(400, b"Error 400: invalid_request", {"Content-Type": "text/html"})
         code = "4/twin-" + secrets.token_urlsafe(24)
         scopes = frozenset(args.get("scope", "").split())
-        self.codes[code] = Grant(
-            client_id, user, scopes, args.get("code_challenge", ""), redirect
-        )
+        self.codes[code] = Grant(client_id, user, scopes, args.get("code_challenge", ""), redirect)
         back = {"state": args.get("state", ""), "code": code, "scope": " ".join(sorted(scopes))}
         return Response(302, b"", {"Location": f"{redirect}?{urlencode(back)}"})
 
@@ -107,7 +105,9 @@ class OAuthClients:
         if form.get("grant_type") == "authorization_code":
             grant = self.codes.pop(form.get("code", ""), None)
             if grant is None or grant.client_id != client_id or not _pkce_ok(grant, form):
-                return Response.json({"error": "invalid_grant", "error_description": "Bad Request"}, 400)
+                return Response.json(
+                    {"error": "invalid_grant", "error_description": "Bad Request"}, 400
+                )
             refresh = "1//twin-" + secrets.token_urlsafe(30)
             self.refresh_tokens[refresh] = grant
             answer = _answer(issue(grant.user, grant.scopes), grant.scopes)
@@ -115,7 +115,10 @@ class OAuthClients:
         grant = self.refresh_tokens.get(form.get("refresh_token", ""))
         if grant is None or grant.client_id != client_id:
             return Response.json(
-                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+                {
+                    "error": "invalid_grant",
+                    "error_description": "Token has been expired or revoked.",
+                },
                 400,
             )
         return Response.json(_answer(issue(grant.user, grant.scopes), grant.scopes))

@@ -78,7 +78,11 @@ def storage_quota_refusal(api: str) -> ApiError:
             STORAGE_QUOTA,
             with_status=False,
             errors=[
-                {"message": STORAGE_QUOTA, "domain": "usageLimits", "reason": "storageQuotaExceeded"}
+                {
+                    "message": STORAGE_QUOTA,
+                    "domain": "usageLimits",
+                    "reason": "storageQuotaExceeded",
+                }
             ],
         )
     return ApiError(403, NO_PERMISSION, "PERMISSION_DENIED")
@@ -94,7 +98,9 @@ class Ownership:
         self.service_accounts_own_files = False
 
     def create_drive(self, name: str, members: dict[str, str]) -> str:
-        drive_id = "0A" + "".join(self.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(17))
+        drive_id = "0A" + "".join(
+            self.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(17)
+        )
         self.drives[drive_id] = SharedDrive(drive_id, name, dict(members))
         return drive_id
 
@@ -168,7 +174,9 @@ class Ownership:
 
     def h_about_get(self, req: Request) -> Response:
         principal = req.principal
-        email = principal.user if principal is not None else "twin@chorus-twin.iam.gserviceaccount.com"
+        email = (
+            principal.user if principal is not None else "twin@chorus-twin.iam.gserviceaccount.com"
+        )
         body = {
             "kind": "drive#about",
             "user": {

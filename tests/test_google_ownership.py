@@ -223,3 +223,55 @@ def test_a_token_endpoint_that_never_answers_ends_as_a_backend_error(tmp_path: P
     assert caught.value.exit_code == 3
     assert "token request failed" in caught.value.message
     assert twin.files_listing() == []
+
+
+def _doctor(config: Path, services: GoogleServices) -> dict[str, object]:
+    from automation.doctor import run_doctor
+
+    return {c.name: c for c in run_doctor(config, google=services)}
+
+
+def test_doctor_names_an_unpublished_form_and_the_click_to_publish_it(tmp_path: Path) -> None:
+    twin = make_app(require_auth=True)
+    config = write_config(tmp_path)
+    services = google_services(twin, tmp_path, delegated_user=DELEGATED)
+    init_google(load_settings(config), services)
+    form_id = load_settings(config).forms["feedback"].form_id
+    twin.forms.forms[form_id]["publishSettings"]["publishState"] = {
+        "isPublished": False,
+        "isAcceptingResponses": False,
+    }
+    checks = _doctor(config, services)
+    found = checks["form feedback publishing"]
+    assert found.status == "fail" and "not published" in found.detail
+    assert f"open https://docs.google.com/forms/d/{form_id}/edit" in found.fix
+    assert checks["form submissions publishing"].detail == (
+        "published; responders: anyone in example.org"
+    )
+    assert checks["files owner"].status == "ok" and DELEGATED in checks["files owner"].detail
+
+
+def test_doctor_warns_that_a_service_account_alone_can_create_nothing(tmp_path: Path) -> None:
+    twin = make_app(require_auth=True)
+    services = google_services(twin, tmp_path)
+    sid = twin.create_spreadsheet("Shared with the robot")
+    config = plain_config(tmp_path, spreadsheet_id=sid, kind="google")
+    found = _doctor(config, services)["files owner"]
+    assert found.status == "warn" and "service account" in found.detail
+    assert "chorus auth login" in found.fix
+
+
+def test_doctor_fails_a_shared_drive_the_service_account_is_not_in(tmp_path: Path) -> None:
+    twin = make_app(require_auth=True)
+    services = google_services(twin, tmp_path)
+    robot = services.service_account_email()
+    drive_id = twin.create_shared_drive("Comms", {"someone@example.org": "organizer"})
+    sid = twin.create_spreadsheet("Shared with the robot")
+    config = plain_config(tmp_path, spreadsheet_id=sid, kind="google", shared_drive_id=drive_id)
+    found = _doctor(config, services)["files owner"]
+    assert found.status == "fail" and f"Shared drive not found: {drive_id}" in found.detail
+    assert found.fix.endswith(f"add {robot} to the shared drive as Content manager")
+
+    twin.ownership.drives[drive_id].members[robot] = "fileOrganizer"
+    found = _doctor(config, services)["files owner"]
+    assert found.status == "ok" and f"shared drive {drive_id}" in found.detail

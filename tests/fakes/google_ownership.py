@@ -70,6 +70,25 @@ def drive_file_not_found(file_id: str) -> ApiError:
     )
 
 
+def drive_not_found(drive_id: str) -> ApiError:
+    """Drive's 404 for a shared drive that does not exist or the caller is not a member of."""
+    message = f"Shared drive not found: {drive_id}"
+    return ApiError(
+        404,
+        message,
+        with_status=False,
+        errors=[
+            {
+                "message": message,
+                "domain": "global",
+                "reason": "notFound",
+                "location": "driveId",
+                "locationType": "parameter",
+            }
+        ],
+    )
+
+
 def storage_quota_refusal(api: str) -> ApiError:
     """What Google answers a service account that tries to own a new file."""
     if api == "drive":
@@ -121,6 +140,11 @@ class Ownership:
             drive = self.drives[self.files[file_id]["driveId"]]
             if not req.flag("supportsAllDrives") or (user and user not in drive.members):
                 raise drive_file_not_found(file_id)
+        listed = req.arg("driveId") if (api, method_id) == ("drive", "files.list") else None
+        if listed and user is not None:
+            drive = self.drives.get(listed)
+            if drive is None or user not in drive.members or not req.flag("supportsAllDrives"):
+                raise drive_not_found(listed)
         if (api, method_id) not in CREATING or user is None:
             return
         parents = self._parents(req) if api == "drive" else []
@@ -146,20 +170,7 @@ class Ownership:
         drive = self.drives.get(req.path_params["driveId"])
         user = getattr(req.principal, "user", None)
         if drive is None or (user is not None and user not in drive.members):
-            raise ApiError(
-                404,
-                f"Shared drive not found: {req.path_params['driveId']}",
-                with_status=False,
-                errors=[
-                    {
-                        "message": f"Shared drive not found: {req.path_params['driveId']}",
-                        "domain": "global",
-                        "reason": "notFound",
-                        "location": "driveId",
-                        "locationType": "parameter",
-                    }
-                ],
-            )
+            raise drive_not_found(req.path_params["driveId"])
         role = drive.members.get(user or "", "organizer")
         body = {
             "kind": "drive#drive",

@@ -101,7 +101,7 @@ from email.message import EmailMessage
 from http.client import responses as reasons
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from tests.fakes.google_docs import DocsTwin
 from tests.fakes.google_forms import FormsTwin
@@ -297,7 +297,7 @@ class GoogleTwin:
             fault = self._due_fault("oauth2", "token")
             if fault is not None:
                 return self._fault_response(fault)
-            return self.token_endpoint(body)
+            return self.token_endpoint(body, headers.get("authorization", ""))
         found = match_route(method, path)
         if found is None:
             return Response.error(
@@ -428,9 +428,13 @@ class GoogleTwin:
             raise ValueError("Invalid JWT: issuer does not match the key.")
         return claims
 
-    def token_endpoint(self, body: bytes) -> Response:
+    def token_endpoint(self, body: bytes, authorization: str = "") -> Response:
         form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         grant = form.get("grant_type")
+        if authorization.lower().startswith("basic "):  # client id and secret by HTTP Basic
+            pair = base64.b64decode(authorization[6:]).decode("utf-8", "replace")
+            client_id, _, secret = pair.partition(":")
+            form.update(client_id=unquote(client_id), client_secret=unquote(secret))
         if grant in ("authorization_code", "refresh_token"):
             return self.oauth.token(form, self._issue)
         if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer":

@@ -97,7 +97,7 @@ class OAuthClients:
     def token(self, form: dict[str, str], issue: callable) -> Response:  # type: ignore[valid-type]
         """authorization_code and refresh_token grants; `issue(user, scopes)` makes an access token."""
         client_id = form.get("client_id", "")
-        if self.clients.get(client_id) != form.get("client_secret"):
+        if client_id not in self.clients or self.clients[client_id] != form.get("client_secret"):
             return Response.json(
                 {"error": "invalid_client", "error_description": "The OAuth client was not found."},
                 401,

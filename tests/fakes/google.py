@@ -45,16 +45,40 @@ Public API (other engineers use these):
     twin.gmail_messages(user, label=None) -> list[EmailMessage]
     # Docs
     twin.docs_text(document_id) -> str
+    # Who owns what (tests/fakes/google_ownership.py) and who may sign in (google_oauth.py)
+    twin.files_listing() -> [{"id", "name", "mimeType", "owners": [emails], "driveId", ...}]
+    twin.create_shared_drive(name, {email: role}) -> drive id
+    twin.service_accounts_own_files = False   # True: the old kindness, a robot may own files
+    twin.forms_created_published = False      # True: forms.create makes a published form
+    twin.granted_subjects = {"@example.org"}  # domain-wide delegation: users (or "@domain")
+    twin.delegated_scopes = None              # the scopes the Admin console granted (None: all)
+    twin.oauth_user = "coordinator@example.org"   # who consents on the OAuth consent page
+    twin.make_oauth_client(path) -> client secret JSON (Desktop app)
+    twin.authorized_user_info(user, scopes) -> a stored OAuth token, refreshable here
 
 Authentication: the token endpoints (https://oauth2.googleapis.com/token and
 https://accounts.google.com/o/oauth2/token, or /token in server mode) accept JWT-bearer grants
 signed by a key from make_service_account_key (signature checked with its public key; `sub`
-honoured for domain-wide delegation, so Gmail's "me" is the delegated user). API calls then need
+honoured for domain-wide delegation, so Gmail's "me" is the delegated user, and refused with
+401 unauthorized_client for a subject outside `granted_subjects` or scopes beyond
+`delegated_scopes`), and OAuth authorization_code (after GET /o/oauth2/auth, which consents at
+once as `oauth_user` and redirects to the client's localhost) and refresh_token grants, with
+the client id and secret in the body or HTTP Basic. Faults injected with api="oauth2" hit the
+token endpoint ("reset" drops the line, "500" answers 500). API calls then need
 `Authorization: Bearer <token the twin issued>` (a self-signed service-account JWT also works);
 otherwise 401 UNAUTHENTICATED as Google answers. A token whose scopes do not cover the method
 gets 403 "insufficient authentication scopes". `make_app()` without arguments does not *require*
 a token, because the replay scorer sends none; a token that is sent is still checked. Use
 `make_app(require_auth=True)` when testing production code.
+
+Ownership: a service account without a delegated user that creates a file in a My Drive
+(spreadsheets.create, forms.create, documents.create, Drive files.create/copy) gets Google's 403
+(Drive: storageQuotaExceeded "Service Accounts do not have storage quota..."); files record
+`owners` (the delegated user or person who made them) or, in a shared drive, a `driveId` and no
+owners, and Drive answers 404 for a shared-drive file without supportsAllDrives=true. Forms made
+through forms.create start unpublished (Google, after 30 June 2026); forms.setPublishSettings
+publishes them, and forms_add_response takes an answer only for a published form, from someone
+its Drive permissions with view "published" let respond.
 
 Strictness: routes, HTTP methods, query parameter names and request-body field names come from
 the discovery documents inside google-api-python-client. Unknown query parameters get Google's
@@ -79,7 +103,8 @@ Server mode: `python -m tests.fakes.google --port PORT [--key-file PATH]` serves
 127.0.0.1, writes a throwaway service-account key whose token_uri points at the server, and prints
 the base URL on one line. All APIs share that base URL and are routed by path (/v4/spreadsheets,
 /drive/v3, /upload/drive/v3, /v1/forms, /v1/documents, /gmail/v1, /token); `GET /_twin/calls`
-returns {"sheets": {"spreadsheets.values.batchGet": 2}, ...}. Point production code at it with
+returns {"sheets": {"spreadsheets.values.batchGet": 2}, ...}; `GET /_twin/files` returns
+{"files": [...]} as files_listing() does. Point production code at it with
 CHORUS_GOOGLE_API_ENDPOINT=http://127.0.0.1:PORT and the key file as its credentials.
 """
 

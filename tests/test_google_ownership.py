@@ -275,3 +275,19 @@ def test_doctor_fails_a_shared_drive_the_service_account_is_not_in(tmp_path: Pat
     twin.ownership.drives[drive_id].members[robot] = "fileOrganizer"
     found = _doctor(config, services)["files owner"]
     assert found.status == "ok" and f"shared drive {drive_id}" in found.detail
+
+
+def test_a_revoked_sign_in_says_to_sign_in_again(tmp_path: Path) -> None:
+    from google.oauth2.credentials import Credentials
+
+    twin = make_app(require_auth=True)
+    settings = load_settings(plain_config(tmp_path))
+    info = twin.authorized_user_info(PERSON, list(USER_SCOPES))
+    save_user_token(Credentials.from_authorized_user_info(info), token_path(settings))
+    twin.oauth.refresh_tokens.clear()  # the person revoked Chorus's access
+    with pytest.raises(BackendError) as caught:
+        init_google(settings, services_for(twin, settings))
+    assert "invalid_grant" in caught.value.message and PERSON in caught.value.message
+    assert (
+        caught.value.fix == "the sign-in was revoked or has expired: run `chorus auth login` again"
+    )

@@ -26,8 +26,8 @@ from google.auth.transport.requests import AuthorizedSession, Request
 from requests.adapters import HTTPAdapter
 
 from automation.google.apis import API_NAMES, GOOGLE_ORIGINS, api_of
-from automation.google.credentials import acting_email, load_identity
-from automation.google.errors import GoogleCall, UncertainWrite
+from automation.google.credentials import acting_email, kind_of, load_identity
+from automation.google.errors import TOKEN_FIX, GoogleCall, UncertainWrite
 from sheets_schema.errors import BackendError, ConfigError
 from sheets_schema.settings import Settings
 
@@ -217,7 +217,9 @@ def _try_once(
     except RefreshError as exc:
         # The token, not the call, was refused (a deleted or disabled key answers invalid_grant,
         # a delegation without the scopes unauthorized_client): one clear error, no trace.
-        raise GoogleCall(f"signing in as {_signer(session)}").error(exc) from None
+        raise GoogleCall(
+            f"signing in as {_signer(session)}", token_fix=_token_fix(session.credentials)
+        ).error(exc) from None
     except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
         if not idempotent:
             raise UncertainWrite(
@@ -239,6 +241,13 @@ def _try_once(
 def _signer(session: AuthorizedSession) -> str:
     """Who asked for the token, for the message: the delegated user, person or service account."""
     return acting_email(session.credentials) or "the service account"
+
+
+def _token_fix(creds: Credentials) -> str:
+    """What to do when Google refuses this identity a token."""
+    if kind_of(creds) == "oauth":
+        return "the sign-in was revoked or has expired: run `chorus auth login` again"
+    return TOKEN_FIX
 
 
 def _first(exc: BaseException) -> str:

@@ -92,6 +92,13 @@ def test_init_in_a_shared_drive_leaves_every_file_to_the_drive(tmp_path: Path) -
     assert [made[i]["owners"] for i in ids] == [[]] * 4  # a shared drive's files have no owner
     assert twin.store.book(ids[0]).props["timeZone"] == "Europe/London"
     assert any(f"in shared drive {drive_id}" in line for line in lines)
+    question = FORMS["feedback"].questions[1].title
+    assert twin.forms_add_response(ids[3], {question: "Clear"}, email="ann@example.org")
+
+    sections = [Section("Goals", "goals", (Paragraph(("Post weekly.",)),))]
+    doc_id = write_guide_doc(services, "", sections, title="Guide", settings=settings)
+    assert next(f for f in twin.files_listing() if f["id"] == doc_id)["driveId"] == drive_id
+    assert twin.docs_text(doc_id) == "Guide\nGoals\nPost weekly.\n"
 
 
 def test_a_shared_drive_the_robot_is_not_in_is_refused_naming_the_setting(tmp_path: Path) -> None:

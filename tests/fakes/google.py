@@ -247,7 +247,7 @@ class GoogleTwin:
         self.forms = FormsTwin(self.rng, lambda: self.now())
         self.gmail = GmailTwin(self.rng, lambda: self.now())
         self.docs = DocsTwin(self.rng, lambda: self.now())
-        self.store.on_create["application/vnd.google-apps.form"] = self.forms.create_blank
+        self.store.on_create["application/vnd.google-apps.form"] = self._drive_made_form
         self.store.on_create["application/vnd.google-apps.document"] = self.docs.create_blank
         self.store.on_delete["application/vnd.google-apps.form"] = self.forms.forms.pop
         self.store.on_delete["application/vnd.google-apps.document"] = self.docs.documents.pop
@@ -531,6 +531,11 @@ class GoogleTwin:
         """What `GET /_twin/files` answers: every Drive file with its owners and driveId."""
         with self._lock:
             return self.ownership.listing()
+
+    def _drive_made_form(self, form_id: str, title: str) -> None:
+        """A form made through Drive's files.create: as unpublished as one from forms.create."""
+        self.forms.create_blank(form_id, title, published=self.forms.created_published)
+        self.forms.forms[form_id]["_api"] = True
 
     def _responders_of(self, form_id: str) -> list[dict] | None:
         info = self.store.files.get(form_id)

@@ -174,14 +174,18 @@ def check_credentials(settings: Settings, environ: Mapping[str, str] | None = No
 def check_token(services: Any) -> Check:
     """A token for the service account (proves the key is live and the token endpoint answers)."""
     from google.auth.exceptions import RefreshError, TransportError
-    from google.auth.transport.requests import Request
 
     from automation.google.errors import GoogleCall
+    from automation.google.transport import TokenRequest, token_fix_for
 
     try:
-        services.credentials.refresh(Request(session=services.base_session))
+        # TokenRequest: a 5xx is answered at once, never after google-auth's own sleeps
+        services.credentials.refresh(TokenRequest(session=services.base_session))
     except (RefreshError, TransportError) as exc:
-        failed = GoogleCall(f"signing in as {services.service_account_email()}").error(exc)
+        failed = GoogleCall(
+            f"signing in as {services.service_account_email()}",
+            token_fix=token_fix_for(services.credentials),
+        ).error(exc)
         return Check("Google token", "fail", failed.message, failed.fix)
     return Check("Google token", "ok", f"got a token for {services.service_account_email()}")
 

@@ -232,6 +232,14 @@ def test_a_token_endpoint_that_never_answers_ends_as_a_backend_error(tmp_path: P
     assert twin.files_listing() == []
 
 
+def google_backend(tmp_path: Path, spreadsheet_id: str) -> Path:
+    """chorus.toml for a Google spreadsheet that exists, delegated to DELEGATED."""
+    config = write_config(tmp_path)
+    values = {("backend", "kind"): "google", ("backend", "spreadsheet_id"): spreadsheet_id}
+    config.write_text(set_toml_values(config.read_text(encoding="utf-8"), values), encoding="utf-8")
+    return config
+
+
 def _doctor(config: Path, services: GoogleServices) -> dict[str, object]:
     from automation.doctor import run_doctor
 
@@ -298,3 +306,25 @@ def test_a_revoked_sign_in_says_to_sign_in_again(tmp_path: Path) -> None:
     assert (
         caught.value.fix == "the sign-in was revoked or has expired: run `chorus auth login` again"
     )
+
+
+def test_doctor_names_the_admin_console_when_delegation_lacks_the_file_scopes(
+    tmp_path: Path,
+) -> None:
+    twin = make_app(require_auth=True)
+    twin.delegated_scopes = frozenset({"https://www.googleapis.com/auth/gmail.compose"})
+    config = google_backend(tmp_path, twin.create_spreadsheet("Chorus"))
+    services = google_services(twin, tmp_path, delegated_user=DELEGATED)
+    found = _doctor(config, services)["Google token"]
+    assert found.status == "fail" and "unauthorized_client" in found.detail
+    assert "Domain-wide delegation" in found.fix
+
+
+def test_doctor_reports_a_token_endpoint_that_answers_500_without_waiting(tmp_path: Path) -> None:
+    twin = make_app(require_auth=True)
+    twin.inject("500", api="oauth2", times=5)
+    config = google_backend(tmp_path, twin.create_spreadsheet("Chorus"))
+    services = google_services(twin, tmp_path, delegated_user=DELEGATED)
+    found = _doctor(config, services)["Google token"]
+    assert found.status == "fail" and "could not be reached" in found.detail
+    assert twin.token_requests == 1  # google-auth's own sleeping retries never ran

@@ -218,7 +218,7 @@ def _try_once(
         # The token, not the call, was refused (a deleted or disabled key answers invalid_grant,
         # a delegation without the scopes unauthorized_client): one clear error, no trace.
         raise GoogleCall(
-            f"signing in as {_signer(session)}", token_fix=_token_fix(session.credentials)
+            f"signing in as {_signer(session)}", token_fix=token_fix_for(session.credentials)
         ).error(exc) from None
     except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
         if not idempotent:
@@ -243,7 +243,7 @@ def _signer(session: AuthorizedSession) -> str:
     return acting_email(session.credentials) or "the service account"
 
 
-def _token_fix(creds: Credentials) -> str:
+def token_fix_for(creds: Credentials) -> str:
     """What to do when Google refuses this identity a token."""
     if kind_of(creds) == "oauth":
         return "the sign-in was revoked or has expired: run `chorus auth login` again"

@@ -14,7 +14,6 @@ exchange goes to that address like every other Google request.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import requests
@@ -82,14 +81,9 @@ def _client_file(settings: Settings) -> Path:
 
 def _route(session: requests.Session) -> None:
     """The token exchange goes where every Google request goes (the loopback twin in tests)."""
-    from automation.google.apis import GOOGLE_ORIGINS
-    from automation.google.transport import ENDPOINT_ENV, _EndpointAdapter
+    from automation.google.transport import mount_endpoint
 
-    endpoint = os.environ.get(ENDPOINT_ENV, "").strip()
-    if endpoint:
-        adapter = _EndpointAdapter(endpoint)
-        for origin in GOOGLE_ORIGINS:
-            session.mount(origin, adapter)
+    mount_endpoint(session)
 
 
 def _email_of(creds: object) -> str:

@@ -86,6 +86,15 @@ class _EndpointAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+def mount_endpoint(session: requests.Session) -> None:
+    """Send the session's Google traffic to $CHORUS_GOOGLE_API_ENDPOINT, when it is set."""
+    endpoint = os.environ.get(ENDPOINT_ENV, "").strip()
+    if endpoint:
+        adapter = _EndpointAdapter(endpoint)
+        for origin in GOOGLE_ORIGINS:
+            session.mount(origin, adapter)
+
+
 @dataclass
 class GoogleServices:
     """Credentials plus one session through which every Google call of a run goes."""
@@ -109,11 +118,7 @@ class GoogleServices:
     ) -> GoogleServices:
         """Credentials from the key file in settings, $GOOGLE_APPLICATION_CREDENTIALS, or ADC."""
         session = base_session or requests.Session()
-        endpoint = os.environ.get(ENDPOINT_ENV, "").strip()
-        if endpoint:
-            adapter = _EndpointAdapter(endpoint)
-            for origin in GOOGLE_ORIGINS:
-                session.mount(origin, adapter)
+        mount_endpoint(session)
         identity = load_identity(settings)
         return cls(identity.files, identity.mail, session, retry or RetryPolicy())
 

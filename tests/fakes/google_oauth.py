@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -94,7 +95,7 @@ class OAuthClients:
         back = {"state": args.get("state", ""), "code": code, "scope": " ".join(sorted(scopes))}
         return Response(302, b"", {"Location": f"{redirect}?{urlencode(back)}"})
 
-    def token(self, form: dict[str, str], issue: callable) -> Response:  # type: ignore[valid-type]
+    def token(self, form: dict[str, str], issue: Callable[[str, frozenset[str]], str]) -> Response:
         """authorization_code and refresh_token grants; `issue(user, scopes)` makes an access token."""
         client_id = form.get("client_id", "")
         if client_id not in self.clients or self.clients[client_id] != form.get("client_secret"):

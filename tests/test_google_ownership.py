@@ -328,3 +328,37 @@ def test_doctor_reports_a_token_endpoint_that_answers_500_without_waiting(tmp_pa
     found = _doctor(config, services)["Google token"]
     assert found.status == "fail" and "could not be reached" in found.detail
     assert twin.token_requests == 1  # google-auth's own sleeping retries never ran
+
+
+def test_auth_login_without_an_oauth_client_says_how_to_make_one(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from automation.cli import cli
+
+    config = plain_config(tmp_path)
+    result = CliRunner().invoke(cli, ["--config", str(config), "auth", "login"])
+    assert result.exit_code == 2
+    assert "backend.oauth_client: no OAuth client is set" in result.output
+    assert "Desktop app" in result.output
+
+
+def test_auth_logout_forgets_the_sign_in_and_status_says_who_chorus_is(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from google.oauth2.credentials import Credentials
+
+    from automation.cli import cli
+
+    twin = make_app(require_auth=True)
+    twin.make_service_account_key(tmp_path / "service-account.json")
+    config = plain_config(tmp_path)
+    settings = load_settings(config)
+    info = twin.authorized_user_info(PERSON, list(USER_SCOPES))
+    save_user_token(Credentials.from_authorized_user_info(info), token_path(settings))
+    runner = CliRunner()
+    status = runner.invoke(cli, ["--config", str(config), "auth", "status"])
+    assert f"Chorus acts as {PERSON} (signed in with `chorus auth login`)" in status.output
+    out = runner.invoke(cli, ["--config", str(config), "auth", "logout"])
+    assert out.exit_code == 0 and not token_path(settings).exists()
+    status = runner.invoke(cli, ["--config", str(config), "auth", "status"])
+    assert "(the service account itself)" in status.output
+    assert "`chorus init` cannot create any" in status.output

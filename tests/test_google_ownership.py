@@ -362,3 +362,31 @@ def test_auth_logout_forgets_the_sign_in_and_status_says_who_chorus_is(tmp_path:
     status = runner.invoke(cli, ["--config", str(config), "auth", "status"])
     assert "(the service account itself)" in status.output
     assert "`chorus init` cannot create any" in status.output
+
+
+def test_responders_the_api_could_not_grant_are_printed_as_the_clicks_to_make(
+    tmp_path: Path,
+) -> None:
+    twin = make_app(require_auth=True)
+    twin.inject("500", api="drive", method="permissions.create")
+    config = write_config(tmp_path)
+    lines = init_google(
+        load_settings(config), google_services(twin, tmp_path, delegated_user=DELEGATED)
+    )
+    form_id = load_settings(config).forms["submissions"].form_id
+    note = next(line for line in lines if line.startswith("could not let example.org respond"))
+    assert f"open https://docs.google.com/forms/d/{form_id}/edit" in note
+    assert 'choose "Anyone in example.org with the link" and click "Done"' in note
+
+
+def test_the_twin_can_be_kind_to_a_robot_owner_for_an_old_test(tmp_path: Path) -> None:
+    twin = make_app(require_auth=True)
+    twin.service_accounts_own_files = True
+    gc = twin.gspread_client(twin.credentials(["https://www.googleapis.com/auth/spreadsheets"]))
+    made = gc.http_client.request(
+        "post",
+        "https://sheets.googleapis.com/v4/spreadsheets",
+        json={"properties": {"title": "Old"}},
+    ).json()
+    owners = {f["id"]: f["owners"] for f in twin.files_listing()}
+    assert owners[made["spreadsheetId"]][0].endswith(".iam.gserviceaccount.com")

@@ -24,6 +24,7 @@ from sheets_schema.columns import (
     Tab,
 )
 from sheets_schema.tabs_guide import PRINCIPLES, REVIEWS, SOURCES
+from sheets_schema.tabs_share import with_sharing
 from sheets_schema.tabs_state import LAST_TABS, STATE
 
 
@@ -589,6 +590,7 @@ TABS: dict[str, Tab] = {
     )
 }
 
+TABS = with_sharing(TABS)  # Captions, Shares and the sharing columns of People and Queue
 TABS.update({t.name: t for t in (SOURCES, PRINCIPLES, REVIEWS, STATE)})  # tabs_guide, tabs_state
 README_TAB = "About"  # the first tab: what each tab is for, for people
 TAB_ORDER: tuple[str, ...] = (*(n for n in TABS if n not in LAST_TABS), *LAST_TABS)  # after About

@@ -70,6 +70,9 @@ path = "forms/feedback.csv"
 # weekly-summary = "monday at 08:00"
 # policy-digest = "first working day of the month at 10:00"
 # guide = "monday at 07:00"
+# share-digest = "every hour 00:05-24:00 on monday"
+# import-visits = "every hour 07:40-18:00 on working days"
+# welcome = "working days at 10:20"
 
 [screening]                        # what sync-forms flags (or refuses) before anything is queued
 # confidential_words = ["confidential", "proprietary", "internal only", "privileged", "embargo"]
@@ -101,6 +104,13 @@ kind = ""                          # "", "maildir", "imap" or "gmail"
 # minimum = 5                      # and at least this many
 # baseline_days = 28               # "usual" is measured over this many days
 # hold_days = 7                    # scheduled posts are held this long unless stood down sooner
+
+[sharing]                          # the weekly share digest and the visits it brings
+# digest_time = "10:00"            # Monday at this hour, in each person's own timezone
+# medium = "employee_share"        # share links carry utm_medium = this
+# exports_dir = "analytics"        # web analytics exports (GA4 CSV) import-visits reads
+# lookback_days = 7                # published this many days before the digest still counts
+# ahead_days = 7                   # scheduled this many days after it counts already
 
 [guide]                            # the employee guide, "Social media at <organisation>"
 output_dir = "."                   # where guide.html and guide.md are written

@@ -1,0 +1,169 @@
+"""Benchmark every job on the local workbook at scale: wall time, peak memory, bytes rewritten.
+
+    .venv/bin/python -m benchmarks.local                       # 1,000 and 10,000 rows
+    .venv/bin/python -m benchmarks.local --sizes 1000,10000 --jobs sync-forms,brief
+
+Each cell runs one job through `chorus`'s runner over the synthetic program of
+benchmarks.scale (the job's main tab at N rows) kept in a local .xlsx file.
+Time and memory are measured in separate child processes: the time with
+nothing tracing it, the memory as the child's peak resident set (ru_maxrss),
+which is what the machine must have. "sync-forms again" is a second sync
+with nothing new. "bytes written" is the
+bytes the run's saves wrote to disk, all saves added up.
+Beside sync-forms, the same 10,000-response sync done the way a person would
+script it with pandas (benchmarks.pandas_sync), pessimistic and kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import scale  # noqa: E402
+
+JOBS = (
+    "sync-forms",
+    "sync-forms again",
+    "ingest-alerts",
+    "check-cadence",
+    "brief",
+    "thanks",
+    "weekly-summary",
+    "policy-digest",
+)
+
+
+def prepare(folder: Path, job: str, n: int) -> Path:
+    """A folder holding the program's workbook, inputs and chorus.toml; returns the workbook."""
+    from automation.store.xlsx import XlsxStore
+    from sheets_schema.records import Append, Changes
+
+    program = scale.build_program(job, n)
+    scale.write_inputs(folder, program)
+    workbook = folder / "workbook.xlsx"
+    store = XlsxStore(workbook)
+    store.ensure_tabs()
+    store.apply(
+        Changes(
+            appends=tuple(Append(tab, row) for tab, rows in program.rows.items() for row in rows)
+        )
+    )
+    return workbook
+
+
+def run_one(folder: Path, job: str) -> dict[str, Any]:
+    """In a child process: run the job once and say what it cost."""
+    from automation.config import settings_from_dict
+    from automation.runner import run_job
+    from automation.workspace import build_workspace
+
+    settings = settings_from_dict(scale.config(folder), folder / "chorus.toml")
+    workspace = build_workspace(settings)
+    written = [0]
+    store: Any = workspace.store
+
+    def counted(handle: Any, data: bytes) -> None:
+        written[0] += len(data)
+        handle.write(data)
+
+    store.write = counted  # the store's file-write seam: every save's bytes pass here
+    started = time.perf_counter()
+    result = run_job(workspace, job, scale.NOW)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "written": written[0],
+        "size": (folder / "workbook.xlsx").stat().st_size,
+        "outcome": result.outcome,
+        "summary": result.summary(),
+    }
+
+
+def _child(folder: Path, job: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.local", "--child", str(folder), job],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{job}: the run failed:\n{out.stderr[-3000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def measure(job: str, n: int) -> dict[str, Any]:
+    """Time (one run) and memory (a second run on a fresh copy) of one job at n rows."""
+    real = job.removesuffix(" again")
+    found: dict[str, Any] = {}
+    for kind in ("time", "memory"):
+        with tempfile.TemporaryDirectory(prefix="chorus-local-") as tmp:
+            folder = Path(tmp)
+            prepare(folder, real, n)
+            (folder / "chorus.toml").write_text("# benchmark\n", encoding="utf-8")
+            if job.endswith(" again"):
+                _child(folder, real)
+            got = _child(folder, real)
+        if kind == "time":
+            found.update(got)
+        else:
+            found["rss_mib"] = got["rss_mib"]
+    return found
+
+
+def machine() -> str:
+    """One line naming the machine the table was measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--jobs", default=",".join(JOBS))
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(run_one(Path(args.child[0]), args.child[1])))
+        return 0
+    print(f"local workbook, measured on {machine()}")
+    print(
+        f"| {'job':<18} | {'N':>7} | {'wall s':>7} | {'peak RSS MiB':>12} | "
+        f"{'bytes written':>15} | {'workbook bytes':>14} | outcome |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for job in args.jobs.split(","):
+        for n in (int(s) for s in args.sizes.split(",")):
+            m = measure(job, n)
+            print(
+                f"| {job:<18} | {n:>7,} | {m['seconds']:>7.2f} | {m['rss_mib']:>12.0f} | "
+                f"{m['written']:>15,} | {m['size']:>14,} | {m['outcome']} |",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

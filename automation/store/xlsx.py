@@ -314,20 +314,7 @@ class XlsxStore:
         except (BackendError, OSError):
             return
 
-    def _load(self, *, read_only: bool, data: bytes | None = None) -> Workbook:
-        if data is None:
-            if not self.path.exists():
-                raise SheetError(
-                    f"the workbook {self.path} does not exist",
-                    fix="run `chorus init` to create it, or fix [backend] workbook in chorus.toml",
-                )
-            try:
-                data = read_bytes(self.path)[0]
-            except OSError as exc:
-                raise SheetError(
-                    f"the workbook {self.path} cannot be read ({exc.strerror})",
-                    fix="check the file's permissions and that the disk is mounted",
-                ) from None
+    def _load(self, *, read_only: bool, data: bytes) -> Workbook:
         try:
             # Reading wants values; writing must keep the formulas people typed in their own
             # cells (a workbook loaded with data_only=True would be saved with them frozen).

@@ -25,6 +25,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -478,7 +479,7 @@ def apply_tab(
             result.skipped.append(keys.no_row(tab, update.key))
             continue
         row = by_number[numbers[0]]
-        changed = keys.edited_fields(update, positions, lambda c, row=row: sheet.value(row, c + 1))
+        changed = keys.edited_fields(update, positions, partial(_value_at, sheet, row))
         if changed:
             result.skipped.append(keys.edited_since_read(tab, update.key, changed))
             continue
@@ -501,6 +502,11 @@ def apply_tab(
         sheet.delete(doomed)
     _stretch(package, sheet, sheet_name, position, max(width, 1))
     package.replaced[part] = sheet.render()
+
+
+def _value_at(sheet: SheetText, row: Row, col: int) -> object:
+    """The value at a 0-based column (for the expect guard)."""
+    return sheet.value(row, col + 1)
 
 
 def _blank(sheet: SheetText, row: Row) -> bool:

@@ -16,16 +16,12 @@ from datetime import date, datetime
 from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
 
 from sheets_schema.columns import normalise_header
 
-try:  # a wheel for every common platform; openpyxl reads where there is none
-    from python_calamine import CalamineWorkbook
-except ImportError:  # pragma: no cover - the dependency is declared
-    CalamineWorkbook = None
-
-#: which reader read_sheets uses ("calamine" or "openpyxl"); benchmarks set it to compare
-READER = "calamine" if CalamineWorkbook is not None else "openpyxl"
+#: which reader read_sheets uses ("calamine" or "openpyxl"); a benchmark sets it to compare
+READER = "calamine"
 
 
 def read_sheets(data: bytes, tabs: Sequence[str]) -> dict[str, list[Sequence[object]]]:
@@ -36,7 +32,6 @@ def read_sheets(data: bytes, tabs: Sequence[str]) -> dict[str, list[Sequence[obj
 
 
 def _calamine(data: bytes, tabs: Sequence[str]) -> dict[str, list[Sequence[object]]]:
-    assert CalamineWorkbook is not None
     _check_zip(data)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -56,7 +51,7 @@ def _calamine(data: bytes, tabs: Sequence[str]) -> dict[str, list[Sequence[objec
     return out
 
 
-def _as_openpyxl(row: list[object]) -> list[object]:
+def _as_openpyxl(row: Sequence[object]) -> Sequence[object]:
     """openpyxl gives every date-formatted cell as a datetime; calamine a date when it is whole.
 
     A DATETIME column reads '2026-12-01 00:00' from a datetime, '2026-12-01'

@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,11 +81,12 @@ def run_one(folder: Path, job: str) -> dict[str, Any]:
         handle.write(data)
 
     store.write = counted  # the store's file-write seam: every save's bytes pass here
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = run_job(workspace, job, scale.NOW)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "written": written[0],
         "size": (folder / "workbook.xlsx").stat().st_size,
@@ -93,12 +95,14 @@ def run_one(folder: Path, job: str) -> dict[str, Any]:
     }
 
 
-def _child(folder: Path, job: str) -> dict[str, Any]:
+def _child(folder: Path, job: str, code: Path) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONPATH=str(code))
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.local", "--child", str(folder), job],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=code,
+        env=env,
         check=False,
     )
     if out.returncode != 0:
@@ -106,22 +110,31 @@ def _child(folder: Path, job: str) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def measure(job: str, n: int) -> dict[str, Any]:
-    """Time (one run) and memory (a second run on a fresh copy) of one job at n rows."""
+def measure(job: str, n: int, codes: list[Path]) -> list[dict[str, Any]]:
+    """For each source tree in `codes`: time (one run) and memory (a run on a fresh copy).
+
+    The workbook is made once and copied, so every tree runs on the same bytes,
+    and the trees take turns, so a busy machine slows them alike.
+    """
     real = job.removesuffix(" again")
-    found: dict[str, Any] = {}
-    for kind in ("time", "memory"):
-        with tempfile.TemporaryDirectory(prefix="chorus-local-") as tmp:
-            folder = Path(tmp)
-            prepare(folder, real, n)
-            (folder / "chorus.toml").write_text("# benchmark\n", encoding="utf-8")
-            if job.endswith(" again"):
-                _child(folder, real)
-            got = _child(folder, real)
-        if kind == "time":
-            found.update(got)
-        else:
-            found["rss_mib"] = got["rss_mib"]
+    found: list[dict[str, Any]] = [{} for _ in codes]
+    with tempfile.TemporaryDirectory(prefix="chorus-local-") as tmp:
+        template = Path(tmp) / "template"
+        template.mkdir()
+        prepare(template, real, n)
+        (template / "chorus.toml").write_text("# benchmark\n", encoding="utf-8")
+        for kind in ("time", "memory"):
+            for index, code in enumerate(codes):
+                folder = Path(tmp) / f"{kind}-{index}"
+                shutil.copytree(template, folder)
+                if job.endswith(" again"):
+                    _child(folder, real, code)
+                got = _child(folder, real, code)
+                if kind == "time":
+                    found[index].update(got)
+                else:
+                    found[index]["rss_mib"] = got["rss_mib"]
+                shutil.rmtree(folder)
     return found
 
 
@@ -143,25 +156,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--jobs", default=",".join(JOBS))
+    parser.add_argument(
+        "--before", help="a source tree of an earlier Chorus to measure beside this one"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(run_one(Path(args.child[0]), args.child[1])))
         return 0
-    print(f"local workbook, measured on {machine()}")
+    codes = [ROOT] if not args.before else [Path(args.before).resolve(), ROOT]
+    names = ["now"] if not args.before else ["before", "now"]
+    print(f"local workbook, measured on {machine()} (wall s, CPU s, peak RSS MiB, bytes saved)")
     print(
-        f"| {'job':<18} | {'N':>7} | {'wall s':>7} | {'peak RSS MiB':>12} | "
-        f"{'bytes written':>15} | {'workbook bytes':>14} | outcome |"
+        "| job | N | "
+        + " | ".join(f"{n} wall s | {n} CPU s | {n} MiB | {n} bytes saved" for n in names)
+        + " | workbook bytes |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|" + "---|" * (4 * len(names) + 1))
     for job in args.jobs.split(","):
         for n in (int(s) for s in args.sizes.split(",")):
-            m = measure(job, n)
-            print(
-                f"| {job:<18} | {n:>7,} | {m['seconds']:>7.2f} | {m['rss_mib']:>12.0f} | "
-                f"{m['written']:>15,} | {m['size']:>14,} | {m['outcome']} |",
-                flush=True,
-            )
+            cells = []
+            for m in measure(job, n, codes):
+                mark = "" if m["outcome"] == "ok" else f" ({m['outcome']})"
+                cells.append(
+                    f"{m['seconds']:.2f}{mark} | {m['cpu']:.2f} | {m['rss_mib']:.0f} | "
+                    f"{m['written']:,}"
+                )
+            print(f"| {job} | {n:,} | " + " | ".join(cells) + f" | {m['size']:,} |", flush=True)
     return 0
 
 

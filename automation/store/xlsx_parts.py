@@ -349,6 +349,31 @@ class SheetText:
         self.numbers.insert(at, number)
         return row
 
+    def add_row(
+        self, number: int, cells: Sequence[tuple[int, tuple[dict[bytes, bytes], bytes] | None]]
+    ) -> None:
+        """A new row of cells in column order; merged into a blank row that is already there."""
+        at = bisect_left(self.numbers, number)
+        if at < len(self.numbers) and self.numbers[at] == number:
+            row = self.rows[at]
+            for col, cell in cells:
+                _put(self, row, col, cell)
+            return
+        parts = [f'<row r="{number}">'.encode()]
+        for col, cell in cells:
+            if cell is None:
+                continue
+            attrs, inner = cell
+            parts.append(f'<c r="{col_letters(col)}{number}"'.encode())
+            parts.extend(b" " + k + b'="' + v + b'"' for k, v in attrs.items())
+            parts += (b">", inner, b"</c>")
+        parts.append(b"</row>")
+        raw = b"".join(parts)
+        self.rows.insert(
+            at, Row(number, raw, raw[4 : raw.index(b">")], raw[raw.index(b">") + 1 : -6])
+        )
+        self.numbers.insert(at, number)
+
     def set(self, row: Row, col: int, attrs: dict[bytes, bytes] | None, inner: bytes) -> None:
         """Put a cell into a row (attrs None: the cell goes, keeping its style if it had one)."""
         cells = row.parsed()
@@ -492,9 +517,10 @@ def apply_tab(
             result.skipped.append(keys.already_there(tab, key))
             continue
         last_row += 1
-        row = sheet.row(last_row)
-        for f, value in append.row.items():
-            _put(sheet, row, positions[f] + 1, cell_xml(value, kinds[f], styles))
+        cells = sorted(
+            (positions[f] + 1, cell_xml(value, kinds[f], styles)) for f, value in append.row.items()
+        )
+        sheet.add_row(last_row, cells)
         rows_by_key[key] = [last_row]
         result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
     doomed = keys.deleted_rows(tab, deletes, rows_by_key, result)

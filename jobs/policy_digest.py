@@ -224,7 +224,7 @@ def _period_start(period: str) -> date | None:
 
 def delivered(sent: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """This job's delivered messages: recipient, topic, period, message_id and when (aware)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     if sent.empty:
         return pd.DataFrame(rows, columns=["recipient", "topic", "period", "message_id", "when"])
     # only this job's delivered rows are looked at one by one (Sent holds every job's mail)

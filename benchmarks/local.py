@@ -9,7 +9,11 @@ Time and memory are measured in separate child processes: the time with
 nothing tracing it, the memory as the child's peak resident set (ru_maxrss),
 which is what the machine must have. "sync-forms again" is a second sync
 with nothing new. "bytes written" is the
-bytes the run's saves wrote to disk, all saves added up.
+bytes the run's saves wrote to disk, all saves added up (a save
+writes a whole new file, then renames it over the old: the atomic replace);
+"bytes rewritten" is what of it was produced anew (sheet XML written, then
+compressed), the other parts being copied as they were; an earlier Chorus
+produced every part anew on every save.
 Beside sync-forms, the same 10,000-response sync done the way a person would
 script it with pandas (benchmarks.pandas_sync), pessimistic and kind.
 """
@@ -38,6 +42,8 @@ from benchmarks import scale  # noqa: E402
 JOBS = (
     "sync-forms",
     "sync-forms again",
+    "pandas sync",
+    "pandas sync kind",
     "ingest-alerts",
     "check-cadence",
     "brief",
@@ -67,6 +73,8 @@ def prepare(folder: Path, job: str, n: int) -> Path:
 
 def run_one(folder: Path, job: str) -> dict[str, Any]:
     """In a child process: run the job once and say what it cost."""
+    if job.startswith("pandas"):
+        return run_baseline(folder, job)
     from automation.config import settings_from_dict
     from automation.runner import run_job
     from automation.workspace import build_workspace
@@ -89,9 +97,31 @@ def run_one(folder: Path, job: str) -> dict[str, Any]:
         "cpu": cpu,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "written": written[0],
+        # an earlier Chorus wrote every part anew: all it saved
+        "rewritten": getattr(store, "parts_rewritten", None),
         "size": (folder / "workbook.xlsx").stat().st_size,
         "outcome": result.outcome,
         "summary": result.summary(),
+    }
+
+
+def run_baseline(folder: Path, job: str) -> dict[str, Any]:
+    """The pandas baselines of benchmarks.pandas_sync, measured as a job is."""
+    from benchmarks import pandas_sync
+
+    started, cpu = time.perf_counter(), time.process_time()
+    added = (pandas_sync.kind if job.endswith("kind") else pandas_sync.pessimistic)(folder)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    size = (folder / "workbook.xlsx").stat().st_size
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "written": size,
+        "rewritten": None,
+        "size": size,
+        "outcome": "ok" if added else "nothing added",
+        "summary": f"{added} rows",
     }
 
 
@@ -116,7 +146,7 @@ def measure(job: str, n: int, codes: list[Path]) -> list[dict[str, Any]]:
     The workbook is made once and copied, so every tree runs on the same bytes,
     and the trees take turns, so a busy machine slows them alike.
     """
-    real = job.removesuffix(" again")
+    real = "sync-forms" if job.startswith("pandas") else job.removesuffix(" again")
     found: list[dict[str, Any]] = [{} for _ in codes]
     with tempfile.TemporaryDirectory(prefix="chorus-local-") as tmp:
         template = Path(tmp) / "template"
@@ -165,23 +195,30 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_one(Path(args.child[0]), args.child[1])))
         return 0
     codes = [ROOT] if not args.before else [Path(args.before).resolve(), ROOT]
+    baselines = [ROOT]  # a pandas script is the same whichever Chorus is beside it
     names = ["now"] if not args.before else ["before", "now"]
-    print(f"local workbook, measured on {machine()} (wall s, CPU s, peak RSS MiB, bytes saved)")
+    print(f"local workbook, measured on {machine()} (see the module's docstring)")
     print(
         "| job | N | "
-        + " | ".join(f"{n} wall s | {n} CPU s | {n} MiB | {n} bytes saved" for n in names)
+        + " | ".join(
+            f"{n} wall s | {n} CPU s | {n} MiB | {n} bytes saved | {n} bytes rewritten"
+            for n in names
+        )
         + " | workbook bytes |"
     )
-    print("|---|---|" + "---|" * (4 * len(names) + 1))
+    print("|---|---|" + "---|" * (5 * len(names) + 1))
     for job in args.jobs.split(","):
         for n in (int(s) for s in args.sizes.split(",")):
             cells = []
-            for m in measure(job, n, codes):
+            trees = baselines if job.startswith("pandas") else codes
+            for m in measure(job, n, trees):
                 mark = "" if m["outcome"] == "ok" else f" ({m['outcome']})"
+                fresh = m["written"] if m.get("rewritten") is None else m["rewritten"]
                 cells.append(
                     f"{m['seconds']:.2f}{mark} | {m['cpu']:.2f} | {m['rss_mib']:.0f} | "
-                    f"{m['written']:,}"
+                    f"{m['written']:,} | {fresh:,}"
                 )
+            cells = ["- | - | - | - | -"] * (len(codes) - len(cells)) + cells
             print(f"| {job} | {n:,} | " + " | ".join(cells) + f" | {m['size']:,} |", flush=True)
     return 0
 

@@ -54,6 +54,7 @@ class GmailMailer:
         self.services = services
         self.user = user
         self._api: Any = None
+        self._resources: dict[str, Any] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, google: GoogleServices | None = None) -> GmailMailer:
@@ -73,9 +74,19 @@ class GmailMailer:
         return f"GmailMailer({self.user})"
 
     def _gmail(self) -> Any:
-        if self._api is None:
-            self._api = self.services.discovery("gmail", "v1", delegated=True)
-        return self._api.users()
+        return self._resource("users")
+
+    def _resource(self, name: str) -> Any:
+        """users(), users().drafts(), users().messages(), each built once: googleapiclient builds
+        every method of a resource each time one is asked for (a third of the client's time
+        at 1,000 messages, profiled)."""
+        if name not in self._resources:
+            if self._api is None:
+                self._api = self.services.discovery("gmail", "v1", delegated=True)
+            users = self._resources.setdefault("users", self._api.users())
+            if name != "users":
+                self._resources[name] = getattr(users, name)()
+        return self._resources[name]
 
     # -- the Mailer protocol ---------------------------------------------------
     def prepare(self, msg: EmailMessage) -> str:
@@ -94,7 +105,7 @@ class GmailMailer:
         """Send the prepared draft (or a fresh one when there is none)."""
         draft_id = prepared_id or self._create_draft(msg)
         answer = self._call(
-            lambda: self._gmail().drafts().send(userId="me", body={"id": draft_id}).execute(),
+            lambda: self._resource("drafts").send(userId="me", body={"id": draft_id}).execute(),
             f"sending draft {draft_id}",
         )
         return SendResult(
@@ -108,8 +119,7 @@ class GmailMailer:
         try:
             answer = self._call(
                 lambda: (
-                    self._gmail()
-                    .messages()
+                    self._resource("messages")
                     .list(
                         userId="me",
                         labelIds=["SENT"],
@@ -134,8 +144,7 @@ class GmailMailer:
         try:
             self._call(
                 lambda: (
-                    self._gmail()
-                    .drafts()
+                    self._resource("drafts")
                     .get(userId="me", id=prepared_id, format="minimal")
                     .execute()
                 ),
@@ -160,7 +169,9 @@ class GmailMailer:
         raw = base64.urlsafe_b64encode(msg.as_bytes(policy=policy.SMTP)).decode("ascii")
         answer = self._call(
             lambda: (
-                self._gmail().drafts().create(userId="me", body={"message": {"raw": raw}}).execute()
+                self._resource("drafts")
+                .create(userId="me", body={"message": {"raw": raw}})
+                .execute()
             ),
             "creating a draft",
         )

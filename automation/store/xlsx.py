@@ -109,6 +109,8 @@ class XlsxStore:
         self.clock, self.sleep, self.write = clock, sleep, write
         #: the workbook's bytes as last read or saved, and their fingerprint
         self._cache: tuple[bytes, Fingerprint] | None = None
+        #: bytes of sheet XML (and styles, workbook parts) written anew so far; the rest is copied
+        self.parts_rewritten = 0
 
     # -- reading -----------------------------------------------------------
     def read(self, tabs: Iterable[str]) -> Snapshot:
@@ -250,6 +252,7 @@ class XlsxStore:
                             result,
                         )
                     fresh = package.save()
+                    self.parts_rewritten += sum(len(v) for v in package.replaced.values())
                 except DAMAGE as exc:
                     raise damaged(self.path, exc) from None
                 if self._save_bytes(fresh, seen):

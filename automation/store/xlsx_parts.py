@@ -309,7 +309,7 @@ class SheetText:
 
     def value(self, row: Row, col: int) -> object:
         """A cell's value as openpyxl would give it: text, a number, a bool, or None."""
-        found = row.parsed().get(col)
+        found = row.cells.get(col) if row.cells is not None else _find_cell(row, col)
         if found is None:
             return None
         attrs, inner = found
@@ -413,6 +413,20 @@ class SheetText:
         return b"".join(parts)
 
 
+def _find_cell(row: Row, col: int) -> tuple[dict[bytes, bytes], bytes] | None:
+    """One cell of a row not parsed whole: the key cells of 10,000 rows are read this way."""
+    ref = f"{col_letters(col)}{row.number}".encode()
+    at = row.body.find(b' r="' + ref + b'"')
+    if at < 0:
+        return None
+    start = row.body.rfind(b"<c", 0, at)
+    match = _CELL.match(row.body, start) if start >= 0 else None
+    attrs = _attrs(match.group(1)) if match is not None else {}
+    if match is None or attrs.get(b"r") != ref:  # the text of a cell said r="..."
+        return row.parsed().get(col)
+    return attrs, match.group(2) or b""
+
+
 def _renumber(row: Row, number: int) -> None:
     cells = row.parsed()
     row.attrs = re.sub(rb'\br="\d+"', f'r="{number}"'.encode(), row.attrs)
@@ -488,14 +502,17 @@ def apply_tab(
     key_cols = [positions[k] + 1 for k in tab.key]
     rows_by_key: dict[tuple[str, ...], list[int]] = {}
     by_number: dict[int, Row] = {}
-    last_row = 1
+    # The last row with anything in it, from the end; then each row's key cells alone.
+    last_row = next(
+        (r.number for r in reversed(sheet.rows) if r.number > 1 and not _blank(sheet, r)), 1
+    )
     for row in sheet.rows:
-        if row.number < 2:
+        if row.number < 2 or row.number > last_row:
             continue
-        if not _blank(sheet, row):
-            last_row = row.number
-            line = sheet.values(row, key_cols)
-            rows_by_key.setdefault(keys.row_key(tab, line, range(len(line))), []).append(row.number)
+        line = sheet.values(row, key_cols)
+        key = keys.row_key(tab, line, range(len(line)))
+        if any(key) or not _blank(sheet, row):
+            rows_by_key.setdefault(key, []).append(row.number)
             by_number[row.number] = row
     styles = package.styles()
     for update in updates:

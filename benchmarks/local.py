@@ -159,7 +159,7 @@ def measure(job: str, n: int, codes: list[Path]) -> list[dict[str, Any]]:
                 shutil.copytree(template, folder)
                 if job.endswith(" again"):
                     _child(folder, real, code)
-                got = _child(folder, real, code)
+                got = _child(folder, job.removesuffix(" again"), code)
                 if kind == "time":
                     found[index].update(got)
                 else:

@@ -128,6 +128,9 @@ from tests.fakes.google_transport import (
 )
 
 TOKEN_PATHS = ("/token", "/o/oauth2/token", "/oauth2/v4/token")
+# Google's front end refuses a JSON body over 10 MiB before the API sees it (uploads aside).
+PAYLOAD_LIMIT = 10_485_760
+PAYLOAD_ERROR = f"Request payload size exceeds the limit: {PAYLOAD_LIMIT} bytes."
 FAULTS = ("429", "500", "503", "reset", "timeout")
 # Google's binder rejects unknown query parameters on these One Platform APIs; Drive ignores them.
 STRICT_QUERY_APIS = {"sheets", "forms", "gmail", "docs"}
@@ -258,6 +261,8 @@ class GoogleTwin:
         fault = self._due_fault(route.api, route.method_id)
         if fault is not None and not fault.after_apply:
             return self._fault_response(fault)
+        if len(body) > PAYLOAD_LIMIT and not route.upload:
+            return Response.error(bad_request(PAYLOAD_ERROR))
         try:
             principal = self.authenticate(headers, query, route.scopes)
             if route.api in STRICT_QUERY_APIS:

@@ -72,6 +72,7 @@ next `times - 1` matching calls. Faults:
                  a loopback client sees the connection closed
     "timeout" -> requests raises ReadTimeout, httplib2 TimeoutError (socket.timeout); in
                  server mode the request hangs `fault_timeout` seconds and is dropped
+    "403-rate" -> Gmail's 403 userRateLimitExceeded (domain usageLimits), with Retry-After
 With after_apply=True the request is carried out first (the write happens) and then the answer
 is replaced by the fault: the "write landed but the answer was lost" case.
 
@@ -131,7 +132,7 @@ TOKEN_PATHS = ("/token", "/o/oauth2/token", "/oauth2/v4/token")
 # Google's front end refuses a JSON body over 10 MiB before the API sees it (uploads aside).
 PAYLOAD_LIMIT = 10_485_760
 PAYLOAD_ERROR = f"Request payload size exceeds the limit: {PAYLOAD_LIMIT} bytes."
-FAULTS = ("429", "500", "503", "reset", "timeout")
+FAULTS = ("429", "500", "503", "reset", "timeout", "403-rate")
 # Google's binder rejects unknown query parameters on these One Platform APIs; Drive ignores them.
 STRICT_QUERY_APIS = {"sheets", "forms", "gmail", "docs"}
 # Where the body binds in the gRPC request message, for Google's "Invalid value at 'data.values'".
@@ -528,6 +529,21 @@ class GoogleTwin:
                             "reason": "RATE_LIMIT_EXCEEDED",
                             "domain": "googleapis.com",
                             "metadata": {"quota_limit": "ReadRequestsPerMinutePerUser"},
+                        }
+                    ],
+                    headers={"Retry-After": str(fault.retry_after)},
+                )
+            )
+        if fault.kind == "403-rate":  # Gmail's and Drive's "too fast" is a 403, not a 429
+            return Response.error(
+                ApiError(
+                    403,
+                    "User-rate limit exceeded.",
+                    errors=[
+                        {
+                            "message": "User-rate limit exceeded.",
+                            "domain": "usageLimits",
+                            "reason": "userRateLimitExceeded",
                         }
                     ],
                     headers={"Retry-After": str(fault.retry_after)},

@@ -29,7 +29,9 @@ def at(text: str, units: int, where: str) -> int:
     try:
         return len(head.decode("utf-16-le"))
     except UnicodeDecodeError:
-        raise bad_request(f"{where}: The index {units + 1} is in the middle of a surrogate pair.") from None
+        raise bad_request(
+            f"{where}: The index {units + 1} is in the middle of a surrogate pair."
+        ) from None
 
 
 @dataclass

@@ -546,7 +546,9 @@ class SheetsDrive:
             r0, c0 = box.r0, box.c0
         else:
             r0, c0 = table.r1, table.c0
-        grown_rows = sheet.rows + height if insert == "INSERT_ROWS" else max(sheet.rows, r0 + height)
+        grown_rows = (
+            sheet.rows + height if insert == "INSERT_ROWS" else max(sheet.rows, r0 + height)
+        )
         grown = grown_rows * max(sheet.cols, c0 + width)
         if book.cell_total() - sheet.rows * sheet.cols + grown > CELLS_LIMIT:
             raise bad_request(CELLS_ERROR)
@@ -1172,7 +1174,9 @@ class SheetsDrive:
         frozen = sheet.grid.get("frozenRowCount" if dim == "ROWS" else "frozenColumnCount", 0)
         if frozen and total - count <= frozen:
             noun = "rows" if dim == "ROWS" else "columns"
-            raise bad_request(f"{where}: Sorry, it is not possible to delete all non-frozen {noun}.")
+            raise bad_request(
+                f"{where}: Sorry, it is not possible to delete all non-frozen {noun}."
+            )
         axis = 0 if dim == "ROWS" else 1
         moved: dict[tuple[int, int], Cell] = {}
         for key, cell in sheet.cells.items():

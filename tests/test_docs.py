@@ -160,7 +160,10 @@ def test_a_guide_with_emoji_publishes_with_every_style_where_docs_counts_it(
         Section("Next", "n", (Paragraph((Link("Intranet", "https://intra.example.org"),)),)),
     ]
     doc_id = write_guide_doc(services, "", sections, title="Guide")
-    assert twin.docs_text(doc_id) == "Guide\nWins \U0001f3c6\nCheers \U0001f389 to all\nNext\nIntranet\n"
+    assert (
+        twin.docs_text(doc_id)
+        == "Guide\nWins \U0001f3c6\nCheers \U0001f389 to all\nNext\nIntranet\n"
+    )
     document = twin.docs.documents[doc_id]
     # "Guide\n" is 6 units and "Wins 🏆\n" 8, so "Next" starts at 1 + 6 + 8 + 17 = 32
     assert document.paragraph_styles[32]["namedStyleType"] == "HEADING_1"

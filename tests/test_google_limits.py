@@ -286,3 +286,12 @@ def test_when_retries_run_out_the_error_says_what_landed_and_what_did_not(
     assert "it may have landed" in said
     assert "may or may not have landed: values of 'Queue' (request 1 of 1)" in said
     assert "not sent: 1 rows appended to Queue (request 1 of 1)" in said
+
+
+def test_write_cost_counts_the_requests_a_split_write_spends(twin: Any, tmp_path: Path) -> None:
+    store = new_store(twin, tmp_path)
+    rows = [queue_row(i, details="d" * 1_500) for i in range(1, 3_001)]  # ~4.6 MB
+    changes = Changes(appends=tuple(Append("Queue", r) for r in rows))
+    cost, before = store.write_cost(changes), store.calls
+    store.apply(changes)
+    assert store.calls - before == cost == 1 + 1 + 3  # re-read, tab sizes, three appends

@@ -242,11 +242,21 @@ class SheetsStore:
             self._program_dropdowns(at, write.positions[name]["value"])
 
     def write_cost(self, changes: Changes) -> int:
-        """Sheets calls `apply` spends (without retries): the re-read, the values update, the
-        row deletions (and the tab ids, once), and one append per tab that gains rows."""
+        """Sheets calls `apply` spends (without retries): the re-read, the values updates, the
+        row deletions (and the tabs' ids and sizes, once), and the appends: one request per
+        2 MB (estimated from the values, so a write right at a boundary may take one more)."""
         if not changes:
             return 0
-        cost = 1 + (1 if changes.updates else 0) + len({a.tab for a in changes.appends})
+        cost = 1
+        if changes.updates:
+            ranges = [
+                {"range": "'Tab'!A1:ZZ1", "values": [list(u.values.values())]}
+                for u in changes.updates
+            ]
+            cost += len(split_by_size(ranges, json_size))
+        for tab in dict.fromkeys(a.tab for a in changes.appends):
+            lines = [list(a.row.values()) for a in changes.appends if a.tab == tab]
+            cost += len(split_by_size(lines, json_size))
         program = any(a.tab == PROGRAM_TAB for a in changes.appends)  # + its dropdowns
         cost += (1 if changes.deletes else 0) + (1 if program else 0)
         if (changes.deletes or changes.appends) and self._grid is None:

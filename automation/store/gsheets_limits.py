@@ -45,8 +45,9 @@ def utf16_len(text: str) -> int:
 
 
 def json_size(obj: object) -> int:
-    """Bytes of `obj` as the request body `requests` sends for json=obj."""
-    return len(json.dumps(obj).encode("ascii"))
+    """Bytes of `obj` as the request body `requests` sends for json=obj (a value JSON has no
+    type for, such as a date in an estimate, counts as its text)."""
+    return len(json.dumps(obj, default=str).encode("ascii"))
 
 
 def split_by_size(

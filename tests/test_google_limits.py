@@ -295,3 +295,27 @@ def test_write_cost_counts_the_requests_a_split_write_spends(twin: Any, tmp_path
     cost, before = store.write_cost(changes), store.calls
     store.apply(changes)
     assert store.calls - before == cost == 1 + 1 + 3  # re-read, tab sizes, three appends
+
+
+def test_a_request_google_refuses_is_named_with_what_was_written_before_it(
+    twin: Any, gc: gspread.Client, tmp_path: Path
+) -> None:
+    store = new_store(twin, tmp_path)
+    store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))  # the tab sizes are read
+    book = gc.open_by_key(store.spreadsheet_id)
+    used = sum(ws.row_count * ws.col_count for ws in book.worksheets())
+    mentions = book.worksheet("Mentions")  # meanwhile a person fills the spreadsheet up
+    mentions.resize(rows=mentions.row_count + (10_000_000 - used) // mentions.col_count)
+    with pytest.raises(BackendError) as caught:
+        store.apply(
+            Changes(
+                appends=(Append("Queue", queue_row(2)),),
+                updates=(Update("Queue", ("Q-00001",), {"status": "Approved"}),),
+            )
+        )
+    said = caught.value.message
+    assert "above the limit of 10000000 cells" in said
+    assert "written: values of 'Queue' (request 1 of 1)" in said
+    assert "refused, so not written: 1 rows appended to Queue (request 1 of 1)" in said
+    queue = store.read(["Queue"])["Queue"]
+    assert queue[["id", "status"]].values.tolist() == [["Q-00001", "Approved"]]

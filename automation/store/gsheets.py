@@ -202,7 +202,7 @@ class SheetsStore:
         result: ApplyResult,
     ) -> Steps:
         """The write's requests in order, each within Google's size, after the cell limit check."""
-        steps = Steps()
+        steps = Steps(self._write_refused)
         data = write.header_cells + write.value_ranges
         parts = split_by_size(data, json_size)
         for i, part in enumerate(parts, start=1):
@@ -231,6 +231,16 @@ class SheetsStore:
                     partial(self._append_part, name, line_part, write),
                 )
         return steps
+
+    def _write_refused(self, exc: Exception) -> ChorusError | None:
+        """Google's refusal of a write request, with the place and the fix (None: not one)."""
+        if refusal_of(exc) is None:
+            return None
+        return GoogleCall(
+            f"writing spreadsheet {self.spreadsheet_id}",
+            access_fix=f"share the spreadsheet with {self.services.service_account_email()} "
+            "as an editor",
+        ).error(exc)
 
     def _append_part(
         self, name: str, part: list[tuple[tuple[str, ...], list[Any]]], write: PlannedWrite
@@ -363,7 +373,9 @@ class SheetsStore:
             if not requests:
                 return
             try:
-                self.http.batch_update(self.spreadsheet_id, {"requests": requests})
+                # Highest rows first, so a later request's rows have not moved, whatever the split.
+                for part in split_by_size(requests, json_size):
+                    self.http.batch_update(self.spreadsheet_id, {"requests": part})
             except UncertainWrite:
                 # Deleting by row number twice could remove a neighbour: re-read and re-locate.
                 self._grid = None

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sheets_schema.columns import normalise_header
-from sheets_schema.errors import BackendError, SheetError
+from sheets_schema.errors import BackendError, ChorusError, SheetError
 
 #: bytes of JSON per request: Google's recommended maximum (its hard limit is 10,485,760)
 REQUEST_BUDGET = 2_000_000
@@ -127,8 +127,12 @@ class Grid:
 
 @dataclass
 class Steps:
-    """A write's requests, run in order; a failure says what landed and what did not."""
+    """A write's requests, run in order; a failure says what landed and what did not.
 
+    `translate` turns Google's refusal (a library's exception) into the ChorusError to raise,
+    or gives None for anything that is not a refusal (a bug keeps its traceback)."""
+
+    translate: Callable[[Exception], ChorusError | None]
     steps: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
 
     def add(self, what: str, run: Callable[[], object]) -> None:
@@ -136,21 +140,27 @@ class Steps:
         self.steps.append((what, run))
 
     def run(self) -> None:
-        """Send each step; a BackendError leaves with an account of the whole write."""
+        """Send each step; a failure leaves with an account of the whole write."""
         for i, (_what, step) in enumerate(self.steps):
             try:
                 step()
-            except BackendError as exc:
-                raise type(exc)(
-                    f"{exc.message}; {self.account(i)}", place=exc.place, fix=exc.fix
+            except Exception as exc:
+                error = exc if isinstance(exc, ChorusError) else self.translate(exc)
+                if error is None:
+                    raise
+                maybe = isinstance(exc, BackendError)  # no answer: it may have landed
+                raise type(error)(
+                    f"{error.message}; {self.account(i, maybe)}", place=error.place, fix=error.fix
                 ) from exc
 
-    def account(self, failed: int) -> str:
-        """What is known of each request when request `failed` did not get its answer."""
+    def account(self, failed: int, maybe: bool = True) -> str:
+        """What is known of each request when request `failed` did not get its answer (`maybe`)
+        or was refused."""
         done = [what for what, _ in self.steps[:failed]]
         rest = [what for what, _ in self.steps[failed + 1 :]]
         parts = [f"written: {', '.join(done)}" if done else "nothing was written before it"]
-        parts.append(f"may or may not have landed: {self.steps[failed][0]}")
+        state = "may or may not have landed" if maybe else "refused, so not written"
+        parts.append(f"{state}: {self.steps[failed][0]}")
         if rest:
             parts.append(f"not sent: {', '.join(rest)}")
         return "; ".join(parts)

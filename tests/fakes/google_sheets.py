@@ -3,6 +3,11 @@
 Sheets and Drive share one store because in Google they are one thing seen twice: a spreadsheet
 is a Drive file, created, listed, copied and deleted through Drive and edited through Sheets.
 Answers follow the recordings of real traffic in ../shared/google-traffic (see google.py).
+
+Google's limits, refused with Google's words (a body over 10 MB is refused in google.py): a cell
+over 50,000 UTF-16 code units, a spreadsheet grown past 10,000,000 grid cells (append, resize,
+insert, addSheet), and deleting every row (or column) beside the frozen ones. A values batch
+update counts totalUpdatedRows and totalUpdatedColumns once across the whole batch.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ passwords) are never stored here: the file names an environment variable.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from sheets_schema.settings import (
     Policy,
     Screening,
     Settings,
+    Sharing,
 )
 
 DEFAULT_CONFIG = "chorus.toml"
@@ -161,6 +163,7 @@ KNOWN_SECTIONS = (
     "inbox",
     "crisis",
     "guide",
+    "sharing",
 )
 _T = TypeVar("_T")
 DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -202,6 +205,7 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
         inbox=_checked(section("inbox"), _inbox),
         crisis=_checked(section("crisis"), _crisis),
         guide=_checked(section("guide"), _guide),
+        sharing=_checked(section("sharing"), _sharing),
         raw=data,
     )
 
@@ -429,3 +433,19 @@ def _crisis(cr: _Section) -> Crisis:
 
 def _guide(gd: _Section) -> Guide:
     return Guide(output_dir=gd.path("output_dir", "."), doc_id=gd.text("doc_id", ""))
+
+
+def _sharing(sh: _Section) -> Sharing:
+    digest_time = sh.text("digest_time", "10:00")
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", digest_time.strip()):
+        raise sh._err("digest_time", "is not a time of day", 'digest_time = "10:00"')
+    medium = sh.text("medium", "employee_share").strip()
+    if not medium:
+        raise sh._err("medium", "is empty", 'medium = "employee_share"')
+    return Sharing(
+        digest_time=digest_time.strip(),
+        medium=medium,
+        exports_dir=sh.path("exports_dir", "analytics"),
+        lookback_days=sh.integer("lookback_days", 7, minimum=1),
+        ahead_days=sh.integer("ahead_days", 7, minimum=0),
+    )

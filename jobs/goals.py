@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from jobs.figures import mention_figures, published_posts, submissions_between
-from jobs.weeks import Week, local_midnight, within
+from jobs.weeks import Week, local_midnight, parse_times, within
 from sheets_schema.values import clean_text
 
 #: Metric text -> a figure Chorus can compute; the first pattern that matches wins, so the
 #: narrow ones come first ("mentions answered within 24h" is not a count of mentions).
 GOAL_METRICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("mentions_answered_24h", re.compile(r"24\s*h|24\s*hours?|within a day|same day", re.I)),
+    ("share_visits", re.compile(r"\bvisits?\b|\btraffic\b", re.I)),
     ("acknowledgement_rate", re.compile(r"acknowledg", re.I)),
     ("posts_published", re.compile(r"posts?\s+published|published\s+posts?", re.I)),
     ("submissions_accepted", re.compile(r"submission.*\baccepted|accepted.*submission", re.I)),
@@ -31,6 +32,7 @@ METRIC_LABELS = {
     "submissions_accepted": "submissions accepted into the queue",
     "mentions_answered_24h": "mentions answered within 24 hours",
     "acknowledgement_rate": "people who acknowledged the current policy version",
+    "share_visits": "website visits from staff shares offered in the period",
 }
 
 
@@ -72,6 +74,7 @@ def goal_progress(
     week: Week,
     tz: ZoneInfo,
     day_first: bool = True,
+    shares: pd.DataFrame | None = None,
 ) -> list[dict[str, object]]:
     """Progress on each active goal whose Metric Chorus can compute, for its period to date.
 
@@ -100,6 +103,8 @@ def goal_progress(
             value = mention_figures(mentions, start, end, tz, day_first=day_first).within_24h_pct
         elif metric == "acknowledgement_rate":
             value = acknowledgement_pct
+        elif metric == "share_visits":
+            value = share_visits(shares, start, end, tz, day_first=day_first)
         target = _number(row["target"])
         progress = round(100 * value / target, 1) if value is not None and target else None
         rows.append(
@@ -116,3 +121,14 @@ def goal_progress(
             }
         )
     return rows
+
+
+def share_visits(
+    shares: pd.DataFrame | None, start: datetime, end: datetime, tz: ZoneInfo, *, day_first: bool
+) -> float:
+    """Visits the website counted from staff shares offered in [start, end) (Shares > Visits)."""
+    if shares is None or shares.empty:
+        return 0.0
+    sent = parse_times(shares["sent_at"], tz, day_first=day_first)
+    counted = pd.to_numeric(shares["visits"].map(clean_text), errors="coerce").fillna(0)
+    return float(counted[within(sent, start, end)].clip(lower=0).sum())

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from jobs import acknowledgements as acks
-from jobs import figures
+from jobs import figures, sharing_figures
 from jobs.base import Chart, InlineImage, Job, OutgoingMessage, Plan, Report, Series
 from jobs.goals import goal_progress
 from jobs.people import people_with_role, team_of
@@ -40,6 +40,7 @@ TABS = (
     "Policies",
     "Crises",
     "Program",
+    "Shares",
 )
 
 
@@ -244,6 +245,7 @@ def organisation_figures(
         week=week,
         tz=tz,
         day_first=day_first,
+        shares=snapshot.get_or_empty("Shares"),
     )
     for goal in goals:
         _word_goal(goal)
@@ -345,6 +347,9 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
             **shared,
             "manager_name": manager["name"],
             "team": team_figures(org, snapshot, settings, manager["email"]),
+            "sharing": sharing_figures.section(
+                snapshot, settings, now, org.end, manager["email"], org.ack_status
+            ),
             "acknowledgement_form_url": form.url if form else "",
             "quiet_week": not (
                 shared["posts"]["published"]

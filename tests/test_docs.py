@@ -135,7 +135,12 @@ def test_the_guide_job_keeps_the_google_doc_in_step_and_remembers_its_id(tmp_pat
     # records the run are the only reads (publishing used to read the seven tabs again).
     assert twin.calls_by_api() == {
         "docs": {"documents.batchUpdate": 1, "documents.create": 1, "documents.get": 1},
-        "sheets": {"spreadsheets.values.append": 1, "spreadsheets.values.batchGet": 2},
+        # and the tabs' sizes, read once before the append (Google's ten-million-cell limit)
+        "sheets": {
+            "spreadsheets.get": 1,
+            "spreadsheets.values.append": 1,
+            "spreadsheets.values.batchGet": 2,
+        },
     }
     markdown = (tmp_path / "guide.md").read_text(encoding="utf-8")
     generated = next(line for line in markdown.splitlines() if "generated on" in line)

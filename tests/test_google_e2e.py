@@ -266,6 +266,7 @@ def _services(settings):  # noqa: ANN001, ANN202
     return GoogleServices.from_settings(settings)
 
 
+@pytest.mark.timeout(900)  # two `chorus` processes per job, every job: slow on a busy machine
 def test_every_job_leaves_the_same_tabs_on_google_as_on_the_local_workbook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from automation.cli_auth import auth
 from automation.config import DEFAULT_CONFIG, load_settings
 from sheets_schema.errors import ChorusError, ConfigError
 from sheets_schema.settings import Settings
@@ -607,6 +608,9 @@ def deliver(ctx: click.Context, at: str | None) -> None:
     if not results:
         click.echo("deliver: no mail waiting")
     ctx.exit(1 if any(r.problems or r.skipped for r in results) else 0)
+
+
+cli.add_command(auth)
 
 
 def main() -> None:

@@ -256,6 +256,8 @@ def _backend(be: _Section) -> Backend:
         spreadsheet_id=be.text("spreadsheet_id", ""),
         credentials=be.path("credentials"),
         delegated_user=be.text("delegated_user", ""),
+        shared_drive_id=be.text("shared_drive_id", ""),
+        oauth_client=be.path("oauth_client"),
     )
     be.check_unknown()
     return backend

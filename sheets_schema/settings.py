@@ -67,6 +67,10 @@ class Backend:
     spreadsheet_id: str = ""
     credentials: Path | None = None
     delegated_user: str = ""
+    #: a shared drive the service account may add files to (Google lets it own none of its own)
+    shared_drive_id: str = ""
+    #: an OAuth client secret (Desktop app) for `chorus auth login`, to act as a person
+    oauth_client: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,14 @@ import re
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from automation.runner import run_job
 from jobs import weekly_summary
+from jobs.base import OutgoingMessage
 from jobs.visits_export import read_export, whole_number
 from sheets_schema.records import Append, Changes
 from tests.conftest import make_settings, memory_workspace
@@ -118,6 +120,12 @@ def test_the_same_export_resaved_by_a_spreadsheet_is_counted_once(shared) -> Non
     assert any("counted once" in line for line in result.lines)
 
 
+def section_of(message: OutgoingMessage, key: str) -> dict[str, Any]:
+    """One section of a weekly summary, by its key."""
+    (found,) = [s for s in message.context["sections"] if s["key"] == key]
+    return found  # type: ignore[no-any-return]
+
+
 def test_the_weekly_summary_shows_visits_per_team_equal_to_the_export(shared) -> None:
     ws, tokens = shared
     text, per_team = ga4_export(tokens)
@@ -126,10 +134,10 @@ def test_the_weekly_summary_shows_visits_per_team_equal_to_the_export(shared) ->
     snapshot = ws.store.read(weekly_summary.TABS + ("People",))
     plan = weekly_summary.plan(snapshot, NEXT_MONDAY, ws.settings)
     for message in plan.messages:
-        sharing = message.context["sharing"]
+        sharing = section_of(message, "sharing")
         assert {t["team"]: t["visits"] for t in sharing["teams"]} == per_team
         assert {t["team"]: t["shared"] for t in sharing["teams"]} == {"Sales": 1, "Legal": 1}
-    by_manager = {m.to_email: m.context["sharing"]["team"] for m in plan.messages}
+    by_manager = {m.to_email: section_of(m, "sharing")["team"] for m in plan.messages}
     assert by_manager["mo@example.org"]["visits"] == 1211
     assert by_manager["lee@example.org"]["visits"] == 31
 
@@ -193,5 +201,5 @@ def test_a_goal_can_be_measured_in_website_visits_from_staff_shares(shared) -> N
     ws.store.apply(Changes(appends=(Append("Goals", goal),)))
     snapshot = ws.store.read(weekly_summary.TABS + ("People",))
     plan = weekly_summary.plan(snapshot, NEXT_MONDAY, ws.settings)
-    (shown,) = plan.messages[0].context["goals"]
+    (shown,) = section_of(plan.messages[0], "goals")["rows"]
     assert shown["value"] == 1242.0 and shown["progress_text"] == "62.1%"

@@ -7,12 +7,12 @@ and delete rows while jobs run. Cells are text to the jobs (`sheets_schema.cells
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sheets_schema.cells import cell_to_text, column_text
+from sheets_schema.cells import cell_to_text, column_reader
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import SheetError
 from sheets_schema.headers import Rename, find_renames, unmatched
@@ -169,8 +169,9 @@ def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.Data
         positions = require_columns(tab, headers)
     records: list[list[str]] = []
     index: list[int] = []
+    readers = [(column_reader(tab, f), p) for f, p in positions.items()]
     for row_number, row in enumerate(iterator, start=2):
-        values = [column_text(tab, f, row[p]) if p < len(row) else "" for f, p in positions.items()]
+        values = [read(row[p]) if p < len(row) else "" for read, p in readers]
         if not any(v.strip() for v in values):
             continue
         records.append(values)
@@ -209,13 +210,14 @@ def check_changes(changes: Changes) -> None:
                 )
 
 
-def check_cell_sizes(changes: Changes, limit: int) -> None:
-    """Refuse, before writing anything, text longer than a cell can hold."""
+def check_cell_sizes(changes: Changes, limit: int, measure: Callable[[str], int] = len) -> None:
+    """Refuse, before writing anything, text longer than a cell can hold, counted by `measure`
+    (Google Sheets counts UTF-16 code units, so an emoji is two)."""
     writes: tuple[Append | Update, ...] = (*changes.appends, *changes.updates)
     for change in writes:
         values = change.row if isinstance(change, Append) else change.values
         for f, value in values.items():
-            if isinstance(value, str) and len(value) > limit:
+            if isinstance(value, str) and len(value) * 2 > limit and measure(value) > limit:
                 tab = TABS[change.tab]
                 key = (
                     "/".join(str(values.get(k, "")) for k in tab.key)
@@ -223,7 +225,7 @@ def check_cell_sizes(changes: Changes, limit: int) -> None:
                     else "/".join(change.key)
                 )
                 raise SheetError(
-                    f"the text for row {key} is {len(value):,} characters; a cell holds at most {limit:,}",
+                    f"the text for row {key} is {measure(value):,} characters; a cell holds at most {limit:,}",
                     tab=change.tab,
                     column=tab.column(f).header,
                     fix="shorten it at its source; nothing was written",

@@ -23,6 +23,7 @@ from sheets_schema.columns import (
     Kind,
     Tab,
 )
+from sheets_schema.tabs_approval import APPROVALS, CHANNEL_APPROVAL_COLUMNS, QUEUE_APPROVAL_COLUMNS
 
 
 def _c(header: str, field_name: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
@@ -115,6 +116,7 @@ TABS: dict[str, Tab] = {
                     required=True,
                     help="No pauses the channel",
                 ),
+                *CHANNEL_APPROVAL_COLUMNS,
             ),
             ("channel",),
             "The networks the program uses and how often and when each is updated.",
@@ -138,7 +140,7 @@ TABS: dict[str, Tab] = {
                     "roles",
                     Kind.MULTI_CHOICE,
                     choices=ROLES,
-                    help="Any of Staff, Coordinator, Backup, Manager, Policy Owner, comma separated",
+                    help="Any of " + ", ".join(ROLES) + ", comma separated",
                     width=28,
                 ),
                 _c(
@@ -265,6 +267,7 @@ TABS: dict[str, Tab] = {
                     choices=QUEUE_STATUSES,
                     help="The status before a crisis put it On hold",
                 ),
+                *QUEUE_APPROVAL_COLUMNS,
             ),
             ("id",),
             "Content on its way to a post, from every source.",
@@ -437,7 +440,7 @@ TABS: dict[str, Tab] = {
                     Kind.CHOICE,
                     required=True,
                     choices=CADENCE_STATUSES,
-                    help="Filled, Gap, Suggested, Outside window, Overdue, Held",
+                    help=", ".join(CADENCE_STATUSES),
                 ),
                 _c("Queue ID", "queue_id", help="The item that fills or could fill it", width=12),
                 _c("Note", "note", help="Why", width=40),
@@ -528,6 +531,7 @@ TABS: dict[str, Tab] = {
             ("setting",),
             "Switches coordinators can flip without a terminal (e.g. Crisis Mode: On).",
         ),
+        APPROVALS,
         Tab(
             "Sent",
             (

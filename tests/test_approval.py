@@ -1,0 +1,191 @@
+"""Approval: an item on a Compliance channel waits for an Approver's answer to its exact text."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from automation.mail.compose import compose
+from automation.runner import run_job
+from automation.workspace import Workspace
+from jobs import brief
+from jobs.approvals import ApprovalBook, waiting_items
+from sheets_schema.forms import export_header
+from tests.conftest import TZ, make_settings, memory_workspace
+
+NOW = datetime(2026, 11, 24, 8, 30, tzinfo=TZ)  # a Tuesday
+TEXT = "We won the Pro Bono Award\nOur team's work for the food bank\nhttps://example.org/award"
+
+CHANNELS = [
+    {
+        "channel": "LinkedIn",
+        "posts_per_week": "5",
+        "post_days": "Mon-Fri",
+        "post_window": "09:00-11:00",
+        "active": "Yes",
+        "approval": "Compliance",
+    },
+    {
+        "channel": "X",
+        "posts_per_week": "5",
+        "post_days": "Mon-Fri",
+        "post_window": "09:00-11:00",
+        "active": "Yes",
+        "approval": "None",
+    },
+]
+PEOPLE = [
+    {
+        "name": "Ada Coordinator",
+        "email": "ada@example.org",
+        "roles": "Coordinator",
+        "active": "Yes",
+    },
+    {"name": "Bob Staff", "email": "bob@example.org", "roles": "Staff", "active": "Yes"},
+    {"name": "Cleo Compliance", "email": "cleo@example.org", "roles": "Approver", "active": "Yes"},
+]
+QUEUE = [
+    {
+        "id": "Q-0001",
+        "source_kind": "Organisation",
+        "headline": "We won the Pro Bono Award",
+        "details": "Our team's work for the food bank",
+        "link": "https://example.org/award",
+        "channels": "LinkedIn",
+        "status": "Scheduled",
+        "scheduled_for": "2026-11-25 10:00",
+    },
+    {
+        "id": "Q-0002",
+        "source_kind": "Organisation",
+        "headline": "Office move",
+        "channels": "X",
+        "status": "Scheduled",
+        "scheduled_for": "2026-11-25 10:00",
+    },
+]
+
+
+def workspace(tmp_path: Path) -> Workspace:
+    settings = make_settings(
+        tmp_path, forms={"approval": {"kind": "csv", "path": "forms/approval.csv"}}
+    )
+    return memory_workspace(
+        settings,
+        {
+            "Channels": CHANNELS,
+            "People": PEOPLE,
+            "Queue": QUEUE,
+            "Rota": [{"week_starting": "2026-11-23", "coordinator": "ada@example.org"}],
+        },
+    )
+
+
+def answer(tmp_path: Path, *rows: tuple[str, str, str, str]) -> None:
+    """The approval form's CSV export, as Google Forms writes it: one row per answer."""
+    path = tmp_path / "forms" / "approval.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(export_header("approval"))
+        for at, email, decision, text in rows:
+            writer.writerow([at, email, "Q-0001", decision, text, ""])
+
+
+def cadence_of(ws: Workspace, queue_id: str) -> tuple[str, str]:
+    run_job(ws, "check-cadence", NOW)
+    frame = ws.store.read(["Cadence"])["Cadence"]
+    row = frame[frame["queue_id"] == queue_id].iloc[0]
+    return row["status"], row["note"]
+
+
+def test_an_item_on_a_compliance_channel_without_approval_needs_approval_and_leads_the_brief(
+    tmp_path: Path,
+) -> None:
+    ws = workspace(tmp_path)
+    assert cadence_of(ws, "Q-0001") == (
+        "Needs approval",
+        "Q-0001 scheduled Wed 25 Nov 10:00; no compliance approval yet",
+    )
+    assert cadence_of(ws, "Q-0002")[0] == "Filled"  # X needs no approval
+    snapshot = ws.store.read(brief.TABS)
+    (message,) = brief.plan(snapshot, NOW, ws.settings).messages
+    assert [a["id"] for a in message.context["approvals"]] == ["Q-0001"]
+    assert message.context["approvals"][0]["due_soon"] is True
+    text = compose(message, ws.settings, now=NOW).get_body(("plain",)).get_content()
+    assert text.index("WAITING FOR APPROVAL (1)") < text.index("WHO IS ON DUTY")
+    assert "[DUE SOON] Wed 25 Nov 10:00 · LinkedIn · We won the Pro Bono Award" in text
+
+
+def test_an_approval_from_a_person_without_the_role_does_not_count_and_the_brief_says_why(
+    tmp_path: Path,
+) -> None:
+    ws = workspace(tmp_path)
+    answer(tmp_path, ("24/11/2026 08:00:00", "bob@example.org", "Approve", TEXT))
+    synced = run_job(ws, "sync-forms", NOW)
+    assert synced.counts["approvals"] == 1
+    assert any("does not let them approve at the Compliance level" in p for p in synced.problems)
+    record = ws.store.read(["Approvals"])["Approvals"].iloc[0]
+    assert (record["approval_id"], record["approver"], record["decision"]) == (
+        "A-0001",
+        "bob@example.org",
+        "Approve",
+    )
+    queue = ws.store.read(["Queue"])["Queue"].set_index("id")
+    assert queue.loc["Q-0001", "approved_by"] == ""
+    status, note = cadence_of(ws, "Q-0001")
+    assert status == "Needs approval"
+    assert "the approval from Bob Staff (bob@example.org) does not count" in note
+    (message,) = brief.plan(ws.store.read(brief.TABS), NOW, ws.settings).messages
+    assert "Approver role a Compliance approval needs" in message.context["approvals"][0]["why"]
+
+
+def test_an_approval_from_an_approver_turns_the_slot_filled_and_fills_the_queue_columns(
+    tmp_path: Path,
+) -> None:
+    ws = workspace(tmp_path)
+    answer(
+        tmp_path,
+        ("24/11/2026 08:00:00", "bob@example.org", "Approve", TEXT),
+        ("24/11/2026 08:10:00", "cleo@example.org", "Approve", TEXT),
+    )
+    run_job(ws, "sync-forms", NOW)
+    queue = ws.store.read(["Queue"])["Queue"].set_index("id")
+    assert queue.loc["Q-0001", "approved_by"] == "cleo@example.org"
+    assert queue.loc["Q-0001", "approved_at"].startswith("2026-11-24 08:10")
+    assert queue.loc["Q-0001", "approved_text"] == TEXT
+    assert cadence_of(ws, "Q-0001") == ("Filled", "Q-0001 scheduled Wed 25 Nov 10:00")
+    again = run_job(ws, "sync-forms", NOW + timedelta(minutes=10))
+    assert again.counts["approvals"] == 0  # the record is append only: nothing twice
+    assert len(ws.store.read(["Approvals"])["Approvals"]) == 2
+
+
+def test_editing_the_text_after_approval_withdraws_it(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    answer(tmp_path, ("24/11/2026 08:10:00", "cleo@example.org", "Approve", TEXT))
+    run_job(ws, "sync-forms", NOW)
+    from sheets_schema.records import Changes, Update
+
+    ws.store.apply(
+        Changes(updates=(Update("Queue", ("Q-0001",), {"details": "Our work for two charities"}),))
+    )
+    status, note = cadence_of(ws, "Q-0001")
+    assert status == "Needs approval"
+    assert note.endswith("but the text was edited afterwards: approval withdrawn")
+
+
+def test_an_approval_after_the_scheduled_time_goes_back_to_the_coordinator(
+    tmp_path: Path,
+) -> None:
+    ws = workspace(tmp_path)
+    answer(tmp_path, ("25/11/2026 11:00:00", "cleo@example.org", "Approve", TEXT))
+    later = datetime(2026, 11, 25, 12, 0, tzinfo=TZ)
+    run_job(ws, "sync-forms", later)
+    book = ApprovalBook(ws.store.read(brief.TABS), TZ)
+    (late,) = waiting_items(book, later, timedelta(days=7))
+    assert late.verdict.late and late.due_soon(later)
+    assert late.verdict.why == (
+        "approved by Cleo Compliance Wed 25 Nov 11:00, after its scheduled time "
+        "Wed 25 Nov 10:00: back to the coordinator to reschedule"
+    )

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sheets_schema.forms import FORMS
 from sheets_schema.errors import ConfigError
+from sheets_schema.forms import FORMS
 from sheets_schema.settings import (
     DEFAULT_CONFIDENTIAL_WORDS,
     DEFAULT_SCHEDULE,

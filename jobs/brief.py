@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from jobs import cadence, rota
-from jobs.approvals import ApprovalBook, waiting_items as awaiting_approval
+from jobs.approvals import ApprovalBook
+from jobs.approvals import waiting_items as awaiting_approval
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.crisis.state import crisis_state
 from jobs.people import by_email, managers, person_name

@@ -585,6 +585,11 @@ def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
     ctx.exit(1 if report.overdue else 0)
 
 
+from automation.cli_archive import archive  # noqa: E402  (its own module: cli.py is at its cap)
+
+cli.add_command(archive)
+
+
 def main() -> None:
     """Console-script entry point."""
     sys.exit(cli.main(prog_name="chorus", standalone_mode=True))

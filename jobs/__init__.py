@@ -21,6 +21,8 @@ JOB_MODULES: dict[str, str] = {
     "weekly-summary": "jobs.weekly_summary",
     "policy-digest": "jobs.policy_digest",
     "guide": "jobs.guide",
+    "approval-requests": "jobs.approval_requests",
+    "archive": "jobs.archive",
 }
 
 

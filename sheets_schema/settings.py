@@ -24,6 +24,8 @@ DEFAULT_SCHEDULE: dict[str, str] = {
     "weekly-summary": "monday at 08:00",
     "policy-digest": "first working day of the month at 10:00",
     "guide": "monday at 07:00",
+    "approval-requests": "working days at 09:00",
+    "archive": "first working day of the month at 07:00",
 }
 
 DEFAULT_CONFIDENTIAL_WORDS = (
@@ -71,7 +73,7 @@ class FormSettings:
     spreadsheet_id: str = ""
     tab: str = "Form Responses 1"
     url: str = ""  # the form's public link (for the guide and digest)
-    prefill_url: str = ""  # a prefilled-link template with {email} and {version}
+    prefill_url: str = ""  # a prefilled-link template: {email} and {version}; approval: {queue_id} {decision} {text}
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def plan(
                 f"{len(items)} item(s) wait for a {level} approval but no active person in People "
                 f"has the {ASKED[level]} role: add the role to someone's Roles"
             )
-        for email in asked:
+        for email in asked if items else ():
             by_person[email].extend(items)
     messages = []
     for email, items in by_person.items():

@@ -189,3 +189,104 @@ def test_an_approval_after_the_scheduled_time_goes_back_to_the_coordinator(
         "approved by Cleo Compliance Wed 25 Nov 11:00, after its scheduled time "
         "Wed 25 Nov 10:00: back to the coordinator to reschedule"
     )
+
+
+PREFILL = (
+    "https://docs.google.com/forms/d/e/FORM/viewform?usp=pp_url"
+    "&entry.101={queue_id}&entry.102={decision}&entry.103={text}"
+)
+
+
+def test_each_approver_gets_one_email_a_day_with_the_text_and_two_prefilled_links(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(
+        tmp_path,
+        forms={
+            "approval": {
+                "kind": "csv",
+                "path": "forms/approval.csv",
+                "url": "https://docs.google.com/forms/d/e/FORM/viewform",
+                "prefill_url": PREFILL,
+            }
+        },
+    )
+    ws = memory_workspace(settings, {"Channels": CHANNELS, "People": PEOPLE, "Queue": QUEUE})
+    first = run_job(ws, "approval-requests", NOW)
+    assert first.counts["sent"] == 1
+    (message,) = first.plan.messages
+    assert message.to_email == "cleo@example.org"
+    assert message.subject == "1 post(s) wait for your approval, 1 due within 48 hours"
+    (item,) = message.context["items"]
+    assert item["text"] == TEXT and item["channels"] == "LinkedIn"
+    assert item["time"] == "Wed 25 Nov 10:00"
+    assert item["approve_link"] == (
+        "https://docs.google.com/forms/d/e/FORM/viewform?usp=pp_url&entry.101=Q-0001"
+        "&entry.102=Approve&entry.103=We%20won%20the%20Pro%20Bono%20Award%0AOur%20team%27s"
+        "%20work%20for%20the%20food%20bank%0Ahttps%3A%2F%2Fexample.org%2Faward"
+    )
+    assert "&entry.102=Ask%20for%20changes&" in item["changes_link"]
+    html = compose(message, settings, now=NOW).get_body(("html",)).get_content()
+    assert "Approve this text" in html and "Ask for changes" in html
+    again = run_job(ws, "approval-requests", NOW.replace(hour=15))
+    assert again.counts["sent"] == 0 and again.counts["already_sent"] == 1
+
+
+def test_nobody_is_mailed_when_nothing_waits(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    answer(tmp_path, ("24/11/2026 08:10:00", "cleo@example.org", "Approve", TEXT))
+    run_job(ws, "sync-forms", NOW)
+    quiet = run_job(ws, "approval-requests", NOW)
+    assert quiet.plan.messages == () and quiet.counts["waiting_for_approval"] == 0
+    assert quiet.problems == []
+
+
+def test_without_a_prefill_template_the_run_says_how_to_prefill_the_links(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    result = run_job(ws, "approval-requests", NOW, dry_run=True)
+    assert result.problems == [
+        "[forms.approval] has no prefill_url: the emails link to the plain form; add "
+        'prefill_url = "<the form\'s prefilled link with {queue_id}, {decision} and {text}>"'
+    ]
+
+
+def test_on_google_the_approval_form_init_creates_gives_prefilled_links_and_answers_come_back(
+    tmp_path: Path,
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from automation.forms.prefill import approval_links
+    from automation.google.setup import create_form
+    from sheets_schema.forms import FORMS
+    from tests.fakes.google import make_app
+    from tests.google_store_factory import google_services
+
+    twin = make_app(require_auth=True)
+    services = google_services(twin, tmp_path)
+    form_id, url, _ = create_form(services, FORMS["approval"])
+    settings = make_settings(
+        tmp_path, forms={"approval": {"kind": "forms_api", "form_id": form_id, "url": url}}
+    )
+    ws = memory_workspace(settings, {"Channels": CHANNELS, "People": PEOPLE, "Queue": QUEUE})
+    ws.google = services
+    links = approval_links(ws, NOW, ws.store.read(["Queue"]))
+    assert links.problems == ()
+    link = links.link("Q-0001", "Approve", TEXT)
+    assert link.startswith(url + "?usp=pp_url&entry.")
+    items = services.discovery("forms", "v1").forms().get(formId=form_id).execute()["items"]
+    entry = {
+        i["title"]: f"entry.{int(i['questionItem']['question']['questionId'], 16)}" for i in items
+    }
+    query = parse_qs(urlsplit(link).query)
+    assert query[entry["Queue ID"]] == ["Q-0001"]
+    assert query[entry["Decision"]] == ["Approve"]
+    assert query[entry["Text to be posted"]] == [TEXT]
+
+    twin.forms_add_response(
+        form_id,
+        {"Queue ID": "Q-0001", "Decision": "Approve", "Text to be posted": TEXT},
+        email="cleo@example.org",
+        submitted_at=NOW - timedelta(minutes=5),
+    )
+    run_job(ws, "sync-forms", NOW)
+    assert cadence_of(ws, "Q-0001") == ("Filled", "Q-0001 scheduled Wed 25 Nov 10:00")

@@ -25,7 +25,7 @@ DEFAULT_SCHEDULE: dict[str, str] = {
     "policy-digest": "first working day of the month at 10:00",
     "guide": "monday at 07:00",
     "approval-requests": "working days at 09:00",
-    "archive": "first working day of the month at 07:00",
+    "archive": "first working day of the month at 07:15",
 }
 
 DEFAULT_CONFIDENTIAL_WORDS = (

@@ -450,7 +450,8 @@ def brief_context(
     )
     crisis_context = _crisis_context(crises, crisis_items, now, settings) if crisis else None
     book = ApprovalBook(snapshot, tz, day_first=day_first)
-    approvals = [w.as_context(now) for w in awaiting_approval(book, now, timedelta(days=GAP_DAYS))]
+    horizon = timedelta(days=settings.cadence.horizon_days)
+    approvals = [w.as_context(now) for w in awaiting_approval(book, now, horizon)]
     nothing = not (
         todays
         or gaps

@@ -6,6 +6,8 @@ import csv
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from automation.mail.compose import compose
 from automation.runner import run_job
 from automation.workspace import Workspace
@@ -290,3 +292,47 @@ def test_on_google_the_approval_form_init_creates_gives_prefilled_links_and_answ
     )
     run_job(ws, "sync-forms", NOW)
     assert cadence_of(ws, "Q-0001") == ("Filled", "Q-0001 scheduled Wed 25 Nov 10:00")
+
+
+@pytest.mark.slow
+def test_the_demo_shows_one_approved_one_waiting_one_edited_after_approval_and_last_months_archive(
+    tmp_path: Path,
+) -> None:
+    from automation.archive import verify
+    from automation.config import load_settings
+    from automation.demo.run import run_demo
+    from automation.workspace import build_workspace
+
+    list(run_demo(tmp_path, at="2026-11-24T08:45"))
+    ws = build_workspace(load_settings(tmp_path / "chorus.toml"))
+    snapshot = ws.store.read(["Channels", "Queue", "Cadence", "Approvals", "People"])
+    channels = snapshot["Channels"].set_index("channel")["approval"].to_dict()
+    assert channels == {
+        "LinkedIn": "None",
+        "X": "None",
+        "Facebook": "Compliance",
+        "YouTube": "None",
+        "Instagram": "None",
+    }
+    cadence = snapshot["Cadence"]
+    scheduled = cadence["note"].str.contains(" scheduled ")
+    facebook = cadence[(cadence["channel"] == "Facebook") & scheduled]
+    by_item = dict(zip(facebook["queue_id"], facebook["status"], strict=True))
+    assert sorted(by_item.values()).count("Needs approval") == 2
+    book = ApprovalBook(snapshot, TZ)
+    verdicts = {qid: book.verdict(qid) for qid in by_item if book.verdict(qid) is not None}
+    approved = [q for q, v in verdicts.items() if v.approved]
+    assert len(approved) == 1 and by_item[approved[0]] == "Filled"
+    reasons = sorted(v.why for v in verdicts.values() if not v.approved)
+    assert reasons[0] == (
+        "approved by Eleanor Hughes Mon 23 Nov 16:20, but the text was edited afterwards: "
+        "approval withdrawn"
+    )
+    assert reasons[1].startswith(
+        "the approval from Priya Shah (priya.shah@greenfield-law.example) does not count"
+    )
+    assert list(snapshot["Approvals"]["approver"]).count("priya.shah@greenfield-law.example") == 1
+    assert verify(tmp_path / "archive") == (
+        ["archive/2026-10: 5 files and the chain intact"],
+        None,
+    )

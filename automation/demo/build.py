@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from automation.demo.approvals import approval_rows
 from automation.demo.firm import (
     BACKUPS,
     COORDINATORS,
@@ -37,7 +38,7 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def demo_rows(today: date, seed: int = 7) -> dict[str, list[dict[str, str]]]:
     """Every tab's rows for the demo program, keyed by field, all text, relative to `today`.
 
-    Cadence, Sent, Runs and Crises are empty: the jobs fill them.
+    Cadence, Sent, Runs and Crises are empty: the jobs fill them. Approvals: automation/demo/approvals.py.
     """
     queue, submissions = queue_rows(today, stream(seed, "queue"))
     acks, _pending = acknowledgement_rows(today, stream(seed, "acknowledgements"))
@@ -57,6 +58,7 @@ def demo_rows(today: date, seed: int = 7) -> dict[str, list[dict[str, str]]]:
     rows["Acknowledgements"] = acks
     rows["Feedback"] = _feedback_rows(today)
     rows["Program"] = [tab_row("Program", **row) for row in PROGRAM]
+    rows["Approvals"] = approval_rows(queue, today)
     return rows
 
 

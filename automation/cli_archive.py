@@ -44,7 +44,7 @@ def _at(value: str | None, settings: Settings) -> datetime:
 @click.option("--at", "at", metavar="DATETIME", help="As if it were this time.")
 @click.pass_context
 def archive(ctx: click.Context, month: str, force: bool, at: str | None) -> None:
-    """Write a month's record into archive/YYYY-MM beside chorus.toml, once.
+    """Write a month's record into archive/YYYY-MM beside chorus.toml (Google: a Drive folder), once.
 
     The month's published items with their approved text, approver and times,
     the post links, mentions and how they were answered, the emails sent, the
@@ -68,9 +68,9 @@ def archive(ctx: click.Context, month: str, force: bool, at: str | None) -> None
     now = _at(at, settings)
     month = month or previous_month(now.astimezone(settings.tz).date())
     month_bounds(month)  # a mistyped month is an error before anything is read
-    if not force:
-        refuse_rewrite(settings, month)
     workspace = build_workspace(settings)
+    if not force:
+        refuse_rewrite(workspace, month)
 
     def gather(ws, when, snapshot):  # type: ignore[no-untyped-def]
         return gather_archive(ws, when, snapshot, month=month, force=force)
@@ -93,13 +93,13 @@ def verify_command(ctx: click.Context, month: str) -> None:
       chorus archive verify
       chorus archive verify --month 2026-11
     """
-    from automation.archive import archive_root, verify
+    from automation.archive import shelf_for, verify
+    from automation.workspace import build_workspace
     from jobs.archive import month_bounds
 
     if month:
         month_bounds(month)
-    root = archive_root(_settings(ctx))
-    lines, problem = verify(root, month)
+    lines, problem = verify(shelf_for(build_workspace(_settings(ctx))), month)
     for line in lines:
         click.echo(line)
     if problem is not None:

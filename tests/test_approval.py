@@ -298,7 +298,7 @@ def test_on_google_the_approval_form_init_creates_gives_prefilled_links_and_answ
 def test_the_demo_shows_one_approved_one_waiting_one_edited_after_approval_and_last_months_archive(
     tmp_path: Path,
 ) -> None:
-    from automation.archive import verify
+    from automation.archive import LocalShelf, verify
     from automation.config import load_settings
     from automation.demo.run import run_demo
     from automation.workspace import build_workspace
@@ -332,7 +332,7 @@ def test_the_demo_shows_one_approved_one_waiting_one_edited_after_approval_and_l
         "the approval from Priya Shah (priya.shah@greenfield-law.example) does not count"
     )
     assert list(snapshot["Approvals"]["approver"]).count("priya.shah@greenfield-law.example") == 1
-    assert verify(tmp_path / "archive") == (
+    assert verify(LocalShelf(tmp_path / "archive")) == (
         ["archive/2026-10: 5 files and the chain intact"],
         None,
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from automation.archive import verify
+from automation.archive import LocalShelf, verify
 from automation.runner import run_job
 from automation.workspace import Workspace
 from jobs.archive import ArchiveInputs, month_bounds
@@ -141,7 +141,7 @@ def test_the_scheduled_run_archives_last_month_with_approvals_mentions_sent_and_
         "crises.csv",
     ]
     assert result.counts["archived"] == 1
-    assert verify(tmp_path / "archive") == (
+    assert verify(LocalShelf(tmp_path / "archive")) == (
         ["archive/2026-10: 5 files and the chain intact"],
         None,
     )
@@ -169,7 +169,7 @@ def test_a_month_chains_to_the_previous_months_manifest_and_a_change_there_is_fo
     october_manifest = root / "2026-10" / "manifest.json"
     october_manifest.chmod(0o644)
     october_manifest.write_text(october_manifest.read_text().replace("2026-10", "2026-09", 1))
-    lines, problem = verify(root)
+    lines, problem = verify(LocalShelf(root))
     assert problem == "archive/2026-10/manifest.json has changed since 2026-11 was archived"
 
 
@@ -225,3 +225,46 @@ def test_archive_verify_exits_0_on_a_fresh_archive_and_1_naming_a_file_changed_b
     assert "changed: archive/2026-10/sent.csv has changed since it was archived" in changed.stdout
     only_v2 = chorus(config, "archive", "verify", "--month", "2026-11")
     assert only_v2.returncode == 2 and "2026-11 has no archive" in only_v2.stderr
+
+
+def test_on_google_the_month_goes_into_a_drive_folder_once_and_a_changed_byte_there_is_found(
+    tmp_path: Path,
+) -> None:
+    from automation.archive import shelf_for
+    from tests.fakes.google import make_app
+    from tests.google_store_factory import google_services
+
+    twin = make_app(require_auth=True)
+    services = google_services(twin, tmp_path)
+    ws = workspace(tmp_path)
+    ws.settings = make_settings(tmp_path, backend={"kind": "google", "spreadsheet_id": "x"})
+    ws.google = services
+    result = run_job(ws, "archive", NOVEMBER_2)
+    assert result.lines[-1] == "wrote 2026-10 in the Drive folder 'Chorus archive' (6 files)"
+    assert not (tmp_path / "archive").exists()
+    shelf = shelf_for(ws)
+    assert shelf.folders() == ["2026-10"]
+    local = run_job(
+        memory_workspace(make_settings(tmp_path / "local"), ROWS), "archive", NOVEMBER_2
+    )
+    assert local.counts["archived"] == 1
+    on_disk = LocalShelf(tmp_path / "local" / "archive").files("2026-10")
+    on_drive = shelf.files("2026-10")
+    assert {n: b for n, b in on_drive.items() if n != "manifest.json"} == {
+        n: b for n, b in on_disk.items() if n != "manifest.json"
+    }
+    assert verify(shelf) == (["archive/2026-10: 5 files and the chain intact"], None)
+
+    again = run_job(ws, "archive", NOVEMBER_2.replace(hour=9))
+    assert again.counts["archived"] == 0 and shelf.folders() == ["2026-10"]
+
+    drive = services.discovery("drive", "v3").files()
+    (sent,) = drive.list(q="name = 'sent.csv'", fields="files(id)").execute()["files"]
+    from googleapiclient.http import MediaInMemoryUpload
+
+    changed = bytearray(on_drive["sent.csv"])
+    changed[-3] ^= 0x01
+    drive.update(fileId=sent["id"], media_body=MediaInMemoryUpload(bytes(changed))).execute()
+    assert verify(shelf_for(ws))[1] == (
+        "archive/2026-10/sent.csv has changed since it was archived (its SHA-256 differs)"
+    )

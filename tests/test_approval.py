@@ -336,3 +336,28 @@ def test_the_demo_shows_one_approved_one_waiting_one_edited_after_approval_and_l
         ["archive/2026-10: 5 files and the chain intact"],
         None,
     )
+
+
+@pytest.mark.browser
+def test_the_approval_email_fits_a_phone_with_its_long_links_and_text(tmp_path: Path) -> None:
+    from automation.mail.preview import write_previews
+    from tests.browser import open_in_chromium
+
+    settings = make_settings(
+        tmp_path,
+        forms={
+            "approval": {
+                "kind": "csv",
+                "path": "forms/approval.csv",
+                "url": "https://docs.google.com/forms/d/e/FORM/viewform",
+                "prefill_url": PREFILL,
+            }
+        },
+    )
+    ws = memory_workspace(settings, {"Channels": CHANNELS, "People": PEOPLE, "Queue": QUEUE})
+    result = run_job(ws, "approval-requests", NOW, dry_run=True)
+    (page,) = write_previews(list(result.plan.messages), ws, NOW, tmp_path / "preview")
+    shown = open_in_chromium(page, viewport_width=375)
+    assert shown.console_errors == []
+    assert shown.width <= 375
+    assert "Approve this text" in shown.text and "Our team's work for the food bank" in shown.text

@@ -181,7 +181,7 @@ def test_init_doctor_and_sync_forms_against_the_twin_server(tmp_path: Path) -> N
             "spreadsheets.values.batchGet": 2,
             "spreadsheets.values.append": 1,
         }
-        assert after_init["forms"]["forms.create"] == 3
+        assert after_init["forms"]["forms.create"] == 4
     finally:
         server.terminate()
         server.wait(timeout=10)

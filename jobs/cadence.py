@@ -6,7 +6,8 @@ organisation's timezone. Scheduled and published Queue items fill slots; a
 free slot ahead gets a suggested item (Approved, unscheduled, unflagged),
 except in a crisis. The job rewrites its own rows of the Cadence tab for the
 laid-out days and reports gaps, items outside the plan, overdue items,
-over-booked days and last week's adherence.
+over-booked days and last week's adherence. A scheduled item on a channel
+that needs approval, without an approval that counts, is `Needs approval`.
 
 Times (jobs/channels.py): a slot is built from its local date and local clock time and then
 given the organisation's zone, so a 09:00 window stays 09:00 local on both
@@ -319,11 +320,13 @@ def _match_days(
 
 
 def _awaiting_approval(states: list[SlotState], book: ApprovalBook) -> list[SlotState]:
-    """Slots a scheduled item fills but may not yet: its channel needs an approval it lacks."""
+    """Slots a scheduled item fills but may not yet: its channel needs an approval it lacks
+    (jobs/approvals.py). Published, overdue and held items keep their status."""
     out: list[SlotState] = []
     for state in states:
-        verdict = book.verdict(state.queue_id) if state.status == "Filled" else None
-        if verdict is not None and not verdict.approved and "scheduled" in state.note:
+        ahead = state.status in ("Filled", "Outside window")
+        verdict = book.verdict(state.queue_id) if ahead and state.queue_id else None
+        if verdict is not None and not verdict.approved and " scheduled " in state.note:
             state = replace(state, status="Needs approval", note=f"{state.note}; {verdict.why}")
         out.append(state)
     return out

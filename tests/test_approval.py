@@ -361,3 +361,42 @@ def test_the_approval_email_fits_a_phone_with_its_long_links_and_text(tmp_path: 
     assert shown.console_errors == []
     assert shown.width <= 375
     assert "Approve this text" in shown.text and "Our team's work for the food bank" in shown.text
+
+
+def test_an_item_scheduled_outside_the_window_still_needs_approval(tmp_path: Path) -> None:
+    ws = workspace(tmp_path)
+    from sheets_schema.records import Changes, Update
+
+    ws.store.apply(
+        Changes(updates=(Update("Queue", ("Q-0001",), {"scheduled_for": "2026-11-25 15:00"}),))
+    )
+    status, note = cadence_of(ws, "Q-0001")
+    assert status == "Needs approval"
+    assert "outside the plan" in note and note.endswith("no compliance approval yet")
+
+
+def test_asking_for_changes_sends_the_item_back_to_the_coordinator_not_to_the_approvers(
+    tmp_path: Path,
+) -> None:
+    ws = workspace(tmp_path)
+    path = tmp_path / "forms" / "approval.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(export_header("approval"))
+        writer.writerow(
+            [
+                "24/11/2026 08:10:00",
+                "cleo@example.org",
+                "Q-0001",
+                "Ask for changes",
+                TEXT,
+                "Name the food bank",
+            ]
+        )
+    run_job(ws, "sync-forms", NOW)
+    assert cadence_of(ws, "Q-0001")[1].endswith(
+        "Cleo Compliance asked for changes Tue 24 Nov 08:10: Name the food bank"
+    )
+    asked = run_job(ws, "approval-requests", NOW, dry_run=True)
+    assert asked.plan.messages == ()

@@ -258,7 +258,7 @@ def run(
     ctx: click.Context, job: str, at: str | None, dry_run: bool, as_json: bool, wait: float
 ) -> None:
     """Run one job: sync-forms, ingest-alerts, ingest-inbox, check-cadence, brief,
-    thanks, weekly-summary, policy-digest, guide.
+    thanks, weekly-summary, policy-digest, guide, approval-requests, archive.
 
     \b
     Examples:

@@ -15,10 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from automation.google.errors import GoogleCall
+from automation.google.files import require_owner
 from automation.google.transport import GoogleServices
 from automation.workspace import Workspace
 from jobs.archive import folder_month, is_archive_folder
 from sheets_schema.errors import BackendError
+from sheets_schema.settings import Settings
 
 ROOT_NAME = "Chorus archive"
 FOLDER_MIME = "application/vnd.google-apps.folder"
@@ -28,9 +30,9 @@ ACCESS_FIX = "enable the Google Drive API in the project and check the key's dri
 class DriveShelf:
     """Archives in a Drive folder the service account created (drive.file sees only those)."""
 
-    def __init__(self, services: GoogleServices, share_with: str = "") -> None:
+    def __init__(self, services: GoogleServices, settings: Settings) -> None:
         self.services = services
-        self.share_with = share_with
+        self.settings = settings
         self._api: Any = None
         self._root: str | None = None
 
@@ -38,7 +40,7 @@ class DriveShelf:
     def from_workspace(cls, workspace: Workspace) -> DriveShelf:
         settings = workspace.settings
         services = workspace.google or GoogleServices.from_settings(settings)
-        return cls(services, settings.backend.delegated_user)
+        return cls(services, settings)
 
     def describe(self) -> str:
         return f"the Drive folder {ROOT_NAME!r}"
@@ -58,7 +60,11 @@ class DriveShelf:
         while True:
             page = self._run(
                 self._files().list(
-                    q=query, fields="nextPageToken, files(id, name)", pageToken=token
+                    q=query,
+                    fields="nextPageToken, files(id, name)",
+                    pageToken=token,
+                    supportsAllDrives=True,
+                    includeItemsFromAllDrives=True,
                 ),
                 doing,
             )
@@ -68,22 +74,20 @@ class DriveShelf:
                 return found
 
     def root(self, *, create: bool = False) -> str | None:
-        """The archive folder's id; made (and shared with the delegated user) when `create`."""
+        """The archive folder's id; made when `create`, in the shared drive when there is one,
+        else owned by whoever Chorus acts as (a service account may not own files)."""
         if self._root is None:
             query = f"name = '{ROOT_NAME}' and mimeType = '{FOLDER_MIME}' and trashed = false"
             found = self._list(query, "finding the archive folder")
             if found:
                 self._root = str(found[0]["id"])
             elif create:
-                body = {"name": ROOT_NAME, "mimeType": FOLDER_MIME}
-                made = self._run(
-                    self._files().create(body=body, fields="id"), "creating the archive folder"
-                )
+                require_owner(self.services, self.settings, "the archive folder")
+                body: dict[str, Any] = {"name": ROOT_NAME, "mimeType": FOLDER_MIME}
+                if self.settings.backend.shared_drive_id:
+                    body["parents"] = [self.settings.backend.shared_drive_id]
+                made = self._create(body, "creating the archive folder")
                 self._root = str(made["id"])
-                if self.share_with:
-                    from automation.google.setup import share
-
-                    share(self.services, self._root, self.share_with, role="reader")
         return self._root
 
     def _month_folders(self) -> dict[str, str]:
@@ -120,15 +124,21 @@ class DriveShelf:
             )
         root = self.root(create=True)
         body = {"name": f".{folder}.partial", "mimeType": FOLDER_MIME, "parents": [root]}
-        made = self._run(self._files().create(body=body, fields="id"), f"creating {folder}")
+        made = self._create(body, f"creating {folder}")
         for name, content in files.items():
             meta = {"name": name, "parents": [made["id"]], "mimeType": "text/plain"}
-            created = self._run(self._files().create(body=meta, fields="id"), f"adding {name}")
+            created = self._create(meta, f"adding {name}")
             media = MediaInMemoryUpload(content, mimetype="application/octet-stream")
-            self._run(
-                self._files().update(fileId=created["id"], media_body=media),
-                f"uploading {name}",
+            update = self._files().update(
+                fileId=created["id"], media_body=media, supportsAllDrives=True
             )
-        self._run(
-            self._files().update(fileId=made["id"], body={"name": folder}), f"naming {folder}"
+            self._run(update, f"uploading {name}")
+        rename = self._files().update(
+            fileId=made["id"], body={"name": folder}, supportsAllDrives=True
+        )
+        self._run(rename, f"naming {folder}")
+
+    def _create(self, body: dict[str, Any], doing: str) -> Any:
+        return self._run(
+            self._files().create(body=body, fields="id", supportsAllDrives=True), doing
         )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from automation.cli_auth import auth
 from automation.config import DEFAULT_CONFIG, load_settings
 from sheets_schema.errors import ChorusError, ConfigError
 from sheets_schema.settings import Settings
@@ -585,6 +586,7 @@ def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
     ctx.exit(1 if report.overdue else 0)
 
 
+cli.add_command(auth)
 from automation.cli_archive import archive  # noqa: E402  (its own module: cli.py is at its cap)
 
 cli.add_command(archive)

@@ -16,6 +16,7 @@ from pathlib import Path
 from automation.archive import gather_archive, write_archive
 from automation.feeds import fetch_feed, parse_feed
 from automation.forms.prefill import approval_links
+from automation.share_inputs import analytics_exports, share_inputs
 from automation.workspace import Workspace
 from jobs.base import Plan
 from jobs.guide.job import HTML_NAME, MARKDOWN_NAME, GuidePlan
@@ -129,6 +130,10 @@ GATHER: dict[str, Gatherer] = {
     "guide": guide_on_disk,
     "archive": gather_archive,
     "approval-requests": approval_links,
+    "share-digest": share_inputs,
+    "import-visits": analytics_exports,
+    "welcome": share_inputs,
+    "thanks": share_inputs,
 }
 
 #: job name -> what the shell does after the job's write has landed

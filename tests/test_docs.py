@@ -65,7 +65,7 @@ def test_indexes_count_utf16_units_like_docs() -> None:
 
 def test_a_new_doc_is_created_and_rewritten_in_place_the_next_time(tmp_path: Path) -> None:
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
     doc_id = write_guide_doc(services, "", SECTIONS, title="Social media at Example")
     first = twin.docs_text(doc_id)
     assert first.startswith("Social media at Example\nOur goals\nWe post to LinkedIn.\n")
@@ -88,7 +88,7 @@ def test_publish_guide_writes_the_doc_from_the_plans_guide_without_reading_a_tab
     tmp_path: Path,
 ) -> None:
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
     settings = make_settings(tmp_path)
     store = SheetsStore(services, twin.create_spreadsheet("Chorus"), lock_dir=tmp_path)
     store.ensure_tabs()
@@ -108,7 +108,7 @@ def test_the_guide_job_keeps_the_google_doc_in_step_and_remembers_its_id(tmp_pat
     from automation.setup import CONFIG_TEMPLATE
 
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
     spreadsheet_id = twin.create_spreadsheet("Chorus")
     config = tmp_path / "chorus.toml"
     config.write_text(

@@ -26,11 +26,18 @@ import requests
 from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
-from automation.google.apis import API_NAMES, api_of
+from automation.google.apis import API_NAMES, SCOPES, api_of
 from sheets_schema.errors import BackendError, ChorusError
 
 #: what to do when Google refuses a token for the service account
 TOKEN_FIX = "the key may be deleted or disabled: create a new key in IAM > Service accounts > Keys"
+#: what to do when Google refuses a delegated token: the Admin console has not granted the scopes
+ADMIN_SCOPES_FIX = (
+    "the service account's client ID is not granted these scopes for domain-wide delegation: in "
+    "the Admin console (Security > Access and data control > API controls > Domain-wide "
+    "delegation) add the client ID (Cloud console > IAM > Service accounts > Unique ID) with "
+    + ",".join(s for api in ("sheets", "drive", "forms", "docs", "gmail") for s in SCOPES[api])
+)
 #: what to do when Google could not be reached at all
 NETWORK_FIX = "check the network and https://www.google.com/appsstatus, then re-run"
 
@@ -116,7 +123,10 @@ class GoogleCall:
         if refusal.status == NO_ANSWER:
             return self._make(kind, f"Google could not be reached ({refusal.message})", NETWORK_FIX)
         if refusal.token:
-            return self._make(kind, f"Google refused a token ({refusal.message})", self.token_fix)
+            # a caller's own token fix knows better; else unauthorized_client is the Admin console
+            admin = refusal.says("unauthorized_client") and self.token_fix == TOKEN_FIX
+            fix = ADMIN_SCOPES_FIX if admin else self.token_fix
+            return self._make(kind, f"Google refused a token ({refusal.message})", fix)
         fix = self.access_fix if refusal.status in ACCESS_STATUSES else ""
         said = f" ({refusal.message})" if refusal.message else ""
         return self._make(

@@ -75,6 +75,9 @@ class SheetsDrive:
         self.files: dict[str, dict] = {}
         self.on_create: dict[str, Callable[[str, str], None]] = {}  # mimeType -> hook(id, name)
         self.on_delete: dict[str, Callable[[str], None]] = {}
+        self.acting: Any = None  # the principal of the call being handled (set by the twin)
+        #: the shared drive a file with these parents lands in (set by the twin's Ownership)
+        self.drive_of: Callable[[list[str] | None], str | None] = lambda parents: None
 
     # ------------------------------------------------------------ helpers
 
@@ -86,8 +89,9 @@ class SheetsDrive:
         return self.rng.randint(1, 2**31 - 1)
 
     def owner(self, req: Request | None) -> str:
-        principal = getattr(req, "principal", None) if req else None
-        return getattr(principal, "email", None) or self.default_owner
+        """Who owns what a request creates: the delegated user or person, else the caller."""
+        principal = getattr(req, "principal", None) if req else self.acting
+        return getattr(principal, "user", None) or self.default_owner
 
     def book(self, spreadsheet_id: str) -> Spreadsheet:
         book = self.books.get(spreadsheet_id)
@@ -106,6 +110,7 @@ class SheetsDrive:
         req: Request | None = None,
         props: dict | None = None,
         sheets: list[dict] | None = None,
+        parents: list[str] | None = None,
     ) -> Spreadsheet:
         book_id = book_id or self.new_id()
         properties = {
@@ -125,7 +130,7 @@ class SheetsDrive:
             book.sheets.append(self.make_sheet(book, sheet_props, 0 if i == 0 else None))
         book.reindex()
         self.books[book_id] = book
-        self.register_file(book_id, title, SPREADSHEET_MIME, req)
+        self.register_file(book_id, title, SPREADSHEET_MIME, req, parents)
         return book
 
     def make_sheet(self, book: Spreadsheet, props: dict, sheet_id: int | None = None) -> Sheet:
@@ -190,6 +195,10 @@ class SheetsDrive:
             "_content": b"",
         }
         info.update(extra or {})
+        drive_id = self.drive_of(parents)
+        if drive_id is not None:
+            # Files in a shared drive belong to the drive: no owners, a driveId.
+            info.update(driveId=drive_id, ownedByMe=False, owners=[], permissions=[])
         self.files[file_id] = info
         return info
 
@@ -1399,18 +1408,17 @@ class SheetsDrive:
         name = meta.get("name") or "Untitled"
         mime = meta.get("mimeType") or "application/octet-stream"
         file_id = meta.get("id") or self.new_id()
+        parents = list(meta.get("parents") or []) or None
         if mime == SPREADSHEET_MIME:
-            self.new_book(name, file_id, req)
+            self.new_book(name, file_id, req, parents=parents)
             if content:
                 self.import_csv(self.books[file_id], content.decode("utf-8"), name)
         elif mime in self.on_create:
             self.on_create[mime](file_id, name)
-            self.register_file(file_id, name, mime, req)
+            self.register_file(file_id, name, mime, req, parents)
         else:
-            self.register_file(file_id, name, mime, req, extra={"_content": content})
+            self.register_file(file_id, name, mime, req, parents, extra={"_content": content})
         info = self.files[file_id]
-        if meta.get("parents"):
-            info["parents"] = list(meta["parents"])
         for key in ("description", "properties", "appProperties", "starred"):
             if key in meta:
                 info[key] = meta[key]
@@ -1531,9 +1539,11 @@ class SheetsDrive:
             "type": body["type"],
             "role": body.get("role") or "reader",
         }
-        for key in ("emailAddress", "domain", "allowFileDiscovery"):
+        for key in ("emailAddress", "domain", "allowFileDiscovery", "view"):
             if key in body:
                 perm[key] = body[key]
+        if perm.get("view") not in (None, "published"):
+            raise bad_request(f"Invalid value for view: {perm['view']}")
         info["permissions"].append(perm)
         return Response.json(
             self.file_json(perm, req.arg("fields"), ("kind", "id", "type", "role"))
@@ -1541,7 +1551,10 @@ class SheetsDrive:
 
     def h_permissions_list(self, req: Request) -> Response:
         info = self.file(req.path_params["fileId"])
-        body = {"kind": "drive#permissionList", "permissions": copy.deepcopy(info["permissions"])}
+        # A view's permissions (a form's responders: view "published") are listed only on request.
+        view = req.arg("includePermissionsForView")
+        shown = [p for p in info["permissions"] if p.get("view") in (None, view)]
+        body = {"kind": "drive#permissionList", "permissions": copy.deepcopy(shown)}
         fields = req.arg("fields")
         return Response.json(apply_field_mask(body, parse_field_mask(fields)) if fields else body)
 

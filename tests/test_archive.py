@@ -235,9 +235,12 @@ def test_on_google_the_month_goes_into_a_drive_folder_once_and_a_changed_byte_th
     from tests.google_store_factory import google_services
 
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
+    owner = "social@example.org"  # Chorus acts as a person: a service account owns no files
+    services = google_services(twin, tmp_path, delegated_user=owner)
     ws = workspace(tmp_path)
-    ws.settings = make_settings(tmp_path, backend={"kind": "google", "spreadsheet_id": "x"})
+    ws.settings = make_settings(
+        tmp_path, backend={"kind": "google", "spreadsheet_id": "x", "delegated_user": owner}
+    )
     ws.google = services
     result = run_job(ws, "archive", NOVEMBER_2)
     assert result.lines[-1] == "wrote 2026-10 in the Drive folder 'Chorus archive' (6 files)"

@@ -264,8 +264,8 @@ def test_on_google_the_approval_form_init_creates_gives_prefilled_links_and_answ
     from tests.google_store_factory import google_services
 
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
-    form_id, url, _ = create_form(services, FORMS["approval"])
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
+    form_id, url, _ = create_form(services, FORMS["approval"], make_settings(tmp_path))
     settings = make_settings(
         tmp_path, forms={"approval": {"kind": "forms_api", "form_id": form_id, "url": url}}
     )

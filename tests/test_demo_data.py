@@ -131,7 +131,15 @@ def test_demo_is_the_same_for_the_same_day_and_seed(tmp_path: Path) -> None:
     assert (
         set(first)
         == set(second)
-        == {"submissions", "acknowledgements", "feedback", "alerts", "newsroom", "inbox"}
+        == {
+            "submissions",
+            "acknowledgements",
+            "feedback",
+            "approval",
+            "alerts",
+            "newsroom",
+            "inbox",
+        }
     )
 
 

@@ -27,7 +27,14 @@ from requests.adapters import HTTPAdapter
 
 from automation.google.apis import API_NAMES, GOOGLE_ORIGINS, api_of
 from automation.google.credentials import acting_email, kind_of, load_identity
-from automation.google.errors import TOKEN_FIX, GoogleCall, UncertainWrite
+from automation.google.errors import (
+    RATE_FIX,
+    RATE_LIMIT_REASONS,
+    TOKEN_FIX,
+    GoogleCall,
+    UncertainWrite,
+    reason_of,
+)
 from sheets_schema.errors import BackendError, ConfigError
 from sheets_schema.settings import Settings
 
@@ -159,6 +166,7 @@ class GoogleServices:
         api = api_of(url)
         started = time.monotonic()
         attempt = 0
+        maybe_landed = False  # a write's try that Google may have carried out
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
         while True:
             self.calls[api] += 1
@@ -166,6 +174,11 @@ class GoogleServices:
             if isinstance(outcome, requests.Response):
                 return outcome
             error, retry_after = outcome
+            maybe_landed = maybe_landed or (
+                method.upper() not in ("GET", "HEAD")
+                and error != "HTTP 429"
+                and not error.startswith("rate limit")
+            )
             wait = self.retry.delay(attempt, retry_after)
             attempt += 1
             if (
@@ -173,8 +186,11 @@ class GoogleServices:
                 or (time.monotonic() - started) + wait > self.retry.total
             ):
                 raise BackendError(
-                    f"Google {api} did not answer {method} {_short(url)} after {attempt} tries (last: {error})",
-                    fix="check https://www.google.com/appsstatus and re-run; nothing was half-written",
+                    f"Google {api} did not answer {method} {_short(url)} after {attempt} tries "
+                    f"(last: {error}); {_what_landed(method, maybe_landed)}",
+                    fix=RATE_FIX
+                    if error.startswith(("rate limit", "HTTP 429"))
+                    else "check https://www.google.com/appsstatus and re-run",
                 )
             log.info("retrying %s %s after %s in %.1fs", method, _short(url), error, wait)
             self.retry.sleep(wait)
@@ -232,6 +248,10 @@ def _try_once(
                 fix="Chorus re-reads before trying again; re-run the job if it stopped here",
             ) from exc
         return type(exc).__name__, None
+    if response.status_code == 403 and reason_of(response.content) in RATE_LIMIT_REASONS:
+        # Gmail's "too fast" is a 403 (rateLimitExceeded, userRateLimitExceeded): like a 429,
+        # nothing was done, so it is waited out and retried, never read as refused access.
+        return f"rate limit (HTTP 403 {reason_of(response.content)})", _retry_after(response)
     if response.status_code not in RETRY_STATUSES:
         return response
     # 429 means Google did not do it; a 5xx on a write may have been applied.
@@ -241,6 +261,18 @@ def _try_once(
             fix="Chorus re-reads before trying again; re-run the job if it stopped here",
         )
     return f"HTTP {response.status_code}", _retry_after(response)
+
+
+def _what_landed(method: str, maybe_landed: bool) -> str:
+    """What is known of a request whose retries ran out, in words for the error."""
+    if method.upper() in ("GET", "HEAD"):
+        return "it only reads, so nothing was written"
+    if not maybe_landed:
+        # a write that is not safe to repeat gets here only through rate limits: not done
+        return (
+            "Google refused it each time as too many requests (its rate limit), so it did not land"
+        )
+    return "it may have landed; re-running writes the same values again"
 
 
 def _signer(session: AuthorizedSession) -> str:

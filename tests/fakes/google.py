@@ -96,6 +96,7 @@ next `times - 1` matching calls. Faults:
                  a loopback client sees the connection closed
     "timeout" -> requests raises ReadTimeout, httplib2 TimeoutError (socket.timeout); in
                  server mode the request hangs `fault_timeout` seconds and is dropped
+    "403-rate" -> Gmail's 403 userRateLimitExceeded (domain usageLimits), with Retry-After
 With after_apply=True the request is carried out first (the write happens) and then the answer
 is replaced by the fault: the "write landed but the answer was lost" case.
 
@@ -161,7 +162,10 @@ UNAUTHORIZED_CLIENT = (
     "Client is unauthorized to retrieve access tokens using this method, or client not "
     "authorized for any of the scopes requested."
 )
-FAULTS = ("429", "500", "503", "reset", "timeout")
+# Google's front end refuses a JSON body over 10 MiB before the API sees it (uploads aside).
+PAYLOAD_LIMIT = 10_485_760
+PAYLOAD_ERROR = f"Request payload size exceeds the limit: {PAYLOAD_LIMIT} bytes."
+FAULTS = ("429", "500", "503", "reset", "timeout", "403-rate")
 # Google's binder rejects unknown query parameters on these One Platform APIs; Drive ignores them.
 STRICT_QUERY_APIS = {"sheets", "forms", "gmail", "docs"}
 # Where the body binds in the gRPC request message, for Google's "Invalid value at 'data.values'".
@@ -333,6 +337,8 @@ class GoogleTwin:
         fault = self._due_fault(route.api, route.method_id)
         if fault is not None and not fault.after_apply:
             return self._fault_response(fault)
+        if len(body) > PAYLOAD_LIMIT and not route.upload:
+            return Response.error(bad_request(PAYLOAD_ERROR))
         try:
             principal = self.authenticate(headers, query, route.scopes)
             if route.api in STRICT_QUERY_APIS:
@@ -664,6 +670,21 @@ class GoogleTwin:
                             "reason": "RATE_LIMIT_EXCEEDED",
                             "domain": "googleapis.com",
                             "metadata": {"quota_limit": "ReadRequestsPerMinutePerUser"},
+                        }
+                    ],
+                    headers={"Retry-After": str(fault.retry_after)},
+                )
+            )
+        if fault.kind == "403-rate":  # Gmail's and Drive's "too fast" is a 403, not a 429
+            return Response.error(
+                ApiError(
+                    403,
+                    "User-rate limit exceeded.",
+                    errors=[
+                        {
+                            "message": "User-rate limit exceeded.",
+                            "domain": "usageLimits",
+                            "reason": "userRateLimitExceeded",
                         }
                     ],
                     headers={"Retry-After": str(fault.retry_after)},

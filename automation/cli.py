@@ -267,7 +267,7 @@ def run(
     ctx: click.Context, job: str, at: str | None, dry_run: bool, as_json: bool, wait: float
 ) -> None:
     """Run one job: sync-forms, ingest-alerts, ingest-inbox, check-cadence, brief,
-    thanks, weekly-summary, policy-digest, guide.
+    thanks, weekly-summary, policy-digest, guide, approval-requests, archive.
 
     \b
     Examples:
@@ -626,6 +626,9 @@ def deliver(ctx: click.Context, at: str | None) -> None:
 
 
 cli.add_command(auth)
+from automation.cli_archive import archive  # noqa: E402  (its own module: cli.py is at its cap)
+
+cli.add_command(archive)
 
 
 def main() -> None:

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from automation.archive import gather_archive, write_archive
 from automation.feeds import fetch_feed, parse_feed
+from automation.forms.prefill import approval_links
 from automation.share_inputs import analytics_exports, share_inputs
 from automation.workspace import Workspace
 from jobs.base import Plan
@@ -126,6 +128,8 @@ GATHER: dict[str, Gatherer] = {
     "ingest-alerts": feed_entries,
     "ingest-inbox": inbox_messages,
     "guide": guide_on_disk,
+    "archive": gather_archive,
+    "approval-requests": approval_links,
     "share-digest": share_inputs,
     "import-visits": analytics_exports,
     "welcome": share_inputs,
@@ -133,4 +137,4 @@ GATHER: dict[str, Gatherer] = {
 }
 
 #: job name -> what the shell does after the job's write has landed
-AFTER: dict[str, AfterWrite] = {"guide": publish_guide_doc}
+AFTER: dict[str, AfterWrite] = {"guide": publish_guide_doc, "archive": write_archive}

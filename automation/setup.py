@@ -38,6 +38,12 @@ kind = "csv"
 path = "forms/acknowledgements.csv"
 # prefill_url = "https://docs.google.com/forms/d/e/.../viewform?usp=pp_url&emailAddress={{email}}&entry.123={{version}}"
 
+# Regulated firms: approvers answer the approval form (Channels > Approval, People role Approver).
+# [forms.approval]
+# kind = "csv"
+# path = "forms/approval.csv"
+# prefill_url = "https://docs.google.com/forms/d/e/.../viewform?usp=pp_url&entry.1={{queue_id}}&entry.2={{decision}}&entry.3={{text}}"
+
 [alerts]
 feeds = []                         # Google Alerts RSS/Atom URLs or files, or tables:
 # feeds = [{{ name = "Google Alerts", url = "https://www.google.com/alerts/feeds/..." }},

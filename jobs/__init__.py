@@ -24,6 +24,8 @@ JOB_MODULES: dict[str, str] = {
     "guide": "jobs.guide",
     "share-digest": "jobs.share_digest",
     "welcome": "jobs.welcome",
+    "approval-requests": "jobs.approval_requests",
+    "archive": "jobs.archive",
 }
 
 

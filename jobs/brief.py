@@ -1,7 +1,8 @@
 """brief: each working morning, tell the person on duty what today needs.
 
 One email to whoever is on duty (jobs/rota.py decides): who is on duty and
-who backs them up, today's posts per channel, gaps in the next 7 days with a
+who backs them up, the items waiting for approval (due within 48 hours first; jobs/approvals.py
+says why each approval does not count), today's posts per channel, gaps in the next 7 days with a
 suggested item for each, submissions and forwarded mail waiting for review,
 open mentions and direct messages (oldest first, those over 24 hours
 marked), the duties checklist, weeks ahead nobody covers yet, and the
@@ -33,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from jobs import cadence, rota
+from jobs.approvals import ApprovalBook
+from jobs.approvals import waiting_items as awaiting_approval
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.crisis.state import crisis_state
 from jobs.people import by_email, managers, person_name
@@ -56,6 +59,7 @@ TABS = (
     "Crises",
     "Program",
     "Channels",
+    "Approvals",
 )
 GAP_DAYS = 7
 OLD_AFTER = timedelta(hours=24)
@@ -445,14 +449,26 @@ def brief_context(
         1 for m in (*mentions, *crisis_items) if m["kind"].casefold() == "direct message"
     )
     crisis_context = _crisis_context(crises, crisis_items, now, settings) if crisis else None
+    book = ApprovalBook(snapshot, tz, day_first=day_first)
+    horizon = timedelta(days=settings.cadence.horizon_days)
+    approvals = [w.as_context(now) for w in awaiting_approval(book, now, horizon)]
     nothing = not (
-        todays or gaps or submissions or inbox or mentions or crisis_items or crisis or to_fix
+        todays
+        or gaps
+        or submissions
+        or inbox
+        or mentions
+        or crisis_items
+        or crisis
+        or to_fix
+        or approvals
     )
     context = {
         "date": today.isoformat(),
         "date_label": f"{today:%A} {today.day} {today:%B %Y}",
         "now": f"{now:%H:%M}",
         "duty": _duty_context(people, duty),
+        "approvals": approvals,
         "crisis": crisis_context,
         "posts_today": todays,
         "posts_today_count": sum(len(c["posts"]) for c in todays),
@@ -503,6 +519,7 @@ def _counts(context: Mapping[str, Any]) -> dict[str, int]:
     """The brief's numbers for the run report."""
     crisis_items = context["crisis"]["items"] if context["crisis"] is not None else []
     return {
+        "waiting_for_approval": len(context["approvals"]),
         "posts_today": context["posts_today_count"],
         "gaps": len(context["gaps"]),
         "submissions_waiting": len(context["submissions"]),

@@ -6,7 +6,8 @@ organisation's timezone. Scheduled and published Queue items fill slots; a
 free slot ahead gets a suggested item (Approved, unscheduled, unflagged),
 except in a crisis. The job rewrites its own rows of the Cadence tab for the
 laid-out days and reports gaps, items outside the plan, overdue items,
-over-booked days and last week's adherence.
+over-booked days and last week's adherence. A scheduled item on a channel
+that needs approval, without an approval that counts, is `Needs approval`.
 
 Times (jobs/channels.py): a slot is built from its local date and local clock time and then
 given the organisation's zone, so a 09:00 window stays 09:00 local on both
@@ -22,12 +23,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from jobs.approvals import ApprovalBook
 from jobs.base import Job, Plan, Report
 from jobs.channels import ChannelPlan, Slot, lay_out_slots, read_channels
 from jobs.crisis.state import crisis_state
@@ -42,7 +44,7 @@ from sheets_schema.values import (
 if TYPE_CHECKING:
     from sheets_schema.settings import Settings
 
-TABS = ("Channels", "Queue", "Cadence", "Crises", "Program")
+TABS = ("Channels", "Queue", "Cadence", "Crises", "Program", "Approvals")
 
 #: Slot labels this job writes; rows in the Cadence tab with other labels belong to people.
 _OWN_LABEL = re.compile(r"^(?:\d{2}:\d{2}-\d{2}:\d{2}|any time) #\d+$")
@@ -317,6 +319,19 @@ def _match_days(
     return matched
 
 
+def _awaiting_approval(states: list[SlotState], book: ApprovalBook) -> list[SlotState]:
+    """Slots a scheduled item fills but may not yet: its channel needs an approval it lacks
+    (jobs/approvals.py). Published, overdue and held items keep their status."""
+    out: list[SlotState] = []
+    for state in states:
+        ahead = state.status in ("Filled", "Outside window")
+        verdict = book.verdict(state.queue_id) if ahead and state.queue_id else None
+        if verdict is not None and not verdict.approved and " scheduled " in state.note:
+            state = replace(state, status="Needs approval", note=f"{state.note}; {verdict.why}")
+        out.append(state)
+    return out
+
+
 def _report_lines(
     matched: _Matched,
     adherence: Sequence[Adherence],
@@ -360,6 +375,7 @@ def _counts(matched: _Matched, slot_count: int, adherence: Sequence[Adherence]) 
         "overdue": by_status["Overdue"]
         + sum(1 for u in matched.unplanned if u.status == "Overdue"),
         "held": by_status["Held"],
+        "needs_approval": by_status["Needs approval"],
         "overbooked_days": len(matched.overbooked),
         "unplanned_posts": len(matched.unplanned),
     }
@@ -378,6 +394,7 @@ def check_cadence(
     crisis: bool = False,
     first: date | None = None,
     last: date | None = None,
+    approvals: ApprovalBook | None = None,
 ) -> CadenceResult:
     """Lay out the slots from `first` to `last` (default: lookback and horizon) and fill them."""
     tz = settings.tz
@@ -401,6 +418,9 @@ def check_cadence(
     placed = _place_items(items, by_channel, first, last, lookback, crisis=crisis)
     problems.extend(placed.problems)
     matched = _match_days(slots_by_day, placed.by_day, by_channel, now)
+    if approvals is not None:
+        matched.states = _awaiting_approval(matched.states, approvals)
+        matched.unplanned = _awaiting_approval(matched.unplanned, approvals)
 
     suggester = None if crisis else Suggester(suggestion_candidates(items), by_channel)
     matched.states.extend(_free_slot_states(matched.free, suggester, now, crisis=crisis))
@@ -501,8 +521,9 @@ def cadence_changes(
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
     """check-cadence's pure plan: slots, fills, suggestions, and the Cadence tab rewrite."""
     state = crisis_state(snapshot)
+    book = ApprovalBook(snapshot, settings.tz, day_first=settings.organisation.day_first)
     result = check_cadence(
-        snapshot["Channels"], snapshot["Queue"], now, settings, crisis=state.active
+        snapshot["Channels"], snapshot["Queue"], now, settings, crisis=state.active, approvals=book
     )
     changes = cadence_changes(
         snapshot.get_or_empty("Cadence"), result, day_first=settings.organisation.day_first

@@ -77,6 +77,7 @@ TIME_FIELD = {
     "Submissions": "submitted_at",
     "Acknowledgements": "acknowledged_at",
     "Feedback": "submitted_at",
+    "Approvals": "at",
 }
 
 

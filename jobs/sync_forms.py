@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from jobs import reasons as why
+from jobs.approval_answers import record_answers
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
 from jobs.links import canonical_url
@@ -55,7 +56,17 @@ from sheets_schema.values import (
 )
 
 # Crises and Program: new items arrive On hold during a crisis (one reading: jobs/crisis/state.py).
-TABS = ("Submissions", "Queue", "People", "Acknowledgements", "Feedback", "Crises", "Program")
+TABS = (
+    "Submissions",
+    "Queue",
+    "People",
+    "Acknowledgements",
+    "Feedback",
+    "Crises",
+    "Program",
+    "Channels",
+    "Approvals",
+)
 SOURCE_KIND = "Staff & partners"
 #: Queue fields sync-forms owns; the coordinator's fields are never written after creation
 CONTENT_FIELDS = ("headline", "details", "link", "channels")
@@ -103,7 +114,14 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
             for warning in response.warnings:
                 if changed or not warning.startswith(response.place + ":"):
                     warnings[warning] = None
-    changes = sync.changes()
+    # Approval answers: their own record (jobs/approval_answers.py), merged into the one write.
+    answers = record_answers(
+        snapshot, _latest_by_id(inputs.responses.get("approval", ())), settings
+    )
+    sync.counts["approvals"] = answers.recorded
+    sync.problems.extend(answers.problems)
+    sync.lines.extend(answers.lines)
+    changes = sync.changes() + answers.changes
     lines = [
         f"{name}: {len(inputs.responses.get(name, ()))} response(s) in {where}"
         for name, where in inputs.sources.items()

@@ -25,6 +25,7 @@ SECONDS_COLUMNS = frozenset(
         ("Submissions", "submitted_at"),
         ("Acknowledgements", "acknowledged_at"),
         ("Feedback", "submitted_at"),
+        ("Approvals", "at"),
     }
 )
 DATE_PATTERN = "yyyy-mm-dd"

@@ -92,10 +92,21 @@ SOURCE_TYPES = (
 )
 QUEUE_STATUSES = ("New", "Approved", "Scheduled", "Published", "Rejected", "On hold", "Overdue")
 CHANNEL_NAMES = ("LinkedIn", "X", "Facebook", "YouTube", "Instagram")
-ROLES = ("Staff", "Coordinator", "Backup", "Manager", "Policy Owner")
+ROLES = ("Staff", "Coordinator", "Backup", "Manager", "Policy Owner", "Approver")
 MENTION_KINDS = ("Mention", "Compliment", "Criticism", "Question", "Direct message")
 MENTION_STATUSES = ("New", "Responded", "Passed on", "No action")
-CADENCE_STATUSES = ("Filled", "Gap", "Suggested", "Outside window", "Overdue", "Held")
+CADENCE_STATUSES = (
+    "Filled",
+    "Gap",
+    "Suggested",
+    "Outside window",
+    "Overdue",
+    "Held",
+    "Needs approval",
+)
+#: who must approve an item before it goes out on a channel (Channels > Approval)
+APPROVAL_LEVELS = ("None", "Coordinator", "Compliance")
+APPROVAL_DECISIONS = ("Approve", "Ask for changes")
 SUBMISSION_CONTENT_TYPES = (
     "Employee award",
     "Partner achievement",

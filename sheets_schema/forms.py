@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sheets_schema.columns import (
+    APPROVAL_DECISIONS,
     CHANNEL_NAMES,
     GUIDE_SECTIONS,
     SUBMISSION_CONTENT_TYPES,
@@ -111,6 +112,21 @@ FORMS: dict[str, Form] = {
                 Question("May we contact you about it?", "contact", Kind.CHOICE, choices=YES_NO),
             ),
             "Feedback",
+        ),
+        Form(
+            "approval",
+            "Approval of a post",
+            "Approve the exact text of a post, or ask for changes. The link in your approval "
+            "email fills in the item and its text; editing the text here means it is not approved.",
+            (
+                Question("Queue ID", "queue_id", required=True),
+                Question(
+                    "Decision", "decision", Kind.CHOICE, required=True, choices=APPROVAL_DECISIONS
+                ),
+                Question("Text to be posted", "text", required=True),
+                Question("Comment (optional)", "comment"),
+            ),
+            "Approvals",
         ),
     )
 }

@@ -30,6 +30,8 @@ DEFAULT_SCHEDULE: dict[str, str] = {
     # Exports are dropped in at any hour; reading them costs one read of Shares.
     "import-visits": "every hour 07:40-18:00 on working days",
     "welcome": "working days at 10:20",
+    "approval-requests": "working days at 09:00",
+    "archive": "first working day of the month at 07:15",
 }
 
 DEFAULT_CONFIDENTIAL_WORDS = (
@@ -81,7 +83,7 @@ class FormSettings:
     spreadsheet_id: str = ""
     tab: str = "Form Responses 1"
     url: str = ""  # the form's public link (for the guide and digest)
-    prefill_url: str = ""  # a prefilled-link template with {email} and {version}
+    prefill_url: str = ""  # a prefilled-link template: {email} and {version}; approval: {queue_id} {decision} {text}
 
 
 @dataclass(frozen=True)

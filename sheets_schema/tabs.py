@@ -23,6 +23,7 @@ from sheets_schema.columns import (
     Kind,
     Tab,
 )
+from sheets_schema.tabs_approval import APPROVALS, CHANNEL_APPROVAL_COLUMNS, QUEUE_APPROVAL_COLUMNS
 from sheets_schema.tabs_guide import PRINCIPLES, REVIEWS, SOURCES
 from sheets_schema.tabs_share import with_sharing
 from sheets_schema.tabs_state import LAST_TABS, STATE
@@ -118,6 +119,7 @@ TABS: dict[str, Tab] = {
                     required=True,
                     help="No pauses the channel",
                 ),
+                *CHANNEL_APPROVAL_COLUMNS,
             ),
             ("channel",),
             "The networks the program uses and how often and when each is updated.",
@@ -141,7 +143,7 @@ TABS: dict[str, Tab] = {
                     "roles",
                     Kind.MULTI_CHOICE,
                     choices=ROLES,
-                    help="Any of Staff, Coordinator, Backup, Manager, Policy Owner, comma separated",
+                    help="Any of " + ", ".join(ROLES) + ", comma separated",
                     width=28,
                 ),
                 _c(
@@ -268,6 +270,7 @@ TABS: dict[str, Tab] = {
                     choices=QUEUE_STATUSES,
                     help="The status before a crisis put it On hold",
                 ),
+                *QUEUE_APPROVAL_COLUMNS,
             ),
             ("id",),
             "Content on its way to a post, from every source.",
@@ -440,7 +443,7 @@ TABS: dict[str, Tab] = {
                     Kind.CHOICE,
                     required=True,
                     choices=CADENCE_STATUSES,
-                    help="Filled, Gap, Suggested, Outside window, Overdue, Held",
+                    help=", ".join(CADENCE_STATUSES),
                 ),
                 _c("Queue ID", "queue_id", help="The item that fills or could fill it", width=12),
                 _c("Note", "note", help="Why", width=40),
@@ -531,6 +534,7 @@ TABS: dict[str, Tab] = {
             ("setting",),
             "Switches coordinators can flip without a terminal (e.g. Crisis Mode: On).",
         ),
+        APPROVALS,
         Tab(
             "Sent",
             (

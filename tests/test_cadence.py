@@ -593,7 +593,7 @@ def test_the_job_is_registered():
     import jobs
 
     assert jobs.get("check-cadence") is cadence.JOB
-    assert cadence.JOB.tabs == ("Channels", "Queue", "Cadence", "Crises", "Program")
+    assert cadence.JOB.tabs == ("Channels", "Queue", "Cadence", "Crises", "Program", "Approvals")
 
 
 @pytest.mark.parametrize(

@@ -125,13 +125,21 @@ def test_demo_is_the_same_for_the_same_day_and_seed(tmp_path: Path) -> None:
     files_b = sorted(
         p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file()
     )
-    assert files_a == files_b and len(files_a) == 5 + 5  # 3 forms, 2 feeds, 5 messages
+    assert files_a == files_b and len(files_a) == 6 + 5  # 4 forms, 2 feeds, 5 messages
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     assert (
         set(first)
         == set(second)
-        == {"submissions", "acknowledgements", "feedback", "alerts", "newsroom", "inbox"}
+        == {
+            "submissions",
+            "acknowledgements",
+            "feedback",
+            "approval",
+            "alerts",
+            "newsroom",
+            "inbox",
+        }
     )
 
 

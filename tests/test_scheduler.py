@@ -286,6 +286,7 @@ def test_a_daily_job_missed_while_the_machine_was_off_runs_once_at_start_up_the_
     )
     done = {
         "check-cadence": london(2026, 11, 24, 7, 30),  # ran this morning before the power cut
+        "approval-requests": london(2026, 11, 24, 9, 0),
         "brief": london(2026, 11, 23, 8, 30),  # yesterday's
         "weekly-summary": london(2026, 11, 16, 8, 0),  # missed yesterday: not run a day late
     }

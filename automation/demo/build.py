@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from automation.demo.approvals import approval_rows
 from automation.demo.firm import (
     BACKUPS,
     COORDINATORS,
@@ -39,7 +40,8 @@ def demo_rows(today: date, seed: int = 7) -> dict[str, list[dict[str, str]]]:
     """Every tab's rows for the demo program, keyed by field, all text, relative to `today`.
 
     Cadence, Sent, Runs, Crises, Shares and State are empty: the jobs fill them (the demo's
-    run records last week's share digest in Shares: automation.demo.sharing).
+    run records last week's share digest in Shares: automation.demo.sharing). Approvals:
+    automation/demo/approvals.py.
     """
     queue, submissions = queue_rows(today, stream(seed, "queue"))
     acks, _pending = acknowledgement_rows(today, stream(seed, "acknowledgements"))
@@ -72,6 +74,7 @@ def demo_rows(today: date, seed: int = 7) -> dict[str, list[dict[str, str]]]:
         )
         for r in read_csv("reviews.csv")
     ]
+    rows["Approvals"] = approval_rows(queue, today)
     return rows
 
 

@@ -155,5 +155,6 @@ def demo_config_toml(folder: Path, clock: datetime | None = None) -> str:
         submissions_form=FORM_URLS["submissions"],
         acknowledgements_form=FORM_URLS["acknowledgements"],
         feedback_form=FORM_URLS["feedback"],
+        approval_form=FORM_URLS["approval"],
         policy_version=POLICY_VERSION,
     )

@@ -12,6 +12,7 @@ import csv
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from automation.demo.approvals import waiting_answer
 from automation.demo.build import acknowledgement_rows
 from automation.demo.feeds import alerts_feed, newsroom_feed
 from automation.demo.firm import (
@@ -23,6 +24,7 @@ from automation.demo.firm import (
     stream,
 )
 from automation.demo.inbox import inbox_messages, write_maildir
+from automation.demo.queue import queue_rows
 from sheets_schema.forms import FORMS, export_header
 
 #: One form response: when, who, and the answers in the export's column order.
@@ -36,6 +38,7 @@ def write_inputs(folder: Path, today: date, seed: int = 7) -> dict[str, Path]:
         "submissions": folder / "forms" / "submissions.csv",
         "acknowledgements": folder / "forms" / "acknowledgements.csv",
         "feedback": folder / "forms" / "feedback.csv",
+        "approval": folder / "forms" / "approval.csv",
         "alerts": folder / "alerts" / "google-alerts.xml",
         "newsroom": folder / "alerts" / "newsroom.xml",
         "inbox": folder / "inbox",
@@ -43,6 +46,8 @@ def write_inputs(folder: Path, today: date, seed: int = 7) -> dict[str, Path]:
     _write_csv(paths["submissions"], "submissions", _new_submissions(today))
     _write_csv(paths["acknowledgements"], "acknowledgements", _new_acknowledgements(today, seed))
     _write_csv(paths["feedback"], "feedback", _new_feedback(today))
+    queue, _ = queue_rows(today, stream(seed, "queue"))
+    _write_csv(paths["approval"], "approval", [waiting_answer(queue, today)])
     paths["alerts"].parent.mkdir(parents=True, exist_ok=True)
     paths["alerts"].write_text(alerts_feed(today, stream(seed, "alerts")), encoding="utf-8")
     paths["newsroom"].write_text(newsroom_feed(today), encoding="utf-8")

@@ -23,7 +23,7 @@ from sheets_schema.records import Append, Changes
 from sheets_schema.values import parse_datetime
 
 #: What `--fresh` removes before writing the demo again (chorus.toml stays).
-_LEFTOVERS = ("workbook.xlsx", "outbox", "forms", "alerts", "inbox", "analytics")
+_LEFTOVERS = ("workbook.xlsx", "outbox", "forms", "alerts", "inbox", "analytics", "archive")
 
 
 def demo_morning(settings_tz: ZoneInfo, at: str | None) -> datetime:
@@ -107,16 +107,16 @@ def _remove_leftovers(folder: Path) -> None:
 def _run_every_job(workspace: Workspace, now: datetime) -> Generator[str, None, int]:
     """Each job once at `now`, a line each; the generator's value is how many failed."""
     yield ""
-    yield f"{'job':<16} {'outcome':<9} what it did"
-    yield f"{'-' * 16} {'-' * 9} {'-' * 50}"
+    yield f"{'job':<17} {'outcome':<9} what it did"
+    yield f"{'-' * 17} {'-' * 9} {'-' * 50}"
     failures = 0
     for name in jobs.available():
         try:
             result = run_job(workspace, name, now)
-            yield f"{name:<16} {result.outcome:<9} {result.summary()}"
+            yield f"{name:<17} {result.outcome:<9} {result.summary()}"
             for problem in result.problems:
-                yield f"{'':<16} {'':<9} problem: {problem}"
+                yield f"{'':<17} {'':<9} problem: {problem}"
         except ChorusError as exc:
             failures += 1
-            yield f"{name:<16} {'failed':<9} {exc}"
+            yield f"{name:<17} {'failed':<9} {exc}"
     return failures

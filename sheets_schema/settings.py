@@ -140,6 +140,12 @@ class Inbox:
     label: str = ""
     allow: tuple[str, ...] = ()
     max_bytes: int = 2_000_000
+    #: the receiving server's name in Authentication-Results: only its verdicts are believed
+    authserv_id: str = ""
+    #: a subject leading with one of these words reports a mention ("Mention: ...", "Fwd: Mention")
+    mention_words: tuple[str, ...] = ("Mention",)
+    #: network -> notification sender domains, replacing or adding to the built-in lists
+    notification_senders: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

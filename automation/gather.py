@@ -16,6 +16,8 @@ from pathlib import Path
 from automation.feeds import fetch_feed, parse_feed
 from automation.workspace import Workspace
 from jobs.base import Plan
+from jobs.cadence import CalendarInputs
+from jobs.cadence_calendar import FILE_NAME as CALENDAR_FILE
 from jobs.guide.job import HTML_NAME, MARKDOWN_NAME, GuidePlan
 from jobs.guide.previous import PreviousGuide, previous_guide
 from jobs.ingest_alerts import FeedEntry, FeedInputs
@@ -100,6 +102,15 @@ def guide_on_disk(workspace: Workspace, now: datetime, snapshot: Snapshot) -> Pr
     return previous_guide(read(HTML_NAME), read(MARKDOWN_NAME))
 
 
+def calendar_on_disk(workspace: Workspace, now: datetime, snapshot: Snapshot) -> CalendarInputs:
+    """calendar.ics as check-cadence last wrote it, so an unchanged plan is not rewritten."""
+    try:
+        text = (guide_folder(workspace.settings) / CALENDAR_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return CalendarInputs()  # absent or unreadable: plan writes a fresh copy
+    return CalendarInputs(text)
+
+
 def publish_guide_doc(workspace: Workspace, plan: Plan, now: datetime) -> list[str]:
     """With the Google backend, keep the Google Doc copy in step (only when the guide changed).
 
@@ -125,6 +136,7 @@ GATHER: dict[str, Gatherer] = {
     "ingest-alerts": feed_entries,
     "ingest-inbox": inbox_messages,
     "guide": guide_on_disk,
+    "check-cadence": calendar_on_disk,
 }
 
 #: job name -> what the shell does after the job's write has landed

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from jobs.base import Job, Plan, Report
+from jobs.base import Job, OutputFile, Plan, Report
 from jobs.channels import ChannelPlan, Slot, lay_out_slots, read_channels
 from jobs.crisis.state import crisis_state
 from jobs.queue_items import PLACED, QueueItem, Suggester, read_queue, suggestion_candidates
@@ -498,8 +498,15 @@ def cadence_changes(
     return Changes(appends=tuple(appends), updates=tuple(updates), deletes=deletes)
 
 
+@dataclass(frozen=True)
+class CalendarInputs:
+    """What gather found: calendar.ics as it is on disk (None when there is none)."""
+
+    previous: str | None = None
+
+
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
-    """check-cadence's pure plan: slots, fills, suggestions, and the Cadence tab rewrite."""
+    """check-cadence's pure plan: slots, fills, suggestions, the Cadence tab rewrite, the calendar."""
     state = crisis_state(snapshot)
     result = check_cadence(
         snapshot["Channels"], snapshot["Queue"], now, settings, crisis=state.active
@@ -518,14 +525,34 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = No
         f"{result.first_day.isoformat()} to {result.last_day.isoformat()}",
         *result.lines,
     )
+    files = _calendar_file(result, now, settings, inputs)
+    if files:
+        lines = (*lines, f"wrote {files[0].name} ({counts['slots']} slots as calendar events)")
     return Plan(
         changes=changes,
+        files=files,
         report=Report(
             counts=counts,
             lines=lines,
             problems=tuple(p.line() for p in (*state.problems, *result.cell_problems)),
         ),
     )
+
+
+def _calendar_file(
+    result: CadenceResult, now: datetime, settings: Settings, inputs: Any
+) -> tuple[OutputFile, ...]:
+    """calendar.ics when a slot in it changed (or there is none yet); () when it is as on disk."""
+    # Imported here: cadence_calendar builds on this module's results.
+    from jobs.cadence_calendar import FILE_NAME, calendar_ics, calendar_slots, same_calendar
+
+    slots = calendar_slots(result, now.astimezone(settings.tz).date(), settings.sender_domain)
+    name = f"{settings.organisation.name}: posting plan"
+    content = calendar_ics(slots, name, now)
+    previous = inputs.previous if isinstance(inputs, CalendarInputs) else None
+    if same_calendar(previous, content):
+        return ()
+    return (OutputFile(FILE_NAME, content),)
 
 
 JOB = Job(

@@ -49,6 +49,7 @@ NETWORKS: tuple[Network, ...] = (
         ("facebookmail.com", "facebook.com"),
         ("facebook.com", "fb.com", "fb.me"),
     ),
+    Network("YouTube", ("you tube", "yt"), 5000, ("youtube.com",), ("youtube.com", "youtu.be")),
     Network(
         "Instagram",
         ("insta", "ig"),
@@ -56,7 +57,6 @@ NETWORKS: tuple[Network, ...] = (
         ("mail.instagram.com", "instagram.com"),
         ("instagram.com",),
     ),
-    Network("YouTube", ("you tube", "yt"), 5000, ("youtube.com",), ("youtube.com", "youtu.be")),
     Network("Bluesky", ("bsky", "blue sky"), 300, ("bsky.app", "blueskyweb.xyz"), ("bsky.app",)),
     Network("Threads", ("threads.net",), 500, ("threads.net",), ("threads.net", "threads.com")),
     Network("Mastodon", ("fediverse",), 500, (), ()),

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from jobs.base import Job, OutputFile, Plan, Report
+from jobs.cadence_calendar import FILE_NAME, calendar_ics, calendar_slots, same_calendar
 from jobs.channels import ChannelPlan, Slot, lay_out_slots, read_channels
 from jobs.crisis.state import crisis_state
 from jobs.queue_items import PLACED, QueueItem, Suggester, read_queue, suggestion_candidates
@@ -543,10 +544,9 @@ def _calendar_file(
     result: CadenceResult, now: datetime, settings: Settings, inputs: Any
 ) -> tuple[OutputFile, ...]:
     """calendar.ics when a slot in it changed (or there is none yet); () when it is as on disk."""
-    # Imported here: cadence_calendar builds on this module's results.
-    from jobs.cadence_calendar import FILE_NAME, calendar_ics, calendar_slots, same_calendar
-
-    slots = calendar_slots(result, now.astimezone(settings.tz).date(), settings.sender_domain)
+    slots = calendar_slots(
+        result.states, now.astimezone(settings.tz).date(), settings.sender_domain
+    )
     name = f"{settings.organisation.name}: posting plan"
     content = calendar_ics(slots, name, now)
     previous = inputs.previous if isinstance(inputs, CalendarInputs) else None

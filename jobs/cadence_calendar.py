@@ -16,16 +16,38 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from icalendar import Calendar, Event
 
-from jobs.cadence import CadenceResult, SlotState
-
 FILE_NAME = "calendar.ics"
 PRODID = "-//Chorus//employee social media program//EN"
+
+
+class SlotState(Protocol):
+    """A Cadence slot and how it is filled, as check-cadence found it (jobs/cadence.py)."""
+
+    @property
+    def day(self) -> date: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def queue_id(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def start(self) -> datetime | None: ...
+    @property
+    def headline(self) -> str: ...
+    @property
+    def link(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -69,11 +91,13 @@ def _summary(state: SlotState) -> str:
     return f"{channel}: {state.headline or state.queue_id}"
 
 
-def calendar_slots(result: CadenceResult, today: date, domain: str) -> tuple[CalendarSlot, ...]:
+def calendar_slots(
+    states: Iterable[SlotState], today: date, domain: str
+) -> tuple[CalendarSlot, ...]:
     """The slots from today to the end of the horizon as events (a slot without a time: none)."""
     slots: list[CalendarSlot] = []
     seen: set[str] = set()
-    for state in result.states:
+    for state in states:
         if state.day < today or state.start is None:
             continue
         uid = slot_uid(state.day, state.channel, state.label, domain)

@@ -100,7 +100,9 @@ def test_the_calendar_keeps_its_uids_and_is_not_rewritten_when_nothing_changed(
     later = BEFORE_THE_CHANGE.replace(hour=9, minute=45)
     again = run_job(ws, "check-cadence", later)
     assert again.files == [] and path.read_bytes() == written
-    ws.store.apply(Changes(updates=(Update("Queue", ("Q-0007",), {"headline": "Leeds office: open day"}),)))
+    ws.store.apply(
+        Changes(updates=(Update("Queue", ("Q-0007",), {"headline": "Leeds office: open day"}),))
+    )
     changed = run_job(ws, "check-cadence", later)
     assert changed.files == [str(path)]
     second = {str(e["UID"]): str(e["SUMMARY"]) for e in events(path)}

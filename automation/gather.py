@@ -20,6 +20,7 @@ from jobs.cadence import CalendarInputs
 from jobs.cadence_calendar import FILE_NAME as CALENDAR_FILE
 from jobs.guide.job import HTML_NAME, MARKDOWN_NAME, GuidePlan
 from jobs.guide.previous import PreviousGuide, previous_guide
+from jobs.inbox_mentions import known_mentions
 from jobs.ingest_alerts import FeedEntry, FeedInputs
 from jobs.ingest_inbox import InboxInputs, known_message_ids
 from jobs.responses import FormResponse, newest_response
@@ -78,7 +79,9 @@ def inbox_messages(workspace: Workspace, now: datetime, snapshot: Snapshot) -> I
         source = workspace.inbox_source()
         if source is None:
             return InboxInputs()
+        # Mail already in the Queue or in Mentions is not downloaded again.
         known = known_message_ids(snapshot.get_or_empty("Queue")["origin"])
+        known |= known_mentions(snapshot.get_or_empty("Mentions"))[1]
         return InboxInputs(tuple(source.messages(known)), source.describe())
     except ChorusError as exc:
         return InboxInputs(problems=(f"the inbox was not read: {exc}",))

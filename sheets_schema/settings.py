@@ -18,6 +18,7 @@ DEFAULT_SCHEDULE: dict[str, str] = {
     "sync-forms": "every 10 minutes 08:02-18:00 on working days",
     "ingest-alerts": "every 10 minutes 08:04-18:00 on working days",
     "ingest-inbox": "every 10 minutes 08:06-18:00 on working days",
+    "assign-mentions": "every 10 minutes 08:08-18:00 on working days",
     "check-cadence": "daily at 07:30",
     "brief": "working days at 08:30",
     "thanks": "working days at 16:00",

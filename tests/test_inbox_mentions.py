@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from automation.runner import run_job
 from jobs.inbox_mentions import author_of, mention_kind, reported_subject
 from jobs.ingest_inbox import InboxInputs, InboxMessage, plan
 from jobs.mail_text.headers import parse_message
@@ -16,6 +17,7 @@ from jobs.mail_text.trust import check_trust, strict_sender
 from jobs.network_names import canonical_network, length_limit, network_of_sender, sender_domains
 from sheets_schema.records import Snapshot, frame_from_rows
 from tests.conftest import TZ, make_settings
+from tests.test_inbox_sources import USER, gmail_setup, workspace_with_people
 from tests.test_mail_text import AUTHSERV, auth_results, press_release
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=TZ)
@@ -235,3 +237,18 @@ def test_any_network_name_is_accepted_and_known_ones_are_spelled_their_way() -> 
     assert network_of_sender("notification@mastodon.social", senders) == "Mastodon"
     assert network_of_sender("messages-noreply@linkedin.com", senders) == ""
     assert network_of_sender("info@x.com", senders) == "X"
+
+
+def test_the_gmail_label_source_reads_the_same_verdicts(tmp_path: Path) -> None:
+    twin, settings, services = gmail_setup(tmp_path)
+    for msg in (linkedin(), forged_colleague()):
+        twin.gmail_add_message(USER, msg.as_bytes(policy=SMTP), labels=["Social inbox"])
+    ws = workspace_with_people(tmp_path, settings, google=services)
+    first = run_job(ws, "ingest-inbox", NOW)
+    assert (first.counts["mentions_added"], first.counts["skipped_not_authenticated"]) == (1, 1)
+    assert any("Bob Baker <bob@example.org>" in p for p in first.problems)
+    mentions = ws.store.read(("Mentions",))["Mentions"]
+    assert list(mentions["network"]) == ["LinkedIn"]
+    assert list(mentions["origin"]) == ["mail:<li-1@linkedin.com>"]
+    again = run_job(ws, "ingest-inbox", NOW)
+    assert again.counts["mentions_added"] == 0 and again.counts["already_queued"] == 1

@@ -116,6 +116,16 @@ def assigned_context(
     ]
 
 
+def assigned_summary(mentions: pd.DataFrame, now: datetime, settings: Settings) -> dict[str, Any]:
+    """The weekly summary's figure: how many are assigned and unanswered, by age band."""
+    waiting = waiting_assigned(mentions, now, settings)
+    bands = by_age(waiting)
+    return {
+        "total": len(waiting),
+        "by_age": [{"band": band, "count": count} for band, count in bands.items() if count],
+    }
+
+
 def _age_words(age: timedelta | None) -> str:
     if age is None:
         return "unknown age"

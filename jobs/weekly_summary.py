@@ -21,6 +21,7 @@ from jobs import acknowledgements as acks
 from jobs import figures
 from jobs.base import Chart, InlineImage, Job, OutgoingMessage, Plan, Report, Series
 from jobs.goals import goal_progress
+from jobs.mention_assignments import assigned_summary
 from jobs.people import people_with_role, team_of
 from jobs.weeks import Week, week_that_ended
 from sheets_schema.records import Snapshot
@@ -266,6 +267,7 @@ def organisation_figures(
         "cadence": cadence_context,
         "submissions": _submissions_context(week_subs, people),
         "mentions": _mentions_context(seen, mentions),
+        "assigned_waiting": assigned_summary(mentions, now, settings),
         "acknowledgements": {
             "version": version,
             "org": {**org_ack, "pct_text": pct_text(org_ack["pct"])} if org_ack else None,

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 from automation.mail.compose import render
 from automation.runner import run_job
-from jobs.mention_assignments import by_age, plan, waiting_assigned
+from jobs import weekly_summary
+from jobs.brief import open_mentions
+from jobs.mention_assignments import assigned_context, by_age, plan, waiting_assigned
 from sheets_schema.records import Changes, Snapshot, Update, frame_from_rows
 from tests.conftest import make_settings, memory_workspace
 
@@ -95,3 +97,43 @@ def test_assigned_and_unanswered_mentions_are_counted_by_age(tmp_path: Path) -> 
         ("M-0001", "under a day"),
     ]
     assert by_age(waiting) == {"under a day": 1, "1-3 days": 1, "3-7 days": 0, "over a week": 1}
+
+
+def test_the_weekly_summary_counts_assigned_unanswered_mentions_by_age(tmp_path: Path) -> None:
+    workspace = memory_workspace(make_settings(tmp_path), {"People": PEOPLE, "Mentions": MENTIONS})
+    snap = workspace.store.read(weekly_summary.TABS)
+    figures = weekly_summary.organisation_figures(snap, NOW, workspace.settings)
+    assert figures.context["assigned_waiting"] == {
+        "total": 3,
+        "by_age": [
+            {"band": "under a day", "count": 1},
+            {"band": "1-3 days", "count": 1},
+            {"band": "over a week", "count": 1},
+        ],
+    }
+    people = [*PEOPLE, {"name": "Meg Moss", "email": "meg@example.org", "roles": "Manager"}]
+    snap = memory_workspace(
+        workspace.settings, {"People": people, "Mentions": MENTIONS}
+    ).store.read(weekly_summary.TABS)
+    [summary] = weekly_summary.plan(snap, NOW, workspace.settings).messages
+    text, _html = render("weekly_summary", {**summary.context, "org_name": "Example Org"})
+    assert "3 assigned mentions not answered yet: 1 under a day, 1 1-3 days, 1 over a week." in text
+
+
+def test_the_brief_lists_colleagues_reports_first_and_what_is_assigned(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    rows = [
+        mention("M-0001", "2026-11-20 07:00", ""),
+        mention("M-0002", "2026-11-24 08:00", "", reported_by="bob@example.org"),
+    ]
+    found = open_mentions(frame_from_rows("Mentions", rows), NOW, settings)
+    assert [(m["id"], m["reported_by"]) for m in found] == [
+        ("M-0002", "bob@example.org"),
+        ("M-0001", ""),
+    ]
+    [waiting] = assigned_context(frame_from_rows("Mentions", MENTIONS[:1]), NOW, settings)
+    assert (waiting["id"], waiting["assignee"], waiting["age"]) == (
+        "M-0001",
+        "ann@example.org",
+        "2 h",
+    )

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sheets_schema.errors import ConfigError
+from sheets_schema.forms import FORMS
 from sheets_schema.settings import (
     DEFAULT_CONFIDENTIAL_WORDS,
     DEFAULT_SCHEDULE,
@@ -264,11 +265,11 @@ def _forms(forms_raw: object, base: Path, source: Path) -> dict[str, FormSetting
         )
     forms: dict[str, FormSettings] = {}
     for form_name, form_data in forms_raw.items():
-        if form_name not in ("submissions", "acknowledgements", "feedback"):
+        if form_name not in FORMS:
             raise ConfigError(
                 f"[forms.{form_name}] is not a form Chorus knows",
                 place=str(source),
-                fix="allowed: [forms.submissions], [forms.acknowledgements], [forms.feedback]",
+                fix="allowed: " + ", ".join(f"[forms.{name}]" for name in FORMS),
             )
         forms[form_name] = _form(_Section(form_data, f"forms.{form_name}", base, source))
     return forms

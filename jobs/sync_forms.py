@@ -36,6 +36,7 @@ from datetime import datetime
 
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
+from jobs.mention_form import MentionForm
 from jobs.responses import FormResponse, StoredResponse, edit_key, identify
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
 from sheets_schema.columns import SOURCE_TYPES
@@ -53,7 +54,10 @@ from sheets_schema.values import (
 )
 
 # Crises and Program: new items arrive On hold during a crisis (one reading: jobs/crisis/state.py).
-TABS = ("Submissions", "Queue", "People", "Acknowledgements", "Feedback", "Crises", "Program")
+TABS = (
+    *("Submissions", "Queue", "People", "Acknowledgements", "Feedback", "Crises", "Program"),
+    "Mentions",  # the "Report a mention" form's rows (jobs/mention_form.py)
+)
 SOURCE_KIND = "Staff & partners"
 #: Queue fields sync-forms owns; the coordinator's fields are never written after creation
 CONTENT_FIELDS = ("headline", "details", "link", "channels")
@@ -89,6 +93,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
         "submissions": sync.submission,
         "acknowledgements": sync.acknowledgement,
         "feedback": sync.feedback,
+        "mention": sync.mentions.take,
     }
     for name, handler in handlers.items():
         batch = _latest_by_id(inputs.responses.get(name, ()))
@@ -101,6 +106,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
             for warning in response.warnings:
                 if changed or not warning.startswith(response.place + ":"):
                     warnings[warning] = None
+    sync.counts.update(mentions_reported=len(sync.mentions.added))
     changes = sync.changes()
     lines = [
         f"{name}: {len(inputs.responses.get(name, ()))} response(s) in {where}"
@@ -147,6 +153,8 @@ class _Sync:
             clean_text(r["response_id"]): r for r in _records(snapshot, "Feedback")
         }
         self.next_q = next_id_number(self.queue, "Q")
+        m_ids = snapshot.get_or_empty("Mentions")["id"]
+        self.mentions = MentionForm(snapshot, self.tz, next_id_number(m_ids, "M"))
         # What sync-forms last wrote into each Queue item, and which item each edit key fed.
         self.written: dict[str, tuple[datetime, dict[str, str]]] = {}
         self.by_edit_key: dict[str, tuple[datetime, str]] = {}
@@ -491,6 +499,8 @@ class _Sync:
 
     def stored(self, form: str) -> list[StoredResponse]:
         """The responses a form's tab holds, as `identify` pairs new ones with them."""
+        if form == "mention":
+            return self.mentions.stored()
         rows, time_field, summary_field = {
             "submissions": (self.submissions, "submitted_at", "headline"),
             "acknowledgements": (self.acks, "acknowledged_at", "policy_version"),
@@ -511,6 +521,7 @@ class _Sync:
             for row in self.appends[tab]
         ]
         appends += [Append("Queue", row) for row in self.new_queue.values()]
+        appends += self.mentions.added
         updates = list(self.updates)
         for qid, (content, as_read) in self.queue_updates.items():
             expect = {f: as_read[f] for f in (*CONTENT_FIELDS, "flags", "source_type", "status")}
@@ -540,6 +551,7 @@ _SUMMARY: Mapping[str, Callable[[FormResponse], str]] = {
     "submissions": lambda r: r.text("headline"),
     "acknowledgements": lambda r: _version(r.text("policy_version")),
     "feedback": lambda r: r.text("text"),
+    "mention": lambda r: " ".join(r.text("text").split()),
 }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sheets_schema.columns import (
     CHANNEL_NAMES,
     GUIDE_SECTIONS,
+    MENTION_KINDS,
     SUBMISSION_CONTENT_TYPES,
     YES_NO,
     Kind,
@@ -111,6 +112,25 @@ FORMS: dict[str, Form] = {
                 Question("May we contact you about it?", "contact", Kind.CHOICE, choices=YES_NO),
             ),
             "Feedback",
+        ),
+        Form(
+            "mention",
+            "Report a mention",
+            "Seen the organisation mentioned, praised or criticised, or a message to it? "
+            "Tell the social media team so it is answered or passed to the right person.",
+            (
+                Question("Link to it", "link", Kind.URL, required=True),
+                Question("Which network? (e.g. LinkedIn, X, Bluesky)", "network"),
+                Question(
+                    "What kind is it?",
+                    "kind",
+                    Kind.CHOICE,
+                    required=True,
+                    choices=MENTION_KINDS,
+                ),
+                Question("What does it say, or what is it about?", "text", required=True),
+            ),
+            "Mentions",
         ),
     )
 }

@@ -15,8 +15,9 @@ from jobs.ingest_inbox import InboxInputs, InboxMessage, plan
 from jobs.mail_text.headers import parse_message
 from jobs.mail_text.trust import check_trust, strict_sender
 from jobs.network_names import canonical_network, length_limit, network_of_sender, sender_domains
+from sheets_schema.forms import export_header
 from sheets_schema.records import Snapshot, frame_from_rows
-from tests.conftest import TZ, make_settings
+from tests.conftest import TZ, make_settings, memory_workspace
 from tests.test_inbox_sources import USER, gmail_setup, workspace_with_people
 from tests.test_mail_text import AUTHSERV, auth_results, press_release
 
@@ -252,3 +253,40 @@ def test_the_gmail_label_source_reads_the_same_verdicts(tmp_path: Path) -> None:
     assert list(mentions["origin"]) == ["mail:<li-1@linkedin.com>"]
     again = run_job(ws, "ingest-inbox", NOW)
     assert again.counts["mentions_added"] == 0 and again.counts["already_queued"] == 1
+
+
+def test_the_report_a_mention_form_adds_a_row_reported_by_its_sender_once(tmp_path: Path) -> None:
+    export = tmp_path / "mention.csv"
+    header = ",".join(f'"{h}"' for h in export_header("mention"))
+    export.write_text(
+        f"{header}\r\n"
+        '"24/11/2026 08:40:12","bob@example.org","https://bsky.app/profile/jw.bsky.social/post/3kq7x",'
+        '"","Criticism","Says we never called back about the Harehills tenancy"\r\n'
+        '"24/11/2026 08:45:00","ann@example.org","https://www.linkedin.com/feed/update/urn:li:activity:7262/",'
+        '"LinkedIn","Compliment","Thanks us for the clinic"\r\n',
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path, forms={"mention": {"kind": "csv", "path": "mention.csv"}})
+    earlier = {
+        "id": "M-0007",
+        "found_at": "2026-11-24 08:00",
+        "kind": "Mention",
+        "url": "https://www.linkedin.com/feed/update/urn:li:activity:7262/",
+        "status": "New",
+    }
+    workspace = memory_workspace(settings, {"People": PEOPLE, "Mentions": [earlier]})
+    first = run_job(workspace, "sync-forms", NOW)
+    assert first.counts["mentions_reported"] == 1
+    mentions = workspace.store.read(("Mentions",))["Mentions"].to_dict("records")
+    reported = mentions[-1]
+    assert {k: reported[k] for k in ("id", "kind", "network", "reported_by", "status")} == {
+        "id": "M-0008",
+        "kind": "Criticism",
+        "network": "Bluesky",
+        "reported_by": "bob@example.org",
+        "status": "New",
+    }
+    assert reported["title"] == "Says we never called back about the Harehills tenancy"
+    again = run_job(workspace, "sync-forms", NOW.replace(hour=10))
+    assert again.counts["mentions_reported"] == 0
+    assert len(workspace.store.read(("Mentions",))["Mentions"]) == 2

@@ -125,13 +125,13 @@ def test_demo_is_the_same_for_the_same_day_and_seed(tmp_path: Path) -> None:
     files_b = sorted(
         p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file()
     )
-    assert files_a == files_b and len(files_a) == 5 + 10  # 3 forms, 2 feeds, 10 messages
+    assert files_a == files_b and len(files_a) == 6 + 10  # 4 forms, 2 feeds, 10 messages
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     assert (
         set(first)
         == set(second)
-        == {"submissions", "acknowledgements", "feedback", "alerts", "newsroom", "inbox"}
+        == {"submissions", "acknowledgements", "feedback", "mention", "alerts", "newsroom", "inbox"}
     )
 
 
@@ -453,7 +453,7 @@ def test_demo_config_loads_and_points_at_the_demo_inputs(tmp_path: Path) -> None
     assert settings.organisation.email_domains == (DOMAIN,)
     assert not settings.allows_recipient("sam.porter.design@gmail.com")
     assert settings.backend.workbook == tmp_path.resolve() / "workbook.xlsx"
-    for form in ("submissions", "acknowledgements", "feedback"):
+    for form in ("submissions", "acknowledgements", "feedback", "mention"):
         assert settings.forms[form].path == paths[form].resolve()
         assert settings.forms[form].url.startswith("https://docs.google.com/forms/d/e/")
     feeds = {f.name: f for f in settings.alerts.feeds}

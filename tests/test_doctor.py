@@ -176,6 +176,7 @@ def test_google_set_up_made_by_init_is_healthy(tmp_path: Path) -> None:
         "form submissions": "ok",
         "form acknowledgements": "ok",
         "form feedback": "ok",
+        "form mention": "ok",
         "mail (gmail)": "ok",
     }, [c.line() for c in checks]
     assert next(c for c in checks if c.name == "mail (gmail)").detail.endswith(DELEGATED)

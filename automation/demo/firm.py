@@ -151,5 +151,6 @@ def demo_config_toml(folder: Path) -> str:
         submissions_form=FORM_URLS["submissions"],
         acknowledgements_form=FORM_URLS["acknowledgements"],
         feedback_form=FORM_URLS["feedback"],
+        mention_form=FORM_URLS["mention"],
         policy_version=POLICY_VERSION,
     )

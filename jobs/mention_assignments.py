@@ -2,7 +2,7 @@
 
     gather  nothing outside the spreadsheet
     plan    pure: one email per (mention, assignee) for mentions still waiting for an
-            answer (Status New or Passed on), with the words and the link to answer
+            answer (Status New), with the words and the link to answer
     apply   the sends, through the Sent ledger
 
 The Message-ID is fixed by the mention's ID and the assignee's address
@@ -32,8 +32,8 @@ from sheets_schema.values import clean_text
 NAME = "assign-mentions"
 TABS = ("Mentions", "People", "Sent")
 PERIOD = "assigned"
-#: statuses of a mention nobody has answered yet
-WAITING = ("new", "passed on")
+#: the status of a mention nobody has answered (or passed on) yet
+WAITING = ("new",)
 #: the age bands the summary counts assigned, unanswered mentions in
 AGE_BANDS: tuple[tuple[str, timedelta], ...] = (
     ("under a day", timedelta(days=1)),
@@ -64,7 +64,7 @@ class Waiting:
 
 
 def waiting_assigned(mentions: pd.DataFrame, now: datetime, settings: Settings) -> list[Waiting]:
-    """Mentions with an Assigned To and a Status still New or Passed on, oldest first."""
+    """Mentions with an Assigned To and a Status still New, oldest first."""
     if mentions.empty:
         return []
     found_at = parse_times(

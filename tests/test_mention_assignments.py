@@ -41,7 +41,8 @@ def mention(ident: str, found: str, assignee: str, status: str = "New", **extra:
 
 MENTIONS = [
     mention("M-0001", "2026-11-24 07:00", "ann@example.org"),
-    mention("M-0002", "2026-11-22 09:00", "bob@example.org", "Passed on"),
+    mention("M-0002", "2026-11-22 09:00", "bob@example.org"),
+    mention("M-0006", "2026-11-01 09:00", "bob@example.org", "Passed on"),
     mention("M-0003", "2026-11-10 09:00", "ann@example.org", "Responded"),
     mention("M-0004", "2026-11-12 09:00", "dan@example.org"),
     mention("M-0005", "2026-11-23 10:00", ""),

@@ -392,7 +392,9 @@ def _screening(sg: _Section) -> Screening:
 
 def _cadence(cd: _Section) -> Cadence:
     return Cadence(
-        cd.integer("horizon_days", 14, minimum=1), cd.integer("lookback_days", 7, minimum=0)
+        cd.integer("horizon_days", 14, minimum=1),
+        cd.integer("lookback_days", 7, minimum=0),
+        cd.text("calendar_id", "").strip(),
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from automation.feeds import fetch_feed, parse_feed
 from automation.workspace import Workspace
 from jobs.base import Plan
-from jobs.cadence import CalendarInputs
+from jobs.cadence import CadencePlan, CalendarInputs
 from jobs.cadence_calendar import FILE_NAME as CALENDAR_FILE
 from jobs.guide.job import HTML_NAME, MARKDOWN_NAME, GuidePlan
 from jobs.guide.previous import PreviousGuide, previous_guide
@@ -133,6 +133,26 @@ def publish_guide_doc(workspace: Workspace, plan: Plan, now: datetime) -> list[s
     return [f"updated the Google Doc {doc_id}"]
 
 
+def keep_google_calendar(workspace: Workspace, plan: Plan, now: datetime) -> list[str]:
+    """With the Google backend and [cadence] calendar_id, the shared calendar follows the slots."""
+    settings = workspace.settings
+    if settings.backend.kind != "google" or not isinstance(plan, CadencePlan):
+        return []
+    if not settings.cadence.calendar_id or plan.calendar_window is None:
+        return []
+    # Imported here: the Calendar adapter pulls in Google's libraries, which a local run never loads.
+    from automation.google.calendar import sync_calendar
+
+    done = sync_calendar(
+        workspace.google,
+        settings.cadence.calendar_id,
+        plan.calendar,
+        plan.calendar_window,
+        settings.organisation.timezone,
+    )
+    return [done.line(settings.cadence.calendar_id)]
+
+
 #: job name -> what the shell fetches for it before planning
 GATHER: dict[str, Gatherer] = {
     "sync-forms": form_responses,
@@ -143,4 +163,7 @@ GATHER: dict[str, Gatherer] = {
 }
 
 #: job name -> what the shell does after the job's write has landed
-AFTER: dict[str, AfterWrite] = {"guide": publish_guide_doc}
+AFTER: dict[str, AfterWrite] = {
+    "guide": publish_guide_doc,
+    "check-cadence": keep_google_calendar,
+}

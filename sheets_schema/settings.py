@@ -121,6 +121,8 @@ class Screening:
 class Cadence:
     horizon_days: int = 14
     lookback_days: int = 7
+    #: a Google Calendar check-cadence keeps in step with the slots (Google backend)
+    calendar_id: str = ""
 
 
 @dataclass(frozen=True)

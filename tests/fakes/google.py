@@ -103,6 +103,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.fakes.google_calendar import CalendarTwin
 from tests.fakes.google_docs import DocsTwin
 from tests.fakes.google_forms import FormsTwin
 from tests.fakes.google_gmail import GmailTwin
@@ -203,6 +204,7 @@ class GoogleTwin:
         self.forms = FormsTwin(self.rng, lambda: self.now())
         self.gmail = GmailTwin(self.rng, lambda: self.now())
         self.docs = DocsTwin(self.rng, lambda: self.now())
+        self.calendar = CalendarTwin(self.rng, lambda: self.now())
         self.store.on_create["application/vnd.google-apps.form"] = self.forms.create_blank
         self.store.on_create["application/vnd.google-apps.document"] = self.docs.create_blank
         self.store.on_delete["application/vnd.google-apps.form"] = self.forms.forms.pop
@@ -220,6 +222,7 @@ class GoogleTwin:
         self._handlers.update(self.forms.handlers())
         self._handlers.update(self.gmail.handlers())
         self._handlers.update(self.docs.handlers())
+        self._handlers.update(self.calendar.handlers())
 
     # ------------------------------------------------------------ WSGI
 

@@ -24,6 +24,7 @@ SECONDS_COLUMNS = frozenset(
         ("Submissions", "submitted_at"),
         ("Acknowledgements", "acknowledged_at"),
         ("Feedback", "submitted_at"),
+        ("Mentions", "found_at"),  # the "Report a mention" form's responses land here
     }
 )
 DATE_PATTERN = "yyyy-mm-dd"

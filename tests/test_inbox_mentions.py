@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from automation.doctor import check_inbox_trust
 from automation.runner import run_job
 from jobs.inbox_mentions import author_of, mention_kind, reported_subject
 from jobs.ingest_inbox import InboxInputs, InboxMessage, plan
@@ -290,3 +291,12 @@ def test_the_report_a_mention_form_adds_a_row_reported_by_its_sender_once(tmp_pa
     again = run_job(workspace, "sync-forms", NOW.replace(hour=10))
     assert again.counts["mentions_reported"] == 0
     assert len(workspace.store.read(("Mentions",))["Mentions"]) == 2
+
+
+def test_doctor_warns_when_the_inbox_has_no_authserv_id(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path, inbox={"kind": "maildir", "path": "inbox", "authserv_id": ""}
+    )
+    [check] = check_inbox_trust(settings)
+    assert check.status == "warn" and "authserv_id" in check.fix
+    assert check_inbox_trust(make_settings(tmp_path, inbox={"kind": "maildir"})) == []

@@ -59,7 +59,13 @@ DETAILS_LIMIT = 5000
 MAX_LINKS_LISTED = 10
 MAX_LISTED = 20
 #: what a run adds, counted in the report
-COUNTS = ("queue_added", "mentions_added", "reports_added", "already_queued")
+COUNTS = (
+    "queue_added",
+    "mentions_added",
+    "reports_added",
+    "already_queued",
+    "already_in_mentions",
+)
 
 #: why a message was left alone -> the report's count name
 SKIP_REASONS = {
@@ -70,7 +76,6 @@ SKIP_REASONS = {
     "automatic reply": "skipped_automatic_reply",
     "blocked site": "skipped_blocked_site",
     "not authenticated": "skipped_not_authenticated",
-    "duplicate mention": "already_in_mentions",
 }
 
 

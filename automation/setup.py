@@ -35,6 +35,10 @@ kind = "csv"
 path = "forms/acknowledgements.csv"
 # prefill_url = "https://docs.google.com/forms/d/e/.../viewform?usp=pp_url&emailAddress={{email}}&entry.123={{version}}"
 
+# [forms.mention]                  # "Report a mention": staff tell the team about a post or message
+# kind = "csv"
+# path = "forms/mention.csv"
+
 [alerts]
 feeds = []                         # Google Alerts RSS/Atom URLs or files, or tables:
 # feeds = [{{ name = "Google Alerts", url = "https://www.google.com/alerts/feeds/..." }},
@@ -51,6 +55,11 @@ sender = "social@{first_domain}"
 # state_dir = ".chorus-state"      # the SMTP journal: keep it on a disk that lasts
 # max_per_run = 500                # a mistaken sheet never mails the world
 # daily_allowance = 2000           # larger mailings are spread over the next days
+
+# [inbox]                          # the shared mailbox: forwards, and the networks' notifications
+# kind = "maildir"                 # "maildir", "imap" or "gmail" (a label)
+# path = "inbox"
+# authserv_id = "mx.{first_domain}"  # your mail server's name in its Authentication-Results
 
 [schedule]                         # when `chorus schedule` runs each job (organisation's timezone)
 # brief = "working days at 08:30"

@@ -173,15 +173,15 @@ def test_init_doctor_and_sync_forms_against_the_twin_server(tmp_path: Path) -> N
         run = chorus(config, "run", "sync-forms", "--at", AT, "--json", endpoint=url)
         assert run.returncode == 0, run.stdout + run.stderr
         spent = _difference(twin_calls(url), before)
-        # Call budget of one sync over three forms with nothing new: each form's questions and
+        # Call budget of one sync over every form with nothing new: each form's questions and
         # responses (the sync marks come from the job's own read), and the Runs row.
-        assert spent["forms"] == {"forms.get": 3, "forms.responses.list": 3}
+        assert spent["forms"] == {"forms.get": len(FORMS), "forms.responses.list": len(FORMS)}
         # sheets: the job's read, then the re-read and append that record the run
         assert spent["sheets"] == {
             "spreadsheets.values.batchGet": 2,
             "spreadsheets.values.append": 1,
         }
-        assert after_init["forms"]["forms.create"] == 3
+        assert after_init["forms"]["forms.create"] == len(FORMS)
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from automation.cli_auth import auth
 from automation.config import DEFAULT_CONFIG, load_settings
 from sheets_schema.errors import ChorusError, ConfigError
 from sheets_schema.settings import Settings
@@ -583,6 +584,9 @@ def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
         for line in report.lines():
             click.echo(line)
     ctx.exit(1 if report.overdue else 0)
+
+
+cli.add_command(auth)
 
 
 def main() -> None:

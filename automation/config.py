@@ -7,6 +7,7 @@ passwords) are never stored here: the file names an environment variable.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ from sheets_schema.settings import (
     Policy,
     Screening,
     Settings,
+    Sharing,
 )
 
 DEFAULT_CONFIG = "chorus.toml"
@@ -162,6 +164,7 @@ KNOWN_SECTIONS = (
     "inbox",
     "crisis",
     "guide",
+    "sharing",
 )
 _T = TypeVar("_T")
 DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -203,6 +206,7 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
         inbox=_checked(section("inbox"), _inbox),
         crisis=_checked(section("crisis"), _crisis),
         guide=_checked(section("guide"), _guide),
+        sharing=_checked(section("sharing"), _sharing),
         raw=data,
     )
 
@@ -253,6 +257,8 @@ def _backend(be: _Section) -> Backend:
         spreadsheet_id=be.text("spreadsheet_id", ""),
         credentials=be.path("credentials"),
         delegated_user=be.text("delegated_user", ""),
+        shared_drive_id=be.text("shared_drive_id", ""),
+        oauth_client=be.path("oauth_client"),
     )
     be.check_unknown()
     return backend
@@ -451,3 +457,19 @@ def _crisis(cr: _Section) -> Crisis:
 
 def _guide(gd: _Section) -> Guide:
     return Guide(output_dir=gd.path("output_dir", "."), doc_id=gd.text("doc_id", ""))
+
+
+def _sharing(sh: _Section) -> Sharing:
+    digest_time = sh.text("digest_time", "10:00")
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", digest_time.strip()):
+        raise sh._err("digest_time", "is not a time of day", 'digest_time = "10:00"')
+    medium = sh.text("medium", "employee_share").strip()
+    if not medium:
+        raise sh._err("medium", "is empty", 'medium = "employee_share"')
+    return Sharing(
+        digest_time=digest_time.strip(),
+        medium=medium,
+        exports_dir=sh.path("exports_dir", "analytics"),
+        lookback_days=sh.integer("lookback_days", 7, minimum=1),
+        ahead_days=sh.integer("ahead_days", 7, minimum=0),
+    )

@@ -25,6 +25,7 @@ from jobs.guide.document import Block, Guide, Inline, ItemList, Link, Paragraph,
 if TYPE_CHECKING:
     from automation.google.transport import GoogleServices
     from automation.workspace import Workspace
+    from sheets_schema.settings import Settings
 
 
 def _u16(text: str) -> int:
@@ -172,13 +173,27 @@ def write_guide_doc(
     sections: Sequence[Section],
     *,
     title: str = "Social media guide",
+    settings: Settings | None = None,
 ) -> str:
-    """Replace the Google Doc's body with the guide (create the Doc when `doc_id` is ''); returns its id."""
+    """Replace the Google Doc's body with the guide (create the Doc when `doc_id` is ''); returns its id.
+
+    A new Doc is owned as init's files are (automation.google.files): by the acting
+    person, or in the shared drive; never by the bare service account.
+    """
+    from automation.google.files import DOCUMENT, OWNER_WAYS, create_in_shared_drive, require_owner
+
     documents = services.discovery("docs", "v1").documents()
+    if not doc_id and settings is not None:
+        require_owner(services, settings, "the guide's Google Doc (guide.doc_id is empty)")
+        if settings.backend.shared_drive_id:
+            doc_id = create_in_shared_drive(
+                services, settings, title, DOCUMENT, "creating the guide's Google Doc"
+            )
     call = GoogleCall(
         f"writing document {doc_id or '(new)'}",
         access_fix=f"check guide.doc_id, share the Doc with {services.service_account_email()} "
         "as an editor, and enable the Google Docs API",
+        fixes={} if doc_id else {403: OWNER_WAYS},
     )
     with call:
         if not doc_id:
@@ -201,4 +216,6 @@ def publish_guide(workspace: Workspace, guide: Guide) -> str:
 
     settings = workspace.settings
     services = workspace.google or GoogleServices.from_settings(settings)
-    return write_guide_doc(services, settings.guide.doc_id, guide.sections, title=guide.title)
+    return write_guide_doc(
+        services, settings.guide.doc_id, guide.sections, title=guide.title, settings=settings
+    )

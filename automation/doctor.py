@@ -14,12 +14,13 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from automation.config import load_settings
+from automation.doctor_check import Check
 from automation.logs import redact, remember_secrets
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import ChorusError
@@ -27,22 +28,6 @@ from sheets_schema.forms import FORMS
 from sheets_schema.headers import Rows, columns_to_add, find_renames
 from sheets_schema.settings import FormSettings, Settings
 from sheets_schema.tabs import TAB_ORDER, TABS
-
-Status = Literal["ok", "warn", "fail"]
-
-
-@dataclass(frozen=True)
-class Check:
-    """One finding: what was checked, how it went, and what to do about it."""
-
-    name: str
-    status: Status
-    detail: str
-    fix: str = ""
-
-    def line(self) -> str:
-        text = f"{self.status:<4}  {self.name}: {self.detail}"
-        return text + (f"\n      fix: {self.fix}" if self.fix and self.status != "ok" else "")
 
 
 def run_doctor(config_path: Path | str | None, *, google: Any = None) -> list[Check]:
@@ -82,6 +67,9 @@ def _checks(settings: Settings, google: Any, checks: list[Check]) -> list[Check]
         checks.append(token)
         if token.status == "fail":
             return checks + _local_mail_checks(settings)
+        from automation.doctor_google import check_owner
+
+        checks += check_owner(settings, services)
     checks += check_spreadsheet(settings, services)
     checks += check_forms(settings, services)
     checks += check_mail(settings, services)
@@ -135,6 +123,16 @@ def check_credentials(settings: Settings, environ: Mapping[str, str] | None = No
     where = f"{settings.path}: backend.credentials"
     if path is None and env.get("GOOGLE_APPLICATION_CREDENTIALS"):
         path, where = Path(env["GOOGLE_APPLICATION_CREDENTIALS"]), "$GOOGLE_APPLICATION_CREDENTIALS"
+    from automation.google.credentials import token_path
+
+    if token_path(settings).exists():
+        return [
+            Check(
+                "credentials",
+                "ok",
+                f"signed in with `chorus auth login` (token {token_path(settings)})",
+            )
+        ]
     if path is None:
         return [
             Check(
@@ -191,14 +189,18 @@ def check_credentials(settings: Settings, environ: Mapping[str, str] | None = No
 def check_token(services: Any) -> Check:
     """A token for the service account (proves the key is live and the token endpoint answers)."""
     from google.auth.exceptions import RefreshError, TransportError
-    from google.auth.transport.requests import Request
 
     from automation.google.errors import GoogleCall
+    from automation.google.transport import TokenRequest, token_fix_for
 
     try:
-        services.credentials.refresh(Request(session=services.base_session))
+        # TokenRequest: a 5xx is answered at once, never after google-auth's own sleeps
+        services.credentials.refresh(TokenRequest(session=services.base_session))
     except (RefreshError, TransportError) as exc:
-        failed = GoogleCall(f"signing in as {services.service_account_email()}").error(exc)
+        failed = GoogleCall(
+            f"signing in as {services.service_account_email()}",
+            token_fix=token_fix_for(services.credentials),
+        ).error(exc)
         return Check("Google token", "fail", failed.message, failed.fix)
     return Check("Google token", "ok", f"got a token for {services.service_account_email()}")
 
@@ -417,6 +419,7 @@ def _check_forms_api(
     name: str, form: FormSettings, settings: Settings, services: Any
 ) -> list[Check]:
     """The form asks every question the schema names; extra questions are warnings."""
+    from automation.doctor_google import check_publishing
     from automation.forms.forms_api import FormsApiSource
 
     label = f"form {name}"
@@ -427,6 +430,7 @@ def _check_forms_api(
             label, "ok", f"{source.describe()} asks all {len(questions)} questions the schema names"
         ),
         *(Check(label, "warn", w, "remove the question or ignore this") for w in source.warnings),
+        check_publishing(name, form.form_id, settings.organisation.email_domains, services),
     ]
 
 

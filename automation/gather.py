@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from automation.feeds import fetch_feed, parse_feed
+from automation.share_inputs import analytics_exports, share_inputs
 from automation.workspace import Workspace
 from jobs.base import Plan
 from jobs.cadence import CadencePlan, CalendarInputs
@@ -160,6 +161,10 @@ GATHER: dict[str, Gatherer] = {
     "ingest-inbox": inbox_messages,
     "guide": guide_on_disk,
     "check-cadence": calendar_on_disk,
+    "share-digest": share_inputs,
+    "import-visits": analytics_exports,
+    "welcome": share_inputs,
+    "thanks": share_inputs,
 }
 
 #: job name -> what the shell does after the job's write has landed

@@ -23,7 +23,10 @@ kind = "{backend}"                 # "local" (.xlsx workbook) or "google" (Googl
 workbook = "workbook.xlsx"         # local: the workbook file
 # spreadsheet_id = ""              # google: the spreadsheet's id (chorus init --backend google fills it)
 # credentials = "service-account.json"   # google: key file, or $GOOGLE_APPLICATION_CREDENTIALS
-# delegated_user = "social@example.org"  # google: the user Gmail sends as
+# Google lets no service account own a file: Chorus creates files as one of these (README)
+# delegated_user = "social@example.org"  # google: the user who owns the files and Gmail sends as
+# oauth_client = "client_secret.json"    # google: a Desktop OAuth client, for `chorus auth login`
+# shared_drive_id = ""                   # google: a shared drive the service account adds files to
 
 [forms.submissions]
 kind = "csv"                       # "csv" (a Forms CSV export), "linked_sheet" or "forms_api"

@@ -103,6 +103,7 @@ class Bench:
 
         self.folder = folder
         self.twin = make_app(require_auth=True)
+        self.twin.granted_subjects.add(scale.SENDER)  # the firm's domain-wide delegation
         self.key = folder / "service-account.json"
         self.twin.make_service_account_key(self.key)
         self.key.chmod(0o600)

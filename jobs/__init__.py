@@ -19,9 +19,12 @@ JOB_MODULES: dict[str, str] = {
     "check-cadence": "jobs.cadence",
     "brief": "jobs.brief",
     "thanks": "jobs.thanks",
+    "import-visits": "jobs.import_visits",
     "weekly-summary": "jobs.weekly_summary",
     "policy-digest": "jobs.policy_digest",
     "guide": "jobs.guide",
+    "share-digest": "jobs.share_digest",
+    "welcome": "jobs.welcome",
 }
 
 

@@ -26,8 +26,9 @@ from sheets_schema.values import (
 )
 
 NO_CHANNEL = "(no channel)"
-NO_TEAM = "(no team)"
-NOT_IN_PEOPLE = "(not in People)"
+NO_TEAM = "No team given"
+#: who submitted without being on the staff list: a partner, a former colleague, a typo
+NOT_IN_PEOPLE = "not on the staff list"
 NOT_GIVEN = "(not given)"
 
 #: mentions that count as handled: answered, or passed to the person who answers
@@ -40,10 +41,13 @@ HANDLED_STATUSES = ("Responded", "Passed on")
 def published_posts(queue: pd.DataFrame, tz: ZoneInfo, *, day_first: bool = True) -> pd.DataFrame:
     """One row per post: a Published Queue item counts once per channel it went to.
 
+    Columns id, channel, published_at, source_kind and about (headline, details
+    and source type: the words a goal's topic is looked for in).
+
     When Published At is blank the scheduled time stands in (the item went out
     when planned); an item with neither cannot be placed in a week and is left out.
     """
-    columns = ["id", "channel", "published_at"]
+    columns = ["id", "channel", "published_at", "source_kind", "about"]
     published = queue[queue["status"].map(clean_text).str.casefold() == "published"]
     if published.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -54,9 +58,16 @@ def published_posts(queue: pd.DataFrame, tz: ZoneInfo, *, day_first: bool = True
     for index, row in published.iterrows():
         if pd.isna(when[index]):
             continue
+        about = " ".join(clean_text(row[c]) for c in ("headline", "details", "source_type"))
         for channel in split_multi(row["channels"]) or [NO_CHANNEL]:
             rows.append(
-                {"id": clean_text(row["id"]), "channel": channel, "published_at": when[index]}
+                {
+                    "id": clean_text(row["id"]),
+                    "channel": channel,
+                    "published_at": when[index],
+                    "source_kind": clean_text(row["source_kind"]),
+                    "about": about,
+                }
             )
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -131,9 +142,9 @@ def cadence_adherence(
     Columns channel, slots, filled. Slots held during a crisis are left out:
     holding them was a decision, not a missed post.
     """
-    frame = _cadence_between(cadence, first, last, day_first)
-    status = frame["status"].map(clean_text).str.casefold()
-    frame = frame[status != "held"]
+    frame = _cadence_between(cadence, first, last, day_first) if len(cadence) else cadence
+    if len(frame):
+        frame = frame[frame["status"].map(clean_text).str.casefold() != "held"]
     if frame.empty:
         return pd.DataFrame({"channel": [], "slots": [], "filled": []}).astype(
             {"slots": int, "filled": int}
@@ -192,11 +203,11 @@ def submissions_between(
 def _team_lookup(people: pd.DataFrame) -> dict[str, tuple[str, str]]:
     """email -> (name, team) for every readable People row, active or not (history counts)."""
     lookup: dict[str, tuple[str, str]] = {}
-    for _, row in people.iterrows():
-        email = readable_email(row.get("email", ""))
+    # zip over the columns, not iterrows: this runs over the whole staff list
+    for raw, typed, team in zip(people["email"], people["name"], people["team"], strict=True):
+        email = readable_email(raw)
         if email and email not in lookup:
-            name = clean_text(row.get("name", "")) or email
-            lookup[email] = (name, clean_text(row.get("team", "")) or NO_TEAM)
+            lookup[email] = (clean_text(typed) or email, clean_text(team) or NO_TEAM)
     return lookup
 
 
@@ -324,6 +335,8 @@ class MentionFigures:
     answered: int
     answered_within_24h: int
     median_hours: float | None
+    #: direct messages found in the window with no answer yet (Status New or blank)
+    waiting_direct_messages: int = 0
 
     @property
     def answered_pct(self) -> float | None:
@@ -373,6 +386,11 @@ def mention_figures(
     needing_status = needing["status"].map(clean_text).str.casefold()
     answered = needing[needing["responded"].notna() | (needing_status == "responded")]
     hours = response_hours(needing, tz, day_first=day_first)
+    waiting = (
+        (kinds.str.casefold() == "direct message")
+        & status.isin(["new", ""])
+        & frame["responded"].isna()
+    )
     return MentionFigures(
         found=len(frame),
         by_kind=by_kind,
@@ -380,6 +398,7 @@ def mention_figures(
         answered=len(answered),
         answered_within_24h=int((hours <= 24).sum()),
         median_hours=float(hours.median()) if len(hours) else None,
+        waiting_direct_messages=int(waiting.sum()),
     )
 
 

@@ -23,13 +23,14 @@ import pandas as pd
 from jobs import figures
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.people import active_people, readable_email
+from jobs.share_digest import ShareInputs, offer_rows, own_item_offers
 from jobs.weeks import parse_times
-from sheets_schema.records import Snapshot
+from sheets_schema.records import Append, Changes, Snapshot
 from sheets_schema.settings import Settings
-from sheets_schema.values import clean_text, split_multi
+from sheets_schema.values import clean_text, format_datetime, split_multi
 
 NAME = "thanks"
-TABS = ("Queue", "Submissions", "People", "Sent", "Feedback")
+TABS = ("Queue", "Submissions", "People", "Sent", "Feedback", "Captions", "Shares")
 ORIGIN_PREFIX = "form:submissions:"
 FRESH_DAYS = 30
 PERIOD = "item"
@@ -76,6 +77,7 @@ def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict
                 "typed_name": clean_text(source["name"]) if source is not None else "",
                 "headline": clean_text(row["headline"]),
                 "post_url": clean_text(row["post_url"]),
+                "link": clean_text(row["link"]),
                 "channels": ", ".join(split_multi(row["channels"])),
                 "published_at": clean_text(row["published_at"]),
             }
@@ -112,7 +114,7 @@ class _Notes:
         subject: str,
         template: str,
         topic: str,
-        **context: str,
+        **context: object,
     ) -> None:
         """One note of `kind` to `email`, unless they are not an active person."""
         name = self.name_of(email, what)
@@ -133,10 +135,19 @@ class _Notes:
         )
 
 
-def _published_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings: Settings) -> None:
+def _published_notes(
+    notes: _Notes, snapshot: Snapshot, now: datetime, settings: Settings, key: bytes
+) -> list[Append]:
+    """Thanks for each fresh published submission, with share links for the item; their Shares rows."""
+    recorded: list[Append] = []
     for item in submitted_items(snapshot["Queue"], snapshot["Submissions"]):
         if not _fresh(item["published_at"], now, settings):
             continue
+        offers = own_item_offers(item, snapshot, settings, key) if item["email"] else []
+        recorded += [
+            Append("Shares", {**row, "sent_at": format_datetime(now, settings.tz)})
+            for row in offer_rows(PERIOD, item["email"], item["id"], offers, snapshot)
+        ]
         notes.add(
             "published",
             item["email"],
@@ -147,7 +158,9 @@ def _published_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings:
             headline=item["headline"],
             post_url=item["post_url"],
             channels=item["channels"],
+            offers=offers,
         )
+    return recorded
 
 
 def _rejection_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings: Settings) -> None:
@@ -196,11 +209,14 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
     """Thank-you notes for published submissions and changed feedback; notes for rejections."""
     people = active_people(snapshot["People"])
     notes = _Notes(dict(zip(people["email"], people["name"], strict=True)))
-    _published_notes(notes, snapshot, now, settings)
+    key = inputs.key if isinstance(inputs, ShareInputs) else b""
+    recorded = _published_notes(notes, snapshot, now, settings, key)
     _rejection_notes(notes, snapshot, now, settings)
     _feedback_notes(notes, snapshot)
     return Plan(
-        messages=tuple(notes.messages), report=Report(counts=notes.counts, lines=tuple(notes.lines))
+        changes=Changes(appends=tuple(recorded)),
+        messages=tuple(notes.messages),
+        report=Report(counts=notes.counts, lines=tuple(notes.lines)),
     )
 
 

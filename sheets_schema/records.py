@@ -7,7 +7,7 @@ and delete rows while jobs run. Cells are text to the jobs (`sheets_schema.cells
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -209,13 +209,14 @@ def check_changes(changes: Changes) -> None:
                 )
 
 
-def check_cell_sizes(changes: Changes, limit: int) -> None:
-    """Refuse, before writing anything, text longer than a cell can hold."""
+def check_cell_sizes(changes: Changes, limit: int, measure: Callable[[str], int] = len) -> None:
+    """Refuse, before writing anything, text longer than a cell can hold, counted by `measure`
+    (Google Sheets counts UTF-16 code units, so an emoji is two)."""
     writes: tuple[Append | Update, ...] = (*changes.appends, *changes.updates)
     for change in writes:
         values = change.row if isinstance(change, Append) else change.values
         for f, value in values.items():
-            if isinstance(value, str) and len(value) > limit:
+            if isinstance(value, str) and len(value) * 2 > limit and measure(value) > limit:
                 tab = TABS[change.tab]
                 key = (
                     "/".join(str(values.get(k, "")) for k in tab.key)
@@ -223,7 +224,7 @@ def check_cell_sizes(changes: Changes, limit: int) -> None:
                     else "/".join(change.key)
                 )
                 raise SheetError(
-                    f"the text for row {key} is {len(value):,} characters; a cell holds at most {limit:,}",
+                    f"the text for row {key} is {measure(value):,} characters; a cell holds at most {limit:,}",
                     tab=change.tab,
                     column=tab.column(f).header,
                     fix="shorten it at its source; nothing was written",

@@ -25,6 +25,12 @@ DEFAULT_SCHEDULE: dict[str, str] = {
     "weekly-summary": "monday at 08:00",
     "policy-digest": "first working day of the month at 10:00",
     "guide": "monday at 07:00",
+    # Hourly on Mondays (at :05, clear of the other jobs): each person's digest goes once
+    # their own clock passes [sharing] digest_time (People > Timezone).
+    "share-digest": "every hour 00:05-24:00 on monday",
+    # Exports are dropped in at any hour; reading them costs one read of Shares.
+    "import-visits": "every hour 07:40-18:00 on working days",
+    "welcome": "working days at 10:20",
 }
 
 DEFAULT_CONFIDENTIAL_WORDS = (
@@ -62,6 +68,10 @@ class Backend:
     spreadsheet_id: str = ""
     credentials: Path | None = None
     delegated_user: str = ""
+    #: a shared drive the service account may add files to (Google lets it own none of its own)
+    shared_drive_id: str = ""
+    #: an OAuth client secret (Desktop app) for `chorus auth login`, to act as a person
+    oauth_client: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +177,20 @@ class Guide:
 
 
 @dataclass(frozen=True)
+class Sharing:
+    """Staff amplification: the share digest's hour, the links' utm_medium, the analytics exports."""
+
+    digest_time: str = "10:00"  # HH:MM in each recipient's own timezone
+    medium: str = "employee_share"
+    #: the folder web analytics exports (GA4 CSV) are dropped in, for import-visits
+    exports_dir: Path | None = None
+    #: how many days before the digest an item published still counts as new
+    lookback_days: int = 7
+    #: how many days after the digest an item scheduled already counts
+    ahead_days: int = 7
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything chorus.toml says, validated; `path` is the config file itself."""
 
@@ -183,6 +207,7 @@ class Settings:
     inbox: Inbox = field(default_factory=Inbox)
     crisis: Crisis = field(default_factory=Crisis)
     guide: Guide = field(default_factory=Guide)
+    sharing: Sharing = field(default_factory=Sharing)
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -24,6 +24,7 @@ from sheets_schema.columns import (
     Tab,
 )
 from sheets_schema.tabs_mentions import CHANNEL_HELP, MENTION_COLUMNS
+from sheets_schema.tabs_share import with_sharing
 
 
 def _c(header: str, field_name: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
@@ -575,6 +576,7 @@ TABS: dict[str, Tab] = {
     )
 }
 
+TABS = with_sharing(TABS)  # Captions, Shares and the sharing columns of People and Queue
 README_TAB = "About"  # the first tab: what each tab is for, for people
 #: The order tabs appear in a new workbook (after the README tab).
 TAB_ORDER: tuple[str, ...] = tuple(TABS)

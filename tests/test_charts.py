@@ -6,9 +6,10 @@ import io
 from datetime import datetime
 from pathlib import Path
 
+from matplotlib.text import Text
 from PIL import Image
 
-from automation.mail.charts import render_chart
+from automation.mail.charts import CSS_HEIGHT, CSS_WIDTH, DPI, draw_chart, render_chart
 from automation.mail.compose import compose, message_parts
 from jobs.base import Chart, InlineImage, Series
 from tests.conftest import TZ, make_settings
@@ -48,10 +49,26 @@ def test_charts_are_real_pngs_of_a_fixed_size_and_the_same_bytes_every_time() ->
     assert drawn == render_chart(bars())
     assert drawn[:8] == b"\x89PNG\r\n\x1a\n"
     Image.open(io.BytesIO(drawn)).verify()
-    assert Image.open(io.BytesIO(drawn)).size == (640, 320)
+    # drawn for 420 x 280 CSS pixels, saved at twice that: sharp on a high-density screen
+    assert (CSS_WIDTH, CSS_HEIGHT) == (420, 280)
+    assert Image.open(io.BytesIO(drawn)).size == (840, 560)
     assert "Software" not in Image.open(io.BytesIO(drawn)).info
     for chart in (trend(), bars(()), trend(())):
-        assert Image.open(io.BytesIO(render_chart(chart))).size == (640, 320)
+        assert Image.open(io.BytesIO(render_chart(chart))).size == (840, 560)
+
+
+def smallest_label_css_px(chart: Chart) -> float:
+    """The smallest text on the chart, in CSS pixels at the chart's own size (420 px wide)."""
+    figure = draw_chart(chart)
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_text().strip()]
+    return min(sizes) * DPI / 72
+
+
+def test_every_label_is_at_least_11_px_when_a_390_px_phone_shows_the_chart() -> None:
+    # a 390 px screen leaves the chart 390 - 2 * (4 + 1 + 16) = 348 px (frame, border, card)
+    shown = 348 / CSS_WIDTH
+    for chart in (bars(), trend(), bars(())):
+        assert smallest_label_css_px(chart) * shown >= 11
 
 
 def test_the_composer_draws_the_chart_into_the_email_by_content_id(tmp_path: Path) -> None:

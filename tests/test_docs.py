@@ -65,7 +65,7 @@ def test_indexes_count_utf16_units_like_docs() -> None:
 
 def test_a_new_doc_is_created_and_rewritten_in_place_the_next_time(tmp_path: Path) -> None:
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
     doc_id = write_guide_doc(services, "", SECTIONS, title="Social media at Example")
     first = twin.docs_text(doc_id)
     assert first.startswith("Social media at Example\nOur goals\nWe post to LinkedIn.\n")
@@ -88,7 +88,7 @@ def test_publish_guide_writes_the_doc_from_the_plans_guide_without_reading_a_tab
     tmp_path: Path,
 ) -> None:
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
     settings = make_settings(tmp_path)
     store = SheetsStore(services, twin.create_spreadsheet("Chorus"), lock_dir=tmp_path)
     store.ensure_tabs()
@@ -108,7 +108,7 @@ def test_the_guide_job_keeps_the_google_doc_in_step_and_remembers_its_id(tmp_pat
     from automation.setup import CONFIG_TEMPLATE
 
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
     spreadsheet_id = twin.create_spreadsheet("Chorus")
     config = tmp_path / "chorus.toml"
     config.write_text(
@@ -135,7 +135,12 @@ def test_the_guide_job_keeps_the_google_doc_in_step_and_remembers_its_id(tmp_pat
     # records the run are the only reads (publishing used to read the seven tabs again).
     assert twin.calls_by_api() == {
         "docs": {"documents.batchUpdate": 1, "documents.create": 1, "documents.get": 1},
-        "sheets": {"spreadsheets.values.append": 1, "spreadsheets.values.batchGet": 2},
+        # and the tabs' sizes, read once before the append (Google's ten-million-cell limit)
+        "sheets": {
+            "spreadsheets.get": 1,
+            "spreadsheets.values.append": 1,
+            "spreadsheets.values.batchGet": 2,
+        },
     }
     markdown = (tmp_path / "guide.md").read_text(encoding="utf-8")
     generated = next(line for line in markdown.splitlines() if "generated on" in line)
@@ -148,3 +153,43 @@ def test_the_guide_job_keeps_the_google_doc_in_step_and_remembers_its_id(tmp_pat
     assert not any(
         "Google Doc" in line for line in again.lines
     )  # nothing changed: the Doc is left alone
+
+
+def test_a_guide_with_emoji_publishes_with_every_style_where_docs_counts_it(
+    tmp_path: Path,
+) -> None:
+    twin = make_app(require_auth=True)
+    services = google_services(twin, tmp_path)
+    sections = [
+        Section("Wins \U0001f3c6", "w", (Paragraph(("Cheers \U0001f389 to ", Strong("all"))),)),
+        Section("Next", "n", (Paragraph((Link("Intranet", "https://intra.example.org"),)),)),
+    ]
+    doc_id = write_guide_doc(services, "", sections, title="Guide")
+    assert (
+        twin.docs_text(doc_id)
+        == "Guide\nWins \U0001f3c6\nCheers \U0001f389 to all\nNext\nIntranet\n"
+    )
+    document = twin.docs.documents[doc_id]
+    # "Guide\n" is 6 units and "Wins 🏆\n" 8, so "Next" starts at 1 + 6 + 8 + 17 = 32
+    assert document.paragraph_styles[32]["namedStyleType"] == "HEADING_1"
+    [bold] = [s["range"] for s in document.text_styles if s["fields"] == "bold"]
+    assert (bold["startIndex"], bold["endIndex"]) == (28, 31)  # "all", after the two-unit 🎉
+    # rewriting it in place deletes the old body by Docs' own end index
+    write_guide_doc(services, doc_id, sections[1:], title="Guide")
+    assert twin.docs_text(doc_id) == "Guide\nNext\nIntranet\n"
+
+
+def test_the_docs_twin_refuses_an_index_inside_an_emoji(tmp_path: Path) -> None:
+    import pytest
+    from googleapiclient.errors import HttpError
+
+    twin = make_app(require_auth=True)
+    services = google_services(twin, tmp_path)
+    doc_id = write_guide_doc(services, "", [], title="A \U0001f3c6 B")
+    documents = services.discovery("docs", "v1").documents()
+    with pytest.raises(HttpError) as caught:
+        documents.batchUpdate(
+            documentId=doc_id,
+            body={"requests": [{"insertText": {"location": {"index": 4}, "text": "x"}}]},
+        ).execute()
+    assert caught.value.resp.status == 400 and "surrogate pair" in str(caught.value)

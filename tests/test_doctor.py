@@ -171,12 +171,17 @@ def test_google_set_up_made_by_init_is_healthy(tmp_path: Path) -> None:
         "credentials": "ok",
         "key file mode": "ok",
         "Google token": "ok",
+        "files owner": "ok",
         "spreadsheet": "ok",
         "tabs": "ok",
         "form submissions": "ok",
+        "form submissions publishing": "ok",
         "form acknowledgements": "ok",
+        "form acknowledgements publishing": "ok",
         "form feedback": "ok",
+        "form feedback publishing": "ok",
         "form mention": "ok",
+        "form mention publishing": "ok",
         "mail (gmail)": "ok",
     }, [c.line() for c in checks]
     assert next(c for c in checks if c.name == "mail (gmail)").detail.endswith(DELEGATED)
@@ -190,7 +195,7 @@ def test_google_set_up_made_by_init_is_healthy(tmp_path: Path) -> None:
     assert writes == []
 
 
-def test_a_spreadsheet_not_shared_with_the_service_account_fails_with_the_fix(
+def test_a_spreadsheet_not_shared_with_the_user_chorus_acts_as_fails_with_the_fix(
     tmp_path: Path,
 ) -> None:
     twin = make_app(require_auth=True)
@@ -212,9 +217,9 @@ def test_a_spreadsheet_not_shared_with_the_service_account_fails_with_the_fix(
     assert (
         sheet.status == "fail"
         and "404" in sheet.detail
-        and "not shared with chorus-twin" in sheet.detail
+        and f"not shared with {DELEGATED}" in sheet.detail
     )
-    assert "add chorus-twin" in sheet.fix and "as an Editor" in sheet.fix
+    assert f"add {DELEGATED}" in sheet.fix and "as an Editor" in sheet.fix
     mode = next(c for c in checks if c.name == "key file mode")
     assert mode.status == "warn" and mode.fix.startswith("chmod 600")
 

@@ -10,7 +10,7 @@ import pytest
 
 from jobs import acknowledgements as acks
 from jobs import figures
-from jobs.goals import goal_progress
+from jobs.goals import GoalInputs, Narrowing, goal_progress, narrowing_of
 from jobs.people import team_of
 from jobs.weeks import Week, week_that_ended
 from sheets_schema.records import empty_frame, frame_from_rows
@@ -95,6 +95,7 @@ def submissions() -> pd.DataFrame:
                 "response_id": "r3",
                 "submitted_at": "2026-11-20 11:00",
                 "email": "lou@example.org",
+                "headline": "Talk on employment tribunals",
                 "content_type": "Event",
                 "status": "Accepted",
             },
@@ -260,8 +261,8 @@ def test_submissions_by_type_and_team_count_the_week_only() -> None:
     by_team = figures.submissions_by_team(week, people())
     assert by_team.to_dict("records") == [
         {"team": "Sales", "submissions": 2, "accepted": 1, "contributors": 1},
-        {"team": "(not in People)", "submissions": 1, "accepted": 1, "contributors": 1},
         {"team": "Legal", "submissions": 1, "accepted": 1, "contributors": 1},
+        {"team": "not on the staff list", "submissions": 1, "accepted": 1, "contributors": 1},
     ]
 
 
@@ -513,12 +514,14 @@ def test_goals_are_measured_when_their_metric_is_one_chorus_computes() -> None:
     )
     rows = goal_progress(
         goals,
-        queue=queue,
-        submissions=submissions(),
-        mentions=mentions(),
-        acknowledgement_pct=40.0,
-        week=WEEK,
-        tz=TZ,
+        GoalInputs(
+            posts=figures.published_posts(queue, TZ),
+            submissions=submissions(),
+            mentions=mentions(),
+            acknowledgement_pct=40.0,
+            week=WEEK,
+            tz=TZ,
+        ),
     )
     got = {r["goal"]: (r["computed"], r["value"], r["progress_pct"]) for r in rows}
     assert got == {
@@ -530,9 +533,71 @@ def test_goals_are_measured_when_their_metric_is_one_chorus_computes() -> None:
         "Reach": (False, None, None),
     }
     measured = {r["goal"]: r["measured"] for r in rows}
-    assert measured["Steady posting"] == "all posts published"
+    assert measured["Steady posting"] == "posts published"
     assert measured["Good ideas"] == "submissions accepted into the queue"
     assert measured["Reach"] == ""
+    units = {r["goal"]: (r["unit"], r["target_value"]) for r in rows}
+    assert units["Be responsive"] == ("%", 90.0) and units["Steady posting"] == ("", 10.0)
+
+
+def test_a_goal_counts_only_the_topic_channel_and_source_kind_its_metric_names() -> None:
+    queue = frame_from_rows(
+        "Queue",
+        [
+            {
+                "id": "Q-1",
+                "source_kind": "Organisation",
+                "headline": "New employment law guide",
+                "channels": "LinkedIn, X",
+                "status": "Published",
+                "published_at": "2026-11-17 10:00",
+            },
+            {
+                "id": "Q-2",
+                "source_kind": "Staff & partners",
+                "headline": "Charity run",
+                "details": "Our employment team ran 10k",
+                "channels": "LinkedIn",
+                "status": "Published",
+                "published_at": "2026-11-18 10:00",
+            },
+            {
+                "id": "Q-3",
+                "source_kind": "External",
+                "headline": "Property market news",
+                "channels": "X",
+                "status": "Published",
+                "published_at": "2026-11-19 10:00",
+            },
+        ],
+    )
+    metrics = {
+        "Employment posts published": (3.0, "posts published about Employment"),
+        "Employment posts published on LinkedIn": (
+            2.0,
+            "posts published about Employment on LinkedIn",
+        ),
+        "Staff posts published": (1.0, "posts published from staff and partners"),
+        "External posts on X": (1.0, "posts published on X from external"),
+        "Posts published against the plan": (4.0, "posts published"),
+        "Employment submissions": (1.0, "submissions received about Employment"),
+    }
+    goals = frame_from_rows(
+        "Goals", [{"goal": m, "metric": m, "target": "2", "period": "Week"} for m in metrics]
+    )
+    rows = goal_progress(
+        goals,
+        GoalInputs(
+            posts=figures.published_posts(queue, TZ),
+            submissions=submissions(),
+            mentions=mentions(),
+            acknowledgement_pct=None,
+            week=WEEK,
+            tz=TZ,
+        ),
+    )
+    assert {r["goal"]: (r["value"], r["measured"]) for r in rows} == metrics
+    assert narrowing_of("Staff submissions accepted", "submissions_accepted") == Narrowing()
 
 
 def test_current_version_is_the_latest_policy_in_effect() -> None:

@@ -32,8 +32,9 @@ ANSWERS = {
 
 def setup(tmp_path: Path, name: str = "submissions"):  # noqa: ANN201
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
-    form_id, _, _ = create_form(services, FORMS[name])
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
+    settings = make_settings(tmp_path)
+    form_id, _, _ = create_form(services, FORMS[name], settings)
     settings = make_settings(tmp_path, forms={name: {"kind": "forms_api", "form_id": form_id}})
     return twin, services, settings, form_id
 
@@ -143,11 +144,12 @@ def test_a_form_that_does_not_collect_emails_says_how_to_turn_it_on(tmp_path: Pa
     assert "Collect email addresses" in str(caught.value)
 
 
-def test_an_unknown_form_says_to_share_it_with_the_service_account(tmp_path: Path) -> None:
+def test_an_unknown_form_says_to_share_it_with_the_user_chorus_acts_as(tmp_path: Path) -> None:
     _, services, settings, _ = setup(tmp_path)
     with pytest.raises(InputError) as caught:
         FormsApiSource("submissions", services, "1nope", settings).responses()
-    assert "404" in str(caught.value) and "chorus-twin" in str(caught.value)
+    assert "404" in str(caught.value)
+    assert "share the form with social@example.org" in str(caught.value)
 
 
 def test_acknowledgements_read_through_the_api(tmp_path: Path) -> None:

@@ -176,9 +176,11 @@ def test_init_doctor_and_sync_forms_against_the_twin_server(tmp_path: Path) -> N
         # Call budget of one sync over every form with nothing new: each form's questions and
         # responses (the sync marks come from the job's own read), and the Runs row.
         assert spent["forms"] == {"forms.get": len(FORMS), "forms.responses.list": len(FORMS)}
-        # sheets: the job's read, then the re-read and append that record the run
+        # sheets: the job's read, then the re-read, the tabs' sizes (Google's cell limit is
+        # checked before an append) and the append that record the run
         assert spent["sheets"] == {
             "spreadsheets.values.batchGet": 2,
+            "spreadsheets.get": 1,
             "spreadsheets.values.append": 1,
         }
         assert after_init["forms"]["forms.create"] == len(FORMS)
@@ -264,6 +266,7 @@ def _services(settings):  # noqa: ANN001, ANN202
     return GoogleServices.from_settings(settings)
 
 
+@pytest.mark.timeout(900)  # two `chorus` processes per job, every job: slow on a busy machine
 def test_every_job_leaves_the_same_tabs_on_google_as_on_the_local_workbook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -109,3 +109,30 @@ def test_around_calls_google_refusals_are_translated_and_anything_else_passes() 
     with pytest.raises(InputError, match="did not answer"):
         with call:
             raise BackendError("Google forms did not answer GET after 6 tries")
+
+
+def test_gmails_403_rate_limit_reads_as_a_rate_limit_not_as_refused_access() -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "code": 403,
+                "message": "User-rate limit exceeded.",
+                "errors": [{"domain": "usageLimits", "reason": "userRateLimitExceeded"}],
+                "status": "PERMISSION_DENIED",
+            }
+        }
+    ).encode()
+    limited = HttpError(
+        httplib2.Response({"status": "403"}), body, uri="https://gmail.googleapis.com/gmail/v1/x"
+    )
+    refusal = refusal_of(limited)
+    assert refusal is not None and refusal.rate_limited
+
+    class Down(MailError):
+        pass
+
+    call = GoogleCall("sending", access_fix="grant domain-wide delegation", kinds={0: Down})
+    error = call.error(limited)
+    assert type(error) is Down and "rate limit" in error.message
+    assert "delegation" not in error.fix and "wait" in error.fix
+    assert not refusal_of(http_error(403, "Delegation denied")).rate_limited  # type: ignore[union-attr]

@@ -72,13 +72,14 @@ def test_init_builds_the_spreadsheet_and_forms_and_records_them(tmp_path: Path) 
     book = twin.store.book(sid)
     assert [s.title for s in book.sheets] == ["About", *TAB_ORDER]  # Google's empty Sheet1 removed
     assert twin.sheet_values(sid, "Queue!1:1") == [list(TABS["Queue"].headers)]
-    perms = twin.store.files[sid]["permissions"]
-    assert any(p.get("emailAddress") == DELEGATED and p["role"] == "writer" for p in perms)
+    owners = {f["id"]: f["owners"] for f in twin.files_listing()}
+    assert owners[sid] == [DELEGATED]  # the delegated user owns it: Google refuses a robot owner
 
     for name, form in FORMS.items():
         fs = settings.forms[name]
         assert fs.kind == "forms_api" and fs.url.startswith("https://")
         made = twin.forms.forms[fs.form_id]
+        assert owners[fs.form_id] == [DELEGATED]
         assert made["info"]["title"] == form.title
         assert made["settings"]["emailCollectionType"] == "VERIFIED"
         items = made["items"]

@@ -40,9 +40,13 @@ def twin() -> GoogleTwin:
     return make_app(require_auth=True, seed=7)
 
 
+#: a person the twin's default domain-wide delegation covers: files need an owner who is a person
+USER = "social@example.org"
+
+
 @pytest.fixture
 def gc(twin: GoogleTwin) -> gspread.Client:
-    return twin.gspread_client(twin.credentials(SHEETS_SCOPES))
+    return twin.gspread_client(twin.credentials(SHEETS_SCOPES, subject=USER))
 
 
 def _token(twin: GoogleTwin, scopes: list[str] = SHEETS_SCOPES) -> str:
@@ -254,7 +258,7 @@ def test_calls_are_counted_by_api_and_method(twin: GoogleTwin, gc: gspread.Clien
 
 
 def test_forms_api_create_update_and_filtered_paged_responses(twin: GoogleTwin) -> None:
-    forms = twin.build("forms", "v1", twin.credentials(FORMS_SCOPES))
+    forms = twin.build("forms", "v1", twin.credentials(FORMS_SCOPES, subject=USER))
     form = forms.forms().create(body={"info": {"title": "Submit content"}}).execute()
     reply = (
         forms.forms()
@@ -283,6 +287,17 @@ def test_forms_api_create_update_and_filtered_paged_responses(twin: GoogleTwin) 
         .execute()
     )
     question_id = reply["replies"][0]["createItem"]["questionId"][0]
+    with pytest.raises(PermissionError):  # made through the API: unpublished, as Google does now
+        twin.forms_add_response(form["formId"], {"Link": "x"}, email="p@example.org")
+    state = {"publishState": {"isPublished": True, "isAcceptingResponses": True}}
+    forms.forms().setPublishSettings(
+        formId=form["formId"], body={"publishSettings": state}
+    ).execute()
+    with pytest.raises(PermissionError):  # published, but no one may respond yet
+        twin.forms_add_response(form["formId"], {"Link": "x"}, email="p@example.org")
+    drive = twin.build("drive", "v3", twin.credentials(SHEETS_SCOPES, subject=USER))
+    responders = {"type": "domain", "domain": "example.org", "role": "reader", "view": "published"}
+    drive.permissions().create(fileId=form["formId"], body=responders).execute()
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     for i in range(3):
         twin.forms_add_response(
@@ -388,7 +403,7 @@ def test_gmail_inbox_can_be_seeded_and_searched_by_label(twin: GoogleTwin) -> No
 
 
 def test_docs_text_indexes_follow_google(twin: GoogleTwin) -> None:
-    docs = twin.build("docs", "v1", twin.credentials(DOCS_SCOPES))
+    docs = twin.build("docs", "v1", twin.credentials(DOCS_SCOPES, subject=USER))
     doc = docs.documents().create(body={"title": "Employee guide"}).execute()
     docs.documents().batchUpdate(
         documentId=doc["documentId"],
@@ -421,7 +436,7 @@ def test_docs_text_indexes_follow_google(twin: GoogleTwin) -> None:
 
 
 def test_drive_lists_by_query_and_shares(twin: GoogleTwin) -> None:
-    drive = twin.build("drive", "v3", twin.credentials(SHEETS_SCOPES))
+    drive = twin.build("drive", "v3", twin.credentials(SHEETS_SCOPES, subject=USER))
     made = (
         drive.files()
         .create(body={"name": "Chorus", "mimeType": "application/vnd.google-apps.spreadsheet"})
@@ -447,7 +462,7 @@ def test_drive_lists_by_query_and_shares(twin: GoogleTwin) -> None:
 
 
 def test_httplib2_clients_see_a_connection_reset(twin: GoogleTwin) -> None:
-    forms = twin.build("forms", "v1", twin.credentials(FORMS_SCOPES))
+    forms = twin.build("forms", "v1", twin.credentials(FORMS_SCOPES, subject=USER))
     twin.inject("reset", at_call=1, api="forms")
     with pytest.raises(ConnectionError):
         forms.forms().create(body={"info": {"title": "x"}}).execute()
@@ -469,7 +484,9 @@ def test_server_mode_serves_tokens_sheets_and_call_counts(tmp_path: Path) -> Non
         assert base.startswith("http://127.0.0.1:")
         key = json.loads(key_file.read_text())
         assert key["token_uri"] == f"{base}/token"
-        creds = service_account.Credentials.from_service_account_info(key, scopes=SHEETS_SCOPES)
+        creds = service_account.Credentials.from_service_account_info(
+            key, scopes=SHEETS_SCOPES, subject=USER
+        )
         creds.refresh(AuthRequest())
         auth = {"Authorization": f"Bearer {creds.token}"}
         made = requests.post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace, build_workspace
 from jobs.base import OutgoingMessage
 from sheets_schema.records import Append, Changes
-from tests.browser import open_in_chromium
+from tests.browser import measure_layouts, open_in_chromium
 from tests.conftest import TZ, make_settings
 from tests.test_mail_compose import sample_message, write_sample_templates
 
@@ -98,3 +98,79 @@ def test_preview_of_a_real_job_writes_pages_that_show_their_charts(tmp_path: Pat
     assert page.images and all(int(img["width"]) > 0 for img in page.images)  # type: ignore[call-overload]
     assert "why you got this" in page.text
     assert page.width <= 390
+
+
+PHONE, DESKTOP = 390, 1280
+
+
+def every_template_page(tmp_path: Path) -> dict[str, Path]:
+    """One preview page per mail template, from the demo program's real jobs (and a crisis)."""
+    from automation import demo
+    from automation.runner import run_job
+    from jobs.crisis.command import CrisisCommand, plan_end, plan_start
+    from sheets_schema.tabs import TABS
+
+    (tmp_path / "chorus.toml").write_text(demo.demo_config_toml(tmp_path), encoding="utf-8")
+    ws = build_workspace(load_settings(tmp_path / "chorus.toml"))
+    now = datetime(2026, 12, 1, 8, 45, tzinfo=ZoneInfo(demo.DEMO_ORG["timezone"]))
+    ws.store.ensure_tabs()
+    rows = demo.demo_rows(now.date())
+    ws.store.apply(Changes(appends=tuple(Append(t, r) for t, rs in rows.items() for r in rs)))
+    run_job(ws, "check-cadence", now)
+    messages: list[OutgoingMessage] = []
+    for job in ("brief", "weekly-summary", "policy-digest", "thanks", "share-digest", "welcome"):
+        messages += _planned(ws, job, now)
+    # reminders go to those who had the digest and still have not acknowledged, days later
+    run_job(ws, "policy-digest", now)
+    later = now + timedelta(days=ws.settings.policy.reminder_interval_days + 1)
+    messages += _planned(ws, "policy-digest", later)
+    command = CrisisCommand(
+        "start", reason="Data leak", statement="We are aware of reports and are looking into them."
+    )
+    start = plan_start(ws.store.read(tuple(TABS)), now, ws.settings, command)
+    ws.store.apply(start.changes)
+    end = plan_end(ws.store.read(tuple(TABS)), now.replace(hour=17), ws.settings)
+    messages += [*start.messages, *end.messages]
+    first: dict[str, OutgoingMessage] = {}
+    for message in messages:
+        first.setdefault(message.template, message)
+    pages = write_previews(list(first.values()), ws, now, tmp_path / "preview")
+    return dict(zip(first, pages, strict=True))
+
+
+def _planned(ws: Workspace, job_name: str, now: datetime) -> list[OutgoingMessage]:
+    import jobs
+    from automation.gather import GATHER
+
+    job = jobs.get(job_name)
+    snapshot = ws.store.read(tuple(dict.fromkeys((*job.tabs, "People", "Sent"))))
+    gather = GATHER.get(job.name)
+    plan = job.plan(snapshot, now, ws.settings, gather(ws, now, snapshot) if gather else None)
+    return list(plan.messages)
+
+
+def test_every_email_fits_a_phone_and_a_desktop_with_whole_words_and_sharp_charts(
+    tmp_path: Path,
+) -> None:
+    pages = every_template_page(tmp_path)
+    templates = {
+        p.name.removesuffix(".html.j2")
+        for p in (Path(__file__).parent.parent / "automation" / "templates").glob("*.html.j2")
+    }
+    assert set(pages) == templates - {"_layout"}  # every template, seen in a real email
+    layouts = measure_layouts(list(pages.values()), (PHONE, DESKTOP))
+    for template, page in pages.items():
+        for width in (PHONE, DESKTOP):
+            layout = layouts[(page.name, width)]
+            where = f"{template} at {width} px"
+            assert layout.scroll_width <= width, f"{where} scrolls sideways"
+            assert layout.split_words == [], f"{where} splits words across lines"
+            for image in layout.images:
+                assert image["complete"] and int(image["natural"]) > 0, f"{where}: {image}"  # type: ignore[call-overload]
+                # charts carry twice the pixels they are shown at, and are never shown wider
+                assert int(image["natural"]) >= 2 * float(image["shown"]), f"{where}: {image}"  # type: ignore[arg-type, call-overload]
+    summary = layouts[(pages["weekly_summary"].name, PHONE)]
+    assert len(summary.images) == 2
+    for image in summary.images:
+        # a label of 13.9 CSS px at 420 px wide stays >= 11 px at the width a phone shows
+        assert 13.9 * float(image["shown"]) / 420 >= 11  # type: ignore[arg-type]

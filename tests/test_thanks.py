@@ -255,3 +255,26 @@ def test_running_thanks_every_day_sends_each_note_once(tmp_path: Path) -> None:
         "lou@example.org",
         "sam@example.org",
     ]
+
+
+def test_the_thank_you_carries_tracked_share_links_for_the_contributors_own_item(
+    settings: Settings,
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from jobs.share_digest import ShareInputs
+
+    plan = thanks.plan(snapshot(), NOW, settings, ShareInputs(key=b"k" * 32))
+    sam = next(m for m in plan.messages if m.topic == "Q-1")
+    offers = sam.context["offers"]
+    assert [o["network"] for o in offers] == ["LinkedIn", "X"]
+    tracked = parse_qs(urlsplit(offers[0]["url"]).query)
+    assert tracked["utm_campaign"] == ["Q-1"] and tracked["utm_source"] == ["linkedin"]
+    assert "sam" not in tracked["utm_content"][0]
+    text, _html = render("thanks", {**sam.context, "org_name": "Example Org"})
+    assert "Share: https://www.linkedin.com/sharing/share-offsite/?url=" in text
+    recorded = [a.row for a in plan.changes.appends if a.tab == "Shares"]
+    assert {(r["email"], r["queue_id"]) for r in recorded} == {
+        ("sam@example.org", "Q-1"),
+        ("lou@example.org", "Q-2"),
+    }

@@ -1,19 +1,24 @@
-"""weekly-summary: one email per manager, with charts, and only their own team's names."""
+"""weekly-summary: one email per manager, verdict first, figures that agree across sections."""
 
 from __future__ import annotations
 
 import io
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
+from automation import demo
 from automation.mail.compose import compose, message_parts, render
-from jobs import weekly_summary
+from jobs import figures, goals, weekly_summary
 from jobs.base import Chart, InlineImage, Series
+from jobs.people import active_people, people_with_role, team_of
 from jobs.weekly_summary import TABS
+from jobs.weekly_summary.teams import group_staff
+from jobs.weeks import week_that_ended
 from sheets_schema.records import Snapshot, empty_frame, frame_from_rows
 from sheets_schema.settings import Settings
 from tests.conftest import make_settings, memory_workspace
@@ -219,49 +224,128 @@ def by_recipient(plan: weekly_summary.Plan) -> dict[str, weekly_summary.Outgoing
     return {m.to_email: m for m in plan.messages}
 
 
-def test_each_active_manager_gets_one_summary_for_the_week_that_ended(settings: Settings) -> None:
+def part(message: weekly_summary.OutgoingMessage, key: str) -> dict[str, Any]:
+    """One section of a summary by its key."""
+    (found,) = [s for s in message.context["sections"] if s["key"] == key]
+    return found  # type: ignore[no-any-return]
+
+
+def assert_figures_agree(message: weekly_summary.OutgoingMessage, snapshot: Snapshot) -> None:
+    """The invariants across the verdict and the sections of one summary."""
+    posts, mentions = part(message, "posts"), part(message, "mentions")
+    rows = posts["rows"]
+    # published = the sum over channels; the plan likewise
+    assert posts["published"] == sum(r["published"] for r in rows)
+    assert posts["planned"] == sum(r["target"] for r in rows)
+    # slots filled <= posts published, per channel and in all; filled <= slots
+    assert posts["filled"] == sum(r["filled"] for r in rows) <= posts["published"]
+    assert posts["slots"] == sum(r["slots"] for r in rows)
+    for row in rows:
+        assert row["filled"] <= min(row["published"], row["slots"]), row
+    assert posts["outside"] == posts["published"] - posts["filled"]
+    # answered <= needing an answer <= found, all in the same week; waiting messages among them
+    assert mentions["answered"] <= mentions["needing_answer"] <= mentions["found"]
+    assert mentions["waiting"] <= mentions["needing_answer"] - mentions["answered"]
+    # the verdict says the sections' numbers
+    said = [line["text"] for line in message.context["verdict"]]
+    assert said[0].startswith(f"{posts['published']} of {posts['planned']} planned post")
+    involvement = part(message, "involvement")
+    org, team = involvement["org"], involvement["team"]
+    assert said[1].startswith(f"{org['staff_contributors']} of {org['headcount']} staff sent")
+    if mentions["needing_answer"]:
+        assert said[2].startswith(
+            f"{mentions['answered']} of {mentions['needing_answer']} answered"
+        )
+    # a team is part of the organisation
+    assert team["submissions"] <= org["submissions"]
+    assert len(team["contributors"]) + team["other_contributors"] == org["contributors"]
+    assert org["staff_contributors"] <= org["contributors"]
+    ack = part(message, "acknowledgements")
+    if ack["version"]:
+        assert ack["team"]["acknowledged"] <= ack["org"]["acknowledged"] <= ack["org"]["people"]
+    # goals: in the goal's own unit, counting only what the goal names
+    tz = ZoneInfo("Europe/London")
+    posts_frame = figures.published_posts(snapshot["Queue"], tz)
+    week = week_that_ended(MONDAY, tz)
+    for goal in (
+        part(message, "goals")["rows"]
+        if any(s["key"] == "goals" for s in message.context["sections"])
+        else []
+    ):
+        if goal["unit"] == "%":
+            assert goal["target_text"].endswith("%") and goal["value_text"].split()[0].endswith("%")
+        if goals.metric_for(goal["metric"]) == "posts_published":
+            narrowing = goals.narrowing_of(goal["metric"], "posts_published")
+            start, end = goals.period_window(goal["period"], week, tz)
+            everything = goals.count_posts(posts_frame, start, end, goals.Narrowing())
+            assert goal["value"] == goals.count_posts(posts_frame, start, end, narrowing)
+            assert goal["value"] <= everything
+            if goal["period"] == "Week" and narrowing == goals.Narrowing():
+                assert goal["value"] == posts["published"]
+
+
+def test_each_active_manager_gets_one_summary_that_opens_with_the_verdict(
+    settings: Settings,
+) -> None:
     plan = weekly_summary.plan(busy_week(), MONDAY, settings)
     assert sorted(by_recipient(plan)) == ["leo@example.org", "mia@example.org"]
     mia = by_recipient(plan)["mia@example.org"]
     assert (mia.job, mia.period, mia.template) == ("weekly-summary", "2026-W47", "weekly_summary")
     assert mia.subject == "Social media summary, 16–22 Nov 2026"
-    posts = mia.context["posts"]
-    assert posts["rows"] == [
-        {"channel": "LinkedIn", "target": 3, "published": 1, "met": False},
-        {"channel": "X", "target": 2, "published": 1, "met": False},
+    assert [(v["label"], v["text"], v["mark"]) for v in mia.context["verdict"]] == [
+        ("Posts", "2 of 5 planned posts (40%), up from 1 last week", "behind"),
+        ("Staff involvement", "3 of 5 staff sent something (60%), up from 0 last week", "ok"),
+        ("Mentions", "1 of 2 answered (50%)", "behind"),
     ]
-    assert mia.context["cadence"]["pct"] == 50.0
-    assert [g["date"] for g in mia.context["cadence"]["gaps"]] == ["2026-11-24"]
-    assert mia.context["mentions"]["median_text"] == "1 h 30 min"
-    assert mia.context["mentions"]["open_direct_messages"] == 1
-    assert mia.context["acknowledgements"]["org"] == {
-        "people": 5,
-        "acknowledged": 1,
-        "pct": 20.0,
-        "pct_text": "20%",
-    }
-    assert [(g["goal"], g["value_text"]) for g in mia.context["goals"]] == [
-        ("Steady posting", "2"),
-        ("Reach", "not computed automatically"),
+    assert list(mia.context["needs"]) == [
+        "1 direct message from this week is still waiting for an answer.",
+        "1 posting slot in the next seven days has nothing ready to post: "
+        "a story from your team would fill it.",
+        "2 people in Sales have not acknowledged the social media policy yet (names below).",
     ]
-    assert [r["posts"] for r in mia.context["trend"]["rows"]] == [0, 0, 1, 2]
-    assert mia.context["crises"][0]["id"] == "C-1"
-    assert mia.context["crises"][0]["mentions"] == 1
+    assert [s["key"] for s in mia.context["sections"]] == [
+        "posts",
+        "involvement",
+        "mentions",
+        "acknowledgements",
+        "goals",
+        "trend",
+        "crises",
+    ]
+    assert part(mia, "posts")["rows"] == [
+        {"channel": "LinkedIn", "target": 3, "published": 1, "slots": 2, "filled": 1},
+        {"channel": "X", "target": 2, "published": 1, "slots": 0, "filled": 0},
+    ]
+    assert part(mia, "mentions")["median_text"] == "1 h 30 min"
+    assert [(g["goal"], g["value_text"]) for g in part(mia, "goals")["rows"]] == [
+        ("Steady posting", "2 this week so far"),
+        ("Reach", "not counted by Chorus"),
+    ]
+    assert [r["week"] for r in part(mia, "trend")["rows"]] == [
+        "26 Oct – 1 Nov",
+        "2–8 Nov",
+        "9–15 Nov",
+        "16–22 Nov",
+    ]
+    assert part(mia, "crises")["rows"][0]["reason"] == "Website outage"
     assert plan.report.counts == {"summaries": 2}
+    for message in plan.messages:
+        assert_figures_agree(message, busy_week())
 
 
 def test_a_manager_sees_only_their_own_teams_names(settings: Settings) -> None:
     plan = weekly_summary.plan(busy_week(), MONDAY, settings)
     mia, leo = by_recipient(plan)["mia@example.org"], by_recipient(plan)["leo@example.org"]
-    assert mia.context["team"]["name"] == "Sales"
-    assert [c["name"] for c in mia.context["team"]["contributors"]] == ["Nia Newhire", "Sam Seller"]
-    assert mia.context["team"]["other_contributors"] == 1
-    assert mia.context["team"]["first_timers"] == ["Nia Newhire"]
-    assert [p["name"] for p in mia.context["team"]["acknowledgements"]["missing"]] == [
+    team = part(mia, "involvement")["team"]
+    assert team["name"] == "Sales"
+    assert [c["name"] for c in team["contributors"]] == ["Nia Newhire", "Sam Seller"]
+    assert team["other_contributors"] == 1
+    assert team["first_timers"] == ["Nia Newhire"]
+    assert [p["name"] for p in part(mia, "acknowledgements")["team"]["missing"]] == [
         "Mia Manager",
         "Nia Newhire",
     ]
-    assert [p["name"] for p in leo.context["team"]["acknowledgements"]["missing"]] == [
+    assert [p["name"] for p in part(leo, "acknowledgements")["team"]["missing"]] == [
         "Leo Legal",
         "Lou Lawyer",
     ]
@@ -278,61 +362,88 @@ def test_a_manager_sees_only_their_own_teams_names(settings: Settings) -> None:
         assert other_team not in text and other_team not in html
 
 
-def test_the_summary_email_carries_both_charts_inline(settings: Settings) -> None:
+def test_teams_grouped_once_are_the_teams_the_people_rules_name() -> None:
+    rows = demo.demo_rows(MONDAY.date())
+    people = frame_from_rows("People", rows["People"])
+    staff = group_staff(active_people(people), None, frozenset())
+    for email in people_with_role(people, "Manager")["email"]:
+        name, members = staff.team(email)
+        assert (name, frozenset(members)) == team_of(people, email)
+
+
+def test_the_summary_email_reads_as_sentences_with_both_charts_sharp_inline(
+    settings: Settings,
+) -> None:
     plan = weekly_summary.plan(busy_week(), MONDAY, settings)
     mia = by_recipient(plan)["mia@example.org"]
     email = compose(mia, settings, now=MONDAY)
     text, html, images = message_parts(email)
-    assert set(images) == {"posts-2026-W47", "trend-2026-W47"}
-    for cid, (data, _) in images.items():
-        assert f"cid:{cid}" in html
-        assert Image.open(io.BytesIO(data)).size == (640, 320)
-    assert "1 of 2 planned slots filled (50%)" in text
-    assert "Still to acknowledge in Sales:\n- Mia Manager (mia@example.org)\n- Nia Newhire" in text
-    assert "2 mentions found: 1 direct message, 1 question." in text
-    assert "1 of 2 answered (50%), median time to answer 1 h 30 min." in text
-    assert "1 direct message still waiting for an answer." in text
-    assert "C-1: Website outage" in text and "0 of 1 mention handled" in text
-    assert "First-time contributors: Nia Newhire, and 1 from other teams." in text
-    assert (
-        "- Steady posting (Posts published, target 5 a week): 2 this week so far, 40% of target "
-        "(Chorus counts all posts published)"
-    ) in text
-    assert "https://forms.example.org/ack" in text
+    assert set(images) == {"posts-per-channel", "last-four-weeks"}
+    for cid, (data, filename) in images.items():
+        assert f"cid:{cid}" in html and filename == f"{cid}.png"
+        assert Image.open(io.BytesIO(data)).size == (840, 560)  # twice the 420 x 280 shown
+    assert text.startswith(
+        "Your social media week, 16–22 Nov 2026\n\n"
+        "Hello Mia Manager, here is the week in three lines, against the plan and last week.\n\n"
+        "Posts: 2 of 5 planned posts (40%), up from 1 last week.\n"
+        "Staff involvement: 3 of 5 staff sent something (60%), up from 0 last week.\n"
+        "Mentions: 1 of 2 answered (50%).\n"
+    )
+    for sentence in (
+        "2 posts published against a plan of 5. 1 of the 2 planned slots checked this week "
+        "went out on time; 1 of the posts went out at other times.",
+        "- LinkedIn: 1 of 3 planned, 1 of 2 slots kept",
+        "The next seven days (23–29 Nov 2026): 1 slot with nothing ready to post:\n"
+        "- Tue 24 Nov, X, 12:00–13:00",
+        "Still to acknowledge in Sales:\n- Mia Manager (mia@example.org)\n- Nia Newhire",
+        "2 mentions this week: 1 direct message and 1 question. 1 of the 2 that needed an answer "
+        "was answered (50%), half of them within 1 h 30 min.",
+        "1 direct message from this week is still waiting for an answer.",
+        "Website outage: from Wed 18 Nov 2026, 08:00 to Wed 18 Nov 2026, 20:00. "
+        "0 of 1 mention handled.",
+        "First-time contributors: Nia Newhire, and 1 from other teams.",
+        "- Steady posting: 2 this week so far, 40% of the target (5 a week); "
+        "counts posts published",
+        "https://forms.example.org/ack",
+    ):
+        assert sentence in text
+    for internal in ("W47", "C-1", "M-2", "Q-1", "People tab", "(not in People)", "13:00 #1"):
+        assert internal not in text and internal not in html
 
 
-def test_the_plan_describes_both_charts_as_data_for_the_mail_layer_to_draw(
+def test_the_plan_describes_both_charts_once_as_data_for_the_mail_layer_to_draw(
     settings: Settings,
 ) -> None:
     plan = weekly_summary.plan(busy_week(), MONDAY, settings)
     posts, trend = plan.messages[0].images
     assert posts == InlineImage(
-        "posts-2026-W47",
+        "posts-per-channel",
         Chart(
             kind="bars",
             title="Posts published, 16–22 Nov 2026",
             labels=("LinkedIn", "X"),
-            series=(Series("Target", (3, 2)), Series("Published", (1, 1))),
+            series=(Series("Planned", (3, 2)), Series("Published", (1, 1))),
             y_label="Posts",
             empty_text="No channels are planned yet",
         ),
-        filename="posts-2026-W47.png",
+        filename="posts-per-channel.png",
     )
     # Q-2 went out on LinkedIn in W46; Q-1 on LinkedIn and X in W47; r1-r3 came in W47.
     assert trend == InlineImage(
-        "trend-2026-W47",
+        "last-four-weeks",
         Chart(
             kind="lines",
             title="Posts and submissions, last four weeks",
-            labels=("2026-W44", "2026-W45", "2026-W46", "2026-W47"),
+            labels=("26 Oct – 1 Nov", "2–8 Nov", "9–15 Nov", "16–22 Nov"),
             series=(
                 Series("Posts published", (0, 0, 1, 2)),
                 Series("Submissions", (0, 0, 0, 3)),
             ),
             empty_text="No weeks to show yet",
         ),
-        filename="trend-2026-W47.png",
+        filename="last-four-weeks.png",
     )
+    assert all(m.images is plan.messages[0].images for m in plan.messages)
 
 
 def test_charts_are_the_same_for_every_manager_and_every_run(settings: Settings) -> None:
@@ -348,11 +459,14 @@ def test_a_week_with_no_data_still_makes_a_sensible_email(settings: Settings) ->
     assert only.context["quiet_week"] is True
     text, html = render("weekly_summary", {**only.context, "org_name": "Example Org"})
     assert "It was a quiet week" in text
-    assert "0 posts published against a plan of 0." in text
-    assert "Cadence is not tracked yet" in text
+    assert "Posts: 0 posts (no plan set), the same as last week." in text
+    assert "Mentions: nothing needed an answer this week." in text
+    assert "Nothing needs you this week." in text
+    assert "Posting slots are not tracked yet." in text
     assert "No mentions were found this week." in text
-    assert "No current policy version is set in the Policies tab." in text
-    assert "Nobody submitted content this week." in html
+    assert "No policy version is marked current yet" in text
+    assert "In Sales: 0 of 1 person sent something" in html
+    assert "tab" not in text.lower().replace("table", "")
     assert len(only.images) == 2
 
 
@@ -360,6 +474,34 @@ def test_no_managers_means_no_summaries_and_says_why(settings: Settings) -> None
     plan = weekly_summary.plan(snapshot(People=PEOPLE[1:3]), MONDAY, settings)
     assert plan.messages == ()
     assert "Manager role" in plan.report.lines[0]
+
+
+def demo_snapshot(tmp_path: Path) -> Snapshot:
+    """The demo program as of MONDAY, its Cadence laid out by the real check-cadence run."""
+    from automation.runner import run_job
+
+    rows = demo.demo_rows(MONDAY.date())
+    workspace = memory_workspace(make_settings(tmp_path), rows)
+    run_job(workspace, "check-cadence", MONDAY)
+    return workspace.store.read((*TABS, "Sent"))
+
+
+def test_every_demo_summary_agrees_with_itself_and_names_no_internals(
+    tmp_path: Path, settings: Settings
+) -> None:
+    week = demo_snapshot(tmp_path)
+    plan = weekly_summary.plan(week, MONDAY, settings)
+    assert len(plan.messages) >= 3
+    for message in plan.messages:
+        assert_figures_agree(message, week)
+        text, html = render("weekly_summary", {**message.context, "org_name": "Greenfield Law"})
+        for internal in ("W4", "(not in People)", "People tab", "Policies tab", "90 a month"):
+            assert internal not in text and internal not in html
+        assert "Litigation against" not in text
+    employment = [
+        g for g in part(plan.messages[0], "goals")["rows"] if g["metric"].startswith("Employment")
+    ]
+    assert employment and employment[0]["measured"] == "posts published about Employment"
 
 
 def test_the_summary_goes_out_once_per_manager_per_week(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from automation.demo.firm import (
     tab_row,
 )
 from automation.demo.queue import queue_rows
+from automation.demo.sharing import caption_rows, mark_for_sharing, people_details
 from sheets_schema.tabs import TABS
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -37,7 +38,8 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def demo_rows(today: date, seed: int = 7) -> dict[str, list[dict[str, str]]]:
     """Every tab's rows for the demo program, keyed by field, all text, relative to `today`.
 
-    Cadence, Sent, Runs and Crises are empty: the jobs fill them.
+    Cadence, Sent, Runs, Crises and Shares are empty: the jobs fill them (the demo's run
+    records last week's share digest in Shares: automation.demo.sharing).
     """
     queue, submissions = queue_rows(today, stream(seed, "queue"))
     acks, _pending = acknowledgement_rows(today, stream(seed, "acknowledgements"))
@@ -47,10 +49,11 @@ def demo_rows(today: date, seed: int = 7) -> dict[str, list[dict[str, str]]]:
         for goal in read_csv("goals.csv")
     ]
     rows["Channels"] = [tab_row("Channels", **c, active="Yes") for c in read_csv("channels.csv")]
-    rows["People"] = [_person(p) for p in PEOPLE]
+    rows["People"] = people_details([_person(p) for p in PEOPLE], today)
     rows["Rota"] = _rota_rows(today)
     rows["Absences"] = _absence_rows(today)
-    rows["Queue"] = queue
+    rows["Queue"] = mark_for_sharing(queue)
+    rows["Captions"] = caption_rows(queue)
     rows["Submissions"] = submissions
     rows["Mentions"] = _mention_rows(today, stream(seed, "mentions"))
     rows["Policies"] = _policy_rows(today)

@@ -13,6 +13,7 @@ from automation.config import load_settings
 from automation.demo.build import demo_rows
 from automation.demo.firm import TZ, demo_config_toml
 from automation.demo.inputs import write_inputs
+from automation.demo.sharing import last_weeks_shares
 from automation.demo.storm import demo_storm
 from automation.runner import run_job
 from automation.workspace import Workspace, build_workspace
@@ -21,7 +22,7 @@ from sheets_schema.records import Append, Changes
 from sheets_schema.values import parse_datetime
 
 #: What `--fresh` removes before writing the demo again (chorus.toml stays).
-_LEFTOVERS = ("workbook.xlsx", "outbox", "forms", "alerts", "inbox")
+_LEFTOVERS = ("workbook.xlsx", "outbox", "forms", "alerts", "inbox", "analytics")
 
 
 def demo_morning(settings_tz: ZoneInfo, at: str | None) -> datetime:
@@ -57,6 +58,7 @@ def run_demo(
         appends = tuple(Append(tab, row) for tab, tab_rows in rows.items() for row in tab_rows)
         workspace.store.apply(Changes(appends=appends))
         write_inputs(folder, now.date())
+        yield last_weeks_shares(workspace, now, folder)
         yield f"wrote {config}, {workbook} and the form exports, feeds and inbox under {folder}"
     else:
         yield f"using the existing {workbook} (pass --fresh to start over)"

@@ -26,13 +26,27 @@ import requests
 from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
-from automation.google.apis import API_NAMES, api_of
+from automation.google.apis import API_NAMES, SCOPES, api_of
 from sheets_schema.errors import BackendError, ChorusError
 
 #: what to do when Google refuses a token for the service account
 TOKEN_FIX = "the key may be deleted or disabled: create a new key in IAM > Service accounts > Keys"
+#: what to do when Google refuses a delegated token: the Admin console has not granted the scopes
+ADMIN_SCOPES_FIX = (
+    "the service account's client ID is not granted these scopes for domain-wide delegation: in "
+    "the Admin console (Security > Access and data control > API controls > Domain-wide "
+    "delegation) add the client ID (Cloud console > IAM > Service accounts > Unique ID) with "
+    + ",".join(
+        s for api in ("sheets", "drive", "forms", "docs", "calendar", "gmail") for s in SCOPES[api]
+    )
+)
 #: what to do when Google could not be reached at all
 NETWORK_FIX = "check the network and https://www.google.com/appsstatus, then re-run"
+
+#: what to do when Google's rate limit held after Chorus's retries
+RATE_FIX = "Google limits how fast one user may call it: wait a few minutes and re-run"
+#: Gmail (and Drive) say "too fast" with a 403 and one of these reasons, not with a 429
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 
 #: the statuses whose fix is access: share the file, check its id, enable the API
 ACCESS_STATUSES = (401, 403, 404)
@@ -52,6 +66,12 @@ class Refusal:
     message: str
     api: str
     token: bool = False  # a token was refused: the key or the delegation, not the file
+    reason: str = ""  # Google's errors[0].reason, when it gave one
+
+    @property
+    def rate_limited(self) -> bool:
+        """A 403 that means "too fast", not "not allowed" (Gmail's usageLimits reasons)."""
+        return self.status == 403 and self.reason in RATE_LIMIT_REASONS
 
     def says(self, text: str) -> bool:
         """Whether Google's message contains `text` (for the few answers told apart by wording)."""
@@ -61,10 +81,20 @@ class Refusal:
 def refusal_of(error: object) -> Refusal | None:
     """The Refusal in a Google answer or library exception; None for anything else."""
     if isinstance(error, requests.Response):
-        return Refusal(error.status_code, _message(error.content, error.reason), api_of(error.url))
+        return Refusal(
+            error.status_code,
+            _message(error.content, error.reason),
+            api_of(error.url),
+            reason=reason_of(error.content),
+        )
     if isinstance(error, HttpError):
         status = int(getattr(error.resp, "status", 0) or 0)
-        return Refusal(status, _first_line(error.reason or ""), api_of(error.uri or ""))
+        return Refusal(
+            status,
+            _first_line(error.reason or ""),
+            api_of(error.uri or ""),
+            reason=reason_of(error.content),
+        )
     if isinstance(error, RefreshError):
         # google-auth raises RefreshError(message, response body): the message alone reads well
         said = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
@@ -116,7 +146,17 @@ class GoogleCall:
         if refusal.status == NO_ANSWER:
             return self._make(kind, f"Google could not be reached ({refusal.message})", NETWORK_FIX)
         if refusal.token:
-            return self._make(kind, f"Google refused a token ({refusal.message})", self.token_fix)
+            # a caller's own token fix knows better; else unauthorized_client is the Admin console
+            admin = refusal.says("unauthorized_client") and self.token_fix == TOKEN_FIX
+            fix = ADMIN_SCOPES_FIX if admin else self.token_fix
+            return self._make(kind, f"Google refused a token ({refusal.message})", fix)
+        if refusal.rate_limited:  # too fast, not forbidden: never the access fix
+            return self._make(
+                self.kinds.get(429, self.kinds.get(NO_ANSWER, self.kind)),
+                f"{API_NAMES[refusal.api]} answered {refusal.status} ({refusal.message}): "
+                "Google's rate limit",
+                RATE_FIX,
+            )
         fix = self.access_fix if refusal.status in ACCESS_STATUSES else ""
         said = f" ({refusal.message})" if refusal.message else ""
         return self._make(
@@ -138,6 +178,15 @@ class GoogleCall:
             isinstance(exc, Exception) and refusal_of(exc) is not None
         ):
             raise self.error(exc) from None
+
+
+def reason_of(body: bytes | str | None) -> str:
+    """Google's error.errors[0].reason from an answer's body ('' when there is none)."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    try:
+        return str(json.loads(text)["error"]["errors"][0]["reason"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
 
 
 def _message(body: bytes | str, fallback: str) -> str:

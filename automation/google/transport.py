@@ -25,9 +25,16 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import AuthorizedSession, Request
 from requests.adapters import HTTPAdapter
 
-from automation.google.apis import GOOGLE_ORIGINS, api_of
-from automation.google.credentials import load_credentials
-from automation.google.errors import GoogleCall, UncertainWrite
+from automation.google.apis import API_NAMES, GOOGLE_ORIGINS, api_of
+from automation.google.credentials import acting_email, kind_of, load_identity
+from automation.google.errors import (
+    RATE_FIX,
+    RATE_LIMIT_REASONS,
+    TOKEN_FIX,
+    GoogleCall,
+    UncertainWrite,
+    reason_of,
+)
 from sheets_schema.errors import BackendError, ConfigError
 from sheets_schema.settings import Settings
 
@@ -86,6 +93,15 @@ class _EndpointAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+def mount_endpoint(session: requests.Session) -> None:
+    """Send the session's Google traffic to $CHORUS_GOOGLE_API_ENDPOINT, when it is set."""
+    endpoint = os.environ.get(ENDPOINT_ENV, "").strip()
+    if endpoint:
+        adapter = _EndpointAdapter(endpoint)
+        for origin in GOOGLE_ORIGINS:
+            session.mount(origin, adapter)
+
+
 @dataclass
 class GoogleServices:
     """Credentials plus one session through which every Google call of a run goes."""
@@ -109,17 +125,9 @@ class GoogleServices:
     ) -> GoogleServices:
         """Credentials from the key file in settings, $GOOGLE_APPLICATION_CREDENTIALS, or ADC."""
         session = base_session or requests.Session()
-        endpoint = os.environ.get(ENDPOINT_ENV, "").strip()
-        if endpoint:
-            adapter = _EndpointAdapter(endpoint)
-            for origin in GOOGLE_ORIGINS:
-                session.mount(origin, adapter)
-        creds, delegated = load_credentials(
-            settings.backend.credentials,
-            settings.backend.delegated_user,
-            settings_path=settings.path,
-        )
-        return cls(creds, delegated, session, retry or RetryPolicy())
+        mount_endpoint(session)
+        identity = load_identity(settings)
+        return cls(identity.files, identity.mail, session, retry or RetryPolicy())
 
     def authorized_session(self, delegated: bool = False) -> AuthorizedSession:
         """A google-auth AuthorizedSession sharing the base session's transport adapters."""
@@ -131,7 +139,7 @@ class GoogleServices:
                     place="chorus.toml: backend.delegated_user",
                     fix="set delegated_user to the address Chorus sends as, and grant the service account domain-wide delegation",
                 )
-            authed = AuthorizedSession(creds, auth_request=Request(session=self.base_session))  # type: ignore[no-untyped-call]
+            authed = AuthorizedSession(creds, auth_request=TokenRequest(self.base_session))  # type: ignore[no-untyped-call]
             for prefix, adapter in self.base_session.adapters.items():
                 authed.mount(prefix, adapter)
             self._sessions[delegated] = authed
@@ -158,6 +166,7 @@ class GoogleServices:
         api = api_of(url)
         started = time.monotonic()
         attempt = 0
+        maybe_landed = False  # a write's try that Google may have carried out
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
         while True:
             self.calls[api] += 1
@@ -165,6 +174,11 @@ class GoogleServices:
             if isinstance(outcome, requests.Response):
                 return outcome
             error, retry_after = outcome
+            maybe_landed = maybe_landed or (
+                method.upper() not in ("GET", "HEAD")
+                and error != "HTTP 429"
+                and not error.startswith("rate limit")
+            )
             wait = self.retry.delay(attempt, retry_after)
             attempt += 1
             if (
@@ -172,8 +186,11 @@ class GoogleServices:
                 or (time.monotonic() - started) + wait > self.retry.total
             ):
                 raise BackendError(
-                    f"Google {api} did not answer {method} {_short(url)} after {attempt} tries (last: {error})",
-                    fix="check https://www.google.com/appsstatus and re-run; nothing was half-written",
+                    f"Google {api} did not answer {method} {_short(url)} after {attempt} tries "
+                    f"(last: {error}); {_what_landed(method, maybe_landed)}",
+                    fix=RATE_FIX
+                    if error.startswith(("rate limit", "HTTP 429"))
+                    else "check https://www.google.com/appsstatus and re-run",
                 )
             log.info("retrying %s %s after %s in %.1fs", method, _short(url), error, wait)
             self.retry.sleep(wait)
@@ -204,8 +221,9 @@ class GoogleServices:
         )
 
     def service_account_email(self) -> str:
-        """Who to share files with, for the fixes in messages."""
-        return getattr(self.credentials, "service_account_email", "") or "the service account"
+        """Who Chorus acts as for files (the delegated user, the signed-in person or the service
+        account): who to share files with, for the fixes in messages."""
+        return acting_email(self.credentials) or "the service account"
 
 
 def _try_once(
@@ -214,10 +232,15 @@ def _try_once(
     """One try: the final response, or (what went wrong, Retry-After) when it is worth another."""
     try:
         response: requests.Response = session.request(method, url, **kwargs)  # type: ignore[no-untyped-call]
-    except (RefreshError, TransportError) as exc:
-        # The token, not the call, was refused (a deleted or disabled key answers invalid_grant):
-        # one clear error for every adapter and command, never a google-auth trace.
-        raise GoogleCall(f"signing in as {_signer(session)}").error(exc) from None
+    except TransportError as exc:
+        # No token yet, so the call itself was never sent: safe to try again, writes included.
+        return f"token request failed ({_first(exc)})", None
+    except RefreshError as exc:
+        # The token, not the call, was refused (a deleted or disabled key answers invalid_grant,
+        # a delegation without the scopes unauthorized_client): one clear error, no trace.
+        raise GoogleCall(
+            f"signing in as {_signer(session)}", token_fix=token_fix_for(session.credentials)
+        ).error(exc) from None
     except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
         if not idempotent:
             raise UncertainWrite(
@@ -225,6 +248,10 @@ def _try_once(
                 fix="Chorus re-reads before trying again; re-run the job if it stopped here",
             ) from exc
         return type(exc).__name__, None
+    if response.status_code == 403 and reason_of(response.content) in RATE_LIMIT_REASONS:
+        # Gmail's "too fast" is a 403 (rateLimitExceeded, userRateLimitExceeded): like a 429,
+        # nothing was done, so it is waited out and retried, never read as refused access.
+        return f"rate limit (HTTP 403 {reason_of(response.content)})", _retry_after(response)
     if response.status_code not in RETRY_STATUSES:
         return response
     # 429 means Google did not do it; a 5xx on a write may have been applied.
@@ -236,9 +263,57 @@ def _try_once(
     return f"HTTP {response.status_code}", _retry_after(response)
 
 
+def _what_landed(method: str, maybe_landed: bool) -> str:
+    """What is known of a request whose retries ran out, in words for the error."""
+    if method.upper() in ("GET", "HEAD"):
+        return "it only reads, so nothing was written"
+    if not maybe_landed:
+        # a write that is not safe to repeat gets here only through rate limits: not done
+        return (
+            "Google refused it each time as too many requests (its rate limit), so it did not land"
+        )
+    return "it may have landed; re-running writes the same values again"
+
+
 def _signer(session: AuthorizedSession) -> str:
-    """Who asked for the token, for the message: the service account's address."""
-    return getattr(session.credentials, "service_account_email", "") or "the service account"
+    """Who asked for the token, for the message: the delegated user, person or service account."""
+    return acting_email(session.credentials) or "the service account"
+
+
+def token_fix_for(creds: Credentials) -> str:
+    """What to do when Google refuses this identity a token."""
+    if kind_of(creds) == "oauth":
+        return "the sign-in was revoked or has expired: run `chorus auth login` again"
+    return TOKEN_FIX
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:160] if text else type(exc).__name__
+
+
+class TokenRequest(Request):
+    """google-auth's token transport, with the retries left to `GoogleServices.send`.
+
+    google-auth retries a token endpoint's 5xx and 429 itself, sleeping on the
+    wall clock between tries; answering those as a TransportError instead puts
+    every retry under the one bounded, injectable RetryPolicy.
+    """
+
+    def __call__(
+        self,
+        url: Any,
+        method: Any = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """One token request; a retryable status becomes a TransportError."""
+        response = super().__call__(url, method, body, headers, timeout, **kwargs)  # type: ignore[no-untyped-call]
+        if response.status in RETRY_STATUSES:
+            raise TransportError(f"{API_NAMES['oauth2']} answered {response.status}")  # type: ignore[no-untyped-call]
+        return response
 
 
 def _short(url: str) -> str:

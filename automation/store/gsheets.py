@@ -8,7 +8,10 @@ Call budget per run, whatever the number of rows:
   job's read), at most one `values:batchUpdate` for keyed updates, one
   `values:append` per tab that gains rows, one `spreadsheets:batchUpdate`
   only when rows are deleted, and one setting the Value dropdowns of Program
-  rows it appended (their tab ids read once per store, shared with deletes);
+  rows it appended; the tabs' ids and grid sizes are read once per store
+  (for deletes, and for Google's cell limit before an append). A request
+  that would pass Google's recommended 2 MB is split into several (see
+  gsheets_limits.py: 10,000 form responses are about 4 requests);
 - set-up: one `spreadsheets.get`, one `values:batchGet` and one
   `spreadsheets:batchUpdate` creating tabs, headers, frozen rows, dropdowns
   and column widths.
@@ -17,6 +20,9 @@ User text is written with valueInputOption RAW, so it can never become a
 formula; dates go in as serial numbers, which the date format set on their
 column at init shows (and reads back) as dates. An append whose answer was lost is followed by a re-read of the key
 column and an append of only the rows that are missing, never a blind repeat.
+If Google applied the lost append late, after that re-read, the next write to
+the tab finds the identical second copies of Chorus's keys and deletes them
+(a copy a person has changed since is reported, not deleted).
 """
 
 from __future__ import annotations
@@ -24,29 +30,40 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from automation.google.errors import GoogleCall, UncertainWrite, refusal_of
 from automation.google.transport import GoogleServices
-from automation.store import keys
+from automation.store.gsheets_limits import (
+    CELL_TEXT_LIMIT,
+    Grid,
+    Steps,
+    json_size,
+    split_by_size,
+    utf16_len,
+)
+from automation.store.gsheets_plan import (
+    PlannedWrite,
+    added_columns_requests,
+    doomed_rows,
+    key_index,
+    plan_tab,
+    quote_tab,
+    repeated_rows,
+)
 from automation.store.gsheets_setup import (
-    column_requests,
-    header_cells,
     new_tab_requests,
     program_value_dropdown,
     readme_requests,
     upgrade_requests,
 )
-from sheets_schema.cells import cell_to_text, to_serial, typed
-from sheets_schema.columns import Column, Kind, Tab, normalise_header
+from sheets_schema.cells import cell_to_text
+from sheets_schema.columns import normalise_header
 from sheets_schema.errors import BackendError, ChorusError, SheetError
 from sheets_schema.headers import (
     Rename,
-    column_letter,
     columns_to_add,
     find_renames,
     renamed_headers_error,
@@ -54,11 +71,9 @@ from sheets_schema.headers import (
 from sheets_schema.program import program_setting
 from sheets_schema.records import (
     ApplyResult,
-    Cell,
     Changes,
     Delete,
     Snapshot,
-    Update,
     check_cell_sizes,
     check_changes,
     frame_from_sheet_rows,
@@ -66,13 +81,8 @@ from sheets_schema.records import (
 )
 from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
 
-SHEETS_CELL_LIMIT = 50_000
+SHEETS_CELL_LIMIT = CELL_TEXT_LIMIT
 PROGRAM_TAB = "Program"
-
-
-def quote_tab(name: str) -> str:
-    """A1 notation for a whole tab: 'My Tab' with single quotes doubled."""
-    return "'" + name.replace("'", "''") + "'"
 
 
 class SheetsStore:
@@ -89,6 +99,7 @@ class SheetsStore:
         self.http = self.client.http_client
         self.lock_dir = lock_dir or Path.home() / ".cache" / "chorus"
         self._sheet_ids: dict[str, int] | None = None  # tab ids never change once a tab exists
+        self._grid: Grid | None = None  # tab sizes, kept up to date by this store's own writes
 
     @classmethod
     def from_settings(cls, settings: Any, google: GoogleServices | None = None) -> SheetsStore:
@@ -161,7 +172,7 @@ class SheetsStore:
     # -- writing -------------------------------------------------------------
     def apply(self, changes: Changes) -> ApplyResult:
         check_changes(changes)
-        check_cell_sizes(changes, SHEETS_CELL_LIMIT)
+        check_cell_sizes(changes, SHEETS_CELL_LIMIT, measure=utf16_len)
         result = ApplyResult()
         if not changes:
             return result
@@ -169,46 +180,117 @@ class SheetsStore:
         fresh = dict(
             zip(tab_names, self._batch_get([quote_tab(n) for n in tab_names]), strict=True)
         )
-        write = _Write()
+        write = PlannedWrite()
         for name in tab_names:
-            _plan_tab(TABS[name], fresh[name], changes, write, result)
-        if write.value_ranges or write.header_cells:
-            self.http.values_batch_update(
-                self.spreadsheet_id,
-                body={"valueInputOption": "RAW", "data": write.header_cells + write.value_ranges},
-            )
-        # Deletes before appends: an append can insert rows mid-sheet (Google's table
-        # detection stops at a blank row), which would shift the rows we located.
-        if write.doomed:
-            self._delete_rows(write.doomed, result, fresh)
+            plan_tab(TABS[name], fresh[name], changes, write, result)
+        copies = {n: repeated_rows(TABS[n], fresh[n], result) for n in write.appends}
+        copies = {n: rows for n, rows in copies.items() if rows}
+        steps = self._steps(write, copies, fresh, result)
+        steps.run()
         for name, pending in write.appends.items():
-            if pending:
-                at = self._append(name, list(pending.values()), list(pending))
-                if name == PROGRAM_TAB and "value" in write.positions[name]:
-                    self._program_dropdowns(at, write.positions[name]["value"])
             if pending or write.dropped.get(name):
                 result.appended[name] = len(pending) + write.dropped.get(name, 0)
         for name, count in write.dropped.items():
             result.deleted[name] = result.deleted.get(name, 0) + count
         return result
 
+    def _steps(
+        self,
+        write: PlannedWrite,
+        copies: dict[str, list[int]],
+        fresh: dict[str, list[list[Any]]],
+        result: ApplyResult,
+    ) -> Steps:
+        """The write's requests in order, each within Google's size, after the cell limit check."""
+        steps = Steps(self._write_refused)
+        data = write.header_cells + write.value_ranges
+        parts = split_by_size(data, json_size)
+        for i, part in enumerate(parts, start=1):
+            body = {"valueInputOption": "RAW", "data": part}
+            tabs = sorted({str(d["range"]).rsplit("!", 1)[0] for d in part})
+            steps.add(
+                f"values of {', '.join(tabs)} (request {i} of {len(parts)})",
+                partial(self.http.values_batch_update, self.spreadsheet_id, body=body),
+            )
+        # Deletes before appends: an append can insert rows mid-sheet (Google's table
+        # detection stops at a blank row), which would shift the rows we located.
+        if write.doomed or copies:
+            doomed = {n: write.doomed.get(n, []) for n in {*write.doomed, *copies}}
+            steps.add(
+                f"deleting rows of {', '.join(sorted(doomed))}",
+                partial(self._delete_rows, doomed, result, fresh, set(copies)),
+            )
+        appends = {n: p for n, p in write.appends.items() if p}
+        if appends:
+            self._grid_of().check_growth({n: len(p) for n, p in appends.items()}, {})
+        for name, pending in appends.items():
+            lines = split_by_size(list(pending.items()), lambda kv: json_size(kv[1]))
+            for i, line_part in enumerate(lines, start=1):
+                steps.add(
+                    f"{len(line_part)} rows appended to {name} (request {i} of {len(lines)})",
+                    partial(self._append_part, name, line_part, write),
+                )
+        return steps
+
+    def _write_refused(self, exc: Exception) -> ChorusError | None:
+        """Google's refusal of a write request, with the place and the fix (None: not one)."""
+        if refusal_of(exc) is None:
+            return None
+        return GoogleCall(
+            f"writing spreadsheet {self.spreadsheet_id}",
+            access_fix=f"share the spreadsheet with {self.services.service_account_email()} "
+            "as an editor",
+        ).error(exc)
+
+    def _append_part(
+        self, name: str, part: list[tuple[tuple[str, ...], list[Any]]], write: PlannedWrite
+    ) -> None:
+        """One request's share of a tab's new rows; the Program tab's get their dropdowns."""
+        at = self._append(name, [line for _, line in part], [key for key, _ in part])
+        self._grid_of().grew(name, len(part))
+        if name == PROGRAM_TAB and "value" in write.positions[name]:
+            self._program_dropdowns(at, write.positions[name]["value"])
+
     def write_cost(self, changes: Changes) -> int:
-        """Sheets calls `apply` spends (without retries): the re-read, the values update, the
-        row deletions (and the tab ids, once), and one append per tab that gains rows."""
+        """Sheets calls `apply` spends (without retries): the re-read, the values updates, the
+        row deletions (and the tabs' ids and sizes, once), and the appends: one request per
+        2 MB (estimated from the values, so a write right at a boundary may take one more)."""
         if not changes:
             return 0
-        cost = 1 + (1 if changes.updates else 0) + len({a.tab for a in changes.appends})
+        cost = 1
+        if changes.updates:
+            ranges = [
+                {"range": "'Tab'!A1:ZZ1", "values": [list(u.values.values())]}
+                for u in changes.updates
+            ]
+            cost += len(split_by_size(ranges, json_size))
+        for tab in dict.fromkeys(a.tab for a in changes.appends):
+            lines = [list(a.row.values()) for a in changes.appends if a.tab == tab]
+            cost += len(split_by_size(lines, json_size))
         program = any(a.tab == PROGRAM_TAB for a in changes.appends)  # + its dropdowns
         cost += (1 if changes.deletes else 0) + (1 if program else 0)
-        if (changes.deletes or program) and self._sheet_ids is None:
-            cost += 1
+        if (changes.deletes or changes.appends) and self._grid is None:
+            cost += 1  # the tabs' ids and sizes, once per store
         return cost
 
     def _sheet_id(self, name: str) -> int:
         """A tab's id, from one metadata read per store (ids never change once a tab exists)."""
         if self._sheet_ids is None:
-            self._sheet_ids = {normalise_header(t): p["sheetId"] for t, p in self._titles().items()}
+            self._load_tabs()
+        assert self._sheet_ids is not None
         return self._sheet_ids[normalise_header(name)]
+
+    def _grid_of(self) -> Grid:
+        """Every tab's size, from the same metadata read as the tab ids."""
+        if self._grid is None:
+            self._load_tabs()
+        assert self._grid is not None
+        return self._grid
+
+    def _load_tabs(self) -> None:
+        titles = self._titles()
+        self._sheet_ids = {normalise_header(t): p["sheetId"] for t, p in titles.items()}
+        self._grid = Grid.from_properties(titles.values())
 
     def _program_dropdowns(self, rows: dict[tuple[str, ...], int], value_col: int) -> None:
         """Each appended Program row's Value cell: a strict dropdown of its setting's values,
@@ -245,7 +327,7 @@ class SheetsStore:
             rows = self._batch_get([quote_tab(name)])[0]
             tab = TABS[name]
             headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
-            index = _key_index(tab, rows, require_columns(tab, headers))
+            index = key_index(tab, rows, require_columns(tab, headers))
             missing = [
                 (line, key) for line, key in zip(lines, keys, strict=True) if key not in index
             ]
@@ -270,51 +352,63 @@ class SheetsStore:
         doomed: dict[str, list[tuple[str, ...]]],
         result: ApplyResult,
         fresh: dict[str, list[list[Any]]],
+        dedupe: set[str],
     ) -> None:
-        """Delete rows by key, locating them in the write's own fresh read (re-read after a lost answer)."""
+        """Delete rows by key (and, in `dedupe` tabs, identical second copies of a key), locating
+        them in the write's own fresh read (re-read after a lost answer)."""
         for attempt in range(4):
             names = list(doomed)
             if attempt:
                 fresh = dict(
                     zip(names, self._batch_get([quote_tab(n) for n in names]), strict=True)
                 )
-            requests = []
+            requests, gone = [], {}
             for name in names:
-                tab = TABS[name]
-                rows = fresh[name]
-                headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
-                index = _key_index(tab, rows, require_columns(tab, headers))
-                numbers = sorted(
-                    {r for key in doomed[name] for r in index.get(key, [])}, reverse=True
-                )
-                sheet_id = self._sheet_id(name)
-                requests += [
-                    {
-                        "deleteDimension": {
-                            "range": {
-                                "sheetId": sheet_id,
-                                "dimension": "ROWS",
-                                "startIndex": r - 1,
-                                "endIndex": r,
-                            }
-                        }
-                    }
-                    for r in numbers
-                ]
-                if attempt == 0:
-                    result.deleted[name] = len(numbers)
+                keyed, copies = doomed_rows(TABS[name], fresh[name], doomed[name], name in dedupe)
+                if attempt == 0 and keyed:
+                    result.deleted[name] = len(keyed)
+                numbers = sorted(set(keyed) | set(copies), reverse=True)
+                requests += self._row_requests(name, numbers)
+                gone[name] = len(numbers) - self._grid_of().rows_to_keep(name, len(numbers))
             if not requests:
                 return
             try:
-                self.http.batch_update(self.spreadsheet_id, {"requests": requests})
-                return
+                # Highest rows first, so a later request's rows have not moved, whatever the split.
+                for part in split_by_size(requests, json_size):
+                    self.http.batch_update(self.spreadsheet_id, {"requests": part})
             except UncertainWrite:
                 # Deleting by row number twice could remove a neighbour: re-read and re-locate.
+                self._grid = None
                 continue
+            for name, count in gone.items():
+                self._grid_of().grew(name, -count)
+            return
         raise BackendError(
             "deleting rows did not get an answer after 4 tries",
             fix="re-run the job; it re-checks them",
         )
+
+    def _row_requests(self, name: str, numbers: list[int]) -> list[dict[str, Any]]:
+        """deleteDimension for each row (highest first); the rows Google would not let go
+        (the last below the frozen header) are cleared instead."""
+        sheet_id = self._sheet_id(name)
+        keep = self._grid_of().rows_to_keep(name, len(numbers))
+        cleared, deleted = numbers[len(numbers) - keep :], numbers[: len(numbers) - keep]
+        span = {"sheetId": sheet_id, "dimension": "ROWS"}
+        requests: list[dict[str, Any]] = [
+            {"deleteDimension": {"range": {**span, "startIndex": r - 1, "endIndex": r}}}
+            for r in deleted
+        ]
+        requests += [
+            {
+                "updateCells": {
+                    "range": {"sheetId": sheet_id, "startRowIndex": r - 1, "endRowIndex": r},
+                    "fields": "userEnteredValue",
+                }
+            }
+            for r in cleared
+        ]
+        return requests
 
     # -- set-up ----------------------------------------------------------------
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
@@ -363,11 +457,11 @@ class SheetsStore:
             if title not in filtered:  # a tab made before tabs had filters and date formats
                 requests += upgrade_requests(tab, props["sheetId"], headers)
                 created.append(f"{name} (filter)")
-            requests += _added_columns_requests(tab, props, len(headers), missing)
+            requests += added_columns_requests(tab, props, len(headers), missing)
             created.extend(f"{name}!{c.header}" for c in missing)
         if requests:
             self.http.batch_update(self.spreadsheet_id, {"requests": requests})
-            self._sheet_ids = None
+            self._sheet_ids, self._grid = None, None
         if renames:  # a second, empty column beside a renamed one would split the data
             raise renamed_headers_error(renames, created)
         return created
@@ -391,154 +485,6 @@ class SheetsStore:
 
         self.lock_dir.mkdir(parents=True, exist_ok=True)
         return XlsxStore(self.lock_dir / f"google-{self.spreadsheet_id}.xlsx").try_lock(name)
-
-
-def _raw(value: Cell, kind: Kind) -> Any:
-    """A cell as written RAW: a date as its serial number (the column's format shows it as a
-    date), a whole number as a number, anything else as the text it is."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    held = typed(kind, value)
-    if isinstance(held, date):
-        return to_serial(held)
-    return held
-
-
-def _added_columns_requests(
-    tab: Tab, props: dict[str, Any], start: int, missing: list[Column]
-) -> list[dict[str, Any]]:
-    """Headers, dropdowns and formats for columns a tab lacks, widening the grid if it must."""
-    if not missing:
-        return []
-    requests: list[dict[str, Any]] = []
-    grid_cols = props.get("gridProperties", {}).get("columnCount", 26)
-    if start + len(missing) > grid_cols:
-        requests.append(
-            {
-                "appendDimension": {
-                    "sheetId": props["sheetId"],
-                    "dimension": "COLUMNS",
-                    "length": start + len(missing) - grid_cols,
-                }
-            }
-        )
-    requests.append(header_cells(props["sheetId"], [c.header for c in missing], start))
-    for offset, col in enumerate(missing):
-        requests += column_requests(tab, props["sheetId"], col, start + offset)
-    return requests
-
-
-@dataclass
-class _Write:
-    """One apply's requests, gathered tab by tab before anything is sent."""
-
-    value_ranges: list[dict[str, Any]] = field(default_factory=list)
-    header_cells: list[dict[str, Any]] = field(default_factory=list)
-    appends: dict[str, dict[tuple[str, ...], list[Any]]] = field(default_factory=dict)
-    dropped: dict[str, int] = field(default_factory=dict)
-    doomed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    positions: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
-def _plan_tab(
-    tab: Tab, rows: list[list[Any]], changes: Changes, write: _Write, result: ApplyResult
-) -> None:
-    """One tab's share of a write: missing headers, updates, appends and deletes by key."""
-    name = tab.name
-    positions = write.positions[name] = _positions(tab, rows, changes, write)
-    index = _key_index(tab, rows, positions)
-    for update in (u for u in changes.updates if u.tab == name):
-        _plan_update(tab, update, rows, positions, index, write.value_ranges, result)
-    for append in (a for a in changes.appends if a.tab == name):
-        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
-        if key in index:
-            result.skipped.append(keys.already_there(tab, key))
-            continue
-        line: list[Any] = [""] * (max(positions.values()) + 1)
-        for f, value in append.row.items():
-            line[positions[f]] = _raw(value, tab.column(f).kind)
-        write.appends.setdefault(name, {})[key] = line
-        index[key] = [-1]
-    for delete in (d for d in changes.deletes if d.tab == name):
-        key = keys.key_text(delete.key)
-        found = index.pop(key, None)
-        if found and found[0] > 0:
-            write.doomed.setdefault(name, []).append(key)
-        elif found:
-            # Appended and deleted in the same write: it never reaches the sheet,
-            # counted as the local workbook counts it (added, then removed).
-            del write.appends[name][key]
-            write.dropped[name] = write.dropped.get(name, 0) + 1
-
-
-def _positions(tab: Tab, rows: list[list[Any]], changes: Changes, write: _Write) -> dict[str, int]:
-    """Field -> column position; a field the write needs and the sheet lacks gets a new header."""
-    headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
-    positions = require_columns(tab, headers)
-    needed = {f for a in changes.appends if a.tab == tab.name for f in a.row}
-    needed |= {f for u in changes.updates if u.tab == tab.name for f in u.values}
-    width = len(headers)
-    for f in tab.fields:
-        if f in needed and f not in positions:
-            positions[f] = width
-            write.header_cells.append(
-                {
-                    "range": f"{quote_tab(tab.name)}!{column_letter(width)}1",
-                    "values": [[tab.column(f).header]],
-                }
-            )
-            width += 1
-    return positions
-
-
-def _key_index(
-    tab: Tab, rows: list[list[Any]], positions: dict[str, int]
-) -> dict[tuple[str, ...], list[int]]:
-    cols = [positions[k] for k in tab.key]
-    index: dict[tuple[str, ...], list[int]] = {}
-    for r, row in enumerate(rows[1:], start=2):
-        key = keys.row_key(tab, row, cols)
-        if any(key):
-            index.setdefault(key, []).append(r)
-    return index
-
-
-def _plan_update(
-    tab: Tab,
-    update: Update,
-    rows: list[list[Any]],
-    positions: dict[str, int],
-    index: dict[tuple[str, ...], list[int]],
-    out: list[dict[str, Any]],
-    result: ApplyResult,
-) -> None:
-    found = index.get(keys.key_text(update.key))
-    if not found or found[0] < 0:
-        result.skipped.append(keys.no_row(tab, update.key))
-        return
-    r = found[0]
-    row = rows[r - 1]
-    changed = keys.edited_fields(update, positions, lambda c: row[c] if c < len(row) else None)
-    if changed:
-        result.skipped.append(keys.edited_since_read(tab, update.key, changed))
-        return
-    # One range per run of adjacent columns, so cells between them (a person's) are untouched.
-    cols = sorted((positions[f], _raw(v, tab.column(f).kind)) for f, v in update.values.items())
-    run: list[tuple[int, Any]] = []
-    for col, value in cols + [(-10, None)]:
-        if run and col != run[-1][0] + 1:
-            out.append(
-                {
-                    "range": f"{quote_tab(tab.name)}!{column_letter(run[0][0])}{r}:{column_letter(run[-1][0])}{r}",
-                    "values": [[v for _, v in run]],
-                }
-            )
-            run = []
-        if col >= 0:
-            run.append((col, value))
-    result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
 
 
 __all__ = ["SheetsStore", "quote_tab", "Delete"]

@@ -81,3 +81,20 @@ def edited_since_read(tab: Tab, key: Sequence[str], fields: Sequence[str]) -> st
 def already_there(tab: Tab, key: Sequence[str]) -> str:
     """Why an append was skipped: a row with its key exists."""
     return f"{tab.name}: a row with key {'/'.join(key)} already exists; not added twice"
+
+
+def removed_copies(tab: Tab, key: Sequence[str], count: int) -> str:
+    """What happened to identical second copies of a key (an append that landed twice)."""
+    return (
+        f"{tab.name}: removed {count} identical extra row(s) with key {'/'.join(key)} "
+        "(a write whose answer was lost had landed twice)"
+    )
+
+
+def differing_copies(tab: Tab, key: Sequence[str], rows: Sequence[int]) -> str:
+    """Why rows sharing a key were left alone: they differ, so a person decides which stays."""
+    where = ", ".join(str(r) for r in rows)
+    return (
+        f"{tab.name}: rows {where} all have the key {'/'.join(key)} but differ; none was "
+        "removed: keep the right one and delete the others"
+    )

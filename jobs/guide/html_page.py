@@ -52,7 +52,7 @@ _STYLE = """<style>
   h3 { font-size: 1.15rem; margin: 1.75rem 0 .5rem; }
   p, ul, ol { margin: 0 0 .9rem; }
   li { margin-bottom: .35rem; }
-  a { color: var(--accent); text-underline-offset: 2px; }
+  a { color: var(--accent); text-underline-offset: 2px; overflow-wrap: anywhere; }  /* only links may break anywhere */
   a:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
   .lead { font-size: 1.15rem; color: var(--muted); }
   nav.contents { background: var(--wash); border-radius: 6px; padding: 1rem 1.25rem; margin: 1.5rem 0 2rem; }
@@ -65,6 +65,14 @@ _STYLE = """<style>
   table { border-collapse: collapse; width: 100%; font-size: .95em; }
   th, td { text-align: left; vertical-align: top; padding: .45rem .6rem; border-bottom: 1px solid var(--rule); }
   th { background: var(--wash); font-weight: 600; }
+  @media (max-width: 600px) {
+    /* on a phone each table row stacks into labelled lines: nothing scrolls sideways */
+    .table table, .table tbody, .table tr, .table td { display: block; width: auto; }
+    .table thead { display: none; }
+    .table tr { border-bottom: 1px solid var(--rule); padding: .4rem 0; }
+    .table td { border: 0; padding: .1rem 0; }
+    .table td:not(:first-child)::before { content: attr(data-label) ": "; color: var(--muted); }
+  }
   .generated { color: var(--muted); }
   .address { display: none; }
   @media print {
@@ -111,8 +119,14 @@ def _block(block: Block) -> str:
         items = "".join(f"  <li>{_runs(item)}</li>\n" for item in block.items)
         return f"<{tag}>\n{items}</{tag}>\n"
     headers = "".join(f'<th scope="col">{escape(header)}</th>' for header in block.headers)
+    labels = [escape(header) for header in block.headers]
     rows = "".join(
-        "    <tr>" + "".join(f"<td>{_runs(cell)}</td>" for cell in row) + "</tr>\n"
+        "    <tr>"
+        + "".join(
+            f'<td data-label="{labels[n] if n < len(labels) else ""}">{_runs(cell)}</td>'
+            for n, cell in enumerate(row)
+        )
+        + "</tr>\n"
         for row in block.rows
     )
     return (

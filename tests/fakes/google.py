@@ -45,16 +45,40 @@ Public API (other engineers use these):
     twin.gmail_messages(user, label=None) -> list[EmailMessage]
     # Docs
     twin.docs_text(document_id) -> str
+    # Who owns what (tests/fakes/google_ownership.py) and who may sign in (google_oauth.py)
+    twin.files_listing() -> [{"id", "name", "mimeType", "owners": [emails], "driveId", ...}]
+    twin.create_shared_drive(name, {email: role}) -> drive id
+    twin.service_accounts_own_files = False   # True: the old kindness, a robot may own files
+    twin.forms_created_published = False      # True: forms.create makes a published form
+    twin.granted_subjects = {"@example.org"}  # domain-wide delegation: users (or "@domain")
+    twin.delegated_scopes = None              # the scopes the Admin console granted (None: all)
+    twin.oauth_user = "coordinator@example.org"   # who consents on the OAuth consent page
+    twin.make_oauth_client(path) -> client secret JSON (Desktop app)
+    twin.authorized_user_info(user, scopes) -> a stored OAuth token, refreshable here
 
 Authentication: the token endpoints (https://oauth2.googleapis.com/token and
 https://accounts.google.com/o/oauth2/token, or /token in server mode) accept JWT-bearer grants
 signed by a key from make_service_account_key (signature checked with its public key; `sub`
-honoured for domain-wide delegation, so Gmail's "me" is the delegated user). API calls then need
+honoured for domain-wide delegation, so Gmail's "me" is the delegated user, and refused with
+401 unauthorized_client for a subject outside `granted_subjects` or scopes beyond
+`delegated_scopes`), and OAuth authorization_code (after GET /o/oauth2/auth, which consents at
+once as `oauth_user` and redirects to the client's localhost) and refresh_token grants, with
+the client id and secret in the body or HTTP Basic. Faults injected with api="oauth2" hit the
+token endpoint ("reset" drops the line, "500" answers 500). API calls then need
 `Authorization: Bearer <token the twin issued>` (a self-signed service-account JWT also works);
 otherwise 401 UNAUTHENTICATED as Google answers. A token whose scopes do not cover the method
 gets 403 "insufficient authentication scopes". `make_app()` without arguments does not *require*
 a token, because the replay scorer sends none; a token that is sent is still checked. Use
 `make_app(require_auth=True)` when testing production code.
+
+Ownership: a service account without a delegated user that creates a file in a My Drive
+(spreadsheets.create, forms.create, documents.create, Drive files.create/copy) gets Google's 403
+(Drive: storageQuotaExceeded "Service Accounts do not have storage quota..."); files record
+`owners` (the delegated user or person who made them) or, in a shared drive, a `driveId` and no
+owners, and Drive answers 404 for a shared-drive file without supportsAllDrives=true. Forms made
+through forms.create start unpublished (Google, after 30 June 2026); forms.setPublishSettings
+publishes them, and forms_add_response takes an answer only for a published form, from someone
+its Drive permissions with view "published" let respond.
 
 Strictness: routes, HTTP methods, query parameter names and request-body field names come from
 the discovery documents inside google-api-python-client. Unknown query parameters get Google's
@@ -72,6 +96,7 @@ next `times - 1` matching calls. Faults:
                  a loopback client sees the connection closed
     "timeout" -> requests raises ReadTimeout, httplib2 TimeoutError (socket.timeout); in
                  server mode the request hangs `fault_timeout` seconds and is dropped
+    "403-rate" -> Gmail's 403 userRateLimitExceeded (domain usageLimits), with Retry-After
 With after_apply=True the request is carried out first (the write happens) and then the answer
 is replaced by the fault: the "write landed but the answer was lost" case.
 
@@ -79,7 +104,8 @@ Server mode: `python -m tests.fakes.google --port PORT [--key-file PATH]` serves
 127.0.0.1, writes a throwaway service-account key whose token_uri points at the server, and prints
 the base URL on one line. All APIs share that base URL and are routed by path (/v4/spreadsheets,
 /drive/v3, /upload/drive/v3, /v1/forms, /v1/documents, /gmail/v1, /token); `GET /_twin/calls`
-returns {"sheets": {"spreadsheets.values.batchGet": 2}, ...}. Point production code at it with
+returns {"sheets": {"spreadsheets.values.batchGet": 2}, ...}; `GET /_twin/files` returns
+{"files": [...]} as files_listing() does. Point production code at it with
 CHORUS_GOOGLE_API_ENDPOINT=http://127.0.0.1:PORT and the key file as its credentials.
 """
 
@@ -101,7 +127,7 @@ from email.message import EmailMessage
 from http.client import responses as reasons
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from tests.fakes.google_calendar import CalendarTwin
 from tests.fakes.google_docs import DocsTwin
@@ -117,6 +143,8 @@ from tests.fakes.google_http import (
     unknown_query_params,
     validate_body,
 )
+from tests.fakes.google_oauth import OAuthClients
+from tests.fakes.google_ownership import Ownership
 from tests.fakes.google_sheets import SheetsDrive
 from tests.fakes.google_sheets_model import Box
 from tests.fakes.google_transport import (
@@ -129,7 +157,16 @@ from tests.fakes.google_transport import (
 )
 
 TOKEN_PATHS = ("/token", "/o/oauth2/token", "/oauth2/v4/token")
-FAULTS = ("429", "500", "503", "reset", "timeout")
+CONSENT_PATHS = ("/o/oauth2/auth", "/o/oauth2/v2/auth")
+#: Google's answer when the Admin console has not granted a client the scopes it asks for a user
+UNAUTHORIZED_CLIENT = (
+    "Client is unauthorized to retrieve access tokens using this method, or client not "
+    "authorized for any of the scopes requested."
+)
+# Google's front end refuses a JSON body over 10 MiB before the API sees it (uploads aside).
+PAYLOAD_LIMIT = 10_485_760
+PAYLOAD_ERROR = f"Request payload size exceeds the limit: {PAYLOAD_LIMIT} bytes."
+FAULTS = ("429", "500", "503", "reset", "timeout", "403-rate")
 # Google's binder rejects unknown query parameters on these One Platform APIs; Drive ignores them.
 STRICT_QUERY_APIS = {"sheets", "forms", "gmail", "docs"}
 # Where the body binds in the gRPC request message, for Google's "Invalid value at 'data.values'".
@@ -157,6 +194,11 @@ class Principal:
     @property
     def user(self) -> str:
         return self.subject or self.email
+
+    @property
+    def robot(self) -> bool:
+        """A service account speaking for itself (no delegated user): it may not own files."""
+        return self.subject is None and self.email.endswith(".gserviceaccount.com")
 
 
 @dataclass
@@ -197,6 +239,12 @@ class GoogleTwin:
     seed: int | None = None
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     base_url: str | None = None  # set in server mode
+    #: domain-wide delegation: the users a key may act as (addresses, or "@domain" for all of it)
+    granted_subjects: set[str] = field(default_factory=lambda: {"@example.org"})
+    #: the scopes the Admin console granted for delegation (None: whatever is asked)
+    delegated_scopes: frozenset[str] | None = None
+    #: who consents on the OAuth consent page
+    oauth_user: str = "coordinator@example.org"
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -205,12 +253,16 @@ class GoogleTwin:
         self.gmail = GmailTwin(self.rng, lambda: self.now())
         self.docs = DocsTwin(self.rng, lambda: self.now())
         self.calendar = CalendarTwin(self.rng, lambda: self.now())
-        self.store.on_create["application/vnd.google-apps.form"] = self.forms.create_blank
+        self.store.on_create["application/vnd.google-apps.form"] = self._drive_made_form
         self.store.on_create["application/vnd.google-apps.document"] = self.docs.create_blank
         self.store.on_delete["application/vnd.google-apps.form"] = self.forms.forms.pop
         self.store.on_delete["application/vnd.google-apps.document"] = self.docs.documents.pop
         self.forms.register_file = self._register_file
         self.docs.register_file = self._register_file
+        self.ownership = Ownership(self.rng, self.store.files)
+        self.store.drive_of = self.ownership.drive_of
+        self.forms.responders_of = self._responders_of
+        self.oauth = OAuthClients()
         self.calls: Counter[tuple[str, str]] = Counter()
         self.token_requests = 0
         self.faults: list[Fault] = []
@@ -223,6 +275,26 @@ class GoogleTwin:
         self._handlers.update(self.gmail.handlers())
         self._handlers.update(self.docs.handlers())
         self._handlers.update(self.calendar.handlers())
+        self._handlers[("drive", "drives.get")] = self.ownership.h_drives_get
+        self._handlers[("drive", "about.get")] = self.ownership.h_about_get
+
+    @property
+    def service_accounts_own_files(self) -> bool:
+        """False (Google today): a service account's create is refused; True: the old kindness."""
+        return self.ownership.service_accounts_own_files
+
+    @service_accounts_own_files.setter
+    def service_accounts_own_files(self, value: bool) -> None:
+        self.ownership.service_accounts_own_files = value
+
+    @property
+    def forms_created_published(self) -> bool:
+        """False (Google after 30 June 2026): forms.create makes an unpublished form."""
+        return self.forms.created_published
+
+    @forms_created_published.setter
+    def forms_created_published(self, value: bool) -> None:
+        self.forms.created_published = value
 
     # ------------------------------------------------------------ WSGI
 
@@ -248,9 +320,16 @@ class GoogleTwin:
             headers["content-type"] = environ["CONTENT_TYPE"]
         if path == "/_twin/calls" and method == "GET":
             return Response.json(self.calls_by_api())
+        if path == "/_twin/files" and method == "GET":
+            return Response.json({"files": self.ownership.listing()})
+        if path in CONSENT_PATHS and method == "GET":
+            return self.oauth.consent(environ.get("QUERY_STRING", ""), self.oauth_user)
         if path in TOKEN_PATHS and method == "POST":
             self.token_requests += 1
-            return self.token_endpoint(body)
+            fault = self._due_fault("oauth2", "token")
+            if fault is not None:
+                return self._fault_response(fault)
+            return self.token_endpoint(body, headers.get("authorization", ""))
         found = match_route(method, path)
         if found is None:
             return Response.error(
@@ -261,6 +340,8 @@ class GoogleTwin:
         fault = self._due_fault(route.api, route.method_id)
         if fault is not None and not fault.after_apply:
             return self._fault_response(fault)
+        if len(body) > PAYLOAD_LIMIT and not route.upload:
+            return Response.error(bad_request(PAYLOAD_ERROR))
         try:
             principal = self.authenticate(headers, query, route.scopes)
             if route.api in STRICT_QUERY_APIS:
@@ -284,6 +365,14 @@ class GoogleTwin:
             )
             if not route.upload and body.strip() and "json" in headers.get("content-type", "json"):
                 validate_body(route, req.json, BODY_FIELD.get(route.method_id, ""))
+            self.ownership.check(
+                route.api,
+                route.method_id,
+                req,
+                principal.user if principal else None,
+                bool(principal and principal.robot),
+            )
+            self.store.acting = principal
             handler = self._handlers.get((route.api, route.method_id))
             if handler is None:
                 raise ApiError(
@@ -373,9 +462,15 @@ class GoogleTwin:
             raise ValueError("Invalid JWT: issuer does not match the key.")
         return claims
 
-    def token_endpoint(self, body: bytes) -> Response:
+    def token_endpoint(self, body: bytes, authorization: str = "") -> Response:
         form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         grant = form.get("grant_type")
+        if authorization.lower().startswith("basic "):  # client id and secret by HTTP Basic
+            pair = base64.b64decode(authorization[6:]).decode("utf-8", "replace")
+            client_id, _, secret = pair.partition(":")
+            form.update(client_id=unquote(client_id), client_secret=unquote(secret))
+        if grant in ("authorization_code", "refresh_token"):
+            return self.oauth.token(form, self._issue)
         if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return Response.json(
                 {
@@ -401,9 +496,61 @@ class GoogleTwin:
                 },
                 400,
             )
+        subject = claims.get("sub")
+        if subject and not self._delegation_granted(subject, scopes):
+            return Response.json(
+                {"error": "unauthorized_client", "error_description": UNAUTHORIZED_CLIENT}, 401
+            )
         token = "ya29.twin-" + secrets.token_urlsafe(24)
-        self._tokens[token] = Principal(claims["iss"], claims.get("sub"), scopes)
+        self._tokens[token] = Principal(claims["iss"], subject, scopes)
         return Response.json({"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+
+    def _delegation_granted(self, subject: str, scopes: frozenset) -> bool:
+        """Domain-wide delegation: the subject is one the key may act as, for every scope asked."""
+        domain = "@" + subject.rpartition("@")[2].lower()
+        if subject.lower() not in self.granted_subjects and domain not in self.granted_subjects:
+            return False
+        return self.delegated_scopes is None or scopes <= self.delegated_scopes
+
+    def _issue(self, user: str, scopes: frozenset) -> str:
+        """An access token for a person (OAuth): they own what they create."""
+        token = "ya29.twin-" + secrets.token_urlsafe(24)
+        self._tokens[token] = Principal(user, None, scopes)
+        return token
+
+    def make_oauth_client(self, path: str | Path | None = None) -> dict:
+        """An installed-app OAuth client secret (as the Cloud console downloads it)."""
+        base = self.base_url or ""
+        return self.oauth.make_client(
+            Path(path) if path else None,
+            f"{base or 'https://accounts.google.com'}/o/oauth2/auth",
+            self.token_uri,
+        )
+
+    def authorized_user_info(self, user: str, scopes: list[str]) -> dict:
+        """A stored OAuth token for `user` (what `chorus auth login` saves), refreshable here."""
+        return self.oauth.authorized_user(user, scopes, self.token_uri)
+
+    def create_shared_drive(self, name: str, members: dict[str, str]) -> str:
+        """A shared drive with members {email: role} (organizer, fileOrganizer, writer, reader)."""
+        with self._lock:
+            return self.ownership.create_drive(name, members)
+
+    def files_listing(self) -> list[dict]:
+        """What `GET /_twin/files` answers: every Drive file with its owners and driveId."""
+        with self._lock:
+            return self.ownership.listing()
+
+    def _drive_made_form(self, form_id: str, title: str) -> None:
+        """A form made through Drive's files.create: as unpublished as one from forms.create."""
+        self.forms.create_blank(form_id, title, published=self.forms.created_published)
+        self.forms.forms[form_id]["_api"] = True
+
+    def _responders_of(self, form_id: str) -> list[dict] | None:
+        info = self.store.files.get(form_id)
+        if info is None:
+            return None
+        return [p for p in info.get("permissions", []) if p.get("view") == "published"]
 
     def authenticate(
         self, headers: dict[str, str], query: dict[str, list[str]], scopes: frozenset
@@ -526,6 +673,21 @@ class GoogleTwin:
                             "reason": "RATE_LIMIT_EXCEEDED",
                             "domain": "googleapis.com",
                             "metadata": {"quota_limit": "ReadRequestsPerMinutePerUser"},
+                        }
+                    ],
+                    headers={"Retry-After": str(fault.retry_after)},
+                )
+            )
+        if fault.kind == "403-rate":  # Gmail's and Drive's "too fast" is a 403, not a 429
+            return Response.error(
+                ApiError(
+                    403,
+                    "User-rate limit exceeded.",
+                    errors=[
+                        {
+                            "message": "User-rate limit exceeded.",
+                            "domain": "usageLimits",
+                            "reason": "userRateLimitExceeded",
                         }
                     ],
                     headers={"Retry-After": str(fault.retry_after)},

@@ -1,7 +1,8 @@
 """Docs v1 twin: a document body as text with Google's 1-based indexes and structural elements.
 
 The body is kept as one string ending in a newline (Google's final paragraph mark); documents.get
-derives the section break and paragraphs, with startIndex/endIndex, from it. Text and paragraph
+derives the section break and paragraphs, with startIndex/endIndex, from it. Indexes count UTF-16
+code units, as Google's do: an emoji is two, and an index inside one is refused. Text and paragraph
 styles are accepted and stored loosely: paragraph named styles are reported, run styles are not.
 """
 
@@ -17,6 +18,22 @@ from typing import Any
 from tests.fakes.google_http import ApiError, Request, Response, bad_request, not_found
 
 
+def u16(text: str) -> int:
+    """Length in UTF-16 code units: Docs' unit for every index."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def at(text: str, units: int, where: str) -> int:
+    """The str position of a 0-based UTF-16 offset; Google's 400 for one inside a surrogate pair."""
+    head = text.encode("utf-16-le")[: units * 2]
+    try:
+        return len(head.decode("utf-16-le"))
+    except UnicodeDecodeError:
+        raise bad_request(
+            f"{where}: The index {units + 1} is in the middle of a surrogate pair."
+        ) from None
+
+
 @dataclass
 class Document:
     id: str
@@ -29,7 +46,7 @@ class Document:
     @property
     def end(self) -> int:
         """Index just past the final newline (body indexes start at 1)."""
-        return len(self.text) + 1
+        return u16(self.text) + 1
 
 
 class DocsTwin:
@@ -66,7 +83,7 @@ class DocsTwin:
         ]
         start = 1
         for line in doc.text.splitlines(keepends=True):
-            end = start + len(line)
+            end = start + u16(line)
             style = {"namedStyleType": "NORMAL_TEXT", "direction": "LEFT_TO_RIGHT"}
             style.update(doc.paragraph_styles.get(start, {}))
             content.append(
@@ -174,6 +191,7 @@ class DocsTwin:
             )
         if start >= end:
             raise bad_request(f"{where}: The range cannot be empty.")
+        at(doc.text, start - 1, where), at(doc.text, end - 1, where)
         return start, end
 
     def bu_insertText(self, doc: Document, req: dict, where: str) -> None:
@@ -191,7 +209,7 @@ class DocsTwin:
                     f"{where}: Index {index} must be less than the end index of the "
                     f"referenced segment, {doc.end}."
                 )
-        pos = index - 1
+        pos = at(doc.text, index - 1, where)
         doc.text = doc.text[:pos] + text + doc.text[pos:]
 
     def bu_deleteContentRange(self, doc: Document, req: dict, where: str) -> None:
@@ -201,7 +219,8 @@ class DocsTwin:
                 f"{where}: The range cannot include the newline character at the end "
                 "of the segment."
             )
-        doc.text = doc.text[: start - 1] + doc.text[end - 1 :]
+        first, last = at(doc.text, start - 1, where), at(doc.text, end - 1, where)
+        doc.text = doc.text[:first] + doc.text[last:]
 
     def bu_replaceAllText(self, doc: Document, req: dict, where: str) -> dict:
         contains = req.get("containsText") or {}
@@ -234,7 +253,7 @@ class DocsTwin:
         style: dict[str, Any] = req.get("paragraphStyle") or {}
         pos = 1
         for line in doc.text.splitlines(keepends=True):
-            line_end = pos + len(line)
+            line_end = pos + u16(line)
             if pos < end and start < line_end:
                 doc.paragraph_styles.setdefault(pos, {}).update(copy.deepcopy(style))
             pos = line_end

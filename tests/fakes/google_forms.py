@@ -36,6 +36,11 @@ class FormsTwin:
         self.forms: dict[str, dict] = {}
         self.responses: dict[str, list[dict]] = {}
         self.register_file: Callable[[str, str, str], None] = lambda *_: None
+        #: Google's 2025 change: forms made through the API after 30 June 2026 start unpublished
+        self.created_published = False
+        #: who may respond to a form: the responder emails, domains or "anyone" (set by the twin
+        #: from the form's Drive permissions with view "published"); None: no Drive file to ask
+        self.responders_of: Callable[[str], list[dict] | None] = lambda form_id: None
 
     def new_id(self, length: int = 8) -> str:
         return "".join(self.rng.choice("0123456789abcdef") for _ in range(length))
@@ -46,13 +51,16 @@ class FormsTwin:
             raise not_found()
         return form
 
-    def create_blank(self, form_id: str, title: str) -> None:
+    def create_blank(self, form_id: str, title: str, published: bool = True) -> None:
         self.forms[form_id] = {
             "formId": form_id,
             "info": {"title": title, "documentTitle": title},
             "settings": {"emailCollectionType": "DO_NOT_COLLECT"},
             "revisionId": "00000001",
             "responderUri": f"https://docs.google.com/forms/d/e/{form_id}-viewform/viewform",
+            "publishSettings": {
+                "publishState": {"isPublished": published, "isAcceptingResponses": published}
+            },
         }
         self.responses[form_id] = []
 
@@ -78,7 +86,9 @@ class FormsTwin:
             self.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
             for _ in range(43)
         )
-        self.create_blank(form_id, info["title"])
+        unpublished = req.flag("unpublished", not self.created_published)
+        self.create_blank(form_id, info["title"], published=not unpublished)
+        self.forms[form_id]["_api"] = True
         if info.get("documentTitle"):
             self.forms[form_id]["info"]["documentTitle"] = info["documentTitle"]
         self.register_file(
@@ -86,10 +96,34 @@ class FormsTwin:
             self.forms[form_id]["info"]["documentTitle"],
             "application/vnd.google-apps.form",
         )
-        return Response.json(copy.deepcopy(self.forms[form_id]))
+        return Response.json(_public(self.forms[form_id]))
 
     def h_get(self, req: Request) -> Response:
-        return Response.json(copy.deepcopy(self.form(req.path_params["formId"])))
+        return Response.json(_public(self.form(req.path_params["formId"])))
+
+    def h_set_publish_settings(self, req: Request) -> Response:
+        """forms.setPublishSettings: both flags required; accepting responses needs published."""
+        form = self.form(req.path_params["formId"])
+        body = req.json or {}
+        mask = body.get("updateMask") or "*"
+        if mask not in ("*", "publishState"):
+            raise bad_request(f"Invalid field mask: {mask}", field_name="update_mask")
+        state = (body.get("publishSettings") or {}).get("publishState")
+        if not isinstance(state, dict) or {"isPublished", "isAcceptingResponses"} - set(state):
+            raise bad_request(
+                "Both is_published and is_accepting_responses must be set when updating "
+                "publish_state.",
+                field_name="publish_settings.publish_state",
+            )
+        if state["isAcceptingResponses"] and not state["isPublished"]:
+            raise bad_request(
+                "A form cannot accept responses when it is not published.",
+                field_name="publish_settings.publish_state.is_accepting_responses",
+            )
+        form["publishSettings"] = {"publishState": dict(state)}
+        return Response.json(
+            {"formId": form["formId"], "publishSettings": copy.deepcopy(form["publishSettings"])}
+        )
 
     def h_batch_update(self, req: Request) -> Response:
         form_id = req.path_params["formId"]
@@ -115,7 +149,7 @@ class FormsTwin:
             "writeControl": {"requiredRevisionId": work["revisionId"]},
         }
         if body.get("includeFormInResponse"):
-            out["form"] = copy.deepcopy(work)
+            out["form"] = _public(work)
         return Response.json(out)
 
     def bu_createItem(self, form: dict, req: dict, where: str) -> dict:
@@ -247,6 +281,7 @@ class FormsTwin:
         return {
             ("forms", "forms.create"): self.h_create,
             ("forms", "forms.get"): self.h_get,
+            ("forms", "forms.setPublishSettings"): self.h_set_publish_settings,
             ("forms", "forms.batchUpdate"): self.h_batch_update,
             ("forms", "forms.responses.list"): self.h_responses_list,
             ("forms", "forms.responses.get"): self.h_responses_get,
@@ -275,8 +310,17 @@ class FormsTwin:
         email: str | None,
         submitted_at: dt.datetime | None,
     ) -> str:
-        """Record a submission; answers are keyed by question title or question id."""
+        """Record a submission; answers are keyed by question title or question id.
+
+        As on Google, only a published form accepting responses takes one, and a form made
+        through the API only from someone its Drive permissions let respond.
+        """
         form = self.form(form_id)
+        state = form.get("publishSettings", {}).get("publishState", {})
+        if not (state.get("isPublished") and state.get("isAcceptingResponses")):
+            raise PermissionError(f"form {form_id} is not published and accepting responses")
+        if form.get("_api"):
+            self._check_responder(form_id, email)
         by_title: dict[str, str] = {}
         ids: set[str] = set()
         for item in form.get("items", []):
@@ -311,3 +355,24 @@ class FormsTwin:
         self.responses.setdefault(form_id, []).append(response)
         self.responses[form_id].sort(key=lambda r: r["lastSubmittedTime"])
         return response["responseId"]
+
+    def _check_responder(self, form_id: str, email: str | None) -> None:
+        """The form's responders (Drive permissions with view "published") must cover `email`."""
+        granted = self.responders_of(form_id) or []
+        domain = (email or "").rpartition("@")[2].lower()
+        for perm in granted:
+            kind = perm.get("type")
+            if (
+                kind == "anyone"
+                or (kind == "domain" and perm.get("domain", "").lower() == domain and domain)
+                or (
+                    kind == "user" and perm.get("emailAddress", "").lower() == (email or "").lower()
+                )
+            ):
+                return
+        raise PermissionError(f"{email or 'an anonymous person'} may not respond to form {form_id}")
+
+
+def _public(form: dict) -> dict:
+    """A form as Google shows it (the twin's own bookkeeping left out)."""
+    return {k: copy.deepcopy(v) for k, v in form.items() if not k.startswith("_")}

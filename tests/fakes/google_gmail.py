@@ -347,9 +347,13 @@ class GmailTwin:
 
     def h_drafts_list(self, req: Request) -> Response:
         box = self.box(self.user_of(req))
+        # q filters drafts with the search language, as Gmail does (rfc822msgid: finds the
+        # draft carrying a Message-ID)
+        matcher = gmail_query(req.arg("q") or "", box, self)
         drafts = [
             {"id": did, "message": {"id": mid, "threadId": box.messages[mid].thread_id}}
             for did, mid in box.drafts.items()
+            if matcher(box.messages[mid])
         ]
         out: dict[str, Any] = {"resultSizeEstimate": len(drafts)}
         if drafts:

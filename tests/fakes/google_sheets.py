@@ -3,6 +3,11 @@
 Sheets and Drive share one store because in Google they are one thing seen twice: a spreadsheet
 is a Drive file, created, listed, copied and deleted through Drive and edited through Sheets.
 Answers follow the recordings of real traffic in ../shared/google-traffic (see google.py).
+
+Google's limits, refused with Google's words (a body over 10 MB is refused in google.py): a cell
+over 50,000 UTF-16 code units, a spreadsheet grown past 10,000,000 grid cells (append, resize,
+insert, addSheet), and deleting every row (or column) beside the frozen ones. A values batch
+update counts totalUpdatedRows and totalUpdatedColumns once across the whole batch.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from tests.fakes.google_http import (
     parse_field_mask,
 )
 from tests.fakes.google_sheets_model import (
+    CELLS_ERROR,
+    CELLS_LIMIT,
     DEFAULT_COLS,
     DEFAULT_FORMAT,
     DEFAULT_ROWS,
@@ -39,6 +46,7 @@ from tests.fakes.google_sheets_model import (
     Spreadsheet,
     a1,
     cell_data,
+    check_cell_text,
     col_letters,
     quantize_color,
     sort_key,
@@ -62,6 +70,9 @@ def rfc3339(when: dt.datetime) -> str:
 class SheetsDrive:
     """In-memory spreadsheets and Drive files, and the handlers for their two APIs."""
 
+    #: the cells (sheetId, row, column) the last values write touched, for a batch's totals
+    last_touched: frozenset[tuple[int, int, int]] = frozenset()
+
     def __init__(
         self,
         rng: random.Random,
@@ -75,6 +86,9 @@ class SheetsDrive:
         self.files: dict[str, dict] = {}
         self.on_create: dict[str, Callable[[str, str], None]] = {}  # mimeType -> hook(id, name)
         self.on_delete: dict[str, Callable[[str], None]] = {}
+        self.acting: Any = None  # the principal of the call being handled (set by the twin)
+        #: the shared drive a file with these parents lands in (set by the twin's Ownership)
+        self.drive_of: Callable[[list[str] | None], str | None] = lambda parents: None
 
     # ------------------------------------------------------------ helpers
 
@@ -86,8 +100,9 @@ class SheetsDrive:
         return self.rng.randint(1, 2**31 - 1)
 
     def owner(self, req: Request | None) -> str:
-        principal = getattr(req, "principal", None) if req else None
-        return getattr(principal, "email", None) or self.default_owner
+        """Who owns what a request creates: the delegated user or person, else the caller."""
+        principal = getattr(req, "principal", None) if req else self.acting
+        return getattr(principal, "user", None) or self.default_owner
 
     def book(self, spreadsheet_id: str) -> Spreadsheet:
         book = self.books.get(spreadsheet_id)
@@ -106,6 +121,7 @@ class SheetsDrive:
         req: Request | None = None,
         props: dict | None = None,
         sheets: list[dict] | None = None,
+        parents: list[str] | None = None,
     ) -> Spreadsheet:
         book_id = book_id or self.new_id()
         properties = {
@@ -125,7 +141,7 @@ class SheetsDrive:
             book.sheets.append(self.make_sheet(book, sheet_props, 0 if i == 0 else None))
         book.reindex()
         self.books[book_id] = book
-        self.register_file(book_id, title, SPREADSHEET_MIME, req)
+        self.register_file(book_id, title, SPREADSHEET_MIME, req, parents)
         return book
 
     def make_sheet(self, book: Spreadsheet, props: dict, sheet_id: int | None = None) -> Sheet:
@@ -190,6 +206,10 @@ class SheetsDrive:
             "_content": b"",
         }
         info.update(extra or {})
+        drive_id = self.drive_of(parents)
+        if drive_id is not None:
+            # Files in a shared drive belong to the drive: no owners, a driveId.
+            info.update(driveId=drive_id, ownedByMe=False, owners=[], permissions=[])
         self.files[file_id] = info
         return info
 
@@ -445,7 +465,8 @@ class SheetsDrive:
                 raise book.grid_error(
                     box.sheet, text, box.r0, box.c0, box.r0 + height, box.c0 + width
                 )
-        updated_rows, updated_cols, cells = book.write(box, rows, input_option)
+        touched: set[tuple[int, int, int]] = set()
+        updated_rows, updated_cols, cells = book.write(box, rows, input_option, touched)
         self.touch(book.id)
         target = box.sheet.prefix() + (
             a1(box.r0, box.c0, box.r0 + height, box.c0 + width)
@@ -455,6 +476,7 @@ class SheetsDrive:
         out: dict[str, Any] = {"spreadsheetId": book.id, "updatedRange": target}
         if cells:
             out.update(updatedRows=updated_rows, updatedColumns=updated_cols, updatedCells=cells)
+        self.last_touched = frozenset(touched)
         return out
 
     def h_values_update(self, req: Request) -> Response:
@@ -479,6 +501,7 @@ class SheetsDrive:
         body = req.json or {}
         snapshot = book.snapshot()
         responses = []
+        touched: set[tuple[int, int, int]] = set()
         try:
             for i, data in enumerate(body.get("data") or []):
                 if not data.get("range"):
@@ -486,18 +509,20 @@ class SheetsDrive:
                 responses.append(
                     self.write_range(book, data["range"], data, body.get("valueInputOption"))
                 )
+                touched |= self.last_touched
         except ApiError:
             self.books[book.id] = snapshot
             raise
         if body.get("includeValuesInResponse"):
             for resp in responses:
                 resp["updatedData"] = self.value_range(book, resp["updatedRange"], lambda _k: None)
-        return Response.json(_batch_totals(book.id, responses))
+        return Response.json(_batch_totals(book.id, responses, touched))
 
     def h_values_batchUpdateByDataFilter(self, req: Request) -> Response:
         book = self.book(req.path_params["spreadsheetId"])
         body = req.json or {}
         responses = []
+        touched: set[tuple[int, int, int]] = set()
         for item in body.get("data") or []:
             flt = item.get("dataFilter") or {}
             text = flt.get("a1Range") or self.filter_range(book, flt)
@@ -509,7 +534,8 @@ class SheetsDrive:
             )
             resp["dataFilter"] = flt
             responses.append(resp)
-        return Response.json(_batch_totals(book.id, responses))
+            touched |= self.last_touched
+        return Response.json(_batch_totals(book.id, responses, touched))
 
     def h_values_append(self, req: Request) -> Response:
         book = self.book(req.path_params["spreadsheetId"])
@@ -528,11 +554,18 @@ class SheetsDrive:
         rows = _transpose(values) if (data.get("majorDimension") or "ROWS") == "COLUMNS" else values
         height = len(rows)
         width = max((len(r) for r in rows), default=0)
+        check_cell_text(rows)
         table = book.table_around(box)
         if table is None:
             r0, c0 = box.r0, box.c0
         else:
             r0, c0 = table.r1, table.c0
+        grown_rows = (
+            sheet.rows + height if insert == "INSERT_ROWS" else max(sheet.rows, r0 + height)
+        )
+        grown = grown_rows * max(sheet.cols, c0 + width)
+        if book.cell_total() - sheet.rows * sheet.cols + grown > CELLS_LIMIT:
+            raise bad_request(CELLS_ERROR)
         if insert == "INSERT_ROWS" and height:
             _insert_dim(sheet, "ROWS", r0, r0 + height, book)
             # Google gives inserted rows the format of the row above them (the header's,
@@ -617,6 +650,7 @@ class SheetsDrive:
                     f"implement this request yet.",
                 )
             reply = handler(work, request[kind] or {}, f"Invalid requests[{i}].{kind}")
+            work.check_cells(f"Invalid requests[{i}].{kind}")
             replies.append({kind: reply} if reply is not None else {})
         self.books[book_id] = work
         if (
@@ -966,6 +1000,7 @@ class SheetsDrive:
                 elif "boolValue" in value:
                     cell.value = value["boolValue"]
                 elif "stringValue" in value:
+                    check_cell_text([[value["stringValue"]]])
                     cell.value = value["stringValue"]
             elif key == "userEnteredFormat":
                 seen = memo.get((tuple(path), id(cell.fmt))) if memo is not None else None
@@ -1148,6 +1183,13 @@ class SheetsDrive:
                 f"{where}: You can't delete all the rows on the sheet."
                 if dim == "ROWS"
                 else f"{where}: You can't delete all the columns on the sheet."
+            )
+        # Google keeps at least one row (column) below (beside) the frozen ones.
+        frozen = sheet.grid.get("frozenRowCount" if dim == "ROWS" else "frozenColumnCount", 0)
+        if frozen and total - count <= frozen:
+            noun = "rows" if dim == "ROWS" else "columns"
+            raise bad_request(
+                f"{where}: Sorry, it is not possible to delete all non-frozen {noun}."
             )
         axis = 0 if dim == "ROWS" else 1
         moved: dict[tuple[int, int], Cell] = {}
@@ -1399,18 +1441,17 @@ class SheetsDrive:
         name = meta.get("name") or "Untitled"
         mime = meta.get("mimeType") or "application/octet-stream"
         file_id = meta.get("id") or self.new_id()
+        parents = list(meta.get("parents") or []) or None
         if mime == SPREADSHEET_MIME:
-            self.new_book(name, file_id, req)
+            self.new_book(name, file_id, req, parents=parents)
             if content:
                 self.import_csv(self.books[file_id], content.decode("utf-8"), name)
         elif mime in self.on_create:
             self.on_create[mime](file_id, name)
-            self.register_file(file_id, name, mime, req)
+            self.register_file(file_id, name, mime, req, parents)
         else:
-            self.register_file(file_id, name, mime, req, extra={"_content": content})
+            self.register_file(file_id, name, mime, req, parents, extra={"_content": content})
         info = self.files[file_id]
-        if meta.get("parents"):
-            info["parents"] = list(meta["parents"])
         for key in ("description", "properties", "appProperties", "starred"):
             if key in meta:
                 info[key] = meta[key]
@@ -1531,9 +1572,11 @@ class SheetsDrive:
             "type": body["type"],
             "role": body.get("role") or "reader",
         }
-        for key in ("emailAddress", "domain", "allowFileDiscovery"):
+        for key in ("emailAddress", "domain", "allowFileDiscovery", "view"):
             if key in body:
                 perm[key] = body[key]
+        if perm.get("view") not in (None, "published"):
+            raise bad_request(f"Invalid value for view: {perm['view']}")
         info["permissions"].append(perm)
         return Response.json(
             self.file_json(perm, req.arg("fields"), ("kind", "id", "type", "role"))
@@ -1541,7 +1584,10 @@ class SheetsDrive:
 
     def h_permissions_list(self, req: Request) -> Response:
         info = self.file(req.path_params["fileId"])
-        body = {"kind": "drive#permissionList", "permissions": copy.deepcopy(info["permissions"])}
+        # A view's permissions (a form's responders: view "published") are listed only on request.
+        view = req.arg("includePermissionsForView")
+        shown = [p for p in info["permissions"] if p.get("view") in (None, view)]
+        body = {"kind": "drive#permissionList", "permissions": copy.deepcopy(shown)}
         fields = req.arg("fields")
         return Response.json(apply_field_mask(body, parse_field_mask(fields)) if fields else body)
 
@@ -1722,12 +1768,14 @@ def _transpose(values: list[list[Any]]) -> list[list[Any]]:
     return [[col[i] if i < len(col) else None for col in values] for i in range(width)]
 
 
-def _batch_totals(book_id: str, responses: list[dict]) -> dict:
+def _batch_totals(book_id: str, responses: list[dict], touched: set[tuple[int, int, int]]) -> dict:
+    """A batch update's totals as Google documents them: rows (and columns) in which at least
+    one cell was updated, counted once across the whole batch; cells summed over the ranges."""
     out: dict[str, Any] = {"spreadsheetId": book_id}
-    rows = sum(r.get("updatedRows", 0) for r in responses)
+    rows = len({(sheet, r) for sheet, r, _ in touched})
     if rows:
         out["totalUpdatedRows"] = rows
-        out["totalUpdatedColumns"] = sum(r.get("updatedColumns", 0) for r in responses)
+        out["totalUpdatedColumns"] = len({(sheet, c) for sheet, _, c in touched})
         out["totalUpdatedCells"] = sum(r.get("updatedCells", 0) for r in responses)
         out["totalUpdatedSheets"] = len(
             {r["updatedRange"].rsplit("!", 1)[0] for r in responses if r.get("updatedCells")}

@@ -19,6 +19,17 @@ from tests.fakes.google_http import ApiError, bad_request
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
 MAX_COLUMN_LETTERS = 3  # Google's last column is ZZZ (18278)
+# Google's limits, with its words. A cell's text is measured in UTF-16 code units, as Sheets'
+# own LEN() counts (an emoji is 2); a spreadsheet holds at most ten million grid cells.
+CELL_TEXT_LIMIT = 50_000
+CELL_TEXT_ERROR = (
+    f"Your input contains more than the maximum of {CELL_TEXT_LIMIT} characters in a single cell."
+)
+CELLS_LIMIT = 10_000_000
+CELLS_ERROR = (
+    f"This action would increase the number of cells in the workbook above the limit of "
+    f"{CELLS_LIMIT} cells."
+)
 EPOCH = dt.datetime(1899, 12, 30)  # Sheets serial day 0
 
 # Google's default spreadsheet format and theme, as every new spreadsheet reports them.
@@ -724,6 +735,20 @@ class Box:
         return self.sheet.prefix() + a1(self.r0, self.c0, self.r1, self.c1)
 
 
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units: how Google (Java strings) counts characters."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def check_cell_text(rows: list[list[Any]]) -> None:
+    """Google's 400 for a value over 50,000 characters, before any cell is written."""
+    for row in rows:
+        for raw in row:
+            if isinstance(raw, str) and len(raw) > CELL_TEXT_LIMIT // 2:
+                if utf16_len(raw) > CELL_TEXT_LIMIT:
+                    raise bad_request(CELL_TEXT_ERROR)
+
+
 @dataclass
 class Spreadsheet:
     id: str
@@ -731,6 +756,17 @@ class Spreadsheet:
     sheets: list[Sheet] = field(default_factory=list)
     named_ranges: list[dict] = field(default_factory=list)
     developer_metadata: list[dict] = field(default_factory=list)
+
+    # ---- Google's limits
+
+    def cell_total(self) -> int:
+        """Grid cells in the spreadsheet, empty ones included: what Google's limit counts."""
+        return sum(s.rows * s.cols for s in self.sheets)
+
+    def check_cells(self, where: str = "") -> None:
+        """Google's 400 when the grid has grown past ten million cells."""
+        if self.cell_total() > CELLS_LIMIT:
+            raise bad_request(f"{where}: {CELLS_ERROR}" if where else CELLS_ERROR)
 
     # ---- lookup
 
@@ -901,8 +937,16 @@ class Spreadsheet:
             row.append(value)
         return rows
 
-    def write(self, box: Box, rows: list[list[Any]], input_option: str) -> tuple[int, int, int]:
-        """Write values from the box's top-left; null leaves a cell alone. Returns counts."""
+    def write(
+        self,
+        box: Box,
+        rows: list[list[Any]],
+        input_option: str,
+        touched: set[tuple[int, int, int]] | None = None,
+    ) -> tuple[int, int, int]:
+        """Write values from the box's top-left; null leaves a cell alone. Returns counts;
+        `touched` (if given) gains (sheetId, row, column) of every cell written."""
+        check_cell_text(rows)
         sheet = box.sheet
         touched_rows: set[int] = set()
         touched_cols: set[int] = set()
@@ -920,6 +964,8 @@ class Spreadsheet:
                     user_entered(cell, raw)
                 touched_rows.add(i)
                 touched_cols.add(j)
+                if touched is not None:
+                    touched.add((sheet.id, box.r0 + i, box.c0 + j))
                 cells += 1
                 if cell.is_blank():
                     del sheet.cells[(box.r0 + i, box.c0 + j)]

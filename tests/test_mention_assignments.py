@@ -103,8 +103,8 @@ def test_assigned_and_unanswered_mentions_are_counted_by_age(tmp_path: Path) -> 
 def test_the_weekly_summary_counts_assigned_unanswered_mentions_by_age(tmp_path: Path) -> None:
     workspace = memory_workspace(make_settings(tmp_path), {"People": PEOPLE, "Mentions": MENTIONS})
     snap = workspace.store.read(weekly_summary.TABS)
-    figures = weekly_summary.organisation_figures(snap, NOW, workspace.settings)
-    assert figures.context["assigned_waiting"] == {
+    org = weekly_summary.organisation(snap, NOW, workspace.settings)
+    assert org.shared["mentions"]["assigned_waiting"] == {
         "total": 3,
         "by_age": [
             {"band": "under a day", "count": 1},

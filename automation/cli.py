@@ -572,18 +572,42 @@ def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
       chorus --config demo/chorus.toml status
     """
     import jobs as job_registry
+    from automation.mail.waiting import waiting_mail
     from automation.schedule.status import job_status
 
     settings = settings_from(ctx)
     now = parse_at(at, settings)
-    runs = workspace_from(ctx).store.read(["Runs"])["Runs"]
-    report = job_status(runs, settings, now, list(job_registry.available()))
+    read = workspace_from(ctx).store.read(["Runs", "Sent"])
+    report = job_status(read["Runs"], settings, now, list(job_registry.available()))
+    waiting = waiting_mail(read["Sent"])
     if as_json:
-        click.echo(json.dumps(report.to_json()))
+        click.echo(json.dumps({**report.to_json(), "mail_waiting": waiting}))
     else:
         for line in report.lines():
             click.echo(line)
+        for job, count in waiting.items():
+            click.echo(f"mail waiting: {count} {job} message(s) (`chorus deliver` sends them)")
     ctx.exit(1 if report.overdue else 0)
+
+
+@cli.command()
+@at_option
+@click.pass_context
+def deliver(ctx: click.Context, at: str | None) -> None:
+    """Send the mail that waits (over the per-run cap or the daily allowance), each once.
+
+    \b
+    Example:
+      chorus deliver
+    """
+    from automation.mail.waiting import deliver_waiting
+
+    results = deliver_waiting(workspace_from(ctx), parse_at(at, settings_from(ctx)))
+    for result in results:
+        print_result(result)
+    if not results:
+        click.echo("deliver: no mail waiting")
+    ctx.exit(1 if any(r.problems or r.skipped for r in results) else 0)
 
 
 cli.add_command(auth)

@@ -224,10 +224,14 @@ def _period_start(period: str) -> date | None:
 
 def delivered(sent: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """This job's delivered messages: recipient, topic, period, message_id and when (aware)."""
-    rows = []
-    for _, row in sent.iterrows():
-        if clean_text(row["job"]) != NAME or clean_text(row["status"]).casefold() not in DELIVERED:
-            continue
+    rows: list[dict[str, Any]] = []
+    if sent.empty:
+        return pd.DataFrame(rows, columns=["recipient", "topic", "period", "message_id", "when"])
+    # only this job's delivered rows are looked at one by one (Sent holds every job's mail)
+    mine = sent["job"].map(clean_text).eq(NAME) & sent["status"].map(
+        lambda s: clean_text(s).casefold() in DELIVERED
+    )
+    for _, row in sent[mine].iterrows():
         period = clean_text(row["period"])
         try:
             when: datetime | None = parse_datetime(
@@ -492,9 +496,12 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
     ).set_index("email")
     history = delivered(snapshot.get_or_empty("Sent"), settings)
 
+    # Sent grouped by recipient once: a filter per person was people x Sent rows.
+    by_recipient = dict(tuple(history.groupby("recipient", sort=False)))
+    nothing = history.iloc[0:0]
     messages: list[OutgoingMessage] = []
     for _, person in people.iterrows():
-        mine = history[history["recipient"] == person["email"]]
+        mine = by_recipient.get(person["email"], nothing)
         message = _message_for(person, digest, status, mine, settings, today)
         if message is not None:
             messages.append(message)

@@ -11,6 +11,7 @@ date cell, a datetime cell, or a serial number shown without a date format.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from sheets_schema.columns import Column, Kind, Tab
@@ -103,6 +104,16 @@ def column_text(tab: Tab, field: str, value: object) -> str:
     return text_of(tab.column(field).kind, value, seconds=(tab.name, field) in SECONDS_COLUMNS)
 
 
+def column_reader(tab: Tab, field: str) -> Callable[[object], str]:
+    """`column_text` for one column, with its kind looked up once: a tab of 100,000 rows
+    reads each cell through it, and text in a column that is not a date is already its text."""
+    kind = tab.column(field).kind
+    seconds = (tab.name, field) in SECONDS_COLUMNS
+    if kind in (Kind.DATE, Kind.DATETIME):
+        return lambda value: text_of(kind, value, seconds=seconds)
+    return lambda value: value if type(value) is str else cell_to_text(value)
+
+
 def text_of(kind: Kind, value: object, *, seconds: bool = False) -> str:
     """A cell's value as the text jobs read: dates in ISO whatever the cell holds.
 
@@ -121,8 +132,15 @@ def text_of(kind: Kind, value: object, *, seconds: bool = False) -> str:
         value = round_second(value)
         if kind == Kind.DATE and value.time() == time():
             return value.date().isoformat()
-        return value.strftime("%Y-%m-%d %H:%M:%S" if value.second or seconds else "%Y-%m-%d %H:%M")
+        return _stamp(value, bool(value.second or seconds))
     return cell_to_text(value)
+
+
+def _stamp(value: datetime, seconds: bool) -> str:
+    """'2026-12-01 09:05' (or with ':07' seconds); isoformat is several times faster than strftime."""
+    if value.tzinfo is None and value.year >= 1000:
+        return value.isoformat(" ", "seconds" if seconds else "minutes")
+    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def cell_to_text(value: object) -> str:
@@ -135,9 +153,7 @@ def cell_to_text(value: object) -> str:
         value = round_second(value)
         if value.hour == value.minute == value.second == 0:
             return value.date().isoformat()
-        if value.second:
-            return value.strftime("%Y-%m-%d %H:%M:%S")
-        return value.strftime("%Y-%m-%d %H:%M")
+        return _stamp(value, bool(value.second))
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sheets_schema.cells import cell_to_text, column_text
+from sheets_schema.cells import cell_to_text, column_reader
 from sheets_schema.columns import Tab, normalise_header
 from sheets_schema.errors import SheetError
 from sheets_schema.headers import Rename, find_renames, unmatched
@@ -169,8 +169,9 @@ def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.Data
         positions = require_columns(tab, headers)
     records: list[list[str]] = []
     index: list[int] = []
+    readers = [(column_reader(tab, f), p) for f, p in positions.items()]
     for row_number, row in enumerate(iterator, start=2):
-        values = [column_text(tab, f, row[p]) if p < len(row) else "" for f, p in positions.items()]
+        values = [read(row[p]) if p < len(row) else "" for read, p in readers]
         if not any(v.strip() for v in values):
             continue
         records.append(values)

@@ -122,7 +122,7 @@ def test_libreoffice_keeps_the_crisis_mode_dropdown_on_its_value_cell_only(
 
 
 def test_formulas_people_typed_survive_a_chorus_write(tmp_path: Path) -> None:
-    """In their own columns they stay formulas; in a column Chorus reads, the value is kept."""
+    """A sheet Chorus does not change is copied as LibreOffice saved it: formulas and their values."""
     import openpyxl
 
     draft = tmp_path / "draft.xlsx"
@@ -157,7 +157,9 @@ def test_formulas_people_typed_survive_a_chorus_write(tmp_path: Path) -> None:
     assert rota_read["week_starting"].tolist() == ["2026-11-23", "2026-11-30"]
     kept = openpyxl.load_workbook(path)["Rota"]
     assert kept["F2"].value == "=A3-A2"  # the person's own column keeps its formula
-    assert kept["A3"].data_type != "f"  # the week Chorus reads is kept as its value
+    assert kept["A3"].value == "=A2+7"  # the week Chorus reads stays a formula, its value kept
+    values = openpyxl.load_workbook(path, data_only=True)["Rota"]
+    assert values["A3"].value == datetime(2026, 11, 30)
 
 
 def test_a_libreoffice_save_landing_during_a_run_keeps_every_row_of_the_person_and_of_chorus(

@@ -267,7 +267,9 @@ def test_names_come_from_the_people_tab_when_the_job_gives_none(tmp_path: Path) 
     )
 
 
-def test_the_per_run_cap_stops_a_runaway_mailing(tmp_path: Path) -> None:
+def test_the_per_run_cap_holds_the_rest_as_deferred_until_the_jobs_next_run(
+    tmp_path: Path,
+) -> None:
     ws = workspace(tmp_path, max_per_run=3)
     emails = [
         "ann@example.org",
@@ -280,7 +282,23 @@ def test_the_per_run_cap_stops_a_runaway_mailing(tmp_path: Path) -> None:
     assert report.counts() == {"sent": 3, "held": 2}
     assert "more than mail.max_per_run = 3" in report.problems[0]
     assert outbox(tmp_path) == emails[:3]
-    assert [r["recipient"] for r in sent_rows(ws)] == emails[:3]  # the rest are not even recorded
+    # The rest wait, recorded but not composed: no copy in the spool.
+    assert [(r["recipient"], r["status"]) for r in sent_rows(ws)] == [
+        *((e, "Sent") for e in emails[:3]),
+        *((e, "Deferred") for e in emails[3:]),
+    ]
+    assert not list((tmp_path / "mail-spool").glob("*.eml"))
+
+    # Another job's run cannot compose them, and says they wait.
+    other = run(ws, [], now=NOW + timedelta(hours=1))
+    assert other.counts() == {"sent": 0}
+    assert "2 Deferred" in "\n".join(other.lines) and not other.problems
+
+    # The job's next run plans them again and sends them, each once.
+    again = run(ws, [message(e) for e in emails], now=NOW + timedelta(hours=2))
+    assert again.counts() == {"sent": 2, "already_sent": 3}
+    assert outbox(tmp_path) == emails
+    assert all(r["status"] == "Sent" for r in sent_rows(ws))
 
 
 def test_the_daily_allowance_defers_the_rest_to_following_days_oldest_first(tmp_path: Path) -> None:

@@ -469,3 +469,27 @@ def test_run_twice_in_a_month_sends_each_digest_once_and_records_it_in_program(
     records = snap["Program"][snap["Program"]["setting"] == "Policy Digest 2026-11"]
     assert len(records) == 1
     assert json.loads(records["value"].iloc[0])["spotlight"] in {"G-01", "G-02", "G-03"}
+
+
+def test_digests_over_the_per_run_cap_wait_and_chorus_deliver_sends_them_each_once(
+    tmp_path: Path,
+) -> None:
+    from automation.mail.waiting import deliver_waiting, waiting_mail
+    from automation.runner import run_job
+
+    settings = make_settings(tmp_path, mail={"max_per_run": 2})
+    workspace = memory_workspace(settings, {"People": PEOPLE, "Policies": POLICIES})
+
+    first = run_job(workspace, "policy-digest", FIRST_WORKING_DAY)
+    assert first.counts["sent"] == 2 and first.counts["held"] == 2
+    assert waiting_mail(workspace.store.read(["Sent"])["Sent"]) == {"policy-digest": 2}
+
+    later = FIRST_WORKING_DAY.replace(hour=11)
+    (delivered,) = deliver_waiting(workspace, later)
+    assert delivered.job == "policy-digest" and delivered.counts["sent"] == 2
+    assert waiting_mail(workspace.store.read(["Sent"])["Sent"]) == {}
+    assert deliver_waiting(workspace, later.replace(hour=12)) == []
+
+    sent = workspace.store.read(["Sent"])["Sent"]
+    assert len(sent) == 4 and set(sent["status"]) == {"Sent"}
+    assert sent["message_id"].is_unique

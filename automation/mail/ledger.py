@@ -26,7 +26,7 @@ the copies of confirmed messages that a killed run left there go in the next.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import policy
@@ -188,10 +188,10 @@ def deliver(
     found = _consult_ledger(run, batch)
     if dry_run_dir is None:
         _ask_transport(run, found)
-    to_send, deferred = _limit(run, found.candidates)
+    to_send, deferred, held = _limit(run, found.candidates)
     if dry_run_dir is not None:
         return _write_dry_run(run, to_send, dry_run_dir)
-    to_send = _record_intent(run, to_send, deferred, found)
+    to_send = _record_intent(run, to_send, deferred, found, held)
     sending = _send_and_confirm(run, to_send)
     return _finish(run, sending, found)
 
@@ -279,6 +279,10 @@ def _consult_ledger(run: _Delivery, batch: Mapping[str, _Item]) -> _Found:
             item = planned or _unplanned(run, message_id, index, row, status)
             _settle_pending(run, item, index, row, found)
     report = run.report
+    for job, count in sorted(report.waiting.items()):
+        report.lines.append(
+            f"mail: {count} Deferred {job} message(s) wait for {job}'s next run (`chorus deliver`)"
+        )
     if report.already_sent:
         report.lines.append(f"mail: {report.already_sent} already sent earlier; not sent again")
     if report.recovered:
@@ -306,14 +310,12 @@ def _unplanned(
 
 
 def _retry_deferred(run: _Delivery, item: _Item, found: _Found) -> None:
-    """A Deferred message of another job or period goes again when the spool has its copy."""
+    """A Deferred message of another job or period goes again when the spool has its copy;
+    one held by the per-run cap (never composed) waits for its own job's next run."""
     if item.email is not None:
         found.candidates.append(item)
     elif run.dry_run_dir is None:
-        run.report.problems.append(
-            f"Sent tab: {item.message_id} to {item.recipient} is Deferred but its copy is not in "
-            f"{run.spool.folder}; it goes out when its job plans it again"
-        )
+        run.report.waiting[item.job] = run.report.waiting.get(item.job, 0) + 1
 
 
 def _settle_pending(
@@ -392,8 +394,13 @@ def _ask_transport(run: _Delivery, found: _Found) -> None:
 # -- 3. limit ----------------------------------------------------------------------------------
 
 
-def _limit(run: _Delivery, candidates: list[_Item]) -> tuple[list[_Item], list[_Item]]:
-    """Step 3: (to send now, deferred): the per-run cap first (a runaway plan), then today's allowance."""
+def _limit(run: _Delivery, candidates: list[_Item]) -> tuple[list[_Item], list[_Item], list[_Item]]:
+    """Step 3: (to send now, deferred by today's allowance, held by the per-run cap).
+
+    Held messages are not composed: they get a Deferred row (so `chorus status`
+    shows them waiting) and go out when their job runs again in the period
+    (`chorus deliver` runs it).
+    """
     report, mail = run.report, run.settings.mail
     candidates.sort(key=lambda it: it.order)
     cap = mail.max_per_run
@@ -402,8 +409,8 @@ def _limit(run: _Delivery, candidates: list[_Item]) -> tuple[list[_Item], list[_
         report.held = len(beyond)
         report.problems.append(
             f"mail: {len(candidates)} messages in one run is more than mail.max_per_run = {cap}; "
-            f"{len(beyond)} not sent (check the job's plan, or raise max_per_run in chorus.toml; "
-            "they go out when the job runs again)"
+            f"{len(beyond)} wait, marked Deferred in the Sent tab (they go out in the next runs: "
+            "`chorus deliver`; or raise max_per_run in chorus.toml)"
         )
     sent_today = _sent_on(run.ledger.values(), run.now, run.settings)
     room = max(0, mail.daily_allowance - sent_today)
@@ -414,7 +421,7 @@ def _limit(run: _Delivery, candidates: list[_Item]) -> tuple[list[_Item], list[_
             f"mail: {len(deferred)} deferred to a later run: the daily allowance of "
             f"{mail.daily_allowance} (mail.daily_allowance) is used up ({sent_today} sent today)"
         )
-    return to_send, deferred
+    return to_send, deferred, beyond
 
 
 def _write_dry_run(run: _Delivery, to_send: list[_Item], folder: Path) -> DeliveryReport:
@@ -435,7 +442,11 @@ def _write_dry_run(run: _Delivery, to_send: list[_Item], folder: Path) -> Delive
 
 
 def _record_intent(
-    run: _Delivery, to_send: list[_Item], deferred: list[_Item], found: _Found
+    run: _Delivery,
+    to_send: list[_Item],
+    deferred: list[_Item],
+    found: _Found,
+    held: Sequence[_Item] = (),
 ) -> list[_Item]:
     """Step 4: spool a copy of each message, let the transport prepare it, then ONE write of
     the Pending (and Deferred) rows and the Pending rows found sent. Returns what may go now.
@@ -450,7 +461,7 @@ def _record_intent(
             item.prepared_id = run.mailer().prepare(_email(item))
     if to_send:
         crash.reached("ledger.prepared")
-    changes = _intent(to_send, deferred, found, transport)
+    changes = _intent(to_send, [*deferred, *held], found, transport)
     if not changes:
         return to_send
     applied = run.workspace.store.apply(changes)

@@ -25,6 +25,8 @@ class DeliveryReport:
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: job -> Deferred messages of it that only its own next run can compose (held by the cap)
+    waiting: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """'sent' (or 'would_send' in a dry run) always; the rest when not zero."""

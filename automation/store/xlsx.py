@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import io
 import os
 import time as _time
@@ -46,7 +47,9 @@ from automation.store.workbook_file import (
     wait_until_closed,
 )
 from automation.store.xlsx_layout import extend_filter, format_sheet, write_readme
+from automation.store.xlsx_parts import NeedsOpenpyxl, Package, apply_tab
 from automation.store.xlsx_program import PROGRAM_TAB, program_dropdowns
+from automation.store.xlsx_read import read_sheets
 from sheets_schema.cells import cell_to_text, date_pattern, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, ChorusError, SheetError
@@ -104,6 +107,10 @@ class XlsxStore:
         self.lock_timeout = lock_timeout
         self.wait = wait
         self.clock, self.sleep, self.write = clock, sleep, write
+        #: the workbook's bytes as last read or saved, and their fingerprint
+        self._cache: tuple[bytes, Fingerprint] | None = None
+        #: bytes of sheet XML (and styles, workbook parts) written anew so far; the rest is copied
+        self.parts_rewritten = 0
 
     # -- reading -----------------------------------------------------------
     def read(self, tabs: Iterable[str]) -> Snapshot:
@@ -112,34 +119,40 @@ class XlsxStore:
             if name not in TABS:
                 raise ValueError(f"unknown tab {name!r}")
         self._tidy_if_free()
-        wb = self._load(read_only=True)
-        self.calls += 1
+        data = self._current(count=False)[0]
+        self.calls += 1  # a read, whether the bytes came from the disk or are still those in memory
         try:
-            frames = {}
-            existing = {normalise_header(n): n for n in wb.sheetnames}
-            for name in names:
-                sheet_name = existing.get(normalise_header(name))
-                if sheet_name is None:
-                    raise SheetError(
-                        "the tab is missing from the workbook",
-                        tab=name,
-                        fix=f"run `chorus init` to add it to {self.path}",
-                    )
-                try:
-                    rows = list(wb[sheet_name].iter_rows(values_only=True))
-                except DAMAGE as exc:  # read-only sheets are parsed lazily, here
-                    raise damaged(self.path, exc) from None
-                frames[name] = frame_from_sheet_rows(TABS[name], rows)
-            return Snapshot(frames)
-        finally:
-            wb.close()
+            sheets = read_sheets(data, names)
+        except DAMAGE as exc:
+            raise damaged(self.path, exc) from None
+        frames = {}
+        for name in names:
+            rows = sheets.get(name)
+            if rows is None:
+                raise SheetError(
+                    "the tab is missing from the workbook",
+                    tab=name,
+                    fix=f"run `chorus init` to add it to {self.path}",
+                )
+            frames[name] = frame_from_sheet_rows(TABS[name], rows)
+        return Snapshot(frames)
 
     # -- writing -----------------------------------------------------------
     def apply(self, changes: Changes) -> ApplyResult:
+        """One save of the changed sheets' parts (xlsx_parts); openpyxl only where that cannot."""
         check_changes(changes)
         check_cell_sizes(changes, EXCEL_CELL_LIMIT)
         if not changes:
             return ApplyResult()
+        if all(normalise_header(t) != normalise_header(PROGRAM_TAB) for t in changes.tabs):
+            try:
+                return self._patch(changes)
+            except NeedsOpenpyxl:
+                pass  # the whole-workbook path below says what is wrong, or does it
+        return self._apply_openpyxl(changes)
+
+    def _apply_openpyxl(self, changes: Changes) -> ApplyResult:
+        """The changes through openpyxl: every sheet loaded and saved (Program's dropdowns)."""
 
         def edit(wb: Workbook | None) -> tuple[ApplyResult, Workbook | None]:
             # Applied afresh on each attempt, by key: an append whose key is there is skipped,
@@ -166,8 +179,14 @@ class XlsxStore:
         return self._rewrite(edit)
 
     def write_cost(self, changes: Changes) -> int:
-        """Backend calls `apply` spends: one load and one save of the workbook."""
-        return 2 if changes else 0
+        """Backend calls `apply` spends: one save, plus a load when the file is not in memory.
+
+        The bytes of the last read or save are kept; the file is loaded again
+        only when someone saved it since (see _current).
+        """
+        if not changes:
+            return 0
+        return 1 if self._cache is not None and unchanged(self.path, self._cache[1]) else 2
 
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
         names = list(tabs) if tabs is not None else list(TAB_ORDER)
@@ -210,6 +229,55 @@ class XlsxStore:
         return str(self.path)
 
     # -- internals ---------------------------------------------------------
+    def _patch(self, changes: Changes) -> ApplyResult:
+        """Apply `changes` to the parts of the sheets they touch; one save under the write lock.
+
+        Raises NeedsOpenpyxl, having written nothing, when the change needs openpyxl.
+        """
+        with self._file_lock("write", timeout=self.lock_timeout):
+            remove_stale_temps(self.path)
+            for _attempt in range(WRITE_ATTEMPTS):
+                self._await_closed()
+                data, seen = self._current()
+                result = ApplyResult()
+                try:
+                    package = Package(data)
+                    for tab_name in changes.tabs:
+                        apply_tab(
+                            package,
+                            TABS[tab_name],
+                            [a for a in changes.appends if a.tab == tab_name],
+                            [u for u in changes.updates if u.tab == tab_name],
+                            [d for d in changes.deletes if d.tab == tab_name],
+                            result,
+                        )
+                    fresh = package.save()
+                    self.parts_rewritten += sum(len(v) for v in package.replaced.values())
+                except DAMAGE as exc:
+                    raise damaged(self.path, exc) from None
+                if self._save_bytes(fresh, seen):
+                    return result
+        raise kept_changing(self.path, WRITE_ATTEMPTS)
+
+    def _current(self, *, count: bool = True) -> tuple[bytes, Fingerprint]:
+        """The workbook's bytes: the ones in memory if the file is still them, else a load."""
+        if self._cache is not None and unchanged(self.path, self._cache[1]):
+            return self._cache
+        if not self.path.exists():
+            raise SheetError(
+                f"the workbook {self.path} does not exist",
+                fix="run `chorus init` to create it, or fix [backend] workbook in chorus.toml",
+            )
+        try:
+            self._cache = read_bytes(self.path)
+        except OSError as exc:
+            raise SheetError(
+                f"the workbook {self.path} cannot be read ({exc.strerror})",
+                fix="check the file's permissions and that the disk is mounted",
+            ) from None
+        self.calls += count
+        return self._cache
+
     def _rewrite(self, edit: Callable[[Workbook | None], tuple[T, Workbook | None]]) -> T:
         """Load, edit and save under the write lock, again from the top if someone saved meanwhile.
 
@@ -249,20 +317,7 @@ class XlsxStore:
         except (BackendError, OSError):
             return
 
-    def _load(self, *, read_only: bool, data: bytes | None = None) -> Workbook:
-        if data is None:
-            if not self.path.exists():
-                raise SheetError(
-                    f"the workbook {self.path} does not exist",
-                    fix="run `chorus init` to create it, or fix [backend] workbook in chorus.toml",
-                )
-            try:
-                data = read_bytes(self.path)[0]
-            except OSError as exc:
-                raise SheetError(
-                    f"the workbook {self.path} cannot be read ({exc.strerror})",
-                    fix="check the file's permissions and that the disk is mounted",
-                ) from None
+    def _load(self, *, read_only: bool, data: bytes) -> Workbook:
         try:
             # Reading wants values; writing must keep the formulas people typed in their own
             # cells (a workbook loaded with data_only=True would be saved with them frozen).
@@ -331,16 +386,20 @@ class XlsxStore:
 
     def _save(self, wb: Workbook, seen: Fingerprint | None) -> bool:
         """Replace the file with `wb` if it is still as read (`seen`); False, writing nothing, if not."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         wb.save(buffer)
+        return self._save_bytes(buffer.getvalue(), seen)
+
+    def _save_bytes(self, data: bytes, seen: Fingerprint | None) -> bool:
+        """Replace the file with `data` if it is still as read (`seen`); False, writing nothing, if not."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         # One fixed name: only the holder of the write lock saves, so a save that a crash
         # cut short is overwritten by the next one, and removed by the next run.
         tmp = temp_name(self.path)
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as handle:
-                self.write(handle, buffer.getvalue())
+                self.write(handle, data)
                 handle.flush()
                 os.fsync(handle.fileno())
             crash.reached("xlsx.temp_saved")
@@ -348,6 +407,9 @@ class XlsxStore:
                 os.unlink(tmp)
                 return False  # someone saved (or opened it) since the read: start again
             os.replace(tmp, self.path)
+            stat = os.stat(self.path)
+            digest = hashlib.sha256(data).hexdigest()
+            self._cache = (data, Fingerprint(stat.st_size, stat.st_mtime_ns, digest))
             dir_fd = os.open(self.path.parent, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)

@@ -1,0 +1,596 @@
+"""Edit a local .xlsx at the cost of what changed: only the changed sheets' XML is rewritten.
+
+An .xlsx file is a zip with one XML part per sheet. openpyxl loads every cell
+of every sheet and writes them all back, so a run that appends one Runs row
+paid for the whole workbook. Here a change is applied to the text of the
+sheets it touches: rows are found by their key cells, an updated row is
+written anew, appended rows go before `</sheetData>`, and every other row,
+sheet and part (styles, comments, validations, widths, frozen panes, people's
+formulas and columns) is copied byte for byte, compressed as it was.
+
+What this path does not handle (a column the sheet lacks, the Program tab's
+per-row dropdowns, XML written with a prefix for the main namespace) raises
+`NeedsOpenpyxl`, and the store falls back to openpyxl for that save.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import io
+import re
+import struct
+import zipfile
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from xml.sax.saxutils import escape
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from automation.store import keys
+from sheets_schema.cells import cell_to_text, date_pattern, to_serial, typed
+from sheets_schema.columns import Kind, Tab, normalise_header
+from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update, require_columns
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+class NeedsOpenpyxl(Exception):
+    """This change or this workbook needs the whole-workbook openpyxl path."""
+
+
+_ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_V = re.compile(rb"<v>(.*?)</v>", re.S)
+_T = re.compile(rb"<t(?:\s[^>]*)?>(.*?)</t>|<t\s*/>", re.S)
+_REF = re.compile(rb"([A-Z]+)(\d+)")
+
+
+def col_number(letters: bytes | str) -> int:
+    """'A' -> 1, 'AB' -> 28."""
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(n: int) -> str:
+    """1 -> 'A', 28 -> 'AB'."""
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _text(raw: bytes) -> str:
+    return html.unescape(raw.decode("utf-8"))
+
+
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    return dict(_ATTR.findall(raw))
+
+
+class Package:
+    """The workbook's zip: its sheets by name, shared strings and styles read on demand."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.replaced: dict[str, bytes] = {}
+        book = self.zip.read("xl/workbook.xml")
+        if b"<sheets" not in book or b"<sheet " not in book:
+            raise NeedsOpenpyxl("the workbook part names its sheets with a prefix")
+        rels = self._rels("xl/_rels/workbook.xml.rels")
+        #: normalised name -> (name, part, 0-based position)
+        self.sheets: dict[str, tuple[str, str, int]] = {}
+        for position, match in enumerate(re.finditer(rb"<sheet\b([^>]*?)/?>", book)):
+            attrs = _attrs(match.group(1))
+            rid = next((v for k, v in attrs.items() if k.endswith(b":id")), b"").decode()
+            name = _text(attrs.get(b"name", b""))
+            if rid in rels:
+                self.sheets[normalise_header(name)] = (name, rels[rid], position)
+        self._shared: list[str] | None = None
+        self._styles: Styles | None = None
+
+    def _rels(self, part: str) -> dict[str, str]:
+        out = {}
+        for match in re.finditer(rb"<Relationship\b([^>]*?)/?>", self.zip.read(part)):
+            attrs = _attrs(match.group(1))
+            target = attrs.get(b"Target", b"").decode()
+            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            out[attrs.get(b"Id", b"").decode()] = target
+        return out
+
+    def read(self, part: str) -> bytes:
+        """A part's bytes as they will be saved (this edit's version if it changed one)."""
+        if part in self.replaced:
+            return self.replaced[part]
+        return self.zip.read(part)
+
+    def shared(self) -> list[str]:
+        """The shared strings table (LibreOffice and Excel keep text there)."""
+        if self._shared is None:
+            try:
+                sst = self.zip.read("xl/sharedStrings.xml")
+            except KeyError:
+                sst = b""
+            self._shared = [
+                "".join(_text(t) for t in _T.findall(si) if t)
+                for si in re.findall(rb"<si>(.*?)</si>|<si/>", sst, re.S)
+            ]
+        return self._shared
+
+    def styles(self) -> Styles:
+        if self._styles is None:
+            self._styles = Styles(self.zip.read("xl/styles.xml"))
+        return self._styles
+
+    def save(self) -> bytes:
+        """The new workbook: replaced parts written anew, every other part copied as it is."""
+        if self._styles is not None and self._styles.changed:
+            self.replaced["xl/styles.xml"] = self._styles.data
+        out = io.BytesIO()
+        source = io.BytesIO(self.data)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in self.zip.infolist():
+                if info.filename in self.replaced:
+                    fresh = zipfile.ZipInfo(info.filename, info.date_time)
+                    fresh.compress_type = zipfile.ZIP_DEFLATED
+                    fresh.external_attr = info.external_attr
+                    zout.writestr(fresh, self.replaced[info.filename])
+                elif info.flag_bits & 0x08:  # sizes after the data: copy the plain way
+                    zout.writestr(copy.copy(info), self.zip.read(info))
+                else:
+                    _copy_raw(zout, source, info)
+        return out.getvalue()
+
+
+def _copy_raw(zout: zipfile.ZipFile, source: io.BytesIO, info: zipfile.ZipInfo) -> None:
+    """One member's local header and compressed bytes, as they are, into `zout`."""
+    source.seek(info.header_offset)
+    header = source.read(30)
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    raw = header + source.read(name_len + extra_len + info.compress_size)
+    moved = copy.copy(info)
+    fp = zout.fp
+    assert fp is not None
+    moved.header_offset = fp.tell()
+    fp.write(raw)
+    zout.filelist.append(moved)
+    zout.NameToInfo[moved.filename] = moved
+    zout.start_dir = fp.tell()
+    zout._didModify = True  # type: ignore[attr-defined]
+
+
+_XF_SECTION = re.compile(rb"(<cellXfs\b[^>]*>)(.*?)(</cellXfs>)", re.S)
+_XF = re.compile(rb"<xf\b([^>]*?)(?:/>|>.*?</xf>)", re.S)
+_NUMFMT = re.compile(rb"<numFmt\b([^>]*?)/>")
+
+
+class Styles:
+    """styles.xml, read for the style a date cell needs and grown by one when none fits."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.changed = False
+        self._by_pattern: dict[str, int] = {}
+
+    def date_style(self, pattern: str) -> int:
+        """The cell style index showing `pattern`, added to the file when there is none."""
+        if pattern in self._by_pattern:
+            return self._by_pattern[pattern]
+        formats = {
+            int(a[b"numFmtId"]): _text(a.get(b"formatCode", b""))
+            for a in (_attrs(m) for m in _NUMFMT.findall(self.data))
+            if b"numFmtId" in a
+        }
+        section = _XF_SECTION.search(self.data)
+        if section is None:
+            raise NeedsOpenpyxl("styles.xml has no cell formats")
+        xfs = [_attrs(m) for m in _XF.findall(section.group(2))]
+        for index, xf in enumerate(xfs):
+            if formats.get(int(xf.get(b"numFmtId", b"0"))) == pattern and all(
+                xf.get(k, b"0") == b"0" for k in (b"fontId", b"fillId", b"borderId")
+            ):
+                self._by_pattern[pattern] = index
+                return index
+        self._by_pattern[pattern] = self._add(pattern, formats, section, len(xfs))
+        return self._by_pattern[pattern]
+
+    def _add(self, pattern: str, formats: dict[int, str], section: re.Match[bytes], n: int) -> int:
+        fmt_id = next((i for i, code in formats.items() if code == pattern), None)
+        data = self.data
+        xf = b""
+        if fmt_id is None:
+            fmt_id = max([163, *formats]) + 1
+            element = (
+                f'<numFmt numFmtId="{fmt_id}" formatCode="{escape(pattern, {chr(34): "&quot;"})}"/>'
+            )
+            xf = element.encode()
+        new_xf = (
+            f'<xf numFmtId="{fmt_id}" fontId="0" fillId="0" borderId="0" xfId="0" '
+            'applyNumberFormat="1"/>'
+        ).encode()
+        opening = re.sub(rb'count="\d+"', f'count="{n + 1}"'.encode(), section.group(1))
+        data = (
+            data[: section.start()]
+            + opening
+            + section.group(2)
+            + new_xf
+            + section.group(3)
+            + data[section.end() :]
+        )
+        if xf:
+            block = re.search(rb"(<numFmts\b[^>]*>)(.*?)(</numFmts>)", data, re.S)
+            if block is not None:
+                count = len(_NUMFMT.findall(block.group(2))) + 1
+                head = re.sub(rb'count="\d+"', f'count="{count}"'.encode(), block.group(1))
+                data = data[: block.start()] + head + block.group(2) + xf + data[block.end(2) :]
+            else:
+                start = re.search(rb"<styleSheet\b[^>]*>", data)
+                if start is None:
+                    raise NeedsOpenpyxl("styles.xml has no styleSheet element")
+                data = (
+                    data[: start.end()]
+                    + b'<numFmts count="1">'
+                    + xf
+                    + b"</numFmts>"
+                    + data[start.end() :]
+                )
+        self.data, self.changed = data, True
+        return n
+
+
+@dataclass
+class Row:
+    """One <row>: its number, its original bytes, and its cells once anything reads them."""
+
+    number: int
+    raw: bytes
+    attrs: bytes = b""
+    body: bytes = b""
+    dirty: bool = False
+    cells: dict[int, tuple[dict[bytes, bytes], bytes]] | None = None
+
+    def parsed(self) -> dict[int, tuple[dict[bytes, bytes], bytes]]:
+        """column -> (attributes, inner XML) of each cell."""
+        if self.cells is None:
+            self.cells = {}
+            for match in _CELL.finditer(self.body):
+                attrs = _attrs(match.group(1))
+                ref = _REF.fullmatch(attrs.get(b"r", b""))
+                if ref is None:
+                    raise NeedsOpenpyxl("a cell without its reference")
+                self.cells[col_number(ref.group(1))] = (attrs, match.group(2) or b"")
+        return self.cells
+
+
+@dataclass
+class SheetText:
+    """A sheet part split around its rows: what comes before, the rows, what comes after."""
+
+    head: bytes
+    rows: list[Row]
+    tail: bytes
+    shared: Callable[[], list[str]]
+    numbers: list[int] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, data: bytes, shared: Callable[[], list[str]]) -> SheetText:
+        empty = re.search(rb"<sheetData\s*/>", data)
+        if empty is not None:
+            return cls(
+                data[: empty.start()] + b"<sheetData>",
+                [],
+                b"</sheetData>" + data[empty.end() :],
+                shared,
+            )
+        start, end = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
+        if start < 0 or end < 0:
+            raise NeedsOpenpyxl("the sheet's rows are not in a plain <sheetData>")
+        start += len(b"<sheetData>")
+        rows = []
+        for match in _ROW.finditer(data, start, end):
+            number = re.search(rb'\br="(\d+)"', match.group(1))
+            if number is None:
+                raise NeedsOpenpyxl("a row without its number")
+            rows.append(
+                Row(int(number.group(1)), match.group(0), match.group(1), match.group(2) or b"")
+            )
+        sheet = cls(data[:start], rows, data[end:], shared)
+        sheet.numbers = [r.number for r in rows]
+        return sheet
+
+    def value(self, row: Row, col: int) -> object:
+        """A cell's value as openpyxl would give it: text, a number, a bool, or None."""
+        found = row.cells.get(col) if row.cells is not None else _find_cell(row, col)
+        if found is None:
+            return None
+        attrs, inner = found
+        kind = attrs.get(b"t", b"n")
+        if kind == b"inlineStr":
+            return "".join(_text(t) for t in _T.findall(inner) if t)
+        v = _V.search(inner)
+        if v is None:
+            return None
+        raw = v.group(1)
+        if kind == b"s":
+            return self.shared()[int(raw)]
+        if kind == b"b":
+            return raw.strip() == b"1"
+        if kind in (b"str", b"e"):
+            return _text(raw)
+        try:
+            number = float(raw)
+        except ValueError:
+            return _text(raw)
+        return (
+            int(number)
+            if number.is_integer() and b"." not in raw and b"E" not in raw.upper()
+            else number
+        )
+
+    def values(self, row: Row, cols: Sequence[int]) -> list[object]:
+        return [self.value(row, c) for c in cols]
+
+    def row(self, number: int) -> Row:
+        """The row numbered `number`, made (in order) when the sheet has none."""
+        at = bisect_left(self.numbers, number)
+        if at < len(self.numbers) and self.numbers[at] == number:
+            return self.rows[at]
+        row = Row(number, b"", f' r="{number}"'.encode(), b"", dirty=True, cells={})
+        self.rows.insert(at, row)
+        self.numbers.insert(at, number)
+        return row
+
+    def add_row(
+        self, number: int, cells: Sequence[tuple[int, tuple[dict[bytes, bytes], bytes] | None]]
+    ) -> None:
+        """A new row of cells in column order; merged into a blank row that is already there."""
+        at = bisect_left(self.numbers, number)
+        if at < len(self.numbers) and self.numbers[at] == number:
+            row = self.rows[at]
+            for col, cell in cells:
+                _put(self, row, col, cell)
+            return
+        parts = [f'<row r="{number}">'.encode()]
+        for col, cell in cells:
+            if cell is None:
+                continue
+            attrs, inner = cell
+            parts.append(f'<c r="{col_letters(col)}{number}"'.encode())
+            parts.extend(b" " + k + b'="' + v + b'"' for k, v in attrs.items())
+            parts += (b">", inner, b"</c>")
+        parts.append(b"</row>")
+        raw = b"".join(parts)
+        self.rows.insert(
+            at, Row(number, raw, raw[4 : raw.index(b">")], raw[raw.index(b">") + 1 : -6])
+        )
+        self.numbers.insert(at, number)
+
+    def set(self, row: Row, col: int, attrs: dict[bytes, bytes] | None, inner: bytes) -> None:
+        """Put a cell into a row (attrs None: the cell goes, keeping its style if it had one)."""
+        cells = row.parsed()
+        row.dirty = True
+        ref = f"{col_letters(col)}{row.number}".encode()
+        old = cells.get(col, ({}, b""))[0]
+        if attrs is None:
+            if b"s" in old:
+                cells[col] = ({b"r": ref, b"s": old[b"s"]}, b"")
+            else:
+                cells.pop(col, None)
+            return
+        merged = {b"r": ref}
+        if b"s" in old:
+            merged[b"s"] = old[b"s"]
+        merged.update(attrs)
+        cells[col] = (merged, inner)
+
+    def delete(self, numbers: Sequence[int]) -> None:
+        """Remove rows and move the rows below up, as openpyxl's delete_rows does."""
+        for number in sorted(numbers, reverse=True):
+            at = bisect_left(self.numbers, number)
+            if at < len(self.numbers) and self.numbers[at] == number:
+                del self.rows[at], self.numbers[at]
+            for later in self.rows[at:]:
+                _renumber(later, later.number - 1)
+            self.numbers[at:] = [n - 1 for n in self.numbers[at:]]
+
+    def last_column(self) -> int:
+        return max((max(r.parsed(), default=0) for r in self.rows if r.number == 1), default=1)
+
+    def render(self) -> bytes:
+        parts = [self.head]
+        for row in self.rows:
+            parts.append(_render_row(row) if row.dirty else row.raw)
+        parts.append(self.tail)
+        return b"".join(parts)
+
+
+def _find_cell(row: Row, col: int) -> tuple[dict[bytes, bytes], bytes] | None:
+    """One cell of a row not parsed whole: the key cells of 10,000 rows are read this way."""
+    ref = f"{col_letters(col)}{row.number}".encode()
+    at = row.body.find(b' r="' + ref + b'"')
+    if at < 0:
+        return None
+    start = row.body.rfind(b"<c", 0, at)
+    match = _CELL.match(row.body, start) if start >= 0 else None
+    attrs = _attrs(match.group(1)) if match is not None else {}
+    if match is None or attrs.get(b"r") != ref:  # the text of a cell said r="..."
+        return row.parsed().get(col)
+    return attrs, match.group(2) or b""
+
+
+def _renumber(row: Row, number: int) -> None:
+    cells = row.parsed()
+    row.attrs = re.sub(rb'\br="\d+"', f'r="{number}"'.encode(), row.attrs)
+    for col, (attrs, inner) in list(cells.items()):
+        attrs[b"r"] = f"{col_letters(col)}{number}".encode()
+        cells[col] = (attrs, inner)
+    row.number, row.dirty = number, True
+
+
+def _render_row(row: Row) -> bytes:
+    cells = row.parsed()
+    attrs = re.sub(rb'\s*\bspans="[^"]*"', b"", row.attrs)
+    body = b"".join(
+        b"<c"
+        + b"".join(b" " + k + b'="' + v + b'"' for k, v in a.items())
+        + (b">" + inner + b"</c>" if inner else b"/>")
+        for _, (a, inner) in sorted(cells.items())
+    )
+    return b"<row" + attrs + b">" + body + b"</row>" if body else b"<row" + attrs + b"/>"
+
+
+def cell_xml(
+    value: Cell, column: tuple[Kind, str | None], styles: Styles
+) -> tuple[dict[bytes, bytes], bytes] | None:
+    """A value as a cell: a real date or number where the column's kind says so, else inert text.
+
+    The same rules as openpyxl's path in xlsx.py; text is an inline string,
+    so it never becomes a formula and the shared strings part is left alone.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        value = "Yes" if value else "No"
+    held = typed(column[0], value)
+    if isinstance(held, date):
+        attrs = {}
+        if column[1] is not None:
+            attrs[b"s"] = str(styles.date_style(column[1])).encode()
+        return attrs | {b"t": b"n"}, f"<v>{to_serial(held)}</v>".encode()
+    if isinstance(held, (int, float)):
+        return {b"t": b"n"}, f"<v>{held!r}</v>".encode()
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return {b"t": b"inlineStr"}, f"<is><t{space}>{escape(text)}</t></is>".encode()
+
+
+def apply_tab(
+    package: Package,
+    tab: Tab,
+    appends: list[Append],
+    updates: list[Update],
+    deletes: list[Delete],
+    result: ApplyResult,
+) -> None:
+    """One tab's changes into its part's text; the same rules as xlsx._apply_tab."""
+    found = package.sheets.get(normalise_header(tab.name))
+    if found is None:
+        raise NeedsOpenpyxl("the tab is missing")  # openpyxl's path says so, with the fix
+    sheet_name, part, position = found
+    sheet = SheetText.parse(package.read(part), package.shared)
+    header_row = next((r for r in sheet.rows if r.number == 1), None)
+    width = max(header_row.parsed(), default=0) if header_row is not None else 0
+    headers = (
+        [cell_to_text(sheet.value(header_row, c)).strip() for c in range(1, width + 1)]
+        if header_row is not None
+        else []
+    )
+    positions = require_columns(tab, headers)
+    needed = {f for a in appends for f in a.row} | {f for u in updates for f in u.values}
+    if needed - set(positions):
+        raise NeedsOpenpyxl("a column the sheet lacks")
+    kinds = {c.field: (c.kind, date_pattern(tab, c)) for c in tab.columns}
+    key_cols = [positions[k] + 1 for k in tab.key]
+    rows_by_key: dict[tuple[str, ...], list[int]] = {}
+    by_number: dict[int, Row] = {}
+    # The last row with anything in it, from the end; then each row's key cells alone.
+    last_row = next(
+        (r.number for r in reversed(sheet.rows) if r.number > 1 and not _blank(sheet, r)), 1
+    )
+    for row in sheet.rows:
+        if row.number < 2 or row.number > last_row:
+            continue
+        line = sheet.values(row, key_cols)
+        key = keys.row_key(tab, line, range(len(line)))
+        if any(key) or not _blank(sheet, row):
+            rows_by_key.setdefault(key, []).append(row.number)
+            by_number[row.number] = row
+    styles = package.styles()
+    for update in updates:
+        numbers = rows_by_key.get(keys.key_text(update.key))
+        if not numbers:
+            result.skipped.append(keys.no_row(tab, update.key))
+            continue
+        row = by_number[numbers[0]]
+        changed = keys.edited_fields(update, positions, partial(_value_at, sheet, row))
+        if changed:
+            result.skipped.append(keys.edited_since_read(tab, update.key, changed))
+            continue
+        for f, value in update.values.items():
+            _put(sheet, row, positions[f] + 1, cell_xml(value, kinds[f], styles))
+        result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
+    for append in appends:
+        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+        if key in rows_by_key:
+            result.skipped.append(keys.already_there(tab, key))
+            continue
+        last_row += 1
+        cells = sorted(
+            (positions[f] + 1, cell_xml(value, kinds[f], styles)) for f, value in append.row.items()
+        )
+        sheet.add_row(last_row, cells)
+        rows_by_key[key] = [last_row]
+        result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
+    doomed = keys.deleted_rows(tab, deletes, rows_by_key, result)
+    if doomed:
+        sheet.delete(doomed)
+    _stretch(package, sheet, sheet_name, position, max(width, 1))
+    package.replaced[part] = sheet.render()
+
+
+def _value_at(sheet: SheetText, row: Row, col: int) -> object:
+    """The value at a 0-based column (for the expect guard)."""
+    return sheet.value(row, col + 1)
+
+
+def _blank(sheet: SheetText, row: Row) -> bool:
+    if b"<v>" not in row.body and b"<t" not in row.body:
+        return True
+    return not any(cell_to_text(sheet.value(row, c)).strip() for c in row.parsed())
+
+
+def _put(
+    sheet: SheetText, row: Row, col: int, cell: tuple[dict[bytes, bytes], bytes] | None
+) -> None:
+    if cell is None:
+        sheet.set(row, col, None, b"")
+    else:
+        sheet.set(row, col, cell[0], cell[1])
+
+
+def _stretch(package: Package, sheet: SheetText, name: str, position: int, width: int) -> None:
+    """The sheet's dimension, its autofilter and the filter's defined name over every row."""
+    last_row = max(sheet.numbers[-1] if sheet.numbers else 1, 2)
+    last_col = max([width, *(max(r.parsed(), default=0) for r in sheet.rows if r.dirty)])
+    ref = f"A1:{col_letters(last_col)}{last_row}".encode()
+    sheet.head = re.sub(
+        rb'(<dimension ref=")[^"]*(")', rb"\g<1>" + ref + rb"\g<2>", sheet.head, count=1
+    )
+    had_filter = re.search(rb"<autoFilter\b[^>]*\bref=\"[^\"]+\"", sheet.tail)
+    if had_filter is None:
+        return
+    sheet.tail = re.sub(
+        rb'(<autoFilter\b[^>]*?\bref=")[^"]*(")', rb"\g<1>" + ref + rb"\g<2>", sheet.tail, count=1
+    )
+    book = package.read("xl/workbook.xml")
+    quoted = "'" + name.replace("'", "''") + "'"
+    absolute = f"{quoted}!$A$1:${col_letters(last_col)}${last_row}"
+    pattern = re.compile(
+        rb'(<definedName\b[^>]*name="_xlnm._FilterDatabase"[^>]*localSheetId="'
+        + str(position).encode()
+        + rb'"[^>]*>)[^<]*(</definedName>)'
+    )
+    grown = pattern.sub(
+        lambda m: m.group(1) + escape(absolute).encode() + m.group(2), book, count=1
+    )
+    if grown != book:
+        package.replaced["xl/workbook.xml"] = grown

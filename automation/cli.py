@@ -266,8 +266,8 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
 def run(
     ctx: click.Context, job: str, at: str | None, dry_run: bool, as_json: bool, wait: float
 ) -> None:
-    """Run one job: sync-forms, ingest-alerts, ingest-inbox, check-cadence, brief,
-    thanks, weekly-summary, policy-digest, guide, approval-requests, archive.
+    """Run one job: sync-forms, ingest-alerts, ingest-inbox, assign-mentions, check-cadence,
+    brief, thanks, weekly-summary, policy-digest, guide, approval-requests, archive.
 
     \b
     Examples:

@@ -402,7 +402,9 @@ def _screening(sg: _Section) -> Screening:
 
 def _cadence(cd: _Section) -> Cadence:
     return Cadence(
-        cd.integer("horizon_days", 14, minimum=1), cd.integer("lookback_days", 7, minimum=0)
+        cd.integer("horizon_days", 14, minimum=1),
+        cd.integer("lookback_days", 7, minimum=0),
+        cd.text("calendar_id", "").strip(),
     )
 
 
@@ -426,7 +428,26 @@ def _inbox(ib: _Section) -> Inbox:
         allow=tuple(a.lower() for a in ib.strings("allow")),
         max_bytes=ib.integer("max_bytes", 2_000_000, minimum=1000),
         address=ib.text("address", ""),
+        authserv_id=ib.text("authserv_id", "").strip().lower(),
+        mention_words=tuple(
+            w.strip() for w in ib.strings("mention_words", ("Mention",)) if w.strip()
+        ),
+        notification_senders=_notification_senders(ib),
     )
+
+
+def _notification_senders(ib: _Section) -> dict[str, tuple[str, ...]]:
+    """[inbox] notification_senders = { LinkedIn = ["linkedin.com"], ... }: lists by network."""
+    raw = ib.get("notification_senders", {})
+    if not isinstance(raw, dict) or not all(
+        isinstance(v, list) and all(isinstance(d, str) for d in v) for v in raw.values()
+    ):
+        raise ib._err(
+            "notification_senders",
+            f"must map networks to lists of sender domains, not {raw!r}",
+            'notification_senders = { LinkedIn = ["linkedin.com"], Mastodon = ["mastodon.social"] }',
+        )
+    return {str(name): tuple(d.strip().lower() for d in v if d.strip()) for name, v in raw.items()}
 
 
 def _crisis(cr: _Section) -> Crisis:

@@ -73,7 +73,22 @@ def _checks(settings: Settings, google: Any, checks: list[Check]) -> list[Check]
     checks += check_spreadsheet(settings, services)
     checks += check_forms(settings, services)
     checks += check_mail(settings, services)
-    return checks
+    return checks + check_inbox_trust(settings)
+
+
+def check_inbox_trust(settings: Settings) -> list[Check]:
+    """An inbox without [inbox] authserv_id trusts no message: say so before mail goes unread."""
+    if not settings.inbox.kind or settings.inbox.authserv_id:
+        return []
+    return [
+        Check(
+            "inbox trust",
+            "warn",
+            "[inbox] authserv_id is not set, so ingest-inbox trusts no message",
+            'set authserv_id = "mx.your-domain" under [inbox]: the name your receiving mail '
+            "server writes first in each Authentication-Results header (mx.google.com for Gmail)",
+        )
+    ]
 
 
 def _needs_google(settings: Settings) -> bool:

@@ -19,8 +19,11 @@ from automation.forms.prefill import approval_links
 from automation.share_inputs import analytics_exports, share_inputs
 from automation.workspace import Workspace
 from jobs.base import Plan
+from jobs.cadence import CadencePlan, CalendarInputs
+from jobs.cadence_calendar import FILE_NAME as CALENDAR_FILE
 from jobs.guide.job import HTML_NAME, MARKDOWN_NAME, GuidePlan
 from jobs.guide.previous import PreviousGuide, previous_guide
+from jobs.inbox_mentions import known_mentions
 from jobs.ingest_alerts import FeedEntry, FeedInputs
 from jobs.ingest_inbox import InboxInputs, known_message_ids
 from jobs.responses import FormResponse, newest_response
@@ -79,7 +82,9 @@ def inbox_messages(workspace: Workspace, now: datetime, snapshot: Snapshot) -> I
         source = workspace.inbox_source()
         if source is None:
             return InboxInputs()
+        # Mail already in the Queue or in Mentions is not downloaded again.
         known = known_message_ids(snapshot.get_or_empty("Queue")["origin"])
+        known |= known_mentions(snapshot.get_or_empty("Mentions"))[1]
         return InboxInputs(tuple(source.messages(known)), source.describe())
     except ChorusError as exc:
         return InboxInputs(problems=(f"the inbox was not read: {exc}",))
@@ -103,6 +108,15 @@ def guide_on_disk(workspace: Workspace, now: datetime, snapshot: Snapshot) -> Pr
     return previous_guide(read(HTML_NAME), read(MARKDOWN_NAME))
 
 
+def calendar_on_disk(workspace: Workspace, now: datetime, snapshot: Snapshot) -> CalendarInputs:
+    """calendar.ics as check-cadence last wrote it, so an unchanged plan is not rewritten."""
+    try:
+        text = (guide_folder(workspace.settings) / CALENDAR_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return CalendarInputs()  # absent or unreadable: plan writes a fresh copy
+    return CalendarInputs(text)
+
+
 def publish_guide_doc(workspace: Workspace, plan: Plan, now: datetime) -> list[str]:
     """With the Google backend, keep the Google Doc copy in step (only when the guide changed).
 
@@ -122,6 +136,26 @@ def publish_guide_doc(workspace: Workspace, plan: Plan, now: datetime) -> list[s
     return [f"updated the Google Doc {doc_id}"]
 
 
+def keep_google_calendar(workspace: Workspace, plan: Plan, now: datetime) -> list[str]:
+    """With the Google backend and [cadence] calendar_id, the shared calendar follows the slots."""
+    settings = workspace.settings
+    if settings.backend.kind != "google" or not isinstance(plan, CadencePlan):
+        return []
+    if not settings.cadence.calendar_id or plan.calendar_window is None:
+        return []
+    # Imported here: the Calendar adapter pulls in Google's libraries, which a local run never loads.
+    from automation.google.calendar import sync_calendar
+
+    done = sync_calendar(
+        workspace.google,
+        settings.cadence.calendar_id,
+        plan.calendar,
+        plan.calendar_window,
+        settings.organisation.timezone,
+    )
+    return [done.line(settings.cadence.calendar_id)]
+
+
 #: job name -> what the shell fetches for it before planning
 GATHER: dict[str, Gatherer] = {
     "sync-forms": form_responses,
@@ -130,6 +164,7 @@ GATHER: dict[str, Gatherer] = {
     "guide": guide_on_disk,
     "archive": gather_archive,
     "approval-requests": approval_links,
+    "check-cadence": calendar_on_disk,
     "share-digest": share_inputs,
     "import-visits": analytics_exports,
     "welcome": share_inputs,
@@ -137,4 +172,8 @@ GATHER: dict[str, Gatherer] = {
 }
 
 #: job name -> what the shell does after the job's write has landed
-AFTER: dict[str, AfterWrite] = {"guide": publish_guide_doc, "archive": write_archive}
+AFTER: dict[str, AfterWrite] = {
+    "guide": publish_guide_doc,
+    "archive": write_archive,
+    "check-cadence": keep_google_calendar,
+}

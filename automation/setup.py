@@ -43,6 +43,9 @@ path = "forms/acknowledgements.csv"
 # kind = "csv"
 # path = "forms/approval.csv"
 # prefill_url = "https://docs.google.com/forms/d/e/.../viewform?usp=pp_url&entry.1={{queue_id}}&entry.2={{decision}}&entry.3={{text}}"
+# [forms.mention]                  # "Report a mention": staff tell the team about a post or message
+# kind = "csv"
+# path = "forms/mention.csv"
 
 [alerts]
 feeds = []                         # Google Alerts RSS/Atom URLs or files, or tables:
@@ -96,6 +99,9 @@ path = "forms/feedback.csv"
 [inbox]                            # a mailbox staff forward newsletters and blasts to (off when kind is "")
 kind = ""                          # "", "maildir", "imap" or "gmail"
 # address = "social@{first_domain}"  # the address staff forward to (the guide names it)
+# authserv_id = "mx.{first_domain}"  # your mail server's name in its Authentication-Results:
+#                                  # a sender counts only when it found DMARC or DKIM pass
+# mention_words = ["Mention"]      # a subject leading with one of these reports a mention
 # path = "inbox"                   # maildir: the folder
 # host = "imap.example.org"        # imap: server, port, folder, user; the password from $CHORUS_IMAP_PASSWORD
 # port = 993

@@ -15,6 +15,7 @@ JOB_MODULES: dict[str, str] = {
     "sync-forms": "jobs.sync_forms",
     "ingest-alerts": "jobs.ingest_alerts",
     "ingest-inbox": "jobs.ingest_inbox",
+    "assign-mentions": "jobs.mention_assignments",
     "check-cadence": "jobs.cadence",
     "brief": "jobs.brief",
     "thanks": "jobs.thanks",

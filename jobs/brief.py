@@ -38,6 +38,7 @@ from jobs.approvals import ApprovalBook
 from jobs.approvals import waiting_items as awaiting_approval
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.crisis.state import crisis_state
+from jobs.mention_assignments import assigned_context
 from jobs.people import by_email, managers, person_name
 from jobs.queue_items import QueueItem, read_queue, suggestion_candidates
 from jobs.screening import blocked_links, defang
@@ -267,7 +268,8 @@ def waiting_items(
 def open_mentions(
     mentions: pd.DataFrame, now: datetime, settings: Settings
 ) -> list[dict[str, Any]]:
-    """Mentions and direct messages still New, oldest first; `old` marks those over 24 hours."""
+    """Mentions and direct messages still New: colleagues' new reports first, then oldest
+    first; `old` marks those over 24 hours."""
     found: list[tuple[Any, dict[str, Any]]] = []
     for row_number, row in zip(mentions.index, mentions.to_dict("records"), strict=True):
         if clean_text(row.get("status", "")).casefold() != "new":
@@ -283,13 +285,14 @@ def open_mentions(
             "url": clean_text(row.get("url", "")),
             "source": clean_text(row.get("source", "")),
             "assigned_to": clean_text(row.get("assigned_to", "")),
+            "reported_by": clean_text(row.get("reported_by", "")),
             "found": f"{at:%a} {at.day} {at:%b %H:%M}"
             if at
             else clean_text(row.get("found_at", "")),
             "age": age_text(now - at) if at else "",
             "old": bool(at and now - at > OLD_AFTER),
         }
-        found.append(((at is None, at or now, int(row_number)), entry))
+        found.append(((not entry["reported_by"], at is None, at or now, int(row_number)), entry))
     return [e for _, e in sorted(found, key=lambda p: p[0])]
 
 
@@ -479,6 +482,7 @@ def brief_context(
         "inbox": inbox,
         "mentions": mentions,
         "mentions_old": sum(1 for m in (*mentions, *crisis_items) if m["old"]),
+        "assigned_waiting": assigned_context(snapshot.get_or_empty("Mentions"), now, settings),
         "checklist": checklist(len(mentions) + len(crisis_items), n_messages),
         "uncovered_weeks": _uncovered_weeks(rota_df, absences, people_df, today, settings),
         "nothing_to_do": nothing,

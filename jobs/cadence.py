@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from jobs.approvals import ApprovalBook
-from jobs.base import Job, Plan, Report
+from jobs.base import Job, OutputFile, Plan, Report
+from jobs.cadence_calendar import (
+    FILE_NAME,
+    CalendarSlot,
+    calendar_ics,
+    calendar_slots,
+    same_calendar,
+)
 from jobs.channels import ChannelPlan, Slot, lay_out_slots, read_channels
 from jobs.crisis.state import crisis_state
 from jobs.queue_items import PLACED, QueueItem, Suggester, read_queue, suggestion_candidates
@@ -518,8 +525,24 @@ def cadence_changes(
     return Changes(appends=tuple(appends), updates=tuple(updates), deletes=deletes)
 
 
+@dataclass(frozen=True)
+class CadencePlan(Plan):
+    """check-cadence's plan, with the slots ahead as calendar events for a Google Calendar."""
+
+    calendar: tuple[CalendarSlot, ...] = ()
+    #: the time the events cover: from the start of today to the end of the horizon
+    calendar_window: tuple[datetime, datetime] | None = None
+
+
+@dataclass(frozen=True)
+class CalendarInputs:
+    """What gather found: calendar.ics as it is on disk (None when there is none)."""
+
+    previous: str | None = None
+
+
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = None) -> Plan:
-    """check-cadence's pure plan: slots, fills, suggestions, and the Cadence tab rewrite."""
+    """check-cadence's pure plan: slots, fills, suggestions, the Cadence tab rewrite, the calendar."""
     state = crisis_state(snapshot)
     book = ApprovalBook(snapshot, settings.tz, day_first=settings.organisation.day_first)
     result = check_cadence(
@@ -539,14 +562,38 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: Any = No
         f"{result.first_day.isoformat()} to {result.last_day.isoformat()}",
         *result.lines,
     )
-    return Plan(
+    today = now.astimezone(settings.tz).date()
+    slots = calendar_slots(result.states, today, settings.sender_domain)
+    files = _calendar_file(slots, now, settings, inputs)
+    if files:
+        lines = (*lines, f"wrote {files[0].name} ({counts['slots']} slots as calendar events)")
+    window = (
+        datetime.combine(today, datetime.min.time(), settings.tz),
+        datetime.combine(result.last_day + timedelta(days=1), datetime.min.time(), settings.tz),
+    )
+    return CadencePlan(
+        calendar=slots,
+        calendar_window=window,
         changes=changes,
+        files=files,
         report=Report(
             counts=counts,
             lines=lines,
             problems=tuple(p.line() for p in (*state.problems, *result.cell_problems)),
         ),
     )
+
+
+def _calendar_file(
+    slots: tuple[CalendarSlot, ...], now: datetime, settings: Settings, inputs: Any
+) -> tuple[OutputFile, ...]:
+    """calendar.ics when a slot in it changed (or there is none yet); () when it is as on disk."""
+    name = f"{settings.organisation.name}: posting plan"
+    content = calendar_ics(slots, name, now)
+    previous = inputs.previous if isinstance(inputs, CalendarInputs) else None
+    if same_calendar(previous, content):
+        return ()
+    return (OutputFile(FILE_NAME, content),)
 
 
 JOB = Job(

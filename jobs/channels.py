@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sheets_schema.columns import CHANNEL_NAMES
+from jobs.network_names import canonical_network
 from sheets_schema.validate import Problem
 from sheets_schema.values import (
     DAY_NAMES,
@@ -73,11 +73,9 @@ class Slot:
 
 
 def canonical_channel(name: str) -> str:
-    """'linkedin' -> 'LinkedIn': known channel names in their usual spelling."""
-    for known in CHANNEL_NAMES:
-        if known.casefold() == name.casefold():
-            return known
-    return name
+    """'linkedin' -> 'LinkedIn', 'Twitter' -> 'X': known networks in their usual spelling;
+    any other network name is a channel too, kept as typed."""
+    return canonical_network(name)
 
 
 def read_channels(

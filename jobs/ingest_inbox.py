@@ -6,11 +6,19 @@
             item (External, Newsletter, New), screened against the policy
     apply   the runner's single write
 
-Trust: only mail sent (or forwarded) by an active person in People, or by an
-address or domain in [inbox] allow, is queued; everything else is counted by
-reason in the report and left alone. The mailbox is never changed: Chorus
-knows what it has read from the Origin column ("mail:<Message-ID>"), so the
-same message is never queued twice, across runs and across sources. A
+Mentions (jobs/inbox_mentions.py): a network's notification email (a mention,
+comment, direct message or tag) becomes a Mentions row, and so does a
+colleague's forward whose subject leads with "Mention"; the rest is content.
+
+Trust: only mail sent (or forwarded) by an active person in People, by an
+address or domain in [inbox] allow, or by a network's notification sender is
+read, and only when the receiving server's Authentication-Results vouch for
+the From address (jobs/mail_text/trust.py); everything else is counted by
+reason in the report and left alone. A message that names a colleague but
+fails authentication is a problem for the coordinator, never queued under
+their name. The mailbox is never changed: Chorus knows what it has read from
+the Origin columns of Queue and Mentions ("mail:<Message-ID>"), so the same
+message is never queued twice, across runs and across sources. A
 message linking a site in [screening] blocked_domains is rejected outright:
 counted, listed with the reason, never queued.
 
@@ -22,14 +30,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
+from jobs.inbox_mentions import known_mentions, notification_row, report_row, reported_subject
+from jobs.links import canonical_url
 from jobs.mail_text.headers import message_key, parse_message
 from jobs.mail_text.read import MailContent, read_message
+from jobs.mail_text.trust import check_trust
+from jobs.network_names import network_of_sender, sender_domains
 from jobs.people import is_active
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
 from jobs.sync_forms import next_id_number
@@ -37,7 +49,7 @@ from sheets_schema.records import Append, Changes, Snapshot
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, format_datetime
 
-TABS = ("Queue", "People", "Crises", "Program")
+TABS = ("Queue", "Mentions", "People", "Crises", "Program")
 ORIGIN_PREFIX = "mail:"
 SOURCE_KIND = "External"
 SOURCE_TYPE = "Newsletter"
@@ -46,6 +58,14 @@ DETAILS_LIMIT = 5000
 #: other links listed in Details beyond the first (which goes in Link)
 MAX_LINKS_LISTED = 10
 MAX_LISTED = 20
+#: what a run adds, counted in the report
+COUNTS = (
+    "queue_added",
+    "mentions_added",
+    "reports_added",
+    "already_queued",
+    "already_in_mentions",
+)
 
 #: why a message was left alone -> the report's count name
 SKIP_REASONS = {
@@ -55,6 +75,7 @@ SKIP_REASONS = {
     "no content": "skipped_no_content",
     "automatic reply": "skipped_automatic_reply",
     "blocked site": "skipped_blocked_site",
+    "not authenticated": "skipped_not_authenticated",
 }
 
 
@@ -89,62 +110,151 @@ def known_message_ids(origins: Iterable[object]) -> set[str]:
     return found
 
 
+@dataclass
+class _Intake:
+    """One run's running state: what is known, what is added, and what to tell people."""
+
+    settings: Settings
+    now: datetime
+    people: dict[str, dict[str, Any]]
+    known: set[str]
+    mention_urls: set[str]
+    next_q: int
+    next_m: int
+    crisis: str
+    counts: Counter[str]
+    appends: list[Append] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def mention(self, row: dict[str, str], key: str, count: str) -> None:
+        """Append a Mentions row unless its link is already there."""
+        self.known.add(key.casefold())
+        url = canonical_url(row["url"]) if row["url"] else ""
+        if url and url in self.mention_urls:
+            self.counts["already_in_mentions"] += 1
+            return
+        if url:
+            self.mention_urls.add(url)
+        ident = f"M-{self.next_m:04d}"
+        self.next_m += 1
+        self.appends.append(Append("Mentions", {"id": ident, **row}))
+        self.counts[count] += 1
+        who = row.get("author") or row.get("reported_by") or "someone"
+        self.added.append(
+            f"{ident} {row['network'] or 'mention'} {row['kind'].lower()} by {who}: {row['title']}"
+        )
+
+
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: InboxInputs | None) -> Plan:
-    """The pure plan: one Queue item per new message from a trusted sender."""
+    """The pure plan: one Mention or Queue item per new message from a trusted sender."""
     inputs = inputs or InboxInputs()
     queue = snapshot.get_or_empty("Queue")
-    known = known_message_ids(queue["origin"])
-    people = _people(snapshot)
-    allow = tuple(a.strip().lower().lstrip("@") for a in settings.inbox.allow if a.strip())
+    mention_urls, mention_ids = known_mentions(snapshot.get_or_empty("Mentions"))
     # One reading of crisis mode for every intake (jobs/crisis/state.py).
     state = crisis_state(snapshot)
-    crisis = state.label
-    next_q = next_id_number(queue["id"], "Q")
-    counts: Counter[str] = Counter(
-        dict.fromkeys(("messages", "queue_added", "already_queued", *SKIP_REASONS.values()), 0)
+    intake = _Intake(
+        settings,
+        now,
+        _people(snapshot),
+        known_message_ids(queue["origin"]) | mention_ids,
+        mention_urls,
+        next_id_number(queue["id"], "Q"),
+        next_id_number(snapshot.get_or_empty("Mentions")["id"], "M"),
+        state.label,
+        Counter(dict.fromkeys(("messages", *COUNTS, *SKIP_REASONS.values()), 0)),
     )
-    added: list[str] = []
-    skipped: list[str] = []
-    appends: list[Append] = []
     for item in _oldest_first(inputs.messages):
-        counts["messages"] += 1
-        msg = parse_message(item.raw)
-        key = message_key(msg)
-        if key.casefold() in known:
-            counts["already_queued"] += 1
-            continue
-        sender = _sender(msg)
-        reason, content = _read_if_welcome(item, msg, sender, people, allow, settings)
-        if reason or content is None:
-            counts[SKIP_REASONS[reason]] += 1
-            skipped.append(_skip_line(reason, msg, sender, item, settings, content))
-            continue
-        known.add(key.casefold())
-        qid = f"Q-{next_q:04d}"
-        next_q += 1
-        row = queue_row(content, key, now, settings)
-        row.update(
-            id=qid,
-            status="On hold" if crisis else "New",
-            held_from="New" if crisis else "",
+        _take(intake, item)
+    counts = intake.counts
+    lines = _listed(intake.added) + _listed(intake.skipped)
+    if intake.crisis and counts["queue_added"]:
+        lines.append(
+            f"crisis {intake.crisis} is active: {counts['queue_added']} new item(s) put On hold"
         )
-        appends.append(Append("Queue", row))
-        counts["queue_added"] += 1
-        who = people.get(content.sender, {}).get("name") or content.sender_name or content.sender
-        added.append(f"{qid} from {who}: {row['headline']}")
-    lines = _listed(added) + _listed(skipped)
-    if crisis and counts["queue_added"]:
-        lines.append(f"crisis {crisis} is active: {counts['queue_added']} new item(s) put On hold")
     if not settings.inbox.kind and not inputs.problems:
         lines.append("no inbox is configured: set [inbox] kind to read forwarded mail")
     return Plan(
-        changes=Changes(appends=tuple(appends)),
+        changes=Changes(appends=tuple(intake.appends)),
         report=Report(
             counts=dict(counts),
             lines=tuple(lines),
-            problems=inputs.problems + tuple(p.line() for p in state.problems),
+            problems=inputs.problems
+            + tuple(intake.problems)
+            + tuple(p.line() for p in state.problems),
         ),
     )
+
+
+def _take(intake: _Intake, item: InboxMessage) -> None:
+    """One message: left alone (counted, with the reason), or a Mention, or a Queue item."""
+    settings = intake.settings
+    intake.counts["messages"] += 1
+    msg = parse_message(item.raw)
+    key = message_key(msg)
+    if key.casefold() in intake.known:
+        intake.counts["already_queued"] += 1
+        return
+    trust = check_trust(msg, settings.inbox.authserv_id)
+    sender = trust.sender or _sender(msg)
+    network = network_of_sender(sender, sender_domains(settings.inbox.notification_senders))
+    reason, content = _read_if_welcome(item, msg, sender, intake.people, _allow(settings), settings)
+    if network and reason in ("unknown sender", "automatic reply", "blocked site"):
+        # A network's notification: sent by a machine, linking to the network, from no colleague.
+        reason, content = "", read_message(msg)
+    if not reason and not trust.authenticated:
+        reason, content = "not authenticated", None
+        _unauthenticated(intake, msg, sender, trust.why)
+    if reason or content is None:
+        intake.counts[SKIP_REASONS[reason]] += 1
+        intake.skipped.append(_skip_line(reason, msg, sender, item, settings, content))
+        return
+    if network:
+        row = notification_row(content, network, key, intake.now, settings.tz)
+        intake.mention(row, key, "mentions_added")
+        return
+    title = reported_subject(content.subject, settings.inbox.mention_words)
+    if title is not None and sender in intake.people:
+        intake.mention(
+            report_row(content, title, sender, key, intake.now, settings.tz), key, "reports_added"
+        )
+        return
+    _queue(intake, content, key)
+
+
+def _unauthenticated(intake: _Intake, msg: Any, sender: str, why: str) -> None:
+    """A message naming a colleague that its server did not vouch for: the coordinator hears."""
+    person = intake.people.get(sender)
+    if person is None:
+        return
+    subject = " ".join(str(msg.get("Subject", "") or "").split())[:80]
+    intake.problems.append(
+        f"ingest-inbox: a message signed {person['name'] or sender} <{sender}> ({subject!r}) was "
+        f"not authenticated ({why}): left alone, not queued under their name; if they did send "
+        "it, ask them to send it again from their work mailbox, otherwise treat it as forged"
+    )
+
+
+def _queue(intake: _Intake, content: MailContent, key: str) -> None:
+    """A trusted message's content as a new Queue item (On hold during a crisis)."""
+    intake.known.add(key.casefold())
+    qid = f"Q-{intake.next_q:04d}"
+    intake.next_q += 1
+    row = queue_row(content, key, intake.now, intake.settings)
+    row.update(
+        id=qid,
+        status="On hold" if intake.crisis else "New",
+        held_from="New" if intake.crisis else "",
+    )
+    intake.appends.append(Append("Queue", row))
+    intake.counts["queue_added"] += 1
+    who = intake.people.get(content.sender, {}).get("name") or content.sender_name or content.sender
+    intake.added.append(f"{qid} from {who}: {row['headline']}")
+
+
+def _allow(settings: Settings) -> tuple[str, ...]:
+    return tuple(a.strip().lower().lstrip("@") for a in settings.inbox.allow if a.strip())
 
 
 def _read_if_welcome(

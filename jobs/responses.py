@@ -78,7 +78,10 @@ TIME_FIELD = {
     "Acknowledgements": "acknowledged_at",
     "Feedback": "submitted_at",
     "Approvals": "at",
+    "Mentions": "found_at",
 }
+#: Mentions rows the "Report a mention" form wrote: Origin form:mention:<Response ID>
+MENTION_FORM_ORIGIN = "form:mention:"
 
 
 def newest_response(
@@ -86,6 +89,9 @@ def newest_response(
 ) -> datetime | None:
     """The newest response time in a form's tab (the sync mark); None when the tab is empty."""
     newest: datetime | None = None
+    if tab == "Mentions":  # the tab holds mentions from alerts and mail too: only the form's count
+        origin = frame["origin"] if "origin" in frame else frame.get("id", frame.index)
+        frame = frame[[str(o).startswith(MENTION_FORM_ORIGIN) for o in origin]]
     for value in frame[TIME_FIELD[tab]] if TIME_FIELD[tab] in frame else []:
         try:
             when = parse_datetime(value, tz, day_first=day_first)

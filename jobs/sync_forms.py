@@ -39,6 +39,7 @@ from jobs.approval_answers import record_answers
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
 from jobs.links import canonical_url
+from jobs.mention_form import MentionForm
 from jobs.responses import FormResponse, StoredResponse, edit_key, identify
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
 from sheets_schema.columns import SOURCE_TYPES
@@ -66,6 +67,7 @@ TABS = (
     "Program",
     "Channels",
     "Approvals",
+    "Mentions",  # the "Report a mention" form's rows (jobs/mention_form.py)
 )
 SOURCE_KIND = "Staff & partners"
 #: Queue fields sync-forms owns; the coordinator's fields are never written after creation
@@ -102,6 +104,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
         "submissions": sync.submission,
         "acknowledgements": sync.acknowledgement,
         "feedback": sync.feedback,
+        "mention": sync.mentions.take,
     }
     for name, handler in handlers.items():
         batch = _latest_by_id(inputs.responses.get(name, ()))
@@ -121,6 +124,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInpu
     sync.counts["approvals"] = answers.recorded
     sync.problems.extend(answers.problems)
     sync.lines.extend(answers.lines)
+    sync.counts.update(mentions_reported=len(sync.mentions.added))
     changes = sync.changes() + answers.changes
     lines = [
         f"{name}: {len(inputs.responses.get(name, ()))} response(s) in {where}"
@@ -167,6 +171,8 @@ class _Sync:
             clean_text(r["response_id"]): r for r in _records(snapshot, "Feedback")
         }
         self.next_q = next_id_number(self.queue, "Q")
+        m_ids = snapshot.get_or_empty("Mentions")["id"]
+        self.mentions = MentionForm(snapshot, self.tz, next_id_number(m_ids, "M"))
         # What sync-forms last wrote into each Queue item, and which item each edit key fed.
         self.written: dict[str, tuple[datetime, dict[str, str]]] = {}
         self.by_edit_key: dict[str, tuple[datetime, str]] = {}
@@ -531,6 +537,8 @@ class _Sync:
 
     def stored(self, form: str) -> list[StoredResponse]:
         """The responses a form's tab holds, as `identify` pairs new ones with them."""
+        if form == "mention":
+            return self.mentions.stored()
         rows, time_field, summary_field = {
             "submissions": (self.submissions, "submitted_at", "headline"),
             "acknowledgements": (self.acks, "acknowledged_at", "policy_version"),
@@ -551,6 +559,7 @@ class _Sync:
             for row in self.appends[tab]
         ]
         appends += [Append("Queue", row) for row in self.new_queue.values()]
+        appends += self.mentions.added
         updates = list(self.updates)
         for qid, (content, as_read) in self.queue_updates.items():
             expect = {f: as_read[f] for f in (*CONTENT_FIELDS, "flags", "source_type", "status")}
@@ -580,6 +589,7 @@ _SUMMARY: Mapping[str, Callable[[FormResponse], str]] = {
     "submissions": lambda r: r.text("headline"),
     "acknowledgements": lambda r: _version(r.text("policy_version")),
     "feedback": lambda r: r.text("text"),
+    "mention": lambda r: " ".join(r.text("text").split()),
 }
 
 

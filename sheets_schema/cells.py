@@ -26,6 +26,7 @@ SECONDS_COLUMNS = frozenset(
         ("Acknowledgements", "acknowledged_at"),
         ("Feedback", "submitted_at"),
         ("Approvals", "at"),
+        ("Mentions", "found_at"),  # the "Report a mention" form's responses land here
     }
 )
 DATE_PATTERN = "yyyy-mm-dd"

@@ -91,9 +91,30 @@ SOURCE_TYPES = (
     "Other",
 )
 QUEUE_STATUSES = ("New", "Approved", "Scheduled", "Published", "Rejected", "On hold", "Overdue")
-CHANNEL_NAMES = ("LinkedIn", "X", "Facebook", "YouTube", "Instagram")
+#: The networks Chorus knows by name (jobs/network_names.py gives their limits and mail);
+#: Channels accepts any other network too: an unknown one just has no limits.
+CHANNEL_NAMES = (
+    "LinkedIn",
+    "X",
+    "Facebook",
+    "YouTube",
+    "Instagram",
+    "Bluesky",
+    "Threads",
+    "Mastodon",
+    "TikTok",
+    "WhatsApp channels",
+)
 ROLES = ("Staff", "Coordinator", "Backup", "Manager", "Policy Owner", "Approver")
-MENTION_KINDS = ("Mention", "Compliment", "Criticism", "Question", "Direct message")
+MENTION_KINDS = (
+    "Mention",
+    "Comment",
+    "Tag",
+    "Compliment",
+    "Criticism",
+    "Question",
+    "Direct message",
+)
 MENTION_STATUSES = ("New", "Responded", "Passed on", "No action")
 CADENCE_STATUSES = (
     "Filled",

@@ -12,6 +12,7 @@ from sheets_schema.columns import (
     APPROVAL_DECISIONS,
     CHANNEL_NAMES,
     GUIDE_SECTIONS,
+    MENTION_KINDS,
     SUBMISSION_CONTENT_TYPES,
     YES_NO,
     Kind,
@@ -127,6 +128,25 @@ FORMS: dict[str, Form] = {
                 Question("Comment (optional)", "comment"),
             ),
             "Approvals",
+        ),
+        Form(
+            "mention",
+            "Report a mention",
+            "Seen the organisation mentioned, praised or criticised, or a message to it? "
+            "Tell the social media team so it is answered or passed to the right person.",
+            (
+                Question("Link to it", "link", Kind.URL, required=True),
+                Question("Which network? (e.g. LinkedIn, X, Bluesky)", "network"),
+                Question(
+                    "What kind is it?",
+                    "kind",
+                    Kind.CHOICE,
+                    required=True,
+                    choices=MENTION_KINDS,
+                ),
+                Question("What does it say, or what is it about?", "text", required=True),
+            ),
+            "Mentions",
         ),
     )
 }

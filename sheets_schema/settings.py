@@ -18,6 +18,7 @@ DEFAULT_SCHEDULE: dict[str, str] = {
     "sync-forms": "every 10 minutes 08:02-18:00 on working days",
     "ingest-alerts": "every 10 minutes 08:04-18:00 on working days",
     "ingest-inbox": "every 10 minutes 08:06-18:00 on working days",
+    "assign-mentions": "every 10 minutes 08:08-18:00 on working days",
     "check-cadence": "daily at 07:30",
     "brief": "working days at 08:30",
     "thanks": "working days at 16:00",
@@ -132,6 +133,8 @@ class Screening:
 class Cadence:
     horizon_days: int = 14
     lookback_days: int = 7
+    #: a Google Calendar check-cadence keeps in step with the slots (Google backend)
+    calendar_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,12 @@ class Inbox:
     allow: tuple[str, ...] = ()
     max_bytes: int = 2_000_000
     address: str = ""  # the address staff forward to, as the guide names it
+    #: the receiving server's name in Authentication-Results: only its verdicts are believed
+    authserv_id: str = ""
+    #: a subject leading with one of these words reports a mention ("Mention: ...", "Fwd: Mention")
+    mention_words: tuple[str, ...] = ("Mention",)
+    #: network -> notification sender domains, replacing or adding to the built-in lists
+    notification_senders: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sheets_schema.columns import (
 )
 from sheets_schema.tabs_approval import APPROVALS, CHANNEL_APPROVAL_COLUMNS, QUEUE_APPROVAL_COLUMNS
 from sheets_schema.tabs_guide import PRINCIPLES, REVIEWS, SOURCES
+from sheets_schema.tabs_mentions import CHANNEL_HELP, MENTION_COLUMNS
 from sheets_schema.tabs_share import with_sharing
 from sheets_schema.tabs_state import LAST_TABS, STATE
 
@@ -76,14 +77,7 @@ TABS: dict[str, Tab] = {
         Tab(
             "Channels",
             (
-                _c(
-                    "Channel",
-                    "channel",
-                    Kind.CHOICE,
-                    required=True,
-                    choices=CHANNEL_NAMES,
-                    help="The network",
-                ),
+                _c("Channel", "channel", required=True, help=CHANNEL_HELP),
                 _c(
                     "Handle",
                     "handle",
@@ -230,14 +224,7 @@ TABS: dict[str, Tab] = {
                 _c("Details", "details", help="The text or notes for the post", width=48),
                 _c("Link", "link", Kind.URL, help="http(s) link to the material", width=36),
                 _c("Submitted By", "submitted_by", Kind.EMAIL, help="Who suggested it", width=28),
-                _c(
-                    "Channels",
-                    "channels",
-                    Kind.MULTI_CHOICE,
-                    choices=CHANNEL_NAMES,
-                    help="Where it should go, comma separated",
-                    width=24,
-                ),
+                _c("Channels", "channels", help="Where it should go, comma separated", width=24),
                 _c(
                     "Status",
                     "status",
@@ -352,7 +339,7 @@ TABS: dict[str, Tab] = {
                     Kind.CHOICE,
                     required=True,
                     choices=MENTION_KINDS,
-                    help="Mention, Compliment, Criticism, Question, Direct message",
+                    help="Mention, Comment, Tag, Compliment, Criticism, Question, Direct message",
                 ),
                 _c("Title", "title", help="Title of the page or message", width=36),
                 _c("Snippet", "snippet", help="A few words of it", width=48),
@@ -368,10 +355,11 @@ TABS: dict[str, Tab] = {
                 _c("Assigned To", "assigned_to", Kind.EMAIL, help="Who answers it", width=28),
                 _c("Responded At", "responded_at", Kind.DATETIME, help="When it was answered"),
                 _c("Notes", "notes", help="Anything to remember", width=36),
+                *MENTION_COLUMNS,
             ),
             ("id",),
-            "Mentions, compliments, criticism, questions and direct messages.",
-            "ingest-alerts and people",
+            "Mentions, comments, tags, criticism, questions and direct messages.",
+            "ingest-alerts, ingest-inbox, sync-forms and people",
         ),
         Tab(
             "Policies",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sheets_schema.columns import Kind, Tab
+from sheets_schema.columns import CHANNEL_NAMES, Kind, Tab
 from sheets_schema.program import PROGRAM_SETTINGS, program_setting
 from sheets_schema.tabs import TABS
 from sheets_schema.values import (
@@ -252,4 +252,32 @@ def validate_snapshot(
     problems: list[Problem] = []
     for name, frame in frames.items():
         problems.extend(validate_tab(TABS[name], frame, tz, day_first))
+    if "Queue" in frames:
+        problems.extend(_queue_channels(frames["Queue"], frames.get("Channels")))
+    return problems
+
+
+def _queue_channels(queue: pd.DataFrame, channels: pd.DataFrame | None) -> list[Problem]:
+    """Queue Channels naming neither a network Chorus knows nor one in the Channels tab.
+
+    Channels accepts any network, so the Queue's names are checked against it and the
+    known networks, as check-cadence does (jobs/queue_items.py), on the items it places.
+    """
+    planned = [clean_text(c) for c in channels["channel"]] if channels is not None else []
+    known = {c.casefold() for c in (*CHANNEL_NAMES, *planned) if c}
+    problems: list[Problem] = []
+    for row_number, row in queue.iterrows():
+        text = clean_text(row.get("channels", ""))
+        bad = [c for c in split_multi(text) if c.casefold() not in known]
+        if bad:
+            problems.append(
+                Problem(
+                    "Queue",
+                    int(row_number),
+                    "Channels",
+                    text,
+                    f"{', '.join(bad)} is not a network Chorus knows nor one in the Channels tab",
+                    "choose from " + ", ".join(dict.fromkeys((*planned, *CHANNEL_NAMES))),
+                )
+            )
     return problems

@@ -45,6 +45,8 @@ def make_settings(tmp_path: Path, **sections: dict) -> Settings:
         },
         "backend": {"kind": "local", "workbook": "workbook.xlsx"},
         "mail": {"transport": "outbox", "outbox": "outbox", "sender": "social@example.org"},
+        # The receiving server whose Authentication-Results ingest-inbox believes.
+        "inbox": {"authserv_id": "mx.example.org"},
     }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)

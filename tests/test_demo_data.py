@@ -125,7 +125,7 @@ def test_demo_is_the_same_for_the_same_day_and_seed(tmp_path: Path) -> None:
     files_b = sorted(
         p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file()
     )
-    assert files_a == files_b and len(files_a) == 6 + 5  # 4 forms, 2 feeds, 5 messages
+    assert files_a == files_b and len(files_a) == 7 + 10  # 5 forms, 2 feeds, 10 messages
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     assert (
@@ -136,6 +136,7 @@ def test_demo_is_the_same_for_the_same_day_and_seed(tmp_path: Path) -> None:
             "acknowledgements",
             "feedback",
             "approval",
+            "mention",
             "alerts",
             "newsroom",
             "inbox",
@@ -146,7 +147,7 @@ def test_demo_is_the_same_for_the_same_day_and_seed(tmp_path: Path) -> None:
 def test_writing_the_inputs_twice_does_not_duplicate_mail(tmp_path: Path) -> None:
     write_inputs(tmp_path, TODAY)
     paths = write_inputs(tmp_path, TODAY)
-    assert len(mailbox.Maildir(paths["inbox"], create=False)) == 5
+    assert len(mailbox.Maildir(paths["inbox"], create=False)) == 10
 
 
 @pytest.mark.parametrize("today", DAYS)
@@ -429,7 +430,7 @@ def test_newsroom_feed_is_rss_with_one_item_already_queued(
 def test_inbox_holds_realistic_forwarded_mail(inputs: dict[str, Path]) -> None:
     box = mailbox.Maildir(inputs["inbox"], create=False)
     messages = [message_from_bytes(m.as_bytes(), policy=default) for _k, m in sorted(box.items())]
-    assert 4 <= len(messages) <= 6
+    assert len(messages) == 10
     for msg in messages:
         assert msg["From"] and msg["Date"] and msg["Message-ID"] and msg["Subject"]
     html = [m for m in messages if m.get_content_type() == "multipart/alternative"]
@@ -442,7 +443,21 @@ def test_inbox_holds_realistic_forwarded_mail(inputs: dict[str, Path]) -> None:
     assert "José Núñez" in cafe.get_content()
     assert any(m["Subject"].startswith("Re: ") and m["In-Reply-To"] for m in messages)
     senders = {m["From"].addresses[0].domain for m in messages}
-    assert DOMAIN in senders and len(senders) == 2
+    assert senders == {
+        DOMAIN,
+        "rankboost-marketing.example",
+        "linkedin.com",
+        "x.com",
+        "facebookmail.com",
+    }
+    # The firm's mail server vouches for every sender but the one forging a colleague.
+    verdicts = {
+        str(m["Subject"]): "dmarc=pass" in str(m["Authentication-Results"]) for m in messages
+    }
+    assert [s for s, passed in verdicts.items() if not passed] == [
+        "Please post today: new client offer"
+    ]
+    assert all(str(m["Authentication-Results"]).startswith(f"mx.{DOMAIN};") for m in messages)
 
 
 def test_demo_config_loads_and_points_at_the_demo_inputs(tmp_path: Path) -> None:
@@ -453,7 +468,7 @@ def test_demo_config_loads_and_points_at_the_demo_inputs(tmp_path: Path) -> None
     assert settings.organisation.email_domains == (DOMAIN,)
     assert not settings.allows_recipient("sam.porter.design@gmail.com")
     assert settings.backend.workbook == tmp_path.resolve() / "workbook.xlsx"
-    for form in ("submissions", "acknowledgements", "feedback"):
+    for form in ("submissions", "acknowledgements", "feedback", "mention"):
         assert settings.forms[form].path == paths[form].resolve()
         assert settings.forms[form].url.startswith("https://docs.google.com/forms/d/e/")
     feeds = {f.name: f for f in settings.alerts.feeds}

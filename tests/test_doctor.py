@@ -182,6 +182,8 @@ def test_google_set_up_made_by_init_is_healthy(tmp_path: Path) -> None:
         "form feedback publishing": "ok",
         "form approval": "ok",
         "form approval publishing": "ok",
+        "form mention": "ok",
+        "form mention publishing": "ok",
         "mail (gmail)": "ok",
     }, [c.line() for c in checks]
     assert next(c for c in checks if c.name == "mail (gmail)").detail.endswith(DELEGATED)

@@ -173,9 +173,9 @@ def test_init_doctor_and_sync_forms_against_the_twin_server(tmp_path: Path) -> N
         run = chorus(config, "run", "sync-forms", "--at", AT, "--json", endpoint=url)
         assert run.returncode == 0, run.stdout + run.stderr
         spent = _difference(twin_calls(url), before)
-        # Call budget of one sync over four forms with nothing new: each form's questions and
+        # Call budget of one sync over every form with nothing new: each form's questions and
         # responses (the sync marks come from the job's own read), and the Runs row.
-        assert spent["forms"] == {"forms.get": 4, "forms.responses.list": 4}
+        assert spent["forms"] == {"forms.get": len(FORMS), "forms.responses.list": len(FORMS)}
         # sheets: the job's read, then the re-read, the tabs' sizes (Google's cell limit is
         # checked before an append) and the append that record the run
         assert spent["sheets"] == {
@@ -183,7 +183,7 @@ def test_init_doctor_and_sync_forms_against_the_twin_server(tmp_path: Path) -> N
             "spreadsheets.get": 1,
             "spreadsheets.values.append": 1,
         }
-        assert after_init["forms"]["forms.create"] == 4
+        assert after_init["forms"]["forms.create"] == len(FORMS)
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -106,7 +106,9 @@ def test_init_builds_the_spreadsheet_and_forms_and_records_them(tmp_path: Path) 
     assert "# Every key is explained" in text and "# working_days" in text  # comments kept
     assert any(line.startswith("created the spreadsheet") for line in lines)
     forms_calls = twin.calls_by_api()["forms"]
-    assert forms_calls["forms.create"] == 4 and forms_calls["forms.batchUpdate"] == 4
+    assert forms_calls["forms.create"] == len(FORMS) and forms_calls["forms.batchUpdate"] == len(
+        FORMS
+    )
 
 
 def test_init_again_completes_rather_than_duplicates(tmp_path: Path) -> None:

@@ -262,8 +262,24 @@ def test_demo_inbox_gives_the_expected_items_and_the_brief_lists_them(tmp_path: 
     ws.store.apply(Changes(appends=tuple(Append(t, r) for t, rs in rows.items() for r in rs)))
     demo.write_inputs(tmp_path, date(2026, 11, 24))
     result = run_job(ws, "ingest-inbox", now)
-    assert result.counts["messages"] == 5
+    assert result.counts["messages"] == 10
     assert result.counts["queue_added"] == 4 and result.counts["skipped_unknown_sender"] == 1
+    assert (result.counts["mentions_added"], result.counts["reports_added"]) == (3, 1)
+    assert result.counts["skipped_not_authenticated"] == 1
+    [forged] = result.problems
+    assert "Priya Shah <priya.shah@greenfield-law.example>" in forged
+    assert "not authenticated" in forged and "not queued under their name" in forged
+    mentions = ws.store.read(("Mentions",))["Mentions"]
+    found = mentions[mentions["origin"].str.startswith("mail:")]
+    assert sorted(zip(found["network"], found["kind"], found["author"], strict=True)) == [
+        ("Bluesky", "Mention", ""),
+        ("Facebook", "Direct message", "Leeds Tenants Network"),
+        ("LinkedIn", "Mention", "Sarah Okafor"),
+        ("X", "Comment", "Tom Hargreaves"),
+    ]
+    [report] = found[found["reported_by"] != ""].to_dict("records")
+    assert report["reported_by"] == demo.email_of("Niamh Kelly")
+    assert report["url"] == "https://bsky.app/profile/j-whitaker.bsky.social/post/3kq7x2hz4ma2c"
     queue = ws.store.read(("Queue",))["Queue"]
     mail = queue[queue["origin"].str.startswith("mail:")].to_dict("records")
     by_sender = {r["submitted_by"]: r for r in mail}
@@ -287,4 +303,5 @@ def test_demo_inbox_gives_the_expected_items_and_the_brief_lists_them(tmp_path: 
     people = {p["email"].lower(): p for p in snap["People"].to_dict("records")}
     _submissions, inbox = waiting_items(snap["Queue"], now, settings, people)
     assert {i["id"] for i in inbox} == {r["id"] for r in mail}
-    assert run_job(ws, "ingest-inbox", now).counts["queue_added"] == 0
+    again = run_job(ws, "ingest-inbox", now).counts
+    assert (again["queue_added"], again["mentions_added"], again["reports_added"]) == (0, 0, 0)

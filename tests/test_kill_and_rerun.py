@@ -70,7 +70,8 @@ POINTS: dict[str, tuple[str, ...]] = {
     "sync-forms": (*_GATHER, *_WRITE),
     "ingest-alerts": (*_GATHER, *_WRITE),
     "ingest-inbox": (*_GATHER, *_WRITE),
-    "check-cadence": (*_READ, *_WRITE),
+    # check-cadence reads calendar.ics first, and writes it after the rows when a slot changed
+    "check-cadence": (*_GATHER, *_WRITE, "run.file"),
     "brief": (*_READ, *_MAIL_ONLY),
     "thanks": (*_READ, *_MAIL_ONLY),
     "weekly-summary": (*_READ, *_MAIL_ONLY),

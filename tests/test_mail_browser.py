@@ -118,7 +118,15 @@ def every_template_page(tmp_path: Path) -> dict[str, Path]:
     ws.store.apply(Changes(appends=tuple(Append(t, r) for t, rs in rows.items() for r in rs)))
     run_job(ws, "check-cadence", now)
     messages: list[OutgoingMessage] = []
-    for job in ("brief", "weekly-summary", "policy-digest", "thanks", "share-digest", "welcome"):
+    for job in (
+        "brief",
+        "weekly-summary",
+        "policy-digest",
+        "thanks",
+        "share-digest",
+        "welcome",
+        "assign-mentions",
+    ):
         messages += _planned(ws, job, now)
     # reminders go to those who had the digest and still have not acknowledged, days later
     run_job(ws, "policy-digest", now)

@@ -23,6 +23,25 @@ SAFELINK = (
 )
 
 
+#: the receiving server's authserv-id in tests (conftest's [inbox] authserv_id)
+AUTHSERV = "mx.example.org"
+
+
+def auth_results(sender: str, *, result: str = "pass", authserv: str = AUTHSERV) -> str:
+    """The Authentication-Results value the receiving server writes for a sender's domain."""
+    domain = sender.rsplit("@", 1)[-1].strip(" >").lower()
+    return (
+        f"{authserv}; dkim={result} header.d={domain} header.s=s1; "
+        f"spf={result} smtp.mailfrom={domain}; dmarc={result} (p=reject) header.from={domain}"
+    )
+
+
+def _vouched(msg: EmailMessage) -> EmailMessage:
+    """The message as delivered: the receiving server's verdict on top of its headers."""
+    msg["Authentication-Results"] = auth_results(str(msg["From"]))
+    return msg
+
+
 def newsletter_forward(sender: str = "Ann Archer <ann@example.org>") -> EmailMessage:
     """A Gmail forward of an HTML newsletter (multipart/alternative) full of tracking."""
     msg = EmailMessage(policy=SMTP)
@@ -62,7 +81,7 @@ You are receiving this email because you opted in via our website.</p>
 </td></tr></table></div></body></html>"""
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
-    return msg
+    return _vouched(msg)
 
 
 def press_release(sender: str = "Bob Baker <bob@example.org>") -> EmailMessage:
@@ -79,7 +98,7 @@ def press_release(sender: str = "Bob Baker <bob@example.org>") -> EmailMessage:
         "Details: https://www.example.org/news/leeds-office?utm_source=newsletter&utm_medium=email\n\n"
         "ENDS\n\n-- \nBob Baker\nHead of Communications\n\nSent from my iPhone\n"
     )
-    return msg
+    return _vouched(msg)
 
 
 def reply_chain(sender: str = "Carol Cho <carol@example.org>") -> EmailMessage:
@@ -101,7 +120,7 @@ def reply_chain(sender: str = "Carol Cho <carol@example.org>") -> EmailMessage:
         "On Mon, 23 Nov 2026 at 09:02, Carol Cho <carol@example.org> wrote:\n"
         "> Here are the photos from Saturday.\n> https://photos.example.org/private/raw\n"
     )
-    return msg
+    return _vouched(msg)
 
 
 def unknown_sender() -> EmailMessage:
@@ -112,11 +131,12 @@ def unknown_sender() -> EmailMessage:
     msg["Date"] = "Tue, 24 Nov 2026 06:12:00 +0000"
     msg["Message-ID"] = "<spam-1@rankboost.example>"
     msg.set_content("Reply YES for a free audit. https://rankboost.example/audit\n")
-    return msg
+    return _vouched(msg)
 
 
 LATIN1_SUBJECT = "Réunion à Zürich"
 ENCODED_QP = (
+    b"Authentication-Results: " + auth_results("ann@example.org").encode() + b"\r\n"
     b"From: Ann Archer <ann@example.org>\r\nTo: social@example.org\r\n"
     b"Subject: =?utf-8?q?Caf=C3=A9_Society?= opens in Leeds\r\n"
     b"Date: Tue, 24 Nov 2026 07:48:00 +0000\r\nMessage-ID: <cafe-1@example.org>\r\n"
@@ -126,6 +146,7 @@ ENCODED_QP = (
     b" for us to share it. =E2=82=AC5 vouchers for the first 100.\r\n"
 )
 ENCODED_B64 = (
+    b"Authentication-Results: " + auth_results("bob@example.org").encode() + b"\r\n"
     b"From: Bob Baker <bob@example.org>\r\nTo: social@example.org\r\n"
     b"Subject: =?iso-8859-1?b?"
     + base64.b64encode(LATIN1_SUBJECT.encode("latin-1"))

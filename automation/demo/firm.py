@@ -156,5 +156,6 @@ def demo_config_toml(folder: Path, clock: datetime | None = None) -> str:
         acknowledgements_form=FORM_URLS["acknowledgements"],
         feedback_form=FORM_URLS["feedback"],
         approval_form=FORM_URLS["approval"],
+        mention_form=FORM_URLS["mention"],
         policy_version=POLICY_VERSION,
     )

@@ -20,6 +20,8 @@ from typing import Any
 from automation.demo.firm import DOMAIN, TZ, days_ago, digits, email_of, read_toml, token
 
 _HEX = "0123456789abcdef"
+#: the demo firm's receiving mail server, as chorus.toml's [inbox] authserv_id names it
+AUTHSERV_ID = f"mx.{DOMAIN}"
 
 
 def _message_id(rng: random.Random, domain: str) -> str:
@@ -40,12 +42,15 @@ def _message(entry: dict[str, Any], today: date, rng: random.Random) -> EmailMes
     values: dict[str, object] = {
         name: token(rng, length, _HEX) for name, length in entry.get("tokens", {}).items()
     }
+    values.update({name: digits(rng, length) for name, length in entry.get("numbers", {}).items()})
     values.update({name: sent(when) for name, when in entry.get("dates", {}).items()})
     parent = _message_id(rng, DOMAIN) if entry.get("reply") else ""
     sender = str(entry["from"])
     if "<" not in sender:
         sender = f"{sender} <{email_of(sender)}>"
     msg = EmailMessage(policy=SMTP)
+    # The firm's mail server's verdict, on top as a receiving server writes it.
+    msg["Authentication-Results"] = authentication_results(sender, entry.get("auth", "pass"))
     msg["From"] = sender
     msg["To"] = f"social@{DOMAIN}"
     msg["Subject"] = entry["subject"]
@@ -62,6 +67,16 @@ def _message(entry: dict[str, Any], today: date, rng: random.Random) -> EmailMes
         msg.add_alternative(str(entry["html"]).format_map(values), subtype="html")
         msg.set_boundary("000000000000" + token(rng, 16, _HEX))
     return msg
+
+
+def authentication_results(sender: str, verdict: str) -> str:
+    """The firm's receiving server's Authentication-Results for a sender (pass, or a forgery's fail)."""
+    domain = sender.rsplit("@", 1)[-1].strip(" >").lower()
+    dkim = "pass" if verdict == "pass" else "none"
+    return (
+        f"{AUTHSERV_ID}; dkim={dkim} header.d={domain}; spf={verdict} smtp.mailfrom={domain}; "
+        f"dmarc={verdict} (p=quarantine dis=none) header.from={domain}"
+    )
 
 
 def write_maildir(folder: Path, messages: list[EmailMessage]) -> None:

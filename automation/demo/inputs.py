@@ -39,6 +39,7 @@ def write_inputs(folder: Path, today: date, seed: int = 7) -> dict[str, Path]:
         "acknowledgements": folder / "forms" / "acknowledgements.csv",
         "feedback": folder / "forms" / "feedback.csv",
         "approval": folder / "forms" / "approval.csv",
+        "mention": folder / "forms" / "mention.csv",
         "alerts": folder / "alerts" / "google-alerts.xml",
         "newsroom": folder / "alerts" / "newsroom.xml",
         "inbox": folder / "inbox",
@@ -48,6 +49,7 @@ def write_inputs(folder: Path, today: date, seed: int = 7) -> dict[str, Path]:
     _write_csv(paths["feedback"], "feedback", _new_feedback(today))
     queue, _ = queue_rows(today, stream(seed, "queue"))
     _write_csv(paths["approval"], "approval", [waiting_answer(queue, today)])
+    _write_csv(paths["mention"], "mention", _new_mention_reports(today))
     paths["alerts"].parent.mkdir(parents=True, exist_ok=True)
     paths["alerts"].write_text(alerts_feed(today, stream(seed, "alerts")), encoding="utf-8")
     paths["newsroom"].write_text(newsroom_feed(today), encoding="utf-8")
@@ -105,6 +107,18 @@ def _new_feedback(today: date) -> list[Response]:
             [f["section"], f["text"], f["contact"]],
         )
         for f in read_csv("new_feedback.csv")
+    ]
+
+
+def _new_mention_reports(today: date) -> list[Response]:
+    """Mentions staff reported through the "Report a mention" form since the last sync."""
+    return [
+        (
+            days_ago(today, m["days_ago"], m["time"]),
+            email_of(m["name"]),
+            [m["link"], m["network"], m["kind"], m["text"]],
+        )
+        for m in read_csv("new_mention_reports.csv")
     ]
 
 

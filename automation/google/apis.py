@@ -13,12 +13,15 @@ SCOPES: dict[str, tuple[str, ...]] = {
         "https://www.googleapis.com/auth/forms.responses.readonly",
     ),
     "docs": ("https://www.googleapis.com/auth/documents",),
+    "calendar": ("https://www.googleapis.com/auth/calendar.events",),
     "gmail": (
         "https://www.googleapis.com/auth/gmail.compose",
         "https://www.googleapis.com/auth/gmail.readonly",
     ),
 }
-SERVICE_ACCOUNT_SCOPES = SCOPES["sheets"] + SCOPES["drive"] + SCOPES["forms"] + SCOPES["docs"]
+SERVICE_ACCOUNT_SCOPES = (
+    SCOPES["sheets"] + SCOPES["drive"] + SCOPES["forms"] + SCOPES["docs"] + SCOPES["calendar"]
+)
 DELEGATED_SCOPES = SCOPES["gmail"]
 
 #: Every origin Google traffic goes to, token requests included.
@@ -39,6 +42,7 @@ API_NAMES = {
     "forms": "the Forms API",
     "gmail": "Gmail",
     "docs": "Google Docs",
+    "calendar": "Google Calendar",
     "oauth2": "Google's token service",
     "other": "Google",
 }
@@ -61,12 +65,13 @@ _API_BY_PATH = (
     ("/gmail/", "gmail"),
     ("/upload/gmail/", "gmail"),
     ("/v1/documents", "docs"),
+    ("/calendar/", "calendar"),
     ("/token", "oauth2"),
 )
 
 
 def api_of(url: str) -> str:
-    """Which API a URL belongs to (sheets, drive, forms, gmail, docs, oauth2, other)."""
+    """Which API a URL belongs to (sheets, drive, forms, gmail, docs, calendar, oauth2, other)."""
     parts = urlsplit(url)
     api = _API_BY_HOST.get(parts.hostname or "")
     if api:

@@ -51,7 +51,15 @@ class GmailLabelSource:
                     userId="me",
                     id=gid,
                     format="metadata",
-                    metadataHeaders=["Message-ID", "From", "Subject", "Date"],
+                    # Authentication-Results too: trust is read from the same headers
+                    # whichever source the message comes from (jobs/mail_text/trust.py).
+                    metadataHeaders=[
+                        "Message-ID",
+                        "From",
+                        "Subject",
+                        "Date",
+                        "Authentication-Results",
+                    ],
                 ).execute(),
                 f"reading message {gmail_id}",
             )

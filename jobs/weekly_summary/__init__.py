@@ -21,6 +21,7 @@ from jobs import acknowledgements as acks
 from jobs import figures
 from jobs.base import Chart, InlineImage, Job, OutgoingMessage, Plan, Report, Series
 from jobs.goals import GoalInputs, goal_progress
+from jobs.mention_assignments import assigned_summary
 from jobs.people import people_with_role
 from jobs.weekly_summary.sections import (
     SECTION_ORDER,
@@ -182,7 +183,10 @@ def organisation(snapshot: Snapshot, now: datetime, settings: Settings) -> Organ
     crises = crises_section(episodes)
     shared = {
         "posts": posts,
-        "mentions": mentions_section(this),
+        "mentions": {
+            **mentions_section(this),
+            "assigned_waiting": assigned_summary(snapshot["Mentions"], now, settings),
+        },
         "goals": goals_section(goals),
         "trend": trend_part,
         "crises": crises,

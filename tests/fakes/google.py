@@ -129,6 +129,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from tests.fakes.google_calendar import CalendarTwin
 from tests.fakes.google_docs import DocsTwin
 from tests.fakes.google_forms import FormsTwin
 from tests.fakes.google_gmail import GmailTwin
@@ -251,6 +252,7 @@ class GoogleTwin:
         self.forms = FormsTwin(self.rng, lambda: self.now())
         self.gmail = GmailTwin(self.rng, lambda: self.now())
         self.docs = DocsTwin(self.rng, lambda: self.now())
+        self.calendar = CalendarTwin(self.rng, lambda: self.now())
         self.store.on_create["application/vnd.google-apps.form"] = self._drive_made_form
         self.store.on_create["application/vnd.google-apps.document"] = self.docs.create_blank
         self.store.on_delete["application/vnd.google-apps.form"] = self.forms.forms.pop
@@ -272,6 +274,7 @@ class GoogleTwin:
         self._handlers.update(self.forms.handlers())
         self._handlers.update(self.gmail.handlers())
         self._handlers.update(self.docs.handlers())
+        self._handlers.update(self.calendar.handlers())
         self._handlers[("drive", "drives.get")] = self.ownership.h_drives_get
         self._handlers[("drive", "about.get")] = self.ownership.h_about_get
 

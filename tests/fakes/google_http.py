@@ -294,6 +294,7 @@ APIS = [
     ("forms", "forms.v1", "forms.googleapis.com"),
     ("gmail", "gmail.v1", "gmail.googleapis.com"),
     ("docs", "docs.v1", "docs.googleapis.com"),
+    ("calendar", "calendar.v3", "www.googleapis.com"),
 ]
 
 

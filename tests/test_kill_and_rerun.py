@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 from automation import crash, demo
 from automation.cli import cli as chorus
 from automation.config import load_settings
+from automation.share_key import share_key
 from automation.workspace import build_workspace
 from sheets_schema.records import Append, Changes
 
@@ -41,12 +42,18 @@ COMMANDS: dict[str, tuple[str, ...]] = {
             "sync-forms",
             "ingest-alerts",
             "ingest-inbox",
+            "assign-mentions",
             "check-cadence",
             "brief",
             "thanks",
+            "import-visits",
             "weekly-summary",
             "policy-digest",
             "guide",
+            "share-digest",
+            "welcome",
+            "approval-requests",
+            "archive",
         )
     },
     "crisis-start": ("crisis", "start", "--reason", "Client letters sent to the wrong people"),
@@ -70,14 +77,22 @@ POINTS: dict[str, tuple[str, ...]] = {
     "sync-forms": (*_GATHER, *_WRITE),
     "ingest-alerts": (*_GATHER, *_WRITE),
     "ingest-inbox": (*_GATHER, *_WRITE),
-    # check-cadence reads calendar.ics first, and writes it after the rows when a slot changed
+    "assign-mentions": (*_READ, *_MAIL_ONLY),
+    # calendar.ics is written after the rows
     "check-cadence": (*_GATHER, *_WRITE, "run.file"),
     "brief": (*_READ, *_MAIL_ONLY),
-    "thanks": (*_READ, *_MAIL_ONLY),
+    # thanks gathers the share key and records the share links it offers in Shares
+    "thanks": (*_GATHER, *_WRITE, *_MAIL),
+    "import-visits": (*_GATHER, *_WRITE),
     "weekly-summary": (*_READ, *_MAIL_ONLY),
     "policy-digest": (*_READ, *_WRITE, *_MAIL),
     # the guide writes no rows of its own: its first save is the Runs row, after the files
     "guide": (*_GATHER, "run.file", "xlsx.temp_saved"),
+    "share-digest": (*_GATHER, *_WRITE, *_MAIL),
+    "welcome": (*_GATHER, *_WRITE, *_MAIL),
+    "approval-requests": (*_GATHER, *_MAIL_ONLY),
+    # the archive's folder is written after the read, before the Runs row
+    "archive": (*_GATHER, "xlsx.temp_saved"),
     "crisis-start": (*_GATHER, *_WRITE, *_MAIL),
 }
 
@@ -109,6 +124,7 @@ def build_program(folder: Path) -> Path:
         Changes(appends=tuple(Append(t, r) for t, rs in rows.items() for r in rs))
     )
     demo.write_inputs(folder, AT.date())
+    share_key(load_settings(config))  # the program's one token key, as a first run makes it
     return config
 
 

@@ -1,7 +1,9 @@
 """The networks staff share on: each one's name, text length limit and one-click share link.
 
 One table, so the share digest, the welcome, the thank-you and the caption
-check agree on what each network allows. A network without a web intent that
+check agree on what each network allows. Names, other names and length limits
+come from jobs.network_names (the one list of networks Chorus knows); this
+module adds what sharing needs: the share link and the utm_source. A network without a web intent that
 takes a link (Instagram, YouTube) has no share link: the digest offers "copy
 the text" instead. Links are counted as LINK_LENGTH characters, as the
 networks shorten or preview them.
@@ -12,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
+
+from jobs.network_names import NETWORKS as KNOWN
+from jobs.network_names import canonical_network
 
 #: how many characters a link costs in a post (X's t.co; the others preview it)
 LINK_LENGTH = 23
@@ -71,28 +76,37 @@ class Network:
         return len(text) + (LINK_LENGTH + 1 if with_link else 0) <= self.limit
 
 
-NETWORKS: dict[str, Network] = {
-    n.name.casefold(): n
-    for n in (
-        Network("LinkedIn", 3000, "linkedin", _linkedin),
-        Network("X", 280, "x", _x, prefills_text=True),
-        Network("Bluesky", 300, "bluesky", _bluesky, prefills_text=True),
-        Network("Threads", 500, "threads", _threads, prefills_text=True),
-        Network("Facebook", 63206, "facebook", _facebook),
-        Network("Instagram", 2200, "instagram"),
-        Network("YouTube", 5000, "youtube"),
-    )
+#: the networks with a web intent that takes a link, and whether it prefills the text
+_SHARE: dict[str, tuple[ShareLink, bool]] = {
+    "LinkedIn": (_linkedin, False),
+    "X": (_x, True),
+    "Bluesky": (_bluesky, True),
+    "Threads": (_threads, True),
+    "Facebook": (_facebook, False),
 }
+#: the length Chorus allows a text on a network whose limit it does not know
+NO_LIMIT = 100_000
+
+
+def _source(name: str) -> str:
+    """A network's utm_source: its name in lower case, letters and digits only."""
+    return "".join(ch for ch in name.strip().lower() if ch.isalnum()) or "other"
+
+
+def _network(name: str, limit: int) -> Network:
+    share, prefills = _SHARE.get(name, (None, False))
+    return Network(name, limit or NO_LIMIT, _source(name), share, prefills)
+
+
+NETWORKS: dict[str, Network] = {n.name.casefold(): _network(n.name, n.length_limit) for n in KNOWN}
 
 
 def network(name: str) -> Network:
-    """The Network called `name` (any case); an unknown one gets no share link and no limit.
+    """The Network called `name` (any case, or another name: 'Twitter' is X); an unknown one
+    gets no share link and no limit.
 
     An unknown network is still offered, as "copy the text", so a channel
     people add to the sheet before Chorus knows it is not lost.
     """
-    known = NETWORKS.get(name.strip().casefold())
-    if known is not None:
-        return known
-    source = "".join(ch for ch in name.strip().lower() if ch.isalnum()) or "other"
-    return Network(name.strip(), 100_000, source)
+    canonical = canonical_network(name)
+    return NETWORKS.get(canonical.casefold()) or _network(canonical, 0)

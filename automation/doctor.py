@@ -22,7 +22,7 @@ from typing import Any
 from automation.config import load_settings
 from automation.doctor_check import Check
 from automation.logs import redact, remember_secrets
-from sheets_schema.columns import Tab, normalise_header
+from sheets_schema.columns import APPROVAL_LEVELS, Tab, normalise_header
 from sheets_schema.errors import ChorusError
 from sheets_schema.forms import FORMS
 from sheets_schema.headers import Rows, columns_to_add, find_renames
@@ -387,14 +387,7 @@ def check_forms(settings: Settings, services: Any) -> list[Check]:
         form = settings.forms.get(name)
         label = f"form {name}"
         if form is None:
-            checks.append(
-                Check(
-                    label,
-                    "warn",
-                    "not configured",
-                    f"add [forms.{name}] to chorus.toml (or run `chorus init --backend google`)",
-                )
-            )
+            checks.append(_missing_form(name, settings, services))
             continue
         try:
             if form.kind == "forms_api":
@@ -413,6 +406,81 @@ def check_forms(settings: Settings, services: Any) -> list[Check]:
                 )
             )
     return checks
+
+
+def _missing_form(name: str, settings: Settings, services: Any) -> Check:
+    """A form chorus.toml does not name: a warning only when something needs it.
+
+    The approval form is needed once a channel asks for approval (Channels >
+    Approval is Coordinator or Compliance); the mention form is optional (staff
+    can report a mention by mail to the inbox too); the others are always needed.
+    """
+    label = f"form {name}"
+    add = f"add [forms.{name}] to chorus.toml (or run `chorus init --backend google`)"
+    if name == "mention":
+        return Check(label, "ok", f"not used; optional: {add} to let staff report mentions by form")
+    if name == "approval":
+        needing = _channels_needing_approval(settings, services)
+        if needing is not None and not needing:
+            return Check(label, "ok", "not used: no channel needs approval (Channels > Approval)")
+        if needing:
+            more = len(needing) - 3
+            shown = ", ".join(needing[:3]) + (f" and {more} more" if more > 0 else "")
+            return Check(label, "warn", f"not configured, but channels need approval: {shown}", add)
+    return Check(label, "warn", "not configured", add)
+
+
+def _channels_needing_approval(settings: Settings, services: Any) -> list[str] | None:
+    """Channels whose Approval is Coordinator or Compliance; None when the tab cannot be read."""
+    try:
+        rows = _channel_rows(settings, services)
+    except Exception:  # noqa: BLE001 - the spreadsheet's own check reports why it cannot be read
+        return None
+    if rows is None:
+        return None
+    if not rows:
+        return []
+    header = [normalise_header(h) for h in rows[0]]
+    if "approval" not in header:
+        return []
+    at_approval = header.index("approval")
+    at_channel = header.index("channel") if "channel" in header else None
+    needs = {level.casefold() for level in APPROVAL_LEVELS[1:]}
+    names: list[str] = []
+    for row in rows[1:]:
+        cells = list(row)
+        value = cells[at_approval] if at_approval < len(cells) else None
+        if normalise_header(value) in needs:
+            channel = (
+                cells[at_channel] if at_channel is not None and at_channel < len(cells) else ""
+            )
+            names.append(str(channel or "").strip() or "(a channel without a name)")
+    return names
+
+
+def _channel_rows(settings: Settings, services: Any) -> list[Sequence[Any]] | None:
+    """The Channels tab, header first: the .xlsx read locally, one values read on Google."""
+    if settings.backend.kind == "local":
+        path = settings.backend.workbook
+        if path is None or not path.exists():
+            return None
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        try:
+            if "Channels" not in wb.sheetnames:
+                return []
+            return [tuple(r) for r in wb["Channels"].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    if services is None:
+        return None
+    from automation.store.gsheets import quote_tab
+
+    http = services.gspread_client().http_client
+    body = http.values_batch_get(settings.backend.spreadsheet_id, [quote_tab("Channels")])
+    ranges = body.get("valueRanges", [])
+    return list((ranges[0].get("values") or []) if ranges else [])
 
 
 def _check_forms_api(

@@ -9,7 +9,7 @@ answer from anyone else is recorded and reported, and changes nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jobs.approvals import APPROVE, ASK_FOR_CHANGES, ApprovalBook, may_approve, same_text
@@ -41,6 +41,37 @@ def _decision(text: str) -> str:
     return text.strip()
 
 
+Word = tuple[str, str, str, str, str]
+FIELDS = ("approver", "queue_id", "decision", "text_approved", "comment")
+
+
+def _word(email: str, queue_id: str, decision: str, text: str, comment: str) -> Word:
+    """One answer as what it says: (who, item, decision, text, comment), spaces and case tidied."""
+    return (
+        email.strip().casefold(),
+        queue_id.strip().casefold(),
+        decision,
+        " ".join(text.split()),
+        " ".join(comment.split()),
+    )
+
+
+def _last_words(rows: Sequence[Mapping[str, object]]) -> dict[tuple[str, str], Word]:
+    """Each (person, item)'s last recorded answer, in the order the Approvals tab holds them."""
+    found: dict[tuple[str, str], Word] = {}
+    for row in rows:
+        cell = {k: clean_text(row.get(k, "")) for k in FIELDS}
+        said = _word(
+            cell["approver"],
+            cell["queue_id"],
+            _decision(cell["decision"]),
+            cell["text_approved"],
+            cell["comment"],
+        )
+        found[said[:2]] = said
+    return found
+
+
 def record_answers(
     snapshot: Snapshot, responses: Sequence[FormResponse], settings: Settings
 ) -> AnswerPlan:
@@ -48,18 +79,23 @@ def record_answers(
     plan = AnswerPlan()
     tab = snapshot.get_or_empty("Approvals")
     held = {clean_text(r) for r in tab["response_id"]} - {""}
+    last_word = _last_words(tab.to_dict("records"))
     number = _next_number([clean_text(i) for i in tab["approval_id"]])
     book = ApprovalBook(snapshot, settings.tz, day_first=settings.organisation.day_first)
     queue_ids = {k: clean_text(r.get("id", "")) for k, r in book.rows.items()}
     appends: list[Append] = []
     views: dict[str, dict[str, str]] = {}
     for r in sorted(responses, key=lambda r: (r.submitted_at, r.response_id)):
-        if r.response_id in held:
+        qid, decision, text = r.text("queue_id"), _decision(r.text("decision")), r.text("text")
+        said_now = _word(r.email, qid, decision, text, r.text("comment"))
+        # A re-saved export can give an answer a new id (its date read the other way round):
+        # an answer that repeats the person's last word on the item is that answer again.
+        if r.response_id in held or last_word.get(said_now[:2]) == said_now:
             continue
         held.add(r.response_id)
+        last_word[said_now[:2]] = said_now
         approval_id = f"A-{number:04d}"
         number += 1
-        qid, decision, text = r.text("queue_id"), _decision(r.text("decision")), r.text("text")
         at = format_datetime_seconds(r.submitted_at, settings.tz)
         row = {
             "approval_id": approval_id,

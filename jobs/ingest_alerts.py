@@ -149,7 +149,8 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FeedInpu
             # Rejected outright, like a submission: never queued (a mention is still recorded).
             counts["skipped_blocked_site"] += 1
             title = defang(entry.title, settings.screening.blocked_domains)
-            lines.append(f"feed {feed.name!r}: {title!r} left out: {blocked_reason(blocked)}")
+            why = blocked_reason(blocked, sent=False)  # a feed sent nothing: no "send it again"
+            lines.append(f"feed {feed.name!r}: {title!r} left out: {why[:1].lower()}{why[1:]}")
         elif feed.use == "content":
             row = _queue_row(f"Q-{next_q:04d}", entry, feed, when, origin, settings, crisis)
             appends.append(Append("Queue", row))

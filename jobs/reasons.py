@@ -59,11 +59,11 @@ def not_a_web_link(link: str) -> str:
     )
 
 
-def blocked_site(shown_hosts: str) -> str:
-    return (
-        f"It links to {shown_hosts}, a site our social media policy does not allow us to "
-        "link to; please send it again without that link."
-    )
+def blocked_site(shown_hosts: str, *, sent: bool = True) -> str:
+    """`sent=False` for what nobody sent us (a feed's entry): no advice to send it again."""
+    policy = "a site our social media policy does not allow us to link to"
+    advice = "; please send it again without that link." if sent else "."
+    return f"It links to {shown_hosts}, {policy}{advice}"
 
 
 def no_permission() -> str:
@@ -88,6 +88,7 @@ def every_reason() -> dict[str, str]:
         "no_headline": no_headline(),
         "not_a_web_link": not_a_web_link("javascript:void(0)"),
         "blocked_site": blocked_site("evil[.]example"),
+        "blocked_site_in_a_feed": blocked_site("evil[.]example", sent=False),
         "no_permission": no_permission(),
         "outside_the_organisation": outside_the_organisation("example.org"),
         "merged": MERGED,

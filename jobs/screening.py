@@ -154,9 +154,12 @@ def blocked_sites(link: str, text: str, blocked_domains: Sequence[str]) -> list[
     return blocked_links([link, *_URL_RE.findall(text)], blocked_domains)
 
 
-def blocked_reason(hosts: Sequence[str]) -> str:
-    """Why an item linking `hosts` is rejected, for the coordinator and the person who sent it."""
-    return reasons.blocked_site(", ".join(defang(h, hosts) for h in hosts))
+def blocked_reason(hosts: Sequence[str], *, sent: bool = True) -> str:
+    """Why an item linking `hosts` is rejected, for the coordinator and the person who sent it.
+
+    `sent=False` for an item nobody sent (a content feed's entry): no advice to send it again.
+    """
+    return reasons.blocked_site(", ".join(defang(h, hosts) for h in hosts), sent=sent)
 
 
 def defang(text: str, blocked_domains: Sequence[str]) -> str:

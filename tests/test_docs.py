@@ -95,7 +95,8 @@ def test_publish_guide_writes_the_doc_from_the_plans_guide_without_reading_a_tab
     result = plan(Snapshot({}), datetime(2026, 11, 24, 9, tzinfo=TZ), settings)
     twin.reset_calls()
     doc_id = publish_guide(Workspace(settings, store, google=services), result.guide)
-    assert twin.docs_text(doc_id).startswith("Social media at Example Org\nGoals\n")
+    assert twin.docs_text(doc_id).startswith("Social media at Example Org\nOur principles\n")
+    assert "\nGoals\n" in twin.docs_text(doc_id)
     assert "generated on Tuesday 24 November 2026 at 9 am" in twin.docs_text(doc_id)
     assert twin.calls_by_api() == {
         "docs": {"documents.batchUpdate": 1, "documents.create": 1, "documents.get": 1}
@@ -118,10 +119,12 @@ def test_the_guide_job_keeps_the_google_doc_in_step_and_remembers_its_id(tmp_pat
             domains='"example.org"',
             first_domain="example.org",
             backend="google",
-        ).replace('# spreadsheet_id = ""', f'spreadsheet_id = "{spreadsheet_id}"')
-        + '\n[guide]\noutput_dir = "."\ndoc_id = ""\n',
+        ).replace('# spreadsheet_id = ""', f'spreadsheet_id = "{spreadsheet_id}"'),
         encoding="utf-8",
     )
+    # init's file has [guide] with doc_id commented out: the job switches it on with the Doc's id
+    assert "[guide]" in config.read_text(encoding="utf-8")
+    assert load_settings(config).guide.doc_id == ""
     settings = load_settings(config)
     store = SheetsStore(services, spreadsheet_id, lock_dir=tmp_path)
     store.ensure_tabs()
@@ -159,7 +162,7 @@ def test_a_guide_with_emoji_publishes_with_every_style_where_docs_counts_it(
     tmp_path: Path,
 ) -> None:
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
     sections = [
         Section("Wins \U0001f3c6", "w", (Paragraph(("Cheers \U0001f389 to ", Strong("all"))),)),
         Section("Next", "n", (Paragraph((Link("Intranet", "https://intra.example.org"),)),)),
@@ -184,7 +187,7 @@ def test_the_docs_twin_refuses_an_index_inside_an_emoji(tmp_path: Path) -> None:
     from googleapiclient.errors import HttpError
 
     twin = make_app(require_auth=True)
-    services = google_services(twin, tmp_path)
+    services = google_services(twin, tmp_path, delegated_user="social@example.org")
     doc_id = write_guide_doc(services, "", [], title="A \U0001f3c6 B")
     documents = services.discovery("docs", "v1").documents()
     with pytest.raises(HttpError) as caught:

@@ -79,6 +79,34 @@ def test_local_set_up_checks_only_what_applies(tmp_path: Path) -> None:
     assert not any(c.status == "fail" for c in checks)
 
 
+def test_the_approval_form_is_asked_for_only_once_a_channel_needs_approval(
+    tmp_path: Path,
+) -> None:
+    from openpyxl import load_workbook
+
+    config = tmp_path / "chorus.toml"
+    init_workspace(config)
+    checks = by_name(run_doctor(config))
+    assert checks["form approval"] == [
+        ("ok", "not used: no channel needs approval (Channels > Approval)")
+    ]
+    [(status, detail)] = checks["form mention"]  # optional: staff can report by mail too
+    assert status == "ok" and detail.startswith("not used; optional: add [forms.mention]")
+
+    workbook = next(tmp_path.glob("*.xlsx"))
+    wb = load_workbook(workbook)
+    channels = wb["Channels"]
+    header = [c.value for c in channels[1]]
+    channels.append(
+        {header.index("Channel") + 1: "LinkedIn", header.index("Approval") + 1: "Compliance"}
+    )
+    wb.save(workbook)
+    [approval] = [c for c in run_doctor(config) if c.name == "form approval"]
+    assert approval.status == "warn"
+    assert approval.detail == "not configured, but channels need approval: LinkedIn"
+    assert approval.fix.startswith("add [forms.approval] to chorus.toml")
+
+
 def test_bad_settings_fail_with_the_key_named(tmp_path: Path) -> None:
     config = tmp_path / "chorus.toml"
     config.write_text('[organisation]\nname = "X"\nemail_domains = []\n', encoding="utf-8")

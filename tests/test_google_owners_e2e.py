@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from automation.config_edit import set_toml_values
+from sheets_schema.forms import FORMS
 from tests.test_google_e2e import CHORUS, DELEGATED, ROOT, chorus, google_config, loopback_twin
 
 pytestmark = pytest.mark.slow
@@ -39,8 +40,8 @@ def test_init_with_a_delegated_user_makes_every_file_theirs(tmp_path: Path) -> N
         assert made.returncode == 0, made.stderr
         files = files_of(url)
     kinds = sorted(f["mimeType"].rsplit(".", 1)[-1] for f in files)
-    assert kinds == ["form", "form", "form", "spreadsheet"]
-    assert [f["owners"] for f in files] == [[DELEGATED]] * 4
+    assert kinds == ["form"] * len(FORMS) + ["spreadsheet"]  # the workbook and every form
+    assert [f["owners"] for f in files] == [[DELEGATED]] * (1 + len(FORMS))
     assert all(f["driveId"] is None for f in files)
     forms = [f for f in files if f["mimeType"].endswith("form")]
     assert all(
@@ -105,5 +106,5 @@ def test_a_person_signs_in_and_init_makes_every_file_theirs(tmp_path: Path) -> N
     token = folder / ".chorus-state" / "google-token.json"
     assert token.stat().st_mode & 0o777 == 0o600
     assert json.loads(token.read_text())["account"] == PERSON
-    assert [f["owners"] for f in files] == [[PERSON]] * 4
+    assert [f["owners"] for f in files] == [[PERSON]] * (1 + len(FORMS))
     assert f"Chorus acts as {PERSON} (signed in with `chorus auth login`)" in status.stdout

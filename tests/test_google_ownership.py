@@ -88,12 +88,15 @@ def test_init_in_a_shared_drive_leaves_every_file_to_the_drive(tmp_path: Path) -
     settings = load_settings(config)
     made = {f["id"]: f for f in twin.files_listing()}
     ids = [settings.backend.spreadsheet_id, *(settings.forms[n].form_id for n in FORMS)]
-    assert [made[i]["driveId"] for i in ids] == [drive_id] * 4
-    assert [made[i]["owners"] for i in ids] == [[]] * 4  # a shared drive's files have no owner
+    assert len(ids) == 1 + len(FORMS)  # the workbook and every form
+    assert [made[i]["driveId"] for i in ids] == [drive_id] * len(ids)
+    # a shared drive's files have no owner
+    assert [made[i]["owners"] for i in ids] == [[]] * len(ids)
     assert twin.store.book(ids[0]).props["timeZone"] == "Europe/London"
     assert any(f"in shared drive {drive_id}" in line for line in lines)
     question = FORMS["feedback"].questions[1].title
-    assert twin.forms_add_response(ids[3], {question: "Clear"}, email="ann@example.org")
+    feedback_id = settings.forms["feedback"].form_id
+    assert twin.forms_add_response(feedback_id, {question: "Clear"}, email="ann@example.org")
 
     sections = [Section("Goals", "goals", (Paragraph(("Post weekly.",)),))]
     doc_id = write_guide_doc(services, "", sections, title="Guide", settings=settings)

@@ -286,8 +286,9 @@ def test_a_content_entry_linking_a_blocked_site_is_left_out_and_a_mention_there_
     assert result.report.counts["skipped_blocked_site"] == 1
     assert (
         "feed 'Blog': 'Story 1' left out: it links to www[.]gossip[.]example, "
-        "a site our social media policy does not allow us to link to"
+        "a site our social media policy does not allow us to link to."
     ) in result.report.lines[0]
+    assert "send it again" not in result.report.lines[0]  # a feed sent nothing
 
 
 def test_an_empty_feed_and_a_picture_under_a_feed_name_do_not_stop_the_good_feed(tmp_path):

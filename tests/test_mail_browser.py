@@ -126,6 +126,7 @@ def every_template_page(tmp_path: Path) -> dict[str, Path]:
         "share-digest",
         "welcome",
         "assign-mentions",
+        "approval-requests",
     ):
         messages += _planned(ws, job, now)
     # reminders go to those who had the digest and still have not acknowledged, days later

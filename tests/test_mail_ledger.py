@@ -579,12 +579,17 @@ def test_a_coordinators_stale_save_after_thanks_over_smtp_sends_no_thank_you_twi
     shutil.copy2(folder / "workbook.xlsx", opened)
     run_to_the_end(folder, "thanks")
     thanked = sorted(r.rcpt_tos[0] for r in handler.received)
-    assert len(thanked) == 11
+    # 12 notes, each a different message: the demo's merged suggestion's author is thanked
+    # for it ("on its way") and sent the published item's link, as jobs/thanks.py says.
+    assert len(thanked) == 12
+    messages = sorted((r.rcpt_tos[0], r.message["Message-ID"]) for r in handler.received)
+    assert len(set(messages)) == 12
     shutil.copy2(opened, folder / "workbook.xlsx")
     assert len(XlsxStore(folder / "workbook.xlsx").read(("Sent",))["Sent"]) == 0
 
     run_to_the_end(folder, "thanks")
     assert sorted(r.rcpt_tos[0] for r in handler.received) == thanked  # nobody thanked twice
+    assert sorted((r.rcpt_tos[0], r.message["Message-ID"]) for r in handler.received) == messages
     sent = XlsxStore(folder / "workbook.xlsx").read(("Sent",))["Sent"]
     assert sorted(sent["recipient"]) == thanked and set(sent["status"]) == {"Sent"}
     assert (folder / ".chorus-state" / "smtp-journal").exists()

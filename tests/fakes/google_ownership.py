@@ -51,9 +51,8 @@ class SharedDrive:
     members: dict[str, str] = field(default_factory=dict)  # email -> role
 
 
-def drive_file_not_found(file_id: str) -> ApiError:
-    """Drive v3's 404, which it also answers for a file the caller may not see."""
-    message = f"File not found: {file_id}."
+def _drive_404(message: str, location: str) -> ApiError:
+    """Drive v3's 404 body: one notFound error naming the parameter it was about."""
     return ApiError(
         404,
         message,
@@ -63,30 +62,21 @@ def drive_file_not_found(file_id: str) -> ApiError:
                 "message": message,
                 "domain": "global",
                 "reason": "notFound",
-                "location": "fileId",
+                "location": location,
                 "locationType": "parameter",
             }
         ],
     )
+
+
+def drive_file_not_found(file_id: str) -> ApiError:
+    """Drive v3's 404, which it also answers for a file the caller may not see."""
+    return _drive_404(f"File not found: {file_id}.", "fileId")
 
 
 def drive_not_found(drive_id: str) -> ApiError:
     """Drive's 404 for a shared drive that does not exist or the caller is not a member of."""
-    message = f"Shared drive not found: {drive_id}"
-    return ApiError(
-        404,
-        message,
-        with_status=False,
-        errors=[
-            {
-                "message": message,
-                "domain": "global",
-                "reason": "notFound",
-                "location": "driveId",
-                "locationType": "parameter",
-            }
-        ],
-    )
+    return _drive_404(f"Shared drive not found: {drive_id}", "driveId")
 
 
 def storage_quota_refusal(api: str) -> ApiError:

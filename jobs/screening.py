@@ -19,6 +19,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from jobs import reasons
+from jobs.network_names import canonical_network, length_limit
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, split_multi
 
@@ -195,11 +196,18 @@ def _blocked_site_flag(link: str, text: str, blocked_domains: Sequence[str]) -> 
 def _too_long_flags(
     length: int, channels: Sequence[str], channel_limits: Mapping[str, int]
 ) -> list[str]:
-    """One flag per chosen channel whose limit the post exceeds; channels match in any case."""
+    """One flag per chosen channel whose limit the post exceeds; channels match in any case.
+
+    [screening] channel_limits wins; else a known network's own limit (jobs.network_names:
+    'Twitter' is X, 280); an unknown network has none.
+    """
     limits = {name.casefold(): (name, limit) for name, limit in channel_limits.items()}
     flags: list[str] = []
     for channel in channels:
-        name, limit = limits.get(channel.casefold(), (channel, 0))
+        known = canonical_network(channel)
+        name, limit = limits.get(channel.casefold()) or limits.get(
+            known.casefold(), (known, length_limit(known))
+        )
         if limit and length > limit:
             flags.append(f"too long for {name}: {length} characters, the limit is {limit}")
     return flags

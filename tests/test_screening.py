@@ -122,6 +122,16 @@ def test_text_too_long_for_a_chosen_channel_is_flagged_with_the_numbers(settings
     assert flags == [f"too long for X: {length} characters, the limit is 280"]
 
 
+def test_every_known_network_has_its_own_limit_under_any_of_its_names(settings):
+    details = "word " * 64  # 320 characters: over Bluesky's 300 and X's 280, within Threads' 500
+    flags = screen(item(details=details, channels="bsky, Twitter, Threads, Town Hall"), settings)
+    length = post_length("Team wins award", details.strip(), "")
+    assert flags == [
+        f"too long for Bluesky: {length} characters, the limit is 300",
+        f"too long for X: {length} characters, the limit is 280",
+    ]
+
+
 def test_links_count_as_23_characters_like_x_counts_them():
     assert post_length("Hi", "", "https://example.org/" + "a" * 200) == len("Hi") + 1 + 23
 

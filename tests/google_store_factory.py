@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from automation.google.apis import CALENDAR_SCOPES, SERVICE_ACCOUNT_SCOPES
 from automation.google.credentials import load_credentials
 from automation.google.transport import GoogleServices, RetryPolicy
 from automation.store.gsheets import SheetsStore
@@ -12,14 +13,24 @@ from tests.fakes.google import make_app
 
 
 def google_services(
-    twin: Any, tmp_path: Path, *, delegated_user: str = "", sleeps: list[float] | None = None
+    twin: Any,
+    tmp_path: Path,
+    *,
+    delegated_user: str = "",
+    sleeps: list[float] | None = None,
+    calendar: bool = False,
 ) -> GoogleServices:
-    """GoogleServices with a twin-made key, all traffic routed into the twin, sleeps recorded."""
+    """GoogleServices with a twin-made key, all traffic routed into the twin, sleeps recorded.
+
+    `calendar` adds the Calendar scope, as a program with [cadence] calendar_id asks for it.
+    """
     key_path = tmp_path / "service-account.json"
     if not key_path.exists():
         twin.make_service_account_key(key_path)
         key_path.chmod(0o600)
     creds, delegated = load_credentials(key_path, delegated_user)
+    if calendar:
+        creds = creds.with_scopes([*SERVICE_ACCOUNT_SCOPES, *CALENDAR_SCOPES])
     recorded = sleeps if sleeps is not None else []
     return GoogleServices(
         creds,

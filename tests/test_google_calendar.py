@@ -35,7 +35,9 @@ def workspace(tmp_path: Path):  # noqa: ANN201
     store.apply(
         Changes(appends=(Append("Channels", BLUESKY), *(Append("Queue", row) for row in QUEUE)))
     )
-    return twin, Workspace(settings=settings, store=store, google=google_services(twin, tmp_path))
+    return twin, Workspace(
+        settings=settings, store=store, google=google_services(twin, tmp_path, calendar=True)
+    )
 
 
 def calls(twin, method: str) -> int:  # noqa: ANN001
@@ -88,3 +90,22 @@ def test_events_chorus_did_not_make_are_left_alone(tmp_path: Path) -> None:
     run_job(ws, "check-cadence", BEFORE_THE_CHANGE)
     assert "Team lunch" in [e["summary"] for e in twin.calendar.events(CALENDAR)]
     assert calls(twin, "delete") == 0
+
+
+def test_the_calendar_scope_is_asked_for_only_when_a_calendar_is_set(tmp_path: Path) -> None:
+    from automation.google.apis import SCOPES
+    from automation.google.credentials import load_identity
+
+    key = tmp_path / "service-account.json"
+    make_app().make_service_account_key(key)
+    key.chmod(0o600)
+    backend = {"kind": "google", "spreadsheet_id": "s", "credentials": str(key)}
+    backend["delegated_user"] = "social@example.org"
+    plain = load_identity(make_settings(tmp_path, backend=backend))
+    planned = load_identity(
+        make_settings(tmp_path, backend=backend, cadence={"calendar_id": CALENDAR})
+    )
+    (calendar,) = SCOPES["calendar"]
+    assert calendar not in plain.files.scopes and SCOPES["sheets"][0] in plain.files.scopes
+    assert calendar in planned.files.scopes and SCOPES["sheets"][0] in planned.files.scopes
+    assert planned.kind == plain.kind == "delegated"

@@ -19,9 +19,10 @@ SCOPES: dict[str, tuple[str, ...]] = {
         "https://www.googleapis.com/auth/gmail.readonly",
     ),
 }
-SERVICE_ACCOUNT_SCOPES = (
-    SCOPES["sheets"] + SCOPES["drive"] + SCOPES["forms"] + SCOPES["docs"] + SCOPES["calendar"]
-)
+#: what files, forms and documents need; the calendar's scope is asked for only when
+#: [cadence] calendar_id is set, so an Admin console need not grant what is never used
+SERVICE_ACCOUNT_SCOPES = SCOPES["sheets"] + SCOPES["drive"] + SCOPES["forms"] + SCOPES["docs"]
+CALENDAR_SCOPES = SCOPES["calendar"]
 DELEGATED_SCOPES = SCOPES["gmail"]
 
 #: Every origin Google traffic goes to, token requests included.

@@ -31,7 +31,7 @@ from google.auth.exceptions import DefaultCredentialsError
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from automation.google.apis import DELEGATED_SCOPES, SERVICE_ACCOUNT_SCOPES
+from automation.google.apis import CALENDAR_SCOPES, DELEGATED_SCOPES, SERVICE_ACCOUNT_SCOPES
 from sheets_schema.errors import ConfigError
 from sheets_schema.settings import Settings
 
@@ -40,7 +40,7 @@ log = logging.getLogger("chorus.google")
 #: the stored OAuth token's file name, in the state folder
 TOKEN_FILE = "google-token.json"
 #: every scope a person is asked for at `chorus auth login`: files and Gmail
-USER_SCOPES = SERVICE_ACCOUNT_SCOPES + DELEGATED_SCOPES
+USER_SCOPES = SERVICE_ACCOUNT_SCOPES + CALENDAR_SCOPES + DELEGATED_SCOPES
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,9 @@ def load_identity(settings: Settings) -> Identity:
     files, mail = load_credentials(
         settings.backend.credentials, settings.backend.delegated_user, settings_path=settings.path
     )
+    with_scopes = getattr(files, "with_scopes", None)
+    if settings.cadence.calendar_id and with_scopes is not None:
+        files = with_scopes([*SERVICE_ACCOUNT_SCOPES, *CALENDAR_SCOPES])
     return Identity(kind_of(files), files, mail)
 
 

@@ -36,9 +36,8 @@ ADMIN_SCOPES_FIX = (
     "the service account's client ID is not granted these scopes for domain-wide delegation: in "
     "the Admin console (Security > Access and data control > API controls > Domain-wide "
     "delegation) add the client ID (Cloud console > IAM > Service accounts > Unique ID) with "
-    + ",".join(
-        s for api in ("sheets", "drive", "forms", "docs", "calendar", "gmail") for s in SCOPES[api]
-    )
+    + ",".join(s for api in ("sheets", "drive", "forms", "docs", "gmail") for s in SCOPES[api])
+    + (" (and " + ",".join(SCOPES["calendar"]) + " when [cadence] calendar_id is set)")
 )
 #: what to do when Google could not be reached at all
 NETWORK_FIX = "check the network and https://www.google.com/appsstatus, then re-run"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from sheets_schema.cells import column_text
+from sheets_schema.cells import cell_to_text, column_text
 from sheets_schema.columns import Tab
-from sheets_schema.records import ApplyResult, Delete, Update
+from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update
 from sheets_schema.tabs import TABS
 
 
@@ -42,6 +42,47 @@ def edited_fields(
         if f in positions
         and column_text(tab, f, value_at(positions[f])).strip() != str(want).strip()
     ]
+
+
+def row_writes(
+    tab: Tab,
+    updates: Iterable[Update],
+    appends: Iterable[Append],
+    rows_by_key: dict[tuple[str, ...], list[int]],
+    last_row: int,
+    positions: Mapping[str, int],
+    reader: Callable[[int], Callable[[int], object]],
+    write: Callable[[int, Mapping[str, Cell], bool], object],
+    result: ApplyResult,
+) -> None:
+    """A file store's updates and appends, in order, through `write(row, values, new)`.
+
+    An update goes to the first row with its key, unless a person changed a
+    field it expected since the read (`reader(row)` reads that row's cells, as
+    the writes so far left them); an append goes after `last_row` unless its
+    key is already there. Skips and counts go into `result`; new keys join
+    `rows_by_key`.
+    """
+    for update in updates:
+        found = rows_by_key.get(key_text(update.key))
+        if not found:
+            result.skipped.append(no_row(tab, update.key))
+            continue
+        changed = edited_fields(update, positions, reader(found[0]))
+        if changed:
+            result.skipped.append(edited_since_read(tab, update.key, changed))
+            continue
+        write(found[0], update.values, False)
+        result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
+    for append in appends:
+        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+        if key in rows_by_key:
+            result.skipped.append(already_there(tab, key))
+            continue
+        last_row += 1
+        write(last_row, append.row, True)
+        rows_by_key[key] = [last_row]
+        result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
 
 
 def deleted_rows(

@@ -20,9 +20,10 @@ import hashlib
 import io
 import os
 import time as _time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -570,29 +571,22 @@ def _apply_tab(
         if any(cell_to_text(v).strip() for v in row):
             last_row = r
             rows_by_key.setdefault(keys.row_key(tab, row, key_cols), []).append(r)
-    for update in updates:
-        found = rows_by_key.get(keys.key_text(update.key))
-        if not found:
-            result.skipped.append(keys.no_row(tab, update.key))
-            continue
-        r = found[0]
-        changed = keys.edited_fields(update, positions, _cell_reader(ws, r))
-        if changed:
-            result.skipped.append(keys.edited_since_read(tab, update.key, changed))
-            continue
-        for f, value in update.values.items():
+
+    def write(r: int, values: Mapping[str, Cell], _new: bool) -> None:
+        for f, value in values.items():
             _write(ws, r, positions[f] + 1, value, kinds[f])
-        result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
-    for append in appends:
-        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
-        if key in rows_by_key:
-            result.skipped.append(keys.already_there(tab, key))
-            continue
-        last_row += 1
-        for f, value in append.row.items():
-            _write(ws, last_row, positions[f] + 1, value, kinds[f])
-        rows_by_key[key] = [last_row]
-        result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
+
+    keys.row_writes(
+        tab,
+        updates,
+        appends,
+        rows_by_key,
+        last_row,
+        positions,
+        partial(_cell_reader, ws),
+        write,
+        result,
+    )
     for r in keys.deleted_rows(tab, deletes, rows_by_key, result):
         ws.delete_rows(r)
     extend_filter(ws)

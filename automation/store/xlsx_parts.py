@@ -22,7 +22,7 @@ import re
 import struct
 import zipfile
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -515,31 +515,26 @@ def apply_tab(
             rows_by_key.setdefault(key, []).append(row.number)
             by_number[row.number] = row
     styles = package.styles()
-    for update in updates:
-        numbers = rows_by_key.get(keys.key_text(update.key))
-        if not numbers:
-            result.skipped.append(keys.no_row(tab, update.key))
-            continue
-        row = by_number[numbers[0]]
-        changed = keys.edited_fields(update, positions, partial(_value_at, sheet, row))
-        if changed:
-            result.skipped.append(keys.edited_since_read(tab, update.key, changed))
-            continue
-        for f, value in update.values.items():
-            _put(sheet, row, positions[f] + 1, cell_xml(value, kinds[f], styles))
-        result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
-    for append in appends:
-        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
-        if key in rows_by_key:
-            result.skipped.append(keys.already_there(tab, key))
-            continue
-        last_row += 1
-        cells = sorted(
-            (positions[f] + 1, cell_xml(value, kinds[f], styles)) for f, value in append.row.items()
-        )
-        sheet.add_row(last_row, cells)
-        rows_by_key[key] = [last_row]
-        result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
+
+    def write(number: int, values: Mapping[str, Cell], new: bool) -> None:
+        cells = [(positions[f] + 1, cell_xml(v, kinds[f], styles)) for f, v in values.items()]
+        if new:
+            sheet.add_row(number, sorted(cells))
+            return
+        for col, xml in cells:
+            _put(sheet, by_number[number], col, xml)
+
+    keys.row_writes(
+        tab,
+        updates,
+        appends,
+        rows_by_key,
+        last_row,
+        positions,
+        lambda n: partial(_value_at, sheet, by_number[n]),
+        write,
+        result,
+    )
     doomed = keys.deleted_rows(tab, deletes, rows_by_key, result)
     if doomed:
         sheet.delete(doomed)

@@ -184,6 +184,9 @@ class _Sync:
             "Feedback": [],
         }
         self.new_queue: dict[str, dict[str, str]] = {}
+        #: link and headline keys -> (position, Queue ID) of items on their way; see _on_its_way
+        self._way: dict[str, list[tuple[int, str]]] | None = None
+        self._positions: dict[str, int] = {}
         self.queue_updates: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
         self.updates: list[Update] = []
         self.lines: list[str] = []
@@ -393,21 +396,32 @@ class _Sync:
 
     def _on_its_way(self, r: FormResponse) -> str:
         """The ID of a Queue item on its way (not Rejected, not yet Published) with the same
-        link or headline as `r`, else ''."""
-        link = canonical_url(r.text("link")) if r.text("link") else ""
-        headline = " ".join(r.text("headline").casefold().split())
-        for qid, item in (*self.queue.items(), *self.new_queue.items()):
-            if clean_text(item["status"]).casefold() in ("rejected", "published"):
-                continue
-            if (
-                link
-                and clean_text(item["link"])
-                and canonical_url(clean_text(item["link"])) == link
-            ):
-                return qid
-            if headline and " ".join(clean_text(item["headline"]).casefold().split()) == headline:
+        link or headline as `r`, else ''; the first such item in Queue order, then this run's.
+
+        Looked up in an index by link and by headline (built once, kept up to date as this
+        run adds and revises items), so a sync of n responses over a queue of m items costs
+        n + m, not n x m."""
+        if self._way is None:
+            self._way = {}
+            for qid, item in self.queue.items():
+                if clean_text(item["status"]).casefold() not in ("rejected", "published"):
+                    self._index_way(qid, item)
+            for qid, item in self.new_queue.items():
+                self._index_way(qid, item)
+        wanted = _way_keys({"link": r.text("link"), "headline": r.text("headline")})
+        found = sorted(p for key in wanted for p in self._way.get(key, ()))
+        for _, qid in found:
+            item = self.new_queue.get(qid) or self.queue[qid]
+            if wanted & _way_keys(item):  # a new item revised since it was indexed may differ
                 return qid
         return ""
+
+    def _index_way(self, qid: str, item: Mapping[str, str]) -> None:
+        if self._way is None:
+            return  # built from the queue and new_queue on first use
+        position = self._positions.setdefault(qid, len(self._positions))  # Queue order, kept
+        for key in _way_keys(item):
+            self._way.setdefault(key, []).append((position, qid))
 
     def _add_queue_item(self, r: FormResponse, flags: list[str]) -> str:
         qid = f"Q-{self.next_q:04d}"
@@ -423,6 +437,7 @@ class _Sync:
             "origin": f"form:submissions:{r.response_id}",
         }
         self.new_queue[qid] = row
+        self._index_way(qid, row)
         self.counts["queue_added"] += 1
         return qid
 
@@ -433,6 +448,7 @@ class _Sync:
         content = self._queue_content(r, flags)
         if qid in self.new_queue:
             self.new_queue[qid].update(content)
+            self._index_way(qid, self.new_queue[qid])
             return True
         if qid in self.queue_updates:
             self.queue_updates[qid][0].update(content)
@@ -591,6 +607,16 @@ _SUMMARY: Mapping[str, Callable[[FormResponse], str]] = {
     "feedback": lambda r: r.text("text"),
     "mention": lambda r: " ".join(r.text("text").split()),
 }
+
+
+def _way_keys(item: Mapping[str, object]) -> set[str]:
+    """What makes two suggestions the same: the canonical link, the headline in any case."""
+    keys = set()
+    if link := clean_text(item.get("link", "")):
+        keys.add("link " + canonical_url(link))
+    if headline := " ".join(clean_text(item.get("headline", "")).casefold().split()):
+        keys.add("headline " + headline)
+    return keys
 
 
 def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:

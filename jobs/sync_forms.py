@@ -219,6 +219,7 @@ class _Sync:
     def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
         self.settings = settings
         self.tz = settings.tz
+        self._times: dict[str, datetime | None] = {}
         state = crisis_state(snapshot)
         self.crisis = state.label
         #: an unreadable Crisis Mode switch (read as On), reported by every job that reads it
@@ -648,15 +649,23 @@ class _Sync:
         return Changes(appends=tuple(appends), updates=tuple(updates))
 
     def _stored_time(self, text: object) -> datetime | None:
-        try:
-            return parse_datetime(clean_text(text), self.tz)
-        except ValueError:
-            return None
+        """A time as the tab holds it; each text read once (a row's time is asked for thrice)."""
+        key = clean_text(text)
+        if key not in self._times:
+            try:
+                self._times[key] = parse_datetime(key, self.tz)
+            except ValueError:
+                self._times[key] = None
+        return self._times[key]
 
 
 def _records(snapshot: Snapshot, tab: str) -> list[dict[str, str]]:
     frame = snapshot.get_or_empty(tab)
-    return [{k: clean_text(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    columns = list(frame.columns)
+    return [
+        dict(zip(columns, map(clean_text, row), strict=True))
+        for row in frame.itertuples(index=False, name=None)
+    ]
 
 
 def _version(text: str) -> str:

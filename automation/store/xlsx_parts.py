@@ -456,6 +456,8 @@ def cell_xml(
     The same rules as openpyxl's path in xlsx.py; text is an inline string,
     so it never becomes a formula and the shared strings part is left alone.
     """
+    if type(value) is str and column[0] not in _TYPED_KINDS:  # most cells: text as it is
+        return _text_cell(value) if value else None
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -468,7 +470,17 @@ def cell_xml(
         return attrs | {b"t": b"n"}, f"<v>{to_serial(held)}</v>".encode()
     if isinstance(held, (int, float)):
         return {b"t": b"n"}, f"<v>{held!r}</v>".encode()
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return _text_cell(str(value))
+
+
+#: the kinds whose text `typed` may turn into a date or number
+_TYPED_KINDS = frozenset((Kind.DATE, Kind.DATETIME, Kind.INTEGER))
+
+
+def _text_cell(text: str) -> tuple[dict[bytes, bytes], bytes]:
+    """Text as an inline string cell, without the characters XML cannot hold."""
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     return {b"t": b"inlineStr"}, f"<is><t{space}>{escape(text)}</t></is>".encode()
 

@@ -33,6 +33,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 
 from jobs import reasons as why
@@ -218,6 +219,7 @@ class _Sync:
 
     def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
         self.settings = settings
+        self.snapshot = snapshot
         self.tz = settings.tz
         self._times: dict[str, datetime | None] = {}
         state = crisis_state(snapshot)
@@ -228,14 +230,12 @@ class _Sync:
         self.submissions = {
             clean_text(r["response_id"]): r for r in _records(snapshot, "Submissions")
         }
-        self.queue = {clean_text(r["id"]): r for r in _records(snapshot, "Queue")}
         self.acks = {
             clean_text(r["response_id"]): r for r in _records(snapshot, "Acknowledgements")
         }
         self.feedback_rows = {
             clean_text(r["response_id"]): r for r in _records(snapshot, "Feedback")
         }
-        self.next_q = next_id_number(self.queue, "Q")
         m_ids = snapshot.get_or_empty("Mentions")["id"]
         self.mentions = MentionForm(snapshot, self.tz, next_id_number(m_ids, "M"))
         # What sync-forms last wrote into each Queue item, and which item each edit key fed.
@@ -271,6 +271,16 @@ class _Sync:
             ),
             0,
         )
+
+    @cached_property
+    def queue(self) -> dict[str, dict[str, str]]:
+        """The Queue as read, by ID: read when a response needs it (a sync with nothing new never does)."""
+        return {clean_text(r["id"]): r for r in _records(self.snapshot, "Queue")}
+
+    @cached_property
+    def next_q(self) -> int:
+        """The number of the next Queue item this run adds."""
+        return next_id_number(self.queue, "Q")
 
     def _index_submissions(self) -> None:
         """Fill `written` and `by_edit_key` from the Submissions rows the sheets hold."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -46,12 +47,23 @@ Gatherer = Callable[[Workspace, datetime, Snapshot], object]
 AfterWrite = Callable[[Workspace, Plan, datetime], list[str]]
 
 
-def package_version() -> str:
-    """Chorus's installed version (a fingerprint's part: an upgrade may plan differently)."""
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Chorus's version and its rules' files as installed (size, time): a fingerprint's part.
+
+    An upgrade may plan differently, and a checkout being worked on keeps its
+    version number: either changes this, so no run replays an older code's report.
+    """
     try:
-        return version("chorus")
+        parts = [version("chorus")]
     except PackageNotFoundError:
-        return "unknown"
+        parts = ["unknown"]
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("jobs", "sheets_schema", "automation/forms"):
+        for path in sorted((root / folder).rglob("*.py")):
+            st = path.stat()
+            parts.append(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def form_responses(workspace: Workspace, now: datetime, snapshot: Snapshot) -> FormInputs:
@@ -135,7 +147,7 @@ def _fingerprint(workspace: Workspace, snapshot: XlsxSnapshot, exports: dict[str
     tabs = snapshot.digest(SYNC_FORMS_TABS)
     if not tabs:
         return ""
-    parts = [SETTLED_VERSION, package_version(), tabs, repr(workspace.settings)]
+    parts = [SETTLED_VERSION, code_version(), tabs, repr(workspace.settings)]
     parts += [f"{name}={digest}" for name, digest in sorted(exports.items())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 

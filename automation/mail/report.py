@@ -20,6 +20,8 @@ class DeliveryReport:
     pending: int = 0
     recovered: int = 0
     restored: int = 0
+    #: Deferred messages never composed whose job no longer plans them (see ledger._retry_deferred)
+    expired: int = 0
     would_send: int = 0
     dry_run: bool = False
     lines: list[str] = field(default_factory=list)
@@ -40,6 +42,7 @@ class DeliveryReport:
             "pending",
             "recovered",
             "restored",
+            "expired",
         ):
             value = getattr(self, name)
             if value:

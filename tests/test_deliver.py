@@ -1,0 +1,239 @@
+"""Every message that is due is delivered: the scheduler's deliver step sends what waits over the
+per-run cap and the daily allowance, each once, until the period's mail is complete; what its job
+no longer plans expires; `chorus status` shows what waits. Small numbers stand in for 10,000."""
+
+from __future__ import annotations
+
+import mailbox
+import math
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from automation.mail.waiting import delivery, mail_json, mail_lines, waiting_mail
+from automation.runner import run_job
+from automation.schedule.service import serve
+from automation.schedule.status import job_status
+from automation.workspace import Workspace
+from sheets_schema.settings import DEFAULT_SCHEDULE, Settings
+from tests.conftest import TZ, make_settings, memory_workspace
+from tests.test_scheduler import FakeClock
+
+POLICY = {
+    "id": "P-01",
+    "kind": "Policy",
+    "title": "Social media policy",
+    "text": "Speak for yourself.",
+    "version": "2.1",
+    "effective": "2026-10-20",
+    "last_reviewed": "2026-10-20",
+    "owner": "person000@example.org",
+    "status": "Current",
+}
+
+
+def people(count: int, roles: str = "Staff") -> list[dict[str, str]]:
+    return [
+        {
+            "name": f"Person {n:03d}",
+            "email": f"person{n:03d}@example.org",
+            "team": f"Team {n % 7}",
+            "roles": roles,
+            "active": "Yes",
+        }
+        for n in range(count)
+    ]
+
+
+def only(*jobs: str, **mail: object) -> dict[str, dict[str, object]]:
+    """Settings sections: every scheduled job off but `jobs` and the deliver step."""
+    schedule: dict[str, object] = {job: "off" for job in DEFAULT_SCHEDULE}
+    schedule.update({job: DEFAULT_SCHEDULE[job] for job in (*jobs, "deliver")})
+    return {"schedule": schedule, "mail": dict(mail)}
+
+
+def outbox_ids(tmp_path: Path) -> list[str]:
+    box = mailbox.Maildir(tmp_path / "outbox", create=True)
+    return ["".join(str(box[key]["Message-ID"]).split()) for key in box.keys()]
+
+
+def sent(ws: Workspace) -> list[dict[str, str]]:
+    return [dict(row) for _, row in ws.store.read(["Sent"])["Sent"].iterrows()]
+
+
+def serve_days(ws: Workspace, first: datetime, days: int) -> list[tuple[str, dict[str, int]]]:
+    """`chorus schedule` from 07:00 to 19:00 on each of `days` days from `first`; after each
+    day, the date and the mail waiting by job."""
+    after_each: list[tuple[str, dict[str, int]]] = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        clock = FakeClock(day.replace(hour=7, minute=0))
+        serve(ws, clock=clock, sleep=clock.sleep, handle_signals=False, until=day.replace(hour=19))
+        after_each.append((f"{day:%a %d}", waiting_mail(ws.store.read(["Sent"])["Sent"])))
+    return after_each
+
+
+def sent_per_day(ws: Workspace) -> dict[str, int]:
+    return dict(Counter(row["sent_at"][:10] for row in sent(ws) if row["status"] == "Sent"))
+
+
+def test_every_policy_digest_of_the_month_goes_out_within_the_days_the_allowance_needs(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, **only("policy-digest", max_per_run=50, daily_allowance=120))
+    ws = memory_workspace(settings, {"People": people(300), "Policies": [POLICY]})
+    first = datetime(2026, 12, 1, tzinfo=TZ)  # Tuesday, the first working day of December
+
+    waiting = serve_days(ws, first, 5)
+
+    # 300 digests at 120 a day: three working days, the waiting mail shrinking to none.
+    assert math.ceil(300 / 120) == 3
+    assert waiting == [
+        ("Tue 01", {"policy-digest": 180}),
+        ("Wed 02", {"policy-digest": 60}),
+        ("Thu 03", {}),
+        ("Fri 04", {}),
+        ("Sat 05", {}),
+    ]
+    assert sent_per_day(ws) == {"2026-12-01": 120, "2026-12-02": 120, "2026-12-03": 60}
+    ids = outbox_ids(tmp_path)
+    assert len(ids) == 300 and len(set(ids)) == 300  # each Message-ID exactly once
+    rows = sent(ws)
+    assert len(rows) == 300 and {row["status"] for row in rows} == {"Sent"}
+    assert sorted(f"<{row['message_id'].strip('<>')}>" for row in rows) == sorted(ids)
+
+
+def test_status_shows_the_waiting_digests_with_their_period_and_next_delivery(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, **only("policy-digest", max_per_run=50, daily_allowance=120))
+    ws = memory_workspace(settings, {"People": people(300), "Policies": [POLICY]})
+    first_run = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
+    run_job(ws, "policy-digest", first_run)
+    frame = ws.store.read(["Sent"])["Sent"]
+
+    assert mail_lines(frame, settings, first_run) == [
+        "mail waiting: policy-digest: 250 message(s) of 2026-12 wait; next delivery Tue 01 Dec 10:15"
+    ]
+    # Once today's allowance is used up, the next delivery is tomorrow's first.
+    for hour in (10, 11):
+        delivery(ws, first_run.replace(hour=hour, minute=15))
+    frame = ws.store.read(["Sent"])["Sent"]
+    noon = first_run.replace(hour=12)
+    assert mail_lines(frame, settings, noon) == [
+        "mail waiting: policy-digest: 180 message(s) of 2026-12 wait; next delivery Wed 02 Dec 08:15"
+    ]
+    assert mail_json(frame, settings, noon)["mail_waiting_by_period"] == [
+        {
+            "job": "policy-digest",
+            "period": "2026-12",
+            "messages": 180,
+            "next_delivery": "2026-12-02T08:15:00+00:00",
+        }
+    ]
+
+
+def test_every_weekly_summary_goes_out_within_its_week(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, **only("weekly-summary", max_per_run=10, daily_allowance=25))
+    ws = memory_workspace(settings, {"People": people(60, roles="Manager")})
+    monday = datetime(2026, 12, 7, tzinfo=TZ)
+
+    waiting = serve_days(ws, monday, 5)
+
+    assert math.ceil(60 / 25) == 3
+    assert waiting == [
+        ("Mon 07", {"weekly-summary": 35}),
+        ("Tue 08", {"weekly-summary": 10}),
+        ("Wed 09", {}),
+        ("Thu 10", {}),
+        ("Fri 11", {}),
+    ]
+    ids = outbox_ids(tmp_path)
+    assert len(ids) == 60 and len(set(ids)) == 60
+    rows = sent(ws)
+    assert {row["period"] for row in rows} == {"2026-W49"}  # the week that ended, all week long
+    assert {row["status"] for row in rows} == {"Sent"}
+
+
+def test_summaries_its_week_could_not_send_expire_when_the_next_week_begins(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, mail={"max_per_run": 2})
+    ws = memory_workspace(settings, {"People": people(6, roles="Manager")})
+    monday = datetime(2026, 12, 7, 8, 0, tzinfo=TZ)
+    run_job(ws, "weekly-summary", monday)
+    held = {row["message_id"] for row in sent(ws) if row["status"] == "Deferred"}
+    assert len(held) == 4
+
+    next_week = run_job(ws, "weekly-summary", monday + timedelta(days=7))
+
+    assert next_week.counts["expired"] == 4 and next_week.outcome == "problems"
+    assert next_week.problems[0].startswith(
+        "mail: 4 weekly-summary message(s) of 2026-W49 expired, never sent: weekly-summary no "
+        "longer plans them"
+    )
+    assert "4 problems" not in next_week.summary() and "expired 4" in next_week.summary()
+    rows = {row["message_id"]: row["status"] for row in sent(ws)}
+    assert {rows[m] for m in held} == {"Expired"}
+    assert not held & {f"<{m.strip('<>')}>" for m in outbox_ids(tmp_path)}
+    frame = ws.store.read(["Sent"])["Sent"]
+    assert mail_lines(frame, settings, monday + timedelta(days=7, hours=1)) == [
+        "mail waiting: weekly-summary: 4 message(s) of 2026-W50 wait; next delivery Mon 14 Dec 09:15",
+        "mail expired: weekly-summary: 4 message(s) of 2026-W49 never sent (Sent tab, Status Expired)",
+    ]
+    # Expired rows wait no more: deliver finishes the new week, never the old one.
+    done = delivery(ws, monday + timedelta(days=7, hours=1, minutes=15))
+    assert [r.job for r in done.results] == ["weekly-summary"]
+    assert done.results[0].counts == {"summaries": 6, "sent": 2, "already_sent": 2, "held": 2}
+    assert "expired" not in done.results[0].counts
+    assert {rows[m] for m in held} == {"Expired"}
+
+
+def test_a_deliver_with_nothing_waiting_reads_the_sent_tab_once_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path)
+    ws = memory_workspace(settings, {"People": people(3, roles="Manager")})
+    run_job(ws, "weekly-summary", datetime(2026, 12, 7, 8, 0, tzinfo=TZ))
+    before = ws.store.read(["Sent", "Runs"])
+    calls = ws.store.calls
+
+    done = delivery(ws, datetime(2026, 12, 7, 9, 15, tzinfo=TZ))
+
+    assert ws.store.calls - calls == 1
+    assert done.results == [] and done.summary() == "no mail waiting" and done.outcome == "ok"
+    after = ws.store.read(["Sent", "Runs"])
+    assert after["Sent"].equals(before["Sent"]) and after["Runs"].equals(before["Runs"])
+
+
+def test_a_deliver_after_the_days_allowance_is_used_runs_no_job(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, mail={"max_per_run": 2, "daily_allowance": 2})
+    ws = memory_workspace(settings, {"People": people(5, roles="Manager")})
+    monday = datetime(2026, 12, 7, 8, 0, tzinfo=TZ)
+    run_job(ws, "weekly-summary", monday)
+    runs = len(ws.store.read(["Runs"])["Runs"])
+    calls = ws.store.calls
+
+    done = delivery(ws, monday.replace(hour=9, minute=15))
+
+    assert done.results == [] and ws.store.calls - calls == 1
+    assert done.summary() == (
+        "3 message(s) wait: the daily allowance of 2 (mail.daily_allowance) is used up today; "
+        "they go from tomorrow"
+    )
+    assert len(ws.store.read(["Runs"])["Runs"]) == runs
+    tomorrow = delivery(ws, monday + timedelta(days=1, hours=1, minutes=15))
+    assert tomorrow.results[0].counts["sent"] == 2
+
+
+def test_the_deliver_step_is_never_overdue_and_not_listed_as_a_job(tmp_path: Path) -> None:
+    settings: Settings = make_settings(tmp_path)
+    ws = memory_workspace(settings, {"People": people(2, roles="Manager")})
+    for day in range(3):
+        run_job(ws, "brief", datetime(2026, 12, 7 + day, 8, 30, tzinfo=TZ))
+    report = job_status(
+        ws.store.read(["Runs"])["Runs"], settings, datetime(2026, 12, 9, 17, 0, tzinfo=TZ)
+    )
+    assert "deliver" in settings.schedule
+    assert "deliver" not in [j.job for j in report.jobs]
+    assert "deliver" not in [j.job for j in report.overdue]

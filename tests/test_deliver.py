@@ -10,13 +10,17 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from automation.config import load_settings
 from automation.mail.waiting import delivery, mail_json, mail_lines, waiting_mail
 from automation.runner import run_job
 from automation.schedule.service import serve
 from automation.schedule.status import job_status
-from automation.workspace import Workspace
+from automation.workspace import Workspace, build_workspace
 from sheets_schema.settings import DEFAULT_SCHEDULE, Settings
 from tests.conftest import TZ, make_settings, memory_workspace
+from tests.test_kill_and_rerun import AT, build_program
 from tests.test_scheduler import FakeClock
 
 POLICY = {
@@ -237,3 +241,42 @@ def test_the_deliver_step_is_never_overdue_and_not_listed_as_a_job(tmp_path: Pat
     assert "deliver" in settings.schedule
     assert "deliver" not in [j.job for j in report.jobs]
     assert "deliver" not in [j.job for j in report.overdue]
+
+
+# -- a job run again later in its period names the same messages ------------------------------
+
+#: each mailing job, and a later time in the same period than the demo's first run (Tue 1 Dec)
+LATER_IN_THE_PERIOD = {
+    "brief": timedelta(hours=6),  # the day
+    "assign-mentions": timedelta(hours=6),  # while the mention waits
+    "approval-requests": timedelta(hours=6),  # the day
+    "thanks": timedelta(days=1),  # while the contribution is fresh
+    "welcome": timedelta(days=1),  # while the starter is new
+    "policy-digest": timedelta(days=2),  # the month: the third working day
+    "share-digest": timedelta(days=3),  # the week, from Monday's digest time
+    "weekly-summary": timedelta(days=3),  # the week that ended, all week long
+}
+
+
+@pytest.fixture(scope="module")
+def demo_program(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The demo program after the jobs that fill the tabs the mailing jobs read."""
+    config = build_program(tmp_path_factory.mktemp("demo") / "program")
+    ws = build_workspace(load_settings(config))
+    for job in ("sync-forms", "ingest-alerts", "ingest-inbox", "check-cadence"):
+        run_job(ws, job, AT)
+    return ws
+
+
+@pytest.mark.parametrize("job", list(LATER_IN_THE_PERIOD))
+def test_a_mailing_job_run_again_later_in_its_period_plans_the_same_messages(
+    demo_program: Workspace, job: str
+) -> None:
+    def planned(at: datetime) -> set[str]:
+        plan = run_job(demo_program, job, at, dry_run=True).plan
+        assert plan is not None
+        return {m.message_id(demo_program.settings.sender_domain) for m in plan.messages}
+
+    first = planned(AT)
+    assert first  # the demo gives every mailing job someone to mail
+    assert first <= planned(AT + LATER_IN_THE_PERIOD[job])

@@ -408,11 +408,19 @@ def _settle_pending(
 
 def _ask_transport(run: _Delivery, found: _Found) -> None:
     """Step 2, last: the transport's own record decides before anything goes; a message it
-    has already sent is not sent again, and its Sent row comes back (status Sent)."""
+    has already sent is not sent again, and its Sent row comes back (status Sent).
+
+    Asked only until the per-run cap is filled: the rest are held unsent this run, and
+    asking for each of thousands (a Maildir listing, a Gmail search) cost more than the run.
+    """
     if not found.candidates:
         return
     mailer, still = run.mailer(), []
+    found.candidates.sort(key=lambda it: it.order)  # the order step 3 takes them in
     for item in found.candidates:
+        if len(still) >= run.settings.mail.max_per_run:
+            still.append(item)  # held by the cap: asked when its turn comes
+            continue
         if item.row_status == "Pending" or mailer.delivered(item.message_id) is not True:
             still.append(item)
             continue

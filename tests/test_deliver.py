@@ -4,8 +4,11 @@ no longer plans expires; `chorus status` shows what waits. Small numbers stand i
 
 from __future__ import annotations
 
+import json
 import mailbox
 import math
+import subprocess
+import sys
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,12 +20,16 @@ from automation.mail.waiting import delivery, mail_json, mail_lines, waiting_mai
 from automation.runner import run_job
 from automation.schedule.service import serve
 from automation.schedule.status import job_status
+from automation.setup import init_workspace
+from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace, build_workspace
+from sheets_schema.records import Append, Changes
 from sheets_schema.settings import DEFAULT_SCHEDULE, Settings
 from tests.conftest import TZ, make_settings, memory_workspace
 from tests.test_kill_and_rerun import AT, build_program
 from tests.test_scheduler import FakeClock
 
+CHORUS = str(Path(sys.executable).parent / "chorus")
 POLICY = {
     "id": "P-01",
     "kind": "Policy",
@@ -185,6 +192,14 @@ def test_summaries_its_week_could_not_send_expire_when_the_next_week_begins(
         "mail waiting: weekly-summary: 4 message(s) of 2026-W50 wait; next delivery Mon 14 Dec 09:15",
         "mail expired: weekly-summary: 4 message(s) of 2026-W49 never sent (Sent tab, Status Expired)",
     ]
+    # The coordinator's brief lists them, with the fix.
+    brief = run_job(ws, "brief", monday + timedelta(days=7, minutes=30), dry_run=True)
+    assert (
+        "tab 'Sent', column 'Status': 4 weekly-summary message(s) of 2026-W49 were never sent: "
+        "their period passed while they waited over mail.daily_allowance or mail.max_per_run; "
+        "raise those limits in chorus.toml so a period's mail fits in its days; delete these "
+        "Expired rows once seen"
+    ) in brief.problems
     # Expired rows wait no more: deliver finishes the new week, never the old one.
     done = delivery(ws, monday + timedelta(days=7, hours=1, minutes=15))
     assert [r.job for r in done.results] == ["weekly-summary"]
@@ -280,3 +295,68 @@ def test_a_mailing_job_run_again_later_in_its_period_plans_the_same_messages(
     first = planned(AT)
     assert first  # the demo gives every mailing job someone to mail
     assert first <= planned(AT + LATER_IN_THE_PERIOD[job])
+
+
+# -- through the chorus command ----------------------------------------------------------------
+
+
+def sent_row(job: str, period: str, n: int, status: str) -> dict[str, str]:
+    return {
+        "message_id": f"<chorus.{job}.{period}.{n}@example.org>",
+        "job": job,
+        "period": period,
+        "recipient": f"person{n:03d}@example.org",
+        "subject": "Subject",
+        "status": status,
+    }
+
+
+def test_chorus_status_lists_waiting_and_expired_mail_and_no_deliver_job(tmp_path: Path) -> None:
+    config = tmp_path / "chorus.toml"
+    init_workspace(config, domains=("example.org",))
+    rows = [sent_row("policy-digest", "2026-12", n, "Deferred") for n in range(3)]
+    rows.append(sent_row("weekly-summary", "2026-W48", 9, "Expired"))
+    XlsxStore(tmp_path / "workbook.xlsx").apply(
+        Changes(appends=tuple(Append("Sent", r) for r in rows))
+    )
+    args = [CHORUS, "--config", str(config), "status", "--at", "2026-12-01T12:00"]
+
+    text = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    as_json = json.loads(
+        subprocess.run([*args, "--json"], capture_output=True, text=True, timeout=60).stdout
+    )
+
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[-2:] == [
+        "mail waiting: policy-digest: 3 message(s) of 2026-12 wait; next delivery Tue 01 Dec 12:15",
+        "mail expired: weekly-summary: 1 message(s) of 2026-W48 never sent (Sent tab, Status Expired)",
+    ]
+    assert not any(line.startswith("deliver") for line in lines)
+    assert as_json["mail_waiting"] == {"policy-digest": 3}
+    assert as_json["mail_waiting_by_period"] == [
+        {
+            "job": "policy-digest",
+            "period": "2026-12",
+            "messages": 3,
+            "next_delivery": "2026-12-01T12:15:00+00:00",
+        }
+    ]
+    assert as_json["mail_expired"] == [
+        {"job": "weekly-summary", "period": "2026-W48", "messages": 1}
+    ]
+    assert as_json["ok"] is True and "deliver" not in [j["job"] for j in as_json["jobs"]]
+
+
+def test_chorus_deliver_with_nothing_waiting_leaves_the_workbook_as_it_was(tmp_path: Path) -> None:
+    config = tmp_path / "chorus.toml"
+    init_workspace(config, domains=("example.org",))
+    workbook = tmp_path / "workbook.xlsx"
+    before = workbook.read_bytes()
+
+    args = [CHORUS, "--config", str(config), "deliver", "--at", "2026-12-01T12:15"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "deliver: no mail waiting\n"
+    assert workbook.read_bytes() == before

@@ -415,7 +415,7 @@ def _ask_transport(run: _Delivery, found: _Found) -> None:
     """
     if not found.candidates:
         return
-    mailer, still = run.mailer(), []
+    mailer, still = run.mailer(), list[_Item]()
     found.candidates.sort(key=lambda it: it.order)  # the order step 3 takes them in
     for item in found.candidates:
         if len(still) >= run.settings.mail.max_per_run:

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -117,9 +118,9 @@ def sent_by(ws: Workspace) -> Counter[tuple[str, str]]:
     return Counter(zip(done["job"], done["sent_at"].str[:10], strict=True))
 
 
-def run(people: int, max_per_run: int, allowance: int, days: int) -> list[str]:
-    """Drive the scheduler through `days` days and say, per working day, what went."""
-    lines = [
+def run(people: int, max_per_run: int, allowance: int, days: int) -> Iterator[str]:
+    """Drive the scheduler through `days` days and say, per working day, what went (as it goes)."""
+    yield from [
         f"Delivery at {people:,} people ({people // 10:,} managers): max_per_run {max_per_run:,}, "
         f"daily_allowance {allowance:,}; chorus schedule on a passed-in clock, memory store, Maildir outbox",
         "",
@@ -144,12 +145,11 @@ def run(people: int, max_per_run: int, allowance: int, days: int) -> list[str]:
             waits = waiting_batches(ws.store.read(["Sent"])["Sent"])
             waiting = ", ".join(f"{b.job.split('-')[0]} {b.messages:,}" for b in waits) or "none"
             digests, summaries = counts[JOBS[0], date], counts[JOBS[1], date]
-            lines.append(
+            yield (
                 f"{day:%a %d %b} {digests:>8,} {summaries:>9,} {digests + summaries:>6,} "
                 f"{waiting:>22} {wall:>7.1f} {cpu:>6.1f}"
             )
-        lines += ["", *verdict(ws, folder, people, allowance)]
-    return lines
+        yield from ["", *verdict(ws, folder, people, allowance)]
 
 
 def verdict(ws: Workspace, folder: Path, people: int, allowance: int) -> list[str]:

@@ -25,7 +25,8 @@ import jobs
 from automation import crash
 from automation.gather import AFTER, GATHER, Gatherer, guide_folder
 from automation.logs import redact, remember_secrets
-from automation.mail.ledger import DeliveryReport, deliver, has_waiting, tidy_spool
+from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
+from automation.mail.waiting import has_waiting
 from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
 from sheets_schema.errors import BackendError, ChorusError

@@ -360,3 +360,13 @@ def test_chorus_deliver_with_nothing_waiting_leaves_the_workbook_as_it_was(tmp_p
     assert result.returncode == 0, result.stderr
     assert result.stdout == "deliver: no mail waiting\n"
     assert workbook.read_bytes() == before
+
+
+def test_deliver_says_when_waiting_mail_belongs_to_a_command_it_cannot_run(tmp_path: Path) -> None:
+    ws = memory_workspace(make_settings(tmp_path), {"People": people(2)})
+    ws.store.apply(Changes(appends=(Append("Sent", sent_row("crisis", "C-1", 1, "Deferred")),)))
+
+    done = delivery(ws, datetime(2026, 12, 7, 9, 15, tzinfo=TZ))
+
+    assert done.results == [] and done.outcome == "ok"
+    assert done.summary() == "1 crisis message(s) wait for the command that made them to run again"

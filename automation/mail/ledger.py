@@ -203,17 +203,6 @@ def deliver(
     return _finish(run, sending, found)
 
 
-def has_waiting(snapshot: Mapping[str, pd.DataFrame], job: str) -> bool:
-    """Whether `job` has Deferred or Pending rows in the Sent tab: its run then goes through
-    the ledger even when its plan names no message, so they go out or expire."""
-    sent = snapshot.get(SENT)
-    if sent is None or sent.empty:
-        return False
-    mine = sent["job"].astype(str).str.strip() == job
-    status = sent.loc[mine, "status"].astype(str).str.strip().str.capitalize()
-    return bool(status.isin(("Deferred", "Pending")).any())
-
-
 def tidy_spool(workspace: Workspace, snapshot: Mapping[str, pd.DataFrame]) -> None:
     """For a run that sends nothing: drop the spool copies a killed run left of messages now Sent."""
     spool_for(workspace.settings).tidy(
@@ -297,7 +286,7 @@ def _consult_ledger(run: _Delivery, batch: Mapping[str, _Item]) -> _Found:
             item = planned or _unplanned(run, message_id, index, row, status)
             _settle_pending(run, item, index, row, found)
     report = run.report
-    _report_expired(report, found.expired)
+    report.add_expired((item.job, item.period) for item in found.expired)
     for job, count in sorted(report.waiting.items()):
         report.lines.append(
             f"mail: {count} Deferred {job} message(s) wait for {job}'s next run (`chorus deliver`)"
@@ -340,21 +329,6 @@ def _retry_deferred(run: _Delivery, item: _Item, found: _Found) -> None:
         found.expired.append(item)
     else:
         run.report.waiting[item.job] = run.report.waiting.get(item.job, 0) + 1
-
-
-def _report_expired(report: DeliveryReport, expired: Sequence[_Item]) -> None:
-    """Expired messages are a problem of the run: one line per job and period says why and the fix."""
-    report.expired = len(expired)
-    groups: dict[tuple[str, str], int] = {}
-    for item in expired:
-        groups[item.job, item.period] = groups.get((item.job, item.period), 0) + 1
-    for (job, period), count in sorted(groups.items()):
-        report.problems.append(
-            f"mail: {count} {job} message(s) of {period or 'no period'} expired, never sent: "
-            f"{job} no longer plans them (their period has passed, or the person no longer gets "
-            "them); their Sent rows say Expired. So that a period's mail fits in its days, raise "
-            "mail.daily_allowance or mail.max_per_run in chorus.toml"
-        )
 
 
 def _settle_pending(

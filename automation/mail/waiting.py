@@ -16,6 +16,7 @@ read of the Sent tab and writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -60,6 +61,17 @@ def _batches(sent: pd.DataFrame, states: tuple[str, ...]) -> list[Batch]:
         if job:
             counts[job, period] = counts.get((job, period), 0) + 1
     return [Batch(job, period, n) for (job, period), n in counts.items()]
+
+
+def has_waiting(snapshot: Mapping[str, pd.DataFrame], job: str) -> bool:
+    """Whether `job` has Deferred or Pending rows in the Sent tab: its run then goes through
+    the ledger even when its plan names no message, so they go out or expire."""
+    sent = snapshot.get("Sent")
+    if sent is None or sent.empty:
+        return False
+    mine = sent["job"].astype(str).str.strip() == job
+    status = sent.loc[mine, "status"].astype(str).str.strip().str.capitalize()
+    return bool(status.isin(("Deferred", "Pending")).any())
 
 
 def waiting_mail(sent: pd.DataFrame) -> dict[str, int]:
@@ -147,7 +159,13 @@ def delivery(workspace: Workspace, now: datetime) -> Delivered:
         return done
     allowance = workspace.settings.mail.daily_allowance
     used = sent_today(sent, now, workspace.settings)
-    to_run = [job for job in waiting if job in jobs.available()]
+    known = jobs.available()
+    to_run = [job for job in waiting if job in known]
+    others = [f"{waiting[job]} {job}" for job in waiting if job not in known]
+    if others:  # `chorus crisis start` and the like: their own command plans them again
+        done.note = (
+            f"{', '.join(others)} message(s) wait for the command that made them to run again"
+        )
     if used >= allowance:
         # Nothing can go today; Pending rows (an interrupted run) are still settled.
         pending = set(sent.loc[_status(sent) == "pending", "job"].map(clean_text))

@@ -35,8 +35,9 @@ from jobs.inbox_mentions import known_mentions
 from jobs.ingest_alerts import FeedEntry, FeedInputs
 from jobs.ingest_inbox import InboxInputs, known_message_ids
 from jobs.responses import FormResponse, newest_response
-from jobs.sync_forms import SETTLED_KEY, SETTLED_VERSION, FormInputs, settled_report
 from jobs.sync_forms import TABS as SYNC_FORMS_TABS
+from jobs.sync_forms import FormInputs
+from jobs.sync_settled import SETTLED_KEY, SETTLED_VERSION, settled_report
 from sheets_schema.errors import ChorusError
 from sheets_schema.forms import FORMS
 from sheets_schema.records import Snapshot
@@ -70,7 +71,7 @@ def form_responses(workspace: Workspace, now: datetime, snapshot: Snapshot) -> F
     """Read every configured form source once; a form that fails is reported, the others run.
 
     On the local workbook with CSV exports, the inputs' fingerprint comes first: when
-    the State tab holds it (jobs/sync_forms.py SETTLED_KEY), nothing has changed since
+    the State tab holds it (jobs/sync_settled.py), nothing has changed since
     a sync that found nothing to do, and no export is parsed.
     """
     sources: dict[str, FormSource] = {}
@@ -98,7 +99,7 @@ def form_responses(workspace: Workspace, now: datetime, snapshot: Snapshot) -> F
             fingerprint=fingerprint,
             settled=settled,
         )
-        if settled_report(quick) is not None:
+        if settled_report(quick.fingerprint, quick.settled) is not None:
             return quick
     responses: dict[str, Sequence[FormResponse]] = {}
     described: dict[str, str] = {}

@@ -29,12 +29,11 @@ hold (Held From New), so nothing is scheduled by mistake.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 from jobs import reasons as why
 from jobs.approval_answers import record_answers
@@ -44,6 +43,7 @@ from jobs.links import canonical_url
 from jobs.mention_form import MentionForm
 from jobs.responses import FormResponse, StoredResponse, edit_key, identify
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
+from jobs.sync_settled import remember, settled_report
 from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
 from sheets_schema.settings import Settings
@@ -85,9 +85,9 @@ class FormInputs:
     problems: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
     #: a digest of everything the plan reads (the exports as bytes, the tabs, the settings),
-    #: when the shell can tell it cheaply (see SETTLED_KEY); '' when it cannot
+    #: when the shell can tell it cheaply (jobs/sync_settled.py); '' when it cannot
     fingerprint: str = ""
-    #: the State tab's SETTLED_KEY value as read (None: no such row)
+    #: the State tab's sync_settled.SETTLED_KEY value as read (None: no such row)
     settled: str | None = None
 
 
@@ -105,10 +105,10 @@ def next_id_number(ids: Iterable[object], prefix: str) -> int:
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInputs | None) -> Plan:
     """The pure plan: rows to append and update for every response not yet in the sheets."""
     inputs = inputs or FormInputs()
-    replay = settled_report(inputs)
+    replay = settled_report(inputs.fingerprint, inputs.settled)
     if replay is not None:
         return Plan(changes=Changes(), report=replay)
-    return _remember(_plan(snapshot, settings, inputs), inputs)
+    return remember(_plan(snapshot, settings, inputs), inputs.fingerprint, inputs.settled)
 
 
 def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
@@ -161,57 +161,6 @@ def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
             problems=inputs.problems + sync.switch_problems + tuple(sync.problems),
         ),
     )
-
-
-#: The State row that makes a sync with nothing new cheap. A run whose plan changes nothing
-#: and reports no problem keeps there the fingerprint of its inputs (FormInputs.fingerprint:
-#: the exports' bytes, the bytes of every tab the plan reads, the settings, this version) with
-#: its report. A later run whose inputs have that fingerprint would plan exactly that again,
-#: since the plan reads nothing else (not even the clock), so it replays the report without
-#: reading the responses. Any edit (a re-downloaded export, a coordinator's change to a tab)
-#: changes the fingerprint, and the run goes the long way.
-SETTLED_KEY = "sync-forms settled"
-#: changed when the plan's rules change, so an upgrade never replays an older version's answer
-SETTLED_VERSION = "1"
-
-
-def settled_report(inputs: FormInputs) -> Report | None:
-    """The report kept with the inputs' fingerprint when State holds it, else None."""
-    if not inputs.fingerprint or not inputs.settled:
-        return None
-    try:
-        kept = json.loads(inputs.settled)
-        if kept["fingerprint"] != inputs.fingerprint:
-            return None
-        counts = {str(k): int(v) for k, v in kept["counts"].items()}
-        lines = tuple(str(line) for line in kept["lines"])
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None  # a value a person edited: the long way
-    return Report(counts=counts, lines=lines)
-
-
-def _remember(plan: Plan, inputs: FormInputs) -> Plan:
-    """The plan, with the State row that lets the next run replay it when nothing changes."""
-    report = plan.report
-    if not inputs.fingerprint or plan.changes or report.problems:
-        return plan
-    value = json.dumps(
-        {"fingerprint": inputs.fingerprint, "counts": report.counts, "lines": report.lines},
-        ensure_ascii=False,
-    )
-    if value == inputs.settled or len(value) > STATE_VALUE_LIMIT:
-        return plan
-    row = {"value": value, "note": "what the last sync with nothing new read (see the README)"}
-    change = (
-        Changes(appends=(Append("State", {"key": SETTLED_KEY, **row}),))
-        if inputs.settled is None
-        else Changes(updates=(Update("State", (SETTLED_KEY,), row),))
-    )
-    return Plan(changes=change, report=report)
-
-
-#: a cell holds at most 32,767 characters; a report that long is not worth keeping
-STATE_VALUE_LIMIT = 30_000
 
 
 class _Sync:

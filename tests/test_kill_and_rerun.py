@@ -30,7 +30,7 @@ from automation.cli import cli as chorus
 from automation.config import load_settings
 from automation.share_key import share_key
 from automation.workspace import build_workspace
-from jobs.sync_forms import SETTLED_KEY
+from jobs.sync_settled import SETTLED_KEY
 from sheets_schema.records import Append, Changes
 
 AT = datetime(2026, 12, 1, 10, 5, tzinfo=ZoneInfo("Europe/London"))  # first working day of December

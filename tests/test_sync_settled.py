@@ -23,7 +23,8 @@ from automation.gather import form_responses
 from automation.runner import RunResult, run_job
 from automation.store.xlsx import XlsxStore
 from automation.workspace import build_workspace
-from jobs.sync_forms import SETTLED_KEY, TABS, settled_report
+from jobs.sync_forms import TABS
+from jobs.sync_settled import SETTLED_KEY, settled_report
 from sheets_schema.records import Changes, Delete, Update
 from tests.test_sync_forms import NOW, export_rows, make_settings, workspace_for, write_export
 
@@ -71,7 +72,7 @@ def test_the_next_sync_with_nothing_new_reads_no_response_and_says_what_the_last
     workspace = build_workspace(make_settings(settled))
     snapshot = workspace.store.read(TABS)
     inputs = form_responses(workspace, NOW, snapshot)
-    assert inputs.responses == {} and settled_report(inputs) is not None
+    assert inputs.responses == {} and settled_report(inputs.fingerprint, inputs.settled) is not None
     before = written(settled)
     again = sync(settled, 20)
     assert again.ok and again.counts["unchanged"] == 6 and again.counts["responses"] == 6
@@ -154,11 +155,14 @@ def test_a_changed_setting_is_read_the_long_way(settled: Path) -> None:
 
     workspace = build_workspace(wider(settled))  # type: ignore[arg-type]
     inputs = form_responses(workspace, NOW, workspace.store.read(TABS))
-    assert settled_report(inputs) is None and len(inputs.responses["submissions"]) == 6
+    assert (
+        settled_report(inputs.fingerprint, inputs.settled) is None
+        and len(inputs.responses["submissions"]) == 6
+    )
 
 
 def test_a_run_that_only_added_a_runs_row_keeps_the_short_way(settled: Path) -> None:
     workspace = build_workspace(make_settings(settled))
     assert run_job(workspace, "check-cadence", NOW).outcome in ("ok", "problems")
     inputs = form_responses(workspace, NOW, workspace.store.read(TABS))
-    assert inputs.responses == {} and settled_report(inputs) is not None
+    assert inputs.responses == {} and settled_report(inputs.fingerprint, inputs.settled) is not None

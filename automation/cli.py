@@ -615,7 +615,7 @@ def deliver(ctx: click.Context, at: str | None) -> None:
     Example:
       chorus deliver
     """
-    from automation.mail.waiting import delivery
+    from automation.schedule.deliver import delivery
 
     done = delivery(workspace_from(ctx), parse_at(at, settings_from(ctx)))
     for result in done.results:

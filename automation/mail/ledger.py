@@ -373,8 +373,16 @@ def _ask_transport(run: _Delivery, found: _Found) -> None:
     if not found.candidates:
         return
     mailer, still = run.mailer(), []
+    # Only what the per-run cap lets go is asked about (a search per message on Gmail): the
+    # rest is held unasked, and asked in the run that sends it.
+    found.candidates.sort(key=lambda it: it.order)
+    cap = run.settings.mail.max_per_run
     for item in found.candidates:
-        if item.row_status == "Pending" or mailer.delivered(item.message_id) is not True:
+        if (
+            len(still) >= cap
+            or item.row_status == "Pending"
+            or mailer.delivered(item.message_id) is not True
+        ):
             still.append(item)
             continue
         run.report.restored += 1

@@ -41,10 +41,11 @@ from jobs import acknowledgements as acks
 from jobs import reviews
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.people import active_people
-from jobs.weeks import local_midnight, week_containing
+from jobs.policy_mail import Delivered, delivered_by_recipient
+from jobs.weeks import week_containing
 from sheets_schema.records import Append, Changes, Delete, Snapshot
 from sheets_schema.settings import Settings
-from sheets_schema.values import clean_text, parse_date, parse_datetime, parse_email
+from sheets_schema.values import clean_text, parse_date, parse_email
 
 NAME = "policy-digest"
 TABS = (
@@ -61,7 +62,6 @@ RECORD_PREFIX = "Policy Digest "
 RECORD_NOTE = (
     "What this policy digest listed; the next digest shows what changed since. Written by Chorus."
 )
-DELIVERED = ("sent", "pending")  # a Pending row may well have gone out: never nag twice
 OPEN_FEEDBACK = ("new", "considered")
 
 
@@ -231,73 +231,6 @@ def acknowledgement_link(settings: Settings, email: str, version: str) -> str:
             "{version}", quote(version, safe="")
         )
     return form.url
-
-
-# --- the Sent ledger --------------------------------------------------------------------------
-
-
-def _topic_of(message_id: str) -> str:
-    """The topic inside one of this job's Message-IDs ('' for other jobs')."""
-    prefix = f"<chorus.{NAME}."
-    text = clean_text(message_id)
-    if not text.startswith(prefix):
-        return ""
-    return text[len(prefix) :].split(".", 1)[0]
-
-
-def _period_start(period: str) -> date | None:
-    try:
-        if "-W" in period:
-            year, week = period.split("-W")
-            return date.fromisocalendar(int(year), int(week), 1)
-        year, month = period.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """One of this job's messages the Sent tab shows as delivered (or Pending)."""
-
-    topic: str
-    period: str
-    message_id: str
-    when: datetime | None  # aware; None when neither Sent At nor the period says
-
-
-def delivered_by_recipient(sent: pd.DataFrame, settings: Settings) -> dict[str, list[Delivered]]:
-    """This job's delivered messages grouped by recipient (lower case), in one pass over Sent.
-
-    Each person's mail is then looked up, not searched for: a filter per person
-    was people x Sent rows.
-    """
-    found: dict[str, list[Delivered]] = {}
-    if sent.empty:
-        return found
-    tz, day_first = settings.tz, settings.organisation.day_first
-    # only this job's delivered rows are looked at one by one (Sent holds every job's mail)
-    for job, status, recipient, period, message_id, sent_at in zip(
-        sent["job"],
-        sent["status"],
-        sent["recipient"],
-        sent["period"],
-        sent["message_id"],
-        sent["sent_at"],
-        strict=True,
-    ):
-        if clean_text(job) != NAME or clean_text(status).casefold() not in DELIVERED:
-            continue
-        period = clean_text(period)
-        try:
-            when: datetime | None = parse_datetime(sent_at, tz, day_first=day_first)
-        except ValueError:
-            start = _period_start(period)  # still Pending: the period says roughly when
-            when = local_midnight(start, tz) if start else None
-        found.setdefault(clean_text(recipient).lower(), []).append(
-            Delivered(_topic_of(message_id), period, clean_text(message_id), when)
-        )
-    return found
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -613,7 +546,7 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
         if done
     }
     # Sent grouped by recipient once, the digest's context made once: each person is a lookup.
-    history = delivered_by_recipient(snapshot.get_or_empty("Sent"), settings)
+    history = delivered_by_recipient(snapshot.get_or_empty("Sent"), NAME, settings)
     context = digest.context()
     messages: list[OutgoingMessage] = []
     for person in zip(people["email"], people["name"], strict=True):

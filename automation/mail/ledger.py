@@ -372,7 +372,8 @@ def _ask_transport(run: _Delivery, found: _Found) -> None:
     has already sent is not sent again, and its Sent row comes back (status Sent)."""
     if not found.candidates:
         return
-    mailer, still = run.mailer(), []
+    mailer = run.mailer()
+    still: list[_Item] = []
     # Only what the per-run cap lets go is asked about (a search per message on Gmail): the
     # rest is held unasked, and asked in the run that sends it.
     found.candidates.sort(key=lambda it: it.order)

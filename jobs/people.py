@@ -71,8 +71,9 @@ def inactive_reason(row: Mapping[str, str]) -> str:
 def by_email(people: pd.DataFrame) -> dict[str, dict[str, str]]:
     """People rows by lower-cased email, active or not; the first row of an email wins.
 
-    Read once per People frame (the brief, its duty rota and its approvals asked
-    22 times a run): callers get their own dict, the rows in it are shared.
+    Read once per People frame (the brief, the duty rota it asks day by day and
+    its approvals each derived it again): callers get their own dict, the rows
+    in it are shared and must not be changed.
     """
     return dict(_by_email(people))
 

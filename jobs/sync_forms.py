@@ -39,8 +39,8 @@ from jobs import reasons as why
 from jobs.approval_answers import record_answers
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
-from jobs.links import canonical_url
 from jobs.mention_form import MentionForm
+from jobs.on_its_way import CONTENT_FIELDS, OnItsWay, same_content, submitted_content
 from jobs.responses import FormResponse, StoredResponse, edit_key, identify
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
 from jobs.sync_settled import remember, settled_report
@@ -55,7 +55,6 @@ from sheets_schema.values import (
     is_http_url,
     parse_datetime,
     parse_email,
-    split_multi,
 )
 
 # Crises and Program: new items arrive On hold during a crisis (one reading: jobs/crisis/state.py).
@@ -72,8 +71,6 @@ TABS = (
     "Mentions",  # the "Report a mention" form's rows (jobs/mention_form.py)
 )
 SOURCE_KIND = "Staff & partners"
-#: Queue fields sync-forms owns; the coordinator's fields are never written after creation
-CONTENT_FIELDS = ("headline", "details", "link", "channels")
 MAX_LISTED = 20
 
 
@@ -198,9 +195,7 @@ class _Sync:
             "Feedback": [],
         }
         self.new_queue: dict[str, dict[str, str]] = {}
-        #: link and headline keys -> (position, Queue ID) of items on their way; see _on_its_way
-        self._way: dict[str, list[tuple[int, str]]] | None = None
-        self._positions: dict[str, int] = {}
+        self.on_its_way = OnItsWay(lambda: self.queue, self.new_queue)
         self.queue_updates: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
         self.updates: list[Update] = []
         self.lines: list[str] = []
@@ -239,7 +234,7 @@ class _Sync:
             if not qid or at is None or why.is_merged(row):
                 continue
             if qid not in self.written or at >= self.written[qid][0]:
-                self.written[qid] = (at, _content_of_submission(row))
+                self.written[qid] = (at, submitted_content(row))
             key = edit_key(
                 "submissions", clean_text(row["email"]), {"headline": clean_text(row["headline"])}
             )
@@ -274,7 +269,9 @@ class _Sync:
             self.by_edit_key[r.edit_key] = (max(matched_at, r.submitted_at), qid)
             self.counts["edits"] += 1
             self.counts["submissions_accepted"] += 1
-        elif not reasons and (twin := self._on_its_way(r)):
+        elif not reasons and (
+            twin := self.on_its_way.find({"link": r.text("link"), "headline": r.text("headline")})
+        ):
             # Someone suggested the same already: one item, both people thanked, nobody told no.
             row.update(status="Accepted", queue_id=twin, reason=why.MERGED)
             self.counts["submissions_accepted"] += 1
@@ -418,35 +415,6 @@ class _Sync:
             "flags": "; ".join(flags),
         }
 
-    def _on_its_way(self, r: FormResponse) -> str:
-        """The ID of a Queue item on its way (not Rejected, not yet Published) with the same
-        link or headline as `r`, else ''; the first such item in Queue order, then this run's.
-
-        Looked up in an index by link and by headline (built once, kept up to date as this
-        run adds and revises items), so a sync of n responses over a queue of m items costs
-        n + m, not n x m."""
-        if self._way is None:
-            self._way = {}
-            for qid, item in self.queue.items():
-                if clean_text(item["status"]).casefold() not in ("rejected", "published"):
-                    self._index_way(qid, item)
-            for qid, item in self.new_queue.items():
-                self._index_way(qid, item)
-        wanted = _way_keys({"link": r.text("link"), "headline": r.text("headline")})
-        found = sorted(p for key in wanted for p in self._way.get(key, ()))
-        for _, qid in found:
-            item = self.new_queue.get(qid) or self.queue[qid]
-            if wanted & _way_keys(item):  # a new item revised since it was indexed may differ
-                return qid
-        return ""
-
-    def _index_way(self, qid: str, item: Mapping[str, str]) -> None:
-        if self._way is None:
-            return  # built from the queue and new_queue on first use
-        position = self._positions.setdefault(qid, len(self._positions))  # Queue order, kept
-        for key in _way_keys(item):
-            self._way.setdefault(key, []).append((position, qid))
-
     def _add_queue_item(self, r: FormResponse, flags: list[str]) -> str:
         qid = f"Q-{self.next_q:04d}"
         self.next_q += 1
@@ -461,7 +429,7 @@ class _Sync:
             "origin": f"form:submissions:{r.response_id}",
         }
         self.new_queue[qid] = row
-        self._index_way(qid, row)
+        self.on_its_way.added(qid, row)
         self.counts["queue_added"] += 1
         return qid
 
@@ -472,7 +440,7 @@ class _Sync:
         content = self._queue_content(r, flags)
         if qid in self.new_queue:
             self.new_queue[qid].update(content)
-            self._index_way(qid, self.new_queue[qid])
+            self.on_its_way.added(qid, self.new_queue[qid])
             return True
         if qid in self.queue_updates:
             self.queue_updates[qid][0].update(content)
@@ -488,10 +456,10 @@ class _Sync:
         as_read = {
             f: clean_text(item[f]) for f in (*CONTENT_FIELDS, "flags", "source_type", "status")
         }
-        if _same_content(as_read, content):
+        if same_content(as_read, content):
             return True
         untouched = (
-            as_read["status"] == "New" and base is not None and _same_content(as_read, base[1])
+            as_read["status"] == "New" and base is not None and same_content(as_read, base[1])
         )
         if not untouched:
             if quiet:
@@ -641,16 +609,6 @@ _SUMMARY: Mapping[str, Callable[[FormResponse], str]] = {
 }
 
 
-def _way_keys(item: Mapping[str, object]) -> set[str]:
-    """What makes two suggestions the same: the canonical link, the headline in any case."""
-    keys = set()
-    if link := clean_text(item.get("link", "")):
-        keys.add("link " + canonical_url(link))
-    if headline := " ".join(clean_text(item.get("headline", "")).casefold().split()):
-        keys.add("headline " + headline)
-    return keys
-
-
 def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
     """One response per id (the latest version), oldest first so Q numbers follow time."""
     latest: dict[str, FormResponse] = {}
@@ -659,27 +617,6 @@ def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
         if seen is None or r.submitted_at > seen.submitted_at:
             latest[r.response_id] = r
     return sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))
-
-
-def _content_of_submission(row: Mapping[str, str]) -> dict[str, str]:
-    return {
-        "headline": row["headline"],
-        "details": row["details"],
-        "link": row["link"],
-        "channels": row["suggested_channels"],
-    }
-
-
-def _same_content(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
-    for f in CONTENT_FIELDS:
-        if f == "channels":
-            if [c.casefold() for c in split_multi(a[f])] != [
-                c.casefold() for c in split_multi(b[f])
-            ]:
-                return False
-        elif clean_text(a[f]) != clean_text(b[f]):
-            return False
-    return True
 
 
 JOB = Job(

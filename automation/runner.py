@@ -26,6 +26,7 @@ from automation import crash
 from automation.gather import AFTER, GATHER, Gatherer, guide_folder
 from automation.logs import redact, remember_secrets
 from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
+from automation.mail.waiting import has_waiting
 from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
 from sheets_schema.errors import BackendError, ChorusError
@@ -226,7 +227,9 @@ def _apply(
     """One write, then the sends through the Sent ledger, the files, and the after-write step."""
     changes = plan.changes
     after = AFTER.get(job.name)
-    if not plan.messages and not plan.files and after is None:
+    # A job with mail waiting goes through the ledger even when its plan names none now.
+    mails = bool(plan.messages) or has_waiting(snapshot, job.name)
+    if not mails and not plan.files and after is None:
         # Nothing happens after the write: the Runs row goes in the same write, which
         # saves a whole load and save of the workbook, or two Sheets calls, per run.
         result.outcome = "problems" if result.problems else "ok"
@@ -237,8 +240,10 @@ def _apply(
     if changes:
         result.skipped.extend(workspace.store.apply(changes).skipped)
         crash.reached("run.write")
-    if plan.messages:
-        report = deliver(plan.messages, workspace=workspace, snapshot=snapshot, now=now)
+    if mails:
+        report = deliver(
+            plan.messages, workspace=workspace, snapshot=snapshot, now=now, job=job.name
+        )
         _merge_delivery(result, report)
     else:
         tidy_spool(workspace, snapshot)

@@ -6,7 +6,7 @@
 Each cell runs one job through `chorus`'s runner over the synthetic program of
 benchmarks.scale (the job's main tab at N rows) kept in a local .xlsx file.
 Time and memory are measured in separate child processes: the time with
-nothing tracing it, the memory as the child's peak resident set (ru_maxrss),
+nothing tracing it, the memory as the child's peak resident set (VmHWM),
 which is what the machine must have. "sync-forms again" is a second sync
 with nothing new (it reads every response); "sync-forms settled" a third, which
 finds the fingerprint the second kept in State and reads none (every scheduled
@@ -56,6 +56,17 @@ JOBS = (
 )
 
 
+def peak_mib() -> float:
+    """This process's own peak resident set: VmHWM, since ru_maxrss keeps the parent's across fork+exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def prepare(folder: Path, job: str, n: int) -> Path:
     """A folder holding the program's workbook, inputs and chorus.toml; returns the workbook."""
     from automation.store.xlsx import XlsxStore
@@ -98,7 +109,7 @@ def run_one(folder: Path, job: str) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "cpu": cpu,
-        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mib": peak_mib(),
         "written": written[0],
         # an earlier Chorus wrote every part anew: all it saved
         "rewritten": getattr(store, "parts_rewritten", None),
@@ -119,7 +130,7 @@ def run_baseline(folder: Path, job: str) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "cpu": cpu,
-        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mib": peak_mib(),
         "written": size,
         "rewritten": None,
         "size": size,

@@ -52,7 +52,9 @@ from benchmarks.report import (  # noqa: E402
     machine,
     table,
 )
+from benchmarks.twin import Bench  # noqa: E402  (other benchmarks import the stage from here)
 
+__all__ = ["Bench", "main"]
 BACKENDS = ("google", "local", "both")
 
 

@@ -26,6 +26,7 @@ from automation import crash
 from automation.gather import AFTER, GATHER, Gatherer, guide_folder
 from automation.logs import redact, remember_secrets
 from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
+from automation.runs_history import mark_rolled_up, plan_rollup, rollup_due
 from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
 from sheets_schema.errors import BackendError, ChorusError
@@ -175,7 +176,8 @@ def _run(
     dry_run_dir: Path | None,
 ) -> None:
     # 1. gather
-    snapshot = workspace.store.read(tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ))))
+    history = ("Runs",) if not dry_run and rollup_due(workspace.settings, now) else ()
+    snapshot = workspace.store.read(tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ, *history))))
     crash.reached("run.read")
     inputs = None
     if gather:
@@ -225,6 +227,14 @@ def _apply(
 ) -> None:
     """One write, then the sends through the Sent ledger, the files, and the after-write step."""
     changes = plan.changes
+    rollup = plan_rollup(snapshot, workspace.settings, now)
+    if rollup is not None:  # older Runs into a line per job per day, in this same write
+        changes = changes + rollup.changes
+        if rollup.rolled or rollup.removed:
+            result.lines.append(
+                f"runs: {rollup.rolled} older run(s) rolled into a line per job per day, "
+                f"{rollup.removed} rolled earlier removed ([history] runs_days)"
+            )
     after = AFTER.get(job.name)
     if not plan.messages and not plan.files and after is None:
         # Nothing happens after the write: the Runs row goes in the same write, which
@@ -237,6 +247,8 @@ def _apply(
     if changes:
         result.skipped.extend(workspace.store.apply(changes).skipped)
         crash.reached("run.write")
+    if rollup is not None:
+        mark_rolled_up(workspace.settings, now)
     if plan.messages:
         report = deliver(plan.messages, workspace=workspace, snapshot=snapshot, now=now)
         _merge_delivery(result, report)

@@ -37,6 +37,11 @@ from sheets_schema.values import format_datetime
 log = logging.getLogger("chorus.run")
 
 ALWAYS_READ = ("People", "Sent")
+#: jobs that send no mail: their runs do not read the Sent tab, a year of which costs a run
+#: more than the job's own work (if one ever plans a message, Sent is read before it goes)
+MAILLESS = frozenset(
+    ("sync-forms", "ingest-alerts", "ingest-inbox", "check-cadence", "import-visits", "guide")
+)
 
 
 @dataclass
@@ -177,7 +182,8 @@ def _run(
 ) -> None:
     # 1. gather
     history = ("Runs",) if not dry_run and rollup_due(workspace.settings, now) else ()
-    snapshot = workspace.store.read(tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ, *history))))
+    always = ("People",) if job.name in MAILLESS else ALWAYS_READ
+    snapshot = workspace.store.read(tuple(dict.fromkeys((*job.tabs, *always, *history))))
     crash.reached("run.read")
     inputs = None
     if gather:
@@ -212,7 +218,11 @@ def _rehearse(
     if plan.messages:
         folder = dry_run_dir or preview_folder(workspace.settings)
         report = deliver(
-            plan.messages, workspace=workspace, snapshot=snapshot, now=now, dry_run_dir=folder
+            plan.messages,
+            workspace=workspace,
+            snapshot=_with_sent(workspace, snapshot),
+            now=now,
+            dry_run_dir=folder,
         )
         _merge_delivery(result, report)
 
@@ -250,6 +260,7 @@ def _apply(
     if rollup is not None:
         mark_rolled_up(workspace.settings, now)
     if plan.messages:
+        snapshot = _with_sent(workspace, snapshot)
         report = deliver(plan.messages, workspace=workspace, snapshot=snapshot, now=now)
         _merge_delivery(result, report)
     else:
@@ -257,6 +268,13 @@ def _apply(
     _write_files(plan.files, guide_folder(workspace.settings), result)
     if after is not None:
         result.lines.extend(after(workspace, plan, now))
+
+
+def _with_sent(workspace: Workspace, snapshot: Snapshot) -> Snapshot:
+    """The snapshot with the Sent tab, read now if the run did not (a MAILLESS job that mails)."""
+    if "Sent" in snapshot:
+        return snapshot
+    return Snapshot({**dict(snapshot.items()), **dict(workspace.store.read(("Sent",)).items())})
 
 
 def _write_files(files: Sequence[OutputFile], folder: Path, result: RunResult) -> None:

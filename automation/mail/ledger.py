@@ -26,7 +26,7 @@ the copies of confirmed messages that a killed run left there go in the next.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import policy
@@ -193,8 +193,16 @@ def deliver(
 
 
 def tidy_spool(workspace: Workspace, snapshot: Mapping[str, pd.DataFrame]) -> None:
-    """For a run that sends nothing: drop the spool copies a killed run left of messages now Sent."""
-    spool_for(workspace.settings).tidy(sent_tab(snapshot).sent_ids())
+    """For a run that sends nothing: drop the spool copies a killed run left of messages now Sent.
+
+    The Sent tab is looked at (and read, if the run did not) only when the spool holds copies.
+    """
+
+    def sent() -> Iterator[str]:
+        tabs = snapshot if SENT in snapshot else workspace.store.read((SENT,))
+        yield from sent_tab(tabs).sent_ids()
+
+    spool_for(workspace.settings).tidy(sent())
 
 
 # -- 1. filter ---------------------------------------------------------------------------------

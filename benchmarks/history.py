@@ -12,8 +12,9 @@ year at the default schedule (every job, every working day: about 46,000
 runs) and a year of Sent (each day's brief, a few thank-yous, each
 manager's weekly summary, everyone's monthly policy digest and weekly share
 digest). A Chorus that rolls up Runs ([history] runs_days) gets them as a year
-of its own running leaves them: two weeks of runs and a line per job per day
-before, and today's roll-up already done; "first roll-up" is the one run that
+of its own running leaves them: two weeks of runs, a line per job per day
+before that in the month the two weeks start in, a line per job per month before,
+and today's roll-up already done; "first roll-up" is the one run that
 rolls up a year of runs the day such a Chorus is installed over an old tab.
 sync-forms is a sync with nothing new (1,000 responses synced by a first run).
 Wall and CPU seconds of the run alone; on Google the twin's own time (it is
@@ -120,7 +121,7 @@ def year_of_sent(people: list[dict[str, str]], now: datetime, domain: str) -> li
 
 
 def rolled(runs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """The Runs a year of a rolling Chorus leaves: two roll-ups, as on the last two days."""
+    """The Runs a year of a rolling Chorus leaves: the roll-ups of the last days, until done."""
     from automation.store.memory import MemoryStore
     from jobs.runs_rollup import roll_up
     from sheets_schema.records import Append, Changes
@@ -128,7 +129,7 @@ def rolled(runs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     store = MemoryStore()
     store.ensure_tabs()
     store.apply(Changes(appends=tuple(Append("Runs", r) for r in runs)))
-    for _ in range(2):
+    for _ in range(4):
         store.apply(roll_up(store.read(["Runs"])["Runs"], now, now.tzinfo, 14).changes)  # type: ignore[arg-type]
     return list(store.read(["Runs"])["Runs"].to_dict("records"))
 

@@ -85,13 +85,13 @@ def rolled(store: MemoryStore, settings: Settings, now: datetime = NOW) -> pd.Da
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[pd.DataFrame]]:
-    """A year of Runs, then after the first roll-up, the second, and a third."""
+    """A year of Runs, then after each of four roll-ups."""
     settings = make_settings(tmp_path_factory.mktemp("year"))
     store = MemoryStore()
     store.ensure_tabs()
     store.apply(Changes(appends=tuple(Append("Runs", r) for r in a_year_of_runs(settings))))
     frames = [store.read(["Runs"])["Runs"]]
-    for _ in range(3):
+    for _ in range(4):
         frames.append(rolled(store, settings))
     return settings, frames
 
@@ -126,37 +126,52 @@ def test_a_last_success_older_than_the_window_is_still_known(year: Any) -> None:
     assert thanks.overdue and thanks.why.startswith("last success 2027-01-29 16:00")
 
 
-def test_the_runs_tab_keeps_two_weeks_of_runs_and_a_line_per_job_per_day(year: Any) -> None:
+def test_the_runs_tab_keeps_two_weeks_of_runs_a_line_per_day_then_a_line_per_month(
+    year: Any,
+) -> None:
     settings, frames = year
-    after = frames[2]
+    after = frames[-1]
     started = pd.to_datetime(after["started"])
     recent = after[started >= pd.Timestamp("2027-02-15")]
     assert set(recent["outcome"]) <= {"ok", "problems", "failed"}
-    older = after[started < pd.Timestamp("2027-02-15")]
-    assert set(older["outcome"]) == {ROLLED}
-    days = list(zip(older["job"], older["started"].str[:10], strict=True))
+    february = after[(started < pd.Timestamp("2027-02-15")) & (started >= pd.Timestamp("2027-02"))]
+    assert set(february["outcome"]) == {ROLLED}
+    days = list(zip(february["job"], february["started"].str[:10], strict=True))
     assert len(days) == len(set(days))
-    assert len(after) < len(frames[0]) / 4
+    older = after[started < pd.Timestamp("2027-02")]
+    assert set(older["outcome"]) == {ROLLED}
+    months = list(zip(older["job"], older["started"].str[:7], strict=True))
+    assert len(months) == len(set(months)) <= 13 * len(JOBS)
+    assert len(after) < len(frames[0]) / 10
 
 
 def test_the_first_roll_up_adds_lines_and_the_second_removes_what_they_stand_for(
     year: Any,
 ) -> None:
-    _settings, (before, first, second, third) = year
+    _settings, (before, first, second, third, fourth) = year
     lines = (first["outcome"] == ROLLED).sum()
     assert len(first) == len(before) + lines  # nothing deleted until the lines are read back
-    assert (second["outcome"] == ROLLED).sum() == lines
-    assert third.equals(second)  # nothing left to do
+    months = second["run_id"].str.fullmatch(r".+-\d{6}-rolled-up").sum()
+    assert (second["outcome"] == ROLLED).sum() == lines + months  # and the months' lines added
+    old_days = second["run_id"].str.fullmatch(r".+-\d{8}-rolled-up") & (
+        second["started"] < "2027-02"
+    )
+    assert len(third) == len(second) - old_days.sum()  # the month lines read back: days go
+    assert fourth.equals(third)  # nothing left to do
 
 
 def test_a_day_with_a_failure_keeps_it_visible_in_its_line(year: Any) -> None:
     _settings, frames = year
     lines = frames[-1][frames[-1]["outcome"] == ROLLED]
     failed = lines[lines["summary"].str.contains("failed")]
-    assert len(failed) > 50
-    line = failed[failed["job"] == "sync-forms"].iloc[0]
-    assert re.search(r": \d+ failed, \d+ ok", line["summary"]) and "last failure" in line["summary"]
-    assert line["summary"].endswith(FAILURE)
+    assert len(failed) > 20
+    months = failed["run_id"].str.fullmatch(r".+-\d{6}-rolled-up")
+    line = failed[(failed["job"] == "sync-forms") & months].iloc[0]  # March 2026
+    assert re.fullmatch(
+        rf"\d+ runs 2026-03-\d\d 08:02-17:52: \d+ failed, \d+ ok, \d+ problems; last run ok; "
+        rf"last success 17:52; last failure (2026-03-\d\d )?\d\d:\d\d: {FAILURE}",
+        line["summary"],
+    )
 
 
 def test_a_line_says_how_many_runs_of_each_outcome_the_day_had() -> None:
@@ -256,10 +271,12 @@ def test_the_runner_rolls_up_once_a_day_inside_its_one_write(tmp_path: Path, bac
     assert any("99 rolled earlier removed" in line for line in third.lines)
 
     runs = store.read(["Runs"])["Runs"]
-    assert (runs["outcome"] == ROLLED).sum() == 16 + 1  # the day that left the window too
+    # the day lines of 30 January to 15 February (the day that left the window too), and
+    # January's month line: its day lines go at the next roll-up
+    assert (runs["outcome"] == ROLLED).sum() == 17 + 1
     # the window's 13 days and the day that just left it (its rows go at the next roll-up),
     # the lines, the quiet job's own runs
-    assert len(runs) == 14 * 6 + 17 + 3
+    assert len(runs) == 14 * 6 + 18 + 3
     assert statuses(runs, settings)["check-cadence"] == before["check-cadence"]
 
 
@@ -291,10 +308,13 @@ def test_a_run_killed_in_its_roll_up_write_is_repaired_by_the_next(
     before = statuses(store.read(["Runs"])["Runs"], settings)
     _killed_run(settings, point)
     run_job(Workspace(settings, store), "quiet", NOW, job=quiet_job())
-    run_job(Workspace(settings, store), "quiet", NOW + timedelta(days=1), job=quiet_job())
+    for days in (1, 2):
+        later = NOW + timedelta(days=days)
+        run_job(Workspace(settings, store), "quiet", later, job=quiet_job())
     runs = store.read(["Runs"])["Runs"]
     lines = runs[runs["outcome"] == ROLLED]
+    # 1-16 February a line each, and January's line
     assert len(lines) == 17 and not lines.duplicated("run_id").any()
-    assert lines["summary"].str.match(r"^(6 runs|7 runs) ").all()
+    assert lines["summary"].str.match(r"^(6|7|14) runs ").all()
     assert statuses(runs, settings)["check-cadence"] == before["check-cadence"]
     assert (state_folder(settings) / MARKER).exists()

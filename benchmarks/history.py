@@ -8,8 +8,8 @@ Each cell runs one job through `chorus`'s runner, in a child process of the
 source tree measured, on the program of benchmarks.scale (the job's main tab
 at --size rows; policy-digest at --people) kept in the local workbook or in
 the Google twin. "fresh": empty Runs and Sent tabs; "a year": the Runs of a
-year at the default schedule (every job, every working day: about 46,000
-runs) and a year of Sent (each day's brief, a few thank-yous, each
+year at the default schedule (every job at every time it is due: about
+68,000 runs) and a year of Sent (each day's brief, a few thank-yous, each
 manager's weekly summary, everyone's monthly policy digest and weekly share
 digest). A Chorus that rolls up Runs ([history] runs_days) gets them as a year
 of its own running leaves them: two weeks of runs, a line per job per day

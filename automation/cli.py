@@ -529,9 +529,9 @@ def cron(
       chorus --config /srv/chorus/chorus.toml cron | crontab -
       chorus cron --systemd --out /etc/systemd/system && systemctl enable --now 'chorus-*.timer'
     """
-    import jobs as job_registry
     from automation.schedule.cron import crontab, systemd_units
-    from automation.schedule.rules import parse_rule, runs_on, timetable
+    from automation.schedule.rules import parse_rule, runs_on
+    from automation.schedule.service import scheduled_rules
 
     settings = settings_from(ctx)
     if due_today:
@@ -545,7 +545,7 @@ def cron(
         )
         today = parse_at(at, settings).astimezone(settings.tz).date()
         ctx.exit(0 if rule and runs_on(rule, today, settings.organisation.working_days) else 1)
-    rules = timetable(settings, job_registry.available())
+    rules = scheduled_rules(settings)
     program = chorus_path or _this_chorus()
     if not systemd:
         click.echo(crontab(settings, rules, program), nl=False)
@@ -580,28 +580,25 @@ def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
     """Show each job's last run, its next time, and any job overdue (exit 1 if any).
 
     A job is overdue when it has not succeeded since the second-to-last time
-    it was due.
+    it was due. Mail that waits is listed by job and period, with its next delivery.
 
     \b
     Example:
       chorus --config demo/chorus.toml status
     """
     import jobs as job_registry
-    from automation.mail.waiting import waiting_mail
+    from automation.mail.waiting import mail_json, mail_lines
     from automation.schedule.status import job_status
 
     settings = settings_from(ctx)
     now = parse_at(at, settings)
     read = workspace_from(ctx).store.read(["Runs", "Sent"])
     report = job_status(read["Runs"], settings, now, list(job_registry.available()))
-    waiting = waiting_mail(read["Sent"])
     if as_json:
-        click.echo(json.dumps({**report.to_json(), "mail_waiting": waiting}))
+        click.echo(json.dumps({**report.to_json(), **mail_json(read["Sent"], settings, now)}))
     else:
-        for line in report.lines():
+        for line in [*report.lines(), *mail_lines(read["Sent"], settings, now)]:
             click.echo(line)
-        for job, count in waiting.items():
-            click.echo(f"mail waiting: {count} {job} message(s) (`chorus deliver` sends them)")
     ctx.exit(1 if report.overdue else 0)
 
 
@@ -611,18 +608,23 @@ def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
 def deliver(ctx: click.Context, at: str | None) -> None:
     """Send the mail that waits (over the per-run cap or the daily allowance), each once.
 
+    Runs each job with mail waiting again (the scheduler does this hourly);
+    with nothing waiting it reads the Sent tab once and writes nothing.
+
     \b
     Example:
       chorus deliver
     """
-    from automation.mail.waiting import deliver_waiting
+    from automation.mail.waiting import delivery
 
-    results = deliver_waiting(workspace_from(ctx), parse_at(at, settings_from(ctx)))
-    for result in results:
+    done = delivery(workspace_from(ctx), parse_at(at, settings_from(ctx)))
+    for result in done.results:
         print_result(result)
-    if not results:
-        click.echo("deliver: no mail waiting")
-    ctx.exit(1 if any(r.problems or r.skipped for r in results) else 0)
+    if not done.results:
+        click.echo(f"deliver: {done.note or 'no mail waiting'}")
+    if done.errors:
+        raise done.errors[0]
+    ctx.exit(1 if done.outcome == "problems" else 0)
 
 
 cli.add_command(auth)

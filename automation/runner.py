@@ -26,6 +26,7 @@ from automation import crash
 from automation.gather import AFTER, GATHER, Gatherer, guide_folder
 from automation.logs import redact, remember_secrets
 from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
+from automation.mail.waiting import has_waiting
 from automation.runs_history import mark_rolled_up, plan_rollup, rollup_due
 from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
@@ -246,7 +247,9 @@ def _apply(
                 f"{rollup.removed} rolled earlier removed ([history] runs_days)"
             )
     after = AFTER.get(job.name)
-    if not plan.messages and not plan.files and after is None:
+    # A job with mail waiting goes through the ledger even when its plan names none now.
+    mails = bool(plan.messages) or has_waiting(snapshot, job.name)
+    if not mails and not plan.files and after is None:
         # Nothing happens after the write: the Runs row goes in the same write, which
         # saves a whole load and save of the workbook, or two Sheets calls, per run.
         result.outcome = "problems" if result.problems else "ok"
@@ -259,9 +262,11 @@ def _apply(
         crash.reached("run.write")
     if rollup is not None:
         mark_rolled_up(workspace.settings, now)
-    if plan.messages:
+    if mails:
         snapshot = _with_sent(workspace, snapshot)
-        report = deliver(plan.messages, workspace=workspace, snapshot=snapshot, now=now)
+        report = deliver(
+            plan.messages, workspace=workspace, snapshot=snapshot, now=now, job=job.name
+        )
         _merge_delivery(result, report)
     else:
         tidy_spool(workspace, snapshot)

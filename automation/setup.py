@@ -82,6 +82,7 @@ path = "forms/feedback.csv"
 # share-digest = "every hour 00:05-24:00 on monday"
 # import-visits = "every hour 07:40-18:00 on working days"
 # welcome = "working days at 10:20"
+# deliver = "every hour 08:15-18:00 on working days"  # sends mail waiting over the cap or allowance
 
 [screening]                        # what sync-forms flags (or refuses) before anything is queued
 # confidential_words = ["confidential", "proprietary", "internal only", "privileged", "embargo"]

@@ -42,6 +42,7 @@ from jobs.mention_assignments import assigned_context
 from jobs.people import by_email, managers, person_name
 from jobs.queue_items import QueueItem, read_queue, suggestion_candidates
 from jobs.screening import blocked_links, defang
+from jobs.undelivered import expired_mail
 from sheets_schema.values import clean_text, parse_date, parse_datetime
 
 if TYPE_CHECKING:
@@ -437,7 +438,12 @@ def brief_context(
 
     queue = snapshot.get_or_empty("Queue")
     items, _ = read_queue(queue, tz, day_first=day_first)
-    to_fix = problems_to_fix(cadence.cell_problems(snapshot, now, settings))
+    to_fix = problems_to_fix(
+        [
+            *cadence.cell_problems(snapshot, now, settings),
+            *expired_mail(snapshot.get_or_empty("Sent")),
+        ]
+    )
     todays = posts_today(items, today)
     gaps, gaps_source = upcoming_gaps(snapshot, now, settings, items, crisis)
     submissions, inbox = waiting_items(queue, now, settings, people)

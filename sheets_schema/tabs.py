@@ -543,7 +543,7 @@ TABS: dict[str, Tab] = {
                     "Status",
                     "status",
                     Kind.CHOICE,
-                    choices=("Pending", "Sent", "Failed", "Deferred"),
+                    choices=("Pending", "Sent", "Failed", "Deferred", "Expired"),
                     help="Pending until the transport confirms",
                 ),
                 _c(

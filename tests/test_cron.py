@@ -117,7 +117,9 @@ def test_the_crontab_sets_the_timezone_and_calls_chorus_with_the_settings(tmp_pa
     assert len(lines) == 1 + len(DEFAULT_SCHEDULE)
 
 
-def test_chorus_cron_prints_a_line_for_every_installed_job(tmp_path: Path) -> None:
+def test_chorus_cron_prints_a_line_for_every_installed_job_and_the_deliver_step(
+    tmp_path: Path,
+) -> None:
     import jobs
 
     config = tmp_path / "chorus.toml"
@@ -129,8 +131,10 @@ def test_chorus_cron_prints_a_line_for_every_installed_job(tmp_path: Path) -> No
     lines = [line for line in result.stdout.splitlines() if line and not line.startswith("#")]
     assert lines[0] == "CRON_TZ=Europe/London"
     commands = [parse_cron_line(line)[1] for line in lines[1:]]
-    assert sorted(c.rsplit(" ", 1)[-1] for c in commands) == sorted(jobs.available())
+    assert sorted(c.rsplit(" ", 1)[-1] for c in commands) == sorted([*jobs.available(), "deliver"])
     assert all(c.startswith(f"{CHORUS} --config {config.resolve()} ") for c in commands)
+    # The deliver step is its own command, hourly at :15 on working days.
+    assert f"15 8-17 * * 1-5 {CHORUS} --config {config.resolve()} deliver" in lines
 
 
 def test_due_today_tells_cron_whether_the_policy_digest_runs_today(tmp_path: Path) -> None:

@@ -121,6 +121,8 @@ class _Delivery:
     dry_run_dir: Path | None = None
     #: the transport once a step needed it; a run with nothing to send never builds one
     used_mailer: Mailer | None = None
+    #: the job whose run this is: its Deferred rows that its plan no longer names expire
+    job: str = ""
 
     @property
     def settings(self) -> Settings:
@@ -143,6 +145,8 @@ class _Found:
 
     candidates: list[_Item] = field(default_factory=list)
     resolved: list[Update] = field(default_factory=list)
+    #: Deferred rows, never composed, that their own job's run no longer plans
+    expired: list[_Item] = field(default_factory=list)
     #: Sent rows given back for messages the transport had sent while the tab had no row
     restored: list[Append] = field(default_factory=list)
 
@@ -163,13 +167,15 @@ def deliver(
     snapshot: Mapping[str, pd.DataFrame],
     now: datetime,
     dry_run_dir: Path | None = None,
+    job: str = "",
 ) -> DeliveryReport:
     """Send each message once, only to active People in the organisation's domains.
 
     `snapshot` must hold the People and Sent tabs as read at the start of the run.
     With `dry_run_dir`, writes the .eml files that would be sent there and
-    sends and writes nothing else. Raises MailError when the transport fails
-    (after recording what did go out).
+    sends and writes nothing else. `job` is the job whose plan named `messages`:
+    its Deferred rows without a copy that the plan no longer names become
+    Expired. Raises MailError when the transport fails (after recording what did go out).
     """
     ledger = sent_tab(snapshot)  # indexed once; a row's text is made when it is looked up
     run = _Delivery(
@@ -179,6 +185,7 @@ def deliver(
         spool_for(workspace.settings),
         DeliveryReport(dry_run=dry_run_dir is not None),
         dry_run_dir,
+        job=job,
     )
     batch = _admit(run, messages, people_by_email(snapshot))
     found = _consult_ledger(run, batch)
@@ -279,6 +286,7 @@ def _consult_ledger(run: _Delivery, batch: Mapping[str, _Item]) -> _Found:
             item = planned or _unplanned(run, message_id, index, row, status)
             _settle_pending(run, item, index, row, found)
     report = run.report
+    report.add_expired((item.job, item.period) for item in found.expired)
     for job, count in sorted(report.waiting.items()):
         report.lines.append(
             f"mail: {count} Deferred {job} message(s) wait for {job}'s next run (`chorus deliver`)"
@@ -311,10 +319,15 @@ def _unplanned(
 
 def _retry_deferred(run: _Delivery, item: _Item, found: _Found) -> None:
     """A Deferred message of another job or period goes again when the spool has its copy;
-    one held by the per-run cap (never composed) waits for its own job's next run."""
+    one never composed waits for its own job's next run, and expires when that run (this
+    one) no longer plans it: its period has passed, or the person no longer gets it."""
     if item.email is not None:
         found.candidates.append(item)
-    elif run.dry_run_dir is None:
+    elif run.dry_run_dir is not None:
+        return
+    elif run.job and item.job == run.job:
+        found.expired.append(item)
+    else:
         run.report.waiting[item.job] = run.report.waiting.get(item.job, 0) + 1
 
 
@@ -369,11 +382,19 @@ def _settle_pending(
 
 def _ask_transport(run: _Delivery, found: _Found) -> None:
     """Step 2, last: the transport's own record decides before anything goes; a message it
-    has already sent is not sent again, and its Sent row comes back (status Sent)."""
+    has already sent is not sent again, and its Sent row comes back (status Sent).
+
+    Asked only until the per-run cap is filled: the rest are held unsent this run, and
+    asking for each of thousands (a Maildir listing, a Gmail search) cost more than the run.
+    """
     if not found.candidates:
         return
-    mailer, still = run.mailer(), []
+    mailer, still = run.mailer(), list[_Item]()
+    found.candidates.sort(key=lambda it: it.order)  # the order step 3 takes them in
     for item in found.candidates:
+        if len(still) >= run.settings.mail.max_per_run:
+            still.append(item)  # held by the cap: asked when its turn comes
+            continue
         if item.row_status == "Pending" or mailer.delivered(item.message_id) is not True:
             still.append(item)
             continue
@@ -407,7 +428,9 @@ def _limit(run: _Delivery, candidates: list[_Item]) -> tuple[list[_Item], list[_
     within, beyond = candidates[:cap], candidates[cap:]
     if beyond:
         report.held = len(beyond)
-        report.problems.append(
+        # Said as a problem when the run first holds them; already waiting, it is news no more.
+        fresh = any(item.row_status != "Deferred" for item in beyond)
+        (report.problems if fresh else report.lines).append(
             f"mail: {len(candidates)} messages in one run is more than mail.max_per_run = {cap}; "
             f"{len(beyond)} wait, marked Deferred in the Sent tab (they go out in the next runs: "
             "`chorus deliver`; or raise max_per_run in chorus.toml)"
@@ -452,7 +475,11 @@ def _record_intent(
     the Pending (and Deferred) rows and the Pending rows found sent. Returns what may go now.
     """
     transport = run.mailer().transport if to_send else ""
-    for item in (*to_send, *deferred):
+    for item in to_send:
+        run.spool.put(item.message_id, _email(item))
+    for item in deferred:
+        if item.row_status == "Deferred" and item.email_copy is None:
+            continue  # waiting already, and its job plans it again: composing it again is waste
         run.spool.put(item.message_id, _email(item))
     if to_send or deferred:
         crash.reached("ledger.spooled")
@@ -476,6 +503,7 @@ def _intent(to_send: list[_Item], deferred: list[_Item], found: _Found, transpor
     the rows of messages found already sent."""
     appends: list[Append] = list(found.restored)
     updates: list[Update] = list(found.resolved)
+    updates += (Update(SENT, (item.message_id,), {"status": "Expired"}) for item in found.expired)
     for item in to_send:
         values = {"status": "Pending", "transport": transport, "transport_id": item.prepared_id}
         if item.row_status:

@@ -36,6 +36,8 @@ class OutboxMailer:
         self.folder = Path(folder)
         self._foreign: set[str] | None = None
         self._stamp: tuple[int, ...] = ()
+        self._cur: set[str] | None = None
+        self._cur_stamp = 0
         try:
             self._box = mailbox.Maildir(self.folder, create=True)
         except OSError as exc:
@@ -102,11 +104,21 @@ class OutboxMailer:
         return self._foreign
 
     def _has_key(self, key: str) -> bool:
-        try:
-            self._box.get_file(key).close()
-        except KeyError:
-            return False
-        return True
+        """Whether a file under the key is in new/, or in cur/ (where a mail client moves it,
+        adding ':2,<flags>'). A stat, and a listing of cur/ only when cur/ changed: mailbox's
+        own lookup lists every file again within two seconds of its last listing, so a batch
+        of 500 sends into an outbox of 10,000 listed it 500 times."""
+        if (self.folder / "new" / key).exists():
+            return True
+        stamp = _mtime(self.folder / "cur")
+        if self._cur is None or stamp != self._cur_stamp:
+            try:
+                names = os.listdir(self.folder / "cur")
+            except OSError:
+                names = []
+            self._cur = {name.split(self._box.colon)[0] for name in names}
+            self._cur_stamp = stamp
+        return key in self._cur
 
     def messages(self) -> list[EmailMessage]:
         """Every message in the outbox, parsed (for previews, the demo and tests)."""

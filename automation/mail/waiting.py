@@ -1,43 +1,248 @@
-"""Mail that is due but not yet out: what `chorus status` shows and `chorus deliver` sends.
+"""Mail that is due but not yet out: what `chorus status` shows and `deliver` sends.
 
 Messages over the per-run cap wait as Deferred rows in the Sent tab without a
-copy (they were never composed), and messages over the daily allowance wait
-with a copy in the spool. Running their job again in the same period plans
-them again and the ledger sends them, each still once, within the day's
-allowance; `deliver` does that for every job that has mail waiting.
+copy (they were never composed); messages over the daily allowance wait too,
+with a copy in the spool when they were composed. Running their job again in
+the same period plans them again and the ledger sends them, each still once,
+within the day's allowance. The `deliver` step (`chorus deliver`, and the
+scheduler's "deliver" entry, hourly by default) does that for every job that
+has mail waiting, oldest first, until the period's mail is complete. A
+Deferred row that its job no longer plans (its period has passed) becomes
+Expired in that run (see ledger._retry_deferred), so nothing waits forever.
+
+With nothing waiting, or the day's allowance used up, `deliver` costs one
+read of the Sent tab and writes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sheets_schema.values import clean_text
+from automation.schedule.rules import DELIVER, next_run, parse_rule
+from sheets_schema.errors import ChorusError
+from sheets_schema.values import clean_text, parse_datetime
 
 if TYPE_CHECKING:
     from automation.runner import RunResult
     from automation.workspace import Workspace
+    from sheets_schema.settings import Settings
 
 WAITING = ("deferred", "pending")
+EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Messages of one job and period in one state (waiting or expired), for people to read."""
+
+    job: str
+    period: str
+    messages: int
+
+
+def _status(sent: pd.DataFrame) -> pd.Series:
+    return sent["status"].map(lambda s: clean_text(s).casefold())
+
+
+def _batches(sent: pd.DataFrame, states: tuple[str, ...]) -> list[Batch]:
+    """Rows in `states` grouped by job and period, in the order their first row is in Sent."""
+    if sent.empty:
+        return []
+    rows = sent[_status(sent).isin(states)]
+    counts: dict[tuple[str, str], int] = {}
+    for job, period in zip(
+        rows["job"].map(clean_text), rows["period"].map(clean_text), strict=True
+    ):
+        if job:
+            counts[job, period] = counts.get((job, period), 0) + 1
+    return [Batch(job, period, n) for (job, period), n in counts.items()]
+
+
+def has_waiting(snapshot: Mapping[str, pd.DataFrame], job: str) -> bool:
+    """Whether `job` has Deferred or Pending rows in the Sent tab: its run then goes through
+    the ledger even when its plan names no message, so they go out or expire."""
+    sent = snapshot.get("Sent")
+    if sent is None or sent.empty:
+        return False
+    mine = sent["job"].astype(str).str.strip() == job
+    status = sent.loc[mine, "status"].astype(str).str.strip().str.capitalize()
+    return bool(status.isin(("Deferred", "Pending")).any())
 
 
 def waiting_mail(sent: pd.DataFrame) -> dict[str, int]:
-    """Job -> how many of its messages wait (Deferred or Pending rows), busiest first."""
+    """Job -> how many of its messages wait (Deferred or Pending rows), oldest job first."""
+    found: dict[str, int] = {}
+    for batch in _batches(sent, WAITING):
+        found[batch.job] = found.get(batch.job, 0) + batch.messages
+    return found
+
+
+def waiting_batches(sent: pd.DataFrame) -> list[Batch]:
+    """The messages that wait, by job and period, oldest first."""
+    return _batches(sent, WAITING)
+
+
+def expired_batches(sent: pd.DataFrame) -> list[Batch]:
+    """Messages that expired unsent (their job stopped planning them), by job and period."""
+    return _batches(sent, (EXPIRED,))
+
+
+def sent_today(sent: pd.DataFrame, now: datetime, settings: Settings) -> int:
+    """How many Sent rows were sent on `now`'s day (organisation time): the allowance used.
+
+    Each distinct Sent At is read once: a run stamps all its messages alike.
+    """
     if sent.empty:
-        return {}
-    status = sent["status"].map(lambda s: clean_text(s).casefold())
-    counts = sent[status.isin(WAITING)]["job"].map(clean_text).value_counts()
-    return {str(job): int(n) for job, n in counts.items() if job}
+        return 0
+    stamps = sent.loc[_status(sent) == "sent", "sent_at"].map(clean_text)
+    today = now.astimezone(settings.tz).date()
+    day_first = settings.organisation.day_first
+    count = 0
+    for stamp, n in stamps[stamps != ""].value_counts().items():
+        try:
+            when = parse_datetime(str(stamp), settings.tz, day_first=day_first)
+        except ValueError:
+            continue
+        if when.date() == today:
+            count += int(n)
+    return count
 
 
-def deliver_waiting(workspace: Workspace, now: datetime) -> list[RunResult]:
-    """Run each job with mail waiting once more: its plan names the messages, the ledger sends
-    what the daily allowance lets through, and nothing already Sent goes twice."""
+@dataclass
+class Delivered:
+    """What one `deliver` step did: the runs of the jobs with mail waiting, or why none ran."""
+
+    at: datetime
+    waiting: int = 0
+    results: list[RunResult] = field(default_factory=list)
+    errors: list[ChorusError] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def outcome(self) -> str:
+        """As the scheduler logs it: failed, problems or ok."""
+        if self.errors:
+            return "failed"
+        if any(r.problems or r.skipped for r in self.results):
+            return "problems"
+        return "ok"
+
+    def summary(self) -> str:
+        """One line: what each job's run did, or why nothing ran."""
+        parts = [f"{r.job}: {r.summary()}" for r in self.results]
+        parts += [f"failed: {e}" for e in self.errors]
+        if self.note:
+            parts.append(self.note)
+        return "; ".join(parts) or "no mail waiting"
+
+
+def delivery(workspace: Workspace, now: datetime) -> Delivered:
+    """The deliver step: run each job with mail waiting once more, oldest waiting first.
+
+    Its plan names the messages, the ledger sends what the daily allowance lets
+    through (nothing already Sent goes twice) and expires what its plan no
+    longer names. One job failing does not stop the others. Writes no Runs
+    row of its own: each job's run writes its own.
+    """
     import jobs
     from automation.runner import run_job
 
-    waiting = waiting_mail(workspace.store.read(["Sent"])["Sent"])
-    known = set(jobs.available())
-    return [run_job(workspace, job, now) for job in waiting if job in known]
+    sent = workspace.store.read(["Sent"])["Sent"]
+    waiting = waiting_mail(sent)
+    done = Delivered(at=now, waiting=sum(waiting.values()))
+    if not waiting:
+        return done
+    allowance = workspace.settings.mail.daily_allowance
+    used = sent_today(sent, now, workspace.settings)
+    known = jobs.available()
+    to_run = [job for job in waiting if job in known]
+    others = [f"{waiting[job]} {job}" for job in waiting if job not in known]
+    if others:  # `chorus crisis start` and the like: their own command plans them again
+        done.note = (
+            f"{', '.join(others)} message(s) wait for the command that made them to run again"
+        )
+    if used >= allowance:
+        # Nothing can go today; Pending rows (an interrupted run) are still settled.
+        pending = set(sent.loc[_status(sent) == "pending", "job"].map(clean_text))
+        to_run = [job for job in to_run if job in pending]
+        done.note = (
+            f"{done.waiting} message(s) wait: the daily allowance of {allowance} "
+            f"(mail.daily_allowance) is used up today; they go from tomorrow"
+        )
+    for job in to_run:
+        try:
+            done.results.append(run_job(workspace, job, now))
+        except ChorusError as exc:  # recorded in Runs by the runner; the others still go
+            done.errors.append(exc)
+    return done
+
+
+def deliver_waiting(workspace: Workspace, now: datetime) -> list[RunResult]:
+    """The runs `delivery` made (raising the first failure once every job has had its turn)."""
+    done = delivery(workspace, now)
+    if done.errors:
+        raise done.errors[0]
+    return done.results
+
+
+# -- what `chorus status` says ---------------------------------------------------------------
+
+
+def next_delivery(
+    settings: Settings, job: str, now: datetime, sent: pd.DataFrame
+) -> datetime | None:
+    """When the waiting mail of `job` next goes: the deliver step's next time (its own job's
+    when deliver is off), on a later day when today's allowance is used up; None if never."""
+    text = settings.schedule.get(DELIVER, "") or settings.schedule.get(job, "")
+    rule = parse_rule(text, place=f"{settings.path}: schedule") if text else None
+    if rule is None:
+        return None
+    after = now
+    if sent_today(sent, now, settings) >= settings.mail.daily_allowance:
+        tomorrow = now.astimezone(settings.tz).date() + timedelta(days=1)
+        after = datetime.combine(tomorrow, time(0, 0), settings.tz) - timedelta(microseconds=1)
+    return next_run(rule, after, settings.tz, settings.organisation.working_days)
+
+
+def mail_lines(sent: pd.DataFrame, settings: Settings, now: datetime) -> list[str]:
+    """`chorus status`'s lines on mail: each job's waiting messages with their period and the
+    next delivery, then those that expired unsent."""
+    lines = []
+    for batch in waiting_batches(sent):
+        when = next_delivery(settings, batch.job, now, sent)
+        then = f"next delivery {when:%a %d %b %H:%M}" if when else "run `chorus deliver`"
+        lines.append(
+            f"mail waiting: {batch.job}: {batch.messages:,} message(s) of "
+            f"{batch.period or 'no period'} wait; {then}"
+        )
+    for batch in expired_batches(sent):
+        lines.append(
+            f"mail expired: {batch.job}: {batch.messages:,} message(s) of "
+            f"{batch.period or 'no period'} never sent (Sent tab, Status Expired)"
+        )
+    return lines
+
+
+def mail_json(sent: pd.DataFrame, settings: Settings, now: datetime) -> dict[str, object]:
+    """The same as JSON values, for `chorus status --json`."""
+
+    def when(job: str) -> str | None:
+        moment = next_delivery(settings, job, now, sent)
+        return moment.isoformat() if moment else None
+
+    return {
+        "mail_waiting": waiting_mail(sent),
+        "mail_waiting_by_period": [
+            {"job": b.job, "period": b.period, "messages": b.messages, "next_delivery": when(b.job)}
+            for b in waiting_batches(sent)
+        ],
+        "mail_expired": [
+            {"job": b.job, "period": b.period, "messages": b.messages}
+            for b in expired_batches(sent)
+        ],
+    }

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from automation.schedule.rules import FIRST_WORKING_DAY, ON_DAYS, WORKING_DAYS, Rule
+from automation.schedule.rules import DELIVER, FIRST_WORKING_DAY, ON_DAYS, WORKING_DAYS, Rule
 
 if TYPE_CHECKING:
     from sheets_schema.settings import Settings
@@ -104,6 +104,11 @@ def _quote(value: str | Path) -> str:
     return shlex.quote(str(value))
 
 
+def _command(job: str) -> str:
+    """The chorus command for a schedule entry: `run JOB`, or `deliver` for the deliver step."""
+    return DELIVER if job == DELIVER else f"run {job}"
+
+
 def crontab(settings: Settings, rules: Mapping[str, Rule], chorus: str | Path) -> str:
     """A crontab for every scheduled job, in the organisation's timezone (CRON_TZ)."""
     base = f"{_quote(chorus)} --config {_quote(settings.path)}"
@@ -118,7 +123,7 @@ def crontab(settings: Settings, rules: Mapping[str, Rule], chorus: str | Path) -
     ]
     for job, rule in rules.items():
         lines.append(f"# {job}: {rule.text}")
-        command = f"{base} run {job}"
+        command = f"{base} {_command(job)}"
         if rule.days == FIRST_WORKING_DAY:
             command = f"{base} cron --due-today {job} && {command}"
         for fields in cron_schedule(rule, settings.organisation.working_days):
@@ -186,7 +191,7 @@ def systemd_units(
             f"Type=oneshot\n"
             f"WorkingDirectory={settings.base_dir}\n"
             f"{condition}"
-            f"ExecStart={base} run {job}\n"
+            f"ExecStart={base} {_command(job)}\n"
             f"# exit 1 means the job ran and found problems (listed in the log and Runs)\n"
             f"SuccessExitStatus=1\n"
         )

@@ -46,6 +46,9 @@ WORKING_DAYS = "working days"
 ON_DAYS = "on days"
 FIRST_WORKING_DAY = "first working day of the month"
 
+#: the schedule entry that is not a job: it sends the mail that waits (`chorus deliver`)
+DELIVER = "deliver"
+
 
 @dataclass(frozen=True)
 class Rule:

@@ -16,16 +16,30 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import jobs as job_registry
+from automation.mail.waiting import delivery
 from automation.runner import run_job
 from automation.schedule.loop import Scheduler
-from automation.schedule.rules import timetable
+from automation.schedule.rules import DELIVER, Rule, timetable
 from automation.schedule.status import last_successes
 from sheets_schema.errors import BackendError, ChorusError
 
 if TYPE_CHECKING:
     from automation.workspace import Workspace
+    from sheets_schema.settings import Settings
 
 log = logging.getLogger("chorus.schedule")
+
+
+def scheduled_rules(settings: Settings) -> dict[str, Rule]:
+    """Every installed job's rule in cycle order, then the deliver step's (last at a shared minute)."""
+    return timetable(settings, (*job_registry.available(), DELIVER))
+
+
+def run_entry(workspace: Workspace, entry: str, now: datetime) -> object:
+    """Run one schedule entry: the deliver step, or a job."""
+    if entry == DELIVER:
+        return delivery(workspace, now)
+    return run_job(workspace, entry, now)
 
 
 @contextlib.contextmanager
@@ -54,12 +68,11 @@ def serve(
 ) -> Scheduler:
     """`chorus schedule`: lock, catch up today's missed daily jobs, then loop until SIGTERM or Ctrl-C."""
     settings = workspace.settings
-    rules = timetable(settings, job_registry.available())
     scheduler = Scheduler(
-        rules,
+        scheduled_rules(settings),
         tz=settings.tz,
         working_days=settings.organisation.working_days,
-        run=lambda job, now: run_job(workspace, job, now),
+        run=lambda entry, now: run_entry(workspace, entry, now),
         clock=clock,
         sleep=sleep,
     )

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from automation.logs import redact
-from automation.schedule.rules import Rule, next_run, parse_rule, previous_runs
+from automation.schedule.rules import DELIVER, Rule, next_run, parse_rule, previous_runs
 from jobs.runs_rollup import ROLLED, RolledDay, read_rolled
 from sheets_schema.values import format_datetime, parse_datetime
 
@@ -175,6 +175,8 @@ def job_status(
             success[row.job] = row.started
     names = list(jobs) if jobs is not None else list(settings.schedule)
     names += [job for job in last if job not in names]
+    # deliver is no job and writes no Runs row (the jobs it runs do): never overdue, not listed
+    names = [job for job in names if job != DELIVER]
     statuses = tuple(
         _one_status(job, settings, now, last.get(job), success.get(job), tracking_since)
         for job in names

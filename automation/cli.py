@@ -608,14 +608,11 @@ def status(ctx: click.Context, at: str | None, as_json: bool) -> None:
 def deliver(ctx: click.Context, at: str | None) -> None:
     """Send the mail that waits (over the per-run cap or the daily allowance), each once.
 
-    Runs each job with mail waiting again (the scheduler does this hourly);
-    with nothing waiting it reads the Sent tab once and writes nothing.
-
     \b
     Example:
       chorus deliver
     """
-    from automation.mail.waiting import delivery
+    from automation.schedule.deliver import delivery
 
     done = delivery(workspace_from(ctx), parse_at(at, settings_from(ctx)))
     for result in done.results:

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from automation.config import load_settings
-from automation.mail.waiting import delivery, mail_json, mail_lines, waiting_mail
+from automation.mail.waiting import mail_json, mail_lines, waiting_mail
 from automation.runner import run_job
+from automation.schedule.deliver import delivery
 from automation.schedule.service import serve
 from automation.schedule.status import job_status
 from automation.setup import init_workspace

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from automation import crash
-from automation.mail.waiting import delivery
 from automation.runner import run_job
+from automation.schedule.deliver import delivery
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from sheets_schema.records import Append, Changes

@@ -503,8 +503,9 @@ def test_run_twice_in_a_month_sends_each_digest_once_and_records_it_in_state(
 def test_digests_over_the_per_run_cap_wait_and_chorus_deliver_sends_them_each_once(
     tmp_path: Path,
 ) -> None:
-    from automation.mail.waiting import deliver_waiting, waiting_mail
+    from automation.mail.waiting import waiting_mail
     from automation.runner import run_job
+    from automation.schedule.deliver import deliver_waiting
 
     settings = make_settings(tmp_path, mail={"max_per_run": 2})
     workspace = memory_workspace(settings, {"People": PEOPLE, "Policies": POLICIES})

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import jobs as job_registry
-from automation.mail.waiting import delivery
 from automation.runner import run_job
+from automation.schedule.deliver import delivery
 from automation.schedule.loop import Scheduler
 from automation.schedule.rules import DELIVER, Rule, timetable
 from automation.schedule.status import last_successes

@@ -9,14 +9,22 @@ has landed (the guide's Google Doc copy).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+import pandas as pd
 
 from automation.archive import gather_archive, write_archive
 from automation.feeds import fetch_feed, parse_feed
+from automation.forms.base import FormSource
+from automation.forms.csv_export import CsvExportSource
 from automation.forms.prefill import approval_links
 from automation.share_inputs import analytics_exports, share_inputs
+from automation.store.xlsx_read import XlsxSnapshot
 from automation.workspace import Workspace
 from jobs.base import Plan
 from jobs.cadence import CadencePlan, CalendarInputs
@@ -27,39 +35,122 @@ from jobs.inbox_mentions import known_mentions
 from jobs.ingest_alerts import FeedEntry, FeedInputs
 from jobs.ingest_inbox import InboxInputs, known_message_ids
 from jobs.responses import FormResponse, newest_response
+from jobs.sync_forms import TABS as SYNC_FORMS_TABS
 from jobs.sync_forms import FormInputs
+from jobs.sync_settled import SETTLED_KEY, SETTLED_VERSION, settled_report
 from sheets_schema.errors import ChorusError
 from sheets_schema.forms import FORMS
 from sheets_schema.records import Snapshot
 from sheets_schema.settings import Settings
+from sheets_schema.tabs_state import STATE_TAB
 
 Gatherer = Callable[[Workspace, datetime, Snapshot], object]
 AfterWrite = Callable[[Workspace, Plan, datetime], list[str]]
 
 
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Chorus's version and its rules' files as installed (size, time): a fingerprint's part.
+
+    An upgrade may plan differently, and a checkout being worked on keeps its
+    version number: either changes this, so no run replays an older code's report.
+    """
+    try:
+        parts = [version("chorus")]
+    except PackageNotFoundError:
+        parts = ["unknown"]
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("jobs", "sheets_schema", "automation/forms"):
+        for path in sorted((root / folder).rglob("*.py")):
+            st = path.stat()
+            parts.append(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def form_responses(workspace: Workspace, now: datetime, snapshot: Snapshot) -> FormInputs:
-    """Read every configured form source once; a form that fails is reported, the others run."""
-    responses: dict[str, Sequence[FormResponse]] = {}
+    """Read every configured form source once; a form that fails is reported, the others run.
+
+    On the local workbook with CSV exports, the inputs' fingerprint comes first: when
+    the State tab holds it (jobs/sync_settled.py), nothing has changed since
+    a sync that found nothing to do, and no export is parsed.
+    """
+    sources: dict[str, FormSource] = {}
     problems: list[str] = []
-    sources: dict[str, str] = {}
     for name in FORMS:
         try:
             source = workspace.form_source(name)
-            if source is None:
-                continue
-            sources[name] = source.describe()
-            # The sync mark comes from the tab this run already read: no second read.
-            tab = FORMS[name].tab
-            since = newest_response(
-                snapshot.get_or_empty(tab),
-                tab,
-                workspace.settings.tz,
-                day_first=workspace.settings.organisation.day_first,
-            )
-            responses[name] = source.responses(since=since)
         except ChorusError as exc:
             problems.append(f"the {name} form was not read: {exc}")
-    return FormInputs(responses, tuple(problems), sources)
+            continue
+        if source is not None:
+            sources[name] = source
+    exports = {n: s for n, s in sources.items() if isinstance(s, CsvExportSource)}
+    settled, fingerprint = None, ""
+    if isinstance(snapshot, XlsxSnapshot) and not problems and len(exports) == len(sources):
+        state = snapshot.optional(STATE_TAB)
+        settled = _settled_value(state)
+        try:
+            digests = {n: s.fingerprint() for n, s in exports.items()}
+            fingerprint = _fingerprint(workspace, snapshot, digests) if state is not None else ""
+        except ChorusError:
+            fingerprint = ""  # an export that cannot be read: the long way says why
+        quick = FormInputs(
+            sources={n: s.describe() for n, s in exports.items()},
+            fingerprint=fingerprint,
+            settled=settled,
+        )
+        if settled_report(quick.fingerprint, quick.settled) is not None:
+            return quick
+    responses: dict[str, Sequence[FormResponse]] = {}
+    described: dict[str, str] = {}
+    for name, source in sources.items():
+        try:
+            described[name] = source.describe()
+            responses[name] = source.responses(since=_since(workspace, snapshot, name, source))
+        except ChorusError as exc:
+            problems.append(f"the {name} form was not read: {exc}")
+    if fingerprint and isinstance(snapshot, XlsxSnapshot):
+        # of the bytes the responses were read from, not of the files as they are now
+        read = {n: s.read_digest for n, s in exports.items()}
+        fingerprint = _fingerprint(workspace, snapshot, read) if all(read.values()) else ""
+    return FormInputs(responses, tuple(problems), described, fingerprint, settled)
+
+
+def _since(
+    workspace: Workspace, snapshot: Snapshot, name: str, source: FormSource
+) -> datetime | None:
+    """The newest response the form's tab holds, for a source that can ask for less (the Forms API).
+
+    It comes from the tab this run already read: no second read. An export returns
+    every response whatever it is told, so its tab is not scanned for it.
+    """
+    if isinstance(source, CsvExportSource):
+        return None
+    tab = FORMS[name].tab
+    return newest_response(
+        snapshot.get_or_empty(tab),
+        tab,
+        workspace.settings.tz,
+        day_first=workspace.settings.organisation.day_first,
+    )
+
+
+def _settled_value(state: pd.DataFrame | None) -> str | None:
+    """The State tab's sync-forms record, None when there is none."""
+    if state is None or state.empty:
+        return None
+    found = state.loc[state["key"].str.strip() == SETTLED_KEY, "value"]
+    return str(found.iloc[0]) if len(found) else None
+
+
+def _fingerprint(workspace: Workspace, snapshot: XlsxSnapshot, exports: dict[str, str]) -> str:
+    """Everything sync-forms' plan reads, as one digest: exports, tabs, settings, the rules' version."""
+    tabs = snapshot.digest(SYNC_FORMS_TABS)
+    if not tabs:
+        return ""
+    parts = [SETTLED_VERSION, code_version(), tabs, repr(workspace.settings)]
+    parts += [f"{name}={digest}" for name, digest in sorted(exports.items())]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def feed_entries(workspace: Workspace, now: datetime, snapshot: Snapshot) -> FeedInputs:

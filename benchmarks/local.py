@@ -8,7 +8,9 @@ benchmarks.scale (the job's main tab at N rows) kept in a local .xlsx file.
 Time and memory are measured in separate child processes: the time with
 nothing tracing it, the memory as the child's peak resident set (ru_maxrss),
 which is what the machine must have. "sync-forms again" is a second sync
-with nothing new. "bytes written" is the
+with nothing new (it reads every response); "sync-forms settled" a third, which
+finds the fingerprint the second kept in State and reads none (every scheduled
+sync of a quiet day is one). "bytes written" is the
 bytes the run's saves wrote to disk, all saves added up (a save
 writes a whole new file, then renames it over the old: the atomic replace);
 "bytes rewritten" is what of it was produced anew (sheet XML written, then
@@ -42,6 +44,7 @@ from benchmarks import scale  # noqa: E402
 JOBS = (
     "sync-forms",
     "sync-forms again",
+    "sync-forms settled",
     "pandas sync",
     "pandas sync kind",
     "ingest-alerts",
@@ -140,32 +143,53 @@ def _child(folder: Path, job: str, code: Path) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def measure(job: str, n: int, codes: list[Path]) -> list[dict[str, Any]]:
+def measure(job: str, n: int, codes: list[Path], *, one_pass: bool = False) -> list[dict[str, Any]]:
     """For each source tree in `codes`: time (one run) and memory (a run on a fresh copy).
 
     The workbook is made once and copied, so every tree runs on the same bytes,
-    and the trees take turns, so a busy machine slows them alike.
+    and the trees take turns, so a busy machine slows them alike. `one_pass`
+    (for 100,000 rows) takes the memory from the timed run itself (its own
+    process's peak, nothing traces it) and times "sync-forms", "again" and
+    "settled" as one chain of runs on one copy.
     """
-    real = "sync-forms" if job.startswith("pandas") else job.removesuffix(" again")
+    real, _, state = job.partition(" ")
+    real = "sync-forms" if job.startswith("pandas") else real
+    before = {"again": 1, "settled": 2}.get(state, 0)  # runs of the job before the measured one
+    if one_pass and real == "sync-forms" and not job.startswith("pandas"):
+        return [_chain(n, code)[before] for code in codes]
     found: list[dict[str, Any]] = [{} for _ in codes]
     with tempfile.TemporaryDirectory(prefix="chorus-local-") as tmp:
         template = Path(tmp) / "template"
         template.mkdir()
         prepare(template, real, n)
         (template / "chorus.toml").write_text("# benchmark\n", encoding="utf-8")
-        for kind in ("time", "memory"):
+        for kind in ("time",) if one_pass else ("time", "memory"):
             for index, code in enumerate(codes):
                 folder = Path(tmp) / f"{kind}-{index}"
                 shutil.copytree(template, folder)
-                if job.endswith(" again"):
+                for _ in range(before):
                     _child(folder, real, code)
-                got = _child(folder, job.removesuffix(" again"), code)
+                got = _child(folder, real if before else job, code)
                 if kind == "time":
                     found[index].update(got)
                 else:
                     found[index]["rss_mib"] = got["rss_mib"]
                 shutil.rmtree(folder)
     return found
+
+
+#: (rows, tree) -> the first sync, the one after it, the one after that (one_pass)
+_CHAINS: dict[tuple[int, Path], list[dict[str, Any]]] = {}
+
+
+def _chain(n: int, code: Path) -> list[dict[str, Any]]:
+    if (n, code) not in _CHAINS:
+        with tempfile.TemporaryDirectory(prefix="chorus-local-") as tmp:
+            folder = Path(tmp)
+            prepare(folder, "sync-forms", n)
+            (folder / "chorus.toml").write_text("# benchmark\n", encoding="utf-8")
+            _CHAINS[n, code] = [_child(folder, "sync-forms", code) for _ in range(3)]
+    return _CHAINS[n, code]
 
 
 def machine() -> str:
@@ -189,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--before", help="a source tree of an earlier Chorus to measure beside this one"
     )
+    parser.add_argument(
+        "--one-pass",
+        action="store_true",
+        help="memory from the timed run, and sync-forms' three runs chained (for 100,000 rows)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -211,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in (int(s) for s in args.sizes.split(",")):
             cells = []
             trees = baselines if job.startswith("pandas") else codes
-            for m in measure(job, n, trees):
+            for m in measure(job, n, trees, one_pass=args.one_pass):
                 mark = "" if m["outcome"] == "ok" else f" ({m['outcome']})"
                 fresh = m["written"] if m.get("rewritten") is None else m["rewritten"]
                 cells.append(

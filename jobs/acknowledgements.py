@@ -108,14 +108,19 @@ def acknowledgement_status(
     wanted = normalise_version(version)
     when: dict[str, str] = {}
     if wanted:
-        for _, row in acknowledgements.iterrows():
-            if normalise_version(row["policy_version"]) != wanted:
+        for version, email_cell, stamp_cell in zip(
+            acknowledgements["policy_version"],
+            acknowledgements["email"],
+            acknowledgements["acknowledged_at"],
+            strict=True,
+        ):
+            if normalise_version(version) != wanted:
                 continue
             try:
-                email = parse_email(row["email"])
+                email = parse_email(email_cell)
             except ValueError:
                 continue
-            stamp = clean_text(row["acknowledged_at"])
+            stamp = clean_text(stamp_cell)
             # keep the earliest text-sorted stamp; ISO-ish stamps sort by time
             if email not in when or (stamp and stamp < when[email]):
                 when[email] = stamp

@@ -81,8 +81,8 @@ def record_answers(
     held = {clean_text(r) for r in tab["response_id"]} - {""}
     last_word = _last_words(tab.to_dict("records"))
     number = _next_number([clean_text(i) for i in tab["approval_id"]])
-    book = ApprovalBook(snapshot, settings.tz, day_first=settings.organisation.day_first)
-    queue_ids = {k: clean_text(r.get("id", "")) for k, r in book.rows.items()}
+    book: ApprovalBook | None = None  # read from the Queue at the first new answer, if any
+    queue_ids: dict[str, str] = {}
     appends: list[Append] = []
     views: dict[str, dict[str, str]] = {}
     for r in sorted(responses, key=lambda r: (r.submitted_at, r.response_id)):
@@ -94,6 +94,9 @@ def record_answers(
             continue
         held.add(r.response_id)
         last_word[said_now[:2]] = said_now
+        if book is None:
+            book = ApprovalBook(snapshot, settings.tz, day_first=settings.organisation.day_first)
+            queue_ids = {k: clean_text(r.get("id", "")) for k, r in book.rows.items()}
         approval_id = f"A-{number:04d}"
         number += 1
         at = format_datetime_seconds(r.submitted_at, settings.tz)

@@ -9,8 +9,10 @@ validate` is where people learn about bad cells.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -505,6 +507,6 @@ def crisis_episodes(
     return episodes
 
 
-def is_published_with_link(row: pd.Series) -> bool:
+def is_published_with_link(row: Mapping[str, Any]) -> bool:
     """A Queue row that went out and has a link to the post people can open."""
     return clean_text(row["status"]).casefold() == "published" and is_http_url(row["post_url"])

@@ -11,6 +11,7 @@ Google redirects (`https://www.google.com/url?...&url=REAL&ct=ga`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
@@ -70,6 +71,7 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), ""))
 
 
+@lru_cache(maxsize=1 << 16)  # a sync asks twice per link: is it on its way, then index it
 def canonical_url(url: str) -> str:
     """The de-duplication key of a URL (see the module doc for what is ignored)."""
     cleaned = clean_url(unwrap_redirect(url))

@@ -41,10 +41,11 @@ from jobs import acknowledgements as acks
 from jobs import reviews
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.people import active_people
-from jobs.weeks import local_midnight, week_containing
+from jobs.policy_mail import Delivered, delivered_by_recipient
+from jobs.weeks import week_containing
 from sheets_schema.records import Append, Changes, Delete, Snapshot
 from sheets_schema.settings import Settings
-from sheets_schema.values import clean_text, parse_date, parse_datetime, parse_email
+from sheets_schema.values import clean_text, parse_date, parse_email
 
 NAME = "policy-digest"
 TABS = (
@@ -61,7 +62,6 @@ RECORD_PREFIX = "Policy Digest "
 RECORD_NOTE = (
     "What this policy digest listed; the next digest shows what changed since. Written by Chorus."
 )
-DELIVERED = ("sent", "pending")  # a Pending row may well have gone out: never nag twice
 OPEN_FEEDBACK = ("new", "considered")
 
 
@@ -231,59 +231,6 @@ def acknowledgement_link(settings: Settings, email: str, version: str) -> str:
             "{version}", quote(version, safe="")
         )
     return form.url
-
-
-# --- the Sent ledger --------------------------------------------------------------------------
-
-
-def _topic_of(message_id: str) -> str:
-    """The topic inside one of this job's Message-IDs ('' for other jobs')."""
-    prefix = f"<chorus.{NAME}."
-    text = clean_text(message_id)
-    if not text.startswith(prefix):
-        return ""
-    return text[len(prefix) :].split(".", 1)[0]
-
-
-def _period_start(period: str) -> date | None:
-    try:
-        if "-W" in period:
-            year, week = period.split("-W")
-            return date.fromisocalendar(int(year), int(week), 1)
-        year, month = period.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
-        return None
-
-
-def delivered(sent: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """This job's delivered messages: recipient, topic, period, message_id and when (aware)."""
-    rows: list[dict[str, Any]] = []
-    if sent.empty:
-        return pd.DataFrame(rows, columns=["recipient", "topic", "period", "message_id", "when"])
-    # only this job's delivered rows are looked at one by one (Sent holds every job's mail)
-    mine = sent["job"].map(clean_text).eq(NAME) & sent["status"].map(
-        lambda s: clean_text(s).casefold() in DELIVERED
-    )
-    for _, row in sent[mine].iterrows():
-        period = clean_text(row["period"])
-        try:
-            when: datetime | None = parse_datetime(
-                row["sent_at"], settings.tz, day_first=settings.organisation.day_first
-            )
-        except ValueError:
-            start = _period_start(period)  # still Pending: the period says roughly when
-            when = local_midnight(start, settings.tz) if start else None
-        rows.append(
-            {
-                "recipient": clean_text(row["recipient"]).lower(),
-                "topic": _topic_of(row["message_id"]),
-                "period": period,
-                "message_id": clean_text(row["message_id"]),
-                "when": when,
-            }
-        )
-    return pd.DataFrame(rows, columns=["recipient", "topic", "period", "message_id", "when"])
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -499,16 +446,21 @@ def _digest(
 
 
 def _message_for(
-    person: Mapping[str, Any],
+    person: tuple[str, str],
     digest: _Digest,
-    status: pd.DataFrame,
-    mine: pd.DataFrame,
+    context: Mapping[str, Any],
+    acknowledged_at: str | None,
+    mine: list[Delivered],
     settings: Settings,
     today: date,
 ) -> OutgoingMessage | None:
-    """The digest if this person has not had it, else a reminder if one is due, else nothing."""
-    email, name, version = person["email"], person["name"], digest.version
-    acknowledged = bool(version) and bool(status.at[email, "acknowledged"])
+    """The digest if this person has not had it, else a reminder if one is due, else nothing.
+
+    `context` is the digest's own (digest.context(), made once per run), `acknowledged_at`
+    the person's acknowledgement of the current version (None when there is none).
+    """
+    (email, name), version = person, digest.version
+    acknowledged = bool(version) and acknowledged_at is not None
     link = acknowledgement_link(settings, email, version)
     message = OutgoingMessage(
         job=NAME,
@@ -518,20 +470,20 @@ def _message_for(
         subject=f"Social media policy digest, {_month_name(digest.period)}",
         template="policy_digest",
         context={
-            **digest.context(),
+            **context,
             "acknowledged": acknowledged,
-            "acknowledged_at": status.at[email, "acknowledged_at"] if acknowledged else "",
+            "acknowledged_at": acknowledged_at if acknowledged else "",
             "acknowledgement_link": link,
         },
         topic="digest",
     )
-    if message.message_id(settings.sender_domain) not in set(mine["message_id"]):
+    if message.message_id(settings.sender_domain) not in {d.message_id for d in mine}:
         return message  # the digest carries the acknowledgement request this time
     if not version or acknowledged:
         return None
-    nudges = mine[mine["topic"].isin(["digest", "reminder"])]["when"].dropna()
+    nudges = [d.when for d in mine if d.topic in ("digest", "reminder") and d.when is not None]
     # whole days, so a weekly run at 10:00 is not put off by last week's send at 10:01
-    last_nudge = max(nudges).astimezone(settings.tz).date() if len(nudges) else None
+    last_nudge = max(nudges).astimezone(settings.tz).date() if nudges else None
     if (
         last_nudge is not None
         and (today - last_nudge).days < settings.policy.reminder_interval_days
@@ -585,16 +537,28 @@ def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: object =
     digest, problems = _digest(snapshot, period, today, settings.organisation.day_first)
     status = acks.acknowledgement_status(
         snapshot["People"], snapshot["Acknowledgements"], digest.version
-    ).set_index("email")
-    history = delivered(snapshot.get_or_empty("Sent"), settings)
-
-    # Sent grouped by recipient once: a filter per person was people x Sent rows.
-    by_recipient = dict(tuple(history.groupby("recipient", sort=False)))
-    nothing = history.iloc[0:0]
+    )
+    acknowledged_at = {
+        email: at
+        for email, done, at in zip(
+            status["email"], status["acknowledged"], status["acknowledged_at"], strict=True
+        )
+        if done
+    }
+    # Sent grouped by recipient once, the digest's context made once: each person is a lookup.
+    history = delivered_by_recipient(snapshot.get_or_empty("Sent"), NAME, settings)
+    context = digest.context()
     messages: list[OutgoingMessage] = []
-    for _, person in people.iterrows():
-        mine = by_recipient.get(person["email"], nothing)
-        message = _message_for(person, digest, status, mine, settings, today)
+    for person in zip(people["email"], people["name"], strict=True):
+        message = _message_for(
+            person,
+            digest,
+            context,
+            acknowledged_at.get(person[0]),
+            history.get(person[0], []),
+            settings,
+            today,
+        )
         if message is not None:
             messages.append(message)
     digests = sum(1 for m in messages if m.topic == "digest")

@@ -58,11 +58,17 @@ class FormResponse:
     place: str = ""
     warnings: tuple[str, ...] = ()
     edit_key: str = ""
+    #: each answer's text once made: a sync asks for the headline a dozen times per response
+    _texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def text(self, name: str) -> str:
         """One answer as text; checkbox answers joined with ', ' as Google shows them."""
-        value = self.answers.get(name, "")
-        return fit_cell(", ".join(value) if isinstance(value, list) else value)
+        found = self._texts.get(name)
+        if found is None:
+            value = self.answers.get(name, "")
+            found = fit_cell(", ".join(value) if isinstance(value, list) else value)
+            self._texts[name] = found
+        return found
 
     def items(self, name: str) -> list[str]:
         """One answer as a list (a single text answer becomes a one-item list)."""

@@ -117,6 +117,8 @@ def _channels(value: object) -> list[str]:
 
 def _confidential_flag(everything: str, confidential_words: tuple[str, ...]) -> str:
     words = _confidential_words(tuple(confidential_words))
+    if not words or not _any_confidential(tuple(confidential_words)).search(everything):
+        return ""  # one search for all the words: most items mention none
     found = [word for word, pattern in words if pattern.search(everything)]
     if not found:
         return ""
@@ -152,6 +154,8 @@ def _permission_flag(permission: str | None) -> str:
 
 def blocked_sites(link: str, text: str, blocked_domains: Sequence[str]) -> list[str]:
     """The blocked hosts an item links to, in its Link or anywhere in its text."""
+    if not any(d.strip() for d in blocked_domains):
+        return []
     return blocked_links([link, *_URL_RE.findall(text)], blocked_domains)
 
 
@@ -292,3 +296,11 @@ def _confidential_words(words: tuple[str, ...]) -> list[tuple[str, re.Pattern[st
                 (word, re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE))
             )
     return patterns
+
+
+@lru_cache(maxsize=16)
+def _any_confidential(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern matching where any of `words` would (the per-word patterns then say which)."""
+    return re.compile(
+        "|".join(f"(?:{p.pattern})" for _, p in _confidential_words(words)), re.IGNORECASE
+    )

@@ -33,15 +33,17 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from jobs import reasons as why
 from jobs.approval_answers import record_answers
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
-from jobs.links import canonical_url
 from jobs.mention_form import MentionForm
+from jobs.on_its_way import CONTENT_FIELDS, OnItsWay, same_content, submitted_content
 from jobs.responses import FormResponse, StoredResponse, edit_key, identify
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
+from jobs.sync_settled import remember, settled_report
 from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
 from sheets_schema.settings import Settings
@@ -53,7 +55,6 @@ from sheets_schema.values import (
     is_http_url,
     parse_datetime,
     parse_email,
-    split_multi,
 )
 
 # Crises and Program: new items arrive On hold during a crisis (one reading: jobs/crisis/state.py).
@@ -70,8 +71,6 @@ TABS = (
     "Mentions",  # the "Report a mention" form's rows (jobs/mention_form.py)
 )
 SOURCE_KIND = "Staff & partners"
-#: Queue fields sync-forms owns; the coordinator's fields are never written after creation
-CONTENT_FIELDS = ("headline", "details", "link", "channels")
 MAX_LISTED = 20
 
 
@@ -82,6 +81,11 @@ class FormInputs:
     responses: Mapping[str, Sequence[FormResponse]] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: a digest of everything the plan reads (the exports as bytes, the tabs, the settings),
+    #: when the shell can tell it cheaply (jobs/sync_settled.py); '' when it cannot
+    fingerprint: str = ""
+    #: the State tab's sync_settled.SETTLED_KEY value as read (None: no such row)
+    settled: str | None = None
 
 
 def next_id_number(ids: Iterable[object], prefix: str) -> int:
@@ -98,6 +102,13 @@ def next_id_number(ids: Iterable[object], prefix: str) -> int:
 def plan(snapshot: Snapshot, now: datetime, settings: Settings, inputs: FormInputs | None) -> Plan:
     """The pure plan: rows to append and update for every response not yet in the sheets."""
     inputs = inputs or FormInputs()
+    replay = settled_report(inputs.fingerprint, inputs.settled)
+    if replay is not None:
+        return Plan(changes=Changes(), report=replay)
+    return remember(_plan(snapshot, settings, inputs), inputs.fingerprint, inputs.settled)
+
+
+def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
     sync = _Sync(snapshot, settings)
     warnings: dict[str, None] = {}
     handlers = {
@@ -154,7 +165,9 @@ class _Sync:
 
     def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
         self.settings = settings
+        self.snapshot = snapshot
         self.tz = settings.tz
+        self._times: dict[str, datetime | None] = {}
         state = crisis_state(snapshot)
         self.crisis = state.label
         #: an unreadable Crisis Mode switch (read as On), reported by every job that reads it
@@ -163,14 +176,12 @@ class _Sync:
         self.submissions = {
             clean_text(r["response_id"]): r for r in _records(snapshot, "Submissions")
         }
-        self.queue = {clean_text(r["id"]): r for r in _records(snapshot, "Queue")}
         self.acks = {
             clean_text(r["response_id"]): r for r in _records(snapshot, "Acknowledgements")
         }
         self.feedback_rows = {
             clean_text(r["response_id"]): r for r in _records(snapshot, "Feedback")
         }
-        self.next_q = next_id_number(self.queue, "Q")
         m_ids = snapshot.get_or_empty("Mentions")["id"]
         self.mentions = MentionForm(snapshot, self.tz, next_id_number(m_ids, "M"))
         # What sync-forms last wrote into each Queue item, and which item each edit key fed.
@@ -184,9 +195,7 @@ class _Sync:
             "Feedback": [],
         }
         self.new_queue: dict[str, dict[str, str]] = {}
-        #: link and headline keys -> (position, Queue ID) of items on their way; see _on_its_way
-        self._way: dict[str, list[tuple[int, str]]] | None = None
-        self._positions: dict[str, int] = {}
+        self.on_its_way = OnItsWay(lambda: self.queue, self.new_queue)
         self.queue_updates: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
         self.updates: list[Update] = []
         self.lines: list[str] = []
@@ -207,6 +216,16 @@ class _Sync:
             0,
         )
 
+    @cached_property
+    def queue(self) -> dict[str, dict[str, str]]:
+        """The Queue as read, by ID: read when a response needs it (a sync with nothing new never does)."""
+        return {clean_text(r["id"]): r for r in _records(self.snapshot, "Queue")}
+
+    @cached_property
+    def next_q(self) -> int:
+        """The number of the next Queue item this run adds."""
+        return next_id_number(self.queue, "Q")
+
     def _index_submissions(self) -> None:
         """Fill `written` and `by_edit_key` from the Submissions rows the sheets hold."""
         for row in self.submissions.values():
@@ -215,7 +234,7 @@ class _Sync:
             if not qid or at is None or why.is_merged(row):
                 continue
             if qid not in self.written or at >= self.written[qid][0]:
-                self.written[qid] = (at, _content_of_submission(row))
+                self.written[qid] = (at, submitted_content(row))
             key = edit_key(
                 "submissions", clean_text(row["email"]), {"headline": clean_text(row["headline"])}
             )
@@ -250,7 +269,9 @@ class _Sync:
             self.by_edit_key[r.edit_key] = (max(matched_at, r.submitted_at), qid)
             self.counts["edits"] += 1
             self.counts["submissions_accepted"] += 1
-        elif not reasons and (twin := self._on_its_way(r)):
+        elif not reasons and (
+            twin := self.on_its_way.find({"link": r.text("link"), "headline": r.text("headline")})
+        ):
             # Someone suggested the same already: one item, both people thanked, nobody told no.
             row.update(status="Accepted", queue_id=twin, reason=why.MERGED)
             self.counts["submissions_accepted"] += 1
@@ -394,35 +415,6 @@ class _Sync:
             "flags": "; ".join(flags),
         }
 
-    def _on_its_way(self, r: FormResponse) -> str:
-        """The ID of a Queue item on its way (not Rejected, not yet Published) with the same
-        link or headline as `r`, else ''; the first such item in Queue order, then this run's.
-
-        Looked up in an index by link and by headline (built once, kept up to date as this
-        run adds and revises items), so a sync of n responses over a queue of m items costs
-        n + m, not n x m."""
-        if self._way is None:
-            self._way = {}
-            for qid, item in self.queue.items():
-                if clean_text(item["status"]).casefold() not in ("rejected", "published"):
-                    self._index_way(qid, item)
-            for qid, item in self.new_queue.items():
-                self._index_way(qid, item)
-        wanted = _way_keys({"link": r.text("link"), "headline": r.text("headline")})
-        found = sorted(p for key in wanted for p in self._way.get(key, ()))
-        for _, qid in found:
-            item = self.new_queue.get(qid) or self.queue[qid]
-            if wanted & _way_keys(item):  # a new item revised since it was indexed may differ
-                return qid
-        return ""
-
-    def _index_way(self, qid: str, item: Mapping[str, str]) -> None:
-        if self._way is None:
-            return  # built from the queue and new_queue on first use
-        position = self._positions.setdefault(qid, len(self._positions))  # Queue order, kept
-        for key in _way_keys(item):
-            self._way.setdefault(key, []).append((position, qid))
-
     def _add_queue_item(self, r: FormResponse, flags: list[str]) -> str:
         qid = f"Q-{self.next_q:04d}"
         self.next_q += 1
@@ -437,7 +429,7 @@ class _Sync:
             "origin": f"form:submissions:{r.response_id}",
         }
         self.new_queue[qid] = row
-        self._index_way(qid, row)
+        self.on_its_way.added(qid, row)
         self.counts["queue_added"] += 1
         return qid
 
@@ -448,7 +440,7 @@ class _Sync:
         content = self._queue_content(r, flags)
         if qid in self.new_queue:
             self.new_queue[qid].update(content)
-            self._index_way(qid, self.new_queue[qid])
+            self.on_its_way.added(qid, self.new_queue[qid])
             return True
         if qid in self.queue_updates:
             self.queue_updates[qid][0].update(content)
@@ -464,10 +456,10 @@ class _Sync:
         as_read = {
             f: clean_text(item[f]) for f in (*CONTENT_FIELDS, "flags", "source_type", "status")
         }
-        if _same_content(as_read, content):
+        if same_content(as_read, content):
             return True
         untouched = (
-            as_read["status"] == "New" and base is not None and _same_content(as_read, base[1])
+            as_read["status"] == "New" and base is not None and same_content(as_read, base[1])
         )
         if not untouched:
             if quiet:
@@ -584,15 +576,23 @@ class _Sync:
         return Changes(appends=tuple(appends), updates=tuple(updates))
 
     def _stored_time(self, text: object) -> datetime | None:
-        try:
-            return parse_datetime(clean_text(text), self.tz)
-        except ValueError:
-            return None
+        """A time as the tab holds it; each text read once (a row's time is asked for thrice)."""
+        key = clean_text(text)
+        if key not in self._times:
+            try:
+                self._times[key] = parse_datetime(key, self.tz)
+            except ValueError:
+                self._times[key] = None
+        return self._times[key]
 
 
 def _records(snapshot: Snapshot, tab: str) -> list[dict[str, str]]:
     frame = snapshot.get_or_empty(tab)
-    return [{k: clean_text(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    columns = list(frame.columns)
+    return [
+        dict(zip(columns, map(clean_text, row), strict=True))
+        for row in frame.itertuples(index=False, name=None)
+    ]
 
 
 def _version(text: str) -> str:
@@ -609,16 +609,6 @@ _SUMMARY: Mapping[str, Callable[[FormResponse], str]] = {
 }
 
 
-def _way_keys(item: Mapping[str, object]) -> set[str]:
-    """What makes two suggestions the same: the canonical link, the headline in any case."""
-    keys = set()
-    if link := clean_text(item.get("link", "")):
-        keys.add("link " + canonical_url(link))
-    if headline := " ".join(clean_text(item.get("headline", "")).casefold().split()):
-        keys.add("headline " + headline)
-    return keys
-
-
 def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
     """One response per id (the latest version), oldest first so Q numbers follow time."""
     latest: dict[str, FormResponse] = {}
@@ -627,27 +617,6 @@ def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
         if seen is None or r.submitted_at > seen.submitted_at:
             latest[r.response_id] = r
     return sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))
-
-
-def _content_of_submission(row: Mapping[str, str]) -> dict[str, str]:
-    return {
-        "headline": row["headline"],
-        "details": row["details"],
-        "link": row["link"],
-        "channels": row["suggested_channels"],
-    }
-
-
-def _same_content(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
-    for f in CONTENT_FIELDS:
-        if f == "channels":
-            if [c.casefold() for c in split_multi(a[f])] != [
-                c.casefold() for c in split_multi(b[f])
-            ]:
-                return False
-        elif clean_text(a[f]) != clean_text(b[f]):
-            return False
-    return True
 
 
 JOB = Job(

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -57,18 +58,20 @@ def submitted_items(queue: pd.DataFrame, submissions: pd.DataFrame) -> list[dict
     else the item's Submitted By. Whoever's suggestion was merged into an item (found
     elsewhere, or suggested first by someone else) is listed too, once each.
     """
-    by_response = {clean_text(r["response_id"]): r for _, r in submissions.iterrows()}
+    # rows as plain dicts, each tab once: a row Series per row (iterrows) cost ~0.1 ms each
+    rows = submissions.to_dict("records")
+    by_response = {clean_text(r["response_id"]): r for r in rows}
     by_queue = {
         clean_text(r["queue_id"]): r
-        for _, r in submissions.iterrows()
+        for r in rows
         if clean_text(r["queue_id"]) and not reasons.is_merged(r)
     }
-    merged: dict[str, list[pd.Series]] = {}
-    for _, r in submissions.iterrows():
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
         if clean_text(r["queue_id"]) and reasons.is_merged(r):
             merged.setdefault(clean_text(r["queue_id"]), []).append(r)
     items = []
-    for _, row in queue.iterrows():
+    for row in queue.to_dict("records"):
         if not figures.is_published_with_link(row):
             continue
         ident = clean_text(row["id"])
@@ -186,7 +189,7 @@ def _published_notes(
 
 def _rejection_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings: Settings) -> None:
     form_url = settings.forms["submissions"].url if "submissions" in settings.forms else ""
-    for _, row in snapshot["Submissions"].iterrows():
+    for row in snapshot["Submissions"].to_dict("records"):
         if clean_text(row["status"]).casefold() != "rejected":
             continue
         if not _fresh(row["submitted_at"], now, settings):
@@ -208,7 +211,7 @@ def _rejection_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings:
 
 def _merged_notes(notes: _Notes, snapshot: Snapshot, now: datetime, settings: Settings) -> None:
     """A thank-you to whoever suggested what was already on its way: it goes out, with theirs."""
-    for _, row in snapshot["Submissions"].iterrows():
+    for row in snapshot["Submissions"].to_dict("records"):
         if not reasons.is_merged(row) or not _fresh(row["submitted_at"], now, settings):
             continue
         response_id, headline = clean_text(row["response_id"]), clean_text(row["headline"])

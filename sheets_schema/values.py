@@ -48,6 +48,8 @@ _SERIAL_EPOCH = datetime(1899, 12, 30)
 
 def clean_text(value: object) -> str:
     """Trim, NFC-normalise and turn None/NaN into ''."""
+    if type(value) is str and value.isascii():  # ASCII is NFC already: the common case, fast
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value != value:  # NaN

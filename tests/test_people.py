@@ -129,6 +129,17 @@ def test_lookups_by_email_ignore_case_and_mailto_and_names_fall_back_to_the_addr
     assert person_name(index, "") == ""
 
 
+def test_people_are_read_once_per_tab_and_each_caller_gets_its_own_index() -> None:
+    tab = people()
+    first = by_email(tab)
+    first.pop("ann@example.org")  # one caller's change is its own
+    again = by_email(tab)
+    assert "ann@example.org" in again and again["eve@example.org"] is first["eve@example.org"]
+    another = frame_from_rows("People", PEOPLE[1:])  # a different tab is read anew
+    assert list(by_email(another))[0] == "bob@example.org"
+    assert by_email(tab)["ann@example.org"]["name"] == "Ann Archer"
+
+
 def test_managers_are_the_active_people_with_the_manager_role() -> None:
     assert managers(people()) == ("eve@example.org",)  # Cat's cell is unreadable, Dan left
     assert managers_of(people(), "ann@example.org") == ("eve@example.org",)

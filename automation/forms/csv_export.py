@@ -11,6 +11,7 @@ ids are derived from the row (see automation.forms.base).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,8 @@ class CsvExportSource:
         self.name = name
         self.path = Path(path)
         self.settings = settings
+        #: the digest of the bytes `responses` last read (see `fingerprint`)
+        self.read_digest = ""
 
     def describe(self) -> str:
         try:
@@ -64,25 +67,20 @@ class CsvExportSource:
         )
         return sorted(responses, key=lambda r: r.submitted_at)
 
+    def fingerprint(self) -> str:
+        """A digest of the export as it is now: equal digests, the same responses.
+
+        sync-forms' settled check (jobs/sync_forms.py) compares it with the one kept
+        from the last sync; `read_digest` is the digest of what `responses` read.
+        """
+        return hashlib.sha256(self._read_bytes()).hexdigest()
+
     def _read_text(self) -> str:
-        place = self.describe()
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(
-                "the form export is not there",
-                place=place,
-                fix=f"download it from Google Forms (Responses > Download responses (.csv)) to {self.path}, "
-                f"or fix [forms.{self.name}] path in chorus.toml",
-            ) from None
-        except OSError as exc:
-            raise InputError(
-                f"the form export cannot be read: {exc.strerror}",
-                place=place,
-                fix="check the file's permissions",
-            ) from None
+        data = self._read_bytes()
+        self.read_digest = hashlib.sha256(data).hexdigest()
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return data.decode("utf-16")  # Excel's "Unicode text"
+        place = self.describe()
         _refuse_other_files(data, place)
         try:
             return data.decode("utf-8-sig")  # strips the BOM Excel and some exports add
@@ -100,6 +98,24 @@ class CsvExportSource:
                 fix="download the responses again from Google Forms (Responses > Download "
                 "responses (.csv)), or save the file again as 'CSV UTF-8' (Excel) or with the "
                 "character set 'Unicode (UTF-8)' (LibreOffice)",
+            ) from None
+
+    def _read_bytes(self) -> bytes:
+        place = self.describe()
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(
+                "the form export is not there",
+                place=place,
+                fix=f"download it from Google Forms (Responses > Download responses (.csv)) to {self.path}, "
+                f"or fix [forms.{self.name}] path in chorus.toml",
+            ) from None
+        except OSError as exc:
+            raise InputError(
+                f"the form export cannot be read: {exc.strerror}",
+                place=place,
+                fix="check the file's permissions",
             ) from None
 
 

@@ -137,6 +137,9 @@ _TIMESTAMP_RE = re.compile(
 )
 
 
+#: a timestamp the rewrites in normalise_stamp leave as it is (most exports' every row)
+_PLAIN_STAMP = re.compile(r"\d{1,4}([/-])\d{1,2}\1\d{1,4}(?: \d{1,2}:\d{2}(?::\d{2})?)?")
+
 _AM_PM = (
     (re.compile(r"오전|上午|午前|vorm\.|a\.\s?m\.", re.IGNORECASE), "AM"),
     (re.compile(r"오후|下午|午後|nachm\.|p\.\s?m\.", re.IGNORECASE), "PM"),
@@ -153,6 +156,8 @@ def normalise_stamp(text: object) -> str:
     Newer ICU data uses a narrow no-break space before AM/PM.
     """
     t = clean_text(text).replace("\u202f", " ").replace("\u00a0", " ")
+    if _PLAIN_STAMP.fullmatch(t):
+        return t  # digits and separators only, single-spaced: no rewrite below changes it
     t = re.sub(r"\bklo\b", " ", t)
     for pattern, marker in _AM_PM:
         t = pattern.sub(f" {marker} ", t)
@@ -291,10 +296,12 @@ def responses_from_table(
         }
         email = _email(_at(cells, email_col))
         base = row_response_id(form_name, submitted_at, email)
-        seen[base] = seen.get(base, 0) + 1
+        seen[base] = ordinal = seen.get(base, 0) + 1
         responses.append(
             FormResponse(
-                response_id=row_response_id(form_name, submitted_at, email, seen[base]),
+                response_id=base
+                if ordinal == 1
+                else row_response_id(form_name, submitted_at, email, ordinal),
                 submitted_at=submitted_at,
                 email=email,
                 answers=answers,

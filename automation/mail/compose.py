@@ -51,7 +51,10 @@ _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=Fal
 def clean_header_text(value: object) -> str:
     """One line of header text: control, format and line/paragraph separator characters
     (CR, LF, NUL, U+2028, ...) become spaces, so a typed name can never start a new header."""
-    text = unicodedata.normalize("NFC", str(value or ""))
+    text = str(value or "")
+    if text.isascii() and text.isprintable():  # most names and subjects: nothing to replace
+        return " ".join(text.split())
+    text = unicodedata.normalize("NFC", text)
     text = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
     )

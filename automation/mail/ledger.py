@@ -7,8 +7,9 @@ a function of its own; each step that writes ends at a named crash point
     1. filter   only active People in the organisation's domains; others are reported
     2. resolve  Pending rows an earlier run left behind (crash between send and confirm);
                 then the transport's own record (Maildir, Gmail's Sent mailbox, the SMTP
-                journal) for every message about to go: one it has already sent gets its
-                Sent row back (a person deleted it, or restored an older sheet), never a resend
+                journal) for every message about to go (within the per-run cap): one it has
+                already sent gets its Sent row back (a person deleted it, or restored an
+                older sheet), never a resend
     3. limit    per-run cap (a runaway plan) and daily allowance (spread over days)
     4. intent   ONE write: a Pending row per message about to go (plus Deferred rows)
                     ledger.spooled, ledger.prepared, ledger.pending

@@ -27,7 +27,8 @@ def tab_rows(snapshot: Mapping[str, pd.DataFrame], tab: str) -> list[tuple[int, 
     except KeyError:
         return []
     return [
-        (int(index), {k: clean_text(v) for k, v in row.items()}) for index, row in frame.iterrows()
+        (int(index), {str(k): clean_text(v) for k, v in row.items()})
+        for index, row in zip(frame.index, frame.to_dict("records"), strict=True)
     ]
 
 

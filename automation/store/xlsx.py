@@ -50,7 +50,7 @@ from automation.store.workbook_file import (
 from automation.store.xlsx_layout import extend_filter, format_sheet, write_readme
 from automation.store.xlsx_parts import NeedsOpenpyxl, Package, apply_tab
 from automation.store.xlsx_program import PROGRAM_TAB, program_dropdowns
-from automation.store.xlsx_read import read_sheets
+from automation.store.xlsx_read import read_snapshot
 from sheets_schema.cells import cell_to_text, date_pattern, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.errors import BackendError, ChorusError, SheetError
@@ -65,7 +65,6 @@ from sheets_schema.records import (
     Update,
     check_cell_sizes,
     check_changes,
-    frame_from_sheet_rows,
     require_columns,
 )
 from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
@@ -124,20 +123,17 @@ class XlsxStore:
         data = self._current(count=False)[0]
         self.calls += 1  # a read, whether the bytes came from the disk or are still those in memory
         try:
-            sheets = read_sheets(data, names)
+            snapshot = read_snapshot(data, names, partial(damaged, self.path), extra=HIDDEN_TABS)
         except DAMAGE as exc:
             raise damaged(self.path, exc) from None
-        frames = {}
         for name in names:
-            rows = sheets.get(name)
-            if rows is None:
+            if name not in snapshot:
                 raise SheetError(
                     "the tab is missing from the workbook",
                     tab=name,
                     fix=f"run `chorus init` to add it to {self.path}",
                 )
-            frames[name] = frame_from_sheet_rows(TABS[name], rows)
-        return Snapshot(frames)
+        return snapshot
 
     # -- writing -----------------------------------------------------------
     def apply(self, changes: Changes) -> ApplyResult:

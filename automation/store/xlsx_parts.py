@@ -25,7 +25,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -66,6 +66,12 @@ def col_letters(n: int) -> str:
         n, rem = divmod(n - 1, 26)
         out = chr(65 + rem) + out
     return out
+
+
+@lru_cache(maxsize=1024)
+def _letters(n: int) -> bytes:
+    """col_letters as bytes, remembered: every new row's every cell asks."""
+    return col_letters(n).encode()
 
 
 def _text(raw: bytes) -> str:
@@ -359,13 +365,15 @@ class SheetText:
             for col, cell in cells:
                 _put(self, row, col, cell)
             return
-        parts = [f'<row r="{number}">'.encode()]
+        digits = str(number).encode()
+        parts = [b'<row r="' + digits + b'">']
         for col, cell in cells:
             if cell is None:
                 continue
             attrs, inner = cell
-            parts.append(f'<c r="{col_letters(col)}{number}"'.encode())
-            parts.extend(b" " + k + b'="' + v + b'"' for k, v in attrs.items())
+            parts.append(b'<c r="' + _letters(col) + digits + b'"')
+            for k, v in attrs.items():
+                parts.append(b" " + k + b'="' + v + b'"')
             parts += (b">", inner, b"</c>")
         parts.append(b"</row>")
         raw = b"".join(parts)
@@ -456,6 +464,8 @@ def cell_xml(
     The same rules as openpyxl's path in xlsx.py; text is an inline string,
     so it never becomes a formula and the shared strings part is left alone.
     """
+    if type(value) is str and column[0] not in _TYPED_KINDS:  # most cells: text as it is
+        return _text_cell(value) if value else None
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -468,7 +478,17 @@ def cell_xml(
         return attrs | {b"t": b"n"}, f"<v>{to_serial(held)}</v>".encode()
     if isinstance(held, (int, float)):
         return {b"t": b"n"}, f"<v>{held!r}</v>".encode()
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return _text_cell(str(value))
+
+
+#: the kinds whose text `typed` may turn into a date or number
+_TYPED_KINDS = frozenset((Kind.DATE, Kind.DATETIME, Kind.INTEGER))
+
+
+def _text_cell(text: str) -> tuple[dict[bytes, bytes], bytes]:
+    """Text as an inline string cell, without the characters XML cannot hold."""
+    if not text.isprintable():  # only then may it hold a control character
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     return {b"t": b"inlineStr"}, f"<is><t{space}>{escape(text)}</t></is>".encode()
 

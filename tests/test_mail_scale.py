@@ -1,0 +1,105 @@
+"""Mailing jobs at scale: a chart is drawn once per run whoever gets it, and what the per-run
+cap holds back is neither composed nor looked up in the transport's record."""
+
+from __future__ import annotations
+
+import email
+import mailbox
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from automation.mail.charts import render_chart
+from automation.mail.compose import message_parts
+from automation.runner import run_job
+from automation.workspace import Workspace
+from jobs import weekly_summary
+from tests.conftest import make_settings, memory_workspace
+from tests.test_weekly_summary import MONDAY, busy_week
+
+MANAGERS = 5
+
+
+def five_teams() -> dict[str, list[dict[str, str]]]:
+    """The busy week of test_weekly_summary with five managers, each over a team of two."""
+    week = busy_week()
+    rows = {
+        tab: [{k: v for k, v in row.items() if v != ""} for row in week[tab].to_dict("records")]
+        for tab in ("Channels", "Queue", "Submissions", "Mentions", "Policies")
+    }
+    rows["People"] = []
+    for team in range(MANAGERS):
+        boss = f"boss{team}@example.org"
+        rows["People"] += [
+            {"name": f"Boss {team}", "email": boss, "team": f"Team {team}", "roles": "Manager"},
+            {
+                "name": f"Staff {team}",
+                "email": f"staff{team}@example.org",
+                "team": f"Team {team}",
+                "roles": "Staff",
+                "manager_email": boss,
+            },
+        ]
+    return rows
+
+
+def outbox(workspace: Workspace) -> list[EmailMessage]:
+    """Every email the run left in the Maildir outbox."""
+    box = mailbox.Maildir(workspace.settings.mail.outbox, create=False)
+    found = []
+    for key in box.keys():
+        with box.get_file(key) as handle:
+            message = email.message_from_binary_file(handle, policy=policy.SMTP)
+        assert isinstance(message, EmailMessage)
+        found.append(message)
+    return found
+
+
+def test_one_summary_run_draws_each_distinct_chart_once_for_every_manager(
+    tmp_path: Path,
+) -> None:
+    workspace = memory_workspace(make_settings(tmp_path), five_teams())
+    render_chart.cache_clear()
+    result = run_job(workspace, "weekly-summary", MONDAY)
+    assert result.counts["sent"] == MANAGERS
+    # two charts (posts per channel, the four weeks' trend), the same for everyone: two draws
+    assert render_chart.cache_info().misses == 2
+    charts = [message_parts(m)[2] for m in outbox(workspace)]
+    assert len(charts) == MANAGERS
+    assert all(set(c) == {"posts-per-channel", "last-four-weeks"} for c in charts)
+    assert all(c == charts[0] for c in charts)  # byte for byte the same images
+
+
+def test_a_different_week_is_a_different_chart_and_is_drawn_anew(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    render_chart.cache_clear()
+    this_week = weekly_summary.plan(busy_week(), MONDAY, settings).messages[0].images
+    week_after = weekly_summary.plan(busy_week(), MONDAY.replace(day=30), settings)
+    for image in (*this_week, *week_after.messages[0].images):
+        assert not isinstance(image.data, bytes)
+        render_chart(image.data)
+    assert render_chart.cache_info().misses == 4  # four distinct charts, each drawn once
+    for image in this_week:
+        assert not isinstance(image.data, bytes)
+        render_chart(image.data)
+    assert render_chart.cache_info().misses == 4
+
+
+def test_what_the_per_run_cap_holds_is_not_composed_and_goes_in_the_next_run(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, mail={"max_per_run": 2})
+    workspace = memory_workspace(settings, five_teams())
+    first = run_job(workspace, "weekly-summary", MONDAY)
+    assert first.counts["sent"] == 2
+    sent = workspace.store.read(["Sent"])["Sent"]
+    assert sorted(sent["status"]) == ["Deferred"] * 3 + ["Sent"] * 2
+    # held messages were never composed: the spool keeps no copy of any of them
+    spool = settings.base_dir / "mail-spool"
+    assert not spool.exists() or not any(spool.rglob("*.eml"))
+    run_job(workspace, "weekly-summary", MONDAY.replace(hour=9))
+    run_job(workspace, "weekly-summary", MONDAY.replace(hour=10))
+    sent = workspace.store.read(["Sent"])["Sent"]
+    assert list(sent["status"]) == ["Sent"] * MANAGERS
+    recipients = sorted(m["To"].addresses[0].addr_spec for m in outbox(workspace))
+    assert recipients == sorted(f"boss{t}@example.org" for t in range(MANAGERS))  # each once

@@ -278,11 +278,13 @@ def _consult_ledger(run: _Delivery, batch: Mapping[str, _Item]) -> _Found:
             run.report.already_sent += 1
         elif item.row_status != "Pending":  # Failed or Deferred: try again
             found.candidates.append(item)
+    latest = max((it.period for it in batch.values() if it.job == run.job), default="")
     for message_id, (index, row) in run.ledger.open_items():
         status = row.get("status", "").capitalize()
         planned = batch.get(message_id)
         if status == "Deferred" and planned is None:
-            _retry_deferred(run, _unplanned(run, message_id, index, row, status), found)
+            item = _unplanned(run, message_id, index, row, status)
+            _retry_deferred(run, item, found, later=_later_period(item.period, latest))
         elif status == "Pending":
             item = planned or _unplanned(run, message_id, index, row, status)
             _settle_pending(run, item, index, row, found)
@@ -318,15 +320,25 @@ def _unplanned(
     )
 
 
-def _retry_deferred(run: _Delivery, item: _Item, found: _Found) -> None:
+def _later_period(period: str, latest: str) -> bool:
+    """Whether a dated period ("2026-W49", "2026-12", "2026-12-07") comes after the latest this
+    run planned: a run `--at` an earlier time cannot judge the present period's held mail."""
+    dated = re.compile(r"\d{4}-[\dW]")
+    return (
+        bool(latest) and bool(dated.match(period)) and bool(dated.match(latest)) and period > latest
+    )
+
+
+def _retry_deferred(run: _Delivery, item: _Item, found: _Found, *, later: bool = False) -> None:
     """A Deferred message of another job or period goes again when the spool has its copy;
     one never composed waits for its own job's next run, and expires when that run (this
-    one) no longer plans it: its period has passed, or the person no longer gets it."""
+    one) no longer plans it: its period has passed, or the person no longer gets it. One of
+    a later period than this run planned (a run `--at` a past time) waits."""
     if item.email is not None:
         found.candidates.append(item)
     elif run.dry_run_dir is not None:
         return
-    elif run.job and item.job == run.job:
+    elif run.job and item.job == run.job and not later:
         found.expired.append(item)
     else:
         run.report.waiting[item.job] = run.report.waiting.get(item.job, 0) + 1

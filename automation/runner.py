@@ -192,6 +192,11 @@ def _run(
         crash.reached("run.gather")
     # 2. plan
     plan = job.plan(snapshot, now, workspace.settings, inputs)
+    if plan.messages and "Sent" not in snapshot:
+        # A MAILLESS job mails after all (ingest-alerts' storm watch): its plan may ask the
+        # Sent tab what already went ("its alert was sent already"), so plan again with it.
+        snapshot = _with_sent(workspace, snapshot)
+        plan = job.plan(snapshot, now, workspace.settings, inputs)
     result.plan = plan
     result.counts.update(plan.report.counts)
     result.lines.extend(plan.report.lines)

@@ -27,6 +27,7 @@ from sheets_schema.settings import (
     Feed,
     FormSettings,
     Guide,
+    History,
     Inbox,
     Mail,
     Organisation,
@@ -168,6 +169,7 @@ KNOWN_SECTIONS = (
     "guide",
     "demo",
     "sharing",
+    "history",
 )
 _T = TypeVar("_T")
 DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -211,6 +213,7 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
         guide=_checked(section("guide"), _guide),
         demo=_checked(section("demo"), lambda d: _demo(d, organisation)),
         sharing=_checked(section("sharing"), _sharing),
+        history=_checked(section("history"), _history),
         raw=data,
     )
 
@@ -493,3 +496,8 @@ def _sharing(sh: _Section) -> Sharing:
         lookback_days=sh.integer("lookback_days", 7, minimum=1),
         ahead_days=sh.integer("ahead_days", 7, minimum=0),
     )
+
+
+def _history(hi: _Section) -> History:
+    """[history]: runs_days, how many days of Runs keep a row per run (0: all of them)."""
+    return History(runs_days=hi.integer("runs_days", History.runs_days, minimum=0))

@@ -27,6 +27,7 @@ from automation.gather import AFTER, GATHER, Gatherer, guide_folder
 from automation.logs import redact, remember_secrets
 from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
 from automation.mail.waiting import has_waiting
+from automation.runs_history import mark_rolled_up, plan_rollup, rollup_due
 from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
 from sheets_schema.errors import BackendError, ChorusError
@@ -37,6 +38,11 @@ from sheets_schema.values import format_datetime
 log = logging.getLogger("chorus.run")
 
 ALWAYS_READ = ("People", "Sent")
+#: jobs that send no mail: their runs do not read the Sent tab, a year of which costs a run
+#: more than the job's own work (if one ever plans a message, Sent is read before it goes)
+MAILLESS = frozenset(
+    ("sync-forms", "ingest-alerts", "ingest-inbox", "check-cadence", "import-visits", "guide")
+)
 
 
 @dataclass
@@ -176,7 +182,9 @@ def _run(
     dry_run_dir: Path | None,
 ) -> None:
     # 1. gather
-    snapshot = workspace.store.read(tuple(dict.fromkeys((*job.tabs, *ALWAYS_READ))))
+    history = ("Runs",) if not dry_run and rollup_due(workspace.settings, now) else ()
+    always = ("People",) if job.name in MAILLESS else ALWAYS_READ
+    snapshot = workspace.store.read(tuple(dict.fromkeys((*job.tabs, *always, *history))))
     crash.reached("run.read")
     inputs = None
     if gather:
@@ -184,6 +192,11 @@ def _run(
         crash.reached("run.gather")
     # 2. plan
     plan = job.plan(snapshot, now, workspace.settings, inputs)
+    if plan.messages and "Sent" not in snapshot:
+        # A MAILLESS job mails after all (ingest-alerts' storm watch): its plan may ask the
+        # Sent tab what already went ("its alert was sent already"), so plan again with it.
+        snapshot = _with_sent(workspace, snapshot)
+        plan = job.plan(snapshot, now, workspace.settings, inputs)
     result.plan = plan
     result.counts.update(plan.report.counts)
     result.lines.extend(plan.report.lines)
@@ -211,7 +224,11 @@ def _rehearse(
     if plan.messages:
         folder = dry_run_dir or preview_folder(workspace.settings)
         report = deliver(
-            plan.messages, workspace=workspace, snapshot=snapshot, now=now, dry_run_dir=folder
+            plan.messages,
+            workspace=workspace,
+            snapshot=_with_sent(workspace, snapshot),
+            now=now,
+            dry_run_dir=folder,
         )
         _merge_delivery(result, report)
 
@@ -226,6 +243,14 @@ def _apply(
 ) -> None:
     """One write, then the sends through the Sent ledger, the files, and the after-write step."""
     changes = plan.changes
+    rollup = plan_rollup(snapshot, workspace.settings, now)
+    if rollup is not None:  # older Runs into a line per job per day, in this same write
+        changes = changes + rollup.changes
+        if rollup.rolled or rollup.removed:
+            result.lines.append(
+                f"runs: {rollup.rolled} older run(s) rolled into a line per job per day, "
+                f"{rollup.removed} rolled earlier removed ([history] runs_days)"
+            )
     after = AFTER.get(job.name)
     # A job with mail waiting goes through the ledger even when its plan names none now.
     mails = bool(plan.messages) or has_waiting(snapshot, job.name)
@@ -240,7 +265,10 @@ def _apply(
     if changes:
         result.skipped.extend(workspace.store.apply(changes).skipped)
         crash.reached("run.write")
+    if rollup is not None:
+        mark_rolled_up(workspace.settings, now)
     if mails:
+        snapshot = _with_sent(workspace, snapshot)
         report = deliver(
             plan.messages, workspace=workspace, snapshot=snapshot, now=now, job=job.name
         )
@@ -250,6 +278,13 @@ def _apply(
     _write_files(plan.files, guide_folder(workspace.settings), result)
     if after is not None:
         result.lines.extend(after(workspace, plan, now))
+
+
+def _with_sent(workspace: Workspace, snapshot: Snapshot) -> Snapshot:
+    """The snapshot with the Sent tab, read now if the run did not (a MAILLESS job that mails)."""
+    if "Sent" in snapshot:
+        return snapshot
+    return Snapshot({**dict(snapshot.items()), **dict(workspace.store.read(("Sent",)).items())})
 
 
 def _write_files(files: Sequence[OutputFile], folder: Path, result: RunResult) -> None:

@@ -125,6 +125,9 @@ kind = ""                          # "", "maildir", "imap" or "gmail"
 # lookback_days = 7                # published this many days before the digest still counts
 # ahead_days = 7                   # scheduled this many days after it counts already
 
+# [history]                        # the Runs tab: a row per run, then a line per job per day
+# runs_days = 14                   # runs older than this many days are rolled up (0: never)
+
 [guide]                            # the employee guide, "Social media at <organisation>"
 output_dir = "."                   # where guide.html and guide.md are written
 # doc_id = ""                      # google: the Google Doc it is published to (filled in for you)

@@ -190,6 +190,13 @@ class Demo:
 
 
 @dataclass(frozen=True)
+class History:
+    """How long Runs keep one row per run before they are rolled into a line per job per day."""
+
+    runs_days: int = 14  # 0: never roll up
+
+
+@dataclass(frozen=True)
 class Sharing:
     """Staff amplification: the share digest's hour, the links' utm_medium, the analytics exports."""
 
@@ -222,6 +229,7 @@ class Settings:
     guide: Guide = field(default_factory=Guide)
     demo: Demo = field(default_factory=Demo)
     sharing: Sharing = field(default_factory=Sharing)
+    history: History = field(default_factory=History)
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property

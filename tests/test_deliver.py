@@ -209,6 +209,25 @@ def test_summaries_its_week_could_not_send_expire_when_the_next_week_begins(
     assert {rows[m] for m in held} == {"Expired"}
 
 
+def test_a_run_at_an_earlier_week_leaves_this_weeks_held_summaries_waiting(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, mail={"max_per_run": 2})
+    ws = memory_workspace(settings, {"People": people(6, roles="Manager")})
+    monday = datetime(2026, 12, 14, 8, 0, tzinfo=TZ)
+    run_job(ws, "weekly-summary", monday)
+    held = {row["message_id"] for row in sent(ws) if row["status"] == "Deferred"}
+    assert len(held) == 4
+
+    # Someone re-runs last week's summary by hand (`chorus run weekly-summary --at ...`).
+    past = run_job(ws, "weekly-summary", monday - timedelta(days=7))
+
+    assert "expired" not in past.counts
+    rows = {row["message_id"]: row for row in sent(ws)}
+    assert {rows[m]["status"] for m in held} == {"Deferred"}
+    assert {rows[m]["period"] for m in held} == {"2026-W50"}
+
+
 def test_a_deliver_with_nothing_waiting_reads_the_sent_tab_once_and_writes_nothing(
     tmp_path: Path,
 ) -> None:

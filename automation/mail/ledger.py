@@ -27,7 +27,7 @@ the copies of confirmed messages that a killed run left there go in the next.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import policy
@@ -40,14 +40,14 @@ from automation import crash
 from automation.logs import progress
 from automation.mail.base import MessageRefused, SendResult, TransportDown
 from automation.mail.compose import clean_header_text, compose
-from automation.mail.recipients import people_by_email, refusal, tab_rows
+from automation.mail.recipients import people_by_email, refusal
 from automation.mail.report import DeliveryReport as DeliveryReport
+from automation.mail.sent_tab import SentTab, sent_tab
 from automation.mail.spool import Spool, spool_for
 from sheets_schema.errors import MailError
 from sheets_schema.records import Append, Changes, Update
 from sheets_schema.values import (
     format_datetime,
-    parse_datetime,
     parse_email,
 )
 
@@ -116,7 +116,7 @@ class _Delivery:
     workspace: Workspace
     now: datetime
     #: the Sent tab as read at the start of the run: Message-ID -> (sheet row, row)
-    ledger: dict[str, tuple[int, dict[str, str]]]
+    ledger: SentTab
     spool: Spool
     report: DeliveryReport
     dry_run_dir: Path | None = None
@@ -178,11 +178,7 @@ def deliver(
     its Deferred rows without a copy that the plan no longer names become
     Expired. Raises MailError when the transport fails (after recording what did go out).
     """
-    ledger = {
-        row["message_id"]: (index, row)
-        for index, row in tab_rows(snapshot, SENT)
-        if row.get("message_id")
-    }
+    ledger = sent_tab(snapshot)  # indexed once; a row's text is made when it is looked up
     run = _Delivery(
         workspace,
         now,
@@ -205,12 +201,16 @@ def deliver(
 
 
 def tidy_spool(workspace: Workspace, snapshot: Mapping[str, pd.DataFrame]) -> None:
-    """For a run that sends nothing: drop the spool copies a killed run left of messages now Sent."""
-    spool_for(workspace.settings).tidy(
-        row["message_id"]
-        for _, row in tab_rows(snapshot, SENT)
-        if row.get("message_id") and row.get("status", "").capitalize() == "Sent"
-    )
+    """For a run that sends nothing: drop the spool copies a killed run left of messages now Sent.
+
+    The Sent tab is looked at (and read, if the run did not) only when the spool holds copies.
+    """
+
+    def sent() -> Iterator[str]:
+        tabs = snapshot if SENT in snapshot else workspace.store.read((SENT,))
+        yield from sent_tab(tabs).sent_ids()
+
+    spool_for(workspace.settings).tidy(sent())
 
 
 # -- 1. filter ---------------------------------------------------------------------------------
@@ -278,11 +278,13 @@ def _consult_ledger(run: _Delivery, batch: Mapping[str, _Item]) -> _Found:
             run.report.already_sent += 1
         elif item.row_status != "Pending":  # Failed or Deferred: try again
             found.candidates.append(item)
-    for message_id, (index, row) in run.ledger.items():
+    latest = max((it.period for it in batch.values() if it.job == run.job), default="")
+    for message_id, (index, row) in run.ledger.open_items():
         status = row.get("status", "").capitalize()
         planned = batch.get(message_id)
         if status == "Deferred" and planned is None:
-            _retry_deferred(run, _unplanned(run, message_id, index, row, status), found)
+            item = _unplanned(run, message_id, index, row, status)
+            _retry_deferred(run, item, found, later=_later_period(item.period, latest))
         elif status == "Pending":
             item = planned or _unplanned(run, message_id, index, row, status)
             _settle_pending(run, item, index, row, found)
@@ -318,15 +320,25 @@ def _unplanned(
     )
 
 
-def _retry_deferred(run: _Delivery, item: _Item, found: _Found) -> None:
+def _later_period(period: str, latest: str) -> bool:
+    """Whether a dated period ("2026-W49", "2026-12", "2026-12-07") comes after the latest this
+    run planned: a run `--at` an earlier time cannot judge the present period's held mail."""
+    dated = re.compile(r"\d{4}-[\dW]")
+    return (
+        bool(latest) and bool(dated.match(period)) and bool(dated.match(latest)) and period > latest
+    )
+
+
+def _retry_deferred(run: _Delivery, item: _Item, found: _Found, *, later: bool = False) -> None:
     """A Deferred message of another job or period goes again when the spool has its copy;
     one never composed waits for its own job's next run, and expires when that run (this
-    one) no longer plans it: its period has passed, or the person no longer gets it."""
+    one) no longer plans it: its period has passed, or the person no longer gets it. One of
+    a later period than this run planned (a run `--at` a past time) waits."""
     if item.email is not None:
         found.candidates.append(item)
     elif run.dry_run_dir is not None:
         return
-    elif run.job and item.job == run.job:
+    elif run.job and item.job == run.job and not later:
         found.expired.append(item)
     else:
         run.report.waiting[item.job] = run.report.waiting.get(item.job, 0) + 1
@@ -436,7 +448,7 @@ def _limit(run: _Delivery, candidates: list[_Item]) -> tuple[list[_Item], list[_
             f"{len(beyond)} wait, marked Deferred in the Sent tab (they go out in the next runs: "
             "`chorus deliver`; or raise max_per_run in chorus.toml)"
         )
-    sent_today = _sent_on(run.ledger.values(), run.now, run.settings)
+    sent_today = run.ledger.sent_on(run.now, run.settings)
     room = max(0, mail.daily_allowance - sent_today)
     to_send, deferred = within[:room], within[room:]
     if deferred:
@@ -590,11 +602,7 @@ def _finish(run: _Delivery, sending: _Sending, found: _Found) -> DeliveryReport:
     restored = (str(a.row["message_id"]) for a in found.restored)
     for message_id in (*sending.done, *(u.key[0] for u in found.resolved), *restored):
         run.spool.drop(message_id)
-    run.spool.tidy(
-        message_id
-        for message_id, (_, row) in run.ledger.items()
-        if row.get("status", "").capitalize() == "Sent"
-    )
+    run.spool.tidy(run.ledger.sent_ids())
     report, mailer = run.report, run.used_mailer
     if report.sent:
         folder = getattr(mailer, "folder", None)
@@ -616,21 +624,3 @@ def _finish(run: _Delivery, sending: _Sending, found: _Found) -> DeliveryReport:
 
 def _stamp(now: datetime, settings: Settings) -> str:
     return format_datetime(now, settings.tz)
-
-
-def _sent_on(rows: Iterable[tuple[int, dict[str, str]]], now: datetime, settings: Settings) -> int:
-    """How many Sent rows were sent on `now`'s day (organisation time)."""
-    today = now.astimezone(settings.tz).date()
-    count = 0
-    for _, row in rows:
-        if row.get("status", "").capitalize() != "Sent" or not row.get("sent_at"):
-            continue
-        try:
-            when = parse_datetime(
-                row["sent_at"], settings.tz, day_first=settings.organisation.day_first
-            )
-        except ValueError:
-            continue
-        if when.date() == today:
-            count += 1
-    return count

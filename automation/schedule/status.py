@@ -19,6 +19,7 @@ import pandas as pd
 
 from automation.logs import redact
 from automation.schedule.rules import DELIVER, Rule, next_run, parse_rule, previous_runs
+from jobs.runs_rollup import ROLLED, RolledDay, read_rolled
 from sheets_schema.values import format_datetime, parse_datetime
 
 if TYPE_CHECKING:
@@ -112,7 +113,11 @@ class RunRow(NamedTuple):
 
 
 def _runs(runs: pd.DataFrame, tz: ZoneInfo) -> list[RunRow]:
-    """Every row whose Started parses, oldest first; others are skipped."""
+    """Every row whose Started parses, oldest first; others are skipped.
+
+    A rolled-up line (jobs.runs_rollup) stands for its day's first run, last
+    success and last run, so the answers are the same as from the day's rows.
+    """
     out = []
     for row in runs.itertuples(index=False):
         job = str(getattr(row, "job", "")).strip()
@@ -121,16 +126,25 @@ def _runs(runs: pd.DataFrame, tz: ZoneInfo) -> list[RunRow]:
         except ValueError:
             continue
         if job:
-            out.append(
-                RunRow(
-                    job,
-                    started,
-                    str(getattr(row, "outcome", "")).strip(),
-                    redact(str(getattr(row, "summary", ""))),  # rows older than the redaction too
-                )
-            )
+            outcome = str(getattr(row, "outcome", "")).strip()
+            summary = redact(str(getattr(row, "summary", "")))  # rows older than the redaction too
+            day = read_rolled(summary, started) if outcome == ROLLED else None
+            if day is None:
+                out.append(RunRow(job, started, outcome, summary))
+            else:
+                out.extend(_rolled_rows(job, day, summary))
     out.sort(key=lambda r: r.started.astimezone(UTC))
     return out
+
+
+def _rolled_rows(job: str, day: RolledDay, summary: str) -> list[RunRow]:
+    """A rolled-up day as the runs status needs: its first, its last success, its last."""
+    last_summary = day.last_failure if day.last_outcome == "failed" else summary
+    rows = [RunRow(job, day.first, ROLLED, summary)]
+    if day.last_success is not None:
+        rows.append(RunRow(job, day.last_success, "ok", summary))
+    rows.append(RunRow(job, day.last, day.last_outcome, last_summary))
+    return rows
 
 
 def last_successes(runs: pd.DataFrame, tz: ZoneInfo) -> dict[str, datetime]:

@@ -11,12 +11,11 @@ Measurement and reads back (--merge) into the same table.
 from __future__ import annotations
 
 import os
-import platform
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 from benchmarks import scale
+from benchmarks.local import machine as machine  # the one line naming the machine
 
 APIS = ("sheets", "forms", "gmail", "docs", "drive")
 
@@ -161,19 +160,6 @@ def from_csv_row(r: dict[str, str]) -> Measurement:
 
 
 # -- the table -------------------------------------------------------------------------
-def machine() -> str:
-    """The machine: cores, CPU model, Python (the load average is said at start and end)."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
-
-
 def load() -> str:
     """The 1, 5 and 15-minute load averages, as `uptime` says them."""
     try:

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from automation.mail.sent_tab import SentTab
 from automation.schedule.rules import DELIVER, next_run, parse_rule
-from sheets_schema.values import clean_text, parse_datetime
+from sheets_schema.values import clean_text
 
 if TYPE_CHECKING:
     from sheets_schema.settings import Settings
@@ -91,24 +92,9 @@ def expired_batches(sent: pd.DataFrame) -> list[Batch]:
 
 
 def sent_today(sent: pd.DataFrame, now: datetime, settings: Settings) -> int:
-    """How many Sent rows were sent on `now`'s day (organisation time): the allowance used.
-
-    Each distinct Sent At is read once: a run stamps all its messages alike.
-    """
-    if sent.empty:
-        return 0
-    stamps = sent.loc[_status(sent) == "sent", "sent_at"].map(clean_text)
-    today = now.astimezone(settings.tz).date()
-    day_first = settings.organisation.day_first
-    count = 0
-    for stamp, n in stamps[stamps != ""].value_counts().items():
-        try:
-            when = parse_datetime(str(stamp), settings.tz, day_first=day_first)
-        except ValueError:
-            continue
-        if when.date() == today:
-            count += int(n)
-    return count
+    """How many Sent rows were sent on `now`'s day (organisation time): the allowance used,
+    counted as the ledger counts it (SentTab.sent_on)."""
+    return SentTab(sent).sent_on(now, settings)
 
 
 # -- what `chorus status` says ---------------------------------------------------------------

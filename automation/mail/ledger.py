@@ -320,12 +320,18 @@ def _unplanned(
     )
 
 
+#: how a period named by its date begins: a year, then a month, a day or a week ("2026-W49")
+_DATED = re.compile(r"\d{4}-[\dW]")
+
+
 def _later_period(period: str, latest: str) -> bool:
     """Whether a dated period ("2026-W49", "2026-12", "2026-12-07") comes after the latest this
     run planned: a run `--at` an earlier time cannot judge the present period's held mail."""
-    dated = re.compile(r"\d{4}-[\dW]")
     return (
-        bool(latest) and bool(dated.match(period)) and bool(dated.match(latest)) and period > latest
+        bool(latest)
+        and bool(_DATED.match(period))
+        and bool(_DATED.match(latest))
+        and period > latest
     )
 
 

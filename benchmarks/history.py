@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -225,18 +223,11 @@ def prepare(folder: Path, job: str, n: int, history: str, rolls: bool) -> None:
 
 
 def _child(folder: Path, backend: str, job: str, code: Path) -> dict[str, Any]:
-    env = dict(os.environ, PYTHONPATH=str(code))
-    out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", str(folder), backend, job],
-        capture_output=True,
-        text=True,
-        cwd=code,
-        env=env,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"{job} on {backend} ({code}): the run failed:\n{out.stderr[-3000:]}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    from benchmarks.local import run_child
+
+    script = str(Path(__file__).resolve())
+    argv = [script, "--child", str(folder), backend, job]
+    return run_child(argv, code, f"{job} on {backend} ({code})")
 
 
 def measure(job: str, n: int, backend: str, codes: list[Path]) -> dict[tuple[int, str], Any]:

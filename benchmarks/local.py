@@ -139,19 +139,22 @@ def run_baseline(folder: Path, job: str) -> dict[str, Any]:
     }
 
 
-def _child(folder: Path, job: str, code: Path) -> dict[str, Any]:
+def run_child(argv: list[str], code: Path, what: str) -> dict[str, Any]:
+    """Run `python argv...` in a child process with `code` first on its path; its last line as JSON.
+
+    The one launcher of the benchmarks that measure in children (this module, history).
+    """
     env = dict(os.environ, PYTHONPATH=str(code))
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.local", "--child", str(folder), job],
-        capture_output=True,
-        text=True,
-        cwd=code,
-        env=env,
-        check=False,
+        [sys.executable, *argv], capture_output=True, text=True, cwd=code, env=env, check=False
     )
     if out.returncode != 0:
-        raise SystemExit(f"{job}: the run failed:\n{out.stderr[-3000:]}")
+        raise SystemExit(f"{what}: the run failed:\n{out.stderr[-3000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _child(folder: Path, job: str, code: Path) -> dict[str, Any]:
+    return run_child(["-m", "benchmarks.local", "--child", str(folder), job], code, job)
 
 
 def measure(job: str, n: int, codes: list[Path], *, one_pass: bool = False) -> list[dict[str, Any]]:

@@ -47,8 +47,11 @@ from automation.store.gsheets_limits import (
 from automation.store.gsheets_plan import (
     PlannedWrite,
     added_columns_requests,
+    columns_to_reread,
     doomed_rows,
     key_index,
+    narrow_ranges,
+    narrow_rows,
     plan_tab,
     quote_tab,
     repeated_rows,
@@ -100,6 +103,8 @@ class SheetsStore:
         self.lock_dir = lock_dir or Path.home() / ".cache" / "chorus"
         self._sheet_ids: dict[str, int] | None = None  # tab ids never change once a tab exists
         self._grid: Grid | None = None  # tab sizes, kept up to date by this store's own writes
+        #: each tab's header row as last read: where a write's re-read finds the key column
+        self._headers: dict[str, list[str]] = {}
 
     @classmethod
     def from_settings(cls, settings: Any, google: GoogleServices | None = None) -> SheetsStore:
@@ -133,6 +138,8 @@ class SheetsStore:
             if name not in TABS:
                 raise ValueError(f"unknown tab {name!r}")
         values = self._batch_get([quote_tab(n) for n in names])
+        for name, rows in zip(names, values, strict=True):
+            self._headers[name] = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
         return Snapshot(
             {
                 name: frame_from_sheet_rows(TABS[name], rows)
@@ -177,9 +184,7 @@ class SheetsStore:
         if not changes:
             return result
         tab_names = list(changes.tabs)
-        fresh = dict(
-            zip(tab_names, self._batch_get([quote_tab(n) for n in tab_names]), strict=True)
-        )
+        fresh = self._reread(tab_names, changes)
         write = PlannedWrite()
         for name in tab_names:
             plan_tab(TABS[name], fresh[name], changes, write, result)
@@ -192,7 +197,48 @@ class SheetsStore:
                 result.appended[name] = len(pending) + write.dropped.get(name, 0)
         for name, count in write.dropped.items():
             result.deleted[name] = result.deleted.get(name, 0) + count
+        widened = {str(d["range"]).rsplit("!", 1)[0] for d in write.header_cells}
+        for name in tab_names:
+            if quote_tab(name) in widened:  # headers added: look at the whole row next time
+                self._headers.pop(name, None)
         return result
+
+    def _reread(self, tab_names: list[str], changes: Changes) -> dict[str, list[list[Any]]]:
+        """The touched tabs as they are now: rows are found by key just before writing.
+
+        One `values:batchGet` of the header row and the columns that decide the
+        write (keys, `expect`ed fields; see gsheets_plan.narrow_rows), at the places
+        the header row had when last seen; a year of Sent is not fetched whole for
+        a few rows. A tab whose header row moved a column, or that needs whole
+        rows, is read whole in a second request.
+        """
+        asked: dict[str, tuple[list[str], list[str]]] = {}
+        ranges: list[str] = []
+        for name in tab_names:
+            tab = TABS[name]
+            fields = columns_to_reread(tab, changes)
+            narrow = narrow_ranges(tab, self._headers.get(name, list(tab.headers)), fields)
+            asked[name] = (fields, narrow or [quote_tab(name)])
+            ranges += asked[name][1]
+        values = iter(self._batch_get(ranges))
+        fresh: dict[str, list[list[Any]]] = {}
+        whole: list[str] = []
+        for name, (fields, tab_ranges) in asked.items():
+            got = [next(values) for _ in tab_ranges]
+            if len(tab_ranges) == 1:
+                fresh[name] = got[0]
+                continue
+            appended = any(a.tab == name for a in changes.appends)
+            rows = narrow_rows(TABS[name], fields, tab_ranges, got, appended)
+            if rows is None:
+                whole.append(name)
+            else:
+                fresh[name] = rows
+        if whole:
+            fresh |= dict(zip(whole, self._batch_get([quote_tab(n) for n in whole]), strict=True))
+        for name, rows in fresh.items():
+            self._headers[name] = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
+        return fresh
 
     def _steps(
         self,
@@ -462,6 +508,7 @@ class SheetsStore:
         if requests:
             self.http.batch_update(self.spreadsheet_id, {"requests": requests})
             self._sheet_ids, self._grid = None, None
+            self._headers.clear()
         if renames:  # a second, empty column beside a renamed one would split the data
             raise renamed_headers_error(renames, created)
         return created

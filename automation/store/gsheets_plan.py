@@ -14,6 +14,7 @@ from automation.store import keys
 from automation.store.gsheets_setup import column_requests, header_cells
 from sheets_schema.cells import cell_to_text, to_serial, typed
 from sheets_schema.columns import Column, Kind, Tab
+from sheets_schema.errors import ChorusError
 from sheets_schema.headers import column_letter
 from sheets_schema.records import ApplyResult, Cell, Changes, Update, require_columns
 
@@ -209,3 +210,66 @@ def plan_update(
         if col >= 0:
             run.append((col, value))
     result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
+
+
+def columns_to_reread(tab: Tab, changes: Changes) -> list[str]:
+    """The fields whose columns a write must see afresh: the key, and what an update `expect`s.
+
+    Nothing else of a row decides where or whether a write goes, so the write's
+    re-read fetches these columns (and the header row), not a year of whole rows.
+    """
+    fields = dict.fromkeys(tab.key)
+    for update in changes.updates:
+        if update.tab == tab.name:
+            fields.update(dict.fromkeys(f for f in update.expect or {} if f in tab.fields))
+    return list(fields)
+
+
+def narrow_ranges(tab: Tab, headers: list[str], fields: list[str]) -> list[str] | None:
+    """The header row and each field's column, where `headers` (as last seen) put them.
+
+    None when `headers` lack a field (the whole tab is read instead).
+    """
+    try:
+        positions = require_columns(tab, headers)
+    except ChorusError:
+        return None
+    if any(f not in positions for f in fields):
+        return None
+    name = quote_tab(tab.name)
+    cols = [column_letter(positions[f]) for f in fields]
+    return [f"{name}!1:1", *(f"{name}!{c}:{c}" for c in cols)]
+
+
+def narrow_rows(
+    tab: Tab, fields: list[str], ranges: list[str], values: list[list[list[Any]]], appended: bool
+) -> list[list[Any]] | None:
+    """The tab's rows as the write needs them, from a re-read of the header row and some columns.
+
+    Each row holds the re-read columns' cells in their places ('' elsewhere), so
+    rows are found by key and `expect` compared as from a whole re-read. None
+    (read the whole tab) when the header row now puts a field elsewhere, or
+    when a tab gaining rows has a key on several rows: telling an identical
+    extra copy (deleted) from a differing one (reported) takes whole rows.
+    """
+    header = values[0][0] if values[0] else []
+    headers = [cell_to_text(h).strip() for h in header]
+    positions = require_columns(tab, headers)
+    cols = [positions.get(f, -1) for f in fields]
+    expected = [r.rsplit("!", 1)[1].split(":")[0] for r in ranges[1:]]
+    if any(c < 0 or column_letter(c) != e for c, e in zip(cols, expected, strict=True)):
+        return None
+    height = max(len(v) for v in values[1:])
+    width = max(len(header), max(cols) + 1)
+    rows: list[list[Any]] = [list(header)]
+    for r in range(1, height):
+        row: list[Any] = [""] * width
+        for c, column in zip(cols, values[1:], strict=True):
+            if r < len(column) and column[r]:
+                row[c] = column[r][0]
+        rows.append(row)
+    if appended:
+        index = key_index(tab, rows, positions)
+        if any(len(found) > 1 for found in index.values()):
+            return None
+    return rows

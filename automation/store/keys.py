@@ -54,14 +54,14 @@ def row_writes(
     reader: Callable[[int], Callable[[int], object]],
     write: Callable[[int, Mapping[str, Cell], bool], object],
     result: ApplyResult,
-) -> None:
+) -> int:
     """A file store's updates and appends, in order, through `write(row, values, new)`.
 
     An update goes to the first row with its key, unless a person changed a
     field it expected since the read (`reader(row)` reads that row's cells, as
     the writes so far left them); an append goes after `last_row` unless its
     key is already there. Skips and counts go into `result`; new keys join
-    `rows_by_key`.
+    `rows_by_key`. Returns the last row after the appends.
     """
     for update in updates:
         found = rows_by_key.get(key_text(update.key))
@@ -83,6 +83,7 @@ def row_writes(
         write(last_row, append.row, True)
         rows_by_key[key] = [last_row]
         result.appended[tab.name] = result.appended.get(tab.name, 0) + 1
+    return last_row
 
 
 def deleted_rows(

@@ -47,8 +47,9 @@ from automation.store.workbook_file import (
     unchanged,
     wait_until_closed,
 )
+from automation.store.xlsx_apply import Kept, apply_tab
 from automation.store.xlsx_layout import extend_filter, format_sheet, write_readme
-from automation.store.xlsx_parts import NeedsOpenpyxl, Package, apply_tab
+from automation.store.xlsx_parts import NeedsOpenpyxl, Package
 from automation.store.xlsx_program import PROGRAM_TAB, program_dropdowns
 from automation.store.xlsx_read import read_snapshot
 from sheets_schema.cells import cell_to_text, date_pattern, typed
@@ -112,6 +113,8 @@ class XlsxStore:
         self._cache: tuple[bytes, Fingerprint] | None = None
         #: bytes of sheet XML (and styles, workbook parts) written anew so far; the rest is copied
         self.parts_rewritten = 0
+        #: sheet part -> its rows split and keyed as this store last saved it (xlsx_apply)
+        self._kept: dict[str, Kept] = {}
 
     # -- reading -----------------------------------------------------------
     def read(self, tabs: Iterable[str]) -> Snapshot:
@@ -248,6 +251,7 @@ class XlsxStore:
                             [u for u in changes.updates if u.tab == tab_name],
                             [d for d in changes.deletes if d.tab == tab_name],
                             result,
+                            self._kept,
                         )
                     fresh = package.save()
                     self.parts_rewritten += sum(len(v) for v in package.replaced.values())

@@ -22,28 +22,32 @@ import re
 import struct
 import zipfile
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache, partial
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from automation.store import keys
-from sheets_schema.cells import cell_to_text, date_pattern, to_serial, typed
-from sheets_schema.columns import Kind, Tab, normalise_header
-from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update, require_columns
+from sheets_schema.cells import to_serial, typed
+from sheets_schema.columns import Kind, normalise_header
+from sheets_schema.records import Cell
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+#: deflate level of a part written anew: a year of Sent is megabytes of XML written at every
+#: run, and level 1 deflates it about three times faster than zlib's default 6, for a part
+#: about a fifth larger (the next save in LibreOffice or Excel packs it at their own level)
+REWRITE_LEVEL = 1
 
 
 class NeedsOpenpyxl(Exception):
     """This change or this workbook needs the whole-workbook openpyxl path."""
 
 
-_ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _V = re.compile(rb"<v>(.*?)</v>", re.S)
@@ -149,7 +153,7 @@ class Package:
                     fresh = zipfile.ZipInfo(info.filename, info.date_time)
                     fresh.compress_type = zipfile.ZIP_DEFLATED
                     fresh.external_attr = info.external_attr
-                    zout.writestr(fresh, self.replaced[info.filename])
+                    zout.writestr(fresh, self.replaced[info.filename], compresslevel=REWRITE_LEVEL)
                 elif info.flag_bits & 0x08:  # sizes after the data: copy the plain way
                     zout.writestr(copy.copy(info), self.zip.read(info))
                 else:
@@ -301,21 +305,18 @@ class SheetText:
         if start < 0 or end < 0:
             raise NeedsOpenpyxl("the sheet's rows are not in a plain <sheetData>")
         start += len(b"<sheetData>")
-        rows = []
-        for match in _ROW.finditer(data, start, end):
-            number = re.search(rb'\br="(\d+)"', match.group(1))
-            if number is None:
-                raise NeedsOpenpyxl("a row without its number")
-            rows.append(
-                Row(int(number.group(1)), match.group(0), match.group(1), match.group(2) or b"")
-            )
-        sheet = cls(data[:start], rows, data[end:], shared)
-        sheet.numbers = [r.number for r in rows]
+        sheet = cls(data[:start], _split_rows(data, start, end), data[end:], shared)
+        sheet.numbers = [r.number for r in sheet.rows]
         return sheet
 
     def value(self, row: Row, col: int) -> object:
         """A cell's value as openpyxl would give it: text, a number, a bool, or None."""
-        found = row.cells.get(col) if row.cells is not None else _find_cell(row, col)
+        return self.cell_value(
+            row.cells.get(col) if row.cells is not None else _find_cell(row, col)
+        )
+
+    def cell_value(self, found: tuple[dict[bytes, bytes], bytes] | None) -> object:
+        """The value of a cell given as (attributes, inner XML); None for no cell."""
         if found is None:
             return None
         attrs, inner = found
@@ -421,6 +422,41 @@ class SheetText:
         return b"".join(parts)
 
 
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+
+
+def _split_rows(data: bytes, start: int, end: int) -> list[Row]:
+    """The <row> elements between `start` and `end`, found with bytes.find, not a lazy pattern.
+
+    A year of Sent is thousands of rows: scanning each for its `</row>` with a
+    regular expression cost more than the rest of a write.
+    """
+    rows: list[Row] = []
+    pos = start
+    while True:
+        at = data.find(b"<row", pos, end)
+        if at < 0:
+            return rows
+        if data[at + 4 : at + 5] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            pos = at + 4
+            continue
+        close = data.find(b">", at, end)
+        if close < 0:
+            return rows
+        if data[close - 1] == 0x2F:  # <row .../>
+            attrs, body, stop = data[at + 4 : close - 1], b"", close + 1
+        else:
+            finish = data.find(b"</row>", close, end)
+            if finish < 0:
+                return rows
+            attrs, body, stop = data[at + 4 : close], data[close + 1 : finish], finish + 6
+        number = _ROW_NUMBER.search(attrs)
+        if number is None:
+            raise NeedsOpenpyxl("a row without its number")
+        rows.append(Row(int(number.group(1)), data[at:stop], attrs, body))
+        pos = stop
+
+
 def _find_cell(row: Row, col: int) -> tuple[dict[bytes, bytes], bytes] | None:
     """One cell of a row not parsed whole: the key cells of 10,000 rows are read this way."""
     ref = f"{col_letters(col)}{row.number}".encode()
@@ -491,86 +527,6 @@ def _text_cell(text: str) -> tuple[dict[bytes, bytes], bytes]:
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     return {b"t": b"inlineStr"}, f"<is><t{space}>{escape(text)}</t></is>".encode()
-
-
-def apply_tab(
-    package: Package,
-    tab: Tab,
-    appends: list[Append],
-    updates: list[Update],
-    deletes: list[Delete],
-    result: ApplyResult,
-) -> None:
-    """One tab's changes into its part's text; the same rules as xlsx._apply_tab."""
-    found = package.sheets.get(normalise_header(tab.name))
-    if found is None:
-        raise NeedsOpenpyxl("the tab is missing")  # openpyxl's path says so, with the fix
-    sheet_name, part, position = found
-    sheet = SheetText.parse(package.read(part), package.shared)
-    header_row = next((r for r in sheet.rows if r.number == 1), None)
-    width = max(header_row.parsed(), default=0) if header_row is not None else 0
-    headers = (
-        [cell_to_text(sheet.value(header_row, c)).strip() for c in range(1, width + 1)]
-        if header_row is not None
-        else []
-    )
-    positions = require_columns(tab, headers)
-    needed = {f for a in appends for f in a.row} | {f for u in updates for f in u.values}
-    if needed - set(positions):
-        raise NeedsOpenpyxl("a column the sheet lacks")
-    kinds = {c.field: (c.kind, date_pattern(tab, c)) for c in tab.columns}
-    key_cols = [positions[k] + 1 for k in tab.key]
-    rows_by_key: dict[tuple[str, ...], list[int]] = {}
-    by_number: dict[int, Row] = {}
-    # The last row with anything in it, from the end; then each row's key cells alone.
-    last_row = next(
-        (r.number for r in reversed(sheet.rows) if r.number > 1 and not _blank(sheet, r)), 1
-    )
-    for row in sheet.rows:
-        if row.number < 2 or row.number > last_row:
-            continue
-        line = sheet.values(row, key_cols)
-        key = keys.row_key(tab, line, range(len(line)))
-        if any(key) or not _blank(sheet, row):
-            rows_by_key.setdefault(key, []).append(row.number)
-            by_number[row.number] = row
-    styles = package.styles()
-
-    def write(number: int, values: Mapping[str, Cell], new: bool) -> None:
-        cells = [(positions[f] + 1, cell_xml(v, kinds[f], styles)) for f, v in values.items()]
-        if new:
-            sheet.add_row(number, sorted(cells))
-            return
-        for col, xml in cells:
-            _put(sheet, by_number[number], col, xml)
-
-    keys.row_writes(
-        tab,
-        updates,
-        appends,
-        rows_by_key,
-        last_row,
-        positions,
-        lambda n: partial(_value_at, sheet, by_number[n]),
-        write,
-        result,
-    )
-    doomed = keys.deleted_rows(tab, deletes, rows_by_key, result)
-    if doomed:
-        sheet.delete(doomed)
-    _stretch(package, sheet, sheet_name, position, max(width, 1))
-    package.replaced[part] = sheet.render()
-
-
-def _value_at(sheet: SheetText, row: Row, col: int) -> object:
-    """The value at a 0-based column (for the expect guard)."""
-    return sheet.value(row, col + 1)
-
-
-def _blank(sheet: SheetText, row: Row) -> bool:
-    if b"<v>" not in row.body and b"<t" not in row.body:
-        return True
-    return not any(cell_to_text(sheet.value(row, c)).strip() for c in row.parsed())
 
 
 def _put(

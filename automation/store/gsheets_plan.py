@@ -12,7 +12,7 @@ from typing import Any
 
 from automation.store import keys
 from automation.store.gsheets_setup import column_requests, header_cells
-from sheets_schema.cells import cell_to_text, to_serial, typed
+from sheets_schema.cells import cell_to_text, column_reader, to_serial, typed
 from sheets_schema.columns import Column, Kind, Tab
 from sheets_schema.errors import ChorusError
 from sheets_schema.headers import column_letter
@@ -167,10 +167,11 @@ def trimmed(row: list[Any]) -> list[str]:
 def key_index(
     tab: Tab, rows: list[list[Any]], positions: dict[str, int]
 ) -> dict[tuple[str, ...], list[int]]:
-    cols = [positions[k] for k in tab.key]
+    """Key -> the sheet rows holding it (rows with an empty key left out), in one pass."""
+    readers = [(positions[k], column_reader(tab, k)) for k in tab.key]
     index: dict[tuple[str, ...], list[int]] = {}
     for r, row in enumerate(rows[1:], start=2):
-        key = keys.row_key(tab, row, cols)
+        key = tuple(read(row[c]).strip() if c < len(row) else "" for c, read in readers)
         if any(key):
             index.setdefault(key, []).append(r)
     return index

@@ -15,6 +15,9 @@ from urllib.parse import parse_qs
 
 import openpyxl
 import pytest
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+from openpyxl.styles import PatternFill
 
 from automation.store.gsheets import SheetsStore
 from automation.store.xlsx import XlsxStore
@@ -192,6 +195,89 @@ def test_keys_an_office_suite_saved_as_shared_strings_and_text_that_looks_like_a
     found = statuses(store)
     assert [n for n in range(1, 402) if found[key(n)[0]] == "Failed"] == [1, 150, 300, 350, 400]
     assert len(found) == 401 and "not a key" not in found
+
+
+def a_person_s_workbook(path: Path, rows: int) -> openpyxl.Workbook:
+    """A workbook whose Sent rows were typed in an office suite (text as shared strings)."""
+    XlsxStore(path).ensure_tabs()
+    book = openpyxl.load_workbook(path, rich_text=True)
+    for n in range(1, rows + 1):
+        book["Sent"].append([sent_row(n)[f] for f in ("message_id", "job", "period")])
+    return book
+
+
+def test_appends_go_right_below_the_data_when_a_person_shaded_empty_rows_under_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "workbook.xlsx"
+    book = a_person_s_workbook(path, 100)
+    for row in range(102, 106):
+        book["Sent"].cell(row=row, column=1).fill = PatternFill("solid", fgColor="FFFF00")
+    book.save(path)
+    result = XlsxStore(path).apply(
+        Changes(appends=tuple(Append("Sent", sent_row(n)) for n in (901, 902)))
+    )
+    assert result.appended == {"Sent": 2}
+    rows = openpyxl.load_workbook(path)["Sent"]
+    assert [rows.cell(row=r, column=1).value for r in (101, 102, 103, 104)] == [
+        key(100)[0],
+        key(901)[0],
+        key(902)[0],
+        None,
+    ]
+
+
+def test_an_append_whose_key_a_person_typed_plain_or_in_rich_text_is_not_added_twice(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "workbook.xlsx"
+    book = a_person_s_workbook(path, 100)
+    book.save(path)
+    store = XlsxStore(path)
+    result = store.apply(Changes(appends=(Append("Sent", sent_row(50)),)))
+    assert result.appended == {} and len(result.skipped) == 1
+    sent = book["Sent"]  # an id with half of it in bold; another one inside a note
+    sent["A60"] = CellRichText(
+        ["<chorus.brief.", TextBlock(InlineFont(b=True), "00777@example.org>")]
+    )
+    sent["E70"] = f"resent as {key(778)[0]} by hand"
+    book.save(path)
+    result = store.apply(Changes(appends=(Append("Sent", sent_row(777)),)))
+    assert result.skipped == [f"Sent: a row with key {key(777)[0]} already exists; not added twice"]
+    result = store.apply(Changes(appends=(Append("Sent", sent_row(778)),)))
+    assert result.appended == {"Sent": 1}
+    result = store.apply(Changes(updates=(Update("Sent", key(778), {"status": "Failed"}),)))
+    assert result.updated == {"Sent": 1}
+    found = statuses(store)
+    assert len(found) == 101 and found[key(778)[0]] == "Failed"
+
+
+def test_a_runs_row_goes_below_the_last_run_whoever_wrote_the_ones_before(tmp_path: Path) -> None:
+    path = tmp_path / "workbook.xlsx"
+    store = XlsxStore(path)
+    store.ensure_tabs()
+    run = {"job": "brief", "started": "2026-12-01 09:00", "outcome": "ok"}
+    store.apply(
+        Changes(
+            appends=tuple(Append("Runs", {"run_id": f"brief-{n:04d}x", **run}) for n in range(300))
+        )
+    )
+    for n in (300, 301):  # two runs, each its own process: nothing kept between them
+        XlsxStore(path).apply(
+            Changes(appends=(Append("Runs", {"run_id": f"brief-{n:04d}x", **run}),))
+        )
+    again = XlsxStore(path).apply(
+        Changes(appends=(Append("Runs", {"run_id": "brief-0005x", **run}),))
+    )
+    assert again.appended == {} and len(again.skipped) == 1
+    runs = openpyxl.load_workbook(path)["Runs"]
+    assert runs.max_row == 303
+    assert [runs.cell(row=r, column=1).value for r in (301, 302, 303)] == [
+        "brief-0299x",
+        "brief-0300x",
+        "brief-0301x",
+    ]
+    assert runs.auto_filter.ref == f"A1:{runs.cell(row=1, column=runs.max_column).column_letter}303"
 
 
 # -- Google Sheets (the twin, driven by gspread) --------------------------------------------

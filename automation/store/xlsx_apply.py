@@ -33,16 +33,19 @@ from automation.store.xlsx_parts import (
     Row,
     SheetText,
     _put,
+    _split_rows,
     _stretch,
     _text,
     cell_xml,
     col_letters,
 )
 from sheets_schema.cells import cell_to_text, column_reader, date_pattern
-from sheets_schema.columns import Tab, normalise_header
+from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update, require_columns
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
+#: key columns whose cells a person may hold as dates or numbers
+_TYPED = frozenset((Kind.DATE, Kind.DATETIME, Kind.INTEGER))
 
 
 @dataclass
@@ -54,6 +57,9 @@ class Kept:
     headers: list[str]
     rows_by_key: dict[tuple[str, ...], list[int]]
     last_row: int
+    #: True when `sheet` holds only the rows this store appended (after all the others, in
+    #: its head) and `rows_by_key` only their keys: see `_appended_only`
+    partial: bool = False
 
 
 def apply_tab(
@@ -74,7 +80,17 @@ def apply_tab(
     if found is None:
         raise NeedsOpenpyxl("the tab is missing")  # openpyxl's path says so, with the fix
     sheet_name, part, position = found
-    state = _reused(package, part, kept) or _keyed(package, tab, part)
+    state = _reused(package, part, kept)
+    if (
+        state is not None
+        and state.partial
+        and not _partial_will_do(state, package, tab, part, appends, updates, deletes)
+    ):
+        state = None
+    if state is None and not updates and not deletes:
+        state = _appended_only(package, tab, part, appends)
+    if state is None:
+        state = _keyed(package, tab, part)
     sheet = state.sheet
     positions = require_columns(tab, state.headers)
     needed = {f for a in appends for f in a.row} | {f for u in updates for f in u.values}
@@ -131,6 +147,104 @@ def _reused(package: Package, part: str, kept: dict[str, Kept] | None) -> Kept |
         return None
     state.sheet.shared = package.shared
     return state
+
+
+#: at most this many appends are proven new by looking for their keys' text (each a search
+#: of the part); more are checked against an index of the whole tab
+PROVEN_APPENDS = 16
+#: key text that no number, date or Yes/No cell can read as, and no writer escapes
+_PLAIN_KEY = re.compile(r"<?([A-Za-z0-9._@+:\-]{6,})>?")
+_LETTER = re.compile(r"[A-DF-Za-df-z]")  # a letter other than an exponent's e
+
+
+def _appended_only(package: Package, tab: Tab, part: str, appends: list[Append]) -> Kept | None:
+    """Appends placed after the tab's last row without splitting or keying the rows before it.
+
+    Only when every key is proven absent (`_proven_new`) and the part ends with
+    a row that has something in it (blank rows a person formatted below the
+    data are filled first, which takes the whole path). The state kept holds
+    the new rows alone: the ledger's confirmation of the rows it just added, and
+    the next Runs row, find them there. None: take the whole path.
+    """
+    if not appends or len(appends) > PROVEN_APPENDS:
+        return None
+    data = package.read(part)
+    haystacks = _haystacks(package, data)
+    if not all(_proven_new(tab, _append_key(tab, a), haystacks) for a in appends):
+        return None
+    start, end = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
+    last_at = data.rfind(b"<row", 0, end)
+    if start < 0 or end < 0 or last_at < start:
+        return None
+    first = _split_rows(data, start + len(b"<sheetData>"), data.find(b"</row>", start) + 6)
+    last = _split_rows(data, last_at, end)
+    if not first or first[0].number != 1 or len(last) != 1 or last[0].number < 2:
+        return None
+    sheet = SheetText(data[:end], [], data[end:], package.shared)
+    if _blank(sheet, last[0]):
+        return None
+    header = first[0]
+    width = max(header.parsed(), default=0)
+    headers = [cell_to_text(sheet.value(header, c)).strip() for c in range(1, width + 1)]
+    return Kept((0, 0, None), sheet, headers, {}, last[0].number, partial=True)
+
+
+def _haystacks(package: Package, data: bytes) -> tuple[bytes, ...] | None:
+    """Where a key cell's text can be: the sheet part and the shared strings (None: rich text)."""
+    shared = package.read(SHARED_STRINGS) if SHARED_STRINGS in package.zip.NameToInfo else b""
+    if any(b"<r>" in part or b"<r " in part for part in (data, shared)):
+        return None  # text split into runs: a key's text may not be in one piece
+    return data, shared
+
+
+def _proven_new(tab: Tab, key: tuple[str, ...], haystacks: tuple[bytes, ...] | None) -> bool:
+    """True when no row can have `key`: one key cell's text is nowhere in `haystacks`.
+
+    A cell whose text trims to the key holds that text as it is, in the sheet
+    part (inline text, a formula's result) or in the shared strings: letters,
+    digits and . _ @ + : - are never escaped. Columns whose cells may be dates
+    or numbers, and text a number or Yes/No could read as, are not proven this way.
+    """
+    if haystacks is None:
+        return False
+    for field, text in zip(tab.key, key, strict=True):
+        plain = _PLAIN_KEY.fullmatch(text)
+        if tab.column(field).kind in _TYPED or plain is None or not _LETTER.search(text):
+            continue
+        core = plain.group(1).encode()
+        if not any(core in part for part in haystacks):
+            return True
+    return False
+
+
+def _append_key(tab: Tab, append: Append) -> tuple[str, ...]:
+    """An append's key as keys.row_writes compares it."""
+    return tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+
+
+def _partial_will_do(
+    state: Kept,
+    package: Package,
+    tab: Tab,
+    part: str,
+    appends: list[Append],
+    updates: list[Update],
+    deletes: list[Delete],
+) -> bool:
+    """Whether a write can go through the rows this store appended alone (`Kept.partial`).
+
+    Its updates must all be of those rows, it deletes nothing, and each append
+    is of one of those keys (skipped) or proven new.
+    """
+    if deletes or any(keys.key_text(u.key) not in state.rows_by_key for u in updates):
+        return False
+    fresh = [key for key in (_append_key(tab, a) for a in appends) if key not in state.rows_by_key]
+    if not fresh:
+        return True
+    if len(fresh) > PROVEN_APPENDS:
+        return False
+    haystacks = _haystacks(package, package.read(part))
+    return all(_proven_new(tab, key, haystacks) for key in fresh)
 
 
 def _shared_signature(archive: zipfile.ZipFile) -> tuple[int, int] | None:

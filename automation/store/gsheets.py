@@ -3,9 +3,10 @@
 Call budget per run, whatever the number of rows:
 
 - read: one `values:batchGet` for all the tabs a job needs;
-- write: one `values:batchGet` re-reading the touched tabs (rows are found
-  by key just before writing, never by a row number remembered from the
-  job's read), at most one `values:batchUpdate` for keyed updates, one
+- write: one `values:batchGet` re-reading the touched tabs' header rows and
+  key columns (rows are found by key just before writing, never by a row
+  number remembered from the job's read; a year of Sent is not fetched
+  whole for a few rows), at most one `values:batchUpdate` for keyed updates, one
   `values:append` per tab that gains rows, one `spreadsheets:batchUpdate`
   only when rows are deleted, and one setting the Value dropdowns of Program
   rows it appended; the tabs' ids and grid sizes are read once per store

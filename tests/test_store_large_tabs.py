@@ -355,3 +355,19 @@ def test_a_google_update_lands_on_its_row_after_rows_were_inserted_and_a_column_
     assert found[key(ROWS)[0]] == "Expired"
     assert found["by hand"] == "Sent" and found["by hand too"] == "Sent"
     assert sum(s == "Sent" for s in found.values()) == ROWS - 3 + 2
+
+
+def test_a_google_write_to_a_tab_holding_a_key_twice_reads_it_whole_and_removes_the_copy(
+    twin: Any, sheets: SheetsStore
+) -> None:
+    ws = sheets.services.gspread_client().open_by_key(sheets.spreadsheet_id).worksheet("Sent")
+    row_5 = ws.row_values(6)  # key 5: an append whose answer was lost landed twice
+    ws.append_row(row_5, value_input_option="RAW")
+    ws.append_row([*ws.row_values(11)[:4], "a person's subject"], value_input_option="RAW")
+    ranges = ranges_read(
+        twin, lambda: sheets.apply(Changes(appends=(Append("Sent", sent_row(ROWS + 1)),)))
+    )
+    assert ranges == ["'Sent'!1:1", "'Sent'!A:A", "'Sent'"]
+    values = ws.col_values(1)
+    assert values.count(key(5)[0]) == 1 and values.count(key(10)[0]) == 2
+    assert values[-1] == key(ROWS + 1)[0] and len(values) == ROWS + 3

@@ -53,6 +53,7 @@ from automation.store.gsheets_plan import (
     key_index,
     narrow_ranges,
     narrow_rows,
+    needs_whole_rows,
     plan_tab,
     quote_tab,
     repeated_rows,
@@ -185,11 +186,19 @@ class SheetsStore:
         if not changes:
             return result
         tab_names = list(changes.tabs)
-        fresh = self._reread(tab_names, changes)
+        fresh, narrow = self._reread(tab_names, changes)
         write = PlannedWrite()
         for name in tab_names:
             plan_tab(TABS[name], fresh[name], changes, write, result)
-        copies = {n: repeated_rows(TABS[n], fresh[n], result) for n in write.appends}
+        whole = [n for n in narrow if needs_whole_rows(write, n)]
+        if whole:  # copies of a key to tell apart: plan again from those tabs' whole rows
+            fresh |= dict(zip(whole, self._batch_get([quote_tab(n) for n in whole]), strict=True))
+            result, write = ApplyResult(), PlannedWrite()
+            for name in tab_names:
+                plan_tab(TABS[name], fresh[name], changes, write, result)
+        copies = {
+            n: repeated_rows(TABS[n], fresh[n], result, write.indexes[n]) for n in write.appends
+        }
         copies = {n: rows for n, rows in copies.items() if rows}
         steps = self._steps(write, copies, fresh, result)
         steps.run()
@@ -204,14 +213,16 @@ class SheetsStore:
                 self._headers.pop(name, None)
         return result
 
-    def _reread(self, tab_names: list[str], changes: Changes) -> dict[str, list[list[Any]]]:
+    def _reread(
+        self, tab_names: list[str], changes: Changes
+    ) -> tuple[dict[str, list[list[Any]]], list[str]]:
         """The touched tabs as they are now: rows are found by key just before writing.
 
         One `values:batchGet` of the header row and the columns that decide the
         write (keys, `expect`ed fields; see gsheets_plan.narrow_rows), at the places
         the header row had when last seen; a year of Sent is not fetched whole for
-        a few rows. A tab whose header row moved a column, or that needs whole
-        rows, is read whole in a second request.
+        a few rows. A tab whose header row moved a column is read whole in a second
+        request. Returns the rows, and the tabs re-read narrow.
         """
         asked: dict[str, tuple[list[str], list[str]]] = {}
         ranges: list[str] = []
@@ -229,8 +240,7 @@ class SheetsStore:
             if len(tab_ranges) == 1:
                 fresh[name] = got[0]
                 continue
-            appended = any(a.tab == name for a in changes.appends)
-            rows = narrow_rows(TABS[name], fields, tab_ranges, got, appended)
+            rows = narrow_rows(TABS[name], fields, tab_ranges, got)
             if rows is None:
                 whole.append(name)
             else:
@@ -239,7 +249,7 @@ class SheetsStore:
             fresh |= dict(zip(whole, self._batch_get([quote_tab(n) for n in whole]), strict=True))
         for name, rows in fresh.items():
             self._headers[name] = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
-        return fresh
+        return fresh, [n for n, (_, r) in asked.items() if len(r) > 1 and n not in whole]
 
     def _steps(
         self,

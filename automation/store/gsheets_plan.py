@@ -71,6 +71,8 @@ class PlannedWrite:
     dropped: dict[str, int] = field(default_factory=dict)
     doomed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     positions: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: each tab's key -> rows as re-read, before this write (one pass per tab and write)
+    indexes: dict[str, dict[tuple[str, ...], list[int]]] = field(default_factory=dict)
 
 
 def plan_tab(
@@ -80,6 +82,7 @@ def plan_tab(
     name = tab.name
     positions = write.positions[name] = positions_of(tab, rows, changes, write)
     index = key_index(tab, rows, positions)
+    write.indexes[name] = dict(index)  # as read: the appends and deletes below change `index`
     for update in (u for u in changes.updates if u.tab == name):
         plan_update(tab, update, rows, positions, index, write.value_ranges, result)
     for append in (a for a in changes.appends if a.tab == name):
@@ -137,11 +140,18 @@ def doomed_rows(
     return keyed, [r for r in copies if r not in keyed]
 
 
-def repeated_rows(tab: Tab, rows: list[list[Any]], result: ApplyResult | None) -> list[int]:
+def repeated_rows(
+    tab: Tab,
+    rows: list[list[Any]],
+    result: ApplyResult | None,
+    index: dict[tuple[str, ...], list[int]] | None = None,
+) -> list[int]:
     """Rows repeating an earlier row's key with the very same cells (an append that landed
-    twice); a repeat that differs is reported in `result`, never deleted."""
-    headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
-    index = key_index(tab, rows, require_columns(tab, headers))
+    twice); a repeat that differs is reported in `result`, never deleted. `index`: the
+    rows' key_index, when the caller has it."""
+    if index is None:
+        headers = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
+        index = key_index(tab, rows, require_columns(tab, headers))
     extra: list[int] = []
     for key, found in index.items():
         if len(found) < 2 or found[0] < 0:
@@ -243,15 +253,16 @@ def narrow_ranges(tab: Tab, headers: list[str], fields: list[str]) -> list[str] 
 
 
 def narrow_rows(
-    tab: Tab, fields: list[str], ranges: list[str], values: list[list[list[Any]]], appended: bool
+    tab: Tab, fields: list[str], ranges: list[str], values: list[list[list[Any]]]
 ) -> list[list[Any]] | None:
     """The tab's rows as the write needs them, from a re-read of the header row and some columns.
 
     Each row holds the re-read columns' cells in their places ('' elsewhere), so
     rows are found by key and `expect` compared as from a whole re-read. None
-    (read the whole tab) when the header row now puts a field elsewhere, or
-    when a tab gaining rows has a key on several rows: telling an identical
-    extra copy (deleted) from a differing one (reported) takes whole rows.
+    (read the whole tab) when the header row now puts a field elsewhere. A tab
+    gaining rows whose key is on several rows needs whole rows too (telling an
+    identical extra copy, deleted, from a differing one, reported): see
+    `needs_whole_rows`.
     """
     header = values[0][0] if values[0] else []
     headers = [cell_to_text(h).strip() for h in header]
@@ -260,6 +271,8 @@ def narrow_rows(
     expected = [r.rsplit("!", 1)[1].split(":")[0] for r in ranges[1:]]
     if any(c < 0 or column_letter(c) != e for c, e in zip(cols, expected, strict=True)):
         return None
+    if cols == [0]:  # the key alone, in column A: Google's rows are already the rows needed
+        return [list(header), *values[1][1:]]
     height = max(len(v) for v in values[1:])
     width = max(len(header), max(cols) + 1)
     rows: list[list[Any]] = [list(header)]
@@ -269,8 +282,10 @@ def narrow_rows(
             if r < len(column) and column[r]:
                 row[c] = column[r][0]
         rows.append(row)
-    if appended:
-        index = key_index(tab, rows, positions)
-        if any(len(found) > 1 for found in index.values()):
-            return None
     return rows
+
+
+def needs_whole_rows(write: PlannedWrite, name: str) -> bool:
+    """Whether a tab re-read narrow must be read whole: it gains rows and a key is on several."""
+    index = write.indexes.get(name, {})
+    return name in write.appends and any(len(found) > 1 for found in index.values())

@@ -149,9 +149,10 @@ def _reused(package: Package, part: str, kept: dict[str, Kept] | None) -> Kept |
     return state
 
 
-#: at most this many appends are proven new by looking for their keys' text (each a search
-#: of the part); more are checked against an index of the whole tab
-PROVEN_APPENDS = 16
+#: at most this many appends are proven new by looking for their keys' text (a search of the
+#: part each, about 0.13 ms a MB); more are checked against an index of the whole tab, which
+#: costs about what 200 such searches do
+PROVEN_APPENDS = 100
 #: key text that no number, date or Yes/No cell can read as, and no writer escapes
 _PLAIN_KEY = re.compile(r"<?([A-Za-z0-9._@+:\-]{6,})>?")
 _LETTER = re.compile(r"[A-DF-Za-df-z]")  # a letter other than an exponent's e

@@ -66,8 +66,8 @@ def typed(kind: Kind, value: object) -> object:
         if kind == Kind.DATE and (m := _ISO_DATE.fullmatch(text)):
             return date(int(m[1]), int(m[2]), int(m[3]))
         if kind == Kind.DATETIME and (m := _ISO_DATETIME.fullmatch(text)):
-            parts = [int(p) for p in m.groups(default="0")]
-            return datetime(*parts)  # type: ignore[arg-type]
+            y, mo, d, h, mi, sec = m.groups()
+            return datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec) if sec else 0)
         if kind == Kind.DATETIME and (m := _ISO_DATE.fullmatch(text)):
             return datetime(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:

@@ -176,7 +176,7 @@ def _permission_flag(permission: str | None) -> str:
 
 def blocked_sites(link: str, text: str, blocked_domains: Sequence[str]) -> list[str]:
     """The blocked hosts an item links to, in its Link or anywhere in its text."""
-    if not any(d.strip() for d in blocked_domains):
+    if not blocked_domains or not any(d.strip() for d in blocked_domains):
         return []
     return blocked_links([link, *_URL_RE.findall(text)], blocked_domains)
 
@@ -191,8 +191,10 @@ def blocked_reason(hosts: Sequence[str], *, sent: bool = True) -> str:
 
 def defang(text: str, blocked_domains: Sequence[str]) -> str:
     """`text` with each blocked address written so nothing links it: hxxp://evil[.]example/a."""
+    if not blocked_domains or not text:
+        return text
     domains = tuple(d.strip().lower().lstrip(".") for d in blocked_domains if d.strip())
-    if not domains or not text:
+    if not domains:
         return text
     return _defang_pattern(domains).sub(_defanged, text)
 

@@ -71,6 +71,8 @@ TABS = (
     "Mentions",  # the "Report a mention" form's rows (jobs/mention_form.py)
 )
 SOURCE_KIND = "Staff & partners"
+#: a Queue item's Source Type by the form's content type in any case (the first spelling wins)
+_SOURCE_TYPE_BY_FOLD = {t.casefold(): t for t in reversed(SOURCE_TYPES)}
 MAX_LISTED = 20
 
 
@@ -168,6 +170,10 @@ class _Sync:
         self.snapshot = snapshot
         self.tz = settings.tz
         self._times: dict[str, datetime | None] = {}
+        self._indexed: (
+            tuple[dict[str, tuple[datetime, dict[str, str]]], dict[str, tuple[datetime, str]]]
+            | None
+        ) = None
         state = crisis_state(snapshot)
         self.crisis = state.label
         #: an unreadable Crisis Mode switch (read as On), reported by every job that reads it
@@ -184,10 +190,6 @@ class _Sync:
         }
         m_ids = snapshot.get_or_empty("Mentions")["id"]
         self.mentions = MentionForm(snapshot, self.tz, next_id_number(m_ids, "M"))
-        # What sync-forms last wrote into each Queue item, and which item each edit key fed.
-        self.written: dict[str, tuple[datetime, dict[str, str]]] = {}
-        self.by_edit_key: dict[str, tuple[datetime, str]] = {}
-        self._index_submissions()
         self.appends: dict[str, list[dict[str, str]]] = {
             "Submissions": [],
             "Queue": [],
@@ -226,24 +228,42 @@ class _Sync:
         """The number of the next Queue item this run adds."""
         return next_id_number(self.queue, "Q")
 
-    def _index_submissions(self) -> None:
-        """Fill `written` and `by_edit_key` from the Submissions rows the sheets hold."""
+    @cached_property
+    def written(self) -> dict[str, tuple[datetime, dict[str, str]]]:
+        """What sync-forms last wrote into each Queue item (made when a response needs it)."""
+        return self._index_submissions()[0]
+
+    @cached_property
+    def by_edit_key(self) -> dict[str, tuple[datetime, str]]:
+        """Which Queue item each edit key fed (made when a response needs it)."""
+        return self._index_submissions()[1]
+
+    def _index_submissions(
+        self,
+    ) -> tuple[dict[str, tuple[datetime, dict[str, str]]], dict[str, tuple[datetime, str]]]:
+        """`written` and `by_edit_key` from the Submissions rows the sheets hold; once."""
+        if self._indexed is not None:
+            return self._indexed
+        written: dict[str, tuple[datetime, dict[str, str]]] = {}
+        by_edit_key: dict[str, tuple[datetime, str]] = {}
+        self._indexed = written, by_edit_key
         for row in self.submissions.values():
             qid = clean_text(row["queue_id"])
             at = self._stored_time(row["submitted_at"])
             if not qid or at is None or why.is_merged(row):
                 continue
-            if qid not in self.written or at >= self.written[qid][0]:
-                self.written[qid] = (at, submitted_content(row))
+            if qid not in written or at >= written[qid][0]:
+                written[qid] = (at, submitted_content(row))
             key = edit_key(
                 "submissions", clean_text(row["email"]), {"headline": clean_text(row["headline"])}
             )
             if (
                 key
                 and clean_text(row["status"]) == "Accepted"
-                and (key not in self.by_edit_key or at >= self.by_edit_key[key][0])
+                and (key not in by_edit_key or at >= by_edit_key[key][0])
             ):
-                self.by_edit_key[key] = (at, qid)
+                by_edit_key[key] = (at, qid)
+        return self._indexed
 
     # -- submissions ------------------------------------------------------------
     def submission(self, r: FormResponse) -> bool:
@@ -402,10 +422,7 @@ class _Sync:
         }
 
     def _queue_content(self, r: FormResponse, flags: list[str]) -> dict[str, str]:
-        content_type = r.text("content_type")
-        source_type = next(
-            (t for t in SOURCE_TYPES if t.casefold() == content_type.casefold()), "Other"
-        )
+        source_type = _SOURCE_TYPE_BY_FOLD.get(r.text("content_type").casefold(), "Other")
         return {
             "headline": r.text("headline"),
             "details": r.text("details"),

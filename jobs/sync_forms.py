@@ -43,6 +43,7 @@ from jobs.mention_form import MentionForm
 from jobs.on_its_way import CONTENT_FIELDS, OnItsWay, same_content, submitted_content
 from jobs.responses import FormResponse, StoredResponse, edit_key, identify
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
+from jobs.sync_known import ReadMark, mark_change
 from jobs.sync_settled import remember, settled_report
 from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
@@ -88,6 +89,12 @@ class FormInputs:
     fingerprint: str = ""
     #: the State tab's sync_settled.SETTLED_KEY value as read (None: no such row)
     settled: str | None = None
+    #: per form: the responses of the export's marked beginning, left unread because the
+    #: long way would find each unchanged, and that file's warnings (jobs/sync_known.py)
+    known: Mapping[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    #: the mark of this read of the submissions export (None: keep none), and State's as read
+    mark: ReadMark | None = None
+    kept_mark: str | None = None
 
 
 def next_id_number(ids: Iterable[object], prefix: str) -> int:
@@ -121,8 +128,12 @@ def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
     }
     for name, handler in handlers.items():
         batch = _latest_by_id(inputs.responses.get(name, ()))
-        sync.counts["responses"] += len(batch)
-        for response, known in identify(batch, sync.stored(name), _SUMMARY[name]):
+        unread, file_warnings = inputs.known.get(name, (0, ()))
+        sync.counts["responses"] += len(batch) + unread
+        sync.counts["unchanged"] += unread
+        warnings.update(dict.fromkeys(file_warnings if unread else ()))
+        stored = sync.stored(name) if batch else ()
+        for response, known in identify(batch, stored, _SUMMARY[name]):
             changed = not known and handler(response)
             if not changed:
                 sync.counts["unchanged"] += 1
@@ -139,8 +150,10 @@ def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
     sync.lines.extend(answers.lines)
     sync.counts.update(mentions_reported=len(sync.mentions.added))
     changes = sync.changes() + answers.changes
+    changes = changes + mark_change(snapshot, changes, inputs.mark, inputs.kept_mark)
     lines = [
-        f"{name}: {len(inputs.responses.get(name, ()))} response(s) in {where}"
+        f"{name}: {len(inputs.responses.get(name, ())) + inputs.known.get(name, (0,))[0]} "
+        f"response(s) in {where}"
         for name, where in inputs.sources.items()
         if name in inputs.responses  # a form that was not read is a problem, not "0 responses"
     ]

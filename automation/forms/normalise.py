@@ -192,10 +192,21 @@ def _stamp_match(text: str) -> tuple[str, re.Match[str] | None]:
 
 
 def _decide(
-    matches: Iterable[tuple[str, re.Match[str] | None]], default: bool, place: str
+    matches: Iterable[tuple[str, re.Match[str] | None]],
+    default: bool,
+    place: str,
+    proofs: tuple[str, str] = ("", ""),
 ) -> DateOrder:
     """decide_day_first on each timestamp's text and match, made once per row by the caller."""
-    day_proof = month_proof = ""
+    return _order(*_proofs(matches, proofs), default, place)
+
+
+def _proofs(
+    matches: Iterable[tuple[str, re.Match[str] | None]], found: tuple[str, str] = ("", "")
+) -> tuple[str, str]:
+    """The first timestamp proving day-first and the first proving month-first ('' for none),
+    after those `found` already (in the rows before these)."""
+    day_proof, month_proof = found
     for text, m in matches:
         if not m or m["a"] is None or m["s2"] == ".":
             continue  # year-first and dotted dates prove nothing
@@ -204,6 +215,10 @@ def _decide(
             day_proof = text
         if b > 12 and not month_proof:
             month_proof = text
+    return day_proof, month_proof
+
+
+def _order(day_proof: str, month_proof: str, default: bool, place: str) -> DateOrder:
     if day_proof and month_proof:
         raise InputError(
             f"timestamps mix day-first ({day_proof!r}) and month-first ({month_proof!r}) dates",
@@ -289,19 +304,60 @@ def responses_from_table(
     number of the first value row (the header is row 1). Blank rows are
     skipped; row numbers still count them, so places match what people see.
     """
+    return read_table(
+        form_name, header, rows, source=source, tz=tz, day_first=day_first, first_row=first_row
+    ).responses
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A table's responses, with what reading the rows after them needs to know of these."""
+
+    responses: list[FormResponse]
+    order: DateOrder
+    #: the first timestamps proving day-first and month-first ('' when none did)
+    proofs: tuple[str, str]
+    #: the warnings about the whole table (its header)
+    warnings: tuple[str, ...]
+    #: which column holds which answer, as text (equal texts: the rows are read alike)
+    columns: str = ""
+
+
+def read_table(
+    form_name: str,
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
+    *,
+    source: str,
+    tz: ZoneInfo,
+    day_first: bool,
+    first_row: int = 2,
+    sample: Sequence[Sequence[object]] | None = None,
+    proofs: tuple[str, str] = ("", ""),
+) -> TableRead:
+    """responses_from_table, for `rows` that may follow rows read before (csv_export's tail).
+
+    `sample` is the table's first value rows when `rows` are not (the headers are matched
+    on them); `proofs` what those earlier rows proved about the date order.
+    """
     form = FORMS[form_name]
     body = [
         (first_row + i, cells)
         for i, cells in enumerate([_cell(v) for v in row] for row in rows)
         if any(cells)
     ]
-    columns, warnings = map_headers(
-        form, header, source=source, sample=[cells for _, cells in body[:50]]
+    first = (
+        [cells for _, cells in body[:50]]
+        if sample is None
+        else [c for c in ([_cell(v) for v in row] for row in sample) if any(c)][:50]
     )
+    columns, warnings = map_headers(form, header, source=source, sample=first)
+    mapping = repr(sorted(columns.items()))
     stamp_col, email_col = columns.pop("__timestamp__"), columns.pop("__email__", None)
     stamps = [_at(cells, stamp_col) for _, cells in body]
     matches = [_stamp_match(stamp) for stamp in stamps]  # once per row: the order, then the time
-    order = _decide(zip(stamps, (m for _, m in matches), strict=True), day_first, source)
+    proofs = _proofs(zip(stamps, (m for _, m in matches), strict=True), proofs)
+    order = _order(*proofs, day_first, source)
     file_warnings = tuple(warnings)
     questions = {q.field: q for q in form.questions}
     # The text answers (most of them) are the cell as it is; only the others need _answer.
@@ -337,7 +393,7 @@ def responses_from_table(
                 edit_key=edit_key(form_name, email, answers),
             )
         )
-    return responses
+    return TableRead(responses, order, proofs, file_warnings, mapping)
 
 
 def _at(cells: Sequence[str], col: int | None) -> str:

@@ -29,6 +29,7 @@ from automation.workspace import Workspace
 from jobs.base import Plan
 from jobs.cadence import CadencePlan, CalendarInputs
 from jobs.cadence_calendar import FILE_NAME as CALENDAR_FILE
+from jobs.form_inputs import FormInputs
 from jobs.guide.job import HTML_NAME, MARKDOWN_NAME, GuidePlan
 from jobs.guide.previous import PreviousGuide, previous_guide
 from jobs.inbox_mentions import known_mentions
@@ -36,7 +37,6 @@ from jobs.ingest_alerts import FeedEntry, FeedInputs
 from jobs.ingest_inbox import InboxInputs, known_message_ids
 from jobs.responses import FormResponse, newest_response
 from jobs.sync_forms import TABS as SYNC_FORMS_TABS
-from jobs.sync_forms import FormInputs
 from jobs.sync_known import (
     KNOWN_KEY,
     KNOWN_VERSION,

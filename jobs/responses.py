@@ -229,3 +229,13 @@ def edit_key(form: str, email: str, answers: Mapping[str, Answer]) -> str:
     if not headline or not address:
         return ""
     return f"{form}|{address}|{headline}"
+
+
+def latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
+    """One response per id (the latest version), oldest first so Q numbers follow time."""
+    latest: dict[str, FormResponse] = {}
+    for r in responses:
+        seen = latest.get(r.response_id)
+        if seen is None or r.submitted_at > seen.submitted_at:
+            latest[r.response_id] = r
+    return sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))

@@ -30,8 +30,7 @@ hold (Held From New), so nothing is scheduled by mistake.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cached_property
 
@@ -39,11 +38,12 @@ from jobs import reasons as why
 from jobs.approval_answers import record_answers
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
+from jobs.form_inputs import FormInputs
 from jobs.mention_form import MentionForm
 from jobs.on_its_way import CONTENT_FIELDS, OnItsWay, same_content, submitted_content
-from jobs.responses import FormResponse, StoredResponse, edit_key, identify
+from jobs.responses import FormResponse, StoredResponse, edit_key, identify, latest_by_id
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
-from jobs.sync_known import ReadMark, mark_change
+from jobs.sync_known import mark_change
 from jobs.sync_settled import remember, settled_report
 from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
@@ -77,26 +77,6 @@ _SOURCE_TYPE_BY_FOLD = {t.casefold(): t for t in reversed(SOURCE_TYPES)}
 MAX_LISTED = 20
 
 
-@dataclass(frozen=True)
-class FormInputs:
-    """What gather found: each form's responses, and forms that could not be read."""
-
-    responses: Mapping[str, Sequence[FormResponse]] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
-    sources: Mapping[str, str] = field(default_factory=dict)
-    #: a digest of everything the plan reads (the exports as bytes, the tabs, the settings),
-    #: when the shell can tell it cheaply (jobs/sync_settled.py); '' when it cannot
-    fingerprint: str = ""
-    #: the State tab's sync_settled.SETTLED_KEY value as read (None: no such row)
-    settled: str | None = None
-    #: per form: the responses of the export's marked beginning, left unread because the
-    #: long way would find each unchanged, and that file's warnings (jobs/sync_known.py)
-    known: Mapping[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
-    #: the mark of this read of the submissions export (None: keep none), and State's as read
-    mark: ReadMark | None = None
-    kept_mark: str | None = None
-
-
 def next_id_number(ids: Iterable[object], prefix: str) -> int:
     """The number after the highest '<prefix>-nnnn' among `ids` (1 when there is none)."""
     pattern = re.compile(rf"\s*{re.escape(prefix)}-(\d+)\s*", re.IGNORECASE)
@@ -127,7 +107,7 @@ def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
         "mention": sync.mentions.take,
     }
     for name, handler in handlers.items():
-        batch = _latest_by_id(inputs.responses.get(name, ()))
+        batch = latest_by_id(inputs.responses.get(name, ()))
         unread, file_warnings = inputs.known.get(name, (0, ()))
         sync.counts["responses"] += len(batch) + unread
         sync.counts["unchanged"] += unread
@@ -142,9 +122,7 @@ def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
                 if changed or not warning.startswith(response.place + ":"):
                     warnings[warning] = None
     # Approval answers: their own record (jobs/approval_answers.py), merged into the one write.
-    answers = record_answers(
-        snapshot, _latest_by_id(inputs.responses.get("approval", ())), settings
-    )
+    answers = record_answers(snapshot, latest_by_id(inputs.responses.get("approval", ())), settings)
     sync.counts["approvals"] = answers.recorded
     sync.problems.extend(answers.problems)
     sync.lines.extend(answers.lines)
@@ -637,16 +615,6 @@ _SUMMARY: Mapping[str, Callable[[FormResponse], str]] = {
     "feedback": lambda r: r.text("text"),
     "mention": lambda r: " ".join(r.text("text").split()),
 }
-
-
-def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
-    """One response per id (the latest version), oldest first so Q numbers follow time."""
-    latest: dict[str, FormResponse] = {}
-    for r in responses:
-        seen = latest.get(r.response_id)
-        if seen is None or r.submitted_at > seen.submitted_at:
-            latest[r.response_id] = r
-    return sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))
 
 
 JOB = Job(

@@ -31,7 +31,7 @@ from xml.sax.saxutils import escape
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from automation.store import keys
-from sheets_schema.cells import cell_to_text, date_pattern, to_serial, typed
+from sheets_schema.cells import cell_to_text, date_pattern, datetime_serial, to_serial, typed
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update, require_columns
 
@@ -474,7 +474,7 @@ def cell_xml(
     if isinstance(value, bool):
         value = "Yes" if value else "No"
     if column[0] is Kind.DATETIME and type(value) is str and column[1] is not None:
-        serial = _datetime_serial(value)  # the times a sync writes: typed's answer, sooner
+        serial = datetime_serial(value)  # the times a sync writes: typed's answer, sooner
         if serial is not None:
             style = str(styles.date_style(column[1])).encode()
             return {b"s": style, b"t": b"n"}, f"<v>{serial!r}</v>".encode()
@@ -487,27 +487,6 @@ def cell_xml(
     if isinstance(held, (int, float)):
         return {b"t": b"n"}, f"<v>{held!r}</v>".encode()
     return _text_cell(str(value))
-
-
-_ISO_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?")
-_EPOCH_ORDINAL = date(1899, 12, 30).toordinal()  # sheets_schema.cells.SERIAL_EPOCH's day
-
-
-def _datetime_serial(text: str) -> int | float | None:
-    """to_serial(typed(DATETIME, text)) for ISO text with a time, without making the datetime;
-    None for any other text (typed then says what it is)."""
-    m = _ISO_TIME.fullmatch(text.strip())
-    if m is None:
-        return None
-    year, month, day, hour, minute, second = (int(g) if g else 0 for g in m.groups())
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    try:
-        days = date(year, month, day).toordinal() - _EPOCH_ORDINAL
-    except ValueError:
-        return None
-    seconds = hour * 3600 + minute * 60 + second
-    return days + seconds / 86400 if seconds else days
 
 
 #: the kinds whose text `typed` may turn into a date or number

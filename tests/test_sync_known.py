@@ -201,3 +201,27 @@ def test_a_new_row_within_a_minute_of_the_same_persons_marked_one_is_read_the_lo
     assert unread(folders[0]) == 0
     short, long = sync(folders[0], 30), sync(folders[1], 30)
     assert written(folders[0]) == written(folders[1]) and short.counts == long.counts
+
+
+def test_an_export_whose_last_line_has_no_line_end_is_read_after_its_mark(
+    tmp_path: Path,
+) -> None:
+    """The marked bytes end inside the last line; the new export goes on with its line end."""
+    folders = [tmp_path / "short", tmp_path / "long"]
+
+    def unended(folder: Path, n: int) -> None:
+        write_export(folder, export_rows(n))
+        export = folder / "forms" / "submissions.csv"
+        export.write_bytes(export.read_bytes().removesuffix(b"\r\n"))
+
+    folders[0].mkdir()
+    unended(folders[0], 5)
+    assert run_job(workspace_for(folders[0]), "sync-forms", NOW).ok
+    shutil.copytree(folders[0], folders[1])
+    XlsxStore(folders[1] / "workbook.xlsx").apply(Changes(deletes=(Delete("State", (KNOWN_KEY,)),)))
+    for folder in folders:
+        unended(folder, 8)
+    assert unread(folders[0]) == 5
+    short, long = sync(folders[0], 30), sync(folders[1], 30)
+    assert written(folders[0]) == written(folders[1]) and short.counts == long.counts
+    assert short.counts["submissions_accepted"] == 3 and short.lines == long.lines

@@ -83,11 +83,14 @@ class CsvExportSource:
         """The read of the rows after the marked bytes; None when the long way must read all."""
         size = mark.size
         prefix = data[:size]
-        if not basis or mark.basis != basis or len(data) < size or not _whole_lines(prefix):
+        if not basis or mark.basis != basis or len(data) < size or not _between_records(prefix):
             return None
         if hashlib.sha256(prefix).hexdigest() != mark.sha:
             return None
-        known = prefix.decode(codec)
+        try:
+            known = prefix.decode(codec)
+        except UnicodeDecodeError:
+            return None  # read another way now (the new rows are not UTF-8)
         if not text.startswith(known):
             return None
         delimiter = _delimiter(text)
@@ -95,10 +98,11 @@ class CsvExportSource:
         try:
             header = next(head, None)
             sample = list(itertools.islice((r for r in head if any(c.strip() for c in r)), 50))
-            rows = self._rows(text[len(known) :], delimiter)
+            rest = _rest(text[len(known) :], prefix)
+            rows = self._rows(rest, delimiter) if rest is not None else []
         except (InputError, csv.Error):
             return None
-        if header is None:
+        if header is None or rest is None:
             return None
         # The columns are matched on the first 50 rows, as the long way matches them.
         sample += itertools.islice((r for r in rows if any(c.strip() for c in r)), 50 - len(sample))
@@ -143,7 +147,7 @@ class CsvExportSource:
         before: ReadMark | None,
     ) -> ReadMark | None:
         """The mark of this read; None when the next read could not start after it."""
-        if not basis or codec == "utf-16" or not _whole_lines(data):
+        if not basis or codec == "utf-16" or not _between_records(data):
             return None
         last = _minute(responses[-1]) if responses else ""
         return ReadMark(
@@ -259,9 +263,26 @@ class ExportRead:
     mark: ReadMark | None = None
 
 
-def _whole_lines(data: bytes) -> bool:
-    """Whether `data` ends a CSV record: a line end outside any quoted answer."""
-    return data.endswith(b"\n") and data.count(b'"') % 2 == 0
+def _between_records(data: bytes) -> bool:
+    """Whether `data` ends outside any quoted answer: at the end of a CSV record, when what
+    follows starts a line (_rest)."""
+    return bool(data) and data.count(b'"') % 2 == 0
+
+
+def _rest(text: str, prefix: bytes) -> str | None:
+    """The text after the marked bytes as records of their own; None when it is not.
+
+    A marked export that did not end its last line (Google's may not) must be followed by
+    the line end that ends it; one that ended with CR may be followed by the LF of a CRLF.
+    """
+    if prefix.endswith(b"\n") or not text:
+        return text
+    if prefix.endswith(b"\r"):
+        return text[1:] if text.startswith("\n") else text
+    for end in ("\r\n", "\n", "\r"):
+        if text.startswith(end):
+            return text[len(end) :]
+    return None  # the marked last line goes on: the long way
 
 
 def _minute(response: FormResponse) -> str:

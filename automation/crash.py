@@ -36,10 +36,11 @@ POINTS: dict[str, str] = {
     "ledger.prepared": "the transport has prepared each message (Maildir keys, Gmail drafts)",
     "ledger.pending": "the Pending rows are written: the intent to send, before anything goes",
     "ledger.sent": "one more message has gone through the transport; its row is still Pending",
+    "outbox.synced": "the batch's files in the Maildir's tmp/ are on disk, none yet in new/",
     "ledger.confirmed": "the Sent (or Failed, Deferred) rows of the batch are written",
     "run.file": "one more output file (the guide) is in place",
     "xlsx.temp_saved": "the workbook is saved to its temporary file, not yet renamed over it",
-    "outbox.temp_written": "a message is in the Maildir's tmp/, not yet moved into new/",
+    "outbox.temp_written": "a message is written in the Maildir's tmp/, not yet on disk or in new/",
     "smtp.accepted": "the SMTP server accepted a message; the ledger has not heard yet",
 }
 

@@ -32,6 +32,7 @@ POINTS = (
     "ledger.pending",
     "outbox.temp_written",
     "ledger.sent",
+    "outbox.synced",
     "ledger.confirmed",
 )
 

@@ -69,6 +69,7 @@ _MAIL = (
     "ledger.pending",
     "outbox.temp_written",
     "ledger.sent",
+    "outbox.synced",
     "ledger.confirmed",
 )
 #: the intent write is the first save of a job that writes nothing of its own

@@ -171,19 +171,24 @@ def test_a_crash_between_send_and_confirm_does_not_send_twice(tmp_path: Path) ->
     assert run(ws, batch).counts() == {"sent": 0, "already_sent": 2}
 
 
-def test_killed_after_the_second_of_three_messages_the_next_run_sends_only_the_third(
-    tmp_path: Path,
+@pytest.mark.parametrize("point", ["ledger.sent@2", "outbox.synced"])
+def test_killed_before_the_outbox_delivered_its_batch_the_next_run_delivers_each_message_once(
+    tmp_path: Path, point: str
 ) -> None:
+    """The outbox delivers a batch when it is closed: a run killed before that (two of three
+    messages written, or all three on disk) leaves them in tmp/, where nothing is delivered."""
     ws = workbook_workspace(tmp_path)
     batch = [message(e) for e in ("ann@example.org", "bob@example.org", "eve@example.org")]
-    die_at("ledger.sent@2", lambda: run(ws, batch))
-    assert outbox(tmp_path) == ["ann@example.org", "bob@example.org"]
+    die_at(point, lambda: run(ws, batch))
+    assert outbox(tmp_path) == []
+    assert len(list((tmp_path / "outbox" / "tmp").iterdir())) == (2 if "@2" in point else 3)
     assert [r["status"] for r in sent_rows(ws)] == ["Pending"] * 3
 
-    assert run(ws, batch).counts() == {"sent": 1, "recovered": 2}
+    assert run(ws, batch).counts() == {"sent": 3}
     assert outbox(tmp_path) == ["ann@example.org", "bob@example.org", "eve@example.org"]
     assert [r["status"] for r in sent_rows(ws)] == ["Sent"] * 3
     assert not list((tmp_path / "mail-spool").iterdir())
+    assert not list((tmp_path / "outbox" / "tmp").iterdir())
 
 
 def test_a_pending_message_that_never_reached_the_outbox_is_sent_once(tmp_path: Path) -> None:

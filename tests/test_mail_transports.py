@@ -45,6 +45,7 @@ def test_outbox_writes_a_maildir_that_python_reads_back(tmp_path: Path) -> None:
     for msg in (first, second):
         key = mailer.prepare(msg)
         assert mailer.send(msg, key).transport_id == key == maildir_key(msg["Message-ID"])
+    mailer.close()  # the ledger closes the transport after each batch
     box = mailbox.Maildir(tmp_path / "outbox", create=False)
     assert len(box) == 2
     parsed = sorted(
@@ -68,7 +69,49 @@ def test_outbox_sending_the_same_message_twice_stores_it_once(tmp_path: Path) ->
     key = mailer.prepare(msg)
     mailer.send(msg, key)
     mailer.send(msg, key)
+    mailer.close()
+    mailer.send(msg, key)
+    mailer.close()
     assert len(mailbox.Maildir(tmp_path / "outbox")) == 1
+
+
+def test_outbox_delivers_a_batch_when_it_is_closed_and_a_batch_cut_short_is_sent_again(
+    tmp_path: Path,
+) -> None:
+    """Files wait in tmp/ (not delivered, as Maildir has it) until the batch is closed; a run
+    killed before that leaves them there, and the re-run delivers each once."""
+    mailer = OutboxMailer(tmp_path / "outbox")
+    msg = composed(tmp_path)
+    message_id, key = str(msg["Message-ID"]), mailer.prepare(msg)
+    mailer.send(msg, key)
+    assert [p.name for p in (tmp_path / "outbox" / "tmp").iterdir()] == [key]
+    assert len(mailbox.Maildir(tmp_path / "outbox")) == 0
+    # The run dies here; the next run's transport finds nothing delivered and sends it again.
+    again = OutboxMailer(tmp_path / "outbox")
+    assert again.resolve(message_id, key) == "not_sent"
+    again.send(msg, key)
+    again.close()
+    assert again.resolve(message_id, key) == "sent"
+    assert not list((tmp_path / "outbox" / "tmp").iterdir())
+    box = mailbox.Maildir(tmp_path / "outbox")
+    assert [box.get_bytes(k) for k in box.keys()] == [msg.as_bytes(policy=policy.SMTP)]
+
+
+def test_outbox_that_cannot_deliver_its_batch_says_so_and_nothing_counts_as_sent(
+    tmp_path: Path,
+) -> None:
+    mailer = OutboxMailer(tmp_path / "outbox")
+    msg = composed(tmp_path)
+    key = mailer.prepare(msg)
+    mailer.send(msg, key)
+    new = tmp_path / "outbox" / "new"
+    new.rmdir()
+    new.write_text("a file where the folder was")
+    with pytest.raises(TransportDown, match="cannot deliver 1 message.*stay Pending"):
+        mailer.close()
+    new.unlink()
+    new.mkdir()
+    assert mailer.resolve(str(msg["Message-ID"]), key) == "not_sent"
 
 
 def test_outbox_resolves_a_message_even_after_a_mail_client_marked_it_read(tmp_path: Path) -> None:
@@ -78,6 +121,7 @@ def test_outbox_resolves_a_message_even_after_a_mail_client_marked_it_read(tmp_p
     key = mailer.prepare(msg)
     assert mailer.resolve(message_id, key) == "not_sent"
     mailer.send(msg, key)
+    mailer.close()
     assert mailer.resolve(message_id, key) == "sent"
     # A client moves it to cur/ with flags, under a name of its own.
     (tmp_path / "outbox" / "new" / key).rename(

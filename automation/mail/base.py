@@ -17,8 +17,10 @@ Before anything goes, `delivered(message_id)` asks the transport's own record
 (the Maildir's files, Gmail's Sent mailbox, the SMTP journal), which no person
 edits: a message it has is never sent again, whatever the Sent tab says.
 
-A transport may also have `close()`; the ledger calls it after a batch (SMTP
-keeps one connection open for the batch).
+A transport may also have `close()`; the ledger calls it after a batch, before
+it records anything Sent (SMTP keeps one connection open for the batch; the
+outbox delivers the batch's files there, all made durable at once). A close
+that fails leaves the batch's rows Pending, for `resolve` on the next run.
 """
 
 from __future__ import annotations

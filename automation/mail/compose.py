@@ -12,7 +12,6 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_datetime
@@ -32,6 +31,7 @@ from jinja2 import (
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
+from automation.mail import wire
 from sheets_schema.errors import ConfigError
 from sheets_schema.values import is_http_url, parse_date, parse_datetime
 
@@ -177,9 +177,12 @@ def render(
     return text.strip() + "\n", _INLINER.inline(html)
 
 
-def _address(name: str, email: str, place: str) -> Address:
+def _address(name: str, email: str, place: str) -> str:
+    """The header text of an address, quoted as needed; a malformed one stops the run."""
     try:
-        return Address(display_name=clean_header_text(name), addr_spec=clean_header_text(email))
+        return str(
+            Address(display_name=clean_header_text(name), addr_spec=clean_header_text(email))
+        )
     except (ValueError, IndexError) as exc:  # headerregistry rejects malformed addresses
         raise ConfigError(
             f"{email!r} is not an address mail can be sent to ({exc})",
@@ -208,36 +211,43 @@ def compose(
         subject=clean_header_text(message.subject),
     )
     text, html = render(message.template, context, search_path=search_path)
-
-    msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = _address(
-        settings.mail.sender_name, settings.mail.sender, f"{settings.path}: mail.sender"
-    )
-    msg["To"] = _address(message.to_name, message.to_email, f"message for {message.job}")
+    headers = [
+        (
+            "From",
+            _address(
+                settings.mail.sender_name, settings.mail.sender, f"{settings.path}: mail.sender"
+            ),
+        ),
+        ("To", _address(message.to_name, message.to_email, f"message for {message.job}")),
+    ]
     if settings.mail.reply_to:
-        msg["Reply-To"] = _address("", settings.mail.reply_to, f"{settings.path}: mail.reply_to")
-    msg["Subject"] = clean_header_text(message.subject)
-    msg["Date"] = rfc2822_datetime(now or datetime.now().astimezone())
-    msg["Message-ID"] = message.message_id(settings.sender_domain)
-    msg["X-Chorus-Job"] = clean_header_text(message.job)
-    msg["X-Chorus-Period"] = clean_header_text(message.period)
-    # RFC 3834: tells auto-responders (out-of-office) not to reply to a robot.
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
+        headers.append(
+            ("Reply-To", _address("", settings.mail.reply_to, f"{settings.path}: mail.reply_to"))
+        )
+    message_id = message.message_id(settings.sender_domain)
+    headers += [
+        ("Subject", clean_header_text(message.subject)),
+        ("Date", rfc2822_datetime(now or datetime.now().astimezone())),
+        ("Message-ID", message_id),
+        ("X-Chorus-Job", clean_header_text(message.job)),
+        ("X-Chorus-Period", clean_header_text(message.period)),
+        # RFC 3834: tells auto-responders (out-of-office) not to reply to a robot.
+        ("Auto-Submitted", "auto-generated"),
+    ]
+    html_body = wire.text_part(html, "html")
     if message.images:
-        html_part = msg.get_body(preferencelist=("html",))
-        assert isinstance(html_part, EmailMessage)
-        for image in message.images:
-            html_part.add_related(
+        images = [
+            wire.image_part(
                 image_bytes(image),
-                maintype="image",
-                subtype=image.mime_subtype,
-                cid=f"<{clean_header_text(image.cid)}>",
-                filename=clean_header_text(image.filename),
-                disposition="inline",
+                image.mime_subtype,
+                clean_header_text(image.cid),
+                clean_header_text(image.filename),
             )
-    return msg
+            for image in message.images
+        ]
+        html_body = wire.multipart("related", [html_body, *images], message_id)
+    body = wire.multipart("alternative", [wire.text_part(text, "plain"), html_body], message_id)
+    return wire.ComposedEmail(wire.message(headers, body))
 
 
 def image_bytes(image: InlineImage) -> bytes:

@@ -4,6 +4,15 @@ Nothing leaves the machine: people read what Chorus would have sent, and a
 relay or a mail client can pick the messages up from there. Each message is
 stored under a key derived from its Message-ID, so sending twice writes once
 and a crash is resolved by looking the key up.
+
+A batch is delivered as Maildir delivers: `send` writes each message's file
+in tmp/, and `close` (which the ledger calls after the batch, before it records
+anything Sent) makes every file of the batch durable at once, then moves each
+into new/. A file is in new/ only once its bytes are on disk, and a crash
+before `close` leaves files in tmp/, which are not delivered: their rows are
+still Pending and the next run sends them (the same names, written over).
+Syncing the batch together rather than each file as it is written is what
+lets 500 messages go in a fraction of a second instead of 500 disk waits.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import mailbox
 import os
+from concurrent.futures import ThreadPoolExecutor
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -38,6 +48,8 @@ class OutboxMailer:
         self._stamp: tuple[int, ...] = ()
         self._cur: set[str] | None = None
         self._cur_stamp = 0
+        #: keys written in tmp/ by this batch's `send`s, moved into new/ by `close`
+        self._written: list[str] = []
         try:
             self._box = mailbox.Maildir(self.folder, create=True)
         except OSError as exc:
@@ -51,27 +63,45 @@ class OutboxMailer:
         return maildir_key(str(msg["Message-ID"]))
 
     def send(self, msg: EmailMessage, prepared_id: str) -> SendResult:
+        """Write the message in tmp/; `close` delivers it with the rest of the batch."""
         key = prepared_id or self.prepare(msg)
-        if self._has_key(key):
+        if key in self._written or self._has_key(key):
             return SendResult(transport_id=key)  # already delivered: never twice
-        data = msg.as_bytes(policy=policy.SMTP)
-        tmp = self.folder / "tmp" / key
         try:
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            crash.reached("outbox.temp_written")
-            # Maildir's delivery rule: write in tmp/, then rename into new/. A copy a crash
-            # left in tmp/ is not delivered; resending writes the same name over it.
-            os.replace(tmp, self.folder / "new" / key)
+            # A copy a crash left in tmp/ is not delivered; resending writes the same name over it.
+            (self.folder / "tmp" / key).write_bytes(msg.as_bytes(policy=policy.SMTP))
         except OSError as exc:
             raise TransportDown(
                 f"cannot write to the outbox {self.folder}: {exc.strerror or exc}",
                 place="mail.outbox",
                 fix="check the folder exists, is writable and the disk is not full",
             ) from None
+        self._written.append(key)
+        crash.reached("outbox.temp_written")
         return SendResult(transport_id=key)
+
+    def close(self) -> None:
+        """Deliver the batch: every file written by `send` reaches the disk (the fsyncs run
+        side by side, so the disk waits once for the batch), then moves from tmp/ into new/."""
+        written, self._written = self._written, []
+        if not written:
+            return
+        tmp, new = self.folder / "tmp", self.folder / "new"
+        try:
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                list(pool.map(_fsync, (tmp / key for key in written)))
+            crash.reached("outbox.synced")
+            for key in written:
+                os.replace(tmp / key, new / key)
+            _fsync(new)
+        except OSError as exc:
+            raise TransportDown(
+                f"cannot deliver {len(written)} message(s) into the outbox {self.folder}: "
+                f"{exc.strerror or exc}; what is not in new/ was not delivered, its Sent rows "
+                "stay Pending and the next run sends it",
+                place="mail.outbox",
+                fix="check the folder exists, is writable and the disk is not full, then re-run",
+            ) from None
 
     def delivered(self, message_id: str) -> bool:
         """Whether the Maildir holds the message: its file by key, or (moved or renamed by a
@@ -130,6 +160,15 @@ class OutboxMailer:
             with self._box.get_file(key) as handle:
                 found.append(parser.parse(handle))  # type: ignore[arg-type]
         return found
+
+
+def _fsync(path: Path) -> None:
+    """Make a file's bytes (or a folder's entries) durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _mtime(folder: Path) -> int:

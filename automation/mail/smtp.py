@@ -24,6 +24,7 @@ import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from email.message import EmailMessage
+from email.utils import getaddresses
 from typing import TYPE_CHECKING
 
 from automation import crash
@@ -128,8 +129,7 @@ class SmtpMailer:
         attempts = len(self.retry_delays) + 1
         for attempt in range(1, attempts + 1):
             try:
-                conn = self._connection()
-                conn.send_message(msg)
+                _submit(self._connection(), msg)
             except (OSError, smtplib.SMTPException) as exc:  # ssl and smtplib errors included
                 self._drop()
                 error = self._refusal(exc, attempts, last=attempt == attempts)
@@ -262,6 +262,19 @@ class SmtpMailer:
             except OSError:
                 pass
             self._conn = None
+
+
+def _submit(conn: smtplib.SMTP, msg: EmailMessage) -> None:
+    """Hand `msg` to the server as the bytes it was composed as (a composed message is never
+    written out again); smtplib's send_message, which asks for SMTPUTF8, when an address is
+    not ASCII or the message has a Bcc to strip."""
+    sender = getaddresses([str(msg.get("Sender") or msg.get("From") or "")])[0][1]
+    fields = [str(value) for name in ("To", "Cc") for value in msg.get_all(name, [])]
+    recipients = [address for _, address in getaddresses(fields)]
+    if "Bcc" in msg or not "".join([sender, *recipients]).isascii():
+        conn.send_message(msg)
+        return
+    conn.sendmail(sender, recipients, msg.as_bytes())
 
 
 def _text(reply: bytes | str) -> str:

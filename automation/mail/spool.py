@@ -13,10 +13,10 @@ import os
 from collections.abc import Iterable
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from automation.mail.wire import from_wire
 from sheets_schema.errors import MailError
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class Spool:
         path = self._path(message_id)
         if not path.exists():
             return None
-        return BytesParser(policy=policy.SMTP).parsebytes(path.read_bytes())
+        return from_wire(path.read_bytes())
 
     def drop(self, message_id: str) -> None:
         self._path(message_id).unlink(missing_ok=True)

@@ -21,7 +21,7 @@ import pandas as pd
 from automation.archive import gather_archive, write_archive
 from automation.feeds import fetch_feed, parse_feed
 from automation.forms.base import FormSource
-from automation.forms.csv_export import CsvExportSource
+from automation.forms.csv_export import CsvExportSource, ExportRead
 from automation.forms.prefill import approval_links
 from automation.share_inputs import analytics_exports, share_inputs
 from automation.store.xlsx_read import XlsxSnapshot
@@ -29,6 +29,7 @@ from automation.workspace import Workspace
 from jobs.base import Plan
 from jobs.cadence import CadencePlan, CalendarInputs
 from jobs.cadence_calendar import FILE_NAME as CALENDAR_FILE
+from jobs.form_inputs import FormInputs
 from jobs.guide.job import HTML_NAME, MARKDOWN_NAME, GuidePlan
 from jobs.guide.previous import PreviousGuide, previous_guide
 from jobs.inbox_mentions import known_mentions
@@ -36,7 +37,15 @@ from jobs.ingest_alerts import FeedEntry, FeedInputs
 from jobs.ingest_inbox import InboxInputs, known_message_ids
 from jobs.responses import FormResponse, newest_response
 from jobs.sync_forms import TABS as SYNC_FORMS_TABS
-from jobs.sync_forms import FormInputs
+from jobs.sync_known import (
+    KNOWN_KEY,
+    KNOWN_VERSION,
+    MARKED_FORM,
+    may_pair,
+    read_mark,
+    submissions_digest,
+    tab_pairs,
+)
 from jobs.sync_settled import SETTLED_KEY, SETTLED_VERSION, settled_report
 from sheets_schema.errors import ChorusError
 from sheets_schema.forms import FORMS
@@ -103,9 +112,13 @@ def form_responses(workspace: Workspace, now: datetime, snapshot: Snapshot) -> F
             return quick
     responses: dict[str, Sequence[FormResponse]] = {}
     described: dict[str, str] = {}
+    marked = _marked_read(workspace, snapshot, sources)
     for name, source in sources.items():
         try:
             described[name] = source.describe()
+            if name == MARKED_FORM and marked is not None:
+                responses[name] = marked[0].responses
+                continue
             responses[name] = source.responses(since=_since(workspace, snapshot, name, source))
         except ChorusError as exc:
             problems.append(f"the {name} form was not read: {exc}")
@@ -113,7 +126,46 @@ def form_responses(workspace: Workspace, now: datetime, snapshot: Snapshot) -> F
         # of the bytes the responses were read from, not of the files as they are now
         read = {n: s.read_digest for n, s in exports.items()}
         fingerprint = _fingerprint(workspace, snapshot, read) if all(read.values()) else ""
-    return FormInputs(responses, tuple(problems), described, fingerprint, settled)
+    if marked is None or MARKED_FORM not in responses:
+        return FormInputs(responses, tuple(problems), described, fingerprint, settled)
+    export, kept = marked
+    known = {MARKED_FORM: (export.unread, export.warnings)} if export.unread else {}
+    return FormInputs(
+        responses, tuple(problems), described, fingerprint, settled, known, export.mark, kept
+    )
+
+
+def _marked_read(
+    workspace: Workspace, snapshot: Snapshot, sources: dict[str, FormSource]
+) -> tuple[ExportRead, str | None] | None:
+    """The submissions export read after its mark when that holds (jobs/sync_known.py), with
+    the State value as read; None where no mark is kept (another source, a workbook without State).
+
+    The export is read here, so an export that cannot be read raises its ChorusError later,
+    when the loop reads it the plain way.
+    """
+    source = sources.get(MARKED_FORM)
+    if not isinstance(source, CsvExportSource) or not isinstance(snapshot, XlsxSnapshot):
+        return None
+    state = snapshot.optional(STATE_TAB)
+    if state is None:
+        return None
+    kept = _state_value(state, KNOWN_KEY)
+    basis = hashlib.sha256(
+        "\n".join(
+            [KNOWN_VERSION, code_version(), repr(workspace.settings), source.describe()]
+        ).encode()
+    ).hexdigest()
+    mark = read_mark(kept)
+    if mark is not None and mark.submissions != submissions_digest(tab_pairs(snapshot)):
+        mark = None  # Submissions is not as the marking write left it
+    try:
+        read = source.read(mark, basis)
+        if read.unread and may_pair(read.responses, snapshot, workspace.settings.tz):
+            read = source.read(None, basis)
+    except ChorusError:
+        return None
+    return read, kept
 
 
 def _since(
@@ -137,9 +189,14 @@ def _since(
 
 def _settled_value(state: pd.DataFrame | None) -> str | None:
     """The State tab's sync-forms record, None when there is none."""
+    return _state_value(state, SETTLED_KEY)
+
+
+def _state_value(state: pd.DataFrame | None, key: str) -> str | None:
+    """The State tab's value for `key`, None when there is no such row."""
     if state is None or state.empty:
         return None
-    found = state.loc[state["key"].str.strip() == SETTLED_KEY, "value"]
+    found = state.loc[state["key"].str.strip() == key, "value"]
     return str(found.iloc[0]) if len(found) else None
 
 

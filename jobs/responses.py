@@ -124,10 +124,24 @@ def row_response_id(form: str, submitted_at: datetime, email: str, ordinal: int 
     or mangle an accent). Two responses of one person in one minute of one
     file are told apart by `ordinal`, their order in the file.
     """
-    minute = submitted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-    payload = json.dumps([form, minute, email.strip().lower()], separators=(",", ":"))
+    utc = submitted_at.astimezone(UTC)
+    minute = (
+        utc.isoformat(timespec="minutes")[:16] + "Z"  # several times faster than strftime
+        if utc.year >= 1000
+        else utc.strftime("%Y-%m-%dT%H:%MZ")
+    )
+    address = email.strip().lower()
+    if _plain_json(form) and _plain_json(address):  # what json.dumps writes, without its cost
+        payload = f'["{form}","{minute}","{address}"]'
+    else:
+        payload = json.dumps([form, minute, address], separators=(",", ":"))
     digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
     return DERIVED_PREFIX + digest + (f"-{ordinal}" if ordinal > 1 else "")
+
+
+def _plain_json(text: str) -> bool:
+    """Whether json.dumps writes `text` as it is between quotes (printable ASCII, no quote, no backslash)."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 @dataclass(frozen=True)
@@ -215,3 +229,13 @@ def edit_key(form: str, email: str, answers: Mapping[str, Answer]) -> str:
     if not headline or not address:
         return ""
     return f"{form}|{address}|{headline}"
+
+
+def latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
+    """One response per id (the latest version), oldest first so Q numbers follow time."""
+    latest: dict[str, FormResponse] = {}
+    for r in responses:
+        seen = latest.get(r.response_id)
+        if seen is None or r.submitted_at > seen.submitted_at:
+            latest[r.response_id] = r
+    return sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))

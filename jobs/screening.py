@@ -67,11 +67,16 @@ _MEDIA_HOSTS = (
     "unsplash.com",
     "imgur.com",
 )
+#: what an address must hold for _has_media to look closer (an extension or a host, lower-case)
+_MEDIA_MARKS = _MEDIA_EXTENSIONS + _MEDIA_HOSTS
 _MEDIA_WORDS = re.compile(
     r"\b(?:video|videos|image|images|photo|photos|photograph|photographs|"
     r"picture|pictures|footage|clip|infographic)\b",
     re.IGNORECASE,
 )
+#: what every match of _MEDIA_WORDS and of _SOURCE_WORDS holds, lower-cased (see _may_hold)
+_MEDIA_STEMS = ("video", "image", "photo", "picture", "footage", "clip", "infographic")
+_SOURCE_STEMS = ("source", "credit", "(c)", "courtesy of", "photo by", "copyright", "used with")
 _SOURCE_WORDS = re.compile(
     r"\bsource\b|\bcredits?\b|©|\(c\)|\bcourtesy of\b|\bphoto by\b|"
     r"\bcopyright\b|\bused with permission\b",
@@ -93,10 +98,13 @@ def screen(
     submitter = clean_text(item.get("submitted_by", "")).lower()
     text = f"{headline}\n{details}"
     everything = f"{text}\n{link}"
+    # ASCII text lower-cased: a look with `in` for the words a case-blind pattern needs
+    # tells most items in a fraction of the pattern's time that it cannot match (see _may_hold).
+    lowered = everything.lower() if everything.isascii() else None
     rules = settings.screening
     # The order of the flags is the order a coordinator reads them in the Flags column.
     flags = [
-        _confidential_flag(everything, rules.confidential_words),
+        _confidential_flag(everything, rules.confidential_words, lowered),
         _personal_data_flag(text, submitter),
         _permission_flag(permission),
         _blocked_site_flag(link, text, rules.blocked_domains),
@@ -105,9 +113,18 @@ def screen(
             _channels(item.get("channels", "")),
             rules.channel_limits,
         ),
-        _media_flag(everything, link),
+        _media_flag(everything, link, lowered),
     ]
     return [flag for flag in flags if flag]
+
+
+def _may_hold(lowered: str | None, stems: tuple[str, ...] | None) -> bool:
+    """False only when the text surely holds none of `stems`, lower-case ASCII parts that
+    every match of a pattern contains; `lowered` is the text lower-cased, None when the text
+    is not ASCII, and `stems` None when the words are not (case rules beyond ASCII: ask the pattern)."""
+    if lowered is None or stems is None:
+        return True
+    return any(stem in lowered for stem in stems)
 
 
 def _channels(value: object) -> list[str]:
@@ -115,9 +132,13 @@ def _channels(value: object) -> list[str]:
     return list(value) if isinstance(value, (list, tuple)) else split_multi(value)
 
 
-def _confidential_flag(everything: str, confidential_words: tuple[str, ...]) -> str:
+def _confidential_flag(
+    everything: str, confidential_words: tuple[str, ...], lowered: str | None = None
+) -> str:
     words = _confidential_words(tuple(confidential_words))
-    if not words or not _any_confidential(tuple(confidential_words)).search(everything):
+    if not words or not _may_hold(lowered, _first_parts(tuple(confidential_words))):
+        return ""
+    if not _any_confidential(tuple(confidential_words)).search(everything):
         return ""  # one search for all the words: most items mention none
     found = [word for word, pattern in words if pattern.search(everything)]
     if not found:
@@ -131,7 +152,8 @@ def _confidential_flag(everything: str, confidential_words: tuple[str, ...]) -> 
 
 def _personal_data_flag(text: str, submitter: str) -> str:
     """Email addresses (other than the submitter's own) and phone numbers in the text."""
-    emails = sorted({e for e in _EMAIL_RE.findall(text) if e.lower() != submitter})
+    found = _EMAIL_RE.findall(text) if "@" in text else ()
+    emails = sorted({e for e in found if e.lower() != submitter})
     shown = [*emails, *phone_numbers(text)]
     if not shown:
         return ""
@@ -154,7 +176,7 @@ def _permission_flag(permission: str | None) -> str:
 
 def blocked_sites(link: str, text: str, blocked_domains: Sequence[str]) -> list[str]:
     """The blocked hosts an item links to, in its Link or anywhere in its text."""
-    if not any(d.strip() for d in blocked_domains):
+    if not blocked_domains or not any(d.strip() for d in blocked_domains):
         return []
     return blocked_links([link, *_URL_RE.findall(text)], blocked_domains)
 
@@ -169,8 +191,10 @@ def blocked_reason(hosts: Sequence[str], *, sent: bool = True) -> str:
 
 def defang(text: str, blocked_domains: Sequence[str]) -> str:
     """`text` with each blocked address written so nothing links it: hxxp://evil[.]example/a."""
+    if not blocked_domains or not text:
+        return text
     domains = tuple(d.strip().lower().lstrip(".") for d in blocked_domains if d.strip())
-    if not domains or not text:
+    if not domains:
         return text
     return _defang_pattern(domains).sub(_defanged, text)
 
@@ -217,8 +241,10 @@ def _too_long_flags(
     return flags
 
 
-def _media_flag(everything: str, link: str) -> str:
-    if _has_media(everything, link) and not _SOURCE_WORDS.search(everything):
+def _media_flag(everything: str, link: str, lowered: str | None = None) -> str:
+    if _has_media(everything, link, lowered) and not (
+        _may_hold(lowered, _SOURCE_STEMS) and _SOURCE_WORDS.search(everything)
+    ):
         return "media without a source: say who made the photo or video and that we may use it (copyright)"
     return ""
 
@@ -269,10 +295,11 @@ def post_length(headline: str, details: str, link: str) -> int:
     return length
 
 
-def _has_media(text: str, link: str) -> bool:
-    for url in [link, *_URL_RE.findall(text)]:
-        if not url:
-            continue
+def _has_media(text: str, link: str, lowered: str | None = None) -> bool:
+    for url in [link, *_URL_RE.findall(text)] if "://" in text else [link]:
+        lowered_url = url.lower()
+        if not any(m in lowered_url for m in _MEDIA_MARKS):
+            continue  # the host and the path are parts of the address: neither can be media
         try:
             parts = urlsplit(url)
         except ValueError:
@@ -282,7 +309,7 @@ def _has_media(text: str, link: str) -> bool:
             return True
         if any(host == h or host.endswith("." + h) for h in _MEDIA_HOSTS):
             return True
-    return bool(_MEDIA_WORDS.search(text))
+    return _may_hold(lowered, _MEDIA_STEMS) and bool(_MEDIA_WORDS.search(text))
 
 
 @lru_cache(maxsize=16)
@@ -296,6 +323,14 @@ def _confidential_words(words: tuple[str, ...]) -> list[tuple[str, re.Pattern[st
                 (word, re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE))
             )
     return patterns
+
+
+@lru_cache(maxsize=16)
+def _first_parts(words: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Each word's (or phrase's first word's) lower-case text, for _may_hold; None unless all ASCII."""
+    if not all(word.isascii() for word in words):
+        return None
+    return tuple(word.split()[0].lower() for word in words if word.split())
 
 
 @lru_cache(maxsize=16)

@@ -30,8 +30,7 @@ hold (Held From New), so nothing is scheduled by mistake.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cached_property
 
@@ -39,10 +38,12 @@ from jobs import reasons as why
 from jobs.approval_answers import record_answers
 from jobs.base import Job, Plan, Report
 from jobs.crisis.state import crisis_state
+from jobs.form_inputs import FormInputs
 from jobs.mention_form import MentionForm
 from jobs.on_its_way import CONTENT_FIELDS, OnItsWay, same_content, submitted_content
-from jobs.responses import FormResponse, StoredResponse, edit_key, identify
+from jobs.responses import FormResponse, StoredResponse, edit_key, identify, latest_by_id
 from jobs.screening import blocked_reason, blocked_sites, defang, screen
+from jobs.sync_known import mark_change
 from jobs.sync_settled import remember, settled_report
 from sheets_schema.columns import SOURCE_TYPES
 from sheets_schema.records import Append, Changes, Snapshot, Update
@@ -71,21 +72,9 @@ TABS = (
     "Mentions",  # the "Report a mention" form's rows (jobs/mention_form.py)
 )
 SOURCE_KIND = "Staff & partners"
+#: a Queue item's Source Type by the form's content type in any case (the first spelling wins)
+_SOURCE_TYPE_BY_FOLD = {t.casefold(): t for t in reversed(SOURCE_TYPES)}
 MAX_LISTED = 20
-
-
-@dataclass(frozen=True)
-class FormInputs:
-    """What gather found: each form's responses, and forms that could not be read."""
-
-    responses: Mapping[str, Sequence[FormResponse]] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
-    sources: Mapping[str, str] = field(default_factory=dict)
-    #: a digest of everything the plan reads (the exports as bytes, the tabs, the settings),
-    #: when the shell can tell it cheaply (jobs/sync_settled.py); '' when it cannot
-    fingerprint: str = ""
-    #: the State tab's sync_settled.SETTLED_KEY value as read (None: no such row)
-    settled: str | None = None
 
 
 def next_id_number(ids: Iterable[object], prefix: str) -> int:
@@ -118,9 +107,13 @@ def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
         "mention": sync.mentions.take,
     }
     for name, handler in handlers.items():
-        batch = _latest_by_id(inputs.responses.get(name, ()))
-        sync.counts["responses"] += len(batch)
-        for response, known in identify(batch, sync.stored(name), _SUMMARY[name]):
+        batch = latest_by_id(inputs.responses.get(name, ()))
+        unread, file_warnings = inputs.known.get(name, (0, ()))
+        sync.counts["responses"] += len(batch) + unread
+        sync.counts["unchanged"] += unread
+        warnings.update(dict.fromkeys(file_warnings if unread else ()))
+        stored = sync.stored(name) if batch else ()
+        for response, known in identify(batch, stored, _SUMMARY[name]):
             changed = not known and handler(response)
             if not changed:
                 sync.counts["unchanged"] += 1
@@ -129,16 +122,16 @@ def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
                 if changed or not warning.startswith(response.place + ":"):
                     warnings[warning] = None
     # Approval answers: their own record (jobs/approval_answers.py), merged into the one write.
-    answers = record_answers(
-        snapshot, _latest_by_id(inputs.responses.get("approval", ())), settings
-    )
+    answers = record_answers(snapshot, latest_by_id(inputs.responses.get("approval", ())), settings)
     sync.counts["approvals"] = answers.recorded
     sync.problems.extend(answers.problems)
     sync.lines.extend(answers.lines)
     sync.counts.update(mentions_reported=len(sync.mentions.added))
     changes = sync.changes() + answers.changes
+    changes = changes + mark_change(snapshot, changes, inputs.mark, inputs.kept_mark)
     lines = [
-        f"{name}: {len(inputs.responses.get(name, ()))} response(s) in {where}"
+        f"{name}: {len(inputs.responses.get(name, ())) + inputs.known.get(name, (0,))[0]} "
+        f"response(s) in {where}"
         for name, where in inputs.sources.items()
         if name in inputs.responses  # a form that was not read is a problem, not "0 responses"
     ]
@@ -168,6 +161,10 @@ class _Sync:
         self.snapshot = snapshot
         self.tz = settings.tz
         self._times: dict[str, datetime | None] = {}
+        self._indexed: (
+            tuple[dict[str, tuple[datetime, dict[str, str]]], dict[str, tuple[datetime, str]]]
+            | None
+        ) = None
         state = crisis_state(snapshot)
         self.crisis = state.label
         #: an unreadable Crisis Mode switch (read as On), reported by every job that reads it
@@ -184,10 +181,6 @@ class _Sync:
         }
         m_ids = snapshot.get_or_empty("Mentions")["id"]
         self.mentions = MentionForm(snapshot, self.tz, next_id_number(m_ids, "M"))
-        # What sync-forms last wrote into each Queue item, and which item each edit key fed.
-        self.written: dict[str, tuple[datetime, dict[str, str]]] = {}
-        self.by_edit_key: dict[str, tuple[datetime, str]] = {}
-        self._index_submissions()
         self.appends: dict[str, list[dict[str, str]]] = {
             "Submissions": [],
             "Queue": [],
@@ -226,24 +219,42 @@ class _Sync:
         """The number of the next Queue item this run adds."""
         return next_id_number(self.queue, "Q")
 
-    def _index_submissions(self) -> None:
-        """Fill `written` and `by_edit_key` from the Submissions rows the sheets hold."""
+    @cached_property
+    def written(self) -> dict[str, tuple[datetime, dict[str, str]]]:
+        """What sync-forms last wrote into each Queue item (made when a response needs it)."""
+        return self._index_submissions()[0]
+
+    @cached_property
+    def by_edit_key(self) -> dict[str, tuple[datetime, str]]:
+        """Which Queue item each edit key fed (made when a response needs it)."""
+        return self._index_submissions()[1]
+
+    def _index_submissions(
+        self,
+    ) -> tuple[dict[str, tuple[datetime, dict[str, str]]], dict[str, tuple[datetime, str]]]:
+        """`written` and `by_edit_key` from the Submissions rows the sheets hold; once."""
+        if self._indexed is not None:
+            return self._indexed
+        written: dict[str, tuple[datetime, dict[str, str]]] = {}
+        by_edit_key: dict[str, tuple[datetime, str]] = {}
+        self._indexed = written, by_edit_key
         for row in self.submissions.values():
             qid = clean_text(row["queue_id"])
             at = self._stored_time(row["submitted_at"])
             if not qid or at is None or why.is_merged(row):
                 continue
-            if qid not in self.written or at >= self.written[qid][0]:
-                self.written[qid] = (at, submitted_content(row))
+            if qid not in written or at >= written[qid][0]:
+                written[qid] = (at, submitted_content(row))
             key = edit_key(
                 "submissions", clean_text(row["email"]), {"headline": clean_text(row["headline"])}
             )
             if (
                 key
                 and clean_text(row["status"]) == "Accepted"
-                and (key not in self.by_edit_key or at >= self.by_edit_key[key][0])
+                and (key not in by_edit_key or at >= by_edit_key[key][0])
             ):
-                self.by_edit_key[key] = (at, qid)
+                by_edit_key[key] = (at, qid)
+        return self._indexed
 
     # -- submissions ------------------------------------------------------------
     def submission(self, r: FormResponse) -> bool:
@@ -402,10 +413,7 @@ class _Sync:
         }
 
     def _queue_content(self, r: FormResponse, flags: list[str]) -> dict[str, str]:
-        content_type = r.text("content_type")
-        source_type = next(
-            (t for t in SOURCE_TYPES if t.casefold() == content_type.casefold()), "Other"
-        )
+        source_type = _SOURCE_TYPE_BY_FOLD.get(r.text("content_type").casefold(), "Other")
         return {
             "headline": r.text("headline"),
             "details": r.text("details"),
@@ -607,16 +615,6 @@ _SUMMARY: Mapping[str, Callable[[FormResponse], str]] = {
     "feedback": lambda r: r.text("text"),
     "mention": lambda r: " ".join(r.text("text").split()),
 }
-
-
-def _latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
-    """One response per id (the latest version), oldest first so Q numbers follow time."""
-    latest: dict[str, FormResponse] = {}
-    for r in responses:
-        seen = latest.get(r.response_id)
-        if seen is None or r.submitted_at > seen.submitted_at:
-            latest[r.response_id] = r
-    return sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))
 
 
 JOB = Job(

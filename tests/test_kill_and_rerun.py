@@ -30,6 +30,7 @@ from automation.cli import cli as chorus
 from automation.config import load_settings
 from automation.share_key import share_key
 from automation.workspace import build_workspace
+from jobs.sync_known import KNOWN_KEY
 from jobs.sync_settled import SETTLED_KEY
 from sheets_schema.records import Append, Changes
 
@@ -181,9 +182,10 @@ def state(folder: Path) -> dict[str, object]:
             tuple("" if v is None else str(v) for v in r)
             for r in wb[tab].iter_rows(values_only=True)
         ]
-        # the sync-forms settled record is a cache a re-run with nothing new leaves (a kill's
-        # re-run is one); what it says is tested in tests/test_sync_settled.py
-        out[tab] = sorted(r for r in rows if any(r) and r[0] != SETTLED_KEY)
+        # the sync-forms settled record and its mark of the export are caches (a kill's re-run
+        # leaves them differently, and the mark names the folder); what they say is tested in
+        # tests/test_sync_settled.py and tests/test_sync_known.py
+        out[tab] = sorted(r for r in rows if any(r) and r[0] not in (SETTLED_KEY, KNOWN_KEY))
     wb.close()
     box = mailbox.Maildir(folder / "outbox", create=False) if (folder / "outbox").exists() else {}
     out["outbox"] = sorted(box[k]["Message-ID"] for k in box.keys())

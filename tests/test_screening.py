@@ -146,3 +146,15 @@ def test_media_without_a_stated_source_is_flagged_for_copyright(settings):
     assert screen(item(details="Photo courtesy of the City Times."), settings) == []
     assert screen(item(details="Video © Acme Films 2026"), settings) == []
     assert screen(item(details="Photo credit: Sam Lee"), settings) == []
+
+
+def test_text_beyond_ascii_is_screened_as_closely_as_plain_text(settings):
+    """The quick look before the patterns is for ASCII text; other text goes to the patterns."""
+    flags = screen(item(headline="Café news", details="CONFIDENTIAL: Project   Falcon"), settings)
+    assert flags == [
+        "confidential: mentions 'confidential', 'Project Falcon'; check it is cleared for the public"
+    ]
+    assert screen(item(details="Une belle PHOTO de l'équipe"), settings) == [
+        "media without a source: say who made the photo or video and that we may use it (copyright)"
+    ]
+    assert screen(item(details="Une belle PHOTO de l'équipe, © Studio Lumière"), settings) == []

@@ -13,11 +13,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import datetime
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from automation.forms.normalise import responses_from_table
+from automation.forms.normalise import TableRead, read_table
 from jobs.responses import FormResponse
+from jobs.sync_known import ReadMark
 from sheets_schema.columns import normalise_header
 from sheets_schema.errors import InputError
 from sheets_schema.settings import Settings
@@ -43,10 +46,127 @@ class CsvExportSource:
 
     def responses(self, since: datetime | None = None) -> list[FormResponse]:
         """Every response in the export, oldest first (all of them: the job de-duplicates, so `since` is not needed)."""
-        text = self._read_text()
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        return self.read().responses
+
+    def read(self, mark: ReadMark | None = None, basis: str = "") -> ExportRead:
+        """The export's responses, with its mark for the next read (jobs/sync_known.py).
+
+        With a `mark` made on the same `basis` whose bytes the export still begins
+        with, only the rows after them are read, when nothing there says the long
+        way would read the marked rows differently; else every row.
+        """
+        data = self._read_bytes()
+        self.read_digest = hashlib.sha256(data).hexdigest()
+        text, codec = self._decode(data)
+        tail = self._tail(data, text, codec, mark, basis) if mark is not None else None
+        if tail is not None:
+            return tail
+        rows = self._rows(text)
+        if not rows:
+            return ExportRead([])
+        read = read_table(
+            self.name,
+            rows[0],
+            rows[1:],
+            source=self.describe(),
+            tz=self.settings.tz,
+            day_first=self.settings.organisation.day_first,
+        )
+        responses = sorted(read.responses, key=lambda r: r.submitted_at)
+        return ExportRead(
+            responses, mark=self._mark(data, codec, basis, len(rows), responses, read, None)
+        )
+
+    def _tail(
+        self, data: bytes, text: str, codec: str, mark: ReadMark, basis: str
+    ) -> ExportRead | None:
+        """The read of the rows after the marked bytes; None when the long way must read all."""
+        size = mark.size
+        prefix = data[:size]
+        if not basis or mark.basis != basis or len(data) < size or not _between_records(prefix):
+            return None
+        if hashlib.sha256(prefix).hexdigest() != mark.sha:
+            return None
         try:
-            rows = list(reader)
+            known = prefix.decode(codec)
+        except UnicodeDecodeError:
+            return None  # read another way now (the new rows are not UTF-8)
+        if not text.startswith(known):
+            return None
+        delimiter = _delimiter(text)
+        head = csv.reader(io.StringIO(known, newline=""), delimiter=delimiter)
+        try:
+            header = next(head, None)
+            sample = list(itertools.islice((r for r in head if any(c.strip() for c in r)), 50))
+            rest = _rest(text[len(known) :], prefix)
+            rows = self._rows(rest, delimiter) if rest is not None else []
+        except (InputError, csv.Error):
+            return None
+        if header is None or rest is None:
+            return None
+        # The columns are matched on the first 50 rows, as the long way matches them.
+        sample += itertools.islice((r for r in rows if any(c.strip() for c in r)), 50 - len(sample))
+        try:
+            read = read_table(
+                self.name,
+                header,
+                rows,
+                source=self.describe(),
+                tz=self.settings.tz,
+                day_first=self.settings.organisation.day_first,
+                first_row=mark.records + 1,
+                sample=sample,
+                proofs=mark.proofs,
+            )
+        except InputError:
+            return None  # the long way says what is wrong with the whole file
+        new = sorted(read.responses, key=lambda r: r.submitted_at)
+        if (read.order.day_first, read.warnings, read.columns) != (
+            mark.day_first,
+            mark.warnings,
+            mark.columns,
+        ):
+            return None  # the marked rows would be read otherwise now
+        if new and _minute(new[0]) <= mark.last_minute:
+            return None  # a new response may share a minute (and so an id) with a marked one
+        return ExportRead(
+            new,
+            unread=mark.responses,
+            warnings=mark.warnings,
+            mark=self._mark(data, codec, basis, mark.records + len(rows), new, read, mark),
+        )
+
+    def _mark(
+        self,
+        data: bytes,
+        codec: str,
+        basis: str,
+        records: int,
+        responses: list[FormResponse],
+        read: TableRead,
+        before: ReadMark | None,
+    ) -> ReadMark | None:
+        """The mark of this read; None when the next read could not start after it."""
+        if not basis or codec == "utf-16" or not _between_records(data):
+            return None
+        last = _minute(responses[-1]) if responses else ""
+        return ReadMark(
+            basis=basis,
+            size=len(data),
+            sha=self.read_digest,
+            records=records,
+            responses=len(responses) + (before.responses if before else 0),
+            proofs=read.proofs,
+            day_first=read.order.day_first,
+            last_minute=max(last, before.last_minute) if before else last,
+            warnings=read.warnings,
+            columns=read.columns,
+        )
+
+    def _rows(self, text: str, delimiter: str | None = None) -> list[list[str]]:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or _delimiter(text))
+        try:
+            return list(reader)
         except csv.Error as exc:  # a field over csv's size limit: not a form's export
             raise InputError(
                 f"line {reader.line_num} cannot be read as CSV ({exc})",
@@ -54,18 +174,6 @@ class CsvExportSource:
                 fix="download the responses again from Google Forms (Responses > Download "
                 "responses (.csv)) and put that file here unchanged",
             ) from None
-        if not rows:
-            return []
-        header, body = rows[0], rows[1:]
-        responses = responses_from_table(
-            self.name,
-            header,
-            body,
-            source=self.describe(),
-            tz=self.settings.tz,
-            day_first=self.settings.organisation.day_first,
-        )
-        return sorted(responses, key=lambda r: r.submitted_at)
 
     def fingerprint(self) -> str:
         """A digest of the export as it is now: equal digests, the same responses.
@@ -75,20 +183,19 @@ class CsvExportSource:
         """
         return hashlib.sha256(self._read_bytes()).hexdigest()
 
-    def _read_text(self) -> str:
-        data = self._read_bytes()
-        self.read_digest = hashlib.sha256(data).hexdigest()
+    def _decode(self, data: bytes) -> tuple[str, str]:
+        """The export's text, and the codec it was read with."""
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16")  # Excel's "Unicode text"
+            return data.decode("utf-16"), "utf-16"  # Excel's "Unicode text"
         place = self.describe()
         _refuse_other_files(data, place)
         try:
-            return data.decode("utf-8-sig")  # strips the BOM Excel and some exports add
+            return data.decode("utf-8-sig"), "utf-8-sig"  # strips the BOM some exports add
         except UnicodeDecodeError:
             pass
         try:
             # Excel's plain "CSV" is saved in the Windows code page.
-            return data.decode("cp1252")
+            return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise InputError(
@@ -142,6 +249,45 @@ def _refuse_other_files(data: bytes, place: str) -> None:
             fix="download the responses from Google Forms (Responses > Download responses "
             "(.csv)) and put that file here; to use a workbook, save it as CSV first",
         )
+
+
+@dataclass(frozen=True)
+class ExportRead:
+    """What one read of an export gives sync-forms (see CsvExportSource.read)."""
+
+    responses: list[FormResponse]
+    #: responses of the marked beginning, not read: the long way finds each unchanged
+    unread: int = 0
+    #: the file's warnings, which the unread responses carry
+    warnings: tuple[str, ...] = ()
+    mark: ReadMark | None = None
+
+
+def _between_records(data: bytes) -> bool:
+    """Whether `data` ends outside any quoted answer: at the end of a CSV record, when what
+    follows starts a line (_rest)."""
+    return bool(data) and data.count(b'"') % 2 == 0
+
+
+def _rest(text: str, prefix: bytes) -> str | None:
+    """The text after the marked bytes as records of their own; None when it is not.
+
+    A marked export that did not end its last line (Google's may not) must be followed by
+    the line end that ends it; one that ended with CR may be followed by the LF of a CRLF.
+    """
+    if prefix.endswith(b"\n") or not text:
+        return text
+    if prefix.endswith(b"\r"):
+        return text[1:] if text.startswith("\n") else text
+    for end in ("\r\n", "\n", "\r"):
+        if text.startswith(end):
+            return text[len(end) :]
+    return None  # the marked last line goes on: the long way
+
+
+def _minute(response: FormResponse) -> str:
+    """A response's minute in UTC, as ISO text that sorts as time does."""
+    return response.submitted_at.astimezone(UTC).isoformat(timespec="minutes")[:16]
 
 
 def _delimiter(text: str) -> str:

@@ -43,6 +43,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from jobs.responses import Answer, FormResponse, edit_key, row_response_id
@@ -181,9 +182,32 @@ class DateOrder:
 
 def decide_day_first(texts: Iterable[str], default: bool, *, place: str = "") -> DateOrder:
     """Day-first or month-first for one file, from all its timestamps (see module doc)."""
-    day_proof = month_proof = ""
-    for text in texts:
-        m = _TIMESTAMP_RE.fullmatch(normalise_stamp(text))
+    return _decide(((t, _stamp_match(t)[1]) for t in texts), default, place)
+
+
+def _stamp_match(text: str) -> tuple[str, re.Match[str] | None]:
+    """A timestamp normalised, and its match of the timestamp pattern (None: no match)."""
+    value = normalise_stamp(text)
+    return value, _TIMESTAMP_RE.fullmatch(value)
+
+
+def _decide(
+    matches: Iterable[tuple[str, re.Match[str] | None]],
+    default: bool,
+    place: str,
+    proofs: tuple[str, str] = ("", ""),
+) -> DateOrder:
+    """decide_day_first on each timestamp's text and match, made once per row by the caller."""
+    return _order(*_proofs(matches, proofs), default, place)
+
+
+def _proofs(
+    matches: Iterable[tuple[str, re.Match[str] | None]], found: tuple[str, str] = ("", "")
+) -> tuple[str, str]:
+    """The first timestamp proving day-first and the first proving month-first ('' for none),
+    after those `found` already (in the rows before these)."""
+    day_proof, month_proof = found
+    for text, m in matches:
         if not m or m["a"] is None or m["s2"] == ".":
             continue  # year-first and dotted dates prove nothing
         a, b = int(m["a"]), int(m["b"])
@@ -191,6 +215,10 @@ def decide_day_first(texts: Iterable[str], default: bool, *, place: str = "") ->
             day_proof = text
         if b > 12 and not month_proof:
             month_proof = text
+    return day_proof, month_proof
+
+
+def _order(day_proof: str, month_proof: str, default: bool, place: str) -> DateOrder:
     if day_proof and month_proof:
         raise InputError(
             f"timestamps mix day-first ({day_proof!r}) and month-first ({month_proof!r}) dates",
@@ -206,8 +234,15 @@ def decide_day_first(texts: Iterable[str], default: bool, *, place: str = "") ->
 
 def parse_timestamp(text: str, tz: ZoneInfo, *, day_first: bool) -> datetime:
     """One Google timestamp as an aware datetime in `tz`; ValueError when unreadable."""
-    value = normalise_stamp(text)
-    if re.fullmatch(r"\d{5}(?:\.\d+)?", value):  # a sheet read unformatted: a serial number
+    return _parse_stamp(*_stamp_match(text), tz, day_first)
+
+
+_SERIAL_STAMP = re.compile(r"\d{5}(?:\.\d+)?")
+
+
+def _parse_stamp(value: str, m: re.Match[str] | None, tz: ZoneInfo, day_first: bool) -> datetime:
+    """parse_timestamp of a normalised timestamp and its match of _TIMESTAMP_RE."""
+    if _SERIAL_STAMP.fullmatch(value):  # a sheet read unformatted: a serial number
         return (_SERIAL_EPOCH + timedelta(days=float(value))).replace(tzinfo=tz)
     if "T" in value:
         try:
@@ -216,27 +251,26 @@ def parse_timestamp(text: str, tz: ZoneInfo, *, day_first: bool) -> datetime:
             parsed = None
         if parsed is not None:
             return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed.astimezone(tz)
-    m = _TIMESTAMP_RE.fullmatch(value)
     if not m:
         raise ValueError(f"{value!r} is not a timestamp Google writes")
-    if m["y"] is not None:
-        year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+    y, _, mo, d, a, s2, b, yy, hh, mm, ss, ampm, zone = m.groups()
+    if y is not None:
+        year, month, day = int(y), int(mo), int(d)
     else:
-        a, b, year = int(m["a"]), int(m["b"]), int(m["yy"])
+        year = int(yy)
         if year < 100:
             year += 2000
-        first_is_day = day_first or m["s2"] == "."  # dotted dates are day first everywhere
-        day, month = (a, b) if first_is_day else (b, a)
-    hour, minute, second = int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0)
-    if m["ampm"]:
+        first_is_day = day_first or s2 == "."  # dotted dates are day first everywhere
+        day, month = (int(a), int(b)) if first_is_day else (int(b), int(a))
+    hour, minute, second = int(hh or 0), int(mm or 0), int(ss or 0)
+    if ampm:
         if not 0 <= hour <= 12:  # Japanese clocks say 午前0:05 for five past midnight
             raise ValueError(f"{value!r} has an impossible hour for AM/PM")
-        hour = hour % 12 + (12 if m["ampm"][0] in "pP" else 0)
+        hour = hour % 12 + (12 if ampm[0] in "pP" else 0)
     try:
         local = datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise ValueError(f"{value!r} is not a real date and time") from None
-    zone = m["zone"]
     if zone:
         try:
             zone_info = UTC if zone.upper() == "Z" else parse_zone(zone)
@@ -270,30 +304,79 @@ def responses_from_table(
     number of the first value row (the header is row 1). Blank rows are
     skipped; row numbers still count them, so places match what people see.
     """
+    return read_table(
+        form_name, header, rows, source=source, tz=tz, day_first=day_first, first_row=first_row
+    ).responses
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A table's responses, with what reading the rows after them needs to know of these."""
+
+    responses: list[FormResponse]
+    order: DateOrder
+    #: the first timestamps proving day-first and month-first ('' when none did)
+    proofs: tuple[str, str]
+    #: the warnings about the whole table (its header)
+    warnings: tuple[str, ...]
+    #: which column holds which answer, as text (equal texts: the rows are read alike)
+    columns: str = ""
+
+
+def read_table(
+    form_name: str,
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
+    *,
+    source: str,
+    tz: ZoneInfo,
+    day_first: bool,
+    first_row: int = 2,
+    sample: Sequence[Sequence[object]] | None = None,
+    proofs: tuple[str, str] = ("", ""),
+) -> TableRead:
+    """responses_from_table, for `rows` that may follow rows read before (csv_export's tail).
+
+    `sample` is the table's first value rows when `rows` are not (the headers are matched
+    on them); `proofs` what those earlier rows proved about the date order.
+    """
     form = FORMS[form_name]
     body = [
-        (first_row + i, [_cell(v) for v in row])
-        for i, row in enumerate(rows)
-        if any(clean_text(v) for v in row)
+        (first_row + i, cells)
+        for i, cells in enumerate([_cell(v) for v in row] for row in rows)
+        if any(cells)
     ]
-    columns, warnings = map_headers(
-        form, header, source=source, sample=[cells for _, cells in body[:50]]
+    first = (
+        [cells for _, cells in body[:50]]
+        if sample is None
+        else [c for c in ([_cell(v) for v in row] for row in sample) if any(c)][:50]
     )
+    columns, warnings = map_headers(form, header, source=source, sample=first)
+    mapping = repr(sorted(columns.items()))
     stamp_col, email_col = columns.pop("__timestamp__"), columns.pop("__email__", None)
     stamps = [_at(cells, stamp_col) for _, cells in body]
-    order = decide_day_first(stamps, day_first, place=source)
+    matches = [_stamp_match(stamp) for stamp in stamps]  # once per row: the order, then the time
+    proofs = _proofs(zip(stamps, (m for _, m in matches), strict=True), proofs)
+    order = _order(*proofs, day_first, source)
     file_warnings = tuple(warnings)
     questions = {q.field: q for q in form.questions}
+    # The text answers (most of them) are the cell as it is; only the others need _answer.
+    plain = [(n, c) for n, c in columns.items() if _kept_as_written(questions[n])]
+    others = [(n, c) for n, c in columns.items() if not _kept_as_written(questions[n])]
     responses: list[FormResponse] = []
     seen: dict[str, int] = {}
-    for (row_number, cells), stamp in zip(body, stamps, strict=True):
+    for (row_number, cells), stamp, (value, match) in zip(body, stamps, matches, strict=True):
         place = f"{source} row {row_number}"
-        submitted_at = _submitted_at(stamp, tz, order.day_first, place)
+        submitted_at = _submitted_at(stamp, value, match, tz, order.day_first, place)
         row_warnings: list[str] = []
+        width = len(cells)
         answers: dict[str, Answer] = {
-            name: _answer(questions[name], _at(cells, col), order.day_first, place, row_warnings)
-            for name, col in columns.items()
+            name: cells[col] if col < width else "" for name, col in plain
         }
+        for name, col in others:
+            answers[name] = _answer(
+                questions[name], _at(cells, col), order.day_first, place, row_warnings
+            )
         email = _email(_at(cells, email_col))
         base = row_response_id(form_name, submitted_at, email)
         seen[base] = ordinal = seen.get(base, 0) + 1
@@ -310,7 +393,7 @@ def responses_from_table(
                 edit_key=edit_key(form_name, email, answers),
             )
         )
-    return responses
+    return TableRead(responses, order, proofs, file_warnings, mapping)
 
 
 def _at(cells: Sequence[str], col: int | None) -> str:
@@ -318,10 +401,20 @@ def _at(cells: Sequence[str], col: int | None) -> str:
     return cells[col] if col is not None and col < len(cells) else ""
 
 
-def _submitted_at(stamp: str, tz: ZoneInfo, day_first: bool, place: str) -> datetime:
-    """A row's Timestamp read, or an InputError naming the row: a response needs its time."""
+def _submitted_at(
+    stamp: str,
+    value: str,
+    match: re.Match[str] | None,
+    tz: ZoneInfo,
+    day_first: bool,
+    place: str,
+) -> datetime:
+    """A row's Timestamp read, or an InputError naming the row: a response needs its time.
+
+    `value` and `match` are the timestamp normalised and matched (_stamp_match), made once.
+    """
     try:
-        return parse_timestamp(stamp, tz, day_first=day_first)
+        return _parse_stamp(value, match, tz, day_first)
     except ValueError as exc:
         raise InputError(
             f"the Timestamp {stamp!r} cannot be read ({exc})",
@@ -461,6 +554,11 @@ def _cell(value: object) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+def _kept_as_written(question: Question) -> bool:
+    """Whether `_answer` gives this question's answer as the cell holds it (a text question)."""
+    return question.kind not in (Kind.MULTI_CHOICE, Kind.CHOICE, Kind.DATE)
+
+
 def _answer(
     question: Question, raw: str, day_first: bool, place: str, warnings: list[str]
 ) -> Answer:
@@ -483,7 +581,13 @@ def _answer(
 
 def _canonical_choice(answer: str, choices: tuple[str, ...]) -> str:
     """An option spelled as the schema spells it; an 'Other:' answer stays as typed."""
+    return _choices_folded(choices).get(answer.casefold(), answer)
+
+
+@lru_cache(maxsize=64)
+def _choices_folded(choices: tuple[str, ...]) -> dict[str, str]:
+    """Each option by its case-folded spelling (the first option of a spelling wins)."""
+    folded: dict[str, str] = {}
     for choice in choices:
-        if choice.casefold() == answer.casefold():
-            return choice
-    return answer
+        folded.setdefault(choice.casefold(), choice)
+    return folded

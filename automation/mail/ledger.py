@@ -18,7 +18,8 @@ a function of its own; each step that writes ends at a named crash point
     6. confirm  ONE write: Sent (or Failed) with the transport's ids
                     ledger.confirmed
 
-A Message-ID already Sent is never sent again. A copy of each message waits in
+The state the steps share (each message on its way, the run) is in
+automation.mail.delivery. A Message-ID already Sent is never sent again. A copy of each message waits in
 a local spool (<config folder>/mail-spool) until it is confirmed, so a
 deferred or interrupted message can go out in a later run of any mailing job;
 the copies of confirmed messages that a killed run left there go in the next.
@@ -27,138 +28,39 @@ the copies of confirmed messages that a killed run left there go in the next.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from email import policy
-from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from automation import crash
 from automation.logs import progress
 from automation.mail.base import MessageRefused, SendResult, TransportDown
 from automation.mail.compose import clean_header_text, compose
+from automation.mail.delivery import Delivery, Found, Item, Sending, composed
 from automation.mail.recipients import people_by_email, refusal
 from automation.mail.report import DeliveryReport as DeliveryReport
-from automation.mail.sent_tab import SentTab, sent_tab
-from automation.mail.spool import Spool, spool_for
+from automation.mail.sent_tab import sent_tab
+from automation.mail.spool import spool_for
 from sheets_schema.errors import MailError
 from sheets_schema.records import Append, Changes, Update
-from sheets_schema.values import (
-    format_datetime,
-    parse_email,
-)
+from sheets_schema.values import parse_email
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from automation.mail.base import Mailer
     from automation.workspace import Workspace
     from jobs.base import OutgoingMessage
-    from sheets_schema.settings import Settings
 
 SENT = "Sent"
 
 
-@dataclass
-class _Item:
-    """One message on its way: what the Sent row says and what the transport gets."""
-
-    message_id: str
-    job: str
-    period: str
-    recipient: str
-    subject: str
-    order: tuple[int, int]
-    email_copy: EmailMessage | None = None
-    row_status: str = ""  # the Sent row's status before this run ('' when there is no row)
-    prepared_id: str = ""
-    #: composes the message; called only for messages that are really sent or written,
-    #: so a mailing to thousands that is already Sent (or capped) composes nothing
-    make: Callable[[], EmailMessage] | None = None
-
-    @property
-    def email(self) -> EmailMessage | None:
-        if self.email_copy is None and self.make is not None:
-            self.email_copy, self.make = self.make(), None
-        return self.email_copy
-
-    def row(self, **values: Any) -> dict[str, Any]:
-        base = {
-            "message_id": self.message_id,
-            "job": self.job,
-            "period": self.period,
-            "recipient": self.recipient,
-            "subject": self.subject,
-        }
-        base.update(values)
-        return base
-
-
-def _file_name(index: int, item: _Item) -> str:
+def _file_name(index: int, item: Item) -> str:
     stem = f"{index:03d}-{item.job}-{item.period}-{item.recipient}"
     return re.sub(r"[^A-Za-z0-9@._-]+", "-", stem)[:150] + ".eml"
-
-
-def _email(item: _Item) -> EmailMessage:
-    """The composed message of an item that is about to be spooled, written or sent."""
-    email = item.email
-    assert email is not None, item.message_id
-    return email
-
-
-@dataclass
-class _Delivery:
-    """One call of `deliver`: what every step reads, and the report they all fill in."""
-
-    workspace: Workspace
-    now: datetime
-    #: the Sent tab as read at the start of the run: Message-ID -> (sheet row, row)
-    ledger: SentTab
-    spool: Spool
-    report: DeliveryReport
-    dry_run_dir: Path | None = None
-    #: the transport once a step needed it; a run with nothing to send never builds one
-    used_mailer: Mailer | None = None
-    #: the job whose run this is: its Deferred rows that its plan no longer names expire
-    job: str = ""
-
-    @property
-    def settings(self) -> Settings:
-        return self.workspace.settings
-
-    def mailer(self) -> Mailer:
-        """The transport, built the first time a step needs it."""
-        if self.used_mailer is None:
-            self.used_mailer = self.workspace.mailer
-        return self.used_mailer
-
-    def stamp(self) -> str:
-        """`now` as the Sent tab's Sent At."""
-        return _stamp(self.now, self.settings)
-
-
-@dataclass
-class _Found:
-    """What the Sent tab says about a batch: what may go, and Pending rows found sent."""
-
-    candidates: list[_Item] = field(default_factory=list)
-    resolved: list[Update] = field(default_factory=list)
-    #: Deferred rows, never composed, that their own job's run no longer plans
-    expired: list[_Item] = field(default_factory=list)
-    #: Sent rows given back for messages the transport had sent while the tab had no row
-    restored: list[Append] = field(default_factory=list)
-
-
-@dataclass
-class _Sending:
-    """What sending a batch did: rows to confirm, messages finished, the error that stopped it."""
-
-    confirm: list[Update] = field(default_factory=list)
-    done: list[str] = field(default_factory=list)
-    failure: BaseException | None = None
 
 
 def deliver(
@@ -179,7 +81,7 @@ def deliver(
     Expired. Raises MailError when the transport fails (after recording what did go out).
     """
     ledger = sent_tab(snapshot)  # indexed once; a row's text is made when it is looked up
-    run = _Delivery(
+    run = Delivery(
         workspace,
         now,
         ledger,
@@ -217,14 +119,14 @@ def tidy_spool(workspace: Workspace, snapshot: Mapping[str, pd.DataFrame]) -> No
 
 
 def _admit(
-    run: _Delivery,
+    run: Delivery,
     messages: Iterable[OutgoingMessage],
     people: Mapping[str, tuple[int, str, bool]],
-) -> dict[str, _Item]:
+) -> dict[str, Item]:
     """Step 1: the messages that may be mailed at all, once each by Message-ID; the rest reported."""
     settings = run.settings
     domain = settings.sender_domain
-    batch: dict[str, _Item] = {}
+    batch: dict[str, Item] = {}
     for position, message in enumerate(messages):
         reason = refusal(message, people, settings)
         if reason:
@@ -244,7 +146,7 @@ def _admit(
         message_id = message.message_id(domain)
         if message_id in batch:
             continue  # the plan named the same message twice
-        batch[message_id] = _Item(
+        batch[message_id] = Item(
             message_id,
             message.job,
             message.period,
@@ -259,13 +161,13 @@ def _admit(
 # -- 2. resolve --------------------------------------------------------------------------------
 
 
-def _consult_ledger(run: _Delivery, batch: Mapping[str, _Item]) -> _Found:
+def _consult_ledger(run: Delivery, batch: Mapping[str, Item]) -> Found:
     """Step 2: skip what is already Sent, retry Failed and Deferred, settle Pending rows.
 
     Rows of messages this run did not plan (another job, an earlier period) are
     finished too, from the spool's copy.
     """
-    found = _Found()
+    found = Found()
     for message_id, item in batch.items():
         seen = run.ledger.get(message_id)
         if seen is None:
@@ -304,11 +206,11 @@ def _consult_ledger(run: _Delivery, batch: Mapping[str, _Item]) -> _Found:
 
 
 def _unplanned(
-    run: _Delivery, message_id: str, index: int, row: Mapping[str, str], status: str
-) -> _Item:
+    run: Delivery, message_id: str, index: int, row: Mapping[str, str], status: str
+) -> Item:
     """An item for a Sent row this run did not plan, with the spool's copy (none in a dry run)."""
     copy = run.spool.get(message_id) if run.dry_run_dir is None else None
-    return _Item(
+    return Item(
         message_id,
         row.get("job", ""),
         row.get("period", ""),
@@ -335,7 +237,7 @@ def _later_period(period: str, latest: str) -> bool:
     )
 
 
-def _retry_deferred(run: _Delivery, item: _Item, found: _Found, *, later: bool = False) -> None:
+def _retry_deferred(run: Delivery, item: Item, found: Found, *, later: bool = False) -> None:
     """A Deferred message of another job or period goes again when the spool has its copy;
     one never composed waits for its own job's next run, and expires when that run (this
     one) no longer plans it: its period has passed, or the person no longer gets it. One of
@@ -351,7 +253,7 @@ def _retry_deferred(run: _Delivery, item: _Item, found: _Found, *, later: bool =
 
 
 def _settle_pending(
-    run: _Delivery, item: _Item, index: int, row: Mapping[str, str], found: _Found
+    run: Delivery, item: Item, index: int, row: Mapping[str, str], found: Found
 ) -> None:
     """A row left Pending by an interrupted run: the transport says whether it went out."""
     item.row_status, item.order = "Pending", (0, index)
@@ -399,7 +301,7 @@ def _settle_pending(
         )
 
 
-def _ask_transport(run: _Delivery, found: _Found) -> None:
+def _ask_transport(run: Delivery, found: Found) -> None:
     """Step 2, last: the transport's own record decides before anything goes; a message it
     has already sent is not sent again, and its Sent row comes back (status Sent).
 
@@ -408,7 +310,7 @@ def _ask_transport(run: _Delivery, found: _Found) -> None:
     """
     if not found.candidates:
         return
-    mailer, still = run.mailer(), list[_Item]()
+    mailer, still = run.mailer(), list[Item]()
     found.candidates.sort(key=lambda it: it.order)  # the order step 3 takes them in
     for item in found.candidates:
         if len(still) >= run.settings.mail.max_per_run:
@@ -434,7 +336,7 @@ def _ask_transport(run: _Delivery, found: _Found) -> None:
 # -- 3. limit ----------------------------------------------------------------------------------
 
 
-def _limit(run: _Delivery, candidates: list[_Item]) -> tuple[list[_Item], list[_Item], list[_Item]]:
+def _limit(run: Delivery, candidates: list[Item]) -> tuple[list[Item], list[Item], list[Item]]:
     """Step 3: (to send now, deferred by today's allowance, held by the per-run cap).
 
     Held messages are not composed: they get a Deferred row (so `chorus status`
@@ -466,13 +368,13 @@ def _limit(run: _Delivery, candidates: list[_Item]) -> tuple[list[_Item], list[_
     return to_send, deferred, beyond
 
 
-def _write_dry_run(run: _Delivery, to_send: list[_Item], folder: Path) -> DeliveryReport:
+def _write_dry_run(run: Delivery, to_send: list[Item], folder: Path) -> DeliveryReport:
     """A dry run stops after the limits: the messages that would go, as .eml files in `folder`."""
     report = run.report
     folder.mkdir(parents=True, exist_ok=True)
     for number, item in enumerate(to_send, start=1):
         path = folder / _file_name(number, item)
-        path.write_bytes(_email(item).as_bytes(policy=policy.SMTP))
+        path.write_bytes(composed(item).as_bytes(policy=policy.SMTP))
         report.files.append(path)
     report.would_send = len(to_send)
     if to_send:
@@ -484,27 +386,27 @@ def _write_dry_run(run: _Delivery, to_send: list[_Item], folder: Path) -> Delive
 
 
 def _record_intent(
-    run: _Delivery,
-    to_send: list[_Item],
-    deferred: list[_Item],
-    found: _Found,
-    held: Sequence[_Item] = (),
-) -> list[_Item]:
+    run: Delivery,
+    to_send: list[Item],
+    deferred: list[Item],
+    found: Found,
+    held: Sequence[Item] = (),
+) -> list[Item]:
     """Step 4: spool a copy of each message, let the transport prepare it, then ONE write of
     the Pending (and Deferred) rows and the Pending rows found sent. Returns what may go now.
     """
     transport = run.mailer().transport if to_send else ""
     for item in to_send:
-        run.spool.put(item.message_id, _email(item))
+        run.spool.put(item.message_id, composed(item))
     for item in deferred:
         if item.row_status == "Deferred" and item.email_copy is None:
             continue  # waiting already, and its job plans it again: composing it again is waste
-        run.spool.put(item.message_id, _email(item))
+        run.spool.put(item.message_id, composed(item))
     if to_send or deferred:
         crash.reached("ledger.spooled")
     for item in progress(to_send, len(to_send), "Preparing mail"):
         if not item.prepared_id:
-            item.prepared_id = run.mailer().prepare(_email(item))
+            item.prepared_id = run.mailer().prepare(composed(item))
     if to_send:
         crash.reached("ledger.prepared")
     changes = _intent(to_send, [*deferred, *held], found, transport)
@@ -517,7 +419,7 @@ def _record_intent(
     return [it for it in to_send if it.row_status or it.message_id not in clash]
 
 
-def _intent(to_send: list[_Item], deferred: list[_Item], found: _Found, transport: str) -> Changes:
+def _intent(to_send: list[Item], deferred: list[Item], found: Found, transport: str) -> Changes:
     """The intent write: Pending rows for what goes now, Deferred rows for what waits, and
     the rows of messages found already sent."""
     appends: list[Append] = list(found.restored)
@@ -540,15 +442,15 @@ def _intent(to_send: list[_Item], deferred: list[_Item], found: _Found, transpor
 # -- 5. send, 6. confirm -----------------------------------------------------------------------
 
 
-def _send_and_confirm(run: _Delivery, to_send: list[_Item]) -> _Sending:
+def _send_and_confirm(run: Delivery, to_send: list[Item]) -> Sending:
     """Steps 5 and 6: each message through the transport, then ONE write of what happened.
 
     The write happens however sending ended, so what did go out is always recorded.
     """
-    sending = _Sending()
+    sending = Sending()
     try:
         for position, item in enumerate(progress(to_send, len(to_send), "Sending mail")):
-            mailer, email = run.mailer(), _email(item)
+            mailer, email = run.mailer(), composed(item)
             try:
                 result = mailer.send(email, item.prepared_id)
             except MessageRefused as exc:
@@ -585,7 +487,7 @@ def _send_and_confirm(run: _Delivery, to_send: list[_Item]) -> _Sending:
     return sending
 
 
-def _confirm_sent(run: _Delivery, item: _Item, result: SendResult, sending: _Sending) -> None:
+def _confirm_sent(run: Delivery, item: Item, result: SendResult, sending: Sending) -> None:
     """Count a message the transport accepted and queue its Sent row with the transport's ids."""
     run.report.sent += 1
     sending.done.append(item.message_id)
@@ -603,7 +505,7 @@ def _confirm_sent(run: _Delivery, item: _Item, result: SendResult, sending: _Sen
     )
 
 
-def _finish(run: _Delivery, sending: _Sending, found: _Found) -> DeliveryReport:
+def _finish(run: Delivery, sending: Sending, found: Found) -> DeliveryReport:
     """Drop the spool's copies of finished messages, say what went, raise what stopped it."""
     restored = (str(a.row["message_id"]) for a in found.restored)
     for message_id in (*sending.done, *(u.key[0] for u in found.resolved), *restored):
@@ -626,7 +528,3 @@ def _finish(run: _Delivery, sending: _Sending, found: _Found) -> DeliveryReport:
             fix=failure.fix,
         ) from failure
     raise failure
-
-
-def _stamp(now: datetime, settings: Settings) -> str:
-    return format_datetime(now, settings.tz)

@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from sheets_schema.cells import to_serial, typed
+from sheets_schema.cells import datetime_serial, to_serial, typed
 from sheets_schema.columns import Kind, normalise_header
 from sheets_schema.records import Cell
 
@@ -372,6 +372,9 @@ class SheetText:
             if cell is None:
                 continue
             attrs, inner = cell
+            if attrs is _INLINE:  # most cells: text, one attribute
+                parts.append(b'<c r="%b%b" t="inlineStr">%b</c>' % (_letters(col), digits, inner))
+                continue
             parts.append(b'<c r="' + _letters(col) + digits + b'"')
             for k, v in attrs.items():
                 parts.append(b" " + k + b'="' + v + b'"')
@@ -506,6 +509,11 @@ def cell_xml(
         return None
     if isinstance(value, bool):
         value = "Yes" if value else "No"
+    if column[0] is Kind.DATETIME and type(value) is str and column[1] is not None:
+        serial = datetime_serial(value)  # the times a sync writes: typed's answer, sooner
+        if serial is not None:
+            style = str(styles.date_style(column[1])).encode()
+            return {b"s": style, b"t": b"n"}, f"<v>{serial!r}</v>".encode()
     held = typed(column[0], value)
     if isinstance(held, date):
         attrs = {}
@@ -521,12 +529,21 @@ def cell_xml(
 _TYPED_KINDS = frozenset((Kind.DATE, Kind.DATETIME, Kind.INTEGER))
 
 
+#: an inline string cell's attributes: one dict shared by every such cell (read, never changed)
+_INLINE: dict[bytes, bytes] = {b"t": b"inlineStr"}
+
+
 def _text_cell(text: str) -> tuple[dict[bytes, bytes], bytes]:
     """Text as an inline string cell, without the characters XML cannot hold."""
-    if not text.isprintable():  # only then may it hold a control character
+    if not text.isprintable():  # only then may it hold a control character, or a line end
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return {b"t": b"inlineStr"}, f"<is><t{space}>{escape(text)}</t></is>".encode()
+        if "\n" in text:
+            return _INLINE, f'<is><t xml:space="preserve">{escape(text)}</t></is>'.encode()
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    if text[:1].isspace() or text[-1:].isspace():
+        return _INLINE, f'<is><t xml:space="preserve">{text}</t></is>'.encode()
+    return _INLINE, f"<is><t>{text}</t></is>".encode()
 
 
 def _put(

@@ -8,8 +8,9 @@ present (issue #23, part 5). So:
 
 - A tab is keyed with one pass of a regular expression over its key column(s)
   in the part's text, not by looking into each row.
-- What a write learnt (the rows split, the index key -> rows, the last row) is
-  kept (`Kept`) after the save, and the next write to the same part reuses it
+- What a write to Sent or Runs (the tabs a run writes more than once) learnt
+  (the rows split, the index key -> rows, the last row) is kept (`Kept`) after
+  the save, and the next write to the same part reuses it
   when the part is still, byte for byte, the one saved: its zip CRC-32 and
   size, and the shared strings' too. Anything else - a coordinator's save in
   LibreOffice or Excel, another Chorus, the openpyxl path - changes those, and
@@ -44,6 +45,9 @@ from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update, require_columns
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
+#: the tabs one run writes more than once (the ledger's intent and confirmation, then the Runs
+#: row): the only ones whose split and keyed rows are worth keeping between writes
+WRITTEN_AGAIN = frozenset(("Sent", "Runs"))
 #: key columns whose cells a person may hold as dates or numbers
 _TYPED = frozenset((Kind.DATE, Kind.DATETIME, Kind.INTEGER))
 
@@ -125,7 +129,9 @@ def apply_tab(
     _stretch(package, sheet, sheet_name, position, max(len(state.headers), 1))
     rendered = sheet.render()
     package.replaced[part] = rendered
-    if kept is not None and not doomed:  # rows moved up: the index no longer says where
+    # Rows moved up (doomed): the index no longer says where. Only the tabs a run writes
+    # again are kept: a sync's 100,000 Submissions rows kept in memory cost 250 MB.
+    if kept is not None and not doomed and tab.name in WRITTEN_AGAIN:
         state.signature = (zlib.crc32(rendered), len(rendered), _shared_signature(package.zip))
         kept[part] = state
 

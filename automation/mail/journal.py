@@ -47,7 +47,7 @@ class Journal:
             finally:
                 os.close(fd)
             if new:  # the file's name must survive a power cut too
-                _fsync_folder(self.folder)
+                fsync_path(self.folder)
         except OSError as exc:
             raise MailError(
                 f"cannot write the SMTP journal {self.path}: {exc.strerror or exc}",
@@ -82,8 +82,10 @@ class Journal:
         return self._last
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """Make a file's bytes, or a folder's entries, durable (the journal's folder, the outbox's
+    files)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

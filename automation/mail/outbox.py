@@ -28,6 +28,7 @@ from pathlib import Path
 
 from automation import crash
 from automation.mail.base import Resolution, SendResult, TransportDown
+from automation.mail.journal import fsync_path
 from sheets_schema.errors import MailError
 
 
@@ -89,11 +90,11 @@ class OutboxMailer:
         tmp, new = self.folder / "tmp", self.folder / "new"
         try:
             with ThreadPoolExecutor(max_workers=16) as pool:
-                list(pool.map(_fsync, (tmp / key for key in written)))
+                list(pool.map(fsync_path, (tmp / key for key in written)))
             crash.reached("outbox.synced")
             for key in written:
                 os.replace(tmp / key, new / key)
-            _fsync(new)
+            fsync_path(new)
         except OSError as exc:
             raise TransportDown(
                 f"cannot deliver {len(written)} message(s) into the outbox {self.folder}: "
@@ -160,15 +161,6 @@ class OutboxMailer:
             with self._box.get_file(key) as handle:
                 found.append(parser.parse(handle))  # type: ignore[arg-type]
         return found
-
-
-def _fsync(path: Path) -> None:
-    """Make a file's bytes (or a folder's entries) durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _mtime(folder: Path) -> int:

@@ -246,3 +246,63 @@ def test_filters_format_dates_times_and_plurals() -> None:
     assert plural_filter(2, "mention") == "2 mentions"
     assert plural_filter("2", "person", "people") == "2 people"
     assert plural_filter(2, "match") == "2 matches"
+
+
+PARTS_HTML = """{% extends "_layout.html.j2" %}
+{% block content %}
+{% for section in sections %}
+{{ render_part("part.html.j2", section) -}}
+{% endfor %}
+{% endblock %}
+"""
+PART_HTML = "<p>{{ section.title }} for {{ recipient_name or 'everyone' }}</p>\n"
+
+
+class Shown:
+    """A value that counts how often a template shows it."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.times = text, 0
+
+    def __str__(self) -> str:
+        self.times += 1
+        return self.text
+
+
+def write_part_templates(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "parts.html.j2").write_text(PARTS_HTML, encoding="utf-8")
+    (folder / "parts.txt.j2").write_text(PARTS_HTML.replace(".html", ".txt"), encoding="utf-8")
+    (folder / "part.html.j2").write_text(PART_HTML, encoding="utf-8")
+    (folder / "part.txt.j2").write_text(PART_HTML, encoding="utf-8")
+    return folder
+
+
+def test_a_read_only_part_is_rendered_once_for_every_recipient_and_sees_no_name(
+    tmp_path: Path,
+) -> None:
+    from types import MappingProxyType
+
+    folder = write_part_templates(tmp_path / "templates")
+    title = Shown("Posts")
+    shared = MappingProxyType({"title": title})
+    for name in ("Ann", "Bob", "Cy"):
+        text, html = render(
+            "parts", {"sections": [shared], "recipient_name": name}, search_path=[folder]
+        )
+        assert ">Posts for everyone</p>" in html  # the same for all: never one reader's name
+        assert "Posts for everyone" in text
+    assert title.times == 2  # once for the HTML, once for the text, whoever reads it
+
+
+def test_a_part_of_one_recipients_own_is_rendered_for_each_with_the_whole_context(
+    tmp_path: Path,
+) -> None:
+    folder = write_part_templates(tmp_path / "templates")
+    for name in ("Ann", "Bob"):
+        own = {"title": "Your team"}
+        text, html = render(
+            "parts", {"sections": [own], "recipient_name": name}, search_path=[folder]
+        )
+        assert f">Your team for {name}</p>" in html
+        assert f"Your team for {name}" in text

@@ -9,9 +9,11 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from automation.mail.chart_files import chart_png
 from automation.mail.charts import render_chart
 from automation.mail.compose import message_parts
 from automation.runner import run_job
+from automation.share_key import state_folder
 from automation.workspace import Workspace
 from jobs import weekly_summary
 from tests.conftest import make_settings, memory_workspace
@@ -68,6 +70,26 @@ def test_one_summary_run_draws_each_distinct_chart_once_for_every_manager(
     assert len(charts) == MANAGERS
     assert all(set(c) == {"posts-per-channel", "last-four-weeks"} for c in charts)
     assert all(c == charts[0] for c in charts)  # byte for byte the same images
+
+
+def test_the_next_run_of_the_same_week_reads_the_charts_the_first_run_drew(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, mail={"max_per_run": 2})
+    workspace = memory_workspace(settings, five_teams())
+    chart_png.cache_clear()
+    render_chart.cache_clear()
+    assert run_job(workspace, "weekly-summary", MONDAY).counts["sent"] == 2
+    assert render_chart.cache_info().misses == 2
+    kept = sorted(p.name for p in (state_folder(settings) / "charts").iterdir())
+    assert len(kept) == 2 and all(name.endswith(".png") for name in kept)
+    chart_png.cache_clear()  # the held summaries go out in a later process
+    render_chart.cache_clear()
+    assert run_job(workspace, "weekly-summary", MONDAY.replace(hour=9)).counts["sent"] == 2
+    assert render_chart.cache_info().misses == 0  # nothing drawn: the kept PNGs were read
+    charts = [message_parts(m)[2] for m in outbox(workspace)]
+    assert len(charts) == 4
+    assert all(c == charts[0] for c in charts)  # the same images as the first run's
 
 
 def test_a_different_week_is_a_different_chart_and_is_drawn_anew(tmp_path: Path) -> None:

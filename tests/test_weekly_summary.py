@@ -518,3 +518,39 @@ def test_the_summary_goes_out_once_per_manager_per_week(tmp_path: Path) -> None:
     sent = workspace.store.read(["Sent"])["Sent"]
     assert sorted(sent["recipient"]) == ["leo@example.org", "mia@example.org"]
     assert set(sent["period"]) == {"2026-W47"}
+
+
+def test_organisation_sections_are_one_read_only_object_shared_by_every_manager(
+    settings: Settings,
+) -> None:
+    plan = weekly_summary.plan(busy_week(), MONDAY, settings)
+    first, second = plan.messages[0], plan.messages[1]
+    for key in ("posts", "mentions", "goals", "trend"):
+        assert part(first, key) is part(second, key)
+        with pytest.raises(TypeError):
+            part(first, key)["title"] = "changed"  # type: ignore[index]
+    assert part(first, "involvement") is not part(second, "involvement")  # each team its own
+
+
+def test_sections_rendered_once_read_exactly_as_sections_included_per_manager(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from automation import mail
+
+    package = Path(mail.__file__).parents[1] / "templates"
+    included = tmp_path / "included"
+    included.mkdir()
+    for kind in ("html", "txt"):
+        source = (package / f"weekly_summary.{kind}.j2").read_text(encoding="utf-8")
+        once = f'{{{{ render_part("weekly_summary/" ~ section.key ~ ".{kind}.j2", section) -}}}}'
+        assert once in source
+        include = f'{{% include "weekly_summary/" ~ section.key ~ ".{kind}.j2" %}}'
+        (included / f"weekly_summary.{kind}.j2").write_text(
+            source.replace(once, include), encoding="utf-8"
+        )
+    for week in (busy_week(), demo_snapshot(tmp_path / "demo")):
+        for message in weekly_summary.plan(week, MONDAY, settings).messages:
+            context = {**message.context, "org_name": "Greenfield Law"}
+            assert render("weekly_summary", context) == render(
+                "weekly_summary", context, search_path=[included]
+            )

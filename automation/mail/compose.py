@@ -3,13 +3,17 @@
 Jinja2 renders automation/templates/<template>.txt.j2 and .html.j2 (HTML
 autoescaped); CSS is inlined so Gmail and Outlook show it; names and subjects
 are cleaned of control characters so no cell a person typed can add a header;
-charts the plan describes are drawn here (automation/mail/charts.py).
+charts the plan describes are drawn here (automation/mail/charts.py), or read from the
+state folder where an earlier run kept them (automation/mail/chart_files.py). A part of
+a template that is the same for every recipient (a read-only section of the plan) is
+rendered once, not once per message (render_part).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -17,6 +21,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_datetime
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -26,12 +31,17 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     PackageLoader,
+    pass_context,
     pass_eval_context,
 )
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from automation.mail import wire
+from automation.mail.chart_files import FOLDER as CHARTS_FOLDER
+from automation.mail.chart_files import chart_png
+from automation.share_key import state_folder
 from sheets_schema.errors import ConfigError
 from sheets_schema.values import is_http_url, parse_date, parse_datetime
 
@@ -133,6 +143,40 @@ def plural_filter(count: object, word: str, plural: str | None = None) -> str:
 
 
 # -- rendering -------------------------------------------------------------
+#: parts rendered once: (environment, template name, part) by id -> (environment, part, text).
+#: The environment and the part are held, so neither id can be reused while the entry is kept.
+_RENDERED_PARTS: OrderedDict[tuple[int, str, int], tuple[Environment, object, Markup]] = (
+    OrderedDict()
+)
+PARTS_KEPT = 64
+
+
+@pass_context
+def render_part(context: Context, name: str, part: Mapping[str, Any]) -> Markup:
+    """`{{ render_part(template_name, section) }}`: the template with `section` bound to the
+    part, as `{% include %}` would render it; an organisation-wide part is rendered only once.
+
+    A part the plan made read-only (a MappingProxyType: the same object in every recipient's
+    message, such as the weekly summary's posts or goals) cannot change, so its text is kept
+    and every later message of the run reuses it, without even looking the template up: it
+    sees only `section`, never a recipient's name. The next run plans new parts, so an
+    edited template shows in the next run. Any other part is rendered each time, seeing the
+    whole context as an include does.
+    """
+    env = context.environment
+    if not isinstance(part, MappingProxyType):
+        template = env.get_template(name)
+        return Markup(template.render({**context.get_all(), "section": part}))
+    key = (id(env), name, id(part))
+    kept = _RENDERED_PARTS.get(key)
+    if kept is None:
+        kept = (env, part, Markup(env.get_template(name).render(section=part)))
+        _RENDERED_PARTS[key] = kept
+        while len(_RENDERED_PARTS) > PARTS_KEPT:
+            _RENDERED_PARTS.popitem(last=False)
+    return kept[2]
+
+
 def _autoescape(name: str | None) -> bool:
     return bool(name) and str(name).endswith((".html.j2", ".html", ".htm"))
 
@@ -151,6 +195,7 @@ def mail_environment() -> Environment:
     env.filters.update(
         link=link_filter, date=date_filter, datetime=datetime_filter, plural=plural_filter
     )
+    env.globals["render_part"] = render_part
     return env
 
 
@@ -177,6 +222,8 @@ def render(
     return text.strip() + "\n", _INLINER.inline(html)
 
 
+# The sender's (and Reply-To's) address is the same in every message of a run: parsed once.
+@lru_cache(maxsize=64)
 def _address(name: str, email: str, place: str) -> str:
     """The header text of an address, quoted as needed; a malformed one stops the run."""
     try:
@@ -236,9 +283,10 @@ def compose(
     ]
     html_body = wire.text_part(html, "html")
     if message.images:
+        charts = state_folder(settings) / CHARTS_FOLDER
         images = [
             wire.image_part(
-                image_bytes(image),
+                image_bytes(image, charts),
                 image.mime_subtype,
                 clean_header_text(image.cid),
                 clean_header_text(image.filename),
@@ -250,14 +298,12 @@ def compose(
     return wire.ComposedEmail(wire.message(headers, body))
 
 
-def image_bytes(image: InlineImage) -> bytes:
-    """An inline image's bytes: a Chart is drawn now, just before the message leaves."""
+def image_bytes(image: InlineImage, charts: Path | None = None) -> bytes:
+    """An inline image's bytes: a Chart is drawn now, just before the message leaves, or
+    taken from the folder `charts` where an earlier run kept it (automation.mail.chart_files)."""
     if isinstance(image.data, bytes):
         return image.data
-    # Imported here: matplotlib takes a while to load and most messages carry no chart.
-    from automation.mail.charts import render_chart
-
-    return render_chart(image.data)
+    return chart_png(image.data, charts)
 
 
 def message_parts(msg: EmailMessage) -> tuple[str, str, dict[str, tuple[bytes, str]]]:

@@ -13,8 +13,10 @@ people. Names shown are always from the manager's own team.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from jobs import acknowledgements as acks
@@ -98,7 +100,7 @@ class Organisation:
 
     this: WeekFigures
     last: WeekFigures
-    shared: dict[str, dict[str, Any] | None]  # organisation sections by key
+    shared: dict[str, Mapping[str, Any] | None]  # organisation sections by key, read-only
     verdict: tuple[dict[str, str], ...]
     needs: tuple[str, ...]
     involvement: dict[str, Any]
@@ -200,7 +202,9 @@ def organisation(snapshot: Snapshot, now: datetime, settings: Settings) -> Organ
     return Organisation(
         this=this,
         last=last,
-        shared=shared,
+        # read-only: every manager's message holds these very objects, and the composer
+        # renders such a part once for all of them (automation.mail.compose.render_part)
+        shared={key: None if part is None else MappingProxyType(part) for key, part in shared.items()},
         verdict=(
             posts_verdict(this, last),
             involvement_verdict(this, last),
@@ -217,9 +221,9 @@ def organisation(snapshot: Snapshot, now: datetime, settings: Settings) -> Organ
 
 def manager_sections(
     org: Organisation, team: dict[str, Any], manager: str, form_url: str
-) -> list[dict[str, Any]]:
+) -> list[Mapping[str, Any]]:
     """The sections of one manager's summary, in SECTION_ORDER, empty ones left out."""
-    own: dict[str, dict[str, Any] | None] = {
+    own: dict[str, Mapping[str, Any] | None] = {
         "involvement": {
             "key": "involvement",
             "title": "Staff involvement",

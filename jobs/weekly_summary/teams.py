@@ -46,11 +46,11 @@ def group_staff(
     active: pd.DataFrame, ack_status: pd.DataFrame | None, first_timers: frozenset[str]
 ) -> Staff:
     """One pass over the active staff list (and the acknowledgement status, when a version is set)."""
+    # plain lists: iterating a pandas column goes through its array one element at a time
+    emails, teams, names = (active[c].tolist() for c in ("email", "team", "name"))
     by_team: dict[str, list[str]] = defaultdict(list)
     by_manager: dict[str, list[str]] = defaultdict(list)
-    for email, team, manager in zip(
-        active["email"], active["team"], active["manager_email"], strict=True
-    ):
+    for email, team, manager in zip(emails, teams, active["manager_email"].tolist(), strict=True):
         if team:
             by_team[team].append(email)
         if manager:
@@ -58,11 +58,15 @@ def group_staff(
     acknowledged: dict[str, bool] = {}
     if ack_status is not None:
         acknowledged = dict(
-            zip(ack_status["email"], ack_status["acknowledged"].astype(bool), strict=True)
+            zip(
+                ack_status["email"].tolist(),
+                ack_status["acknowledged"].astype(bool).tolist(),
+                strict=True,
+            )
         )
     return Staff(
-        names=dict(zip(active["email"], active["name"], strict=True)),
-        team_by_email=dict(zip(active["email"], active["team"], strict=True)),
+        names=dict(zip(emails, names, strict=True)),
+        team_by_email=dict(zip(emails, teams, strict=True)),
         by_team=dict(by_team),
         by_manager=dict(by_manager),
         acknowledged=acknowledged,

@@ -83,9 +83,9 @@ def week_figures(
         snapshot.get_or_empty("Cadence"), week.start, week.end, day_first=day_first
     )
     subs = figures.submissions_between(snapshot["Submissions"], start, end, tz, day_first=day_first)
-    per_person = Counter(e for e in subs["email"] if e)
+    per_person = Counter(e for e in subs["email"].tolist() if e)
     mentions = figures.mention_figures(snapshot["Mentions"], start, end, tz, day_first=day_first)
-    on_staff = sum(1 for e in set(active["email"]) if e in per_person)
+    on_staff = sum(1 for e in set(active["email"].tolist()) if e in per_person)
     return WeekFigures(
         week, start, end, posts, slots, subs, dict(per_person), len(active), on_staff, mentions
     )

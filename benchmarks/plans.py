@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -154,8 +155,9 @@ def timed_plan(job: str, snapshot: Snapshot, settings: Settings) -> Timing:
 
 def compose_ms(planned: Plan, settings: Settings, limit: int) -> tuple[int, float, float, int]:
     """Compose up to `limit` of the plan's messages: (composed, ms each wall, ms each CPU, charts drawn)."""
-    from automation.mail import charts
+    from automation.mail import chart_files, charts
     from automation.mail.compose import compose
+    from automation.share_key import state_folder
 
     drawn = [0]
     draw: Callable[..., Any] = charts.draw_chart
@@ -165,7 +167,10 @@ def compose_ms(planned: Plan, settings: Settings, limit: int) -> tuple[int, floa
         return draw(chart)
 
     charts.draw_chart = counted  # type: ignore[assignment]
-    charts.render_chart.cache_clear()  # each measurement draws its own charts
+    # each measurement draws its own charts, as the first run of a week does: none kept
+    charts.render_chart.cache_clear()
+    chart_files.chart_png.cache_clear()
+    shutil.rmtree(state_folder(settings) / chart_files.FOLDER, ignore_errors=True)
     try:
         messages = planned.messages[:limit]
         started, cpu = time.perf_counter(), time.process_time()

@@ -306,3 +306,44 @@ def test_a_part_of_one_recipients_own_is_rendered_for_each_with_the_whole_contex
         )
         assert f">Your team for {name}</p>" in html
         assert f"Your team for {name}" in text
+
+
+def test_compiled_templates_are_kept_for_the_next_run_and_read_the_same(
+    tmp_path: Path, templates: Path
+) -> None:
+    from automation.mail.compose import template_environment
+
+    kept = tmp_path / "state" / "templates"
+    context = {"recipient_name": "Ann", "count": 2, "when": "2026-11-24"}
+    first = render("sample", context, search_path=[templates], compiled=kept)
+    files = sorted(p.name for p in kept.iterdir())
+    assert len(files) == 4  # the sample and the layout, text and HTML: one file each
+    template_environment.cache_clear()  # a later run, in a new process
+    assert render("sample", context, search_path=[templates], compiled=kept) == first
+    assert sorted(p.name for p in kept.iterdir()) == files
+    for path in kept.iterdir():
+        path.write_bytes(path.read_bytes()[:20])  # damaged, say by a full disk
+    template_environment.cache_clear()
+    assert render("sample", context, search_path=[templates], compiled=kept) == first
+
+
+def test_an_edited_template_is_compiled_anew_not_read_from_the_kept_file(
+    tmp_path: Path, templates: Path
+) -> None:
+    from automation.mail.compose import template_environment
+
+    kept = tmp_path / "state" / "templates"
+    context = {"recipient_name": "Ann", "count": 2, "when": "2026-11-24"}
+    render("sample", context, search_path=[templates], compiled=kept)
+    edited = SAMPLE_TXT.replace("Hello", "Good morning")
+    (templates / "sample.txt.j2").write_text(edited, encoding="utf-8")
+    template_environment.cache_clear()
+    text, _ = render("sample", context, search_path=[templates], compiled=kept)
+    assert "Good morning Ann" in text
+
+
+def test_a_state_folder_that_cannot_be_written_still_renders(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "state"
+    not_a_folder.write_text("a file where the state folder should be\n", encoding="utf-8")
+    text, _ = render("_layout", {"org_name": "Example Org"}, compiled=not_a_folder / "templates")
+    assert "Sent by Chorus for Example Org" in text

@@ -11,6 +11,7 @@ rendered once, not once per message (render_part).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections import OrderedDict
@@ -29,11 +30,13 @@ import css_inline
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     PackageLoader,
     pass_context,
     pass_eval_context,
 )
+from jinja2.bccache import Bucket
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -48,6 +51,9 @@ from sheets_schema.values import is_http_url, parse_date, parse_datetime
 if TYPE_CHECKING:
     from jobs.base import InlineImage, OutgoingMessage
     from sheets_schema.settings import Settings
+
+#: the state folder's folder of compiled templates (KeptTemplates)
+TEMPLATES_FOLDER = "templates"
 
 #: what every template sees besides the job's own context
 STANDARD_KEYS = ("org_name", "recipient_name", "recipient_email", "subject")
@@ -199,22 +205,56 @@ def mail_environment() -> Environment:
     return env
 
 
+class KeptTemplates(FileSystemBytecodeCache):
+    """Compiled templates kept as files in a folder (the state folder's `templates`): a run
+    loads its templates instead of compiling them again (~50 ms for the weekly summary's).
+
+    Jinja names a file by the template's name and path, and keeps the source's checksum in
+    it: an edited template is compiled anew and its file replaced, so the folder holds one
+    file per template. The files are a cache: one that cannot be read or written only means
+    compiling, never a failed run.
+    """
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged file (a full disk, say): compile the template instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):  # a read-only or full state folder
+            super().dump_bytecode(bucket)
+
+
 @lru_cache(maxsize=8)
-def template_environment(search_path: tuple[str, ...] = ()) -> Environment:
+def template_environment(search_path: tuple[str, ...] = (), compiled: str = "") -> Environment:
     """The mail environment, with the folders in `search_path` searched first (local
-    overrides, tests): an overlay sharing its settings and filters, not a second setup."""
+    overrides, tests): an overlay sharing its settings and filters, not a second setup.
+    With `compiled`, a folder where compiled templates are kept for the next run."""
     env = mail_environment()
-    if not search_path:
-        return env
-    assert env.loader is not None
-    return env.overlay(loader=ChoiceLoader([FileSystemLoader(list(search_path)), env.loader]))
+    if search_path:
+        assert env.loader is not None
+        env = env.overlay(loader=ChoiceLoader([FileSystemLoader(list(search_path)), env.loader]))
+    if compiled:
+        try:
+            Path(compiled).mkdir(parents=True, exist_ok=True)
+        except OSError:  # not a folder Chorus may write to: the templates are compiled each run
+            return env
+        env = env.overlay(bytecode_cache=KeptTemplates(compiled, "%s.jinja"))
+    return env
 
 
 def render(
-    template: str, context: Mapping[str, Any], *, search_path: Sequence[Path | str] = ()
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    search_path: Sequence[Path | str] = (),
+    compiled: Path | None = None,
 ) -> tuple[str, str]:
-    """Render <template>.txt.j2 and <template>.html.j2; returns (text, html) with CSS inlined."""
-    env = template_environment(tuple(str(p) for p in search_path))
+    """Render <template>.txt.j2 and <template>.html.j2; returns (text, html) with CSS inlined.
+
+    `compiled`: the folder where compiled templates are kept (KeptTemplates), if any."""
+    env = template_environment(tuple(str(p) for p in search_path), str(compiled or ""))
     values = {key: "" for key in STANDARD_KEYS}
     values.update(context)
     text = env.get_template(f"{template}.txt.j2").render(values)
@@ -257,7 +297,12 @@ def compose(
         recipient_email=message.to_email,
         subject=clean_header_text(message.subject),
     )
-    text, html = render(message.template, context, search_path=search_path)
+    text, html = render(
+        message.template,
+        context,
+        search_path=search_path,
+        compiled=state_folder(settings) / TEMPLATES_FOLDER,
+    )
     headers = [
         (
             "From",

@@ -204,7 +204,9 @@ def organisation(snapshot: Snapshot, now: datetime, settings: Settings) -> Organ
         last=last,
         # read-only: every manager's message holds these very objects, and the composer
         # renders such a part once for all of them (automation.mail.compose.render_part)
-        shared={key: None if part is None else MappingProxyType(part) for key, part in shared.items()},
+        shared={
+            key: None if part is None else MappingProxyType(part) for key, part in shared.items()
+        },
         verdict=(
             posts_verdict(this, last),
             involvement_verdict(this, last),

@@ -69,7 +69,7 @@ from sheets_schema.records import (
     require_columns,
 )
 from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
-from sheets_schema.tabs_state import HIDDEN_TABS
+from sheets_schema.tabs_state import HIDDEN_TABS, OPTIONAL_TABS
 
 #: Excel's limit; openpyxl would silently cut longer text, so it is refused instead.
 EXCEL_CELL_LIMIT = 32_767
@@ -130,7 +130,7 @@ class XlsxStore:
         except DAMAGE as exc:
             raise damaged(self.path, exc) from None
         for name in names:
-            if name not in snapshot:
+            if name not in snapshot and name not in OPTIONAL_TABS:
                 raise SheetError(
                     "the tab is missing from the workbook",
                     tab=name,

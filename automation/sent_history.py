@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from automation import crash
-from jobs.sent_archive import archived_before, cutoff_for, plan_move
+from jobs.sent_archive import archived_before, cutoff_for, movable, plan_move
 from sheets_schema.tabs_state import SENT_ARCHIVE_TAB, STATE_TAB
 from sheets_schema.values import clean_text
 
@@ -48,16 +48,16 @@ def move_closed_mail(
     cutoff = move_due(snapshot, workspace.settings, now)
     if cutoff is None:
         return []
+    rows = movable(snapshot[SENT], cutoff)
+    if not rows:
+        return []  # nothing to move, nothing written: the next mailing run looks again
     state = snapshot[STATE_TAB]
-    move = plan_move(snapshot[SENT], _archived_ids(workspace), cutoff, archived_before(state))
+    move = plan_move(rows, _archived_ids(workspace), cutoff, archived_before(state))
     copied = workspace.store.apply(move.copy)
     if copied.skipped:  # State's row went since the run read it: the day is not recorded
         return [f"sent: not moved to the {SENT_ARCHIVE_TAB} tab: {copied.skipped[0]}"]
     crash.reached("sent.copied")
-    if move.finish:
-        workspace.store.apply(move.finish)
-    if not move.moved:
-        return []
+    workspace.store.apply(move.finish)
     return [
         f"sent: {move.moved} message(s) of periods that ended before {cutoff.isoformat()} "
         f"moved to the {SENT_ARCHIVE_TAB} tab ([history] sent_months)"

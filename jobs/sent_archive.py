@@ -102,18 +102,22 @@ class Move:
     moved: int
 
 
+def movable(sent: pd.DataFrame, cutoff: date) -> list[dict[str, str]]:
+    """Sent's rows that may move before `cutoff` (see the module docstring), as clean text."""
+    return list(_movable(sent.to_dict("records"), cutoff)) if not sent.empty else []
+
+
 def plan_move(
-    sent: pd.DataFrame,
+    rows: list[dict[str, str]],
     archived: Collection[str],
     cutoff: date,
     recorded: date | None,
 ) -> Move:
-    """The move of Sent's rows that may go (see the module docstring) to the archive.
+    """The move of these `movable` rows to the archive.
 
     `archived` holds the Message-IDs the archive has already (a killed run's
     copy is not made twice); `recorded` is State's day as read.
     """
-    rows = list(_movable(sent.to_dict("records"), cutoff))
     copy = tuple(Append(SENT_ARCHIVE_TAB, row) for row in rows if row["message_id"] not in archived)
     deletes = tuple(Delete(SENT, (row["message_id"],)) for row in rows)
     value = {"value": cutoff.isoformat(), "note": STATE_NOTE}

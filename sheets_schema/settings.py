@@ -195,7 +195,7 @@ class History:
     and how many whole months before this one keep their sent mail in the Sent tab."""
 
     runs_days: int = 14  # 0: never roll up
-    sent_months: int = 2  # 0: never move Sent rows to the Sent archive
+    sent_months: int = 1  # 0: never move Sent rows to the Sent archive
 
 
 @dataclass(frozen=True)

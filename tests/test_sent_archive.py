@@ -70,9 +70,9 @@ OLD_WEEKS = [f"2026-W{w:02d}" for w in range(10, 39)]  # March to September
 HISTORY = [
     *(row(w) for w in OLD_WEEKS),
     row("2026-08", job="digest"),
-    row("2026-09-30", job="brief"),  # ends the day before the cutoff: moves
-    row("2026-10-01", job="brief"),  # the cutoff's own day: stays
-    row("2026-W40"),  # 28 September - 4 October: ends after the cutoff, stays
+    row("2026-10-31", job="brief"),  # ends the day before the cutoff: moves
+    row("2026-11-01", job="brief"),  # the cutoff's own day: stays
+    row("2026-W44"),  # 26 October - 1 November: ends on the cutoff, stays
     row("2026-W20", status="Failed", to="bob@example.org"),  # the ledger retries Failed
     row("2026-W21", status="Expired", to="bob@example.org"),
     row("item", job="thanks"),  # a period not named by its date
@@ -126,23 +126,23 @@ def test_a_mailing_run_moves_closed_periods_sent_mail_once_a_month(
     first = run_job(ws, "note", NOW, job=mail_job())
 
     assert first.outcome == "ok", first.problems
-    assert f"sent: {MOVED} message(s) of periods that ended before 2026-10-01 moved" in " ".join(
+    assert f"sent: {MOVED} message(s) of periods that ended before 2026-11-01 moved" in " ".join(
         first.lines
     )
     sent, archive, state = tabs(ws)
-    assert archive == [*OLD_WEEKS, "2026-08", "2026-09-30"]
-    assert sent == ["2026-10-01", "2026-W40", "2026-W20", "2026-W21", "item", "2026-11", "2026-W49"]
-    assert state[STATE_KEY] == "2026-10-01"
+    assert archive == [*OLD_WEEKS, "2026-08", "2026-10-31"]
+    assert sent == ["2026-11-01", "2026-W44", "2026-W20", "2026-W21", "item", "2026-11", "2026-W49"]
+    assert state[STATE_KEY] == "2026-11-01"
     assert outbox(tmp_path) == ["Your note for 2026-W49"]
 
     again = run_job(ws, "note", NOW + timedelta(days=1), job=mail_job())
     assert not any(line.startswith("sent:") for line in again.lines)  # done for this month
     assert tabs(ws)[:2] == (sent, archive)
     next_month = run_job(ws, "note", datetime(2027, 1, 4, 8, 30, tzinfo=TZ), job=mail_job())
-    assert "moved to the Sent archive tab" in " ".join(next_month.lines)  # October's now
+    assert "moved to the Sent archive tab" in " ".join(next_month.lines)  # November's now
     sent, archive, state = tabs(ws)
-    assert state[STATE_KEY] == "2026-11-01"
-    assert "2026-W40" in archive and "2026-10-01" in archive and "2026-W40" not in sent
+    assert state[STATE_KEY] == "2026-12-01"
+    assert {"2026-W44", "2026-11-01", "2026-11"} <= set(archive) and "2026-W44" not in sent
 
 
 @pytest.mark.parametrize("backend", ["workbook", "google"])
@@ -213,7 +213,7 @@ def test_a_run_killed_between_the_copy_and_the_deletes_loses_nothing_and_copies_
     _killed_run(tmp_path, "sent.copied")
     sent, archive, state = tabs(ws)
     assert len(archive) == MOVED and len(sent) == len(HISTORY) + 1  # in both tabs for now
-    assert state[STATE_KEY] == "2026-10-01"
+    assert state[STATE_KEY] == "2026-11-01"
 
     # the rows are found in Sent meanwhile: a past run sends nothing again
     past = run_job(ws, "note", datetime(2026, 7, 21, 8, 30, tzinfo=TZ), job=mail_job())
@@ -221,7 +221,7 @@ def test_a_run_killed_between_the_copy_and_the_deletes_loses_nothing_and_copies_
     run_job(ws, "note", datetime(2027, 1, 4, 8, 30, tzinfo=TZ), job=mail_job())
 
     sent, archive, _ = tabs(ws)
-    assert len(archive) == len(set(archive)) == MOVED + 2  # October's two rows joined
+    assert len(archive) == len(set(archive)) == MOVED + 3  # November's three rows joined
     read = ws.store.read(("Sent", "Sent archive"))
     assert not set(read["Sent"]["message_id"]) & set(read["Sent archive"]["message_id"])
     assert outbox(tmp_path) == ["Your note for 2026-W49", "Your note for 2027-W01"]

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import io
 import os
 import time as _time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
@@ -410,8 +410,7 @@ class XlsxStore:
                 return False  # someone saved (or opened it) since the read: start again
             os.replace(tmp, self.path)
             stat = os.stat(self.path)
-            digest = hashlib.sha256(data).hexdigest()
-            self._cache = (data, Fingerprint(stat.st_size, stat.st_mtime_ns, digest))
+            self._cache = (data, Fingerprint(stat.st_size, stat.st_mtime_ns, zlib.crc32(data)))
             dir_fd = os.open(self.path.parent, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)

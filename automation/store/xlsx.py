@@ -187,7 +187,8 @@ class XlsxStore:
         """
         if not changes:
             return 0
-        return 1 if self._cache is not None and unchanged(self.path, self._cache[1]) else 2
+        cached = self._cache is not None and unchanged(self.path, self._cache[1], by_stat=True)
+        return 1 if cached else 2
 
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
         names = list(tabs) if tabs is not None else list(TAB_ORDER)
@@ -263,7 +264,7 @@ class XlsxStore:
 
     def _current(self, *, count: bool = True) -> tuple[bytes, Fingerprint]:
         """The workbook's bytes: the ones in memory if the file is still them, else a load."""
-        if self._cache is not None and unchanged(self.path, self._cache[1]):
+        if self._cache is not None and unchanged(self.path, self._cache[1], by_stat=True):
             return self._cache
         if not self.path.exists():
             raise SheetError(
@@ -410,7 +411,12 @@ class XlsxStore:
                 return False  # someone saved (or opened it) since the read: start again
             os.replace(tmp, self.path)
             stat = os.stat(self.path)
-            self._cache = (data, Fingerprint(stat.st_size, stat.st_mtime_ns, zlib.crc32(data)))
+            self._cache = (
+                data,
+                Fingerprint(
+                    stat.st_size, stat.st_mtime_ns, zlib.crc32(data), stat.st_ino, stat.st_ctime_ns
+                ),
+            )
             dir_fd = os.open(self.path.parent, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)

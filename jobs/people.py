@@ -80,10 +80,14 @@ def by_email(people: pd.DataFrame) -> dict[str, dict[str, str]]:
 
 def _rows_by_email(people: pd.DataFrame) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
-    for row in people.to_dict("records"):
+    # plain column lists: DataFrame.to_dict("records") took two thirds of this at 10,000 people
+    names = [str(name) for name in people.columns]
+    columns = [people.iloc[:, position].tolist() for position in range(len(names))]
+    for values in zip(*columns, strict=True):
+        row = dict(zip(names, values, strict=True))
         email = email_of(row.get("email", ""))
         if email and email not in found:
-            found[email] = {str(k): clean_text(v) for k, v in row.items()}
+            found[email] = {name: clean_text(value) for name, value in row.items()}
     return found
 
 

@@ -237,7 +237,8 @@ def template_environment(search_path: tuple[str, ...] = (), compiled: str = "") 
         env = env.overlay(loader=ChoiceLoader([FileSystemLoader(list(search_path)), env.loader]))
     if compiled:
         try:
-            Path(compiled).mkdir(parents=True, exist_ok=True)
+            # owner only: Python code is loaded from these files
+            Path(compiled).mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError:  # not a folder Chorus may write to: the templates are compiled each run
             return env
         env = env.overlay(bytecode_cache=KeptTemplates(compiled, "%s.jinja"))

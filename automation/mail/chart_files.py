@@ -23,8 +23,10 @@ from dataclasses import asdict
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jobs.base import Chart
+if TYPE_CHECKING:
+    from jobs.base import Chart
 
 FOLDER = "charts"
 #: the files kept: a week's summary has two charts, so this is months of weeks

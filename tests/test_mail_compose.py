@@ -347,3 +347,44 @@ def test_a_state_folder_that_cannot_be_written_still_renders(tmp_path: Path) -> 
     not_a_folder.write_text("a file where the state folder should be\n", encoding="utf-8")
     text, _ = render("_layout", {"org_name": "Example Org"}, compiled=not_a_folder / "templates")
     assert "Sent by Chorus for Example Org" in text
+
+
+ROWS_HTML = """{% extends "_layout.html.j2" %}
+{% block content %}
+<p>Hello {{ recipient_name }}</p>
+<table class="data">
+<tr><th>Section</th></tr>
+{% for section in sections %}
+{{ render_part("row.html.j2", section) -}}
+{% endfor %}
+</table>
+{% endblock %}
+"""
+ROW_HTML = (
+    '<tr><td data-label="Section"><a href="https://example.org">{{ section.title }}</a></td></tr>\n'
+)
+
+
+def test_a_shared_part_inlined_once_reads_exactly_as_the_whole_message_inlined(
+    tmp_path: Path,
+) -> None:
+    from types import MappingProxyType
+
+    once, included = tmp_path / "once", tmp_path / "included"
+    include = '{% include "row.html.j2" %}'
+    for folder, rows in (
+        (once, ROWS_HTML),
+        (included, ROWS_HTML.replace('{{ render_part("row.html.j2", section) -}}', include)),
+    ):
+        folder.mkdir()
+        (folder / "rows.html.j2").write_text(rows, encoding="utf-8")
+        (folder / "rows.txt.j2").write_text("{{ recipient_name }}\n", encoding="utf-8")
+        (folder / "row.html.j2").write_text(ROW_HTML, encoding="utf-8")
+    # table rows: where an HTML parser moves away anything that is not a row
+    shared = MappingProxyType({"title": "Posts & goals"})
+    for name in ("Ann", "Bob", "Cy"):
+        context = {"sections": [shared, {"title": f"Team {name}"}], "recipient_name": name}
+        _, html = render("rows", context, search_path=[once])
+        assert html == render("rows", context, search_path=[included])[1]
+        assert "chorus-part" not in html
+        assert f">Team {name}</a>" in html and ">Posts &amp; goals</a>" in html

@@ -6,7 +6,7 @@ are cleaned of control characters so no cell a person typed can add a header;
 charts the plan describes are drawn here (automation/mail/charts.py), or read from the
 state folder where an earlier run kept them (automation/mail/chart_files.py). A part of
 a template that is the same for every recipient (a read-only section of the plan) is
-rendered once, not once per message (render_part).
+rendered and inlined once, not once per message (automation/mail/parts.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -22,7 +21,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_datetime
 from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -33,15 +31,13 @@ from jinja2 import (
     FileSystemBytecodeCache,
     FileSystemLoader,
     PackageLoader,
-    pass_context,
     pass_eval_context,
 )
 from jinja2.bccache import Bucket
 from jinja2.nodes import EvalContext
-from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from automation.mail import wire
+from automation.mail import parts, wire
 from automation.mail.chart_files import FOLDER as CHARTS_FOLDER
 from automation.mail.chart_files import chart_png
 from automation.share_key import state_folder
@@ -149,40 +145,6 @@ def plural_filter(count: object, word: str, plural: str | None = None) -> str:
 
 
 # -- rendering -------------------------------------------------------------
-#: parts rendered once: (environment, template name, part) by id -> (environment, part, text).
-#: The environment and the part are held, so neither id can be reused while the entry is kept.
-_RENDERED_PARTS: OrderedDict[tuple[int, str, int], tuple[Environment, object, Markup]] = (
-    OrderedDict()
-)
-PARTS_KEPT = 64
-
-
-@pass_context
-def render_part(context: Context, name: str, part: Mapping[str, Any]) -> Markup:
-    """`{{ render_part(template_name, section) }}`: the template with `section` bound to the
-    part, as `{% include %}` would render it; an organisation-wide part is rendered only once.
-
-    A part the plan made read-only (a MappingProxyType: the same object in every recipient's
-    message, such as the weekly summary's posts or goals) cannot change, so its text is kept
-    and every later message of the run reuses it, without even looking the template up: it
-    sees only `section`, never a recipient's name. The next run plans new parts, so an
-    edited template shows in the next run. Any other part is rendered each time, seeing the
-    whole context as an include does.
-    """
-    env = context.environment
-    if not isinstance(part, MappingProxyType):
-        template = env.get_template(name)
-        return Markup(template.render({**context.get_all(), "section": part}))
-    key = (id(env), name, id(part))
-    kept = _RENDERED_PARTS.get(key)
-    if kept is None:
-        kept = (env, part, Markup(env.get_template(name).render(section=part)))
-        _RENDERED_PARTS[key] = kept
-        while len(_RENDERED_PARTS) > PARTS_KEPT:
-            _RENDERED_PARTS.popitem(last=False)
-    return kept[2]
-
-
 def _autoescape(name: str | None) -> bool:
     return bool(name) and str(name).endswith((".html.j2", ".html", ".htm"))
 
@@ -201,7 +163,7 @@ def mail_environment() -> Environment:
     env.filters.update(
         link=link_filter, date=date_filter, datetime=datetime_filter, plural=plural_filter
     )
-    env.globals["render_part"] = render_part
+    env.globals["render_part"] = parts.render_part
     return env
 
 
@@ -259,8 +221,10 @@ def render(
     values = {key: "" for key in STANDARD_KEYS}
     values.update(context)
     text = env.get_template(f"{template}.txt.j2").render(values)
-    html = env.get_template(f"{template}.html.j2").render(values)
-    return text.strip() + "\n", _INLINER.inline(html)
+    document = f"{template}.html.j2"
+    with parts.marking(document):
+        html = env.get_template(document).render(values)
+    return text.strip() + "\n", parts.restore(_INLINER.inline(html), document)
 
 
 # The sender's (and Reply-To's) address is the same in every message of a run: parsed once.

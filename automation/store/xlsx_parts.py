@@ -42,9 +42,8 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 #: run, and level 1 deflates it about three times faster than zlib's default 6, for a part
 #: about a fifth larger (the next save in LibreOffice or Excel packs it at their own level)
 REWRITE_LEVEL = 1
-#: ... and a part every run rewrites (Sent, Runs: Package.stored) is not deflated at all: the
-#: next run reads it without inflating and writes it with a CRC-32, the workbook being a few
-#: megabytes larger until LibreOffice or Excel saves it
+#: (not deflating Sent and Runs at all was measured slower: the workbook megabytes larger, a
+#: run writes and checksums more bytes at each of its saves than deflating costs it)
 
 
 class NeedsOpenpyxl(Exception):
@@ -110,8 +109,6 @@ class Package:
                 self.sheets[normalise_header(name)] = (name, rels[rid], position)
         self._shared: list[str] | None = None
         self._styles: Styles | None = None
-        #: replaced parts written without deflating (REWRITE_LEVEL)
-        self.stored: set[str] = set()
 
     def _rels(self, part: str) -> dict[str, str]:
         out = {}
@@ -156,8 +153,7 @@ class Package:
             for info in self.zip.infolist():
                 if info.filename in self.replaced:
                     fresh = zipfile.ZipInfo(info.filename, info.date_time)
-                    stored = info.filename in self.stored
-                    fresh.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                    fresh.compress_type = zipfile.ZIP_DEFLATED
                     fresh.external_attr = info.external_attr
                     zout.writestr(fresh, self.replaced[info.filename], compresslevel=REWRITE_LEVEL)
                 elif info.flag_bits & 0x08:  # sizes after the data: copy the plain way

@@ -129,8 +129,6 @@ def apply_tab(
     _stretch(package, sheet, sheet_name, position, max(len(state.headers), 1))
     rendered = sheet.render()
     package.replaced[part] = rendered
-    if tab.name in WRITTEN_AGAIN:
-        package.stored.add(part)
     # Rows moved up (doomed): the index no longer says where. Only the tabs a run writes
     # again are kept: a sync's 100,000 Submissions rows kept in memory cost 250 MB.
     if kept is not None and not doomed and tab.name in WRITTEN_AGAIN:

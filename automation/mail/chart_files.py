@@ -36,8 +36,12 @@ PNG_START, PNG_END = b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"
 
 @lru_cache(maxsize=1)
 def drawing_version() -> str:
-    """What the drawing depends on besides the chart's data: charts.py, matplotlib, Pillow."""
-    source = Path(__file__).with_name("charts.py").read_bytes()
+    """What the drawing depends on besides the chart's data: charts.py, matplotlib, Pillow
+    ('' when charts.py cannot be read, as from a zip: then nothing is kept)."""
+    try:
+        source = Path(__file__).with_name("charts.py").read_bytes()
+    except OSError:
+        return ""
     versions = []
     for name in ("matplotlib", "pillow"):
         try:
@@ -58,7 +62,7 @@ def chart_digest(chart: Chart) -> str:
 def chart_png(chart: Chart, folder: Path | None) -> bytes:
     """The chart's PNG bytes: from `folder` when drawn there before, else drawn and kept there
     (`folder` None: drawn, never kept)."""
-    if folder is None:
+    if folder is None or not drawing_version():
         return _draw(chart)
     path = folder / f"{chart_digest(chart)}.png"
     kept = _read(path)

@@ -341,11 +341,7 @@ def read_table(
     on them); `proofs` what those earlier rows proved about the date order.
     """
     form = FORMS[form_name]
-    body = [
-        (first_row + i, cells)
-        for i, cells in enumerate([_cell(v) for v in row] for row in rows)
-        if any(cells)
-    ]
+    body = [(first_row + i, cells) for i, cells in enumerate(map(_cells, rows)) if any(cells)]
     first = (
         [cells for _, cells in body[:50]]
         if sample is None
@@ -365,6 +361,9 @@ def read_table(
     others = [(n, c) for n, c in columns.items() if not _kept_as_written(questions[n])]
     responses: list[FormResponse] = []
     seen: dict[str, int] = {}
+    #: (question, cell) -> a choice question's answer (a list as a tuple): a form's 10,000
+    #: rows hold a few dozen different choices
+    chosen: dict[tuple[str, str], str | tuple[str, ...]] = {}
     for (row_number, cells), stamp, (value, match) in zip(body, stamps, matches, strict=True):
         place = f"{source} row {row_number}"
         submitted_at = _submitted_at(stamp, value, match, tz, order.day_first, place)
@@ -374,9 +373,16 @@ def read_table(
             name: cells[col] if col < width else "" for name, col in plain
         }
         for name, col in others:
-            answers[name] = _answer(
-                questions[name], _at(cells, col), order.day_first, place, row_warnings
+            raw = _at(cells, col)
+            made = chosen.get((name, raw))
+            if made is not None:  # the same choice as an earlier row's: read once
+                answers[name] = list(made) if type(made) is tuple else made
+                continue
+            answers[name] = answer = _answer(
+                questions[name], raw, order.day_first, place, row_warnings
             )
+            if questions[name].kind in _CHOICES:
+                chosen[name, raw] = tuple(answer) if type(answer) is list else answer
         email = _email(_at(cells, email_col))
         base = row_response_id(form_name, submitted_at, email)
         seen[base] = ordinal = seen.get(base, 0) + 1
@@ -546,6 +552,21 @@ def _is_email(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _cells(row: Sequence[object]) -> list[str]:
+    """A row's cells read by `_cell`; a row of ASCII text (most) with one strip per cell."""
+    try:
+        joined = "".join(row)  # type: ignore[arg-type]
+    except TypeError:  # a linked sheet's numbers or blanks
+        return [_cell(v) for v in row]
+    if joined.isascii() and "\r" not in joined:  # ASCII is NFC, and no line end to change
+        return [v.strip() for v in row]  # type: ignore[union-attr]
+    return [_cell(v) for v in row]
+
+
+#: the kinds whose answer `_answer` makes from the cell alone (no warning, no date order)
+_CHOICES = (Kind.MULTI_CHOICE, Kind.CHOICE)
 
 
 def _cell(value: object) -> str:

@@ -30,6 +30,7 @@ from automation.store import keys
 from automation.store.xlsx_parts import (
     _T,
     NeedsOpenpyxl,
+    NewRows,
     Package,
     Row,
     SheetText,
@@ -102,8 +103,12 @@ def apply_tab(
         raise NeedsOpenpyxl("a column the sheet lacks")
     kinds = {c.field: (c.kind, date_pattern(tab, c)) for c in tab.columns}
     styles = package.styles()
+    new_rows = NewRows(positions, kinds, styles)
 
     def write(number: int, values: Mapping[str, Cell], new: bool) -> None:
+        if new and (not sheet.numbers or number > sheet.numbers[-1]):
+            sheet.append_row(number, new_rows.xml(number, values))
+            return
         cells = [(positions[f] + 1, cell_xml(v, kinds[f], styles)) for f, v in values.items()]
         if new:
             sheet.add_row(number, sorted(cells))

@@ -70,6 +70,20 @@ class FormResponse:
             self._texts[name] = found
         return found
 
+    def texts(self) -> Mapping[str, str]:
+        """Every answer's `text`, made once (get a question the form lacks with .get(name, "")).
+
+        A sync reads a dozen answers of each of 10,000 responses: one lookup each
+        in this mapping costs a fraction of a call of `text`.
+        """
+        got = self._texts
+        if "" not in got:  # no answer is named "": the mark that every answer is in
+            for name in self.answers:
+                if name not in got:
+                    self.text(name)
+            got[""] = ""
+        return got
+
     def items(self, name: str) -> list[str]:
         """One answer as a list (a single text answer becomes a one-item list)."""
         value = self.answers.get(name, "")

@@ -241,22 +241,23 @@ def _too_long_flags(
     """
     if not channels:
         return []
-    limits = _folded_limits(tuple(channel_limits.items()))
+    rules = tuple(channel_limits.items())
     flags: list[str] = []
     for channel in channels:
-        known = canonical_network(channel)
-        name, limit = limits.get(channel.casefold()) or limits.get(
-            known.casefold(), (known, length_limit(known))
-        )
+        name, limit = _channel_limit(channel, rules)
         if limit and length > limit:
             flags.append(f"too long for {name}: {length} characters, the limit is {limit}")
     return flags
 
 
-@lru_cache(maxsize=16)
-def _folded_limits(channel_limits: tuple[tuple[str, int], ...]) -> dict[str, tuple[str, int]]:
-    """[screening] channel_limits by the case-folded name (made once, not per item)."""
-    return {name.casefold(): (name, limit) for name, limit in channel_limits}
+@lru_cache(maxsize=1024)
+def _channel_limit(channel: str, channel_limits: tuple[tuple[str, int], ...]) -> tuple[str, int]:
+    """A channel's name and limit under [screening] channel_limits; each channel worked out once."""
+    limits = {name.casefold(): (name, limit) for name, limit in channel_limits}
+    known = canonical_network(channel)
+    return limits.get(channel.casefold()) or limits.get(
+        known.casefold(), (known, length_limit(known))
+    )
 
 
 def _media_flag(

@@ -281,7 +281,9 @@ class _Sync:
             self.counts["edits"] += 1
             self.counts["submissions_accepted"] += 1
         elif not reasons and (
-            twin := self.on_its_way.find({"link": r.text("link"), "headline": r.text("headline")})
+            twin := self.on_its_way.find(
+                {"link": r.texts().get("link", ""), "headline": r.texts().get("headline", "")}
+            )
         ):
             # Someone suggested the same already: one item, both people thanked, nobody told no.
             row.update(status="Accepted", queue_id=twin, reason=why.MERGED)
@@ -349,7 +351,7 @@ class _Sync:
     def _evaluate(self, r: FormResponse) -> tuple[list[str], list[str]]:
         """Reasons to reject (a person can act on each), and the policy check's flags."""
         reasons: list[str] = []
-        if not any(r.items(name) for name in r.answers):
+        if not any(r.answers.values()):  # an answer is a text or a list of ticked boxes
             return [why.empty_response()], []
         domains = self.settings.organisation.email_domains
         email = r.email
@@ -363,15 +365,14 @@ class _Sync:
             else:
                 if email_domain(email) not in domains:
                     reasons.append(why.outside_domains(email, domains))
-        if not r.text("headline"):
+        t = r.texts()
+        headline, details, link = t.get("headline", ""), t.get("details", ""), t.get("link", "")
+        if not headline:
             reasons.append(why.no_headline())
-        link = r.text("link")
         if link and not is_http_url(link):
             reasons.append(why.not_a_web_link(link))
         blocked = blocked_sites(
-            link,
-            f"{r.text('headline')}\n{r.text('details')}",
-            self.settings.screening.blocked_domains,
+            link, f"{headline}\n{details}", self.settings.screening.blocked_domains
         )
         if blocked:
             reasons.append(blocked_reason(blocked))
@@ -379,14 +380,14 @@ class _Sync:
             return reasons, []
         flags = screen(
             {
-                "headline": r.text("headline"),
-                "details": r.text("details"),
+                "headline": headline,
+                "details": details,
                 "link": link,
                 "channels": r.items("suggested_channels"),
                 "submitted_by": email,
             },
             self.settings,
-            permission=r.text("permission"),
+            permission=t.get("permission", ""),
         )
         if email not in self.people:
             flags.append(f"unknown submitter: {email} is not in People; check who they are")
@@ -395,30 +396,35 @@ class _Sync:
     def _submission_row(self, r: FormResponse) -> dict[str, str]:
         # A blocked site's address is kept readable but never clickable (a sheet links URLs).
         blocked = self.settings.screening.blocked_domains
+        t = r.texts()
+        headline, details, link = t.get("headline", ""), t.get("details", ""), t.get("link", "")
+        if blocked:
+            headline, details, link = (defang(t, blocked) for t in (headline, details, link))
         return {
             "response_id": r.response_id,
             "submitted_at": format_datetime_seconds(r.submitted_at, self.tz),
             "email": r.email,
-            "name": r.text("name"),
-            "content_type": r.text("content_type"),
-            "headline": defang(r.text("headline"), blocked),
-            "details": defang(r.text("details"), blocked),
-            "link": defang(r.text("link"), blocked),
-            "suggested_channels": r.text("suggested_channels"),
-            "preferred_date": r.text("preferred_date"),
-            "permission": r.text("permission"),
+            "name": t.get("name", ""),
+            "content_type": t.get("content_type", ""),
+            "headline": headline,
+            "details": details,
+            "link": link,
+            "suggested_channels": t.get("suggested_channels", ""),
+            "preferred_date": t.get("preferred_date", ""),
+            "permission": t.get("permission", ""),
             "status": "",
             "reason": "",
             "queue_id": "",
         }
 
     def _queue_content(self, r: FormResponse, flags: list[str]) -> dict[str, str]:
-        source_type = _SOURCE_TYPE_BY_FOLD.get(r.text("content_type").casefold(), "Other")
+        t = r.texts()
+        source_type = _SOURCE_TYPE_BY_FOLD.get(t.get("content_type", "").casefold(), "Other")
         return {
-            "headline": r.text("headline"),
-            "details": r.text("details"),
-            "link": r.text("link"),
-            "channels": r.text("suggested_channels"),
+            "headline": t.get("headline", ""),
+            "details": t.get("details", ""),
+            "link": t.get("link", ""),
+            "channels": t.get("suggested_channels", ""),
             "source_type": source_type,
             "flags": "; ".join(flags),
         }

@@ -30,7 +30,6 @@ from automation.store import keys
 from automation.store.xlsx_parts import (
     _T,
     NeedsOpenpyxl,
-    NewRows,
     Package,
     Row,
     SheetText,
@@ -41,6 +40,7 @@ from automation.store.xlsx_parts import (
     cell_xml,
     col_letters,
 )
+from automation.store.xlsx_rows import NewRows
 from sheets_schema.cells import cell_to_text, column_reader, date_pattern
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update, require_columns

@@ -22,7 +22,7 @@ import re
 import struct
 import zipfile
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -529,99 +529,6 @@ def cell_xml(
     if isinstance(held, (int, float)):
         return {b"t": b"n"}, f"<v>{held!r}</v>".encode()
     return _text_cell(str(value))
-
-
-class NewRows:
-    """New rows' XML straight from their values, one string per row, no object per cell.
-
-    A first sync appends 10,000 Submissions rows and as many Queue items, some
-    200,000 cells: made one by one through `cell_xml` (a tuple, a dict of
-    attributes, bytes per cell) they cost a third of the sync. Here a row's
-    plain text cells (printable, nothing to escape, no space at an end) and its
-    ISO times are written with one format each; any other cell goes through
-    `cell_xml`, so the bytes are the same as `SheetText.add_row` writes.
-    """
-
-    def __init__(
-        self,
-        positions: Mapping[str, int],
-        kinds: Mapping[str, tuple[Kind, str | None]],
-        styles: Styles,
-    ) -> None:
-        self._positions = positions
-        self._kinds = kinds
-        self._styles = styles
-        self._orders: dict[tuple[str, ...], list[tuple[str, str, int]]] = {}
-        self._date_styles: dict[str, str] = {}
-        self._days: dict[str, int | None] = {}
-
-    def _order(self, fields: tuple[str, ...]) -> list[tuple[str, str, int]]:
-        """(field, column letters, how) in column order; how: 0 text, 1 time, 2 anything else."""
-        order = []
-        for f in sorted(fields, key=lambda f: self._positions[f]):
-            kind, pattern = self._kinds[f]
-            how = 0 if kind not in _TYPED_KINDS else 1 if kind is Kind.DATETIME and pattern else 2
-            order.append((f, col_letters(self._positions[f] + 1), how))
-        self._orders[fields] = order
-        return order
-
-    def xml(self, number: int, values: Mapping[str, Cell]) -> bytes:
-        """The row numbered `number` holding `values` (field -> value), as `add_row` writes it."""
-        fields = tuple(values)
-        order = self._orders.get(fields) or self._order(fields)
-        d = str(number)
-        parts = ['<row r="', d, '">']
-        for f, letters, how in order:
-            v = values[f]
-            if type(v) is str:
-                if not v and how != 2:
-                    continue
-                if (
-                    how == 0
-                    and v.isprintable()
-                    and "&" not in v
-                    and "<" not in v
-                    and ">" not in v
-                    and v[0] != " "
-                    and v[-1] != " "
-                ):
-                    parts.append(f'<c r="{letters}{d}" t="inlineStr"><is><t>{v}</t></is></c>')
-                    continue
-                if how == 1 and (serial := self._serial(v)) is not None:
-                    style = self._date_style(self._kinds[f][1] or "")
-                    parts.append(f'<c r="{letters}{d}" s="{style}" t="n"><v>{serial!r}</v></c>')
-                    continue
-            cell = cell_xml(v, self._kinds[f], self._styles)
-            if cell is not None:
-                attrs = "".join(f' {k.decode()}="{a.decode()}"' for k, a in cell[0].items())
-                parts.append(f'<c r="{letters}{d}"{attrs}>{cell[1].decode()}</c>')
-        parts.append("</row>")
-        return "".join(parts).encode()
-
-    def _date_style(self, pattern: str) -> str:
-        found = self._date_styles.get(pattern)
-        if found is None:
-            found = self._date_styles[pattern] = str(self._styles.date_style(pattern))
-        return found
-
-    def _serial(self, text: str) -> int | float | None:
-        """datetime_serial for 'YYYY-MM-DD HH:MM[:SS]' in ASCII digits, each day's date made once."""
-        if not (len(text) in (16, 19) and text.isascii() and text[10] == " " and text[13] == ":"):
-            return datetime_serial(text)
-        hour, minute, second = text[11:13], text[14:16], text[17:19] or "0"
-        if not (hour.isdigit() and minute.isdigit() and second.isdigit()) or (
-            len(text) == 19 and text[16] != ":"
-        ):
-            return datetime_serial(text)
-        day = text[:10]
-        if day not in self._days:
-            self._days[day] = datetime_serial(day + " 00:00")
-        days = self._days[day]
-        h, m, s = int(hour), int(minute), int(second)
-        if days is None or h > 23 or m > 59 or s > 59:
-            return None
-        seconds = h * 3600 + m * 60 + s
-        return days + seconds / 86400 if seconds else days
 
 
 #: the kinds whose text `typed` may turn into a date or number

@@ -185,6 +185,8 @@ def identify(
     same summary (headline, version, text), then nearest in time.
     """
     rows = list(stored)
+    if not rows:  # a first sync: nothing to pair with
+        return [(r, False) for r in responses]
     held = {row.response_id for row in rows}
     claimed = {r.response_id for r in responses if r.response_id in held}
     by_email: dict[str, list[int]] = {}

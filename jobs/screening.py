@@ -163,7 +163,7 @@ def _confidential_flag(
 def _personal_data_flag(text: str, submitter: str) -> str:
     """Email addresses (other than the submitter's own) and phone numbers in the text."""
     found = _EMAIL_RE.findall(text) if "@" in text else ()
-    emails = sorted({e for e in found if e.lower() != submitter})
+    emails = sorted({e for e in found if e.lower() != submitter}) if found else []
     shown = [*emails, *phone_numbers(text)]
     if not shown:
         return ""

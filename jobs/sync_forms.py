@@ -161,6 +161,7 @@ class _Sync:
         self.snapshot = snapshot
         self.tz = settings.tz
         self._times: dict[str, datetime | None] = {}
+        self._last_time: tuple[datetime | None, str] = (None, "")
         self._indexed: (
             tuple[dict[str, tuple[datetime, dict[str, str]]], dict[str, tuple[datetime, str]]]
             | None
@@ -402,7 +403,7 @@ class _Sync:
             headline, details, link = (defang(t, blocked) for t in (headline, details, link))
         return {
             "response_id": r.response_id,
-            "submitted_at": format_datetime_seconds(r.submitted_at, self.tz),
+            "submitted_at": self._seconds(r.submitted_at),
             "email": r.email,
             "name": t.get("name", ""),
             "content_type": t.get("content_type", ""),
@@ -434,7 +435,7 @@ class _Sync:
         self.next_q += 1
         row = {
             "id": qid,
-            "created": format_datetime(r.submitted_at, self.tz),
+            "created": self._minutes(r.submitted_at),
             "source_kind": SOURCE_KIND,
             **self._queue_content(r, flags),
             "submitted_by": r.email,
@@ -588,6 +589,20 @@ class _Sync:
             updates.append(Update("Queue", (qid,), content, expect=expect))
             self.counts["queue_updated"] += 1
         return Changes(appends=tuple(appends), updates=tuple(updates))
+
+    def _seconds(self, at: datetime) -> str:
+        """format_datetime_seconds in the organisation's zone; remembered for `_minutes`."""
+        text = format_datetime_seconds(at, self.tz)
+        self._last_time = (at, text)
+        return text
+
+    def _minutes(self, at: datetime) -> str:
+        """format_datetime in the organisation's zone: the response's Submissions time cut to
+        the minute when that was the last one made (a new item's Created is its response's)."""
+        last, text = self._last_time
+        if last is at and len(text) == 19:
+            return text[:16]
+        return format_datetime(at, self.tz)
 
     def _stored_time(self, text: object) -> datetime | None:
         """A time as the tab holds it; each text read once (a row's time is asked for thrice)."""

@@ -13,6 +13,7 @@ goes through `cell_xml`, so the bytes are always those `add_row` writes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from xml.sax.saxutils import escape
 
 from automation.store.xlsx_parts import _TYPED_KINDS, Styles, cell_xml, col_letters
 from sheets_schema.cells import datetime_serial
@@ -36,6 +37,7 @@ class NewRows:
         self._kinds = kinds
         self._styles = styles
         self._orders: dict[tuple[str, ...], list[tuple[str, str, int]]] = {}
+        #: a time column's field -> the style index of its cells
         self._date_styles: dict[str, str] = {}
         #: 'YYYY-MM-DD' -> its serial (None: not a real date)
         self._days: dict[str, int | float | None] = {}
@@ -67,50 +69,28 @@ class NewRows:
             if type(v) is str:
                 if not v:
                     continue  # an empty text is no cell, whatever the column
-                if (
-                    how == TEXT
-                    and v.isprintable()
-                    and "&" not in v
-                    and "<" not in v
-                    and ">" not in v
-                    and v[0] != " "
-                    and v[-1] != " "
-                ):
-                    parts.append(f'<c r="{letters}{d}" t="inlineStr"><is><t>{v}</t></is></c>')
+                if how == TEXT:
+                    # printable: no control character, no line end, and no space but ' '
+                    if v.isprintable() and v[0] != " " and v[-1] != " ":
+                        if "&" in v or "<" in v or ">" in v:
+                            v = escape(v)
+                        parts.append(f'<c r="{letters}{d}" t="inlineStr"><is><t>{v}</t></is></c>')
+                        continue
+                elif how == TIME and (serial := self._serial(v)) is not None:
+                    style = self._date_styles.get(f) or self._date_style(f)
+                    parts.append(f'<c r="{letters}{d}" s="{style}" t="n"><v>{serial!r}</v></c>')
                     continue
-            parts.append(self._cell(v, f, letters, how, d))
+            cell = cell_xml(v, self._kinds[f], self._styles)
+            if cell is not None:
+                attrs = "".join(f' {k.decode()}="{a.decode()}"' for k, a in cell[0].items())
+                parts.append(f'<c r="{letters}{d}"{attrs}>{cell[1].decode()}</c>')
         parts.append("</row>")
         return "".join(parts).encode()
 
-    def _cell(self, v: Cell, f: str, letters: str, how: int, d: str) -> str:
-        """One cell's XML ('' for none: an empty text is no cell, whatever the column)."""
-        if type(v) is str:
-            if not v:
-                return ""
-            if (
-                how == TEXT
-                and v.isprintable()
-                and "&" not in v
-                and "<" not in v
-                and ">" not in v
-                and v[0] != " "
-                and v[-1] != " "
-            ):
-                return f'<c r="{letters}{d}" t="inlineStr"><is><t>{v}</t></is></c>'
-            if how == TIME and (serial := self._serial(v)) is not None:
-                style = self._date_style(self._kinds[f][1] or "")
-                return f'<c r="{letters}{d}" s="{style}" t="n"><v>{serial!r}</v></c>'
-        cell = cell_xml(v, self._kinds[f], self._styles)
-        if cell is None:
-            return ""
-        attrs = "".join(f' {k.decode()}="{a.decode()}"' for k, a in cell[0].items())
-        return f'<c r="{letters}{d}"{attrs}>{cell[1].decode()}</c>'
-
-    def _date_style(self, pattern: str) -> str:
-        found = self._date_styles.get(pattern)
-        if found is None:
-            found = self._date_styles[pattern] = str(self._styles.date_style(pattern))
-        return found
+    def _date_style(self, field: str) -> str:
+        """The style index of a time column's cells (the style added to the file when none fits)."""
+        style = self._date_styles[field] = str(self._styles.date_style(self._kinds[field][1] or ""))
+        return style
 
     def _serial(self, text: str) -> int | float | None:
         """datetime_serial, for 'YYYY-MM-DD HH:MM[:SS]' in ASCII digits without a regular

@@ -323,14 +323,17 @@ def _has_media(text: str, link: str, lowered: str | None = None, prose: str | No
 
     `prose` is `text` without the link, when the caller has it: the addresses in
     it and in the link are those in `text` (none spans the line end between
-    them), found without a search of the whole text when only the link has one.
+    them), found without a search of the whole text when only the link has one,
+    and none in the link when it holds no media mark at all (an address in it
+    is a part of it).
     """
     urls = [link]
     if prose is None:
         urls += _URL_RE.findall(text) if "://" in text else ()
     else:
         urls += _URL_RE.findall(prose) if "://" in prose else ()
-        urls += _URL_RE.findall(link) if "://" in link else ()
+        if "://" in link and _ANY_MEDIA_MARK.search(link.lower()):
+            urls += _URL_RE.findall(link)
     for url in urls:
         lowered_url = url.lower()
         if not _ANY_MEDIA_MARK.search(lowered_url):

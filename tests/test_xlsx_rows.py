@@ -53,12 +53,18 @@ def test_a_queue_item_as_a_sync_writes_it_is_the_same_bytes_either_way() -> None
 
 
 def test_times_to_the_second_odd_times_and_other_values_match_the_reference() -> None:
+    writer = NewRows(POSITIONS, KINDS, Styles(STYLES))  # one writer: what it remembers counts
     for created in (
         "2026-12-31 08:38:05",
         "2026-12-31T08:38",
         "2026-02-30 10:00",
         "2026-12-31 24:00",
         "2026-12-31 08:38:61",
+        "2026-12-31 08:61",
+        "2026-12-31 08:38:6x",
+        "2026-12-31 08:38:²1",
+        "2026-12-31 08:38:05",  # the same minute again, and then a minute already known
+        "2026-12-31 08:38",
         "1899-12-30 00:00",
         "２０２６-12-31 08:38",
         "not a time",
@@ -66,7 +72,7 @@ def test_times_to_the_second_odd_times_and_other_values_match_the_reference() ->
         date(2026, 12, 31),
     ):
         row: dict[str, Cell] = {"id": "Q-1", "created": created, "share": True, "notes": 7}
-        assert at_once(9, row) == cell_by_cell(9, row), created
+        assert writer.xml(9, row) == cell_by_cell(9, row), created
 
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)

@@ -98,7 +98,7 @@ def apply_tab(
         state = _keyed(package, tab, part)
     sheet = state.sheet
     positions = require_columns(tab, state.headers)
-    needed = {f for a in appends for f in a.row} | {f for u in updates for f in u.values}
+    needed = set().union(*(a.row for a in appends), *(u.values for u in updates))
     if needed - set(positions):
         raise NeedsOpenpyxl("a column the sheet lacks")
     kinds = {c.field: (c.kind, date_pattern(tab, c)) for c in tab.columns}

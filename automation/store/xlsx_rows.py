@@ -41,6 +41,8 @@ class NewRows:
         self._date_styles: dict[str, str] = {}
         #: 'YYYY-MM-DD' -> its serial (None: not a real date)
         self._days: dict[str, int | float | None] = {}
+        #: 'YYYY-MM-DD HH:MM' -> (days, seconds) of its serial (None: read by datetime_serial)
+        self._minutes: dict[str, tuple[int, int] | None] = {}
 
     def _order(self, fields: tuple[str, ...]) -> list[tuple[str, str, int]]:
         """(field, column letters, how) in column order."""
@@ -93,27 +95,41 @@ class NewRows:
         return style
 
     def _serial(self, text: str) -> int | float | None:
-        """datetime_serial, for 'YYYY-MM-DD HH:MM[:SS]' in ASCII digits without a regular
-        expression, each day's date made once."""
+        """datetime_serial, each minute of 'YYYY-MM-DD HH:MM[:SS]' in ASCII digits worked out
+        once (a response's time is in Submissions to the second and in the Queue to the minute)."""
         n = len(text)
-        if not (
-            (n == 16 or (n == 19 and text[16] == ":"))
-            and text[10] == " "
-            and text[13] == ":"
-            and text.isascii()
-            and (text[11:13] + text[14:16] + text[17:]).isdigit()
-        ):
+        if n == 19 and text[16] == ":" and (tail := text[17:]).isascii() and tail.isdigit():
+            second = int(tail)
+        elif n == 16:
+            second = 0
+        else:
             return datetime_serial(text)
-        day = text[:10]
-        days = self._days.get(day)
-        if days is None:
-            if day in self._days:  # not a real date: datetime_serial says so
+        minute = text[:16]
+        found = self._minutes.get(minute)
+        if found is None:
+            if minute in self._minutes:  # not that shape: datetime_serial reads it
                 return datetime_serial(text)
-            days = self._days[day] = datetime_serial(day + " 00:00")
-            if days is None:
+            found = self._minutes[minute] = self._minute(minute)
+            if found is None or second > 59:
                 return datetime_serial(text)
-        hour, minute, second = int(text[11:13]), int(text[14:16]), int(text[17:] or 0)
-        if hour > 23 or minute > 59 or second > 59:
+        elif second > 59:
             return None
-        seconds = hour * 3600 + minute * 60 + second
+        days, seconds = found
+        seconds += second
         return days + seconds / 86400 if seconds else days
+
+    def _minute(self, text: str) -> tuple[int, int] | None:
+        """'YYYY-MM-DD HH:MM' in ASCII digits as a serial's whole days and seconds (each day
+        made once); None for any other text."""
+        if not (text[10] == " " and text[13] == ":" and text.isascii()):
+            return None
+        hour, minute = text[11:13], text[14:16]
+        if not (hour.isdigit() and minute.isdigit()) or int(hour) > 23 or int(minute) > 59:
+            return None
+        day = text[:10]
+        if day not in self._days:
+            self._days[day] = datetime_serial(day + " 00:00")
+        days = self._days[day]
+        if not isinstance(days, int):  # None: not a real date
+            return None
+        return days, int(hour) * 3600 + int(minute) * 60

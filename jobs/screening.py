@@ -310,7 +310,7 @@ def blocked_links(urls: Sequence[str], blocked_domains: Sequence[str]) -> list[s
 
 def post_length(headline: str, details: str, link: str) -> int:
     """The length of the post the item would make: headline, details and link (link counted short)."""
-    text = "\n\n".join(part for part in (headline, details) if part)
+    text = f"{headline}\n\n{details}" if headline and details else headline or details
     urls_in_text = _URL_RE.findall(text) if "://" in text else []  # every match holds "://"
     length = len(text) - sum(len(u) for u in urls_in_text) + LINK_LENGTH * len(urls_in_text)
     if link:

@@ -156,7 +156,9 @@ def normalise_stamp(text: object) -> str:
     Spanish a. m./p. m.; Finnish puts "klo" before a time written with dots.
     Newer ICU data uses a narrow no-break space before AM/PM.
     """
-    t = clean_text(text).replace("\u202f", " ").replace("\u00a0", " ")
+    t = clean_text(text)
+    if not t.isascii():
+        t = t.replace("\u202f", " ").replace("\u00a0", " ")
     if _PLAIN_STAMP.fullmatch(t):
         return t  # digits and separators only, single-spaced: no rewrite below changes it
     t = re.sub(r"\bklo\b", " ", t)
@@ -268,16 +270,16 @@ def _parse_stamp(value: str, m: re.Match[str] | None, tz: ZoneInfo, day_first: b
             raise ValueError(f"{value!r} has an impossible hour for AM/PM")
         hour = hour % 12 + (12 if ampm[0] in "pP" else 0)
     try:
+        if not zone:  # most stamps: the form's own zone, set as the time is made
+            return datetime(year, month, day, hour, minute, second, tzinfo=tz)
         local = datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise ValueError(f"{value!r} is not a real date and time") from None
-    if zone:
-        try:
-            zone_info = UTC if zone.upper() == "Z" else parse_zone(zone)
-        except ValueError:
-            return local.replace(tzinfo=tz)  # an abbreviation we do not know: the form's own zone
-        return local.replace(tzinfo=zone_info).astimezone(tz)
-    return local.replace(tzinfo=tz)
+    try:
+        zone_info = UTC if zone.upper() == "Z" else parse_zone(zone)
+    except ValueError:
+        return local.replace(tzinfo=tz)  # an abbreviation we do not know: the form's own zone
+    return local.replace(tzinfo=zone_info).astimezone(tz)
 
 
 def split_checkboxes(value: object) -> list[str]:

@@ -78,9 +78,9 @@ class FormResponse:
         """
         got = self._texts
         if "" not in got:  # no answer is named "": the mark that every answer is in
-            for name in self.answers:
-                if name not in got:
-                    self.text(name)
+            for name, value in self.answers.items():
+                if name not in got:  # `text`, without a call per answer
+                    got[name] = fit_cell(", ".join(value) if isinstance(value, list) else value)
             got[""] = ""
         return got
 

@@ -4,7 +4,7 @@ A first sync appends 10,000 Submissions rows and as many Queue items, some
 200,000 cells. Made one by one through `cell_xml` (a tuple, a dict of
 attributes, bytes per cell) and `SheetText.add_row`, they cost a third of the
 sync (issue #23). Here a row is one string: a plain text cell (printable,
-nothing to escape, no space at an end) and an ISO time (each day's serial
+nothing to escape, no space at an end) and an ISO time (each hour's serial
 worked out once) are written with one format each, and only any other cell
 goes through `cell_xml`, so the bytes are always those `add_row` writes.
 (A format string per row shape, filled in one call, was tried: no faster.)
@@ -39,10 +39,8 @@ class NewRows:
         self._orders: dict[tuple[str, ...], list[tuple[str, str, int]]] = {}
         #: a time column's field -> the style index of its cells
         self._date_styles: dict[str, str] = {}
-        #: 'YYYY-MM-DD' -> its serial (None: not a real date)
-        self._days: dict[str, int | float | None] = {}
-        #: 'YYYY-MM-DD HH:MM' -> (days, seconds) of its serial (None: read by datetime_serial)
-        self._minutes: dict[str, tuple[int, int] | None] = {}
+        #: 'YYYY-MM-DD HH' -> (days, seconds) of its serial (None: read by datetime_serial)
+        self._hours: dict[str, tuple[int, int] | None] = {}
 
     def _order(self, fields: tuple[str, ...]) -> list[tuple[str, str, int]]:
         """(field, column letters, how) in column order."""
@@ -95,41 +93,38 @@ class NewRows:
         return style
 
     def _serial(self, text: str) -> int | float | None:
-        """datetime_serial, each minute of 'YYYY-MM-DD HH:MM[:SS]' in ASCII digits worked out
-        once (a response's time is in Submissions to the second and in the Queue to the minute)."""
+        """datetime_serial, for 'YYYY-MM-DD HH:MM[:SS]' in ASCII digits without a regular
+        expression, each hour's date and time worked out once."""
         n = len(text)
-        if n == 19 and text[16] == ":" and (tail := text[17:]).isascii() and tail.isdigit():
-            second = int(tail)
+        if n == 19 and text[16] == ":":
+            rest = text[14:16] + text[17:]
         elif n == 16:
-            second = 0
+            rest = text[14:16]
         else:
             return datetime_serial(text)
-        minute = text[:16]
-        found = self._minutes.get(minute)
-        if found is None:
-            if minute in self._minutes:  # not that shape: datetime_serial reads it
+        if not (text[13] == ":" and rest.isascii() and rest.isdigit()):
+            return datetime_serial(text)
+        hour = self._hours.get(text[:13])
+        if hour is None:
+            if text[:13] in self._hours:  # not that shape: datetime_serial reads it
                 return datetime_serial(text)
-            found = self._minutes[minute] = self._minute(minute)
-            if found is None or second > 59:
+            hour = self._hours[text[:13]] = _hour(text[:13])
+            if hour is None:
                 return datetime_serial(text)
-        elif second > 59:
+        minute, second = int(text[14:16]), int(text[17:] or 0)
+        if minute > 59 or second > 59:
             return None
-        days, seconds = found
-        seconds += second
+        days, seconds = hour
+        seconds += minute * 60 + second
         return days + seconds / 86400 if seconds else days
 
-    def _minute(self, text: str) -> tuple[int, int] | None:
-        """'YYYY-MM-DD HH:MM' in ASCII digits as a serial's whole days and seconds (each day
-        made once); None for any other text."""
-        if not (text[10] == " " and text[13] == ":" and text.isascii()):
-            return None
-        hour, minute = text[11:13], text[14:16]
-        if not (hour.isdigit() and minute.isdigit()) or int(hour) > 23 or int(minute) > 59:
-            return None
-        day = text[:10]
-        if day not in self._days:
-            self._days[day] = datetime_serial(day + " 00:00")
-        days = self._days[day]
-        if not isinstance(days, int):  # None: not a real date
-            return None
-        return days, int(hour) * 3600 + int(minute) * 60
+
+def _hour(text: str) -> tuple[int, int] | None:
+    """'YYYY-MM-DD HH' in ASCII digits as a serial's whole days and the hour's seconds; None
+    for any other text (datetime_serial reads it)."""
+    if not (text[10] == " " and text.isascii() and text[11:].isdigit() and int(text[11:]) < 24):
+        return None
+    days = datetime_serial(text[:10] + " 00:00")
+    if not isinstance(days, int):  # None: not a real date
+        return None
+    return days, int(text[11:]) * 3600

@@ -162,6 +162,7 @@ class _Sync:
         self.tz = settings.tz
         self._times: dict[str, datetime | None] = {}
         self._last_time: tuple[datetime | None, str] = (None, "")
+        self._addresses: dict[str, tuple[str, str]] = {}
         self._indexed: (
             tuple[dict[str, tuple[datetime, dict[str, str]]], dict[str, tuple[datetime, str]]]
             | None
@@ -354,18 +355,9 @@ class _Sync:
         reasons: list[str] = []
         if not any(r.answers.values()):  # an answer is a text or a list of ticked boxes
             return [why.empty_response()], []
-        domains = self.settings.organisation.email_domains
-        email = r.email
-        if not email:
-            reasons.append(why.no_email_collected())
-        else:
-            try:
-                email = parse_email(email)
-            except ValueError:
-                reasons.append(why.not_an_email(email))
-            else:
-                if email_domain(email) not in domains:
-                    reasons.append(why.outside_domains(email, domains))
+        email, reason = self._address(r.email)
+        if reason:
+            reasons.append(reason)
         t = r.texts()
         headline, details, link = t.get("headline", ""), t.get("details", ""), t.get("link", "")
         if not headline:
@@ -393,6 +385,27 @@ class _Sync:
         if email not in self.people:
             flags.append(f"unknown submitter: {email} is not in People; check who they are")
         return reasons, flags
+
+    def _address(self, email: str) -> tuple[str, str]:
+        """A respondent's address as read, and why it cannot be taken ('' when it can);
+        each address worked out once (most people answer many times)."""
+        found = self._addresses.get(email)
+        if found is not None:
+            return found
+        domains = self.settings.organisation.email_domains
+        address, reason = email, ""
+        if not email:
+            reason = why.no_email_collected()
+        else:
+            try:
+                address = parse_email(email)
+            except ValueError:
+                reason = why.not_an_email(email)
+            else:
+                if email_domain(address) not in domains:
+                    reason = why.outside_domains(address, domains)
+        self._addresses[email] = address, reason
+        return address, reason
 
     def _submission_row(self, r: FormResponse) -> dict[str, str]:
         # A blocked site's address is kept readable but never clickable (a sheet links URLs).

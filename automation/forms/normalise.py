@@ -366,6 +366,8 @@ def read_table(
     #: (question, cell) -> a choice question's answer (a list as a tuple): a form's 10,000
     #: rows hold a few dozen different choices
     chosen: dict[tuple[str, str], str | tuple[str, ...]] = {}
+    #: each respondent's address as written -> as read (most people answer many times)
+    addresses: dict[str, str] = {}
     for (row_number, cells), stamp, (value, match) in zip(body, stamps, matches, strict=True):
         place = f"{source} row {row_number}"
         submitted_at = _submitted_at(stamp, value, match, tz, order.day_first, place)
@@ -385,7 +387,8 @@ def read_table(
             )
             if questions[name].kind in _CHOICES:
                 chosen[name, raw] = tuple(answer) if type(answer) is list else answer
-        email = _email(_at(cells, email_col))
+        raw_email = _at(cells, email_col)
+        email = addresses.get(raw_email) or addresses.setdefault(raw_email, _email(raw_email))
         base = row_response_id(form_name, submitted_at, email)
         seen[base] = ordinal = seen.get(base, 0) + 1
         responses.append(

@@ -30,6 +30,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from sheets_schema.values import fit_cell, parse_datetime
@@ -254,4 +255,4 @@ def latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
         seen = latest.get(r.response_id)
         if seen is None or r.submitted_at > seen.submitted_at:
             latest[r.response_id] = r
-    return sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))
+    return sorted(latest.values(), key=attrgetter("submitted_at", "response_id"))

@@ -41,6 +41,8 @@ class NewRows:
         self._date_styles: dict[str, str] = {}
         #: 'YYYY-MM-DD HH' -> (days, seconds) of its serial (None: read by datetime_serial)
         self._hours: dict[str, tuple[int, int] | None] = {}
+        #: 'YYYY-MM-DD' -> its serial (None: not a real date)
+        self._days: dict[str, int | float | None] = {}
 
     def _order(self, fields: tuple[str, ...]) -> list[tuple[str, str, int]]:
         """(field, column letters, how) in column order."""
@@ -64,6 +66,12 @@ class NewRows:
         order = self._orders.get(fields) or self._order(fields)
         d = str(number)
         parts = ['<row r="', d, '">']
+        try:  # the whole row looked over at once: most rows are printable text
+            joined = "".join(values.values())  # type: ignore[arg-type]
+            printable = joined.isprintable()
+            marked = not printable or "&" in joined or "<" in joined or ">" in joined
+        except TypeError:  # a number or a bool: each cell is looked at
+            printable, marked = False, True
         for f, letters, how in order:
             v = values[f]
             if type(v) is str:
@@ -71,8 +79,8 @@ class NewRows:
                     continue  # an empty text is no cell, whatever the column
                 if how == TEXT:
                     # printable: no control character, no line end, and no space but ' '
-                    if v.isprintable() and v[0] != " " and v[-1] != " ":
-                        if "&" in v or "<" in v or ">" in v:
+                    if (printable or v.isprintable()) and v[0] != " " and v[-1] != " ":
+                        if marked and ("&" in v or "<" in v or ">" in v):
                             v = escape(v)
                         parts.append(f'<c r="{letters}{d}" t="inlineStr"><is><t>{v}</t></is></c>')
                         continue
@@ -108,7 +116,7 @@ class NewRows:
         if hour is None:
             if text[:13] in self._hours:  # not that shape: datetime_serial reads it
                 return datetime_serial(text)
-            hour = self._hours[text[:13]] = _hour(text[:13])
+            hour = self._hours[text[:13]] = self._hour(text[:13])
             if hour is None:
                 return datetime_serial(text)
         minute, second = int(text[14:16]), int(text[17:] or 0)
@@ -118,13 +126,15 @@ class NewRows:
         seconds += minute * 60 + second
         return days + seconds / 86400 if seconds else days
 
-
-def _hour(text: str) -> tuple[int, int] | None:
-    """'YYYY-MM-DD HH' in ASCII digits as a serial's whole days and the hour's seconds; None
-    for any other text (datetime_serial reads it)."""
-    if not (text[10] == " " and text.isascii() and text[11:].isdigit() and int(text[11:]) < 24):
-        return None
-    days = datetime_serial(text[:10] + " 00:00")
-    if not isinstance(days, int):  # None: not a real date
-        return None
-    return days, int(text[11:]) * 3600
+    def _hour(self, text: str) -> tuple[int, int] | None:
+        """'YYYY-MM-DD HH' in ASCII digits as a serial's whole days and the hour's seconds (each
+        day's date made once); None for any other text (datetime_serial reads it)."""
+        if not (text[10] == " " and text.isascii() and text[11:].isdigit() and int(text[11:]) < 24):
+            return None
+        day = text[:10]
+        if day not in self._days:
+            self._days[day] = datetime_serial(day + " 00:00")
+        days = self._days[day]
+        if not isinstance(days, int):  # None: not a real date
+            return None
+        return days, int(text[11:]) * 3600

@@ -380,13 +380,13 @@ def read_table(
             raw = _at(cells, col)
             made = chosen.get((name, raw))
             if made is not None:  # the same choice as an earlier row's: read once
-                answers[name] = list(made) if type(made) is tuple else made
+                answers[name] = list(made) if isinstance(made, tuple) else made
                 continue
             answers[name] = answer = _answer(
                 questions[name], raw, order.day_first, place, row_warnings
             )
             if questions[name].kind in _CHOICES:
-                chosen[name, raw] = tuple(answer) if type(answer) is list else answer
+                chosen[name, raw] = tuple(answer) if isinstance(answer, list) else answer
         raw_email = _at(cells, email_col)
         email = addresses.get(raw_email) or addresses.setdefault(raw_email, _email(raw_email))
         base = row_response_id(form_name, submitted_at, email)
@@ -566,7 +566,7 @@ def _cells(row: Sequence[object]) -> list[str]:
     except TypeError:  # a linked sheet's numbers or blanks
         return [_cell(v) for v in row]
     if joined.isascii() and "\r" not in joined:  # ASCII is NFC, and no line end to change
-        return [v.strip() for v in row]  # type: ignore[union-attr]
+        return [v.strip() for v in row]  # type: ignore[attr-defined]
     return [_cell(v) for v in row]
 
 

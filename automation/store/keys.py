@@ -76,6 +76,7 @@ def row_writes(
         result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
     only = tab.key[0] if len(tab.key) == 1 else None  # most tabs: one key column
     for append in appends:
+        key: tuple[str, ...]
         if only is not None:
             value = append.row.get(only, "")
             key = ((value if type(value) is str else cell_to_text(value)).strip(),)

@@ -499,5 +499,9 @@ def _sharing(sh: _Section) -> Sharing:
 
 
 def _history(hi: _Section) -> History:
-    """[history]: runs_days, how many days of Runs keep a row per run (0: all of them)."""
-    return History(runs_days=hi.integer("runs_days", History.runs_days, minimum=0))
+    """[history]: runs_days, how many days of Runs keep a row per run (0: all of them);
+    sent_months, how many whole months before this one keep their mail in Sent (0: all)."""
+    return History(
+        runs_days=hi.integer("runs_days", History.runs_days, minimum=0),
+        sent_months=hi.integer("sent_months", History.sent_months, minimum=0),
+    )

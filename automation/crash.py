@@ -37,6 +37,8 @@ POINTS: dict[str, str] = {
     "ledger.pending": "the Pending rows are written: the intent to send, before anything goes",
     "ledger.sent": "one more message has gone through the transport; its row is still Pending",
     "outbox.synced": "the batch's files in the Maildir's tmp/ are on disk, none yet in new/",
+    "sent.copied": "a month's closed-period Sent rows are copied to the Sent archive, with State's"
+    " day; they are still in Sent too",
     "ledger.confirmed": "the Sent (or Failed, Deferred) rows of the batch are written",
     "run.file": "one more output file (the guide) is in place",
     "xlsx.temp_saved": "the workbook is saved to its temporary file, not yet renamed over it",

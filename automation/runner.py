@@ -30,16 +30,18 @@ from automation.logs import redact, remember_secrets
 from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
 from automation.mail.waiting import has_waiting
 from automation.runs_history import mark_rolled_up, plan_rollup, rollup_due
+from automation.sent_history import move_closed_mail
 from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
 from sheets_schema.errors import BackendError, ChorusError
 from sheets_schema.records import Append, Changes, Snapshot, Update
 from sheets_schema.settings import Settings
+from sheets_schema.tabs_state import STATE_TAB
 from sheets_schema.values import format_datetime
 
 log = logging.getLogger("chorus.run")
 
-ALWAYS_READ = ("People", "Sent")
+ALWAYS_READ = ("People", "Sent", STATE_TAB)  # State: the day Sent was archived to
 #: jobs that send no mail: their runs do not read the Sent tab, a year of which costs a run
 #: more than the job's own work (if one ever plans a message, Sent is read before it goes)
 MAILLESS = frozenset(
@@ -300,6 +302,23 @@ def _apply(
     _write_files(plan.files, guide_folder(workspace.settings), result)
     if after is not None:
         result.lines.extend(after(workspace, plan, now))
+    _archive_closed_mail(workspace, snapshot, now, result)
+
+
+def _archive_closed_mail(
+    workspace: Workspace, snapshot: Snapshot, now: datetime, result: RunResult
+) -> None:
+    """Once a month, a mailing run ends by moving long-closed periods' Sent rows to the archive.
+
+    The run's own work is done by then; a move Google or the disk refuses is a
+    problem of this run, tried again by the next.
+    """
+    try:
+        result.lines.extend(move_closed_mail(workspace, snapshot, now))
+    except ChorusError as exc:
+        result.problems.append(
+            f"sent: not moved to the Sent archive ({exc}); the next run tries again"
+        )
 
 
 def _with_sent(workspace: Workspace, snapshot: Snapshot) -> Snapshot:

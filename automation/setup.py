@@ -127,6 +127,8 @@ kind = ""                          # "", "maildir", "imap" or "gmail"
 
 # [history]                        # the Runs tab: a row per run, then a line per job per day
 # runs_days = 14                   # runs older than this many days are rolled up (0: never)
+# sent_months = 1                  # mail of periods closed before this many whole months ago
+                                   # moves from Sent to Sent archive (0: never)
 
 [guide]                            # the employee guide, "Social media at <organisation>"
 output_dir = "."                   # where guide.html and guide.md are written

@@ -16,6 +16,10 @@ of its own running leaves them: two weeks of runs, a line per job per day
 before that in the month the two weeks start in, a line per job per month before,
 and today's roll-up already done; "first roll-up" is the one run that
 rolls up a year of runs the day such a Chorus is installed over an old tab.
+A Chorus with a Sent archive ([history] sent_months) gets the year's Sent as
+its monthly moves leave it: the mail of periods that ended before the first
+of last month in the Sent archive tab; its "first roll-up"
+run also makes the first move of a year of Sent.
 sync-forms is a sync with nothing new (1,000 responses synced by a first run).
 Wall and CPU seconds of the run alone; on Google the twin's own time (it is
 in-process: Google's time, not Chorus's) is taken out of both. A busy machine
@@ -132,6 +136,22 @@ def rolled(runs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     return list(store.read(["Runs"])["Runs"].to_dict("records"))
 
 
+def archived(rows: dict[str, list[dict[str, Any]]], now: datetime) -> None:
+    """Sent as a year of a Chorus with a Sent archive leaves it: the mail of periods that
+    ended before the first of last month in the archive, the day in State."""
+    import pandas as pd
+
+    from jobs.sent_archive import STATE_KEY, cutoff_for, movable
+
+    cutoff = cutoff_for(now.date(), 1)
+    assert cutoff is not None
+    moving = movable(pd.DataFrame(rows["Sent"]), cutoff)
+    gone = {r["message_id"] for r in moving}
+    rows["Sent archive"] = moving
+    rows["Sent"] = [r for r in rows["Sent"] if r["message_id"] not in gone]
+    rows.setdefault("State", []).append({"key": STATE_KEY, "value": cutoff.isoformat()})
+
+
 # -- one measurement, in a child of the tree measured ------------------------------------
 
 
@@ -190,7 +210,9 @@ def _meter_twin(bench: Any) -> list[float]:
 # -- the parent: programs, turns, the table ----------------------------------------------
 
 
-def prepare(folder: Path, job: str, n: int, history: str, rolls: bool) -> None:
+def prepare(
+    folder: Path, job: str, n: int, history: str, rolls: bool, archives: bool = False
+) -> None:
     """The program (and its history) in `folder`: program.json for the twin, the workbook too."""
     from automation import demo
     from automation.runs_history import MARKER
@@ -211,8 +233,25 @@ def prepare(folder: Path, job: str, n: int, history: str, rolls: bool) -> None:
         rows["Runs"] = [{k: str(v) for k, v in r.items()} for r in runs]
         sent = year_of_sent(rows["People"], scale.NOW, demo.DOMAIN)
         rows["Sent"] = [{k: str(v) for k, v in r.items()} for r in sent]
-    (folder / "program.json").write_text(json.dumps({"n": n, "rows": rows}), encoding="utf-8")
+        if archives and history == "a year":
+            archived(rows, scale.NOW)
     (folder / "chorus.toml").write_text("# benchmark\n", encoding="utf-8")
+    # the last Runs row (and Sent row) as the run before this one wrote them: in the
+    # workbook, Chorus's own last save of those tabs, not the bulk load's
+    last = {tab: rows[tab].pop() for tab in ("Runs", "Sent") if rows.get(tab)}
+    if "Runs" not in last:
+        from sheets_schema.values import format_datetime
+
+        before = scale.NOW - timedelta(minutes=15)
+        last["Runs"] = {
+            "run_id": "sync-forms-previous",
+            "job": "sync-forms",
+            "started": format_datetime(before),
+            "finished": format_datetime(before + timedelta(seconds=4)),
+            "outcome": "ok",
+            "summary": "nothing to do",
+            "api_calls": 3,
+        }
     store = XlsxStore(folder / "workbook.xlsx")
     store.ensure_tabs()
     store.apply(
@@ -220,6 +259,10 @@ def prepare(folder: Path, job: str, n: int, history: str, rolls: bool) -> None:
             appends=tuple(Append(tab, row) for tab, tab_rows in rows.items() for row in tab_rows)
         )
     )
+    store.apply(Changes(appends=tuple(Append(tab, row) for tab, row in last.items())))
+    for tab, row in last.items():
+        rows.setdefault(tab, []).append(row)
+    (folder / "program.json").write_text(json.dumps({"n": n, "rows": rows}), encoding="utf-8")
 
 
 def _child(folder: Path, backend: str, job: str, code: Path) -> dict[str, Any]:
@@ -237,11 +280,12 @@ def measure(job: str, n: int, backend: str, codes: list[Path]) -> dict[tuple[int
         for history in HISTORIES:
             for index, code in enumerate(codes):
                 rolls = (code / "jobs" / "runs_rollup.py").exists()
+                archives = (code / "jobs" / "sent_archive.py").exists()
                 if history == "first roll-up" and not rolls:
                     continue
                 folder = Path(tmp) / f"{history}-{index}".replace(" ", "-")
                 folder.mkdir()
-                prepare(folder, job, n, history, rolls)
+                prepare(folder, job, n, history, rolls, archives)
                 found[(index, history)] = _child(folder, backend, job, code)
                 shutil.rmtree(folder)
     return found

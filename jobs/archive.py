@@ -8,7 +8,8 @@ month (by default the one before `now`) the plan builds:
                     level, approver, approved text and times, and the post link
     approvals.csv   every answer of the approval form given that month
     mentions.csv    the month's mentions and messages, and how each was answered
-    sent.csv        the emails Chorus sent that month (the Sent rows)
+    sent.csv        the emails Chorus sent that month (the Sent rows, and those of the
+                    Sent archive for a month long closed)
     crises.csv      the crises open at any time that month
     manifest.json   the SHA-256 of each file above and of the previous archive's
                     manifest: a chain, so a changed byte anywhere is found
@@ -37,9 +38,10 @@ from sheets_schema.errors import InputError
 from sheets_schema.records import Snapshot
 from sheets_schema.settings import Settings
 from sheets_schema.tabs import TABS as SCHEMA
+from sheets_schema.tabs_state import SENT_ARCHIVE_TAB
 from sheets_schema.values import clean_text, format_datetime, parse_datetime
 
-TABS = ("Queue", "Mentions", "Crises", "Approvals", "Channels", "People", "Sent")
+TABS = ("Queue", "Mentions", "Crises", "Approvals", "Channels", "People", "Sent", SENT_ARCHIVE_TAB)
 MANIFEST = "manifest.json"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -194,6 +196,8 @@ def month_files(
 
     def dated(tab: str, field: str) -> tuple[pd.DataFrame, pd.Series]:
         frame = snapshot.get_or_empty(tab)
+        if tab == "Sent" and SENT_ARCHIVE_TAB in snapshot:  # an older month's mail moved there
+            frame = pd.concat([snapshot[SENT_ARCHIVE_TAB], frame], ignore_index=True)
         keep = frame[field].map(lambda v: _in_month(v, settings, bounds))
         return frame, keep.astype(bool) if len(frame) else pd.Series(dtype=bool)
 

@@ -27,7 +27,7 @@ from sheets_schema.tabs_approval import APPROVALS, CHANNEL_APPROVAL_COLUMNS, QUE
 from sheets_schema.tabs_guide import PRINCIPLES, REVIEWS, SOURCES
 from sheets_schema.tabs_mentions import CHANNEL_HELP, MENTION_COLUMNS
 from sheets_schema.tabs_share import with_sharing
-from sheets_schema.tabs_state import LAST_TABS, STATE
+from sheets_schema.tabs_state import LAST_TABS, STATE, sent_archive_of
 
 
 def _c(header: str, field_name: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
@@ -583,7 +583,9 @@ TABS: dict[str, Tab] = {
 }
 
 TABS = with_sharing(TABS)  # Captions, Shares and the sharing columns of People and Queue
-TABS.update({t.name: t for t in (SOURCES, PRINCIPLES, REVIEWS, STATE)})  # tabs_guide, tabs_state
+TABS.update(
+    {t.name: t for t in (SOURCES, PRINCIPLES, REVIEWS, STATE, sent_archive_of(TABS["Sent"]))}
+)
 README_TAB = "About"  # the first tab: what each tab is for, for people
 TAB_ORDER: tuple[str, ...] = (*(n for n in TABS if n not in LAST_TABS), *LAST_TABS)  # after About
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from automation import crash
 from automation.logs import progress
+from automation.mail.archived import without_archived
 from automation.mail.base import MessageRefused, SendResult, TransportDown
 from automation.mail.compose import clean_header_text, compose
 from automation.mail.delivery import Delivery, Found, Item, Sending, composed
@@ -90,7 +91,7 @@ def deliver(
         dry_run_dir,
         job=job,
     )
-    batch = _admit(run, messages, people_by_email(snapshot))
+    batch = without_archived(run, _admit(run, messages, people_by_email(snapshot)), snapshot)
     found = _consult_ledger(run, batch)
     if dry_run_dir is None:
         _ask_transport(run, found)

@@ -85,6 +85,7 @@ from sheets_schema.records import (
     require_columns,
 )
 from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
+from sheets_schema.tabs_state import OPTIONAL_TABS
 
 SHEETS_CELL_LIMIT = CELL_TEXT_LIMIT
 PROGRAM_TAB = "Program"
@@ -139,7 +140,14 @@ class SheetsStore:
         for name in names:
             if name not in TABS:
                 raise ValueError(f"unknown tab {name!r}")
-        values = self._batch_get([quote_tab(n) for n in names])
+        try:
+            values = self._batch_get([quote_tab(n) for n in names])
+        except SheetError as exc:
+            # a spreadsheet made before an optional tab existed: read the others (one more call)
+            if exc.tab not in OPTIONAL_TABS:
+                raise
+            names = [n for n in names if n not in self._missing_tabs(list(OPTIONAL_TABS))]
+            values = self._batch_get([quote_tab(n) for n in names])
         for name, rows in zip(names, values, strict=True):
             self._headers[name] = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
         return Snapshot(

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import io
 import os
 import time as _time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
@@ -69,7 +69,7 @@ from sheets_schema.records import (
     require_columns,
 )
 from sheets_schema.tabs import README_TAB, TAB_ORDER, TABS
-from sheets_schema.tabs_state import HIDDEN_TABS
+from sheets_schema.tabs_state import HIDDEN_TABS, OPTIONAL_TABS
 
 #: Excel's limit; openpyxl would silently cut longer text, so it is refused instead.
 EXCEL_CELL_LIMIT = 32_767
@@ -130,7 +130,7 @@ class XlsxStore:
         except DAMAGE as exc:
             raise damaged(self.path, exc) from None
         for name in names:
-            if name not in snapshot:
+            if name not in snapshot and name not in OPTIONAL_TABS:
                 raise SheetError(
                     "the tab is missing from the workbook",
                     tab=name,
@@ -187,7 +187,8 @@ class XlsxStore:
         """
         if not changes:
             return 0
-        return 1 if self._cache is not None and unchanged(self.path, self._cache[1]) else 2
+        cached = self._cache is not None and unchanged(self.path, self._cache[1], by_stat=True)
+        return 1 if cached else 2
 
     def ensure_tabs(self, tabs: Iterable[str] | None = None) -> list[str]:
         names = list(tabs) if tabs is not None else list(TAB_ORDER)
@@ -263,7 +264,7 @@ class XlsxStore:
 
     def _current(self, *, count: bool = True) -> tuple[bytes, Fingerprint]:
         """The workbook's bytes: the ones in memory if the file is still them, else a load."""
-        if self._cache is not None and unchanged(self.path, self._cache[1]):
+        if self._cache is not None and unchanged(self.path, self._cache[1], by_stat=True):
             return self._cache
         if not self.path.exists():
             raise SheetError(
@@ -410,8 +411,12 @@ class XlsxStore:
                 return False  # someone saved (or opened it) since the read: start again
             os.replace(tmp, self.path)
             stat = os.stat(self.path)
-            digest = hashlib.sha256(data).hexdigest()
-            self._cache = (data, Fingerprint(stat.st_size, stat.st_mtime_ns, digest))
+            self._cache = (
+                data,
+                Fingerprint(
+                    stat.st_size, stat.st_mtime_ns, zlib.crc32(data), stat.st_ino, stat.st_ctime_ns
+                ),
+            )
             dir_fd = os.open(self.path.parent, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)

@@ -138,7 +138,7 @@ def read_snapshot(
 
 
 def _sheets(data: bytes, tabs: Sequence[str]) -> dict[str, CalamineSheet]:
-    _check_zip(data)
+    _check_zip(data, tabs)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         existing = {normalise_header(n): n for n in wb.sheet_names}
@@ -187,18 +187,35 @@ def _as_openpyxl(row: Sequence[object]) -> Sequence[object]:
     return [datetime(v.year, v.month, v.day) if type(v) is date else v for v in row]
 
 
-def _check_zip(data: bytes) -> None:
+def _check_zip(data: bytes, tabs: Sequence[str]) -> None:
     """Raise what openpyxl would on a file that is not a sound zip of a workbook.
 
     The damaged-file message (workbook_file.damaged) names the fault by the
     exception's type: not a zip, a part that does not inflate, no workbook part.
+    Every part is inflated but the sheets of tabs not read: a year of Sent
+    archive or Runs is not inflated by every run that never looks at it. A
+    write copies such a part's bytes as they are, and the run that reads it
+    finds any damage in it.
     """
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         archive.getinfo("xl/workbook.xml")
+        unread = _unread_sheet_parts(data, tabs)
         for info in archive.infolist():
+            if info.filename in unread:
+                continue
             with archive.open(info) as member:
                 while member.read(1 << 20):
                     pass
+
+
+def _unread_sheet_parts(data: bytes, tabs: Sequence[str]) -> set[str]:
+    """The sheet parts of the workbook's other tabs (none when its parts cannot be told apart)."""
+    try:
+        sheets = Package(data).sheets
+    except Exception:  # noqa: BLE001 - a workbook part that does not parse: every part is checked
+        return set()
+    wanted = {normalise_header(t) for t in tabs}
+    return {part for name, (_, part, _) in sheets.items() if name not in wanted}
 
 
 def _openpyxl(data: bytes, tabs: Sequence[str]) -> dict[str, list[Sequence[object]]]:

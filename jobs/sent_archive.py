@@ -1,0 +1,145 @@
+"""The Sent archive: a year of mail kept, out of the way of today's.
+
+Every mailing run reads the Sent tab (exactly-once looks up each Message-ID
+there), so a year of it (each person's weekly share digest and monthly policy
+digest: 60,000 rows at 1,000 people) made every run pay for the year. Once a
+month, the rows that can no longer matter to a run move to the Sent archive
+tab: status Sent, and a period named by its date ("2026-09", "2026-W36",
+"2026-09-14") that ended before the first day of the month `sent_months`
+whole months before this one. A plan names the messages of its own period, so
+such rows are never looked up again, with one exception the ledger guards:
+a run `--at` a past time plans a past period. The day before which rows have
+moved is kept in the State tab, and a message whose period ended before that
+day is looked up in the Sent archive too (automation/mail/ledger.py).
+
+What stays in Sent: rows still Pending, Deferred, Failed or Expired (the
+ledger and `chorus status` still act on them), rows of periods not named by a
+date (a thank-you per item, a welcome, an assignment), and the recent months.
+
+The move is two writes, each safe to lose: the rows are first copied into the
+archive (those not there already, by Message-ID) in the write that records
+the new day in State, then deleted from Sent. A run killed between the two
+leaves the rows in both tabs, where the ledger finds them in Sent; the next
+month's move deletes them without copying them twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from sheets_schema.records import Append, Changes, Delete, Update
+from sheets_schema.tabs_state import SENT_ARCHIVE_TAB, STATE_TAB
+from sheets_schema.values import clean_text
+
+SENT = "Sent"
+#: the State row holding the day before which Sent rows have moved to the archive
+STATE_KEY = "sent archived before"
+STATE_NOTE = "Sent rows of periods that ended before this day are in the Sent archive tab"
+
+_YEAR = re.compile(r"^(\d{4})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def period_end(period: str) -> date | None:
+    """The last day of a period named by its date (a year, month, ISO week or day); None for
+    any other name ("item", "welcome", a crisis id), whose mail never moves."""
+    text = period.strip()
+    try:
+        if m := _DAY.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _WEEK.match(text):
+            return date.fromisocalendar(int(m[1]), int(m[2]), 7)
+        if m := _MONTH.match(text):
+            first = date(int(m[1]), int(m[2]), 1)
+            return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if m := _YEAR.match(text):
+            return date(int(m[1]), 12, 31)
+    except ValueError:
+        return None
+    return None
+
+
+def cutoff_for(today: date, months: int) -> date | None:
+    """The first day of the month `months` whole months before today's (None: moving is off)."""
+    if months <= 0:
+        return None
+    index = today.year * 12 + today.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def archived_before(state: pd.DataFrame | None) -> date | None:
+    """The day recorded in State before which Sent rows have moved (None: nothing moved yet)."""
+    if state is None or state.empty or "key" not in state.columns:
+        return None
+    for key, value in zip(state["key"], state["value"], strict=True):
+        if clean_text(key) == STATE_KEY:
+            try:
+                return date.fromisoformat(clean_text(value))
+            except ValueError:
+                return None  # a value someone typed over: looked up in the archive as if none
+    return None
+
+
+def may_be_archived(period: str, before: date | None) -> bool:
+    """Whether a message of this period may have its row in the archive rather than in Sent."""
+    end = period_end(period)
+    return before is not None and end is not None and end < before
+
+
+@dataclass(frozen=True)
+class Move:
+    """A month's move: the copy into the archive with State's new day, then the deletes."""
+
+    copy: Changes
+    finish: Changes
+    moved: int
+
+
+def movable(sent: pd.DataFrame, cutoff: date) -> list[dict[str, str]]:
+    """Sent's rows that may move before `cutoff` (see the module docstring), as clean text."""
+    return list(_movable(sent.to_dict("records"), cutoff)) if not sent.empty else []
+
+
+def plan_move(
+    rows: list[dict[str, str]],
+    archived: Collection[str],
+    cutoff: date,
+    recorded: date | None,
+) -> Move:
+    """The move of these `movable` rows to the archive.
+
+    `archived` holds the Message-IDs the archive has already (a killed run's
+    copy is not made twice); `recorded` is State's day as read.
+    """
+    copy = tuple(Append(SENT_ARCHIVE_TAB, row) for row in rows if row["message_id"] not in archived)
+    deletes = tuple(Delete(SENT, (row["message_id"],)) for row in rows)
+    value = {"value": cutoff.isoformat(), "note": STATE_NOTE}
+    if recorded is None:
+        state: Changes = Changes(appends=(Append(STATE_TAB, {"key": STATE_KEY, **value}),))
+    else:
+        state = Changes(updates=(Update(STATE_TAB, (STATE_KEY,), value),))
+    return Move(Changes(appends=copy) + state, Changes(deletes=deletes), len(rows))
+
+
+def _movable(rows: Iterable[Mapping[str, object]], cutoff: date) -> Iterable[dict[str, str]]:
+    seen: set[str] = set()
+    for row in rows:
+        message_id = clean_text(row.get("message_id", ""))
+        if not message_id or message_id in seen:
+            continue
+        if clean_text(row.get("status", "")).casefold() != "sent":
+            continue
+        end = period_end(clean_text(row.get("period", "")))
+        if end is None or end >= cutoff:
+            continue
+        seen.add(message_id)
+        yield {field: clean_text(value) for field, value in row.items()} | {
+            "message_id": message_id
+        }

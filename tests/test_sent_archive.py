@@ -14,6 +14,7 @@ import pytest
 
 from automation import crash
 from automation.runner import run_job
+from automation.store.gsheets import SheetsStore
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from jobs.base import Job, OutgoingMessage, Plan, Report
@@ -182,6 +183,27 @@ def test_a_workbook_made_before_the_archive_tab_gets_it_at_its_first_move(tmp_pa
 
     assert result.outcome == "ok", result.problems
     assert len(tabs(ws)[1]) == MOVED
+
+
+def test_a_spreadsheet_made_before_the_archive_tab_gets_it_at_its_first_move(
+    tmp_path: Path,
+) -> None:
+    ws = workspace(tmp_path, "google", HISTORY)
+    store: Any = ws.store
+    sheet_id = store._sheet_id("Sent archive")
+    store.http.batch_update(
+        store.spreadsheet_id, {"requests": [{"deleteSheet": {"sheetId": sheet_id}}]}
+    )
+    store = SheetsStore(store.services, store.spreadsheet_id, lock_dir=tmp_path)  # a new run
+    ws = Workspace(ws.settings, store, google=store.services)
+    assert "Sent archive" not in store.read(("Sent archive",))
+
+    result = run_job(ws, "note", NOW, job=mail_job())
+
+    assert result.outcome == "ok", result.problems
+    assert len(tabs(ws)[1]) == MOVED
+    past = run_job(ws, "note", datetime(2026, 7, 21, 8, 30, tzinfo=TZ), job=mail_job())
+    assert past.counts.get("already_sent") == 1
 
 
 def without_archive(path: Path) -> None:

@@ -2,22 +2,33 @@
 
 The rule is jobs.sent_archive. A mailing run has read Sent and State; when
 State's day is before this month's cutoff ([history] sent_months), the run
-ends with the move: the Sent archive's Message-IDs are read (so a killed
-run's copy is not made twice), the rows are copied there in the write that
-records the cutoff in State, then deleted from Sent in a second write. A
+ends with the move: the rows are copied there in the write that records the
+cutoff in State, then deleted from Sent in a second write. The archive is
+read only when rows a killed move may have copied already are among them
+(jobs.sent_archive.left_over): a year of archive is not read every month. A
 workbook or spreadsheet made before the archive tab existed gets it first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from automation import crash
-from jobs.sent_archive import archived_before, cutoff_for, movable, plan_move
+from jobs.sent_archive import (
+    UNREADABLE,
+    archived_before,
+    cutoff_for,
+    left_over,
+    movable,
+    period_end,
+    plan_move,
+)
+from sheets_schema.errors import SheetError
+from sheets_schema.records import ApplyResult, Changes
 from sheets_schema.tabs_state import SENT_ARCHIVE_TAB, STATE_TAB
 from sheets_schema.values import clean_text
 
@@ -38,7 +49,7 @@ def move_due(
     if cutoff is None:
         return None
     recorded = archived_before(snapshot[STATE_TAB])
-    return cutoff if recorded is None or recorded < cutoff else None
+    return cutoff if recorded is None or recorded < cutoff or recorded == UNREADABLE else None
 
 
 def move_closed_mail(
@@ -48,12 +59,15 @@ def move_closed_mail(
     cutoff = move_due(snapshot, workspace.settings, now)
     if cutoff is None:
         return []
+    recorded = archived_before(snapshot[STATE_TAB])
+    if recorded == UNREADABLE:  # typed over: never below what the archive holds already
+        cutoff = max(cutoff, _past_archived(workspace))
     rows = movable(snapshot[SENT], cutoff)
-    if not rows:
+    if not rows and recorded != UNREADABLE:
         return []  # nothing to move, nothing written: the next mailing run looks again
-    state = snapshot[STATE_TAB]
-    move = plan_move(rows, _archived_ids(workspace), cutoff, archived_before(state))
-    copied = workspace.store.apply(move.copy)
+    archived = _archived_ids(workspace) if left_over(rows, recorded) else set()
+    move = plan_move(rows, archived, cutoff, recorded)
+    copied = _copy(workspace, move.copy)
     if copied.skipped:  # State's row went since the run read it: the day is not recorded
         return [f"sent: not moved to the {SENT_ARCHIVE_TAB} tab: {copied.skipped[0]}"]
     crash.reached("sent.copied")
@@ -65,10 +79,24 @@ def move_closed_mail(
 
 
 def _archived_ids(workspace: Workspace) -> set[str]:
-    """The Message-IDs in the Sent archive, which is made first where it is missing."""
-    store = workspace.store
-    archive = store.read((SENT_ARCHIVE_TAB,)).get(SENT_ARCHIVE_TAB)
-    if archive is None:
-        store.ensure_tabs([SENT_ARCHIVE_TAB])
-        return set()
-    return {clean_text(m) for m in archive["message_id"]}
+    """The Message-IDs in the Sent archive (none where the tab is missing)."""
+    archive = workspace.store.read((SENT_ARCHIVE_TAB,)).get(SENT_ARCHIVE_TAB)
+    return set() if archive is None else {clean_text(m) for m in archive["message_id"]}
+
+
+def _past_archived(workspace: Workspace) -> date:
+    """The day after the last period the Sent archive holds mail of (the earliest day if none)."""
+    archive = workspace.store.read((SENT_ARCHIVE_TAB,)).get(SENT_ARCHIVE_TAB)
+    ends = [period_end(clean_text(p)) for p in archive["period"]] if archive is not None else []
+    return max((e for e in ends if e is not None), default=date.min) + timedelta(days=1)
+
+
+def _copy(workspace: Workspace, copy: Changes) -> ApplyResult:
+    """The copy's write; a workbook or spreadsheet made before the archive tab gets it first."""
+    try:
+        return workspace.store.apply(copy)
+    except SheetError as exc:
+        if exc.tab != SENT_ARCHIVE_TAB:
+            raise
+    workspace.store.ensure_tabs([SENT_ARCHIVE_TAB])
+    return workspace.store.apply(copy)

@@ -45,8 +45,19 @@ def available() -> dict[str, Job]:
 
 
 def get(name: str) -> Job:
-    """The job called `name`; KeyError lists the jobs there are."""
-    jobs = available()
-    if name not in jobs:
+    """The job called `name`; KeyError lists the jobs there are.
+
+    Only that job's module is imported: a run of one job (a sync every few
+    minutes) does not pay for importing all the others.
+    """
+    module_name = JOB_MODULES.get(name)
+    if module_name is None:
         raise KeyError(name)
-    return jobs[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            raise KeyError(name) from None
+        raise
+    job: Job = module.JOB
+    return job

@@ -27,12 +27,24 @@ DONE = ("rejected", "published")
 
 def same_keys(item: Mapping[str, object]) -> set[str]:
     """What makes two suggestions the same: the canonical link, the headline in any case."""
-    keys = set()
-    if link := clean_text(item.get("link", "")):
-        keys.add("link " + canonical_url(link))
-    if headline := " ".join(clean_text(item.get("headline", "")).casefold().split()):
-        keys.add("headline " + headline)
-    return keys
+    return set(_keys(item.get("link", ""), item.get("headline", "")))
+
+
+def _keys(link: object, headline: object) -> tuple[str, ...]:
+    """same_keys of a link and a headline, as a tuple."""
+    if link := clean_text(link):
+        link = "link " + canonical_url(link)
+    if headline := " ".join(clean_text(headline).casefold().split()):
+        headline = "headline " + headline
+    return (
+        (link, headline)
+        if link and headline
+        else (link,)
+        if link
+        else (headline,)
+        if headline
+        else ()
+    )
 
 
 class OnItsWay:
@@ -50,6 +62,9 @@ class OnItsWay:
         self._new = new_queue
         self._index: dict[str, list[tuple[int, str]]] | None = None
         self._positions: dict[str, int] = {}
+        #: the last suggestion looked for, (link, headline) -> its keys: the item the run
+        #: adds for it next has the same two
+        self._last: tuple[object, object, tuple[str, ...]] = ("", "", ())
 
     def find(self, suggestion: Item) -> str:
         """The ID of the first item on its way with the same link or headline, else ''."""
@@ -60,12 +75,26 @@ class OnItsWay:
                     self._add(qid, item)
             for qid, item in self._new.items():
                 self._add(qid, item)
-        wanted = same_keys(suggestion)
-        for _, qid in sorted(p for key in wanted for p in self._index.get(key, ())):
+        index = self._index
+        keys = self._keys_of(suggestion)
+        found = [p for key in keys if key in index for p in index[key]]
+        if not found:
+            return ""
+        wanted = set(keys)
+        for _, qid in sorted(found):
             item = self._new.get(qid) or self._queue()[qid]
             if wanted & same_keys(item):  # a new item revised since it was indexed may differ
                 return qid
         return ""
+
+    def _keys_of(self, item: Item) -> tuple[str, ...]:
+        link, headline = item.get("link", ""), item.get("headline", "")
+        last_link, last_headline, keys = self._last
+        if link == last_link and headline == last_headline:
+            return keys
+        keys = _keys(link, headline)
+        self._last = (link, headline, keys)
+        return keys
 
     def added(self, qid: str, item: Item) -> None:
         """The run added or revised one of its new items."""
@@ -75,7 +104,7 @@ class OnItsWay:
     def _add(self, qid: str, item: Item) -> None:
         assert self._index is not None
         position = self._positions.setdefault(qid, len(self._positions))  # Queue order, kept
-        for key in same_keys(item):
+        for key in self._keys_of(item):
             self._index.setdefault(key, []).append((position, qid))
 
 

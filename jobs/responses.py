@@ -30,6 +30,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from sheets_schema.values import fit_cell, parse_datetime
@@ -69,6 +70,20 @@ class FormResponse:
             found = fit_cell(", ".join(value) if isinstance(value, list) else value)
             self._texts[name] = found
         return found
+
+    def texts(self) -> Mapping[str, str]:
+        """Every answer's `text`, made once (get a question the form lacks with .get(name, "")).
+
+        A sync reads a dozen answers of each of 10,000 responses: one lookup each
+        in this mapping costs a fraction of a call of `text`.
+        """
+        got = self._texts
+        if "" not in got:  # no answer is named "": the mark that every answer is in
+            for name, value in self.answers.items():
+                if name not in got:  # `text`, without a call per answer
+                    got[name] = fit_cell(", ".join(value) if isinstance(value, list) else value)
+            got[""] = ""
+        return got
 
     def items(self, name: str) -> list[str]:
         """One answer as a list (a single text answer becomes a one-item list)."""
@@ -171,6 +186,8 @@ def identify(
     same summary (headline, version, text), then nearest in time.
     """
     rows = list(stored)
+    if not rows:  # a first sync: nothing to pair with
+        return [(r, False) for r in responses]
     held = {row.response_id for row in rows}
     claimed = {r.response_id for r in responses if r.response_id in held}
     by_email: dict[str, list[int]] = {}
@@ -238,4 +255,4 @@ def latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
         seen = latest.get(r.response_id)
         if seen is None or r.submitted_at > seen.submitted_at:
             latest[r.response_id] = r
-    return sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))
+    return sorted(latest.values(), key=attrgetter("submitted_at", "response_id"))

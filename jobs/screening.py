@@ -36,6 +36,9 @@ _EMAIL_RE = re.compile(
 _PHONE_RE = re.compile(
     r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d(?:[\s.-]?\d){5,16}(?!\w)"
 )
+#: what every phone number holds: six digits, one separator at most between two (a quick look
+#: that most items have none of, before the full pattern's slower search)
+_SIX_DIGITS = re.compile(r"\d[\s.-]?\d[\s.-]?\d[\s.-]?\d[\s.-]?\d[\s.-]?\d")
 _DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 _IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _MEDIA_EXTENSIONS = (
@@ -69,6 +72,7 @@ _MEDIA_HOSTS = (
 )
 #: what an address must hold for _has_media to look closer (an extension or a host, lower-case)
 _MEDIA_MARKS = _MEDIA_EXTENSIONS + _MEDIA_HOSTS
+_ANY_MEDIA_MARK = re.compile("|".join(re.escape(m) for m in _MEDIA_MARKS))
 _MEDIA_WORDS = re.compile(
     r"\b(?:video|videos|image|images|photo|photos|photograph|photographs|"
     r"picture|pictures|footage|clip|infographic)\b",
@@ -113,7 +117,7 @@ def screen(
             _channels(item.get("channels", "")),
             rules.channel_limits,
         ),
-        _media_flag(everything, link, lowered),
+        _media_flag(everything, link, lowered, text),
     ]
     return [flag for flag in flags if flag]
 
@@ -124,7 +128,13 @@ def _may_hold(lowered: str | None, stems: tuple[str, ...] | None) -> bool:
     is not ASCII, and `stems` None when the words are not (case rules beyond ASCII: ask the pattern)."""
     if lowered is None or stems is None:
         return True
-    return any(stem in lowered for stem in stems)
+    return _any_stem(stems).search(lowered) is not None
+
+
+@lru_cache(maxsize=16)
+def _any_stem(stems: tuple[str, ...]) -> re.Pattern[str]:
+    """One search for any of `stems` as they are (a look with `in` per stem cost more)."""
+    return re.compile("|".join(re.escape(stem) for stem in stems))
 
 
 def _channels(value: object) -> list[str]:
@@ -153,7 +163,7 @@ def _confidential_flag(
 def _personal_data_flag(text: str, submitter: str) -> str:
     """Email addresses (other than the submitter's own) and phone numbers in the text."""
     found = _EMAIL_RE.findall(text) if "@" in text else ()
-    emails = sorted({e for e in found if e.lower() != submitter})
+    emails = sorted({e for e in found if e.lower() != submitter}) if found else []
     shown = [*emails, *phone_numbers(text)]
     if not shown:
         return ""
@@ -229,20 +239,31 @@ def _too_long_flags(
     [screening] channel_limits wins; else a known network's own limit (jobs.network_names:
     'Twitter' is X, 280); an unknown network has none.
     """
-    limits = {name.casefold(): (name, limit) for name, limit in channel_limits.items()}
+    if not channels:
+        return []
+    rules = tuple(channel_limits.items())
     flags: list[str] = []
     for channel in channels:
-        known = canonical_network(channel)
-        name, limit = limits.get(channel.casefold()) or limits.get(
-            known.casefold(), (known, length_limit(known))
-        )
+        name, limit = _channel_limit(channel, rules)
         if limit and length > limit:
             flags.append(f"too long for {name}: {length} characters, the limit is {limit}")
     return flags
 
 
-def _media_flag(everything: str, link: str, lowered: str | None = None) -> str:
-    if _has_media(everything, link, lowered) and not (
+@lru_cache(maxsize=1024)
+def _channel_limit(channel: str, channel_limits: tuple[tuple[str, int], ...]) -> tuple[str, int]:
+    """A channel's name and limit under [screening] channel_limits; each channel worked out once."""
+    limits = {name.casefold(): (name, limit) for name, limit in channel_limits}
+    known = canonical_network(channel)
+    return limits.get(channel.casefold()) or limits.get(
+        known.casefold(), (known, length_limit(known))
+    )
+
+
+def _media_flag(
+    everything: str, link: str, lowered: str | None = None, prose: str | None = None
+) -> str:
+    if _has_media(everything, link, lowered, prose) and not (
         _may_hold(lowered, _SOURCE_STEMS) and _SOURCE_WORDS.search(everything)
     ):
         return "media without a source: say who made the photo or video and that we may use it (copyright)"
@@ -252,6 +273,8 @@ def _media_flag(everything: str, link: str, lowered: str | None = None) -> str:
 def phone_numbers(text: str) -> list[str]:
     """Phone numbers in free text: +44 20 7946 0958, (212) 555-0199, 020 7946 0958, ..."""
     found: list[str] = []
+    if not _SIX_DIGITS.search(text):
+        return found
     for match in _PHONE_RE.finditer(text):
         candidate = match.group(0).strip(" .-")
         digits = re.sub(r"\D", "", candidate)
@@ -287,18 +310,33 @@ def blocked_links(urls: Sequence[str], blocked_domains: Sequence[str]) -> list[s
 
 def post_length(headline: str, details: str, link: str) -> int:
     """The length of the post the item would make: headline, details and link (link counted short)."""
-    text = "\n\n".join(part for part in (headline, details) if part)
-    urls_in_text = _URL_RE.findall(text)
+    text = f"{headline}\n\n{details}" if headline and details else headline or details
+    urls_in_text = _URL_RE.findall(text) if "://" in text else []  # every match holds "://"
     length = len(text) - sum(len(u) for u in urls_in_text) + LINK_LENGTH * len(urls_in_text)
     if link:
         length += (1 if text else 0) + LINK_LENGTH
     return length
 
 
-def _has_media(text: str, link: str, lowered: str | None = None) -> bool:
-    for url in [link, *_URL_RE.findall(text)] if "://" in text else [link]:
+def _has_media(text: str, link: str, lowered: str | None = None, prose: str | None = None) -> bool:
+    """Whether the item shows media: a media address (the link, or one in the text), or words.
+
+    `prose` is `text` without the link, when the caller has it: the addresses in
+    it and in the link are those in `text` (none spans the line end between
+    them), found without a search of the whole text when only the link has one,
+    and none in the link when it holds no media mark at all (an address in it
+    is a part of it).
+    """
+    urls = [link]
+    if prose is None:
+        urls += _URL_RE.findall(text) if "://" in text else ()
+    else:
+        urls += _URL_RE.findall(prose) if "://" in prose else ()
+        if "://" in link and _ANY_MEDIA_MARK.search(link.lower()):
+            urls += _URL_RE.findall(link)
+    for url in urls:
         lowered_url = url.lower()
-        if not any(m in lowered_url for m in _MEDIA_MARKS):
+        if not _ANY_MEDIA_MARK.search(lowered_url):
             continue  # the host and the path are parts of the address: neither can be media
         try:
             parts = urlsplit(url)

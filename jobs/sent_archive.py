@@ -74,8 +74,14 @@ def cutoff_for(today: date, months: int) -> date | None:
     return date(index // 12, index % 12 + 1, 1)
 
 
+#: what `archived_before` says of a State value someone typed over: any dated period may
+#: have moved (the ledger asks the archive), and the next move writes the day again
+UNREADABLE = date.max
+
+
 def archived_before(state: pd.DataFrame | None) -> date | None:
-    """The day recorded in State before which Sent rows have moved (None: nothing moved yet)."""
+    """The day recorded in State before which Sent rows have moved (None: nothing moved yet;
+    UNREADABLE: a value that is not a day)."""
     if state is None or state.empty or "key" not in state.columns:
         return None
     for key, value in zip(state["key"], state["value"], strict=True):
@@ -83,8 +89,17 @@ def archived_before(state: pd.DataFrame | None) -> date | None:
             try:
                 return date.fromisoformat(clean_text(value))
             except ValueError:
-                return None  # a value someone typed over: looked up in the archive as if none
+                return UNREADABLE
     return None
+
+
+def left_over(rows: Iterable[Mapping[str, str]], recorded: date | None) -> bool:
+    """Whether any of these movable rows ended before the day already recorded: a move killed
+    before its deletes (copied already) or a run at a past time since (not copied). Only then
+    is the archive read for the Message-IDs it holds; other rows were never due before."""
+    if recorded is None:
+        return False
+    return any((period_end(row.get("period", "")) or date.max) < recorded for row in rows)
 
 
 def may_be_archived(period: str, before: date | None) -> bool:
@@ -116,7 +131,7 @@ def plan_move(
     """The move of these `movable` rows to the archive.
 
     `archived` holds the Message-IDs the archive has already (a killed run's
-    copy is not made twice); `recorded` is State's day as read.
+    copy is not made twice: see `left_over`); `recorded` is State's day as read.
     """
     copy = tuple(Append(SENT_ARCHIVE_TAB, row) for row in rows if row["message_id"] not in archived)
     deletes = tuple(Delete(SENT, (row["message_id"],)) for row in rows)

@@ -161,6 +161,8 @@ class _Sync:
         self.snapshot = snapshot
         self.tz = settings.tz
         self._times: dict[str, datetime | None] = {}
+        self._last_time: tuple[datetime | None, str] = (None, "")
+        self._addresses: dict[str, tuple[str, str]] = {}
         self._indexed: (
             tuple[dict[str, tuple[datetime, dict[str, str]]], dict[str, tuple[datetime, str]]]
             | None
@@ -281,7 +283,9 @@ class _Sync:
             self.counts["edits"] += 1
             self.counts["submissions_accepted"] += 1
         elif not reasons and (
-            twin := self.on_its_way.find({"link": r.text("link"), "headline": r.text("headline")})
+            twin := self.on_its_way.find(
+                {"link": r.texts().get("link", ""), "headline": r.texts().get("headline", "")}
+            )
         ):
             # Someone suggested the same already: one item, both people thanked, nobody told no.
             row.update(status="Accepted", queue_id=twin, reason=why.MERGED)
@@ -349,29 +353,19 @@ class _Sync:
     def _evaluate(self, r: FormResponse) -> tuple[list[str], list[str]]:
         """Reasons to reject (a person can act on each), and the policy check's flags."""
         reasons: list[str] = []
-        if not any(r.items(name) for name in r.answers):
+        if not any(r.answers.values()):  # an answer is a text or a list of ticked boxes
             return [why.empty_response()], []
-        domains = self.settings.organisation.email_domains
-        email = r.email
-        if not email:
-            reasons.append(why.no_email_collected())
-        else:
-            try:
-                email = parse_email(email)
-            except ValueError:
-                reasons.append(why.not_an_email(email))
-            else:
-                if email_domain(email) not in domains:
-                    reasons.append(why.outside_domains(email, domains))
-        if not r.text("headline"):
+        email, reason = self._address(r.email)
+        if reason:
+            reasons.append(reason)
+        t = r.texts()
+        headline, details, link = t.get("headline", ""), t.get("details", ""), t.get("link", "")
+        if not headline:
             reasons.append(why.no_headline())
-        link = r.text("link")
         if link and not is_http_url(link):
             reasons.append(why.not_a_web_link(link))
         blocked = blocked_sites(
-            link,
-            f"{r.text('headline')}\n{r.text('details')}",
-            self.settings.screening.blocked_domains,
+            link, f"{headline}\n{details}", self.settings.screening.blocked_domains
         )
         if blocked:
             reasons.append(blocked_reason(blocked))
@@ -379,46 +373,72 @@ class _Sync:
             return reasons, []
         flags = screen(
             {
-                "headline": r.text("headline"),
-                "details": r.text("details"),
+                "headline": headline,
+                "details": details,
                 "link": link,
                 "channels": r.items("suggested_channels"),
                 "submitted_by": email,
             },
             self.settings,
-            permission=r.text("permission"),
+            permission=t.get("permission", ""),
         )
         if email not in self.people:
             flags.append(f"unknown submitter: {email} is not in People; check who they are")
         return reasons, flags
 
+    def _address(self, email: str) -> tuple[str, str]:
+        """A respondent's address as read, and why it cannot be taken ('' when it can);
+        each address worked out once (most people answer many times)."""
+        found = self._addresses.get(email)
+        if found is not None:
+            return found
+        domains = self.settings.organisation.email_domains
+        address, reason = email, ""
+        if not email:
+            reason = why.no_email_collected()
+        else:
+            try:
+                address = parse_email(email)
+            except ValueError:
+                reason = why.not_an_email(email)
+            else:
+                if email_domain(address) not in domains:
+                    reason = why.outside_domains(address, domains)
+        self._addresses[email] = address, reason
+        return address, reason
+
     def _submission_row(self, r: FormResponse) -> dict[str, str]:
         # A blocked site's address is kept readable but never clickable (a sheet links URLs).
         blocked = self.settings.screening.blocked_domains
+        t = r.texts()
+        headline, details, link = t.get("headline", ""), t.get("details", ""), t.get("link", "")
+        if blocked:
+            headline, details, link = (defang(t, blocked) for t in (headline, details, link))
         return {
             "response_id": r.response_id,
-            "submitted_at": format_datetime_seconds(r.submitted_at, self.tz),
+            "submitted_at": self._seconds(r.submitted_at),
             "email": r.email,
-            "name": r.text("name"),
-            "content_type": r.text("content_type"),
-            "headline": defang(r.text("headline"), blocked),
-            "details": defang(r.text("details"), blocked),
-            "link": defang(r.text("link"), blocked),
-            "suggested_channels": r.text("suggested_channels"),
-            "preferred_date": r.text("preferred_date"),
-            "permission": r.text("permission"),
+            "name": t.get("name", ""),
+            "content_type": t.get("content_type", ""),
+            "headline": headline,
+            "details": details,
+            "link": link,
+            "suggested_channels": t.get("suggested_channels", ""),
+            "preferred_date": t.get("preferred_date", ""),
+            "permission": t.get("permission", ""),
             "status": "",
             "reason": "",
             "queue_id": "",
         }
 
     def _queue_content(self, r: FormResponse, flags: list[str]) -> dict[str, str]:
-        source_type = _SOURCE_TYPE_BY_FOLD.get(r.text("content_type").casefold(), "Other")
+        t = r.texts()
+        source_type = _SOURCE_TYPE_BY_FOLD.get(t.get("content_type", "").casefold(), "Other")
         return {
-            "headline": r.text("headline"),
-            "details": r.text("details"),
-            "link": r.text("link"),
-            "channels": r.text("suggested_channels"),
+            "headline": t.get("headline", ""),
+            "details": t.get("details", ""),
+            "link": t.get("link", ""),
+            "channels": t.get("suggested_channels", ""),
             "source_type": source_type,
             "flags": "; ".join(flags),
         }
@@ -428,7 +448,7 @@ class _Sync:
         self.next_q += 1
         row = {
             "id": qid,
-            "created": format_datetime(r.submitted_at, self.tz),
+            "created": self._minutes(r.submitted_at),
             "source_kind": SOURCE_KIND,
             **self._queue_content(r, flags),
             "submitted_by": r.email,
@@ -582,6 +602,20 @@ class _Sync:
             updates.append(Update("Queue", (qid,), content, expect=expect))
             self.counts["queue_updated"] += 1
         return Changes(appends=tuple(appends), updates=tuple(updates))
+
+    def _seconds(self, at: datetime) -> str:
+        """format_datetime_seconds in the organisation's zone; remembered for `_minutes`."""
+        text = format_datetime_seconds(at, self.tz)
+        self._last_time = (at, text)
+        return text
+
+    def _minutes(self, at: datetime) -> str:
+        """format_datetime in the organisation's zone: the response's Submissions time cut to
+        the minute when that was the last one made (a new item's Created is its response's)."""
+        last, text = self._last_time
+        if last is at and len(text) == 19:
+            return text[:16]
+        return format_datetime(at, self.tz)
 
     def _stored_time(self, text: object) -> datetime | None:
         """A time as the tab holds it; each text read once (a row's time is asked for thrice)."""

@@ -132,3 +132,62 @@ def test_a_missing_email_column_says_how_to_collect_addresses():
             tz=TZ,
             day_first=True,
         )
+
+
+CELL_TEXT = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from([" padded ", "line\r\nend", "cr\ronly", "e\u0301", "café", "", "  "]),
+)
+
+
+@given(st.lists(st.one_of(CELL_TEXT, st.none(), st.integers()), max_size=6))
+def test_a_row_is_read_the_same_whether_its_cells_are_plain_ascii_or_not(
+    row: list[object],
+) -> None:
+    """The quick reading of a plain ASCII row gives what reading each cell on its own gives."""
+    from automation.forms.normalise import _cell, _cells
+
+    assert _cells(row) == [_cell(v) for v in row]
+
+
+def test_rows_choosing_the_same_options_read_them_alike() -> None:
+    """Each different choice is worked out once; every row still gets its own list of channels."""
+    header = [
+        "Timestamp",
+        "Email Address",
+        "Your name",
+        "What kind of content is it?",
+        "Headline",
+        "Tell us more",
+        "Where should it go?",
+        "May we share this publicly?",
+    ]
+    rows = [
+        [
+            "24/11/2026 10:15:32",
+            "ana@example.org",
+            "Ana",
+            "event",
+            "One",
+            "More",
+            "linkedin, X",
+            "yes",
+        ],
+        [
+            "24/11/2026 10:16:32",
+            "ben@example.org",
+            "Ben",
+            "event",
+            "Two",
+            "More",
+            "linkedin, X",
+            "yes",
+        ],
+    ]
+    first, second = responses_from_table(
+        "submissions", header, rows, source="t.csv", tz=TZ, day_first=True
+    )
+    assert first.answers["suggested_channels"] == ["LinkedIn", "X"]
+    assert second.answers["suggested_channels"] == ["LinkedIn", "X"]
+    assert first.answers["suggested_channels"] is not second.answers["suggested_channels"]
+    assert first.answers["permission"] == second.answers["permission"] == "Yes"

@@ -14,11 +14,12 @@ import pytest
 
 from automation import crash
 from automation.runner import run_job
+from automation.store.gsheets import SheetsStore
 from automation.store.xlsx import XlsxStore
 from automation.workspace import Workspace
 from jobs.base import Job, OutgoingMessage, Plan, Report
 from jobs.sent_archive import STATE_KEY, cutoff_for, period_end
-from sheets_schema.records import Append, Changes, Snapshot
+from sheets_schema.records import Append, Changes, Snapshot, Update
 from tests.conftest import TZ, make_settings
 from tests.google_store_factory import google_store
 
@@ -184,6 +185,27 @@ def test_a_workbook_made_before_the_archive_tab_gets_it_at_its_first_move(tmp_pa
     assert len(tabs(ws)[1]) == MOVED
 
 
+def test_a_spreadsheet_made_before_the_archive_tab_gets_it_at_its_first_move(
+    tmp_path: Path,
+) -> None:
+    ws = workspace(tmp_path, "google", HISTORY)
+    store: Any = ws.store
+    sheet_id = store._sheet_id("Sent archive")
+    store.http.batch_update(
+        store.spreadsheet_id, {"requests": [{"deleteSheet": {"sheetId": sheet_id}}]}
+    )
+    store = SheetsStore(store.services, store.spreadsheet_id, lock_dir=tmp_path)  # a new run
+    ws = Workspace(ws.settings, store, google=store.services)
+    assert "Sent archive" not in store.read(("Sent archive",))
+
+    result = run_job(ws, "note", NOW, job=mail_job())
+
+    assert result.outcome == "ok", result.problems
+    assert len(tabs(ws)[1]) == MOVED
+    past = run_job(ws, "note", datetime(2026, 7, 21, 8, 30, tzinfo=TZ), job=mail_job())
+    assert past.counts.get("already_sent") == 1
+
+
 def without_archive(path: Path) -> None:
     from openpyxl import load_workbook
 
@@ -242,3 +264,17 @@ def _month(month: str) -> Any:
     from jobs.archive import ArchiveInputs
 
     return ArchiveInputs(month=month)
+
+
+def test_a_state_day_typed_over_still_guards_the_archive_and_is_written_again(
+    tmp_path: Path,
+) -> None:
+    ws = workspace(tmp_path, "workbook", HISTORY)
+    run_job(ws, "note", NOW, job=mail_job())
+    ws.store.apply(Changes(updates=(Update("State", (STATE_KEY,), {"value": "last autumn"}),)))
+
+    past = run_job(ws, "note", datetime(2026, 7, 21, 8, 30, tzinfo=TZ), job=mail_job())
+
+    assert past.counts.get("sent", 0) == 0 and past.counts.get("already_sent") == 1
+    run_job(ws, "note", NOW + timedelta(days=1), job=mail_job())
+    assert tabs(ws)[2][STATE_KEY] == "2026-11-01"  # the next mailing run wrote the day again

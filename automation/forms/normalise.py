@@ -156,7 +156,9 @@ def normalise_stamp(text: object) -> str:
     Spanish a. m./p. m.; Finnish puts "klo" before a time written with dots.
     Newer ICU data uses a narrow no-break space before AM/PM.
     """
-    t = clean_text(text).replace("\u202f", " ").replace("\u00a0", " ")
+    t = clean_text(text)
+    if not t.isascii():
+        t = t.replace("\u202f", " ").replace("\u00a0", " ")
     if _PLAIN_STAMP.fullmatch(t):
         return t  # digits and separators only, single-spaced: no rewrite below changes it
     t = re.sub(r"\bklo\b", " ", t)
@@ -268,16 +270,16 @@ def _parse_stamp(value: str, m: re.Match[str] | None, tz: ZoneInfo, day_first: b
             raise ValueError(f"{value!r} has an impossible hour for AM/PM")
         hour = hour % 12 + (12 if ampm[0] in "pP" else 0)
     try:
+        if not zone:  # most stamps: the form's own zone, set as the time is made
+            return datetime(year, month, day, hour, minute, second, tzinfo=tz)
         local = datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise ValueError(f"{value!r} is not a real date and time") from None
-    if zone:
-        try:
-            zone_info = UTC if zone.upper() == "Z" else parse_zone(zone)
-        except ValueError:
-            return local.replace(tzinfo=tz)  # an abbreviation we do not know: the form's own zone
-        return local.replace(tzinfo=zone_info).astimezone(tz)
-    return local.replace(tzinfo=tz)
+    try:
+        zone_info = UTC if zone.upper() == "Z" else parse_zone(zone)
+    except ValueError:
+        return local.replace(tzinfo=tz)  # an abbreviation we do not know: the form's own zone
+    return local.replace(tzinfo=zone_info).astimezone(tz)
 
 
 def split_checkboxes(value: object) -> list[str]:
@@ -341,11 +343,7 @@ def read_table(
     on them); `proofs` what those earlier rows proved about the date order.
     """
     form = FORMS[form_name]
-    body = [
-        (first_row + i, cells)
-        for i, cells in enumerate([_cell(v) for v in row] for row in rows)
-        if any(cells)
-    ]
+    body = [(first_row + i, cells) for i, cells in enumerate(map(_cells, rows)) if any(cells)]
     first = (
         [cells for _, cells in body[:50]]
         if sample is None
@@ -365,6 +363,11 @@ def read_table(
     others = [(n, c) for n, c in columns.items() if not _kept_as_written(questions[n])]
     responses: list[FormResponse] = []
     seen: dict[str, int] = {}
+    #: (question, cell) -> a choice question's answer (a list as a tuple): a form's 10,000
+    #: rows hold a few dozen different choices
+    chosen: dict[tuple[str, str], str | tuple[str, ...]] = {}
+    #: each respondent's address as written -> as read (most people answer many times)
+    addresses: dict[str, str] = {}
     for (row_number, cells), stamp, (value, match) in zip(body, stamps, matches, strict=True):
         place = f"{source} row {row_number}"
         submitted_at = _submitted_at(stamp, value, match, tz, order.day_first, place)
@@ -374,10 +377,18 @@ def read_table(
             name: cells[col] if col < width else "" for name, col in plain
         }
         for name, col in others:
-            answers[name] = _answer(
-                questions[name], _at(cells, col), order.day_first, place, row_warnings
+            raw = _at(cells, col)
+            made = chosen.get((name, raw))
+            if made is not None:  # the same choice as an earlier row's: read once
+                answers[name] = list(made) if isinstance(made, tuple) else made
+                continue
+            answers[name] = answer = _answer(
+                questions[name], raw, order.day_first, place, row_warnings
             )
-        email = _email(_at(cells, email_col))
+            if questions[name].kind in _CHOICES:
+                chosen[name, raw] = tuple(answer) if isinstance(answer, list) else answer
+        raw_email = _at(cells, email_col)
+        email = addresses.get(raw_email) or addresses.setdefault(raw_email, _email(raw_email))
         base = row_response_id(form_name, submitted_at, email)
         seen[base] = ordinal = seen.get(base, 0) + 1
         responses.append(
@@ -546,6 +557,21 @@ def _is_email(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _cells(row: Sequence[object]) -> list[str]:
+    """A row's cells read by `_cell`; a row of ASCII text (most) with one strip per cell."""
+    try:
+        joined = "".join(row)  # type: ignore[arg-type]
+    except TypeError:  # a linked sheet's numbers or blanks
+        return [_cell(v) for v in row]
+    if joined.isascii() and "\r" not in joined:  # ASCII is NFC, and no line end to change
+        return [v.strip() for v in row]  # type: ignore[attr-defined]
+    return [_cell(v) for v in row]
+
+
+#: the kinds whose answer `_answer` makes from the cell alone (no warning, no date order)
+_CHOICES = (Kind.MULTI_CHOICE, Kind.CHOICE)
 
 
 def _cell(value: object) -> str:

@@ -147,7 +147,7 @@ class SheetsStore:
             if exc.tab not in OPTIONAL_TABS:
                 raise
             names = [n for n in names if n not in self._missing_tabs(list(OPTIONAL_TABS))]
-            values = self._batch_get([quote_tab(n) for n in names])
+            values = self._batch_get([quote_tab(n) for n in names]) if names else []
         for name, rows in zip(names, values, strict=True):
             self._headers[name] = [cell_to_text(h).strip() for h in (rows[0] if rows else [])]
         return Snapshot(

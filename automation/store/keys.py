@@ -74,8 +74,14 @@ def row_writes(
             continue
         write(found[0], update.values, False)
         result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
+    only = tab.key[0] if len(tab.key) == 1 else None  # most tabs: one key column
     for append in appends:
-        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+        key: tuple[str, ...]
+        if only is not None:
+            value = append.row.get(only, "")
+            key = ((value if type(value) is str else cell_to_text(value)).strip(),)
+        else:
+            key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
         if key in rows_by_key:
             result.skipped.append(already_there(tab, key))
             continue

@@ -40,6 +40,7 @@ from automation.store.xlsx_parts import (
     cell_xml,
     col_letters,
 )
+from automation.store.xlsx_rows import NewRows
 from sheets_schema.cells import cell_to_text, column_reader, date_pattern
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update, require_columns
@@ -97,13 +98,17 @@ def apply_tab(
         state = _keyed(package, tab, part)
     sheet = state.sheet
     positions = require_columns(tab, state.headers)
-    needed = {f for a in appends for f in a.row} | {f for u in updates for f in u.values}
+    needed = set().union(*(a.row for a in appends), *(u.values for u in updates))
     if needed - set(positions):
         raise NeedsOpenpyxl("a column the sheet lacks")
     kinds = {c.field: (c.kind, date_pattern(tab, c)) for c in tab.columns}
     styles = package.styles()
+    new_rows = NewRows(positions, kinds, styles)
 
     def write(number: int, values: Mapping[str, Cell], new: bool) -> None:
+        if new and (not sheet.numbers or number > sheet.numbers[-1]):
+            sheet.append_row(number, new_rows.xml(number, values))
+            return
         cells = [(positions[f] + 1, cell_xml(v, kinds[f], styles)) for f, v in values.items()]
         if new:
             sheet.add_row(number, sorted(cells))

@@ -388,6 +388,12 @@ class SheetText:
         )
         self.numbers.insert(at, number)
 
+    def append_row(self, number: int, raw: bytes) -> None:
+        """A new row's XML (NewRows.xml) after every row the sheet has (`number` beyond the last)."""
+        close = raw.index(b">")
+        self.rows.append(Row(number, raw, raw[4:close], raw[close + 1 : -6]))
+        self.numbers.append(number)
+
     def set(self, row: Row, col: int, attrs: dict[bytes, bytes] | None, inner: bytes) -> None:
         """Put a cell into a row (attrs None: the cell goes, keeping its style if it had one)."""
         cells = row.parsed()

@@ -27,10 +27,13 @@ import jobs
 from automation import crash
 from automation.gather import AFTER, GATHER, Gatherer, guide_folder
 from automation.logs import redact, remember_secrets
+from automation.mail.chart_files import FOLDER as CHARTS_FOLDER
+from automation.mail.chart_files import draw_ahead, finish_drawing
 from automation.mail.ledger import DeliveryReport, deliver, tidy_spool
 from automation.mail.waiting import has_waiting
 from automation.runs_history import mark_rolled_up, plan_rollup, rollup_due
 from automation.sent_history import move_closed_mail
+from automation.share_key import state_folder
 from automation.workspace import Workspace
 from jobs.base import Job, OutputFile, Plan
 from sheets_schema.errors import BackendError, ChorusError
@@ -143,7 +146,7 @@ def run_job(
         job=name, at=now, dry_run=dry_run, started_clock=time.monotonic(), calls_before=calls_before
     )
     try:
-        with workspace.store.lock("run"), _frozen_before_the_run():
+        with workspace.store.lock("run"), _frozen_before_the_run(), _charts_waited_for():
             _run(
                 job,
                 gather or GATHER.get(name),
@@ -193,6 +196,22 @@ def _frozen_before_the_run() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+@contextmanager
+def _charts_waited_for() -> Iterator[None]:
+    """A run ends with the charts it drew ahead (chart_files.draw_ahead) drawn: no child left."""
+    try:
+        yield
+    finally:
+        finish_drawing()
+
+
+def _draw_ahead(workspace: Workspace, plan: Plan) -> None:
+    """The plan's charts drawn in a child process while this one writes and composes."""
+    charts = [i.data for m in plan.messages for i in m.images if not isinstance(i.data, bytes)]
+    if charts:
+        draw_ahead(charts, state_folder(workspace.settings) / CHARTS_FOLDER)
 
 
 def _run(
@@ -266,6 +285,7 @@ def _apply(
     result: RunResult,
 ) -> None:
     """One write, then the sends through the Sent ledger, the files, and the after-write step."""
+    _draw_ahead(workspace, plan)
     changes = plan.changes
     rollup = plan_rollup(snapshot, workspace.settings, now)
     if rollup is not None:  # older Runs into a line per job per day, in this same write

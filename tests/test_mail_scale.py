@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import mailbox
+import threading
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -60,16 +61,41 @@ def outbox(workspace: Workspace) -> list[EmailMessage]:
 def test_one_summary_run_draws_each_distinct_chart_once_for_every_manager(
     tmp_path: Path,
 ) -> None:
-    workspace = memory_workspace(make_settings(tmp_path), five_teams())
+    settings = make_settings(tmp_path)
+    workspace = memory_workspace(settings, five_teams())
+    chart_png.cache_clear()
     render_chart.cache_clear()
     result = run_job(workspace, "weekly-summary", MONDAY)
     assert result.counts["sent"] == MANAGERS
-    # two charts (posts per channel, the four weeks' trend), the same for everyone: two draws
-    assert render_chart.cache_info().misses == 2
+    # two charts (posts per channel, the four weeks' trend), the same for everyone: drawn
+    # twice, by a child process while this one wrote and rendered (chart_files.draw_ahead)
+    assert render_chart.cache_info().misses == 0
+    assert len(list((state_folder(settings) / "charts").glob("*.png"))) == 2
     charts = [message_parts(m)[2] for m in outbox(workspace)]
     assert len(charts) == MANAGERS
     assert all(set(c) == {"posts-per-channel", "last-four-weeks"} for c in charts)
     assert all(c == charts[0] for c in charts)  # byte for byte the same images
+    planned = weekly_summary.plan(busy_week(), MONDAY, settings).messages[0].images
+    drawn_here = {i.cid: render_chart(i.data) for i in planned if not isinstance(i.data, bytes)}
+    assert {cid: data for cid, (data, _) in charts[0].items()} == drawn_here
+
+
+def test_with_another_thread_running_the_run_draws_its_charts_itself(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    workspace = memory_workspace(settings, five_teams())
+    chart_png.cache_clear()
+    render_chart.cache_clear()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # a fork now could copy a lock it holds
+    other.start()
+    try:
+        assert run_job(workspace, "weekly-summary", MONDAY).counts["sent"] == MANAGERS
+    finally:
+        stop.set()
+        other.join()
+    assert render_chart.cache_info().misses == 2
+    charts = [message_parts(m)[2] for m in outbox(workspace)]
+    assert all(c == charts[0] for c in charts) and len(charts[0]) == 2
 
 
 def test_the_next_run_of_the_same_week_reads_the_charts_the_first_run_drew(
@@ -80,7 +106,6 @@ def test_the_next_run_of_the_same_week_reads_the_charts_the_first_run_drew(
     chart_png.cache_clear()
     render_chart.cache_clear()
     assert run_job(workspace, "weekly-summary", MONDAY).counts["sent"] == 2
-    assert render_chart.cache_info().misses == 2
     kept = sorted(p.name for p in (state_folder(settings) / "charts").iterdir())
     assert len(kept) == 2 and all(name.endswith(".png") for name in kept)
     chart_png.cache_clear()  # the held summaries go out in a later process

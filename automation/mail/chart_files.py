@@ -19,6 +19,9 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict
 from functools import lru_cache
 from importlib import metadata
@@ -61,16 +64,67 @@ def chart_digest(chart: Chart) -> str:
 @lru_cache(maxsize=16)
 def chart_png(chart: Chart, folder: Path | None) -> bytes:
     """The chart's PNG bytes: from `folder` when drawn there before, else drawn and kept there
-    (`folder` None: drawn, never kept)."""
+    (`folder` None: drawn, never kept). A chart `draw_ahead` is drawing is waited for."""
     if folder is None or not drawing_version():
         return _draw(chart)
-    path = folder / f"{chart_digest(chart)}.png"
+    digest = chart_digest(chart)
+    path = folder / f"{digest}.png"
     kept = _read(path)
+    if kept is None and digest in _AHEAD:
+        finish_drawing()
+        kept = _read(path)
     if kept is not None:
         return kept
     drawn = _draw(chart)
     _keep(path, drawn)
     return drawn
+
+
+#: the charts drawn ahead at most, those most messages show (the first message waits for all)
+AHEAD_MAX = 4
+#: digest -> the child process drawing it ahead (draw_ahead), until it is waited for
+_AHEAD: dict[str, int] = {}
+
+
+def draw_ahead(charts: Iterable[Chart], folder: Path) -> int:
+    """Draw the charts not kept yet in a child process, on another core, while this one
+    writes the Sent tab and composes the text; returns how many it draws.
+
+    Importing matplotlib and drawing take ~0.5 s of a weekly summary's first run of the
+    week. The child only fills the folder: `chart_png` waits for it before drawing a chart
+    itself, and draws anything the child did not leave (it failed, it was killed). Not
+    where fork is missing or unsafe (another thread could hold a lock the child needs).
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1 or not drawing_version():
+        return 0
+    shared = [chart for chart, _ in Counter(charts).most_common(AHEAD_MAX)]
+    todo = {chart_digest(chart): chart for chart in shared}
+    todo = {d: c for d, c in todo.items() if d not in _AHEAD and _read(folder / f"{d}.png") is None}
+    if not todo:
+        return 0
+    try:
+        pid = os.fork()
+    except OSError:
+        return 0
+    if pid == 0:  # pragma: no cover - the child, measured by the charts it leaves
+        code = 1
+        try:
+            os.closerange(3, 1 << 16)  # nothing of the parent's (its workbook, its locks)
+            for digest, chart in todo.items():
+                _keep(folder / f"{digest}.png", _draw(chart))
+            code = 0
+        finally:
+            os._exit(code)
+    _AHEAD.update(dict.fromkeys(todo, pid))
+    return len(todo)
+
+
+def finish_drawing() -> None:
+    """Wait for the children `draw_ahead` started: what they drew is in the folder now."""
+    for pid in set(_AHEAD.values()):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    _AHEAD.clear()
 
 
 def _draw(chart: Chart) -> bytes:

@@ -15,6 +15,7 @@ import contextlib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -255,6 +256,51 @@ def compose(
 
     `now` sets the Date header (the ledger passes the run's time); None means the clock.
     """
+    return draft(message, settings, now=now, search_path=search_path).finish()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message rendered, its headers made: `finish` adds its images and writes it out.
+
+    The ledger renders every message of a batch before it finishes any, so charts a
+    child process draws meanwhile (chart_files.draw_ahead) are ready when the first
+    message needs them. The bytes are those `compose` makes in one go.
+    """
+
+    headers: list[tuple[str, str]]
+    text: str
+    html: str
+    images: tuple[InlineImage, ...]
+    message_id: str
+    charts: Path
+
+    def finish(self) -> wire.ComposedEmail:
+        html_body = wire.text_part(self.html, "html")
+        if self.images:
+            images = [
+                wire.image_part(
+                    image_bytes(image, self.charts),
+                    image.mime_subtype,
+                    clean_header_text(image.cid),
+                    clean_header_text(image.filename),
+                )
+                for image in self.images
+            ]
+            html_body = wire.multipart("related", [html_body, *images], self.message_id)
+        parts = [wire.text_part(self.text, "plain"), html_body]
+        body = wire.multipart("alternative", parts, self.message_id)
+        return wire.ComposedEmail(wire.message(self.headers, body))
+
+
+def draft(
+    message: OutgoingMessage,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    search_path: Sequence[Path | str] = (),
+) -> Draft:
+    """A message rendered and its headers made, as `compose` does before adding the images."""
     context = dict(message.context)
     context.update(
         org_name=settings.organisation.name,
@@ -291,21 +337,8 @@ def compose(
         # RFC 3834: tells auto-responders (out-of-office) not to reply to a robot.
         ("Auto-Submitted", "auto-generated"),
     ]
-    html_body = wire.text_part(html, "html")
-    if message.images:
-        charts = state_folder(settings) / CHARTS_FOLDER
-        images = [
-            wire.image_part(
-                image_bytes(image, charts),
-                image.mime_subtype,
-                clean_header_text(image.cid),
-                clean_header_text(image.filename),
-            )
-            for image in message.images
-        ]
-        html_body = wire.multipart("related", [html_body, *images], message_id)
-    body = wire.multipart("alternative", [wire.text_part(text, "plain"), html_body], message_id)
-    return wire.ComposedEmail(wire.message(headers, body))
+    charts = state_folder(settings) / CHARTS_FOLDER
+    return Draft(headers, text, html, tuple(message.images), message_id, charts)
 
 
 def image_bytes(image: InlineImage, charts: Path | None = None) -> bytes:

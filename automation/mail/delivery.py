@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from automation.mail.compose import Draft
 from automation.mail.report import DeliveryReport
 from sheets_schema.records import Append, Update
 from sheets_schema.values import format_datetime
@@ -40,14 +41,26 @@ class Item:
     email_copy: EmailMessage | None = None
     row_status: str = ""  # the Sent row's status before this run ('' when there is no row)
     prepared_id: str = ""
-    #: composes the message; called only for messages that are really sent or written,
-    #: so a mailing to thousands that is already Sent (or capped) composes nothing
-    make: Callable[[], EmailMessage] | None = None
+    #: composes the message (or renders it, a Draft to finish); called only for messages
+    #: that are really sent or written, so a mailing to thousands that is already Sent (or
+    #: capped) composes nothing
+    make: Callable[[], EmailMessage | Draft] | None = None
+    rendered: Draft | None = None
+
+    def render(self) -> None:
+        """Render the message now, its images (charts) added when it is composed."""
+        if self.email_copy is None and self.rendered is None and self.make is not None:
+            made, self.make = self.make(), None
+            if isinstance(made, Draft):
+                self.rendered = made
+            else:
+                self.email_copy = made
 
     @property
     def email(self) -> EmailMessage | None:
-        if self.email_copy is None and self.make is not None:
-            self.email_copy, self.make = self.make(), None
+        self.render()
+        if self.email_copy is None and self.rendered is not None:
+            self.email_copy, self.rendered = self.rendered.finish(), None
         return self.email_copy
 
     def row(self, **values: Any) -> dict[str, Any]:

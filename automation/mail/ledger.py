@@ -40,7 +40,7 @@ from automation import crash
 from automation.logs import progress
 from automation.mail.archived import without_archived
 from automation.mail.base import MessageRefused, SendResult, TransportDown
-from automation.mail.compose import clean_header_text, compose
+from automation.mail.compose import clean_header_text, draft
 from automation.mail.delivery import Delivery, Found, Item, Sending, composed
 from automation.mail.recipients import people_by_email, refusal
 from automation.mail.report import DeliveryReport as DeliveryReport
@@ -154,7 +154,7 @@ def _admit(
             email,
             clean_header_text(message.subject)[:300],
             (1, position),
-            make=partial(compose, message, settings, now=run.now),
+            make=partial(draft, message, settings, now=run.now),
         )
     return batch
 
@@ -397,6 +397,8 @@ def _record_intent(
     the Pending (and Deferred) rows and the Pending rows found sent. Returns what may go now.
     """
     transport = run.mailer().transport if to_send else ""
+    for item in to_send:  # every text first: charts drawn ahead are ready for the first image
+        item.render()
     for item in to_send:
         run.spool.put(item.message_id, composed(item))
     for item in deferred:

@@ -231,8 +231,9 @@ def table(rows: list[Measurement]) -> list[str]:
 LEGEND = (
     "  Google twin: sheet = Sheets API calls, other = Gmail, Forms, Docs and Drive calls; wall and CPU s"
     " with the twin's own time taken out; MiB = tracemalloc peak, a separate run.",
-    "  local workbook: wall and CPU s of a child process, nothing tracing; MiB = its peak resident set,"
-    " a separate run; bytes rewr. = bytes of sheet XML produced anew (the rest copied).",
+    "  local workbook: wall and CPU s of a child process (CPU with the process drawing its charts),"
+    " nothing tracing; MiB = its peak resident set, a separate run; bytes rewr. = bytes of sheet XML"
+    " produced anew (the rest copied).",
     "  tutorial = gspread, get_all_records per lookup, append_row / update_cell per row and cell;"
     " kind = each tab read once, then append_row per row; '~' = extrapolated linearly (a lower bound).",
     "  pandas (sync-forms only, same workbook, child process): read everything, write everything back;"

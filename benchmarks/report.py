@@ -230,7 +230,8 @@ def table(rows: list[Measurement]) -> list[str]:
 
 LEGEND = (
     "  Google twin: sheet = Sheets API calls, other = Gmail, Forms, Docs and Drive calls; wall and CPU s"
-    " with the twin's own time taken out; MiB = tracemalloc peak, a separate run.",
+    " (CPU with the process drawing the charts) with the twin's own time taken out; MiB = tracemalloc"
+    " peak, a separate run.",
     "  local workbook: wall and CPU s of a child process (CPU with the process drawing its charts),"
     " nothing tracing; MiB = its peak resident set, a separate run; bytes rewr. = bytes of sheet XML"
     " produced anew (the rest copied).",

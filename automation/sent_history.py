@@ -68,7 +68,9 @@ def move_closed_mail(
     archived = _archived_ids(workspace) if left_over(rows, recorded) else set()
     move = plan_move(rows, archived, cutoff, recorded)
     copied = _copy(workspace, move.copy)
-    if copied.skipped:  # State's row went since the run read it: the day is not recorded
+    if copied.skipped:  # State's row went since the run read it, or a row was there already:
+        # nothing is deleted from Sent this time (its rows are found there; the next move
+        # reads the archive for them, as left over)
         return [f"sent: not moved to the {SENT_ARCHIVE_TAB} tab: {copied.skipped[0]}"]
     crash.reached("sent.copied")
     workspace.store.apply(move.finish)

@@ -21,7 +21,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from python_calamine import CalamineSheet, CalamineWorkbook
 
-from automation.store.xlsx_parts import NeedsOpenpyxl, Package
+from automation.store.xlsx_parts import Package
 from sheets_schema.cells import cell_to_text
 from sheets_schema.columns import normalise_header
 from sheets_schema.errors import ChorusError
@@ -129,16 +129,27 @@ def read_snapshot(
     `extra` tabs, when the workbook has them, are kept for `XlsxSnapshot.optional`.
     """
     wanted = [*tabs, *(t for t in extra if t not in tabs)]
+    package = _package(data)
     if READER == "calamine":
-        sheets: dict[str, CalamineSheet | list[Sequence[object]]] = dict(_sheets(data, wanted))
+        found = _sheets(data, wanted, package)
+        sheets: dict[str, CalamineSheet | list[Sequence[object]]] = dict(found)
     else:
         sheets = dict(_openpyxl(data, wanted))
     others = {t: sheets.pop(t) for t in wanted[len(tabs) :] if t in sheets}
-    return XlsxSnapshot(sheets, _digests(data, tabs), on_damage, others)
+    return XlsxSnapshot(sheets, _digests(package, tabs), on_damage, others)
 
 
-def _sheets(data: bytes, tabs: Sequence[str]) -> dict[str, CalamineSheet]:
-    _check_zip(data, tabs)
+def _package(data: bytes) -> Package | None:
+    """The workbook's parts by tab, read once for the check and the digests (None: its parts
+    cannot be told apart, or the file is damaged, which the check then says how)."""
+    try:
+        return Package(data)
+    except Exception:  # noqa: BLE001 - NeedsOpenpyxl, or damage _check_zip names
+        return None
+
+
+def _sheets(data: bytes, tabs: Sequence[str], package: Package | None) -> dict[str, CalamineSheet]:
+    _check_zip(data, tabs, package)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         existing = {normalise_header(n): n for n in wb.sheet_names}
@@ -160,11 +171,9 @@ _SHARED_PARTS = (
 )
 
 
-def _digests(data: bytes, tabs: Sequence[str]) -> dict[str, str]:
+def _digests(package: Package | None, tabs: Sequence[str]) -> dict[str, str]:
     """Tab -> its sheet part's CRC-32 and size ('' -> the shared parts'); tabs not found left out."""
-    try:
-        package = Package(data)
-    except NeedsOpenpyxl:
+    if package is None:
         return {}
     infos = {i.filename: f"{i.CRC:08x}:{i.file_size}" for i in package.zip.infolist()}
     shared = [infos.get(p, "-") for p in _SHARED_PARTS] + [repr(sorted(package.sheets.items()))]
@@ -187,7 +196,7 @@ def _as_openpyxl(row: Sequence[object]) -> Sequence[object]:
     return [datetime(v.year, v.month, v.day) if type(v) is date else v for v in row]
 
 
-def _check_zip(data: bytes, tabs: Sequence[str]) -> None:
+def _check_zip(data: bytes, tabs: Sequence[str], package: Package | None) -> None:
     """Raise what openpyxl would on a file that is not a sound zip of a workbook.
 
     The damaged-file message (workbook_file.damaged) names the fault by the
@@ -199,7 +208,7 @@ def _check_zip(data: bytes, tabs: Sequence[str]) -> None:
     """
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         archive.getinfo("xl/workbook.xml")
-        unread = _unread_sheet_parts(data, tabs)
+        unread = _unread_sheet_parts(package, tabs)
         for info in archive.infolist():
             if info.filename in unread:
                 continue
@@ -208,14 +217,12 @@ def _check_zip(data: bytes, tabs: Sequence[str]) -> None:
                     pass
 
 
-def _unread_sheet_parts(data: bytes, tabs: Sequence[str]) -> set[str]:
+def _unread_sheet_parts(package: Package | None, tabs: Sequence[str]) -> set[str]:
     """The sheet parts of the workbook's other tabs (none when its parts cannot be told apart)."""
-    try:
-        sheets = Package(data).sheets
-    except Exception:  # noqa: BLE001 - a workbook part that does not parse: every part is checked
+    if package is None:
         return set()
     wanted = {normalise_header(t) for t in tabs}
-    return {part for name, (_, part, _) in sheets.items() if name not in wanted}
+    return {part for name, (_, part, _) in package.sheets.items() if name not in wanted}
 
 
 def _openpyxl(data: bytes, tabs: Sequence[str]) -> dict[str, list[Sequence[object]]]:

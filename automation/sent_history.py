@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -60,12 +61,17 @@ def move_closed_mail(
     if cutoff is None:
         return []
     recorded = archived_before(snapshot[STATE_TAB])
+
+    @cache
+    def archive() -> pd.DataFrame | None:  # read at most once, and only when needed
+        return workspace.store.read((SENT_ARCHIVE_TAB,)).get(SENT_ARCHIVE_TAB)
+
     if recorded == UNREADABLE:  # typed over: never below what the archive holds already
-        cutoff = max(cutoff, _past_archived(workspace))
+        cutoff = max(cutoff, _after_last_period(archive()))
     rows = movable(snapshot[SENT], cutoff)
     if not rows and recorded != UNREADABLE:
         return []  # nothing to move, nothing written: the next mailing run looks again
-    archived = _archived_ids(workspace) if left_over(rows, recorded) else set()
+    archived = _message_ids(archive()) if left_over(rows, recorded) else set()
     move = plan_move(rows, archived, cutoff, recorded)
     copied = _copy(workspace, move.copy)
     if copied.skipped:  # State's row went since the run read it, or a row was there already:
@@ -80,15 +86,13 @@ def move_closed_mail(
     ]
 
 
-def _archived_ids(workspace: Workspace) -> set[str]:
+def _message_ids(archive: pd.DataFrame | None) -> set[str]:
     """The Message-IDs in the Sent archive (none where the tab is missing)."""
-    archive = workspace.store.read((SENT_ARCHIVE_TAB,)).get(SENT_ARCHIVE_TAB)
     return set() if archive is None else {clean_text(m) for m in archive["message_id"]}
 
 
-def _past_archived(workspace: Workspace) -> date:
+def _after_last_period(archive: pd.DataFrame | None) -> date:
     """The day after the last period the Sent archive holds mail of (the earliest day if none)."""
-    archive = workspace.store.read((SENT_ARCHIVE_TAB,)).get(SENT_ARCHIVE_TAB)
     ends = [period_end(clean_text(p)) for p in archive["period"]] if archive is not None else []
     return max((e for e in ends if e is not None), default=date.min) + timedelta(days=1)
 

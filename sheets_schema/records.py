@@ -186,7 +186,13 @@ def frame_from_sheet_rows(tab: Tab, rows: Iterable[Sequence[object]]) -> pd.Data
 
 
 def key_of(tab: Tab, row: Mapping[str, object]) -> tuple[str, ...]:
-    """The key of a row as a tuple of trimmed text."""
+    """The key of a row as a tuple of trimmed text (what every store compares an append by).
+
+    Text is its own text: a sync keys 20,000 appends, most tabs by one text column.
+    """
+    if len(tab.key) == 1:
+        value = row.get(tab.key[0], "")
+        return ((value if type(value) is str else cell_to_text(value)).strip(),)
     return tuple(cell_to_text(row.get(f, "")).strip() for f in tab.key)
 
 

@@ -16,7 +16,7 @@ from sheets_schema.cells import cell_to_text, column_reader, to_serial, typed
 from sheets_schema.columns import Column, Kind, Tab
 from sheets_schema.errors import ChorusError
 from sheets_schema.headers import column_letter
-from sheets_schema.records import ApplyResult, Cell, Changes, Update, require_columns
+from sheets_schema.records import ApplyResult, Cell, Changes, Update, key_of, require_columns
 
 
 def quote_tab(name: str) -> str:
@@ -86,7 +86,7 @@ def plan_tab(
     for update in (u for u in changes.updates if u.tab == name):
         plan_update(tab, update, rows, positions, index, write.value_ranges, result)
     for append in (a for a in changes.appends if a.tab == name):
-        key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+        key = key_of(tab, append.row)
         if key in index:
             result.skipped.append(keys.already_there(tab, key))
             continue

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from sheets_schema.cells import cell_to_text, column_text
+from sheets_schema.cells import column_text
 from sheets_schema.columns import Tab
-from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update
+from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update, key_of
 from sheets_schema.tabs import TABS
 
 
@@ -74,14 +74,8 @@ def row_writes(
             continue
         write(found[0], update.values, False)
         result.updated[tab.name] = result.updated.get(tab.name, 0) + 1
-    only = tab.key[0] if len(tab.key) == 1 else None  # most tabs: one key column
     for append in appends:
-        key: tuple[str, ...]
-        if only is not None:
-            value = append.row.get(only, "")
-            key = ((value if type(value) is str else cell_to_text(value)).strip(),)
-        else:
-            key = tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
+        key = key_of(tab, append.row)
         if key in rows_by_key:
             result.skipped.append(already_there(tab, key))
             continue

@@ -43,7 +43,15 @@ from automation.store.xlsx_parts import (
 from automation.store.xlsx_rows import NewRows
 from sheets_schema.cells import cell_to_text, column_reader, date_pattern
 from sheets_schema.columns import Kind, Tab, normalise_header
-from sheets_schema.records import Append, ApplyResult, Cell, Delete, Update, require_columns
+from sheets_schema.records import (
+    Append,
+    ApplyResult,
+    Cell,
+    Delete,
+    Update,
+    key_of,
+    require_columns,
+)
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
 #: the tabs one run writes more than once (the ledger's intent and confirmation, then the Runs
@@ -182,7 +190,7 @@ def _appended_only(package: Package, tab: Tab, part: str, appends: list[Append])
         return None
     data = package.read(part)
     haystacks = _haystacks(package, data)
-    if not all(_proven_new(tab, _append_key(tab, a), haystacks) for a in appends):
+    if not all(_proven_new(tab, key_of(tab, a.row), haystacks) for a in appends):
         return None
     start, end = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
     last_at = data.rfind(b"<row", 0, end)
@@ -229,11 +237,6 @@ def _proven_new(tab: Tab, key: tuple[str, ...], haystacks: tuple[bytes, ...] | N
     return False
 
 
-def _append_key(tab: Tab, append: Append) -> tuple[str, ...]:
-    """An append's key as keys.row_writes compares it."""
-    return tuple(cell_to_text(append.row.get(k, "")).strip() for k in tab.key)
-
-
 def _partial_will_do(
     state: Kept,
     package: Package,
@@ -250,7 +253,7 @@ def _partial_will_do(
     """
     if deletes or any(keys.key_text(u.key) not in state.rows_by_key for u in updates):
         return False
-    fresh = [key for key in (_append_key(tab, a) for a in appends) if key not in state.rows_by_key]
+    fresh = [key for key in (key_of(tab, a.row) for a in appends) if key not in state.rows_by_key]
     if not fresh:
         return True
     if len(fresh) > PROVEN_APPENDS:

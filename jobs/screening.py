@@ -72,7 +72,27 @@ _MEDIA_HOSTS = (
 )
 #: what an address must hold for _has_media to look closer (an extension or a host, lower-case)
 _MEDIA_MARKS = _MEDIA_EXTENSIONS + _MEDIA_HOSTS
-_ANY_MEDIA_MARK = re.compile("|".join(re.escape(m) for m in _MEDIA_MARKS))
+
+
+def _marks_pattern(marks: Sequence[str]) -> re.Pattern[str]:
+    """A search for any of `marks` (each holding a '.') that starts only at a '.': the last
+    '.' of a mark, what follows it, and what comes before it looked behind for.
+
+    A plain alternation of the marks tries each of them at almost every character of
+    an address; this one is looked for at its few dots, about five times faster.
+    """
+    tails: dict[str, list[str]] = {}
+    for mark in marks:
+        head, tail = mark.rsplit(".", 1)
+        tails.setdefault(tail, []).append(head)
+    branches = []
+    for tail, heads in tails.items():
+        behind = "|".join(f"(?<={re.escape(h)}\\.{re.escape(tail)})" for h in heads if h)
+        branches.append(re.escape(tail) if not all(heads) else f"{re.escape(tail)}(?:{behind})")
+    return re.compile(r"\.(?:" + "|".join(branches) + ")")
+
+
+_ANY_MEDIA_MARK = _marks_pattern(_MEDIA_MARKS)
 _MEDIA_WORDS = re.compile(
     r"\b(?:video|videos|image|images|photo|photos|photograph|photographs|"
     r"picture|pictures|footage|clip|infographic)\b",
@@ -128,13 +148,10 @@ def _may_hold(lowered: str | None, stems: tuple[str, ...] | None) -> bool:
     is not ASCII, and `stems` None when the words are not (case rules beyond ASCII: ask the pattern)."""
     if lowered is None or stems is None:
         return True
-    return _any_stem(stems).search(lowered) is not None
-
-
-@lru_cache(maxsize=16)
-def _any_stem(stems: tuple[str, ...]) -> re.Pattern[str]:
-    """One search for any of `stems` as they are (a look with `in` per stem cost more)."""
-    return re.compile("|".join(re.escape(stem) for stem in stems))
+    for stem in stems:  # a loop of `in`: faster than one pattern of them all, or any()
+        if stem in lowered:
+            return True
+    return False
 
 
 def _channels(value: object) -> list[str]:
@@ -145,10 +162,10 @@ def _channels(value: object) -> list[str]:
 def _confidential_flag(
     everything: str, confidential_words: tuple[str, ...], lowered: str | None = None
 ) -> str:
-    words = _confidential_words(tuple(confidential_words))
-    if not words or not _may_hold(lowered, _first_parts(tuple(confidential_words))):
+    words, first_parts, any_word = _confidential_rules(tuple(confidential_words))
+    if not words or not _may_hold(lowered, first_parts):
         return ""
-    if not _any_confidential(tuple(confidential_words)).search(everything):
+    if not any_word.search(everything):
         return ""  # one search for all the words: most items mention none
     found = [word for word, pattern in words if pattern.search(everything)]
     if not found:
@@ -327,16 +344,16 @@ def _has_media(text: str, link: str, lowered: str | None = None, prose: str | No
     and none in the link when it holds no media mark at all (an address in it
     is a part of it).
     """
-    urls = [link]
+    marked = bool(link) and _ANY_MEDIA_MARK.search(link.lower()) is not None
+    urls = [link] if marked else []  # the link looked at once
     if prose is None:
         urls += _URL_RE.findall(text) if "://" in text else ()
     else:
         urls += _URL_RE.findall(prose) if "://" in prose else ()
-        if "://" in link and _ANY_MEDIA_MARK.search(link.lower()):
+        if marked and "://" in link:
             urls += _URL_RE.findall(link)
-    for url in urls:
-        lowered_url = url.lower()
-        if not _ANY_MEDIA_MARK.search(lowered_url):
+    for i, url in enumerate(urls):
+        if (i or not marked) and not _ANY_MEDIA_MARK.search(url.lower()):
             continue  # the host and the path are parts of the address: neither can be media
         try:
             parts = urlsplit(url)
@@ -369,6 +386,29 @@ def _first_parts(words: tuple[str, ...]) -> tuple[str, ...] | None:
     if not all(word.isascii() for word in words):
         return None
     return tuple(word.split()[0].lower() for word in words if word.split())
+
+
+def _confidential_rules(
+    words: tuple[str, ...],
+) -> tuple[list[tuple[str, re.Pattern[str]]], tuple[str, ...] | None, re.Pattern[str]]:
+    """_confidential_words, _first_parts and _any_confidential of `words`, in one look-up
+    (the same settings' words are screened 10,000 times a sync)."""
+    last = _LAST_RULES.get(id(words))
+    if last is not None and last[0] is words:
+        return last[1]
+    rules = (_confidential_words(words), _first_parts(words), _any_confidential(words))
+    _LAST_RULES.clear()
+    _LAST_RULES[id(words)] = (words, rules)
+    return rules
+
+
+_LAST_RULES: dict[
+    int,
+    tuple[
+        tuple[str, ...],
+        tuple[list[tuple[str, re.Pattern[str]]], tuple[str, ...] | None, re.Pattern[str]],
+    ],
+] = {}
 
 
 @lru_cache(maxsize=16)

@@ -95,3 +95,38 @@ def test_any_row_is_written_as_the_cell_by_cell_writer_writes_it(
     values: dict[str, Cell], number: int
 ) -> None:
     assert at_once(number, values) == cell_by_cell(number, values)
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["id", "created", "headline", "link", "flags", "notes"]),
+            st.one_of(
+                TEXT,
+                st.sampled_from(["2026-01-02 03:04", "", " x", "a&b", "<i>", "\x00", "x\x00y"]),
+                st.integers(-5, 5),
+            ),
+            min_size=1,
+        ),
+        max_size=8,
+    )
+)
+def test_rows_made_together_are_each_written_as_the_cell_by_cell_writer_writes_it(
+    batch: list[dict[str, Cell]],
+) -> None:
+    # rows of the same fields are made a column at a time: a cell of one row must not
+    # change how another row's cell is written
+    writer = NewRows(POSITIONS, KINDS, Styles(STYLES))
+    made = writer.rows([(n, values) for n, values in enumerate(batch, start=2)])
+    assert made == [cell_by_cell(n, values) for n, values in enumerate(batch, start=2)]
+
+
+def test_a_column_with_text_to_escape_or_an_empty_cell_is_written_cell_by_cell_alike() -> None:
+    batch: list[dict[str, Cell]] = [
+        {"id": "Q-1", "source_kind": "Staff & partners", "headline": "A", "link": ""},
+        {"id": "Q-2", "source_kind": "Staff & partners", "headline": "<b>", "link": "x"},
+        {"id": "Q-3", "source_kind": "Press", "headline": "C", "link": ""},
+    ]
+    made = NewRows(POSITIONS, KINDS, Styles(STYLES)).rows(list(enumerate(batch, start=5)))
+    assert made == [cell_by_cell(n, values) for n, values in enumerate(batch, start=5)]
+    assert b"Staff &amp; partners" in made[0] and b"&lt;b&gt;" in made[1]

@@ -112,11 +112,21 @@ def apply_tab(
     kinds = {c.field: (c.kind, date_pattern(tab, c)) for c in tab.columns}
     styles = package.styles()
     new_rows = NewRows(positions, kinds, styles)
+    #: new rows after the last row, made together (NewRows.rows) before anything reads the sheet
+    pending: list[tuple[int, Mapping[str, Cell]]] = []
+
+    def made() -> SheetText:
+        for (number, _), raw in zip(pending, new_rows.rows(pending), strict=True):
+            sheet.append_row(number, raw)
+        pending.clear()
+        return sheet
 
     def write(number: int, values: Mapping[str, Cell], new: bool) -> None:
-        if new and (not sheet.numbers or number > sheet.numbers[-1]):
-            sheet.append_row(number, new_rows.xml(number, values))
+        last = pending[-1][0] if pending else sheet.numbers[-1] if sheet.numbers else 0
+        if new and number > last:
+            pending.append((number, values))
             return
+        made()
         cells = [(positions[f] + 1, cell_xml(v, kinds[f], styles)) for f, v in values.items()]
         if new:
             sheet.add_row(number, sorted(cells))
@@ -132,10 +142,11 @@ def apply_tab(
         state.rows_by_key,
         state.last_row,
         positions,
-        lambda n: partial(_value_at, sheet, sheet.row(n)),
+        lambda n: partial(_value_at, sheet, made().row(n)),
         write,
         result,
     )
+    made()
     doomed = keys.deleted_rows(tab, deletes, state.rows_by_key, result)
     if doomed:
         sheet.delete(doomed)

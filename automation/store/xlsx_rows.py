@@ -3,16 +3,20 @@
 A first sync appends 10,000 Submissions rows and as many Queue items, some
 200,000 cells. Made one by one through `cell_xml` (a tuple, a dict of
 attributes, bytes per cell) and `SheetText.add_row`, they cost a third of the
-sync (issue #23). Here a row is one string: a plain text cell (printable,
-nothing to escape, no space at an end) and an ISO time (each hour's serial
-worked out once) are written with one format each, and only any other cell
-goes through `cell_xml`, so the bytes are always those `add_row` writes.
-(A format string per row shape, filled in one call, was tried: no faster.)
+sync (issue #23). Here the rows of a write are made together, a column at a
+time: a column of plain text (printable, nothing to escape, no space at an
+end: most are) is looked over whole and written with one format per cell, an
+ISO time with one format (each hour's serial worked out once), and only any
+other cell goes through `cell_xml`, so the bytes are always those `add_row`
+writes. (A format string per row shape, filled in one call, was tried: no
+faster; a row at a time, each cell looked at, cost about a tenth more.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from itertools import repeat
+from operator import itemgetter
 from xml.sax.saxutils import escape
 
 from automation.store.xlsx_parts import _TYPED_KINDS, Styles, cell_xml, col_letters
@@ -62,38 +66,93 @@ class NewRows:
 
     def xml(self, number: int, values: Mapping[str, Cell]) -> bytes:
         """The row numbered `number` holding `values` (field -> value), as `add_row` writes it."""
-        fields = tuple(values)
-        order = self._orders.get(fields) or self._order(fields)
-        d = str(number)
-        parts = ['<row r="', d, '">']
-        try:  # the whole row looked over at once: most rows are printable text
-            joined = "".join(values.values())  # type: ignore[arg-type]
-            printable = joined.isprintable()
-            marked = not printable or "&" in joined or "<" in joined or ">" in joined
-        except TypeError:  # a number or a bool: each cell is looked at
-            printable, marked = False, True
-        for f, letters, how in order:
-            v = values[f]
-            if type(v) is str:
-                if not v:
-                    continue  # an empty text is no cell, whatever the column
-                if how == TEXT:
-                    # printable: no control character, no line end, and no space but ' '
-                    if (printable or v.isprintable()) and v[0] != " " and v[-1] != " ":
-                        if marked and ("&" in v or "<" in v or ">" in v):
-                            v = escape(v)
-                        parts.append(f'<c r="{letters}{d}" t="inlineStr"><is><t>{v}</t></is></c>')
-                        continue
-                elif how == TIME and (serial := self._serial(v)) is not None:
-                    style = self._date_styles.get(f) or self._date_style(f)
-                    parts.append(f'<c r="{letters}{d}" s="{style}" t="n"><v>{serial!r}</v></c>')
-                    continue
-            cell = cell_xml(v, self._kinds[f], self._styles)
-            if cell is not None:
-                attrs = "".join(f' {k.decode()}="{a.decode()}"' for k, a in cell[0].items())
-                parts.append(f'<c r="{letters}{d}"{attrs}>{cell[1].decode()}</c>')
-        parts.append("</row>")
-        return "".join(parts).encode()
+        return self.rows([(number, values)])[0]
+
+    def rows(self, batch: Sequence[tuple[int, Mapping[str, Cell]]]) -> list[bytes]:
+        """`xml` of each (number, values) of `batch`, in its order: rows of the same fields
+        made a column at a time."""
+        out: list[bytes] = [b""] * len(batch)
+        shapes: dict[tuple[str, ...], list[int]] = {}
+        for i, (_, values) in enumerate(batch):
+            fields = tuple(values)
+            found = shapes.get(fields)
+            if found is None:
+                shapes[fields] = [i]
+            else:
+                found.append(i)
+        for fields, at in shapes.items():
+            order = self._orders.get(fields) or self._order(fields)
+            numbers = [str(batch[i][0]) for i in at]
+            rows = [batch[i][1] for i in at]
+            columns = [
+                self._column(f, letters, how, numbers, list(map(itemgetter(f), rows)))
+                for f, letters, how in order
+            ]
+            opens = [f'<row r="{d}">' for d in numbers]
+            filled = [column for column in columns if column is not None]
+            made = map("".join, zip(opens, *filled, repeat("</row>")))
+            for i, row in zip(at, map(str.encode, made), strict=True):
+                out[i] = row
+        return out
+
+    def _column(
+        self, field: str, letters: str, how: int, numbers: list[str], values: list[Cell]
+    ) -> list[str] | None:
+        """One column's cells of rows numbered `numbers` ('' where a row has none; None when
+        no row has one).
+
+        A column of text is looked over whole: most hold printable text with
+        nothing to escape and no space at an end, and are written with one
+        format; a column with text to escape has it escaped in one go.
+        """
+        if how == TEXT:
+            try:
+                flat = "".join(values)  # type: ignore[arg-type]
+            except TypeError:  # a number or a bool: each cell is looked at
+                flat = None
+            if flat is not None:
+                if not flat:
+                    return None  # every row's text is empty: no cell
+                # printable: no control character, no line end, and no space but ' '
+                joined = "\x00".join(values) if flat.isprintable() else " "  # type: ignore[arg-type]
+                if " \x00" not in joined and "\x00 " not in joined and joined[0] != " ":
+                    if joined[-1] != " ":  # no cell's text starts or ends with a space
+                        if "&" in flat or "<" in flat or ">" in flat:
+                            values = escape(joined).split("\x00")  # type: ignore[assignment]
+                        return [
+                            f'<c r="{letters}{d}" t="inlineStr"><is><t>{v}</t></is></c>'
+                            if v
+                            else ""
+                            for d, v in zip(numbers, values, strict=True)
+                        ]
+        elif how == TIME:
+            style = self._date_styles.get(field) or self._date_style(field)
+            cells = []
+            for d, v in zip(numbers, values, strict=True):
+                if type(v) is str and v and (serial := self._serial(v)) is not None:
+                    cells.append(f'<c r="{letters}{d}" s="{style}" t="n"><v>{serial!r}</v></c>')
+                else:
+                    cells.append(self._cell(field, how, letters + d, v))
+            return cells
+        return [
+            self._cell(field, how, letters + d, v) for d, v in zip(numbers, values, strict=True)
+        ]
+
+    def _cell(self, field: str, how: int, ref: str, v: Cell) -> str:
+        """One cell at `ref` as `add_row` writes it ('' for none), looked at alone."""
+        if type(v) is str:
+            if not v:
+                return ""  # an empty text is no cell, whatever the column
+            # printable: no control character, no line end, and no space but ' '
+            if how == TEXT and v.isprintable() and v[0] != " " and v[-1] != " ":
+                if "&" in v or "<" in v or ">" in v:
+                    v = escape(v)
+                return f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>'
+        cell = cell_xml(v, self._kinds[field], self._styles)
+        if cell is None:
+            return ""
+        attrs = "".join(f' {k.decode()}="{a.decode()}"' for k, a in cell[0].items())
+        return f'<c r="{ref}"{attrs}>{cell[1].decode()}</c>'
 
     def _date_style(self, field: str) -> str:
         """The style index of a time column's cells (the style added to the file when none fits)."""

@@ -191,3 +191,23 @@ def test_rows_choosing_the_same_options_read_them_alike() -> None:
     assert second.answers["suggested_channels"] == ["LinkedIn", "X"]
     assert first.answers["suggested_channels"] is not second.answers["suggested_channels"]
     assert first.answers["permission"] == second.answers["permission"] == "Yes"
+
+
+@given(
+    st.one_of(
+        st.builds(
+            lambda d, sep, fmt: d.strftime(fmt.replace("/", sep)),
+            st.datetimes(datetime(1000, 1, 1), datetime(9999, 12, 31)),
+            st.sampled_from(["/", "-", "."]),
+            st.sampled_from(["%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S"]),
+        ),
+        st.text(alphabet="0123456789/-.: T٣", min_size=17, max_size=21),
+    )
+)
+def test_a_plain_timestamp_is_read_as_the_full_pattern_reads_it(text: str) -> None:
+    # the shape most exports write is read without the pattern: the same groups either way
+    from automation.forms.normalise import _TIMESTAMP_RE, _stamp_match, normalise_stamp
+
+    value = normalise_stamp(text)
+    match = _TIMESTAMP_RE.fullmatch(value)
+    assert _stamp_match(text) == (value, match.groups() if match else None)

@@ -44,6 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jobs.responses import Answer, FormResponse, edit_key, row_response_id
@@ -187,14 +188,44 @@ def decide_day_first(texts: Iterable[str], default: bool, *, place: str = "") ->
     return _decide(((t, _stamp_match(t)[1]) for t in texts), default, place)
 
 
-def _stamp_match(text: str) -> tuple[str, re.Match[str] | None]:
-    """A timestamp normalised, and its match of the timestamp pattern (None: no match)."""
+#: the groups of a match of _TIMESTAMP_RE (re.Match.groups(), typed as it types them; a group
+#: that took part is text, one that did not None): y s1 m d a s2 b yy H M S ampm zone
+Groups = tuple[str | Any, ...]
+
+
+def _stamp_match(text: str) -> tuple[str, Groups | None]:
+    """A timestamp normalised, and the groups of its match of the timestamp pattern (None:
+    no match)."""
+    plain = _plain_groups(text)
+    if plain is not None:
+        return text, plain
     value = normalise_stamp(text)
-    return value, _TIMESTAMP_RE.fullmatch(value)
+    m = _TIMESTAMP_RE.fullmatch(value)
+    return value, m.groups() if m else None
+
+
+def _plain_groups(text: str) -> Groups | None:
+    """_stamp_match's groups of 'dd/mm/yyyy HH:MM:SS' (or with '-', either order of day and
+    month), in ASCII digits, without a pattern; None for any other text.
+
+    What most exports write in every row: normalise_stamp leaves it as it is, and
+    _TIMESTAMP_RE reads it as a/b/yy and H:M:S, so the groups are the slices.
+    """
+    if len(text) != 19 or not text.isascii():
+        return None
+    sep = text[2]
+    if (sep != "/" and sep != "-") or text[5] != sep or text[10] != " ":
+        return None
+    if text[13] != ":" or text[16] != ":":
+        return None
+    a, b, yy, hh, mm, ss = text[:2], text[3:5], text[6:10], text[11:13], text[14:16], text[17:]
+    if not (a + b + yy + hh + mm + ss).isdigit():
+        return None
+    return (None, None, None, None, a, sep, b, yy, hh, mm, ss, None, None)
 
 
 def _decide(
-    matches: Iterable[tuple[str, re.Match[str] | None]],
+    matches: Iterable[tuple[str, Groups | None]],
     default: bool,
     place: str,
     proofs: tuple[str, str] = ("", ""),
@@ -204,15 +235,15 @@ def _decide(
 
 
 def _proofs(
-    matches: Iterable[tuple[str, re.Match[str] | None]], found: tuple[str, str] = ("", "")
+    matches: Iterable[tuple[str, Groups | None]], found: tuple[str, str] = ("", "")
 ) -> tuple[str, str]:
     """The first timestamp proving day-first and the first proving month-first ('' for none),
     after those `found` already (in the rows before these)."""
     day_proof, month_proof = found
     for text, m in matches:
-        if not m or m["a"] is None or m["s2"] == ".":
+        if not m or m[4] is None or m[5] == ".":
             continue  # year-first and dotted dates prove nothing
-        a, b = int(m["a"]), int(m["b"])
+        a, b = int(m[4]), int(m[6])
         if a > 12 and not day_proof:
             day_proof = text
         if b > 12 and not month_proof:
@@ -242,9 +273,10 @@ def parse_timestamp(text: str, tz: ZoneInfo, *, day_first: bool) -> datetime:
 _SERIAL_STAMP = re.compile(r"\d{5}(?:\.\d+)?")
 
 
-def _parse_stamp(value: str, m: re.Match[str] | None, tz: ZoneInfo, day_first: bool) -> datetime:
-    """parse_timestamp of a normalised timestamp and its match of _TIMESTAMP_RE."""
-    if _SERIAL_STAMP.fullmatch(value):  # a sheet read unformatted: a serial number
+def _parse_stamp(value: str, m: Groups | None, tz: ZoneInfo, day_first: bool) -> datetime:
+    """parse_timestamp of a normalised timestamp and its groups of _TIMESTAMP_RE."""
+    # a serial number never matches _TIMESTAMP_RE (its date has no separator)
+    if m is None and _SERIAL_STAMP.fullmatch(value):  # a sheet read unformatted
         return (_SERIAL_EPOCH + timedelta(days=float(value))).replace(tzinfo=tz)
     if "T" in value:
         try:
@@ -255,7 +287,7 @@ def _parse_stamp(value: str, m: re.Match[str] | None, tz: ZoneInfo, day_first: b
             return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed.astimezone(tz)
     if not m:
         raise ValueError(f"{value!r} is not a timestamp Google writes")
-    y, _, mo, d, a, s2, b, yy, hh, mm, ss, ampm, zone = m.groups()
+    y, _, mo, d, a, s2, b, yy, hh, mm, ss, ampm, zone = m
     if y is not None:
         year, month, day = int(y), int(mo), int(d)
     else:
@@ -415,7 +447,7 @@ def _at(cells: Sequence[str], col: int | None) -> str:
 def _submitted_at(
     stamp: str,
     value: str,
-    match: re.Match[str] | None,
+    match: Groups | None,
     tz: ZoneInfo,
     day_first: bool,
     place: str,
@@ -566,7 +598,7 @@ def _cells(row: Sequence[object]) -> list[str]:
     except TypeError:  # a linked sheet's numbers or blanks
         return [_cell(v) for v in row]
     if joined.isascii() and "\r" not in joined:  # ASCII is NFC, and no line end to change
-        return [v.strip() for v in row]  # type: ignore[attr-defined]
+        return list(map(str.strip, row))  # type: ignore[arg-type]
     return [_cell(v) for v in row]
 
 

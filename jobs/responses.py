@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from sheets_schema.values import fit_cell, parse_datetime
+from sheets_schema.values import CELL_TEXT_LIMIT, fit_cell, parse_datetime
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -80,8 +80,10 @@ class FormResponse:
         got = self._texts
         if "" not in got:  # no answer is named "": the mark that every answer is in
             for name, value in self.answers.items():
-                if name not in got:  # `text`, without a call per answer
-                    got[name] = fit_cell(", ".join(value) if isinstance(value, list) else value)
+                if name not in got:  # `text`, without a call per answer that fits a cell
+                    if type(value) is not str:
+                        value = ", ".join(value)
+                    got[name] = value if len(value) <= CELL_TEXT_LIMIT else fit_cell(value)
             got[""] = ""
         return got
 
@@ -141,17 +143,25 @@ def row_response_id(form: str, submitted_at: datetime, email: str, ordinal: int 
     """
     utc = submitted_at.astimezone(UTC)
     minute = (
-        utc.isoformat(timespec="minutes")[:16] + "Z"  # several times faster than strftime
+        utc.isoformat()[:16] + "Z"  # several times faster than strftime
         if utc.year >= 1000
         else utc.strftime("%Y-%m-%dT%H:%MZ")
     )
-    address = email.strip().lower()
-    if _plain_json(form) and _plain_json(address):  # what json.dumps writes, without its cost
-        payload = f'["{form}","{minute}","{address}"]'
+    address = _ADDRESSES.get(email)
+    if address is None:  # most people answer many times: each address made once
+        if len(_ADDRESSES) > 4096:
+            _ADDRESSES.clear()
+        address = _ADDRESSES[email] = (email.strip().lower(), _plain_json(email.strip().lower()))
+    if address[1] and _plain_json(form):  # what json.dumps writes, without its cost
+        payload = f'["{form}","{minute}","{address[0]}"]'
     else:
-        payload = json.dumps([form, minute, address], separators=(",", ":"))
+        payload = json.dumps([form, minute, address[0]], separators=(",", ":"))
     digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
     return DERIVED_PREFIX + digest + (f"-{ordinal}" if ordinal > 1 else "")
+
+
+#: an email as written -> (as a response id holds it, whether json.dumps writes it as it is)
+_ADDRESSES: dict[str, tuple[str, bool]] = {}
 
 
 def _plain_json(text: str) -> bool:

@@ -284,7 +284,7 @@ class _Sync:
             self.counts["submissions_accepted"] += 1
         elif not reasons and (
             twin := self.on_its_way.find(
-                {"link": r.texts().get("link", ""), "headline": r.texts().get("headline", "")}
+                {"link": (t := r.texts()).get("link", ""), "headline": t.get("headline", "")}
             )
         ):
             # Someone suggested the same already: one item, both people thanked, nobody told no.
@@ -446,11 +446,17 @@ class _Sync:
     def _add_queue_item(self, r: FormResponse, flags: list[str]) -> str:
         qid = f"Q-{self.next_q:04d}"
         self.next_q += 1
-        row = {
+        t = r.texts()
+        row = {  # _queue_content's fields written out: one dict per item, not two
             "id": qid,
             "created": self._minutes(r.submitted_at),
             "source_kind": SOURCE_KIND,
-            **self._queue_content(r, flags),
+            "headline": t.get("headline", ""),
+            "details": t.get("details", ""),
+            "link": t.get("link", ""),
+            "channels": t.get("suggested_channels", ""),
+            "source_type": _SOURCE_TYPE_BY_FOLD.get(t.get("content_type", "").casefold(), "Other"),
+            "flags": "; ".join(flags),
             "submitted_by": r.email,
             "status": "On hold" if self.crisis else "New",
             "held_from": "New" if self.crisis else "",

@@ -404,13 +404,13 @@ def format_datetime(dt: datetime, tz: ZoneInfo | None = None) -> str:
     if tz is not None and dt.tzinfo is not None:
         dt = dt.astimezone(tz)
     if dt.year >= 1000:  # isoformat is several times faster than strftime; the same text
-        return dt.replace(tzinfo=None).isoformat(" ", "minutes")
+        return dt.isoformat(" ")[:16]  # (any seconds and zone offset cut off)
     return dt.strftime("%Y-%m-%d %H:%M")
 
 
 def format_datetime_seconds(dt: datetime, tz: ZoneInfo | None = None) -> str:
     if tz is not None and dt.tzinfo is not None:
         dt = dt.astimezone(tz)
-    if dt.year >= 1000:
-        return dt.replace(tzinfo=None).isoformat(" ", "seconds")
+    if dt.year >= 1000:  # any fraction of a second and zone offset cut off
+        return dt.isoformat(" ")[:19]
     return dt.strftime("%Y-%m-%d %H:%M:%S")

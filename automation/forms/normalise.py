@@ -395,8 +395,8 @@ def read_table(
     others = [(n, c) for n, c in columns.items() if not _kept_as_written(questions[n])]
     responses: list[FormResponse] = []
     seen: dict[str, int] = {}
-    #: (question, cell) -> a choice question's answer (a list as a tuple): a form's 10,000
-    #: rows hold a few dozen different choices
+    #: (question, cell) -> a choice question's answer, or any question's answer to an empty
+    #: cell (a list as a tuple): a form's 10,000 rows hold a few dozen different choices
     chosen: dict[tuple[str, str], str | tuple[str, ...]] = {}
     #: each respondent's address as written -> as read (most people answer many times)
     addresses: dict[str, str] = {}
@@ -409,7 +409,7 @@ def read_table(
             name: cells[col] if col < width else "" for name, col in plain
         }
         for name, col in others:
-            raw = _at(cells, col)
+            raw = cells[col] if col < width else ""
             made = chosen.get((name, raw))
             if made is not None:  # the same choice as an earlier row's: read once
                 answers[name] = list(made) if isinstance(made, tuple) else made
@@ -417,7 +417,7 @@ def read_table(
             answers[name] = answer = _answer(
                 questions[name], raw, order.day_first, place, row_warnings
             )
-            if questions[name].kind in _CHOICES:
+            if not raw or questions[name].kind in _CHOICES:  # no answer: no warning either
                 chosen[name, raw] = tuple(answer) if isinstance(answer, list) else answer
         raw_email = _at(cells, email_col)
         email = addresses.get(raw_email) or addresses.setdefault(raw_email, _email(raw_email))

@@ -86,10 +86,9 @@ class NewRows:
             order = self._orders.get(fields) or self._order(fields)
             numbers = [str(batch[i][0]) for i in at]
             rows = [batch[i][1] for i in at]
-            if len(order) == 1:
-                columns: list[Sequence[Cell]] = [[row[order[0][0]] for row in rows]]
-            else:  # each row's values in column order, then turned into columns
-                columns = list(zip(*map(itemgetter(*[f for f, _, _ in order]), rows), strict=True))
+            # a list per column, not a tuple per row: 10,000 tuples alive at once woke
+            # Python's cycle collector for as long as all the rest took
+            columns = [list(map(itemgetter(f), rows)) for f, _, _ in order]
             # Each row's XML is the join of the same pieces: text that is the same in every
             # row, the row's number, and each column's value or cell.
             pieces: list[str | Sequence[str]] = ['<row r="', numbers, '">']

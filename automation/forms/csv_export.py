@@ -16,6 +16,7 @@ import io
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 
 from automation.forms.normalise import TableRead, read_table
@@ -72,7 +73,7 @@ class CsvExportSource:
             tz=self.settings.tz,
             day_first=self.settings.organisation.day_first,
         )
-        responses = sorted(read.responses, key=lambda r: r.submitted_at)
+        responses = sorted(read.responses, key=attrgetter("submitted_at"))
         return ExportRead(
             responses, mark=self._mark(data, codec, basis, len(rows), responses, read, None)
         )
@@ -120,7 +121,7 @@ class CsvExportSource:
             )
         except InputError:
             return None  # the long way says what is wrong with the whole file
-        new = sorted(read.responses, key=lambda r: r.submitted_at)
+        new = sorted(read.responses, key=attrgetter("submitted_at"))
         if (read.order.day_first, read.warnings, read.columns) != (
             mark.day_first,
             mark.warnings,

@@ -141,12 +141,7 @@ def row_response_id(form: str, submitted_at: datetime, email: str, ordinal: int 
     or mangle an accent). Two responses of one person in one minute of one
     file are told apart by `ordinal`, their order in the file.
     """
-    utc = submitted_at.astimezone(UTC)
-    minute = (
-        utc.isoformat()[:16] + "Z"  # several times faster than strftime
-        if utc.year >= 1000
-        else utc.strftime("%Y-%m-%dT%H:%MZ")
-    )
+    minute = _utc_minute(submitted_at)
     address = _ADDRESSES.get(email)
     if address is None:  # most people answer many times: each address made once
         if len(_ADDRESSES) > 4096:
@@ -160,6 +155,28 @@ def row_response_id(form: str, submitted_at: datetime, email: str, ordinal: int 
     return DERIVED_PREFIX + digest + (f"-{ordinal}" if ordinal > 1 else "")
 
 
+def _utc_minute(at: datetime) -> str:
+    """'YYYY-MM-DDTHH:MMZ': the minute of `at` (aware) in UTC, each hour's text made once.
+
+    Counted in whole minutes from the epoch (exact, unlike a float timestamp), so a
+    file's 10,000 times cost a subtraction each instead of a conversion and a format.
+    """
+    minutes = (at - _EPOCH) // _MINUTE
+    hour = _HOURS.get(minutes // 60)
+    if hour is None:
+        utc = at.astimezone(UTC)
+        if utc.year < 1000:  # isoformat would pad the year: the way ids were always made
+            return utc.strftime("%Y-%m-%dT%H:%MZ")
+        if len(_HOURS) > 4096:
+            _HOURS.clear()
+        hour = _HOURS[minutes // 60] = utc.isoformat()[:14]  # several times faster than strftime
+    return f"{hour}{minutes % 60:02d}Z"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+#: whole hours since the epoch -> 'YYYY-MM-DDTHH:' (UTC)
+_HOURS: dict[int, str] = {}
 #: an email as written -> (as a response id holds it, whether json.dumps writes it as it is)
 _ADDRESSES: dict[str, tuple[str, bool]] = {}
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -759,3 +761,23 @@ def test_the_same_link_from_a_colleague_joins_the_item_on_its_way_instead_of_a_r
     assert row["reason"].startswith("Merged:") and "Q-0001" not in row["reason"]
     assert not [a for a in result.changes.appends if a.tab == "Queue"]
     assert result.report.counts["submissions_merged"] == 1
+
+
+@given(
+    st.datetimes(
+        datetime(1, 1, 2),
+        datetime(9999, 12, 30),
+        timezones=st.sampled_from([TZ, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]),
+    ),
+    st.sampled_from(["a@b.example", " Ann.Lee@Example.org ", 'odd"quote@x.example', "émile@x.fr"]),
+)
+def test_a_row_response_id_is_made_from_the_minute_in_utc_and_the_address(
+    at: datetime, email: str
+) -> None:
+    # the id every earlier Chorus made for this response: a sheet's rows keep theirs
+    utc = at.astimezone(UTC)
+    minute = utc.strftime("%Y-%m-%dT%H:%MZ") if utc.year < 1000 else utc.isoformat()[:16] + "Z"
+    payload = json.dumps(["submissions", minute, email.strip().lower()], separators=(",", ":"))
+    expected = "row-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+    assert row_response_id("submissions", at, email) == expected
+    assert row_response_id("submissions", at, email, 2) == expected + "-2"

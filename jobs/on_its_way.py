@@ -60,8 +60,12 @@ class OnItsWay:
     ) -> None:
         self._queue = queue
         self._new = new_queue
-        self._index: dict[str, list[tuple[int, str]]] | None = None
+        #: key -> the position (or positions) of the items with it: a number, not a list and
+        #: a tuple per item (a sync's 20,000 of them kept the cycle collector busy)
+        self._index: dict[str, int | list[int]] | None = None
         self._positions: dict[str, int] = {}
+        #: position -> the item's ID
+        self._ids: list[str] = []
         #: the last suggestion looked for, (link, headline) -> its keys: the item the run
         #: adds for it next has the same two
         self._last: tuple[object, object, tuple[str, ...]] = ("", "", ())
@@ -77,11 +81,16 @@ class OnItsWay:
                 self._add(qid, item)
         index = self._index
         keys = self._keys_of(suggestion)
-        found = [p for key in keys if key in index for p in index[key]]
+        found: list[int] = []
+        for key in keys:
+            hit = index.get(key)
+            if hit is not None:
+                found += (hit,) if isinstance(hit, int) else hit
         if not found:
             return ""
         wanted = set(keys)
-        for _, qid in sorted(found):
+        for position in sorted(found):
+            qid = self._ids[position]
             item = self._new.get(qid) or self._queue()[qid]
             if wanted & same_keys(item):  # a new item revised since it was indexed may differ
                 return qid
@@ -102,10 +111,20 @@ class OnItsWay:
             self._add(qid, item)
 
     def _add(self, qid: str, item: Item) -> None:
-        assert self._index is not None
-        position = self._positions.setdefault(qid, len(self._positions))  # Queue order, kept
+        index = self._index
+        assert index is not None
+        position = self._positions.get(qid)
+        if position is None:  # Queue order, kept when the item is revised
+            position = self._positions[qid] = len(self._ids)
+            self._ids.append(qid)
         for key in self._keys_of(item):
-            self._index.setdefault(key, []).append((position, qid))
+            hit = index.get(key)
+            if hit is None:
+                index[key] = position
+            elif isinstance(hit, int):
+                index[key] = [hit, position]
+            else:
+                hit.append(position)
 
 
 def submitted_content(row: Mapping[str, str]) -> dict[str, str]:

@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cached_property
+from itertools import repeat
 
 from jobs import reasons as why
 from jobs.approval_answers import record_answers
@@ -113,7 +114,9 @@ def _plan(snapshot: Snapshot, settings: Settings, inputs: FormInputs) -> Plan:
         sync.counts["unchanged"] += unread
         warnings.update(dict.fromkeys(file_warnings if unread else ()))
         stored = sync.stored(name) if batch else ()
-        for response, known in identify(batch, stored, _SUMMARY[name]):
+        # A first sync has nothing to pair with: no pair made per response
+        pairs = identify(batch, stored, _SUMMARY[name]) if stored else zip(batch, repeat(False))
+        for response, known in pairs:
             changed = not known and handler(response)
             if not changed:
                 sync.counts["unchanged"] += 1

@@ -213,6 +213,15 @@ def test_text_longer_than_any_backends_cell_is_refused_with_nothing_written(stor
     assert store.read(["Queue"])["Queue"].empty
 
 
+def test_a_long_text_among_many_rows_and_numbers_is_refused_naming_its_row(store: Store) -> None:
+    # rows are looked over a tab at a time; a tab with a number or a long text row by row
+    rows = [Append("Queue", queue_row(n)) for n in range(1, 40)]
+    rows[17] = Append("Queue", queue_row(18, details="y" * 50_001))
+    with pytest.raises(SheetError, match="row Q-0018 is 50,001 characters"):
+        store.apply(Changes(appends=(Append("Runs", {"run_id": "r-1", "api_calls": 3}), *rows)))
+    assert store.read(["Queue"])["Queue"].empty
+
+
 def test_write_cost_is_what_the_write_spends(store: Store) -> None:
     store.apply(Changes(appends=(Append("Queue", queue_row(1)),)))
     changes = Changes(

@@ -30,7 +30,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, lt
 from typing import TYPE_CHECKING
 
 from sheets_schema.values import CELL_TEXT_LIMIT, fit_cell, parse_datetime
@@ -282,4 +282,8 @@ def latest_by_id(responses: Sequence[FormResponse]) -> list[FormResponse]:
         seen = latest.get(r.response_id)
         if seen is None or r.submitted_at > seen.submitted_at:
             latest[r.response_id] = r
-    return sorted(latest.values(), key=attrgetter("submitted_at", "response_id"))
+    kept = list(latest.values())
+    times = list(map(attrgetter("submitted_at"), kept))
+    if all(map(lt, times, times[1:])):  # already in time order, none at the same time (exports)
+        return kept
+    return sorted(kept, key=attrgetter("submitted_at", "response_id"))

@@ -24,7 +24,7 @@ from automation.config import settings_from_dict
 from automation.runner import run_job
 from automation.store.xlsx import XlsxStore
 from automation.workspace import build_workspace
-from jobs.responses import FormResponse, edit_key, row_response_id
+from jobs.responses import FormResponse, edit_key, latest_by_id, row_response_id
 from jobs.sync_forms import TABS, FormInputs, plan
 from sheets_schema.forms import export_header
 from sheets_schema.records import Changes, Snapshot, Update, frame_from_rows
@@ -781,3 +781,19 @@ def test_a_row_response_id_is_made_from_the_minute_in_utc_and_the_address(
     expected = "row-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
     assert row_response_id("submissions", at, email) == expected
     assert row_response_id("submissions", at, email, 2) == expected + "-2"
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.integers(0, 5)), max_size=12))
+def test_one_response_per_id_the_latest_in_time_order_ties_by_id(
+    made: list[tuple[str, int]],
+) -> None:
+    responses = [
+        FormResponse(rid, datetime(2027, 3, 1, 9, minute, tzinfo=TZ), "a@b.example")
+        for rid, minute in made
+    ]
+    latest: dict[str, FormResponse] = {}
+    for r in responses:
+        if r.response_id not in latest or r.submitted_at > latest[r.response_id].submitted_at:
+            latest[r.response_id] = r
+    expected = sorted(latest.values(), key=lambda r: (r.submitted_at, r.response_id))
+    assert latest_by_id(responses) == expected

@@ -19,7 +19,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from jobs import reasons
-from jobs.network_names import canonical_network, length_limit
+from jobs.network_names import NETWORKS, canonical_network, length_limit
 from sheets_schema.settings import Settings
 from sheets_schema.values import clean_text, split_multi
 
@@ -259,12 +259,22 @@ def _too_long_flags(
     if not channels:
         return []
     rules = tuple(channel_limits.items())
+    if length <= _shortest_limit(rules):
+        return []  # within every limit there is: most items
     flags: list[str] = []
     for channel in channels:
         name, limit = _channel_limit(channel, rules)
         if limit and length > limit:
             flags.append(f"too long for {name}: {length} characters, the limit is {limit}")
     return flags
+
+
+@lru_cache(maxsize=16)
+def _shortest_limit(channel_limits: tuple[tuple[str, int], ...]) -> int:
+    """The shortest limit a channel can have under [screening] channel_limits: a set one, or a
+    known network's own (0, none, is no limit; with no limit at all, more than any length)."""
+    limits = [limit for _, limit in channel_limits] + [n.length_limit for n in NETWORKS]
+    return min((limit for limit in limits if limit), default=1 << 62)
 
 
 @lru_cache(maxsize=1024)

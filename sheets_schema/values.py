@@ -404,13 +404,14 @@ def format_datetime(dt: datetime, tz: ZoneInfo | None = None) -> str:
     if tz is not None and dt.tzinfo is not None:
         dt = dt.astimezone(tz)
     if dt.year >= 1000:  # isoformat is several times faster than strftime; the same text
-        return dt.isoformat(" ")[:16]  # (any seconds and zone offset cut off)
+        # (the date and the time apart: an aware time's isoformat asks the zone its offset)
+        return f"{dt.date().isoformat()} {dt.time().isoformat()[:5]}"
     return dt.strftime("%Y-%m-%d %H:%M")
 
 
 def format_datetime_seconds(dt: datetime, tz: ZoneInfo | None = None) -> str:
     if tz is not None and dt.tzinfo is not None:
         dt = dt.astimezone(tz)
-    if dt.year >= 1000:  # any fraction of a second and zone offset cut off
-        return dt.isoformat(" ")[:19]
+    if dt.year >= 1000:  # as format_datetime, with the seconds (a fraction cut off)
+        return f"{dt.date().isoformat()} {dt.time().isoformat()[:8]}"
     return dt.strftime("%Y-%m-%d %H:%M:%S")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from sheets_schema.values import (
     format_datetime,
+    format_datetime_seconds,
     parse_date,
     parse_datetime,
     parse_days,
@@ -114,3 +115,17 @@ def test_what_chorus_writes_it_reads_back(moment: datetime) -> None:
     if aware.astimezone(UTC).astimezone(TZ).replace(tzinfo=None) != aware.replace(tzinfo=None):
         return
     assert parse_datetime(format_datetime(aware, TZ), TZ) == aware
+
+
+@given(
+    st.datetimes(datetime(1, 1, 2), datetime(9999, 12, 30)),
+    st.sampled_from([None, UTC, TZ, ZoneInfo("Asia/Kolkata")]),
+    st.sampled_from([None, TZ, ZoneInfo("America/New_York")]),
+)
+def test_a_time_is_written_as_its_local_date_and_time_to_the_minute_or_second(
+    at: datetime, zone: ZoneInfo | None, into: ZoneInfo | None
+) -> None:
+    at = at.replace(tzinfo=zone)
+    local = at.astimezone(into) if into is not None and zone is not None else at
+    assert format_datetime(at, into) == local.strftime("%Y-%m-%d %H:%M")
+    assert format_datetime_seconds(at, into) == local.strftime("%Y-%m-%d %H:%M:%S")

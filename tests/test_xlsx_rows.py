@@ -117,7 +117,7 @@ def test_rows_made_together_are_each_written_as_the_cell_by_cell_writer_writes_i
     # rows of the same fields are made a column at a time: a cell of one row must not
     # change how another row's cell is written
     writer = NewRows(POSITIONS, KINDS, Styles(STYLES))
-    made = writer.rows([(n, values) for n, values in enumerate(batch, start=2)])
+    made = writer.rows(list(range(2, len(batch) + 2)), batch)
     assert made == [cell_by_cell(n, values) for n, values in enumerate(batch, start=2)]
 
 
@@ -127,6 +127,6 @@ def test_a_column_with_text_to_escape_or_an_empty_cell_is_written_cell_by_cell_a
         {"id": "Q-2", "source_kind": "Staff & partners", "headline": "<b>", "link": "x"},
         {"id": "Q-3", "source_kind": "Press", "headline": "C", "link": ""},
     ]
-    made = NewRows(POSITIONS, KINDS, Styles(STYLES)).rows(list(enumerate(batch, start=5)))
+    made = NewRows(POSITIONS, KINDS, Styles(STYLES)).rows([5, 6, 7], batch)
     assert made == [cell_by_cell(n, values) for n, values in enumerate(batch, start=5)]
     assert b"Staff &amp; partners" in made[0] and b"&lt;b&gt;" in made[1]

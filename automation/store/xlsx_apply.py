@@ -113,18 +113,23 @@ def apply_tab(
     styles = package.styles()
     new_rows = NewRows(positions, kinds, styles)
     #: new rows after the last row, made together (NewRows.rows) before anything reads the sheet
-    pending: list[tuple[int, Mapping[str, Cell]]] = []
+    #: (their numbers and values apart: a tuple per row would be 10,000 more objects for the
+    #: cycle collector to walk)
+    numbers: list[int] = []
+    pending: list[Mapping[str, Cell]] = []
 
     def made() -> SheetText:
-        for (number, _), raw in zip(pending, new_rows.rows(pending), strict=True):
+        for number, raw in zip(numbers, new_rows.rows(numbers, pending), strict=True):
             sheet.append_row(number, raw)
+        numbers.clear()
         pending.clear()
         return sheet
 
     def write(number: int, values: Mapping[str, Cell], new: bool) -> None:
-        last = pending[-1][0] if pending else sheet.numbers[-1] if sheet.numbers else 0
+        last = numbers[-1] if numbers else sheet.numbers[-1] if sheet.numbers else 0
         if new and number > last:
-            pending.append((number, values))
+            numbers.append(number)
+            pending.append(values)
             return
         made()
         cells = [(positions[f] + 1, cell_xml(v, kinds[f], styles)) for f, v in values.items()]

@@ -68,14 +68,14 @@ class NewRows:
 
     def xml(self, number: int, values: Mapping[str, Cell]) -> bytes:
         """The row numbered `number` holding `values` (field -> value), as `add_row` writes it."""
-        return self.rows([(number, values)])[0]
+        return self.rows([number], [values])[0]
 
-    def rows(self, batch: Sequence[tuple[int, Mapping[str, Cell]]]) -> list[bytes]:
-        """`xml` of each (number, values) of `batch`, in its order: rows of the same fields
-        made together, a column at a time (see `_column`)."""
+    def rows(self, numbers: Sequence[int], batch: Sequence[Mapping[str, Cell]]) -> list[bytes]:
+        """`xml` of each row of `batch` (values), numbered as `numbers` says, in its order:
+        rows of the same fields made together, a column at a time (see `_column`)."""
         out: list[bytes] = [b""] * len(batch)
         shapes: dict[tuple[str, ...], list[int]] = {}
-        for i, (_, values) in enumerate(batch):
+        for i, values in enumerate(batch):
             fields = tuple(values)
             found = shapes.get(fields)
             if found is None:
@@ -84,19 +84,19 @@ class NewRows:
                 found.append(i)
         for fields, at in shapes.items():
             order = self._orders.get(fields) or self._order(fields)
-            numbers = [str(batch[i][0]) for i in at]
-            rows = [batch[i][1] for i in at]
+            digits = [str(numbers[i]) for i in at]
+            rows = [batch[i] for i in at]
             # a list per column, not a tuple per row: 10,000 tuples alive at once woke
             # Python's cycle collector for as long as all the rest took
             columns = [list(map(itemgetter(f), rows)) for f, _, _ in order]
             # Each row's XML is the join of the same pieces: text that is the same in every
             # row, the row's number, and each column's value or cell.
-            pieces: list[str | Sequence[str]] = ['<row r="', numbers, '">']
+            pieces: list[str | Sequence[str]] = ['<row r="', digits, '">']
             for (f, letters, how), cells in zip(order, columns, strict=True):
-                column = self._column(f, letters, how, numbers, cells)
+                column = self._column(f, letters, how, digits, cells)
                 if isinstance(column, tuple):  # every row's cell made alike
                     mid, post, texts = column
-                    pieces += (f'<c r="{letters}', numbers, mid, texts, post)
+                    pieces += (f'<c r="{letters}', digits, mid, texts, post)
                 elif column is not None:  # each row's cell, or ''
                     pieces.append(column)
             pieces.append("</row>")

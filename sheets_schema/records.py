@@ -130,7 +130,8 @@ class Snapshot(Mapping[str, pd.DataFrame]):
         return len(self._frames)
 
     def get_or_empty(self, name: str) -> pd.DataFrame:
-        return self._frames.get(name, empty_frame(name))
+        frame = self._frames.get(name)  # an empty frame made only when the tab is not there
+        return frame if frame is not None else empty_frame(name)
 
 
 def empty_frame(tab_name: str) -> pd.DataFrame:

@@ -18,7 +18,8 @@ and today's roll-up already done; "first roll-up" is the one run that
 rolls up a year of runs the day such a Chorus is installed over an old tab.
 A Chorus with a Sent archive ([history] sent_months) gets the year's Sent as
 its monthly moves leave it: the mail of periods that ended before the first
-of last month in the Sent archive tab; its "first roll-up"
+of last month in the Sent archive tab (and the thank-yous sent before it,
+with State's index of them); its "first roll-up"
 run also makes the first move of a year of Sent.
 sync-forms is a sync with nothing new (1,000 responses synced by a first run).
 Wall and CPU seconds of the run alone; on Google the twin's own time (it is
@@ -136,20 +137,27 @@ def rolled(runs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     return list(store.read(["Runs"])["Runs"].to_dict("records"))
 
 
-def archived(rows: dict[str, list[dict[str, Any]]], now: datetime) -> None:
+def archived(rows: dict[str, list[dict[str, Any]]], now: datetime, undated: bool) -> None:
     """Sent as a year of a Chorus with a Sent archive leaves it: the mail of periods that
-    ended before the first of last month in the archive, the day in State."""
+    ended before the first of last month in the archive, the day in State; and when that
+    Chorus moves `undated` mail too, the thank-yous sent before that day, indexed in State."""
     import pandas as pd
 
-    from jobs.sent_archive import STATE_KEY, cutoff_for, movable
+    from jobs import sent_index
+    from jobs.sent_archive import STATE_KEY, cutoff_for, movable, undated_ids
 
     cutoff = cutoff_for(now.date(), 1)
-    assert cutoff is not None
-    moving = movable(pd.DataFrame(rows["Sent"]), cutoff)
+    assert cutoff is not None and now.tzinfo is not None
+    moving = movable(pd.DataFrame(rows["Sent"]), cutoff, now.tzinfo)  # type: ignore[arg-type]
+    if not undated:  # an earlier Chorus: dated periods only
+        moving = [r for r in moving if r["message_id"] not in set(undated_ids(moving))]
     gone = {r["message_id"] for r in moving}
     rows["Sent archive"] = moving
     rows["Sent"] = [r for r in rows["Sent"] if r["message_id"] not in gone]
     rows.setdefault("State", []).append({"key": STATE_KEY, "value": cutoff.isoformat()})
+    if undated:
+        index = sent_index.ArchiveIndex.of(undated_ids(moving)).text()
+        rows["State"].append({"key": sent_index.STATE_KEY, "value": index})
 
 
 # -- one measurement, in a child of the tree measured ------------------------------------
@@ -210,9 +218,7 @@ def _meter_twin(bench: Any) -> list[float]:
 # -- the parent: programs, turns, the table ----------------------------------------------
 
 
-def prepare(
-    folder: Path, job: str, n: int, history: str, rolls: bool, archives: bool = False
-) -> None:
+def prepare(folder: Path, job: str, n: int, history: str, rolls: bool, archives: str = "") -> None:
     """The program (and its history) in `folder`: program.json for the twin, the workbook too."""
     from automation import demo
     from automation.runs_history import MARKER
@@ -234,7 +240,7 @@ def prepare(
         sent = year_of_sent(rows["People"], scale.NOW, demo.DOMAIN)
         rows["Sent"] = [{k: str(v) for k, v in r.items()} for r in sent]
         if archives and history == "a year":
-            archived(rows, scale.NOW)
+            archived(rows, scale.NOW, undated=archives == "undated")
     (folder / "chorus.toml").write_text("# benchmark\n", encoding="utf-8")
     # the last Runs row (and Sent row) as the run before this one wrote them: in the
     # workbook, Chorus's own last save of those tabs, not the bulk load's
@@ -265,6 +271,14 @@ def prepare(
     (folder / "program.json").write_text(json.dumps({"n": n, "rows": rows}), encoding="utf-8")
 
 
+def _archives(code: Path) -> str:
+    """What the Chorus in `code` moves to a Sent archive: "" nothing, "dated" periods, or
+    "undated" mail too (thank-yous, welcomes, with State's index of them)."""
+    if (code / "jobs" / "sent_index.py").exists():
+        return "undated"
+    return "dated" if (code / "jobs" / "sent_archive.py").exists() else ""
+
+
 def _child(folder: Path, backend: str, job: str, code: Path) -> dict[str, Any]:
     from benchmarks.local import run_child
 
@@ -280,7 +294,7 @@ def measure(job: str, n: int, backend: str, codes: list[Path]) -> dict[tuple[int
         for history in HISTORIES:
             for index, code in enumerate(codes):
                 rolls = (code / "jobs" / "runs_rollup.py").exists()
-                archives = (code / "jobs" / "sent_archive.py").exists()
+                archives = _archives(code)
                 if history == "first roll-up" and not rolls:
                     continue
                 folder = Path(tmp) / f"{history}-{index}".replace(" ", "-")

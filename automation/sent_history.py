@@ -90,6 +90,8 @@ def move_closed_mail(
         return [f"sent: not moved to the {SENT_ARCHIVE_TAB} tab: {copied.skipped[0]}"]
     crash.reached("sent.copied")
     workspace.store.apply(move.finish)
+    if not move.moved:
+        return [f"sent: State's record of the {SENT_ARCHIVE_TAB} tab, typed over, written again"]
     return [
         f"sent: {move.moved} message(s) of periods that ended before {cutoff.isoformat()} "
         f"moved to the {SENT_ARCHIVE_TAB} tab ([history] sent_months)"

@@ -347,6 +347,7 @@ def test_an_index_typed_over_still_guards_the_archive_and_is_made_again(tmp_path
 
     assert again.counts.get("sent", 0) == 0 and again.counts.get("already_sent") == 1
     assert not index_of(ws).unreadable  # that mailing run made it again from the archive
+    assert "sent: State's record of the Sent archive tab, typed over, written again" in again.lines
     assert index_of(ws).may_hold(row("item", job="thanks")["message_id"])
     assert outbox(tmp_path) == ["Your note for 2026-W49"]
 

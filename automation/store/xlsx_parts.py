@@ -30,6 +30,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from automation.store import deflate
 from sheets_schema.cells import datetime_serial, to_serial, typed
 from sheets_schema.columns import Kind, normalise_header
 from sheets_schema.records import Cell
@@ -38,12 +39,10 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-#: deflate level of a part written anew: a year of Sent is megabytes of XML written at every
-#: run, and level 1 deflates it about three times faster than zlib's default 6, for a part
-#: about a fifth larger (the next save in LibreOffice or Excel packs it at their own level)
-REWRITE_LEVEL = 1
-#: (not deflating Sent and Runs at all was measured slower: the workbook megabytes larger, a
-#: run writes and checksums more bytes at each of its saves than deflating costs it)
+# A part written anew is deflated at the fastest level (automation/store/deflate.py): a
+# year of Sent is megabytes of XML written at every run. (Not deflating Sent and Runs at all
+# was measured slower: the workbook megabytes larger, a run writes and checksums more bytes
+# at each of its saves than deflating costs it.)
 
 
 class NeedsOpenpyxl(Exception):
@@ -152,10 +151,7 @@ class Package:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in self.zip.infolist():
                 if info.filename in self.replaced:
-                    fresh = zipfile.ZipInfo(info.filename, info.date_time)
-                    fresh.compress_type = zipfile.ZIP_DEFLATED
-                    fresh.external_attr = info.external_attr
-                    zout.writestr(fresh, self.replaced[info.filename], compresslevel=REWRITE_LEVEL)
+                    _write_deflated(zout, info, self.replaced[info.filename])
                 elif info.flag_bits & 0x08:  # sizes after the data: copy the plain way
                     zout.writestr(copy.copy(info), self.zip.read(info))
                 else:
@@ -168,14 +164,27 @@ def _copy_raw(zout: zipfile.ZipFile, source: io.BytesIO, info: zipfile.ZipInfo) 
     source.seek(info.header_offset)
     header = source.read(30)
     name_len, extra_len = struct.unpack("<HH", header[26:30])
-    raw = header + source.read(name_len + extra_len + info.compress_size)
-    moved = copy.copy(info)
+    _put_raw(zout, copy.copy(info), header + source.read(name_len + extra_len + info.compress_size))
+
+
+def _write_deflated(zout: zipfile.ZipFile, was: zipfile.ZipInfo, data: bytes) -> None:
+    """A part written anew: deflated here (automation/store/deflate.py), then stored raw."""
+    packed = deflate.deflate(data)
+    info = zipfile.ZipInfo(was.filename, was.date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = was.external_attr
+    info.CRC, info.file_size, info.compress_size = deflate.crc32(data), len(data), len(packed)
+    _put_raw(zout, info, info.FileHeader() + packed)
+
+
+def _put_raw(zout: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
+    """A member's local header and data, written as they are, and listed in `zout`."""
     fp = zout.fp
     assert fp is not None
-    moved.header_offset = fp.tell()
+    info.header_offset = fp.tell()
     fp.write(raw)
-    zout.filelist.append(moved)
-    zout.NameToInfo[moved.filename] = moved
+    zout.filelist.append(info)
+    zout.NameToInfo[info.filename] = info
     zout.start_dir = fp.tell()
     zout._didModify = True  # type: ignore[attr-defined]
 

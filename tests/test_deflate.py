@@ -21,7 +21,7 @@ def test_a_deflated_part_inflates_with_zlib_to_the_same_bytes_and_the_crc_is_zli
 
     packed = deflate.deflate(data)
 
-    assert zlib.decompressobj(-15).decompress(packed) == data == deflate.inflate(packed)
+    assert zlib.decompressobj(-15).decompress(packed) == data
     assert deflate.crc32(data) == zlib.crc32(data)
     assert deflate.crc32(data[100:], deflate.crc32(data[:100])) == zlib.crc32(data)
     assert len(packed) < len(data) / 10

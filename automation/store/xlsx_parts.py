@@ -19,7 +19,6 @@ import copy
 import html
 import io
 import re
-import struct
 import zipfile
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
@@ -151,42 +150,12 @@ class Package:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in self.zip.infolist():
                 if info.filename in self.replaced:
-                    _write_deflated(zout, info, self.replaced[info.filename])
+                    deflate.write_member(zout, info, self.replaced[info.filename])
                 elif info.flag_bits & 0x08:  # sizes after the data: copy the plain way
                     zout.writestr(copy.copy(info), self.zip.read(info))
                 else:
-                    _copy_raw(zout, source, info)
+                    deflate.copy_member(zout, source, info)
         return out.getvalue()
-
-
-def _copy_raw(zout: zipfile.ZipFile, source: io.BytesIO, info: zipfile.ZipInfo) -> None:
-    """One member's local header and compressed bytes, as they are, into `zout`."""
-    source.seek(info.header_offset)
-    header = source.read(30)
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    _put_raw(zout, copy.copy(info), header + source.read(name_len + extra_len + info.compress_size))
-
-
-def _write_deflated(zout: zipfile.ZipFile, was: zipfile.ZipInfo, data: bytes) -> None:
-    """A part written anew: deflated here (automation/store/deflate.py), then stored raw."""
-    packed = deflate.deflate(data)
-    info = zipfile.ZipInfo(was.filename, was.date_time)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = was.external_attr
-    info.CRC, info.file_size, info.compress_size = deflate.crc32(data), len(data), len(packed)
-    _put_raw(zout, info, info.FileHeader() + packed)
-
-
-def _put_raw(zout: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
-    """A member's local header and data, written as they are, and listed in `zout`."""
-    fp = zout.fp
-    assert fp is not None
-    info.header_offset = fp.tell()
-    fp.write(raw)
-    zout.filelist.append(info)
-    zout.NameToInfo[info.filename] = info
-    zout.start_dir = fp.tell()
-    zout._didModify = True  # type: ignore[attr-defined]
 
 
 _XF_SECTION = re.compile(rb"(<cellXfs\b[^>]*>)(.*?)(</cellXfs>)", re.S)
@@ -268,16 +237,44 @@ class Styles:
         return n
 
 
-@dataclass
 class Row:
-    """One <row>: its number, its original bytes, and its cells once anything reads them."""
+    """One <row>: its number, its original bytes, and its cells once anything reads them.
 
-    number: int
-    raw: bytes
-    attrs: bytes = b""
-    body: bytes = b""
-    dirty: bool = False
-    cells: dict[int, tuple[dict[bytes, bytes], bytes]] | None = None
+    A row's attributes and inner XML are sliced from its bytes when first asked for: a
+    first sync appends 20,000 rows that nothing reads again.
+    """
+
+    __slots__ = ("number", "raw", "_attrs", "_body", "dirty", "cells")
+
+    def __init__(
+        self,
+        number: int,
+        raw: bytes,
+        attrs: bytes | None = None,
+        body: bytes | None = None,
+        dirty: bool = False,
+        cells: dict[int, tuple[dict[bytes, bytes], bytes]] | None = None,
+    ) -> None:
+        self.number, self.raw, self._attrs, self._body = number, raw, attrs, body
+        self.dirty, self.cells = dirty, cells
+
+    @property
+    def attrs(self) -> bytes:
+        """The <row> element's attributes (its r, spans, style...)."""
+        if self._attrs is None:
+            self._attrs = self.raw[4 : self.raw.index(b">")]
+        return self._attrs
+
+    @attrs.setter
+    def attrs(self, value: bytes) -> None:
+        self._attrs = value
+
+    @property
+    def body(self) -> bytes:
+        """The row's cells' XML, between <row ...> and </row>."""
+        if self._body is None:
+            self._body = self.raw[self.raw.index(b">") + 1 : -6]
+        return self._body
 
     def parsed(self) -> dict[int, tuple[dict[bytes, bytes], bytes]]:
         """column -> (attributes, inner XML) of each cell."""
@@ -391,16 +388,12 @@ class SheetText:
                 parts.append(b" " + k + b'="' + v + b'"')
             parts += (b">", inner, b"</c>")
         parts.append(b"</row>")
-        raw = b"".join(parts)
-        self.rows.insert(
-            at, Row(number, raw, raw[4 : raw.index(b">")], raw[raw.index(b">") + 1 : -6])
-        )
+        self.rows.insert(at, Row(number, b"".join(parts)))
         self.numbers.insert(at, number)
 
     def append_row(self, number: int, raw: bytes) -> None:
         """A new row's XML (NewRows.xml) after every row the sheet has (`number` beyond the last)."""
-        close = raw.index(b">")
-        self.rows.append(Row(number, raw, raw[4:close], raw[close + 1 : -6]))
+        self.rows.append(Row(number, raw))
         self.numbers.append(number)
 
     def set(self, row: Row, col: int, attrs: dict[bytes, bytes] | None, inner: bytes) -> None:

@@ -126,7 +126,7 @@ kind = ""                          # "", "maildir", "imap" or "gmail"
 # ahead_days = 7                   # scheduled this many days after it counts already
 
 # [history]                        # the Runs tab: a row per run, then a line per job per day
-# runs_days = 14                   # runs older than this many days are rolled up (0: never)
+# runs_days = 7                    # runs older than this many days are rolled up (0: never)
 # sent_months = 1                  # mail of periods closed before this many whole months ago
                                    # moves from Sent to Sent archive (0: never)
 

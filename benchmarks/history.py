@@ -18,12 +18,14 @@ and today's roll-up already done; "first roll-up" is the one run that
 rolls up a year of runs the day such a Chorus is installed over an old tab.
 A Chorus with a Sent archive ([history] sent_months) gets the year's Sent as
 its monthly moves leave it: the mail of periods that ended before the first
-of last month in the Sent archive tab; its "first roll-up"
+of last month in the Sent archive tab (and the thank-yous sent before it,
+with State's index of them); its "first roll-up"
 run also makes the first move of a year of Sent.
 sync-forms is a sync with nothing new (1,000 responses synced by a first run).
-Wall and CPU seconds of the run alone; on Google the twin's own time (it is
-in-process: Google's time, not Chorus's) is taken out of both. A busy machine
-slows cells alike only within one tree's turn, so read the ratio to fresh.
+Wall and CPU seconds of the run alone, each the median of --repeat runs on fresh
+copies of the same program, the cells taking turns in each round; on Google the
+twin's own time (it is in-process: Google's time, not Chorus's) is taken out of
+both. Read the ratio to fresh more than the seconds.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -122,8 +126,9 @@ def year_of_sent(people: list[dict[str, str]], now: datetime, domain: str) -> li
     return rows
 
 
-def rolled(runs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """The Runs a year of a rolling Chorus leaves: the roll-ups of the last days, until done."""
+def rolled(runs: list[dict[str, Any]], now: datetime, days: int) -> list[dict[str, Any]]:
+    """The Runs a year of a Chorus rolling up after `days` leaves: the roll-ups of the last
+    days, until done."""
     from automation.store.memory import MemoryStore
     from jobs.runs_rollup import roll_up
     from sheets_schema.records import Append, Changes
@@ -132,24 +137,31 @@ def rolled(runs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     store.ensure_tabs()
     store.apply(Changes(appends=tuple(Append("Runs", r) for r in runs)))
     for _ in range(4):
-        store.apply(roll_up(store.read(["Runs"])["Runs"], now, now.tzinfo, 14).changes)  # type: ignore[arg-type]
+        store.apply(roll_up(store.read(["Runs"])["Runs"], now, now.tzinfo, days).changes)  # type: ignore[arg-type]
     return list(store.read(["Runs"])["Runs"].to_dict("records"))
 
 
-def archived(rows: dict[str, list[dict[str, Any]]], now: datetime) -> None:
+def archived(rows: dict[str, list[dict[str, Any]]], now: datetime, undated: bool) -> None:
     """Sent as a year of a Chorus with a Sent archive leaves it: the mail of periods that
-    ended before the first of last month in the archive, the day in State."""
+    ended before the first of last month in the archive, the day in State; and when that
+    Chorus moves `undated` mail too, the thank-yous sent before that day, indexed in State."""
     import pandas as pd
 
-    from jobs.sent_archive import STATE_KEY, cutoff_for, movable
+    from jobs import sent_index
+    from jobs.sent_archive import STATE_KEY, cutoff_for, movable, undated_ids
 
     cutoff = cutoff_for(now.date(), 1)
-    assert cutoff is not None
-    moving = movable(pd.DataFrame(rows["Sent"]), cutoff)
+    assert cutoff is not None and now.tzinfo is not None
+    moving = movable(pd.DataFrame(rows["Sent"]), cutoff, now.tzinfo)  # type: ignore[arg-type]
+    if not undated:  # an earlier Chorus: dated periods only
+        moving = [r for r in moving if r["message_id"] not in set(undated_ids(moving))]
     gone = {r["message_id"] for r in moving}
     rows["Sent archive"] = moving
     rows["Sent"] = [r for r in rows["Sent"] if r["message_id"] not in gone]
     rows.setdefault("State", []).append({"key": STATE_KEY, "value": cutoff.isoformat()})
+    if undated:
+        index = sent_index.ArchiveIndex.of(undated_ids(moving)).text()
+        rows["State"].append({"key": sent_index.STATE_KEY, "value": index})
 
 
 # -- one measurement, in a child of the tree measured ------------------------------------
@@ -210,9 +222,7 @@ def _meter_twin(bench: Any) -> list[float]:
 # -- the parent: programs, turns, the table ----------------------------------------------
 
 
-def prepare(
-    folder: Path, job: str, n: int, history: str, rolls: bool, archives: bool = False
-) -> None:
+def prepare(folder: Path, job: str, n: int, history: str, rolls: int, archives: str = "") -> None:
     """The program (and its history) in `folder`: program.json for the twin, the workbook too."""
     from automation import demo
     from automation.runs_history import MARKER
@@ -226,7 +236,7 @@ def prepare(
     if history != "fresh":
         runs = year_of_runs(scale.NOW)
         if rolls and history == "a year":
-            runs = rolled(runs, scale.NOW)
+            runs = rolled(runs, scale.NOW, rolls)
             state = folder / ".chorus-state"
             state.mkdir()
             (state / MARKER).write_text(f"{scale.NOW.date().isoformat()}\n", encoding="ascii")
@@ -234,7 +244,7 @@ def prepare(
         sent = year_of_sent(rows["People"], scale.NOW, demo.DOMAIN)
         rows["Sent"] = [{k: str(v) for k, v in r.items()} for r in sent]
         if archives and history == "a year":
-            archived(rows, scale.NOW)
+            archived(rows, scale.NOW, undated=archives == "undated")
     (folder / "chorus.toml").write_text("# benchmark\n", encoding="utf-8")
     # the last Runs row (and Sent row) as the run before this one wrote them: in the
     # workbook, Chorus's own last save of those tabs, not the bulk load's
@@ -265,6 +275,24 @@ def prepare(
     (folder / "program.json").write_text(json.dumps({"n": n, "rows": rows}), encoding="utf-8")
 
 
+def _runs_days(code: Path) -> int:
+    """The days of Runs the Chorus in `code` keeps a row per run by default (0: it keeps
+    them all, rolling nothing up)."""
+    if not (code / "jobs" / "runs_rollup.py").exists():
+        return 0
+    settings = (code / "sheets_schema" / "settings.py").read_text(encoding="utf-8")
+    found = re.search(r"runs_days: int = (\d+)", settings)
+    return int(found[1]) if found else 14
+
+
+def _archives(code: Path) -> str:
+    """What the Chorus in `code` moves to a Sent archive: "" nothing, "dated" periods, or
+    "undated" mail too (thank-yous, welcomes, with State's index of them)."""
+    if (code / "jobs" / "sent_index.py").exists():
+        return "undated"
+    return "dated" if (code / "jobs" / "sent_archive.py").exists() else ""
+
+
 def _child(folder: Path, backend: str, job: str, code: Path) -> dict[str, Any]:
     from benchmarks.local import run_child
 
@@ -273,22 +301,41 @@ def _child(folder: Path, backend: str, job: str, code: Path) -> dict[str, Any]:
     return run_child(argv, code, f"{job} on {backend} ({code})")
 
 
-def measure(job: str, n: int, backend: str, codes: list[Path]) -> dict[tuple[int, str], Any]:
-    """(tree, history) -> what the run cost; the trees take turns on the same programs."""
-    found: dict[tuple[int, str], Any] = {}
+def measure(
+    job: str, n: int, backend: str, codes: list[Path], repeat: int = 1
+) -> dict[tuple[int, str], Any]:
+    """(tree, history) -> what the run cost, the median of `repeat` runs (each on a fresh
+    copy of the same program; "first roll-up" runs once). Every cell takes its turn in
+    each round, so a machine busy for a while slows fresh and a year alike."""
     with tempfile.TemporaryDirectory(prefix="chorus-history-") as tmp:
+        made: dict[tuple[int, str], Path] = {}
         for history in HISTORIES:
             for index, code in enumerate(codes):
-                rolls = (code / "jobs" / "runs_rollup.py").exists()
-                archives = (code / "jobs" / "sent_archive.py").exists()
+                rolls = _runs_days(code)
                 if history == "first roll-up" and not rolls:
                     continue
-                folder = Path(tmp) / f"{history}-{index}".replace(" ", "-")
-                folder.mkdir()
-                prepare(folder, job, n, history, rolls, archives)
-                found[(index, history)] = _child(folder, backend, job, code)
+                made[(index, history)] = Path(tmp) / f"{history}-{index}".replace(" ", "-")
+                made[(index, history)].mkdir()
+                prepare(made[(index, history)], job, n, history, rolls, _archives(code))
+        runs: dict[tuple[int, str], list[dict[str, Any]]] = {cell: [] for cell in made}
+        for round_ in range(repeat):
+            for (index, history), template in made.items():
+                if history == "first roll-up" and round_:
+                    continue
+                folder = Path(tmp) / "run"
+                shutil.copytree(template, folder)
+                runs[(index, history)].append(_child(folder, backend, job, codes[index]))
                 shutil.rmtree(folder)
-    return found
+    return {cell: _median(got) for cell, got in runs.items()}
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One cell from its runs: the median wall and CPU seconds, the first run's outcome."""
+    return {
+        **runs[0],
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "cpu": statistics.median(r["cpu"] for r in runs),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=1000, help="rows in the job's main tab")
     parser.add_argument("--people", type=int, default=100, help="People for policy-digest")
     parser.add_argument("--before", help="the source tree of an earlier Chorus to measure beside")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs per cell, the median kept (a run is short)"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -317,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     for job in args.jobs.split(","):
         n = args.people if job == "policy-digest" else args.size
         for backend in args.backends.split(","):
-            found = measure(job, n, backend, codes)
+            found = measure(job, n, backend, codes, args.repeat)
             for index, name in enumerate(names):
                 fresh, year = found[(index, "fresh")], found[(index, "a year")]
                 first = found.get((index, "first roll-up"))

@@ -194,7 +194,7 @@ class History:
     """How long Runs keep one row per run before they are rolled into a line per job per day,
     and how many whole months before this one keep their sent mail in the Sent tab."""
 
-    runs_days: int = 14  # 0: never roll up
+    runs_days: int = 7  # 0: never roll up
     sent_months: int = 1  # 0: never move Sent rows to the Sent archive
 
 

@@ -5,8 +5,10 @@ to live in the Program tab beside the switches coordinators flip; it lives
 here now, in a tab the workbook hides. People need never open it.
 
 The Sent archive tab lives here too: the Sent rows of periods that closed
-months ago ([history] sent_months), moved out of the Sent tab every mailing
-run reads, so a year of mail does not slow today's (jobs/sent_archive.py).
+months ago, and thank-yous and welcomes sent then ([history] sent_months),
+moved out of the Sent tab every mailing run reads, so a year of mail does not
+slow today's (jobs/sent_archive.py); State keeps the day and an index of the
+undated mail moved (jobs/sent_index.py).
 """
 
 from __future__ import annotations
@@ -42,6 +44,6 @@ def sent_archive_of(sent: Tab) -> Tab:
     return replace(
         sent,
         name=SENT_ARCHIVE_TAB,
-        help="Sent rows of periods closed months ago, moved out of Sent ([history] sent_months).",
+        help="Sent rows of periods closed (thank-yous sent) months ago: [history] sent_months.",
         written_by="Chorus",
     )

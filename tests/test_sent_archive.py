@@ -76,10 +76,13 @@ HISTORY = [
     row("2026-W44"),  # 26 October - 1 November: ends on the cutoff, stays
     row("2026-W20", status="Failed", to="bob@example.org"),  # the ledger retries Failed
     row("2026-W21", status="Expired", to="bob@example.org"),
-    row("item", job="thanks"),  # a period not named by its date
+    row("item", job="thanks"),  # a period not named by its date, sent in June: moves
+    {**row("item", job="thanks", to="bob@example.org"), "sent_at": "2026-11-20 09:00"},  # stays
+    {**row("welcome", job="welcome"), "sent_at": "sometime in spring"},  # unreadable: stays
+    row("INC-7", job="crisis"),  # a crisis's all-clear reads who got its mail: stays
     row("2026-11", job="digest"),
 ]
-MOVED = len(OLD_WEEKS) + 2
+MOVED = len(OLD_WEEKS) + 3
 
 
 def workspace(tmp_path: Path, backend: str, history: list[dict[str, str]]) -> Workspace:
@@ -131,8 +134,18 @@ def test_a_mailing_run_moves_closed_periods_sent_mail_once_a_month(
         first.lines
     )
     sent, archive, state = tabs(ws)
-    assert archive == [*OLD_WEEKS, "2026-08", "2026-10-31"]
-    assert sent == ["2026-11-01", "2026-W44", "2026-W20", "2026-W21", "item", "2026-11", "2026-W49"]
+    assert archive == [*OLD_WEEKS, "2026-08", "2026-10-31", "item"]
+    assert sent == [
+        "2026-11-01",
+        "2026-W44",
+        "2026-W20",
+        "2026-W21",
+        "item",
+        "welcome",
+        "INC-7",
+        "2026-11",
+        "2026-W49",
+    ]
     assert state[STATE_KEY] == "2026-11-01"
     assert outbox(tmp_path) == ["Your note for 2026-W49"]
 
@@ -242,9 +255,10 @@ def test_a_run_killed_between_the_copy_and_the_deletes_loses_nothing_and_copies_
     assert past.counts.get("already_sent") == 1
     run_job(ws, "note", datetime(2027, 1, 4, 8, 30, tzinfo=TZ), job=mail_job())
 
-    sent, archive, _ = tabs(ws)
-    assert len(archive) == len(set(archive)) == MOVED + 3  # November's three rows joined
     read = ws.store.read(("Sent", "Sent archive"))
+    archived = list(read["Sent archive"]["message_id"])
+    # November's three rows joined, and Bob's thank-you of 20 November
+    assert len(archived) == len(set(archived)) == MOVED + 4
     assert not set(read["Sent"]["message_id"]) & set(read["Sent archive"]["message_id"])
     assert outbox(tmp_path) == ["Your note for 2026-W49", "Your note for 2027-W01"]
 
@@ -278,3 +292,77 @@ def test_a_state_day_typed_over_still_guards_the_archive_and_is_written_again(
     assert past.counts.get("sent", 0) == 0 and past.counts.get("already_sent") == 1
     run_job(ws, "note", NOW + timedelta(days=1), job=mail_job())
     assert tabs(ws)[2][STATE_KEY] == "2026-11-01"  # the next mailing run wrote the day again
+
+
+def thanks_job(to: str = "ann@example.org") -> Job:
+    """A thank-you with no dated period, as jobs/thanks.py plans one again when its Queue
+    row looks new (a Published At moved): the same Message-ID as the row sent in June."""
+
+    def plan(snapshot: Snapshot, now: datetime, settings: Any, inputs: Any) -> Plan:
+        note = OutgoingMessage("thanks", "item", to, "", "Your thanks for item", "_layout", {})
+        return Plan(changes=Changes(), messages=(note,), report=Report())
+
+    return Job("thanks", "a thank-you", ("People",), plan)
+
+
+def index_of(ws: Workspace) -> Any:
+    from jobs.sent_archive import undated_index
+
+    return undated_index(ws.store.read(("State",))["State"])
+
+
+@pytest.mark.parametrize("backend", ["workbook", "google"])
+def test_a_thank_you_moved_to_the_archive_is_not_sent_again_and_a_new_one_reads_no_archive(
+    tmp_path: Path, backend: str
+) -> None:
+    ws = workspace(tmp_path, backend, HISTORY)
+    run_job(ws, "note", NOW, job=mail_job())
+    june = row("item", job="thanks")["message_id"]
+    assert june in set(ws.store.read(("Sent archive",))["Sent archive"]["message_id"])
+    assert june not in set(ws.store.read(("Sent",))["Sent"]["message_id"])
+
+    again = run_job(ws, "thanks", NOW + timedelta(days=1), job=thanks_job())
+
+    assert again.counts.get("sent", 0) == 0 and again.counts.get("already_sent") == 1
+    assert outbox(tmp_path) == ["Your note for 2026-W49"]
+    # the index holds June's thank-you, so the archive is asked for it; a thank-you never
+    # sent is not in the index, so the ledger sends it without reading the archive
+    index = index_of(ws)
+    new = OutgoingMessage("thanks", "item", "cy@example.org", "", "", "_layout", {})
+    assert index.may_hold(june) and not index.may_hold(new.message_id("example.org"))
+    bob = run_job(ws, "thanks", NOW + timedelta(days=1), job=thanks_job("bob@example.org"))
+    assert bob.counts.get("already_sent") == 1  # Bob's of 20 November is still in Sent
+
+
+def test_an_index_typed_over_still_guards_the_archive_and_is_made_again(tmp_path: Path) -> None:
+    from jobs import sent_index
+
+    ws = workspace(tmp_path, "workbook", HISTORY)
+    run_job(ws, "note", NOW, job=mail_job())
+    typed = Update("State", (sent_index.STATE_KEY,), {"value": "ask Ann"})
+    ws.store.apply(Changes(updates=(typed,)))
+    assert index_of(ws).unreadable
+
+    again = run_job(ws, "thanks", NOW + timedelta(days=1), job=thanks_job())
+
+    assert again.counts.get("sent", 0) == 0 and again.counts.get("already_sent") == 1
+    assert not index_of(ws).unreadable  # that mailing run made it again from the archive
+    assert "sent: State's record of the Sent archive tab, typed over, written again" in again.lines
+    assert index_of(ws).may_hold(row("item", job="thanks")["message_id"])
+    assert outbox(tmp_path) == ["Your note for 2026-W49"]
+
+
+def test_an_old_workbook_whose_archive_holds_no_undated_mail_gets_its_index_at_the_next_move(
+    tmp_path: Path,
+) -> None:
+    # a workbook a Chorus that moved dated mail only left: the day in State, no index
+    old = [r for r in HISTORY if r["job"] not in ("thanks", "welcome")]
+    ws = workspace(tmp_path, "workbook", old)
+    run_job(ws, "note", datetime(2026, 11, 2, 8, 30, tzinfo=TZ), job=mail_job())
+    assert not index_of(ws).present
+    ws.store.apply(Changes(appends=(Append("Sent", row("item", job="thanks")),)))
+
+    run_job(ws, "note", NOW, job=mail_job())
+
+    assert index_of(ws).may_hold(row("item", job="thanks")["message_id"])
+    assert run_job(ws, "thanks", NOW, job=thanks_job()).counts.get("already_sent") == 1

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+from automation.store import deflate
 from sheets_schema.errors import BackendError, ChorusError, SheetError
 
 #: what openpyxl raises on a file that is not a sound .xlsx (not a zip, a member that does
@@ -57,7 +58,7 @@ def read_bytes(path: Path) -> tuple[bytes, Fingerprint]:
         stat = os.fstat(handle.fileno())
         data = handle.read()
     return data, Fingerprint(
-        stat.st_size, stat.st_mtime_ns, zlib.crc32(data), stat.st_ino, stat.st_ctime_ns
+        stat.st_size, stat.st_mtime_ns, deflate.crc32(data), stat.st_ino, stat.st_ctime_ns
     )
 
 

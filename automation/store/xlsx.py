@@ -19,7 +19,6 @@ import fcntl
 import io
 import os
 import time as _time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
@@ -33,7 +32,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from automation import crash
-from automation.store import keys
+from automation.store import deflate, keys
 from automation.store.workbook_file import (
     DAMAGE,
     Fingerprint,
@@ -414,7 +413,11 @@ class XlsxStore:
             self._cache = (
                 data,
                 Fingerprint(
-                    stat.st_size, stat.st_mtime_ns, zlib.crc32(data), stat.st_ino, stat.st_ctime_ns
+                    stat.st_size,
+                    stat.st_mtime_ns,
+                    deflate.crc32(data),
+                    stat.st_ino,
+                    stat.st_ctime_ns,
                 ),
             )
             dir_fd = os.open(self.path.parent, os.O_RDONLY)

@@ -19,7 +19,6 @@ import copy
 import html
 import io
 import re
-import struct
 import zipfile
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from automation.store import deflate
 from sheets_schema.cells import datetime_serial, to_serial, typed
 from sheets_schema.columns import Kind, normalise_header
 from sheets_schema.records import Cell
@@ -38,12 +38,10 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-#: deflate level of a part written anew: a year of Sent is megabytes of XML written at every
-#: run, and level 1 deflates it about three times faster than zlib's default 6, for a part
-#: about a fifth larger (the next save in LibreOffice or Excel packs it at their own level)
-REWRITE_LEVEL = 1
-#: (not deflating Sent and Runs at all was measured slower: the workbook megabytes larger, a
-#: run writes and checksums more bytes at each of its saves than deflating costs it)
+# A part written anew is deflated at the fastest level (automation/store/deflate.py): a
+# year of Sent is megabytes of XML written at every run. (Not deflating Sent and Runs at all
+# was measured slower: the workbook megabytes larger, a run writes and checksums more bytes
+# at each of its saves than deflating costs it.)
 
 
 class NeedsOpenpyxl(Exception):
@@ -152,32 +150,12 @@ class Package:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in self.zip.infolist():
                 if info.filename in self.replaced:
-                    fresh = zipfile.ZipInfo(info.filename, info.date_time)
-                    fresh.compress_type = zipfile.ZIP_DEFLATED
-                    fresh.external_attr = info.external_attr
-                    zout.writestr(fresh, self.replaced[info.filename], compresslevel=REWRITE_LEVEL)
+                    deflate.write_member(zout, info, self.replaced[info.filename])
                 elif info.flag_bits & 0x08:  # sizes after the data: copy the plain way
                     zout.writestr(copy.copy(info), self.zip.read(info))
                 else:
-                    _copy_raw(zout, source, info)
+                    deflate.copy_member(zout, source, info)
         return out.getvalue()
-
-
-def _copy_raw(zout: zipfile.ZipFile, source: io.BytesIO, info: zipfile.ZipInfo) -> None:
-    """One member's local header and compressed bytes, as they are, into `zout`."""
-    source.seek(info.header_offset)
-    header = source.read(30)
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    raw = header + source.read(name_len + extra_len + info.compress_size)
-    moved = copy.copy(info)
-    fp = zout.fp
-    assert fp is not None
-    moved.header_offset = fp.tell()
-    fp.write(raw)
-    zout.filelist.append(moved)
-    zout.NameToInfo[moved.filename] = moved
-    zout.start_dir = fp.tell()
-    zout._didModify = True  # type: ignore[attr-defined]
 
 
 _XF_SECTION = re.compile(rb"(<cellXfs\b[^>]*>)(.*?)(</cellXfs>)", re.S)
@@ -259,16 +237,44 @@ class Styles:
         return n
 
 
-@dataclass
 class Row:
-    """One <row>: its number, its original bytes, and its cells once anything reads them."""
+    """One <row>: its number, its original bytes, and its cells once anything reads them.
 
-    number: int
-    raw: bytes
-    attrs: bytes = b""
-    body: bytes = b""
-    dirty: bool = False
-    cells: dict[int, tuple[dict[bytes, bytes], bytes]] | None = None
+    A row's attributes and inner XML are sliced from its bytes when first asked for: a
+    first sync appends 20,000 rows that nothing reads again.
+    """
+
+    __slots__ = ("number", "raw", "_attrs", "_body", "dirty", "cells")
+
+    def __init__(
+        self,
+        number: int,
+        raw: bytes,
+        attrs: bytes | None = None,
+        body: bytes | None = None,
+        dirty: bool = False,
+        cells: dict[int, tuple[dict[bytes, bytes], bytes]] | None = None,
+    ) -> None:
+        self.number, self.raw, self._attrs, self._body = number, raw, attrs, body
+        self.dirty, self.cells = dirty, cells
+
+    @property
+    def attrs(self) -> bytes:
+        """The <row> element's attributes (its r, spans, style...)."""
+        if self._attrs is None:
+            self._attrs = self.raw[4 : self.raw.index(b">")]
+        return self._attrs
+
+    @attrs.setter
+    def attrs(self, value: bytes) -> None:
+        self._attrs = value
+
+    @property
+    def body(self) -> bytes:
+        """The row's cells' XML, between <row ...> and </row>."""
+        if self._body is None:
+            self._body = self.raw[self.raw.index(b">") + 1 : -6]
+        return self._body
 
     def parsed(self) -> dict[int, tuple[dict[bytes, bytes], bytes]]:
         """column -> (attributes, inner XML) of each cell."""
@@ -382,16 +388,12 @@ class SheetText:
                 parts.append(b" " + k + b'="' + v + b'"')
             parts += (b">", inner, b"</c>")
         parts.append(b"</row>")
-        raw = b"".join(parts)
-        self.rows.insert(
-            at, Row(number, raw, raw[4 : raw.index(b">")], raw[raw.index(b">") + 1 : -6])
-        )
+        self.rows.insert(at, Row(number, b"".join(parts)))
         self.numbers.insert(at, number)
 
     def append_row(self, number: int, raw: bytes) -> None:
         """A new row's XML (NewRows.xml) after every row the sheet has (`number` beyond the last)."""
-        close = raw.index(b">")
-        self.rows.append(Row(number, raw, raw[4:close], raw[close + 1 : -6]))
+        self.rows.append(Row(number, raw))
         self.numbers.append(number)
 
     def set(self, row: Row, col: int, attrs: dict[bytes, bytes] | None, inner: bytes) -> None:

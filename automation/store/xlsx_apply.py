@@ -40,7 +40,7 @@ from automation.store.xlsx_parts import (
     cell_xml,
     col_letters,
 )
-from automation.store.xlsx_rows import NewRows
+from automation.store.xlsx_rows import NewRows, PendingRows
 from sheets_schema.cells import cell_to_text, column_reader, date_pattern
 from sheets_schema.columns import Kind, Tab, normalise_header
 from sheets_schema.records import (
@@ -111,27 +111,12 @@ def apply_tab(
         raise NeedsOpenpyxl("a column the sheet lacks")
     kinds = {c.field: (c.kind, date_pattern(tab, c)) for c in tab.columns}
     styles = package.styles()
-    new_rows = NewRows(positions, kinds, styles)
-    #: new rows after the last row, made together (NewRows.rows) before anything reads the sheet
-    #: (their numbers and values apart: a tuple per row would be 10,000 more objects for the
-    #: cycle collector to walk)
-    numbers: list[int] = []
-    pending: list[Mapping[str, Cell]] = []
-
-    def made() -> SheetText:
-        for number, raw in zip(numbers, new_rows.rows(numbers, pending), strict=True):
-            sheet.append_row(number, raw)
-        numbers.clear()
-        pending.clear()
-        return sheet
+    pending = PendingRows(sheet, NewRows(positions, kinds, styles))
 
     def write(number: int, values: Mapping[str, Cell], new: bool) -> None:
-        last = numbers[-1] if numbers else sheet.numbers[-1] if sheet.numbers else 0
-        if new and number > last:
-            numbers.append(number)
-            pending.append(values)
+        if new and pending.add(number, values):
             return
-        made()
+        pending.made()
         cells = [(positions[f] + 1, cell_xml(v, kinds[f], styles)) for f, v in values.items()]
         if new:
             sheet.add_row(number, sorted(cells))
@@ -147,11 +132,11 @@ def apply_tab(
         state.rows_by_key,
         state.last_row,
         positions,
-        lambda n: partial(_value_at, sheet, made().row(n)),
+        lambda n: partial(_value_at, sheet, pending.made().row(n)),
         write,
         result,
     )
-    made()
+    pending.made()
     doomed = keys.deleted_rows(tab, deletes, state.rows_by_key, result)
     if doomed:
         sheet.delete(doomed)

@@ -21,7 +21,7 @@ from itertools import repeat
 from operator import itemgetter
 from xml.sax.saxutils import escape
 
-from automation.store.xlsx_parts import _TYPED_KINDS, Styles, cell_xml, col_letters
+from automation.store.xlsx_parts import _TYPED_KINDS, SheetText, Styles, cell_xml, col_letters
 from sheets_schema.cells import datetime_serial
 from sheets_schema.columns import Kind
 from sheets_schema.records import Cell
@@ -220,3 +220,36 @@ class NewRows:
         if not isinstance(days, int):  # None: not a real date
             return None
         return days, int(text[11:]) * 3600
+
+
+class PendingRows:
+    """A write's new rows after a sheet's last row, made together (NewRows.rows) before
+    anything reads the sheet again.
+
+    Their numbers and values are kept in two lists: a tuple per row would be 10,000
+    more objects for the cycle collector to walk.
+    """
+
+    def __init__(self, sheet: SheetText, new_rows: NewRows) -> None:
+        self._sheet = sheet
+        self._new_rows = new_rows
+        self._numbers: list[int] = []
+        self._values: list[Mapping[str, Cell]] = []
+
+    def add(self, number: int, values: Mapping[str, Cell]) -> bool:
+        """Take a new row when it comes after every row (False: the caller writes it)."""
+        numbers, sheet = self._numbers, self._sheet
+        if number <= (numbers[-1] if numbers else sheet.numbers[-1] if sheet.numbers else 0):
+            return False
+        numbers.append(number)
+        self._values.append(values)
+        return True
+
+    def made(self) -> SheetText:
+        """The sheet with the rows taken so far in it."""
+        rows = self._new_rows.rows(self._numbers, self._values)
+        for number, raw in zip(self._numbers, rows, strict=True):
+            self._sheet.append_row(number, raw)
+        self._numbers.clear()
+        self._values.clear()
+        return self._sheet

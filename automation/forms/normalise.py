@@ -188,40 +188,25 @@ def decide_day_first(texts: Iterable[str], default: bool, *, place: str = "") ->
     return _decide(((t, _stamp_match(t)[1]) for t in texts), default, place)
 
 
-#: the groups of a match of _TIMESTAMP_RE (re.Match.groups(), typed as it types them; a group
-#: that took part is text, one that did not None): y s1 m d a s2 b yy H M S ampm zone
+#: a match of _TIMESTAMP_RE's groups, as re types them: y s1 m d a s2 b yy H M S ampm zone
 Groups = tuple[str | Any, ...]
 
 
 def _stamp_match(text: str) -> tuple[str, Groups | None]:
-    """A timestamp normalised, and the groups of its match of the timestamp pattern (None:
-    no match)."""
-    plain = _plain_groups(text)
-    if plain is not None:
-        return text, plain
+    """A timestamp normalised, and its groups of the timestamp pattern (None: no match).
+
+    'dd/mm/yyyy HH:MM:SS' (or with '-', in either order) in ASCII digits, what most
+    exports write in every row, is left as it is by normalise_stamp and read by the
+    pattern as a/b/yy and H:M:S: its groups are its slices, found without either.
+    """
+    sep = text[2:3]
+    if len(text) == 19 and text.isascii() and (sep == "/" or sep == "-") and text[5] == sep:
+        a, b, yy, hh, mm, ss = text[:2], text[3:5], text[6:10], text[11:13], text[14:16], text[17:]
+        if text[10] + text[13] + text[16] == " ::" and (a + b + yy + hh + mm + ss).isdigit():
+            return text, (None, None, None, None, a, sep, b, yy, hh, mm, ss, None, None)
     value = normalise_stamp(text)
     m = _TIMESTAMP_RE.fullmatch(value)
     return value, m.groups() if m else None
-
-
-def _plain_groups(text: str) -> Groups | None:
-    """_stamp_match's groups of 'dd/mm/yyyy HH:MM:SS' (or with '-', either order of day and
-    month), in ASCII digits, without a pattern; None for any other text.
-
-    What most exports write in every row: normalise_stamp leaves it as it is, and
-    _TIMESTAMP_RE reads it as a/b/yy and H:M:S, so the groups are the slices.
-    """
-    if len(text) != 19 or not text.isascii():
-        return None
-    sep = text[2]
-    if (sep != "/" and sep != "-") or text[5] != sep or text[10] != " ":
-        return None
-    if text[13] != ":" or text[16] != ":":
-        return None
-    a, b, yy, hh, mm, ss = text[:2], text[3:5], text[6:10], text[11:13], text[14:16], text[17:]
-    if not (a + b + yy + hh + mm + ss).isdigit():
-        return None
-    return (None, None, None, None, a, sep, b, yy, hh, mm, ss, None, None)
 
 
 def _decide(

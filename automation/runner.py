@@ -178,6 +178,10 @@ def run_job(
     return result
 
 
+#: objects made between two collections of the youngest generation while a job runs
+RUN_GC_THRESHOLD = 10_000
+
+
 @contextmanager
 def _frozen_before_the_run() -> Iterator[None]:
     """What exists before a job runs (modules, caches, the settings) is left out of Python's
@@ -189,12 +193,18 @@ def _frozen_before_the_run() -> Iterator[None]:
     made, and they still free its cycles as they go. Turning the collector off
     instead saved the same CPU but kept every cycle until the end: a policy
     digest on the Google twin, whose 1,500 API calls each leave some, peaked at
-    329 MiB instead of 74.
+    329 MiB instead of 74. The youngest generation is collected every 10,000 new objects
+    rather than every 700 (RUN_GC_THRESHOLD): a first sync of 10,000 responses made 20,000
+    rows' objects that lived, and each of the 300 young passes walked those still young; at
+    10,000 the same cycles are freed, about 5% of that sync's CPU sooner.
     """
+    before = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(RUN_GC_THRESHOLD, *before[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*before)
         gc.unfreeze()
 
 

@@ -132,6 +132,26 @@ def test_a_failing_job_still_leaves_one_failed_runs_row(tmp_path: Path) -> None:
     assert "RuntimeError: a bug" in runs["summary"].iloc[0]
 
 
+def test_a_run_gives_back_the_cycle_collector_as_it_found_it_even_when_the_job_fails(
+    tmp_path: Path,
+) -> None:
+    import gc
+
+    seen: list[tuple[int, ...]] = []
+
+    def plan(snapshot: Snapshot, now: datetime, settings: Any, inputs: Any) -> Plan:
+        seen.append(gc.get_threshold())
+        raise RuntimeError("a bug")
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    workspace = Workspace(make_settings(tmp_path), _memory())
+    with pytest.raises(RuntimeError):
+        run_job(workspace, "broken", NOW, job=Job("broken", "fails", ("Queue",), plan))
+
+    assert seen == [(10_000, *before[1:])]  # the youngest generation waits longer in a run
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+
+
 def test_the_shell_of_a_local_run_loads_no_google_library() -> None:
     # The adapters that need Google import it when the settings name them; a local
     # installation, or a machine without Google's libraries, never pays for them.

@@ -109,19 +109,20 @@ def tab_pairs(snapshot: Snapshot) -> list[tuple[str, str]]:
 def after_write(pairs: Sequence[tuple[str, str]], changes: Changes) -> list[tuple[str, str]]:
     """The pairs once `changes` land: appends added, an update's time on the first row of its id."""
     out = list(pairs)
-    first: dict[str, int] = {}
-    for i, (rid, _) in enumerate(out):
-        first.setdefault(rid, i)
-    for update in changes.updates:
-        if update.tab == "Submissions" and "submitted_at" in update.values:
+    updates = [u for u in changes.updates if u.tab == "Submissions" and "submitted_at" in u.values]
+    if updates:  # where each id's first row is, only when a time moves
+        first: dict[str, int] = {}
+        for i, (rid, _) in enumerate(out):
+            first.setdefault(rid, i)
+        for update in updates:
             rid = str(update.key[0]).strip()
             if rid in first:
                 out[first[rid]] = (rid, clean_text(update.values["submitted_at"]))
-    for append in changes.appends:
-        if append.tab == "Submissions":
-            rid = clean_text(append.row.get("response_id", ""))
-            first.setdefault(rid, len(out))
-            out.append((rid, clean_text(append.row.get("submitted_at", ""))))
+    rows = [a.row for a in changes.appends if a.tab == "Submissions"]
+    out += [
+        (clean_text(row.get("response_id", "")), clean_text(row.get("submitted_at", "")))
+        for row in rows
+    ]
     return out
 
 

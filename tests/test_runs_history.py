@@ -126,15 +126,16 @@ def test_a_last_success_older_than_the_window_is_still_known(year: Any) -> None:
     assert thanks.overdue and thanks.why.startswith("last success 2027-01-29 16:00")
 
 
-def test_the_runs_tab_keeps_two_weeks_of_runs_a_line_per_day_then_a_line_per_month(
+def test_the_runs_tab_keeps_a_week_of_runs_a_line_per_day_then_a_line_per_month(
     year: Any,
 ) -> None:
     settings, frames = year
+    assert settings.history.runs_days == 7  # the default
     after = frames[-1]
     started = pd.to_datetime(after["started"])
-    recent = after[started >= pd.Timestamp("2027-02-15")]
+    recent = after[started >= pd.Timestamp("2027-02-22")]
     assert set(recent["outcome"]) <= {"ok", "problems", "failed"}
-    february = after[(started < pd.Timestamp("2027-02-15")) & (started >= pd.Timestamp("2027-02"))]
+    february = after[(started < pd.Timestamp("2027-02-22")) & (started >= pd.Timestamp("2027-02"))]
     assert set(february["outcome"]) == {ROLLED}
     days = list(zip(february["job"], february["started"].str[:10], strict=True))
     assert len(days) == len(set(days))
@@ -238,6 +239,10 @@ def quiet_job() -> Job:
     return Job("quiet", "a run that changes nothing", ("Queue",), plan)
 
 
+#: the window the roll-up tests below count with (the default is 7 days)
+TWO_WEEKS = {"runs_days": 14}
+
+
 def a_month_of_runs() -> list[dict[str, Any]]:
     """Check-cadence six times a day for thirty days; the oldest three days failed at noon too."""
     days = [NOW.replace(hour=7, minute=30) - timedelta(days=d) for d in range(1, 31)]
@@ -258,7 +263,7 @@ def _stores(tmp_path: Path) -> dict[str, Any]:
 def test_the_runner_rolls_up_once_a_day_inside_its_one_write(tmp_path: Path, backend: str) -> None:
     store = _stores(tmp_path)[backend]
     store.apply(Changes(appends=tuple(Append("Runs", r) for r in a_month_of_runs())))
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, history=TWO_WEEKS)
     workspace = Workspace(settings, store, google=getattr(store, "services", None))
     before = statuses(store.read(["Runs"])["Runs"], settings)
 
@@ -304,7 +309,7 @@ def test_a_run_killed_in_its_roll_up_write_is_repaired_by_the_next(
     store = XlsxStore(tmp_path / "workbook.xlsx")
     store.ensure_tabs()
     store.apply(Changes(appends=tuple(Append("Runs", r) for r in a_month_of_runs())))
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, history=TWO_WEEKS)
     before = statuses(store.read(["Runs"])["Runs"], settings)
     _killed_run(settings, point)
     run_job(Workspace(settings, store), "quiet", NOW, job=quiet_job())

@@ -42,8 +42,8 @@ import pandas as pd
 
 from jobs import sent_index
 from jobs.sent_index import ArchiveIndex
-from sheets_schema.records import Append, Changes, Delete, Update
-from sheets_schema.tabs_state import SENT_ARCHIVE_TAB, STATE_TAB
+from sheets_schema.records import Append, Changes, Delete, state_row
+from sheets_schema.tabs_state import SENT_ARCHIVE_TAB
 from sheets_schema.values import clean_text, parse_datetime
 
 SENT = "Sent"
@@ -209,18 +209,13 @@ def plan_move(
     """
     copy = tuple(Append(SENT_ARCHIVE_TAB, row) for row in rows if row["message_id"] not in archived)
     deletes = tuple(Delete(SENT, (row["message_id"],)) for row in rows)
-    state = _state_row(STATE_KEY, cutoff.isoformat(), STATE_NOTE, present=recorded is not None)
+    day = {"value": cutoff.isoformat(), "note": STATE_NOTE}
+    state = state_row(STATE_KEY, day, present=recorded is not None)
     if index is not None:
         was, new = index
-        text = new.text()
-        state += _state_row(sent_index.STATE_KEY, text, sent_index.STATE_NOTE, present=was.present)
+        filter_row = {"value": new.text(), "note": sent_index.STATE_NOTE}
+        state += state_row(sent_index.STATE_KEY, filter_row, present=was.present)
     return Move(Changes(appends=copy) + state, Changes(deletes=deletes), len(rows))
-
-
-def _state_row(key: str, value: str, note: str, *, present: bool) -> Changes:
-    if not present:
-        return Changes(appends=(Append(STATE_TAB, {"key": key, "value": value, "note": note}),))
-    return Changes(updates=(Update(STATE_TAB, (key,), {"value": value, "note": note}),))
 
 
 def _movable(

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from jobs.responses import SAME_RESPONSE_WITHIN, FormResponse
 from jobs.sync_settled import STATE_VALUE_LIMIT
-from sheets_schema.records import Append, Changes, Snapshot, Update
+from sheets_schema.records import Changes, Snapshot, state_row
 from sheets_schema.values import clean_text, parse_datetime
 
 #: the State row holding the mark
@@ -141,9 +141,7 @@ def mark_change(
     if value == kept or len(value) > STATE_VALUE_LIMIT:
         return Changes()
     row = {"value": value, "note": "what sync-forms last read of the submissions export"}
-    if kept is None:
-        return Changes(appends=(Append("State", {"key": KNOWN_KEY, **row}),))
-    return Changes(updates=(Update("State", (KNOWN_KEY,), row),))
+    return state_row(KNOWN_KEY, row, present=kept is not None)
 
 
 def may_pair(responses: Sequence[FormResponse], snapshot: Snapshot, tz: ZoneInfo) -> bool:

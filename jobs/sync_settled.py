@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from jobs.base import Plan, Report
-from sheets_schema.records import Append, Changes, Update
+from sheets_schema.records import state_row
 
 #: The State row that makes a sync with nothing new cheap. A run whose plan changes nothing
 #: and reports no problem keeps there the fingerprint of its inputs (FormInputs.fingerprint:
@@ -52,12 +52,7 @@ def remember(plan: Plan, fingerprint: str, settled: str | None) -> Plan:
     if value == settled or len(value) > STATE_VALUE_LIMIT:
         return plan
     row = {"value": value, "note": "what the last sync with nothing new read (see the README)"}
-    change = (
-        Changes(appends=(Append("State", {"key": SETTLED_KEY, **row}),))
-        if settled is None
-        else Changes(updates=(Update("State", (SETTLED_KEY,), row),))
-    )
-    return Plan(changes=change, report=report)
+    return Plan(changes=state_row(SETTLED_KEY, row, present=settled is not None), report=report)
 
 
 #: a cell holds at most 32,767 characters; a report that long is not worth keeping

@@ -200,6 +200,14 @@ def key_of(tab: Tab, row: Mapping[str, object]) -> tuple[str, ...]:
     return tuple(cell_to_text(row.get(f, "")).strip() for f in tab.key)
 
 
+def state_row(key: str, row: Mapping[str, Cell], *, present: bool) -> Changes:
+    """Chorus's memory `key` written to the State tab: appended when State has no such row
+    (`present` False), else that row updated in place."""
+    if not present:
+        return Changes(appends=(Append("State", {"key": key, **row}),))
+    return Changes(updates=(Update("State", (key,), row),))
+
+
 def check_changes(changes: Changes) -> None:
     """Reject changes that name unknown tabs or fields (a bug, not user input)."""
     writes: tuple[Append | Update, ...] = (*changes.appends, *changes.updates)

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
-from automation.store import keys
+from automation.store import deflate, keys
 from automation.store.xlsx_parts import (
     _T,
     NeedsOpenpyxl,
@@ -146,7 +145,7 @@ def apply_tab(
     # Rows moved up (doomed): the index no longer says where. Only the tabs a run writes
     # again are kept: a sync's 100,000 Submissions rows kept in memory cost 250 MB.
     if kept is not None and not doomed and tab.name in WRITTEN_AGAIN:
-        state.signature = (zlib.crc32(rendered), len(rendered), _shared_signature(package.zip))
+        state.signature = (deflate.crc32(rendered), len(rendered), _shared_signature(package.zip))
         kept[part] = state
 
 
